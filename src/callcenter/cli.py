@@ -1,0 +1,231 @@
+"""The `callcenter` command: the console itself and the non-interactive subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callcenter",
+        description="Console for a children's behavioral-health access line.",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL (default: $CALLCENTER_DATABASE_URL, else a SQLite file in your data directory)",
+    )
+    parser.add_argument("--agent", help="sign in as this username straight away")
+    parser.add_argument("--simulate", action="store_true",
+                        help="demo: keep callers arriving and hanging up while the console runs")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="start the console (the default)")
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="create or upgrade the schema to the newest version")
+    db_sub.add_parser("current", help="print the schema version of the database")
+
+    seed = sub.add_parser("seed", help="fill the database")
+    seed.add_argument("--demo", action="store_true", help="demo agents, waiting callers and a directory")
+
+    call = sub.add_parser("call", help="calls from the phone system")
+    call_sub = call.add_subparsers(dest="call_command", required=True)
+    arrive = call_sub.add_parser("arrive", help="a caller reaches a line")
+    arrive.add_argument("--line", required=True, help="877, 866, tty, fax or web (or the line's number)")
+    arrive.add_argument("--from", dest="caller", default="", help='caller number, e.g. "(203) 555-0143"')
+    arrive.add_argument("--priority", choices=["normal", "high", "emergency"], default="normal")
+    hangup = call_sub.add_parser("hangup", help="a waiting caller hangs up (abandoned)")
+    hangup.add_argument("--id", dest="call_id", type=int, required=True)
+
+    directory = sub.add_parser("directory", help="the provider directory as Open Referral HSDS packages")
+    directory_sub = directory.add_subparsers(dest="directory_command", required=True)
+    imported = directory_sub.add_parser(
+        "import", help="import an HSDS package: a folder with datapackage.json and CSV files, or a JSON file "
+                       "of service objects; bad rows are listed as file:line: reason and left out")
+    imported.add_argument("path", help="the package folder (or its datapackage.json), or the JSON file")
+    exported = directory_sub.add_parser("export", help="write the directory as an HSDS package")
+    exported.add_argument("path", help="a folder for the CSV form, a file for the JSON form")
+    exported.add_argument("--format", choices=["csv", "json"], default=None,
+                          help="csv: datapackage.json and one CSV per table (the default); "
+                               "json: one file of service objects (the default when PATH ends in .json)")
+
+    sim = sub.add_parser("simulate", help="feed realistic arrivals and hang-ups into the database")
+    sim.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (default: until Ctrl+C)")
+    sim.add_argument("--speed", type=float, default=1.0, help="time multiplier (10 = ten times faster)")
+    sim.add_argument("--rate", action="append", default=[], metavar="LINE=PER_HOUR",
+                     help="arrivals per hour on a line, e.g. --rate 877=120 (repeatable)")
+    sim.add_argument("--seed", type=int, default=None, help="random seed, for repeatable runs")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            return _run(args)
+        if command == "db":
+            return _db(args)
+        if command == "seed":
+            return _seed(args)
+        if command == "call":
+            return _call(args)
+        if command == "simulate":
+            return _simulate(args)
+        if command == "directory":
+            return _directory(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # every failure is one readable line and a non-zero exit
+        from callcenter.domain.errors import PermissionDenied, ValidationError
+        from callcenter.store.errors import StoreError
+
+        if isinstance(error, (ValidationError, StoreError)):
+            print(f"callcenter: {error.message}", file=sys.stderr)
+            return 2
+        if isinstance(error, PermissionDenied):
+            print(f"callcenter: {error}", file=sys.stderr)
+            return 2
+        print(f"callcenter: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def _one_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else "unexpected error"
+
+
+def open_database(url: str | None, *, prepare: bool):
+    """Connect, and (for commands that need a ready schema) migrate an outdated database."""
+    from callcenter.config import resolve_database_url
+    from callcenter.store.db import Database
+
+    db = Database(resolve_database_url(url))
+    db.check_connection()
+    if prepare:
+        from callcenter.store import migrate
+
+        if migrate.needs_upgrade(db):
+            migrate.upgrade(db)
+    return db
+
+
+def _run(args) -> int:
+    from callcenter.config import TIMER_SETTINGS_ENV, timer_policy
+    from callcenter.domain.errors import ValidationError
+    from callcenter.store import seed
+
+    try:  # only when the line is set up differently: the defaults are known good and load lazily
+        policy = timer_policy() if any(os.environ.get(name) for name in TIMER_SETTINGS_ENV.values()) else None
+    except ValidationError as error:
+        print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
+        return 2
+    db = open_database(args.database_url, prepare=True)
+    # First run on an empty database shows a working line at once.
+    seed.seed_demo(db, _now())
+    from callcenter.ui.app import CallCenterApp
+
+    stop_feed = None
+    if args.simulate:
+        from callcenter.simulate import start_background_feed
+
+        stop_feed = start_background_feed(db)
+    try:
+        CallCenterApp(db=db, agent_username=args.agent, policy=policy).run()
+    finally:
+        if stop_feed is not None:
+            stop_feed.set()
+    return 0
+
+
+def _db(args) -> int:
+    from callcenter.store import migrate
+
+    db = open_database(args.database_url, prepare=False)
+    if args.db_command == "upgrade":
+        before = migrate.current_revision(db)
+        migrate.upgrade(db)
+        after = migrate.current_revision(db)
+        print(f"schema at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+    else:
+        print(migrate.current_revision(db) or "empty")
+    return 0
+
+
+def _seed(args) -> int:
+    from callcenter.store import seed
+
+    db = open_database(args.database_url, prepare=True)
+    if not args.demo:
+        seed.ensure_lines(db)
+        print("lines ready")
+        return 0
+    counts = seed.seed_demo(db, _now())
+    if not any(counts.values()):
+        print("demo data already present; nothing added")
+    else:
+        print(", ".join(f"{value} {key}" for key, value in counts.items()) + " added")
+    return 0
+
+
+def _call(args) -> int:
+    from callcenter.domain.model import Priority
+    from callcenter.store import calls
+
+    if args.call_command == "arrive":
+        # Validate before connecting: a malformed number never touches the database.
+        from callcenter.domain.lines import line_code_from_text
+        from callcenter.domain.phone import parse_phone
+
+        line_code_from_text(args.line)
+        if args.caller.strip():
+            parse_phone(args.caller, "from")
+        db = open_database(args.database_url, prepare=True)
+        call_id = calls.arrive(db, args.line, args.caller, _now(), Priority[args.priority.upper()])
+        print(call_id)
+        return 0
+    db = open_database(args.database_url, prepare=True)
+    if calls.abandon(db, args.call_id, _now()):
+        print(f"call {args.call_id} abandoned")
+        return 0
+    print(f"callcenter: call {args.call_id} is not waiting", file=sys.stderr)
+    return 2
+
+
+def _directory(args) -> int:
+    from callcenter.store import hsds
+
+    db = open_database(args.database_url, prepare=True)
+    if args.directory_command == "export":
+        form = args.format or ("json" if args.path.lower().endswith(".json") else "csv")
+        counts = hsds.export_package(db, args.path, form)
+        print(f"wrote {counts['service']} services, {counts['service_at_location']} service_at_locations and "
+              f"{counts['organization']} organizations to {args.path} ({form})")
+        return 0
+    try:
+        report = hsds.import_package(db, args.path, _now())
+    except hsds.PackageError as error:
+        print(f"callcenter: {error.message}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    print(f"{report.good_rows} good rows in {report.seconds:.2f} s")
+    return 0 if report.good_rows else 1
+
+
+def _simulate(args) -> int:
+    from callcenter.simulate import run_simulation
+
+    db = open_database(args.database_url, prepare=True)
+    return run_simulation(db, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

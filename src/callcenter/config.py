@@ -1,0 +1,65 @@
+"""Where the database is and how the line is set up: environment first, then defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATABASE_URL_ENV = "CALLCENTER_DATABASE_URL"
+
+
+def default_sqlite_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("callcenter", appauthor=False)) / "callcenter.db"
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    """--database-url wins, then CALLCENTER_DATABASE_URL, then a SQLite file in the data directory."""
+    url = explicit or os.environ.get(DATABASE_URL_ENV)
+    if url:
+        return normalise_url(url)
+    return f"sqlite:///{default_sqlite_path()}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept libpq-style URLs (postgres://, postgresql://) and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    refresh_seconds: float = 1.0
+
+    @classmethod
+    def load(cls, database_url: str | None = None) -> Settings:
+        return cls(database_url=resolve_database_url(database_url))
+
+
+# The line's promises, from the environment; names as in the README's configuration table.
+TIMER_SETTINGS_ENV = {
+    "time_zone": "CALLCENTER_TIME_ZONE",
+    "opens": "CALLCENTER_OPENS",
+    "closes": "CALLCENTER_CLOSES",
+    "weekdays": "CALLCENTER_OPEN_DAYS",
+    "holiday_country": "CALLCENTER_HOLIDAY_COUNTRY",
+    "holiday_subdivision": "CALLCENTER_HOLIDAY_SUBDIVISION",
+    "consult_promise": "CALLCENTER_CONSULT_PROMISE",
+    "follow_up_promise": "CALLCENTER_FOLLOW_UP_PROMISE",
+    "due_soon": "CALLCENTER_DUE_SOON",
+    "due_soon_share": "CALLCENTER_DUE_SOON_SHARE",
+}
+
+
+def timer_policy(environment: dict[str, str] | None = None):
+    """The TimerPolicy the environment asks for; a bad setting raises ValidationError naming it."""
+    from callcenter.domain.timers import TimerPolicy
+
+    env = os.environ if environment is None else environment
+    chosen = {name: env[variable] for name, variable in TIMER_SETTINGS_ENV.items() if env.get(variable)}
+    return TimerPolicy.from_settings(chosen)

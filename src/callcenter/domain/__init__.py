@@ -1,0 +1,1 @@
+"""Pure rules of the access line: no Textual, no SQL."""

@@ -1,0 +1,130 @@
+"""Medication consult requests from pediatric offices: what is asked, checked before it is promised."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from callcenter.domain import validation as v
+from callcenter.domain.errors import ValidationError
+
+QUESTION_TYPES = (("medication", "Which medication"), ("dose", "Dose range"), ("side_effects", "Side effects"),
+                  ("options", "Options for a disorder"))
+CONSULT_URGENCIES = (("routine", "Routine"), ("urgent", "Urgent"))
+MAX_QUESTION = 2000
+MAX_PRACTICE = 120
+MAX_MINUTES = 8 * 60  # one consult longer than a working day is a typo
+# An NPI's check digit is the Luhn digit of "80840" + its first nine digits (CMS NPI standard).
+_NPI_PREFIX = "80840"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultForm:
+    pcp_name: str
+    practice: str | None
+    callback_number: str
+    npi: str | None
+    child_first_name: str | None
+    child_last_name: str | None
+    child_dob: date | None
+    question_type: str
+    question: str
+    urgency: str
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        number = int(char)
+        if index % 2 == 1:
+            number *= 2
+            if number > 9:
+                number -= 9
+        total += number
+    return total % 10 == 0
+
+
+def parse_npi(text: str) -> str | None:
+    """A National Provider Identifier: ten digits whose last is a check digit; blank is allowed."""
+    raw = "".join(ch for ch in (text or "") if not ch.isspace() and ch != "-")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) != 10:
+        raise ValidationError("NPI: ten digits (e.g. 1234567893); leave it blank if the office does not know it.",
+                              "npi")
+    if raw[0] not in "12":
+        raise ValidationError("NPI: an NPI starts with 1 or 2; check the number with the office.", "npi")
+    if not _luhn_valid(_NPI_PREFIX + raw):
+        raise ValidationError("NPI: the check digit does not match; a digit was probably mistyped.", "npi")
+    return raw
+
+
+def validate(fields: Mapping[str, str], today: date) -> tuple[ConsultForm | None, dict[str, str]]:
+    """Every field at once, so the form can show all the problems together; nothing half-checked is returned."""
+    errors: dict[str, str] = {}
+
+    def check(key: str, parse):
+        try:
+            return parse(fields.get(key, "") or "")
+        except ValidationError as error:
+            errors[key] = error.message
+            return None
+
+    pcp_name = check("pcp_name", lambda raw: v.parse_person_name(raw, "pcp_name"))
+    practice = check("practice", lambda raw: v.clean_text(raw, MAX_PRACTICE, "practice") or None)
+    callback = check("callback_number", lambda raw: v.parse_callback_number(raw))
+    npi = check("npi", parse_npi)
+    first = check("child_first_name", lambda raw: v.parse_person_name(raw, "child_first_name") if raw.strip()
+                  else None)
+    last = check("child_last_name", lambda raw: v.parse_person_name(raw, "child_last_name") if raw.strip()
+                 else None)
+    dob = check("child_dob", lambda raw: v.parse_date_of_birth(raw, today) if raw.strip() else None)
+    question_type = fields.get("question_type", "")
+    if question_type not in dict(QUESTION_TYPES):
+        errors["question_type"] = "Question: choose what the PCP asks about (medication, dose, side effects, options)."
+    question = check("question", lambda raw: v.clean_text(raw, MAX_QUESTION, "question", multiline=True))
+    if "question" not in errors and not question:
+        errors["question"] = "Question: write the PCP's question in a sentence or two for the psychiatrist."
+    urgency = fields.get("urgency", "") or "routine"
+    if urgency not in dict(CONSULT_URGENCIES):
+        errors["urgency"] = "Urgency: routine or urgent."
+    if not (first or last or dob) and not fields.get("reuse_child_id"):
+        errors.setdefault("child_first_name",
+                          "Child: give at least a first name or initials and the date of birth, so the "
+                          "psychiatrist knows whom the question is about.")
+    if errors:
+        return None, errors
+    return ConsultForm(pcp_name, practice, callback, npi, first, last, dob, question_type, question, urgency), {}
+
+
+def check_closing(minutes_text: str, written_report: bool) -> int:
+    """Minutes the psychiatrist spent: a whole number from 1 to a working day."""
+    raw = (minutes_text or "").strip()
+    if not raw.isdigit():
+        raise ValidationError("Minutes: type the whole minutes spent on the consult, e.g. 15.", "minutes")
+    minutes = int(raw)
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise ValidationError(f"Minutes: between 1 and {MAX_MINUTES}; check the number.", "minutes")
+    return minutes
+
+
+def interprofessional_codes(minutes: int, written_report: bool) -> tuple[str, ...]:
+    """The consultant's CPT codes the record supports; the returned call is the verbal answer.
+
+    With a written report and 5 minutes or more: 99451 (written report, time-based) and, since the
+    psychiatrist also answered by phone, the verbal-and-written code by minutes: 99446 (5–10),
+    99447 (11–20), 99448 (21–30), 99449 (31+). Without a written report, or under 5 minutes, none.
+    (99452 is the requesting PCP's own code and is not recorded here.)
+    """
+    if minutes < 5 or not written_report:
+        return ()
+    if minutes <= 10:
+        verbal = "99446"
+    elif minutes <= 20:
+        verbal = "99447"
+    elif minutes <= 30:
+        verbal = "99448"
+    else:
+        verbal = "99449"
+    return (verbal, "99451")

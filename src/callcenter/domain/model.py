@@ -1,0 +1,101 @@
+"""The vocabulary of the access line: roles, states, channels, dispositions."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class Role(StrEnum):
+    REP = "rep"
+    SUPERVISOR = "supervisor"
+    PSYCHIATRIST = "psychiatrist"
+
+
+class AgentState(StrEnum):
+    AVAILABLE = "available"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+    @property
+    def label(self) -> str:
+        return {"on_call": "on call", "wrap_up": "wrap-up"}.get(self.value, self.value)
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    TTY = "tty"
+    FAX = "fax"
+    WEB = "web"
+
+
+class CallState(StrEnum):
+    WAITING = "waiting"
+    ON_CALL = "on_call"
+    ENDED = "ended"
+    ABANDONED = "abandoned"
+
+
+class Priority(IntEnum):
+    """Higher is served first; emergency callers jump every queue."""
+
+    NORMAL = 0
+    HIGH = 1
+    EMERGENCY = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Disposition(StrEnum):
+    REFERRAL_GIVEN = "referral_given"
+    INFORMATION_ONLY = "information_only"
+    WRONG_NUMBER = "wrong_number"
+    HANG_UP = "hang_up"
+    TRANSFERRED = "transferred"
+    CALLBACK_REQUESTED = "callback_requested"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class TaskKind(StrEnum):
+    CONSULT_CALLBACK = "consult_callback"
+    LINKAGE_CHECK = "linkage_check"
+    CALLBACK_REQUEST = "callback_request"
+    FAX_FOLLOWUP = "fax_followup"
+    TTY_FOLLOWUP = "tty_followup"
+
+
+class TaskState(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class IntakeStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ABANDONED = "abandoned"
+
+
+class Urgency(StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+class Insurance(StrEnum):
+    HUSKY_A = "husky_a"
+    HUSKY_B = "husky_b"
+    PRIVATE = "private"
+    NONE = "none"
+    UNKNOWN = "unknown"

@@ -1,0 +1,135 @@
+"""One model for every promise with a deadline, and the line's settings for counting it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from callcenter.domain.business_time import (
+    BusinessHours,
+    Promise,
+    TimerState,
+    TimerStatus,
+    deadline,
+    timer_state,
+)
+from callcenter.domain.errors import ValidationError
+from callcenter.domain.model import TaskKind
+from callcenter.domain.referrals import parse_appointment
+
+MAX_REASON = 300
+
+
+class AttemptOutcome(StrEnum):
+    REACHED = "reached"
+    VOICEMAIL = "voicemail"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+
+    @property
+    def label(self) -> str:
+        return {"reached": "Reached", "voicemail": "Left voicemail", "no_answer": "No answer",
+                "wrong_number": "Wrong number"}[self.value]
+
+
+KIND_LABELS = {
+    TaskKind.CONSULT_CALLBACK: "Consult callback",
+    TaskKind.LINKAGE_CHECK: "Linkage check",
+    TaskKind.CALLBACK_REQUEST: "Callback request",
+    TaskKind.FAX_FOLLOWUP: "Fax follow-up",
+    TaskKind.TTY_FOLLOWUP: "TTY follow-up",
+}
+
+
+@dataclass(frozen=True)
+class TimerPolicy:
+    """How the line counts its promises; every terminal builds the same one from the same settings."""
+
+    hours: BusinessHours = field(default_factory=BusinessHours)
+    consult_promise: Promise = field(default_factory=lambda: Promise(business_days=1))
+    follow_up_promise: Promise = field(default_factory=lambda: Promise(business_days=1))
+    due_soon_window: timedelta = timedelta(hours=2)
+    due_soon_share: float = 0.25
+    # Linkage checks run on the access deadline (emergency 2 hours, urgent 2 days), which is wall time.
+    wall_clock: BusinessHours = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wall_clock", BusinessHours.always_open(self.hours.time_zone))
+        if not 0 < self.due_soon_share <= 1:
+            raise ValidationError("Due-soon share: a fraction such as 0.25 (the last quarter of the window).",
+                                  "due_soon_share")
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, str]) -> TimerPolicy:
+        """Settings by name (from the environment): hours, days, zone, holidays, promises, due-soon."""
+        hours = BusinessHours.from_settings(
+            time_zone=settings.get("time_zone", "America/New_York"),
+            opens=settings.get("opens", "09:00"),
+            closes=settings.get("closes", "19:00"),
+            weekdays=settings.get("weekdays", "Mon-Fri"),
+            holiday_country=settings.get("holiday_country", "US"),
+            holiday_subdivision=settings.get("holiday_subdivision", "CT"),
+        )
+        window = Promise.parse(settings["due_soon"]).amount(hours) if settings.get("due_soon") else timedelta(hours=2)
+        share_text = settings.get("due_soon_share", "0.25").strip().rstrip("%")
+        try:
+            share = float(share_text) / (100 if "%" in settings.get("due_soon_share", "") else 1)
+        except ValueError:
+            raise ValidationError(f"Due-soon share {share_text!r}: write a fraction like 0.25 or 25%.",
+                                  "due_soon_share") from None
+        return cls(
+            hours=hours,
+            consult_promise=Promise.parse(settings.get("consult_promise", "1 business day")),
+            follow_up_promise=Promise.parse(settings.get("follow_up_promise", "1 business day")),
+            due_soon_window=window,
+            due_soon_share=share,
+        )
+
+    def hours_for(self, kind: str) -> BusinessHours:
+        return self.wall_clock if kind == TaskKind.LINKAGE_CHECK.value else self.hours
+
+    def consult_deadline(self, received_at: datetime) -> datetime:
+        return deadline(received_at, self.consult_promise, self.hours)
+
+    def follow_up_deadline(self, received_at: datetime) -> datetime:
+        return deadline(received_at, self.follow_up_promise, self.hours)
+
+    def state(self, kind: str, now: datetime, start: datetime, due: datetime, done: bool = False) -> TimerState:
+        return timer_state(now, start, due, self.hours_for(kind), done=done, window=self.due_soon_window,
+                           share=self.due_soon_share)
+
+
+def late_minutes(state: TimerState) -> int:
+    """Whole business minutes late (0 when on time), as recorded with a breach."""
+    return -(-int(state.late.total_seconds()) // 60) if state.late > timedelta(0) else 0
+
+
+def check_attempt(outcome: str, notes: str) -> tuple[AttemptOutcome, str | None]:
+    try:
+        chosen = AttemptOutcome(outcome)
+    except ValueError:
+        raise ValidationError("Outcome: reached, left voicemail, no answer or wrong number.", "outcome") from None
+    cleaned = " ".join((notes or "").split()) or None
+    if cleaned and len(cleaned) > 1000:
+        raise ValidationError("Notes: keep them under 1,000 characters.", "notes")
+    return chosen, cleaned
+
+
+def check_reschedule(new_due_text: str, reason: str, now: datetime) -> tuple[datetime, str]:
+    """A new due time needs a reason; the original due time stays on record (the store keeps it)."""
+    cleaned = " ".join((reason or "").split())
+    if not cleaned:
+        raise ValidationError("Reason: say why the promise moves (e.g. family asked for Monday).", "reason")
+    if len(cleaned) > MAX_REASON:
+        raise ValidationError(f"Reason: keep it under {MAX_REASON} characters.", "reason")
+    try:
+        new_due = parse_appointment(new_due_text, now)
+    except ValidationError as error:
+        raise ValidationError(error.message.replace("Appointment", "New due time"), "new_due") from None
+    return new_due, cleaned
+
+
+__all__ = ["AttemptOutcome", "KIND_LABELS", "TimerPolicy", "TimerState", "TimerStatus", "check_attempt",
+           "check_reschedule", "late_minutes"]

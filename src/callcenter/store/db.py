@@ -1,0 +1,109 @@
+"""Engines for SQLite (embedded default) and PostgreSQL (shared by many terminals)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from callcenter.store.errors import DatabaseUnavailable, translated_errors
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """One engine per process; every store operation opens its own short session."""
+
+    def __init__(self, url: str, *, connect_timeout: int = 5) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_postgres = parsed.get_backend_name() == "postgresql"
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=5,
+                max_overflow=5,
+                connect_args={"connect_timeout": connect_timeout} if self.is_postgres else {},
+            )
+        # Writes on SQLite take the write lock when they begin, so two terminals never
+        # interleave a read-then-write (BEGIN IMMEDIATE); on PostgreSQL it is the same engine.
+        self._write_engine = (
+            self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with translated_errors(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: commits when the block ends, rolls back on any error."""
+        with translated_errors(), Session(self._write_engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    def check_connection(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as error:  # any driver failure before the first statement
+            cause = getattr(error, "orig", None) or error
+            reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+            raise DatabaseUnavailable(f"Cannot reach the database at {self.safe_url}: {reason}") from error
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        folder = Path(path).expanduser().parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _create_private_file(Path(path).expanduser())
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection, _record) -> None:
+        # We issue BEGIN ourselves (below) so the driver's implicit transactions stay out of the way.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _create_private_file(path: Path) -> None:
+    """Children's records live in this file: readable by its owner only, WAL and SHM too."""
+    old_umask = os.umask(0o077)
+    try:
+        for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if candidate.exists():
+                candidate.chmod(0o600)
+        if not path.exists():
+            path.touch(mode=0o600)
+    finally:
+        os.umask(old_umask)

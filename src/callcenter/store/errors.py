@@ -1,0 +1,58 @@
+"""Database failures turned into messages a rep can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import exc
+
+
+class StoreError(Exception):
+    """A failure the UI shows as a message; ``retry`` says whether trying again may help."""
+
+    retry = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class DatabaseUnavailable(StoreError):
+    retry = True
+
+
+class DatabaseBusy(StoreError):
+    retry = True
+
+
+class ConflictingEdit(StoreError):
+    """Someone else saved the record since it was read (optimistic locking)."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class InvalidOperation(StoreError):
+    """The record is not in a state that allows the operation (e.g. ending a call already ended)."""
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Re-raise driver errors as StoreError subclasses with a plain message."""
+    try:
+        yield
+    except exc.OperationalError as error:
+        text = str(error.orig or error).lower()
+        if "locked" in text or "busy" in text:
+            raise DatabaseBusy(
+                "The database is busy with another terminal's work; trying again."
+            ) from error
+        raise DatabaseUnavailable(
+            "Cannot reach the database; your work is kept on screen and will be retried."
+        ) from error
+    except exc.InterfaceError as error:
+        raise DatabaseUnavailable(
+            "The database connection dropped; your work is kept on screen and will be retried."
+        ) from error

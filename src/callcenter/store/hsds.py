@@ -1,0 +1,1343 @@
+"""The directory as Open Referral HSDS 3.0 packages: import, export, and the provider rows.
+
+A package is either
+- a folder holding ``datapackage.json`` and one CSV per table (``organizations.csv``,
+  ``services.csv``, ``locations.csv``, ``addresses.csv``, ``service_at_locations.csv``,
+  ``phones.csv``, ``schedules.csv``, ``languages.csv``, ``attributes.csv``), or
+- one JSON file holding a list of HSDS ``service`` objects, each with its nested
+  ``organization``, ``phones``, ``schedules``, ``languages``, ``attributes`` and
+  ``service_at_locations`` (each with its ``location`` and that location's ``addresses``...).
+
+Import checks every row, keeps the good ones and reports each bad one with its file, line (CSV:
+the physical line, the header is line 1) or item path (JSON) and a reason a person can act on.
+Rows are keyed on their HSDS ids, so importing the same or an updated package again updates in
+place. For each table the package carries, it is the whole truth about the children of the
+records it carries: a phone, schedule, language, address or attribute of an imported record that
+the package no longer lists is removed. Records themselves (organizations, services, locations,
+service_at_locations) are never deleted by an import: referrals may point at their providers.
+
+The line's own facts (HUSKY, Enhanced Care Clinic, service types, specialties, wait days) travel
+as HSDS attributes on the service (or on one service_at_location, which then wins), under the
+``ct-access:*`` taxonomy terms below, so a package from elsewhere can carry them.
+
+After the HSDS rows are written, the ``provider`` search rows (one per service_at_location,
+``provider.hsds_id`` = the service_at_location id) are derived again for every service_at_location
+the package touched. The demo seed goes through the same code.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Float, Integer, insert, select, update
+from sqlalchemy.orm import Session
+
+from callcenter.domain.errors import ValidationError
+from callcenter.domain.phone import parse_phone
+from callcenter.store.db import Database
+from callcenter.store.errors import StoreError
+from callcenter.store.models import (
+    HsdsAddress,
+    HsdsAttribute,
+    HsdsLanguage,
+    HsdsLocation,
+    HsdsOrganization,
+    HsdsPhone,
+    HsdsSchedule,
+    HsdsService,
+    HsdsServiceAtLocation,
+    Provider,
+)
+
+# The line-specific extras, as attribute taxonomy terms on a service (or service_at_location).
+TERM_HUSKY = "ct-access:accepts-husky"
+TERM_ECC = "ct-access:ecc"
+TERM_SERVICE_TYPE = "ct-access:service-type"
+TERM_SPECIALTY = "ct-access:specialty"
+TERM_WAIT_DAYS = "ct-access:wait-days"
+
+
+@dataclass(frozen=True)
+class Extra:
+    kind: str  # "bool", "days" (one value per record) or "list" (one row per value)
+    link_type: str
+    label: str
+
+
+EXTRAS: dict[str, Extra] = {
+    TERM_HUSKY: Extra("bool", "eligibility", "Accepts HUSKY (Medicaid/CHIP)"),
+    TERM_ECC: Extra("bool", "designation", "Enhanced Care Clinic"),
+    TERM_SERVICE_TYPE: Extra("list", "service_type", "Service type"),
+    TERM_SPECIALTY: Extra("list", "specialty", "Specialty"),
+    TERM_WAIT_DAYS: Extra("days", "availability", "Wait for a new patient (days)"),
+}
+
+# When a service says nothing about them: a provider is not assumed to take HUSKY or be an ECC.
+DEFAULT_ACCEPTS_HUSKY = False
+DEFAULT_MIN_AGE_MONTHS = 0
+DEFAULT_MAX_AGE_MONTHS = 21 * 12
+
+SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
+LOCATION_TYPES = ("physical", "postal", "virtual")
+PHONE_TYPES = ("voice", "fax", "cell", "text", "textphone", "video", "pager")
+FREQUENCIES = ("WEEKLY", "MONTHLY")
+DAY_BITS = {"MO": 1, "TU": 2, "WE": 4, "TH": 8, "FR": 16, "SA": 32, "SU": 64}
+DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
+MAX_AGE_YEARS = 120
+MAX_ID = 64
+MAX_EXTENSION_DIGITS = 10
+CHUNK = 500  # ids per IN (...) list
+
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_ZIP = re.compile(r"\d{5}(-\d{4})?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_DAY = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?")
+
+
+class PackageError(StoreError):
+    """The package could not be read at all (missing, not a package, not JSON)."""
+
+
+# --- Tables --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str  # the HSDS object name
+    file: str  # the datapackage file name
+    model: Any
+    refs: tuple[tuple[str, str], ...] = ()  # (column, parent table)
+    required: tuple[str, ...] = ()
+    needs_parent: bool = False  # at least one of refs must be set
+
+    @property
+    def table(self):
+        return self.model.__table__
+
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.table.columns)
+
+    @cached_property
+    def kinds(self) -> dict[str, tuple[type, int | None]]:
+        """Column -> (float, int or str, the longest text it holds)."""
+        return {
+            column.name: (float if isinstance(column.type, Float) else int if isinstance(column.type, Integer)
+                          else str, getattr(column.type, "length", None))
+            for column in self.table.columns
+        }
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("organization", "organizations.csv", HsdsOrganization, required=("name",)),
+    Spec("service", "services.csv", HsdsService, refs=(("organization_id", "organization"),),
+         required=("name", "organization_id")),
+    Spec("location", "locations.csv", HsdsLocation, refs=(("organization_id", "organization"),)),
+    Spec("address", "addresses.csv", HsdsAddress, refs=(("location_id", "location"),), required=("location_id",)),
+    Spec("service_at_location", "service_at_locations.csv", HsdsServiceAtLocation,
+         refs=(("service_id", "service"), ("location_id", "location")), required=("service_id", "location_id")),
+    Spec("phone", "phones.csv", HsdsPhone,
+         refs=(("service_at_location_id", "service_at_location"), ("service_id", "service"),
+               ("location_id", "location"), ("organization_id", "organization")),
+         required=("number",), needs_parent=True),
+    Spec("schedule", "schedules.csv", HsdsSchedule,
+         refs=(("service_at_location_id", "service_at_location"), ("service_id", "service"),
+               ("location_id", "location")), needs_parent=True),
+    Spec("language", "languages.csv", HsdsLanguage, refs=(("service_id", "service"), ("location_id", "location")),
+         needs_parent=True),
+    Spec("attribute", "attributes.csv", HsdsAttribute, required=("link_id", "taxonomy_term_id")),
+)
+SPEC = {spec.name: spec for spec in SPECS}
+# Tables an attribute may describe (its link_entity).
+LINKABLE = tuple(spec.name for spec in SPECS if spec.name != "attribute")
+CHILD_TABLES = ("address", "phone", "schedule", "language", "attribute")
+
+
+# --- Reports -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a row came from: CSV file and physical line, or JSON file and item path."""
+
+    file: str
+    line: int | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.file}:{self.line}"
+        if self.path:
+            return f"{self.file}:{self.path}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class BadRow:
+    file: str
+    line: int | None
+    path: str | None
+    reason: str
+
+    @property
+    def where(self) -> Where:
+        return Where(self.file, self.line, self.path)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass
+class TableCount:
+    imported: int = 0  # new rows
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    @property
+    def good(self) -> int:
+        return self.imported + self.updated + self.unchanged
+
+
+@dataclass
+class ImportReport:
+    source: str
+    counts: dict[str, TableCount] = field(default_factory=dict)  # per HSDS table, and "provider"
+    bad_rows: list[BadRow] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files or resources this directory does not use
+    seconds: float = 0.0
+
+    @property
+    def good_rows(self) -> int:
+        return sum(count.good for name, count in self.counts.items() if name in SPEC)
+
+    def lines(self) -> list[str]:
+        out = []
+        for name, count in self.counts.items():
+            text = f"{name}: {count.imported} imported, {count.updated} updated, {count.unchanged} unchanged"
+            if count.removed:
+                text += f", {count.removed} removed"
+            out.append(text)
+        out += [f"skipped: {note}" for note in self.skipped]
+        if self.bad_rows:
+            out.append(f"{len(self.bad_rows)} bad row{'s' if len(self.bad_rows) != 1 else ''} not imported:")
+            out += [str(bad) for bad in self.bad_rows]
+        return out
+
+
+# --- Reading a package ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    table: str
+    where: Where
+    values: dict[str, Any]
+    problems: list[str] = field(default_factory=list)  # found while reading (e.g. a parent without id)
+
+
+@dataclass
+class _Package:
+    source: str
+    rows: list[_Raw]
+    tables: set[str]  # the tables the package carries (authoritative for their children)
+    json_form: bool
+    bad: list[BadRow] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_package(path: str | Path) -> _Package:
+    path = Path(path)
+    if not path.exists():
+        raise PackageError(f"No such file or folder: {path}")
+    if path.is_dir():
+        return _read_csv_package(path)
+    if path.name == "datapackage.json":
+        return _read_csv_package(path.parent)
+    if path.suffix.lower() == ".csv":
+        raise PackageError(f"{path} is one CSV file: give the folder that holds datapackage.json and the CSV files.")
+    return _read_json_package(path)
+
+
+def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str, Path]:
+    """Table name -> CSV file, from datapackage.json when there is one, else the standard names."""
+    found = {spec.name: folder / spec.file for spec in SPECS if (folder / spec.file).is_file()}
+    if "service_at_location" not in found and (folder / "service_at_location.csv").is_file():
+        found["service_at_location"] = folder / "service_at_location.csv"
+    descriptor = folder / "datapackage.json"
+    if not descriptor.is_file():
+        return found
+    try:
+        package = json.loads(descriptor.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as error:
+        bad.append(BadRow("datapackage.json", error.lineno, None,
+                          f"not valid JSON ({error.msg}); reading the CSV files by their standard names"))
+        return found
+    except UnicodeDecodeError:
+        bad.append(BadRow("datapackage.json", None, None, "not UTF-8 text; reading the CSV files by their standard names"))
+        return found
+    resources = package.get("resources") if isinstance(package, dict) else None
+    if not isinstance(resources, list):
+        bad.append(BadRow("datapackage.json", None, "resources",
+                          "has no list of resources; reading the CSV files by their standard names"))
+        return found
+    listed: dict[str, Path] = {}
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict):
+            continue
+        name = str(resource.get("name") or "").strip().lower()
+        file = resource.get("path")
+        file = file[0] if isinstance(file, list) and file else file
+        table = name if name in SPEC else name[:-1] if name.endswith("s") and name[:-1] in SPEC else None
+        if table is None:
+            skipped.append(f"{file or name} (HSDS {name or 'resource'} is not kept by this directory)")
+            continue
+        if not isinstance(file, str) or not (folder / file).is_file():
+            bad.append(BadRow("datapackage.json", None, f"resources[{index}]",
+                              f"lists {file!r} for {table} but there is no such file in {folder.name}"))
+            continue
+        listed[table] = folder / file
+    return {**found, **listed}
+
+
+def _read_csv_package(folder: Path) -> _Package:
+    bad: list[BadRow] = []
+    skipped: list[str] = []
+    files = _resources(folder, bad, skipped)
+    if not files:
+        names = ", ".join(spec.file for spec in SPECS)
+        raise PackageError(f"No HSDS tables in {folder}: expected datapackage.json with {names}.")
+    rows: list[_Raw] = []
+    for spec in SPECS:
+        if spec.name in files:
+            rows += _read_csv(files[spec.name], files[spec.name].relative_to(folder).as_posix(), spec, bad)
+    return _Package(str(folder), rows, set(files), json_form=False, bad=bad, skipped=skipped)
+
+
+def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[_Raw]:
+    rows: list[_Raw] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            try:
+                header = next(reader)
+            except StopIteration:
+                return rows
+            columns = [name.strip().lower() for name in header]
+            if "id" not in columns:
+                bad.append(BadRow(label, 1, None, "the header names no id column: the first line must name the "
+                                                   f"columns ({', '.join(spec.columns[:4])}, ...)"))
+                return rows
+            last = reader.line_num
+            try:
+                for record in reader:
+                    start, last = last + 1, reader.line_num
+                    if not any(cell.strip() for cell in record):
+                        continue
+                    if len(record) > len(columns):
+                        bad.append(BadRow(label, start, None, f"{len(record)} values but the header names "
+                                          f"{len(columns)} columns (a comma inside a value needs quotes)"))
+                        continue
+                    values = {name: value for name, value in zip(columns, record) if name in spec.columns}
+                    rows.append(_Raw(spec.name, Where(label, start), values))
+            except csv.Error as error:
+                bad.append(BadRow(label, reader.line_num, None, f"cannot read the rest of the file: {error}"))
+    except UnicodeDecodeError:
+        bad.append(BadRow(label, None, None, "is not UTF-8 text: save it as \"CSV UTF-8\""))
+    return rows
+
+
+def _read_json_package(path: Path) -> _Package:
+    label = path.name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as error:
+        raise PackageError(f"{label}:{error.lineno}: not valid JSON ({error.msg}).") from None
+    except UnicodeDecodeError:
+        raise PackageError(f"{label} is not UTF-8 text.") from None
+    if isinstance(data, dict):
+        for key in ("contents", "services", "items"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+        else:
+            data = [data] if "id" in data or "name" in data else None
+    if not isinstance(data, list):
+        raise PackageError(f"{label} holds no list of HSDS service objects.")
+    walker = _JsonWalker(label)
+    for index, item in enumerate(data):
+        walker.service(item, f"[{index}]")
+    return _Package(str(path), walker.rows, {spec.name for spec in SPECS}, json_form=True, bad=walker.bad)
+
+
+class _JsonWalker:
+    """Flattens nested HSDS service objects into table rows; nesting supplies the foreign keys."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.rows: list[_Raw] = []
+        self.bad: list[BadRow] = []
+
+    def _emit(self, table: str, item: Any, path: str, implied: Mapping[str, Any],
+              orphan: str | None = None) -> str | None:
+        """Add one row; returns its id (None when it has none) for its children's foreign keys."""
+        if not isinstance(item, dict):
+            self.bad.append(BadRow(self.label, None, path, f"should be an HSDS {table} object, not {_kind(item)}"))
+            return None
+        spec = SPEC[table]
+        values = {name: item[name] for name in spec.columns if name in item}
+        problems = []
+        if table == "attribute":
+            term = item.get("taxonomy_term")
+            if isinstance(term, dict):
+                if _blank(values.get("taxonomy_term_id")):
+                    values["taxonomy_term_id"] = term.get("id") or term.get("code")
+                if "label" not in item:
+                    values["label"] = term.get("name")
+        if orphan:
+            problems.append(orphan)
+        for name, value in implied.items():
+            given = values.get(name)
+            if _blank(given) or value is None:
+                values[name] = value
+            elif str(given).strip() != str(value):
+                problems.append(f"{name} {given!r} disagrees with where it is nested (under {value!r})")
+        self.rows.append(_Raw(table, Where(self.label, path=path), values, problems))
+        own = values.get("id")
+        return None if _blank(own) or isinstance(own, (dict, list)) else str(own).strip()
+
+    def _children(self, item: dict, key: str, table: str, path: str, implied: Mapping[str, Any],
+                  parent: str, parent_id: str | None) -> None:
+        children = item.get(key)
+        if children is None:
+            return
+        if not isinstance(children, list):
+            self.bad.append(BadRow(self.label, None, f"{path}.{key}", f"should be a list of {table} objects"))
+            return
+        orphan = None if parent_id else f"its {parent} ({path}) has no id, so this {table} cannot be linked to it"
+        for index, child in enumerate(children):
+            child_path = f"{path}.{key}[{index}]"
+            if table == "attribute":
+                self._emit(table, child, child_path, {"link_id": parent_id, "link_entity": parent}, orphan)
+            else:
+                self._emit(table, child, child_path, implied, orphan)
+
+    def _nested(self, item: dict, entity: str, own_id: str | None, path: str) -> None:
+        link = {f"{entity}_id": own_id}
+        for key, table in (("phones", "phone"), ("schedules", "schedule"), ("languages", "language"),
+                           ("addresses", "address"), ("attributes", "attribute")):
+            if table in ("language", "schedule") and entity == "organization":
+                continue
+            if table == "address" and entity != "location":
+                continue
+            if table == "language" and entity == "service_at_location":
+                continue
+            self._children(item, key, table, path, link, entity, own_id)
+
+    def service(self, item: Any, path: str) -> None:
+        if not isinstance(item, dict):
+            self.bad.append(BadRow(self.label, None, path, f"should be an HSDS service object, not {_kind(item)}"))
+            return
+        implied: dict[str, Any] = {}
+        organization = item.get("organization")
+        if organization is not None:
+            implied["organization_id"] = self._emit("organization", organization, f"{path}.organization", {})
+            if isinstance(organization, dict):
+                self._nested(organization, "organization", implied["organization_id"], f"{path}.organization")
+        service_id = self._emit("service", item, path, implied)
+        self._nested(item, "service", service_id, path)
+        sals = item.get("service_at_locations")
+        if sals is None:
+            return
+        if not isinstance(sals, list):
+            self.bad.append(BadRow(self.label, None, f"{path}.service_at_locations",
+                                   "should be a list of service_at_location objects"))
+            return
+        for index, sal in enumerate(sals):
+            sal_path = f"{path}.service_at_locations[{index}]"
+            orphan = None if service_id else f"its service ({path}) has no id, so this service_at_location cannot be linked"
+            sal_implied: dict[str, Any] = {"service_id": service_id}
+            location = sal.get("location") if isinstance(sal, dict) else None
+            if location is not None:
+                location_id = self._emit("location", location, f"{sal_path}.location", {})
+                sal_implied["location_id"] = location_id
+                if location_id is None and orphan is None:
+                    orphan = f"its location ({sal_path}.location) has no id, so this service_at_location cannot be linked"
+                if isinstance(location, dict):
+                    self._nested(location, "location", location_id, f"{sal_path}.location")
+            sal_id = self._emit("service_at_location", sal, sal_path, sal_implied, orphan)
+            if isinstance(sal, dict):
+                self._nested(sal, "service_at_location", sal_id, sal_path)
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "an object", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- Checking rows -------------------------------------------------------------------------------
+
+
+class _Problem(Exception):
+    pass
+
+
+def _clean_value(spec: Spec, name: str, value: Any) -> Any:
+    """One cell as the column holds it (str, float, int or None), or _Problem."""
+    if isinstance(value, (dict, list)):
+        raise _Problem(f"{name} is {_kind(value)}; expected a single value")
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+    if value is None:
+        return None
+    kind, length = spec.kinds[name]
+    if kind is str and isinstance(value, str):
+        if length and len(value) > length:
+            raise _Problem(f"{name} is longer than {length} characters")
+        return value
+    if kind is float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise _Problem(f"{name} {value!r} is not a number") from None
+        if not math.isfinite(number):
+            raise _Problem(f"{name} {value!r} is not a number")
+        return number
+    if kind is int:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise _Problem(f"{name} {value!r} is not a whole number") from None
+        if not number.is_integer():
+            raise _Problem(f"{name} {value!r} is not a whole number")
+        return int(number)
+    text = _number_text(value) if isinstance(value, (int, float)) else str(value)
+    if length and len(text) > length:
+        raise _Problem(f"{name} is longer than {length} characters")
+    return text
+
+
+def _clean(raw: _Raw) -> tuple[dict[str, Any], list[str]]:
+    spec = SPEC[raw.table]
+    problems = list(raw.problems)
+    row: dict[str, Any] = {}
+    for name in spec.columns:
+        try:
+            row[name] = _clean_value(spec, name, raw.values.get(name))
+        except _Problem as problem:
+            problems.append(str(problem))
+            row[name] = None
+    if row["id"] is None:
+        problems.insert(0, f"missing {raw.table} id")
+    elif len(row["id"]) > MAX_ID:
+        problems.insert(0, f"id is longer than {MAX_ID} characters")
+    for name in spec.required:
+        if row.get(name) is None and not any(p.startswith(f"{name} ") for p in problems):
+            problems.append(f"missing {name}")
+    if spec.needs_parent and not any(row.get(column) for column, _ in spec.refs):
+        if not raw.problems:
+            problems.append(f"linked to nothing: set one of {', '.join(column for column, _ in spec.refs)}")
+    CHECKS.get(raw.table, lambda row, problems: None)(row, problems)
+    return row, problems
+
+
+def _check_email(row: dict, problems: list[str]) -> None:
+    if row.get("email") and not _EMAIL.fullmatch(row["email"]):
+        problems.append(f"email {row['email']!r} is not an e-mail address")
+
+
+def _check_service(row: dict, problems: list[str]) -> None:
+    _check_email(row, problems)
+    status = (row.get("status") or "active").lower()
+    if status not in SERVICE_STATUSES:
+        problems.append(f"status {row['status']!r} is not one of {', '.join(SERVICE_STATUSES)}")
+    row["status"] = status
+    low, high = row.get("minimum_age"), row.get("maximum_age")
+    for name, age in (("minimum_age", low), ("maximum_age", high)):
+        if age is not None and not 0 <= age <= MAX_AGE_YEARS:
+            problems.append(f"bad age: {name} {_number_text(age)} is not between 0 and {MAX_AGE_YEARS} years")
+    if low is not None and high is not None and low > high:
+        problems.append(f"bad age range: minimum_age {_number_text(low)} is above maximum_age {_number_text(high)}")
+
+
+def _check_location(row: dict, problems: list[str]) -> None:
+    kind = (row.get("location_type") or "physical").lower()
+    if kind not in LOCATION_TYPES:
+        problems.append(f"location_type {row['location_type']!r} is not one of {', '.join(LOCATION_TYPES)}")
+    row["location_type"] = kind
+    lat, lon = row.get("latitude"), row.get("longitude")
+    if lat is not None and not -90 <= lat <= 90:
+        problems.append(f"bad latitude {_number_text(lat)}: must be between -90 and 90")
+    if lon is not None and not -180 <= lon <= 180:
+        problems.append(f"bad longitude {_number_text(lon)}: must be between -180 and 180")
+    if (lat is None) != (lon is None) and not any("latitude" in p or "longitude" in p for p in problems):
+        problems.append("latitude and longitude go together: give both or neither")
+
+
+def _check_address(row: dict, problems: list[str]) -> None:
+    kind = (row.get("address_type") or "physical").lower()
+    if kind not in LOCATION_TYPES:
+        problems.append(f"address_type {row['address_type']!r} is not one of {', '.join(LOCATION_TYPES)}")
+    row["address_type"] = kind
+    code = row.get("postal_code")
+    country = (row.get("country") or "US").upper()
+    if code and country in ("US", "USA", "UNITED STATES") and not _ZIP.fullmatch(code):
+        hint = ""
+        if code.isdigit() and len(code) in (3, 4):
+            hint = f" (a spreadsheet may have dropped its leading zeros: {code.zfill(5)}?)"
+        problems.append(f"bad postal code {code!r}: a US ZIP code has 5 digits, e.g. 06106{hint}")
+
+
+def _check_phone(row: dict, problems: list[str]) -> None:
+    number = row.get("number")
+    if number:
+        try:
+            e164 = parse_phone(number, "number")
+        except ValidationError as error:
+            problems.append(f"bad phone number: {error.message}")
+        else:
+            base, _, ext = e164.partition(";ext=")
+            row["number"] = base
+            if ext and not row.get("extension"):
+                row["extension"] = ext
+    extension = row.get("extension")
+    if extension:
+        digits = re.sub(r"^(ext\.?|x)\s*", "", extension.lower())
+        if not digits.isdigit() or len(digits) > MAX_EXTENSION_DIGITS:
+            problems.append(f"bad extension {extension!r}: digits only, at most {MAX_EXTENSION_DIGITS}")
+        else:
+            row["extension"] = digits
+    if row.get("type"):
+        kind = row["type"].lower()
+        if kind not in PHONE_TYPES:
+            problems.append(f"phone type {row['type']!r} is not one of {', '.join(PHONE_TYPES)}")
+        row["type"] = kind
+
+
+def _check_schedule(row: dict, problems: list[str]) -> None:
+    if row.get("freq"):
+        freq = row["freq"].upper()
+        if freq not in FREQUENCIES:
+            problems.append(f"freq {row['freq']!r} is not WEEKLY or MONTHLY")
+        row["freq"] = freq
+    if row.get("interval") is not None and row["interval"] < 1:
+        problems.append(f"interval {row['interval']} must be 1 or more")
+    if row.get("byday"):
+        days = [part.strip().upper() for part in row["byday"].split(",") if part.strip()]
+        wrong = [day for day in days if not _DAY.fullmatch(day)]
+        if wrong:
+            problems.append(f"byday {row['byday']!r}: {', '.join(wrong)} is not a day (MO, TU, WE, TH, FR, SA, SU)")
+        row["byday"] = ",".join(days) or None
+    opens = closes = None
+    for name in ("opens_at", "closes_at"):
+        if row.get(name):
+            minute = _minute_of(row[name], closing=name == "closes_at")
+            if minute is None:
+                problems.append(f"{name} {row[name]!r} is not a time of day (HH:MM, e.g. 09:00 or 17:30)")
+            elif name == "opens_at":
+                opens = minute
+            else:
+                closes = minute
+    if opens is not None and closes is not None and closes <= opens:
+        problems.append(f"closes_at {row['closes_at']} is not after opens_at {row['opens_at']} "
+                        "(hours past midnight: split them into two schedules)")
+
+
+def _check_language(row: dict, problems: list[str]) -> None:
+    if not row.get("name") and not row.get("code"):
+        problems.append("missing language name (or code)")
+
+
+def _check_attribute(row: dict, problems: list[str]) -> None:
+    entity = (row.get("link_entity") or "").lower() or None
+    if entity is not None and entity not in LINKABLE:
+        problems.append(f"link_entity {row['link_entity']!r} is not kept by this directory "
+                        f"({', '.join(LINKABLE)})")
+    row["link_entity"] = entity
+    extra = EXTRAS.get(row.get("taxonomy_term_id") or "")
+    if extra is None:
+        return
+    term, value = row["taxonomy_term_id"], row.get("value")
+    if extra.kind == "bool":
+        flag = _boolean(value)
+        if flag is None:
+            problems.append(f"{term} value {value!r} is not true or false (use true/false, yes/no or 1/0)")
+        else:
+            row["value"] = "true" if flag else "false"
+    elif extra.kind == "days":
+        if value is None or not value.isdigit():
+            problems.append(f"{term} value {value!r} is not a whole number of days (0 or more)")
+        else:
+            row["value"] = str(int(value))
+    elif value is None:
+        problems.append(f"{term} needs a value")
+
+
+CHECKS = {
+    "organization": _check_email,
+    "service": _check_service,
+    "location": _check_location,
+    "address": _check_address,
+    "phone": _check_phone,
+    "schedule": _check_schedule,
+    "language": _check_language,
+    "attribute": _check_attribute,
+}
+
+
+def _boolean(value: str | None) -> bool | None:
+    text = (value or "").strip().lower()
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _minute_of(text: str, *, closing: bool = False) -> int | None:
+    """Minutes after midnight of an HSDS time (HH:MM[:SS], any zone suffix ignored: line time)."""
+    match = _TIME.fullmatch(text.strip())
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if minute > 59 or hour > 24 or (hour == 24 and (minute or not closing)):
+        return None
+    value = hour * 60 + minute
+    return 24 * 60 if closing and value == 0 else value
+
+
+def _number_text(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+@dataclass
+class _Checked:
+    good: dict[str, dict[str, dict[str, Any]]]  # table -> id -> row, in package order
+    where: dict[str, dict[str, Where]]  # table -> id -> where the good row came from
+    seen: dict[str, set[str]]  # table -> every id the package gives (good or bad)
+    bad: list[BadRow]
+
+
+def _check(session: Session, package: _Package) -> _Checked:
+    by_table: dict[str, list[_Raw]] = defaultdict(list)
+    for raw in package.rows:
+        by_table[raw.table].append(raw)
+    known = _known_in_database(session, by_table)
+    good: dict[str, dict[str, dict[str, Any]]] = {spec.name: {} for spec in SPECS}
+    where: dict[str, dict[str, Where]] = {spec.name: {} for spec in SPECS}
+    rejected: dict[str, dict[str, Where]] = {spec.name: {} for spec in SPECS}
+    seen: dict[str, set[str]] = {spec.name: set() for spec in SPECS}
+    bad = list(package.bad)
+    extras_seen: dict[tuple[str, str], Where] = {}
+
+    def parent_problem(column: str, parent: str, value: str) -> str | None:
+        if value in good[parent] or value in known[parent]:
+            return None
+        if value in rejected[parent]:
+            return f"{column} {value!r}: that {parent} was not imported (see {rejected[parent][value]})"
+        return f"{column} {value!r} matches no {parent} in the package or the directory"
+
+    for spec in SPECS:
+        for raw in by_table.get(spec.name, []):
+            row, problems = _clean(raw)
+            row_id = row["id"]
+            if row_id is not None:
+                seen[spec.name].add(row_id)
+                if row_id in good[spec.name]:
+                    first = where[spec.name][row_id]
+                    if not package.json_form:
+                        problems.insert(0, f"duplicate {spec.name} id {row_id!r} (first at {first}); "
+                                           "this row is skipped")
+                    elif problems or good[spec.name][row_id] != row:
+                        problems.insert(0, f"this copy of {spec.name} {row_id!r} differs from the one at {first}, "
+                                           "which is kept")
+                    else:
+                        continue  # the same organization or location nested under several services
+                elif row_id in rejected[spec.name]:
+                    if not package.json_form:
+                        problems.insert(0, f"duplicate {spec.name} id {row_id!r} (first at "
+                                           f"{rejected[spec.name][row_id]})")
+                    elif not problems:  # another copy of a nested record already rejected
+                        problems.append(f"{spec.name} {row_id!r} was not imported (see {rejected[spec.name][row_id]})")
+            if not raw.problems:
+                for column, parent in spec.refs:
+                    if row.get(column) is not None:
+                        problem = parent_problem(column, parent, row[column])
+                        if problem:
+                            problems.append(problem)
+                if spec.name == "attribute" and row.get("link_id") and not any(
+                        p.startswith("link_entity") for p in problems):
+                    entities = [row["link_entity"]] if row["link_entity"] else list(LINKABLE)
+                    hits = [e for e in entities if row["link_id"] in good[e] or row["link_id"] in known[e]]
+                    if hits:
+                        row["link_entity"] = hits[0]
+                    else:
+                        missed = [e for e in entities if row["link_id"] in rejected[e]]
+                        target = row["link_entity"] or "record"
+                        problems.append(
+                            f"link_id {row['link_id']!r}: that {missed[0]} was not imported "
+                            f"(see {rejected[missed[0]][row['link_id']]})" if missed else
+                            f"link_id {row['link_id']!r} matches no {target} in the package or the directory")
+                extra = EXTRAS.get(row["taxonomy_term_id"] or "") if spec.name == "attribute" else None
+                if extra is not None and not problems and row["link_entity"] not in ("service", "service_at_location"):
+                    problems.append(f"{row['taxonomy_term_id']} belongs on a service or service_at_location, "
+                                    f"not on a {row['link_entity']}")
+                if extra is not None and not problems:
+                    if extra.kind != "list":
+                        key = (row["link_id"], row["taxonomy_term_id"])
+                        if key in extras_seen:
+                            problems.append(f"a second {row['taxonomy_term_id']} for {row['link_entity']} "
+                                            f"{row['link_id']!r} (first at {extras_seen[key]})")
+                        else:
+                            extras_seen[key] = raw.where
+            if problems:
+                bad.append(BadRow(raw.where.file, raw.where.line, raw.where.path, "; ".join(problems)))
+                if row_id is not None and row_id not in good[spec.name]:
+                    rejected[spec.name].setdefault(row_id, raw.where)
+                continue
+            good[spec.name][row_id] = row
+            where[spec.name][row_id] = raw.where
+    return _Checked(good, where, seen, sorted(bad, key=_bad_order))
+
+
+def _bad_order(bad: BadRow) -> tuple:
+    item = re.match(r"\[(\d+)\]", bad.path or "")
+    rank = -1 if bad.file == "datapackage.json" else next(
+        (index for index, spec in enumerate(SPECS) if spec.file == bad.file), len(SPECS))
+    return (rank, bad.file, bad.line or 0, int(item.group(1)) if item else -1)
+
+
+def _known_in_database(session: Session, by_table: Mapping[str, list[_Raw]]) -> dict[str, set[str]]:
+    """Parent ids the package points at without carrying them, that the database already has."""
+    carried = {name: {str(raw.values.get("id")).strip() for raw in rows} for name, rows in by_table.items()}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for spec in SPECS:
+        for raw in by_table.get(spec.name, []):
+            for column, parent in spec.refs:
+                value = raw.values.get(column)
+                if not _blank(value) and not isinstance(value, (dict, list)):
+                    wanted[parent].add(str(value).strip())
+            if spec.name == "attribute" and not _blank(raw.values.get("link_id")):
+                entity = str(raw.values.get("link_entity") or "").strip().lower()
+                for target in [entity] if entity in LINKABLE else LINKABLE:
+                    wanted[target].add(str(raw.values["link_id"]).strip())
+    known: dict[str, set[str]] = {spec.name: set() for spec in SPECS}
+    for table, ids in wanted.items():
+        missing = sorted(ids - carried.get(table, set()))
+        column = SPEC[table].table.c.id
+        for chunk in _chunks(missing):
+            known[table].update(session.scalars(select(column).where(column.in_(chunk))))
+    return known
+
+
+def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# --- Writing -------------------------------------------------------------------------------------
+
+
+def import_package(db: Database, path: str | Path, now: datetime | None = None) -> ImportReport:
+    """Read a package, check every row, write the good ones and their providers in one transaction."""
+    started = time.perf_counter()
+    package = read_package(path)
+    with db.write() as session:
+        report = _import(session, package, now or datetime.now(UTC))
+    from callcenter.store import directory
+
+    directory.forget_vocabulary(db)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def import_records(session: Session, tables: Mapping[str, Iterable[Mapping[str, Any]]], now: datetime,
+                   source: str = "records") -> ImportReport:
+    """Import HSDS rows built in code (the demo seed) through the same checks and writes as a package."""
+    rows = [
+        _Raw(table, Where(source, path=f"{table}[{index}]"), dict(values))
+        for table in SPEC if table in tables
+        for index, values in enumerate(tables[table])
+    ]
+    return _import(session, _Package(source, rows, set(tables), json_form=False), now)
+
+
+def _import(session: Session, package: _Package, now: datetime) -> ImportReport:
+    # Tables still empty need no look-ups (the first import, the demo seed): nothing to update or remove.
+    empty = {spec.name for spec in SPECS if session.execute(select(spec.table.c.id).limit(1)).first() is None}
+    checked = _check(session, package)
+    report = ImportReport(package.source, bad_rows=checked.bad, skipped=package.skipped)
+    touched: dict[str, set[str]] = {name: set() for name in LINKABLE}
+    for spec in SPECS:
+        rows = list(checked.good[spec.name].values())
+        report.counts[spec.name] = _upsert(session, spec, rows, empty=spec.name in empty)
+        if spec.name in touched:
+            touched[spec.name].update(checked.good[spec.name])
+        _note_parents(spec, rows, touched)
+    for name in CHILD_TABLES:
+        if name in package.tables and name not in empty:
+            removed = _remove_stale(session, SPEC[name], checked, touched)
+            report.counts[name].removed = len(removed)
+    order = list(checked.good["service_at_location"])
+    if len(empty) == len(SPECS):  # everything a provider reads came in with this package
+        bundle, sal_ids = Bundle.of({name: rows.values() for name, rows in checked.good.items()}), order
+    else:
+        affected = _affected_sals(session, touched)
+        sal_ids = order + sorted(affected - set(order))
+        bundle = _load_bundle(session, sal_ids)
+    report.counts["provider"] = _upsert_providers(session, bundle, sal_ids, now)
+    return report
+
+
+def _note_parents(spec: Spec, rows: Iterable[Mapping[str, Any]], touched: dict[str, set[str]]) -> None:
+    for row in rows:
+        for column, parent in spec.refs:
+            if row.get(column) and spec.name in CHILD_TABLES:
+                touched[parent].add(row[column])
+        if spec.name == "attribute" and row.get("link_entity") in touched:
+            touched[row["link_entity"]].add(row["link_id"])
+
+
+def _upsert(session: Session, spec: Spec, rows: list[dict[str, Any]], *, empty: bool = False) -> TableCount:
+    count = TableCount()
+    if not rows:
+        return count
+    existing: dict[str, dict[str, Any]] = {}
+    table = spec.table
+    for chunk in [] if empty else _chunks([row["id"] for row in rows]):
+        for found in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+            existing[found["id"]] = dict(found)
+    new = [row for row in rows if row["id"] not in existing]
+    changed = [row for row in rows if row["id"] in existing and existing[row["id"]] != row]
+    if new:
+        session.execute(insert(table), new)
+    if changed:
+        session.execute(update(spec.model), changed)
+    count.imported, count.updated = len(new), len(changed)
+    count.unchanged = len(rows) - len(new) - len(changed)
+    return count
+
+
+def _remove_stale(session: Session, spec: Spec, checked: _Checked, touched: dict[str, set[str]]) -> list[str]:
+    """Children of records this package carries that the package no longer lists."""
+    table = spec.table
+    parents: list[tuple[Any, set[str]]] = []
+    if spec.name == "attribute":
+        carried = set().union(*(checked.good[name] for name in LINKABLE))
+        parents.append((table.c.link_id, carried))
+    else:
+        parents += [(table.c[column], set(checked.good[parent])) for column, parent in spec.refs]
+    stale: dict[str, dict[str, Any]] = {}
+    for column, ids in parents:
+        for chunk in _chunks(sorted(ids)):
+            for found in session.execute(select(table).where(column.in_(chunk))).mappings():
+                if found["id"] not in checked.seen[spec.name]:
+                    stale[found["id"]] = dict(found)
+    if not stale:
+        return []
+    _note_parents(spec, stale.values(), touched)
+    for chunk in _chunks(sorted(stale)):
+        session.execute(table.delete().where(table.c.id.in_(chunk)))
+    return sorted(stale)
+
+
+def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
+    """Every service_at_location whose provider row may read something the import changed."""
+    sal = HsdsServiceAtLocation.__table__
+    service = HsdsService.__table__
+    services = set(touched["service"])
+    for chunk in _chunks(sorted(touched["organization"])):
+        services.update(session.scalars(select(service.c.id).where(service.c.organization_id.in_(chunk))))
+    found = set()
+    for column, ids in ((sal.c.id, touched["service_at_location"]), (sal.c.service_id, services),
+                        (sal.c.location_id, touched["location"])):
+        for chunk in _chunks(sorted(ids)):
+            found.update(session.scalars(select(sal.c.id).where(column.in_(chunk))))
+    return found
+
+
+# --- Provider rows -------------------------------------------------------------------------------
+
+
+@dataclass
+class Bundle:
+    """HSDS rows (plain dicts keyed by id) enough to derive providers for some service_at_locations."""
+
+    organization: dict[str, dict] = field(default_factory=dict)
+    service: dict[str, dict] = field(default_factory=dict)
+    location: dict[str, dict] = field(default_factory=dict)
+    address: dict[str, dict] = field(default_factory=dict)
+    service_at_location: dict[str, dict] = field(default_factory=dict)
+    phone: dict[str, dict] = field(default_factory=dict)
+    schedule: dict[str, dict] = field(default_factory=dict)
+    language: dict[str, dict] = field(default_factory=dict)
+    attribute: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> Bundle:
+        bundle = cls()
+        for name, rows in tables.items():
+            getattr(bundle, name).update((row["id"], dict(row)) for row in rows)
+        return bundle
+
+
+def _load_bundle(session: Session, sal_ids: list[str]) -> Bundle:
+    bundle = Bundle()
+
+    def load(name: str, column: str, ids: Iterable[str]) -> None:
+        table = SPEC[name].table
+        target = getattr(bundle, name)
+        for chunk in _chunks(sorted(set(ids) - {None})):
+            for row in session.execute(select(table).where(table.c[column].in_(chunk))).mappings():
+                target[row["id"]] = dict(row)
+
+    load("service_at_location", "id", sal_ids)
+    load("service", "id", (row["service_id"] for row in bundle.service_at_location.values()))
+    load("organization", "id", (row["organization_id"] for row in bundle.service.values()))
+    load("location", "id", (row["location_id"] for row in bundle.service_at_location.values()))
+    keys = {"service_at_location": list(bundle.service_at_location), "service": list(bundle.service),
+            "location": list(bundle.location), "organization": list(bundle.organization)}
+    load("address", "location_id", keys["location"])
+    for name in ("phone", "schedule", "language"):
+        for column, parent in SPEC[name].refs:
+            load(name, column, keys[parent])
+    load("attribute", "link_id", keys["service"] + keys["service_at_location"])
+    return bundle
+
+
+def derive_providers(bundle: Bundle, sal_ids: Iterable[str], now: datetime) -> list[dict[str, Any]]:
+    """The provider search rows (column -> value, no id) for these service_at_locations."""
+    by = _Index(bundle)
+    return [_provider(bundle, by, bundle.service_at_location[sal_id], now) for sal_id in sal_ids
+            if sal_id in bundle.service_at_location]
+
+
+class _Index:
+    """Children of each record, sorted by id (the order lists keep in the provider row)."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.children: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+        for name in ("address", "phone", "schedule", "language", "attribute"):
+            rows = getattr(bundle, name)
+            for row_id in sorted(rows):
+                row = rows[row_id]
+                if name == "attribute":
+                    self.children[(name, row.get("link_entity") or "", row["link_id"])].append(row)
+                    continue
+                for column, parent in SPEC[name].refs:
+                    if row.get(column):
+                        self.children[(name, parent, row[column])].append(row)
+
+    def of(self, name: str, parent: str, parent_id: str | None) -> list[dict]:
+        return self.children.get((name, parent, parent_id or ""), [])
+
+
+def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str, Any]:
+    service = bundle.service[sal["service_id"]]
+    organization = bundle.organization.get(service["organization_id"]) or {}
+    location = bundle.location.get(sal["location_id"]) or {}
+    addresses = by.of("address", "location", location.get("id"))
+    address = next((a for a in addresses if a.get("address_type") in (None, "physical")), None) or (
+        addresses[0] if addresses else {})
+    scalars: dict[str, str] = {}
+    lists: dict[str, list[str]] = defaultdict(list)
+    for entity, record in (("service", service), ("service_at_location", sal)):
+        for attribute in by.of("attribute", entity, record["id"]):
+            extra = EXTRAS.get(attribute["taxonomy_term_id"])
+            if extra is None or attribute.get("value") is None:
+                continue
+            if extra.kind == "list":
+                if attribute["value"] not in lists[attribute["taxonomy_term_id"]]:
+                    lists[attribute["taxonomy_term_id"]].append(attribute["value"])
+            else:
+                scalars[attribute["taxonomy_term_id"]] = attribute["value"]  # the site's own value wins
+    languages = by.of("language", "service", service["id"]) or by.of("language", "location", location.get("id"))
+    spoken: list[str] = []
+    for language in languages:
+        name = language.get("name") or language.get("code")
+        if name and name not in spoken:
+            spoken.append(name)
+    hours = _hours([*by.of("schedule", "service_at_location", sal["id"])]
+                   or [s for s in by.of("schedule", "service", service["id"]) if not s.get("service_at_location_id")]
+                   or by.of("schedule", "location", location.get("id")))
+    latitude, longitude = location.get("latitude"), location.get("longitude")
+    postal = address.get("postal_code") or None
+    if postal and _ZIP.fullmatch(postal):
+        postal = postal[:5]
+        if latitude is None:
+            latitude, longitude = _zip_centroid(postal)
+    elif postal:
+        postal = postal[:10]
+    street = ", ".join(part for part in (address.get("address_1"), address.get("address_2")) if part) or None
+    wait = scalars.get(TERM_WAIT_DAYS)
+    husky, ecc = _boolean(scalars.get(TERM_HUSKY)), _boolean(scalars.get(TERM_ECC))
+    low, high = service.get("minimum_age"), service.get("maximum_age")
+    return {
+        "hsds_id": sal["id"],
+        "name": service["name"],
+        "organization": organization.get("name"),
+        "description": service.get("description") or sal.get("description"),
+        "service_types": _fit(lists[TERM_SERVICE_TYPE], 400),
+        "specialties": _fit(lists[TERM_SPECIALTY], 400),
+        "languages": _fit(spoken, 200),
+        "address": street[:200] if street else None,
+        "town": address.get("city"),
+        "zip_code": postal,
+        "latitude": latitude,
+        "longitude": longitude,
+        "phone_number": _phone(by, sal, service, location, organization),
+        "accepts_husky": DEFAULT_ACCEPTS_HUSKY if husky is None else husky,
+        "is_ecc": bool(ecc),
+        "min_age_months": DEFAULT_MIN_AGE_MONTHS if low is None else round(low * 12),
+        "max_age_months": DEFAULT_MAX_AGE_MONTHS if high is None else round(high * 12),
+        "wait_days": int(wait) if wait is not None and wait.isdigit() else None,
+        **hours,
+        "active": service.get("status") == "active",
+        "updated_at": now,
+    }
+
+
+def _fit(values: list[str], limit: int) -> str:
+    """';'-joined, dropping whole values that would not fit the column."""
+    kept: list[str] = []
+    for value in values:
+        if len(";".join([*kept, value])) <= limit:
+            kept.append(value)
+    return ";".join(kept)
+
+
+def _phone(by: _Index, sal: dict, service: dict, location: dict, organization: dict) -> str | None:
+    for parent, record in (("service_at_location", sal), ("service", service), ("location", location),
+                           ("organization", organization)):
+        for phone in by.of("phone", parent, record.get("id")):
+            if phone.get("type") != "fax":
+                return phone["number"] + (f";ext={phone['extension']}" if phone.get("extension") else "")
+    return None
+
+
+def _hours(schedules: list[dict]) -> dict[str, Any]:
+    """Opening hours as a rep reads them, and in searchable form (weekday bits, minutes)."""
+    if not schedules:
+        return {"hours": None, "open_days": 0, "opens_minute": None, "closes_minute": None}
+    days = 0
+    opens: list[int] = []
+    closes: list[int] = []
+    texts: list[str] = []
+    for schedule in schedules:
+        weekly = (schedule.get("freq") or "WEEKLY") == "WEEKLY"
+        codes = [part for part in (schedule.get("byday") or "").split(",") if part]
+        plain = [code for code in codes if code in DAY_BITS]
+        if weekly:
+            days |= sum(DAY_BITS[code] for code in set(plain)) if codes else 127
+        start = _minute_of(schedule["opens_at"]) if schedule.get("opens_at") else None
+        end = _minute_of(schedule["closes_at"], closing=True) if schedule.get("closes_at") else None
+        if weekly and start is not None and end is not None:
+            opens.append(start)
+            closes.append(end)
+        texts.append(schedule.get("description") or _describe(codes, start, end))
+    text = "; ".join(t for t in texts if t)
+    return {
+        "hours": (text[:197] + "...") if len(text) > 200 else (text or None),
+        "open_days": days,
+        "opens_minute": min(opens) if opens else None,
+        "closes_minute": max(closes) if closes else None,
+    }
+
+
+def _describe(codes: list[str], start: int | None, end: int | None) -> str:
+    order = list(DAY_BITS)
+    plain = sorted((code for code in codes if code in DAY_BITS), key=order.index)
+    if start == 0 and end == 24 * 60 and (not codes or len(plain) == 7):
+        return "24 hours, 7 days"
+    if not codes or len(plain) == 7:
+        days = "Daily"
+    elif len(plain) == len(codes) and len(plain) > 2 and \
+            order.index(plain[-1]) - order.index(plain[0]) == len(plain) - 1:
+        days = f"{DAY_NAMES[plain[0]]}-{DAY_NAMES[plain[-1]]}"
+    else:
+        days = ", ".join(DAY_NAMES.get(code[-2:], code) if code in DAY_BITS else code for code in codes)
+    if start is None or end is None:
+        return days
+    return f"{days} {start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+def _zip_centroid(code: str) -> tuple[float | None, float | None]:
+    import zipcodes
+
+    try:
+        found = zipcodes.matching(code)
+    except (TypeError, ValueError):
+        return None, None
+    if found and found[0].get("lat"):
+        return float(found[0]["lat"]), float(found[0]["long"])
+    return None, None
+
+
+PROVIDER_COLUMNS = tuple(c.name for c in Provider.__table__.columns if c.name not in ("id", "updated_at"))
+
+
+def _upsert_providers(session: Session, bundle: Bundle, sal_ids: list[str], now: datetime) -> TableCount:
+    count = TableCount()
+    derived = derive_providers(bundle, sal_ids, now)
+    table = Provider.__table__
+    existing: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks([row["hsds_id"] for row in derived]):
+        for found in session.execute(select(table).where(table.c.hsds_id.in_(chunk))).mappings():
+            existing[found["hsds_id"]] = dict(found)
+    new, changed = [], []
+    for row in derived:
+        old = existing.get(row["hsds_id"])
+        if old is None:
+            new.append(row)
+        elif any(old[name] != row[name] for name in PROVIDER_COLUMNS):
+            changed.append({"id": old["id"], **row})
+    if new:
+        session.execute(insert(table), new)
+    if changed:
+        session.execute(update(Provider), changed)
+    count.imported, count.updated = len(new), len(changed)
+    count.unchanged = len(derived) - len(new) - len(changed)
+    return count
+
+
+# --- Export --------------------------------------------------------------------------------------
+
+DATAPACKAGE_TYPES = {Float: "number", Integer: "integer"}
+
+
+def export_package(db: Database, path: str | Path, form: str = "csv") -> dict[str, int]:
+    """Write the HSDS tables as a package: a CSV folder with datapackage.json, or one JSON file.
+
+    Returns the number of rows written per table. The JSON form is a list of services, so
+    records no service reaches (an organization without services, an unused location) are
+    only in the CSV form.
+    """
+    if form not in ("csv", "json"):
+        raise ValueError(f"unknown package form {form!r}: csv or json")
+    path = Path(path)
+    with db.read() as session:
+        data = {
+            spec.name: [dict(row) for row in session.execute(select(spec.table).order_by(spec.table.c.id)).mappings()]
+            for spec in SPECS
+        }
+    if form == "csv":
+        _write_csv_package(path, data)
+    else:
+        _write_json_package(path, data)
+    return {name: len(rows) for name, rows in data.items()}
+
+
+def _write_csv_package(folder: Path, data: Mapping[str, list[dict]]) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise PackageError(f"{folder} is a file: the CSV form needs a folder (or use --format json).")
+    folder.mkdir(parents=True, exist_ok=True)
+    resources = []
+    for spec in SPECS:
+        with (folder / spec.file).open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(spec.columns)
+            for row in data[spec.name]:
+                writer.writerow(["" if row[name] is None else _cell(row[name]) for name in spec.columns])
+        resources.append(_resource(spec))
+    descriptor = {
+        "name": "callcenter-directory",
+        "title": "Children's behavioral-health directory (Open Referral HSDS 3.0)",
+        "profile": "tabular-data-package",
+        "resources": resources,
+    }
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
+
+
+def _cell(value: Any) -> str:
+    return _number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def _resource(spec: Spec) -> dict[str, Any]:
+    fields = []
+    for column in spec.table.columns:
+        kind = next((name for base, name in DATAPACKAGE_TYPES.items() if isinstance(column.type, base)), "string")
+        fields.append({"name": column.name, "type": kind,
+                       **({"constraints": {"required": True}} if not column.nullable else {})})
+    schema: dict[str, Any] = {"fields": fields, "primaryKey": "id"}
+    if spec.refs:
+        schema["foreignKeys"] = [{"fields": column, "reference": {"resource": parent, "fields": "id"}}
+                                 for column, parent in spec.refs]
+    return {"name": spec.name, "path": spec.file, "profile": "tabular-data-resource", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "schema": schema}
+
+
+def _write_json_package(path: Path, data: Mapping[str, list[dict]]) -> None:
+    if path.is_dir():
+        path = path / "services.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    by_id = {name: {row["id"]: row for row in rows} for name, rows in data.items()}
+    nested: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for name in ("address", "phone", "schedule", "language"):
+        for row in data[name]:
+            # Each row once, under the most specific record it belongs to.
+            column, parent = next((c, p) for c, p in SPEC[name].refs if row.get(c))
+            nested[(name, parent, row[column])].append(row)
+    for row in data["attribute"]:
+        nested[("attribute", row["link_entity"], row["link_id"])].append(row)
+
+    def obj(name: str, row: dict) -> dict[str, Any]:
+        out = {column: _json_value(row[column]) for column in SPEC[name].columns}
+        if name == "attribute":
+            out["taxonomy_term"] = {"id": row["taxonomy_term_id"], "code": row["taxonomy_term_id"],
+                                    "name": row["label"] or row["taxonomy_term_id"]}
+        return out
+
+    def kids(name: str, parent: str, parent_id: str) -> list[dict]:
+        return [obj(name, row) for row in nested.get((name, parent, parent_id), [])]
+
+    def entity(name: str, row: dict, children: tuple[str, ...]) -> dict[str, Any]:
+        out = obj(name, row)
+        for child in children:
+            out[_plural(child)] = kids(child, name, row["id"])
+        return out
+
+    services = []
+    for service in data["service"]:
+        item = entity("service", service, ("phone", "schedule", "language", "attribute"))
+        item["organization"] = entity("organization", by_id["organization"][service["organization_id"]],
+                                      ("phone", "attribute"))
+        item["service_at_locations"] = []
+        for sal in data["service_at_location"]:
+            if sal["service_id"] != service["id"]:
+                continue
+            entry = entity("service_at_location", sal, ("phone", "schedule", "attribute"))
+            entry["location"] = entity("location", by_id["location"][sal["location_id"]],
+                                       ("address", "phone", "schedule", "language", "attribute"))
+            item["service_at_locations"].append(entry)
+        services.append(item)
+    path.write_text(json.dumps(services, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _plural(name: str) -> str:
+    return "addresses" if name == "address" else f"{name}s"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value

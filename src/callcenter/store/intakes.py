@@ -1,0 +1,355 @@
+"""Intake drafts that survive a dead terminal, and submission as one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select, update
+
+from callcenter.domain import intake_form, intake_rules
+from callcenter.domain.errors import ValidationError
+from callcenter.domain.phone import format_phone
+from callcenter.domain.model import IntakeStatus, TaskKind, TaskState, Urgency
+from callcenter.domain.roles import Permission, require
+from callcenter.domain.timers import TimerPolicy
+from callcenter.store import audit, consults, referrals, timers
+from callcenter.store.agents import _load as load_agent
+from callcenter.store.db import Database
+from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
+from callcenter.store.models import Call, Child, ConsultRequest, Guardian, Intake, Task
+
+
+@dataclass(frozen=True, slots=True)
+class DraftView:
+    id: int
+    call_id: int | None
+    agent_id: int
+    status: IntakeStatus
+    fields: dict[str, str]
+    version: int
+    crisis_at: datetime | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    caller_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownChild:
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+    town: str | None
+    medicaid_last4: str | None
+    matched_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedIntake:
+    intake_id: int
+    child_id: int
+    guardian_id: int | None
+    task_id: int
+    access_deadline: datetime
+    consult_id: int | None
+
+
+def start(db: Database, agent_id: int, now: datetime, call_id: int | None = None) -> DraftView:
+    """Open the agent's draft for this call, creating it the first time (one draft per call and rep)."""
+    with db.write() as session:
+        agent = load_agent(session, agent_id)
+        require(agent.role, Permission.WORK_INTAKES)
+        existing = None
+        if call_id is not None:
+            if session.get(Call, call_id) is None:
+                raise NotFound(f"No call {call_id}.")
+            existing = session.scalars(
+                select(Intake).where(
+                    Intake.call_id == call_id,
+                    Intake.agent_id == agent_id,
+                    Intake.status == IntakeStatus.DRAFT.value,
+                )
+            ).first()
+        if existing is not None:
+            return _view(session, existing)
+        fields: dict[str, str] = {}
+        if call_id is not None:
+            number = session.get(Call, call_id).caller_number
+            if number:
+                fields["callback_number"] = format_phone(number)
+        intake = Intake(
+            call_id=call_id,
+            agent_id=agent_id,
+            status=IntakeStatus.DRAFT.value,
+            draft=json.dumps(fields),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(intake)
+        session.flush()
+        audit.record(session, at=now, agent_id=agent_id, action="create", entity="intake", entity_id=intake.id,
+                     detail={"call_id": call_id})
+        return _view(session, intake)
+
+
+def get(db: Database, intake_id: int) -> DraftView:
+    with db.read() as session:
+        intake = session.get(Intake, intake_id)
+        if intake is None:
+            raise NotFound(f"No intake {intake_id}.")
+        return _view(session, intake)
+
+
+def open_drafts(db: Database, agent_id: int) -> list[DraftView]:
+    """Drafts this rep left unfinished (e.g. the terminal died), newest first."""
+    with db.read() as session:
+        rows = session.scalars(
+            select(Intake)
+            .where(Intake.agent_id == agent_id, Intake.status == IntakeStatus.DRAFT.value)
+            .order_by(Intake.updated_at.desc())
+        ).all()
+        return [_view(session, intake) for intake in rows]
+
+
+def save_draft(
+    db: Database, agent_id: int, intake_id: int, fields: Mapping[str, str], expected_version: int, now: datetime
+) -> int:
+    """Store the fields as typed (not yet validated). Refused if someone saved since `expected_version`."""
+    payload = json.dumps(intake_form.bounded_draft(fields), sort_keys=True)
+    with db.write() as session:
+        _editable(session, agent_id, intake_id)
+        result = session.execute(
+            update(Intake)
+            .where(Intake.id == intake_id, Intake.version == expected_version,
+                   Intake.status == IntakeStatus.DRAFT.value)
+            .values(draft=payload, updated_at=now, version=Intake.version + 1)
+            .returning(Intake.version)
+        ).scalar_one_or_none()
+        if result is None:
+            raise _conflict(session, intake_id)
+        audit.record(session, at=now, agent_id=agent_id, action="update", entity="intake", entity_id=intake_id,
+                     detail={"draft_fields": sorted(k for k, v in fields.items() if v)})
+        return result
+
+
+def mark_crisis(db: Database, agent_id: int, intake_id: int, reason: str, now: datetime) -> DraftView:
+    """Switch the intake to the crisis path. Recorded once and never cleared."""
+    reason = intake_form.parse_crisis_reason(reason)
+    with db.write() as session:
+        intake = _editable(session, agent_id, intake_id)
+        if intake.crisis_at is None:
+            intake.crisis_at = now
+            intake.crisis_reason = reason
+        intake.urgency = Urgency.EMERGENCY.value
+        fields = json.loads(intake.draft)
+        fields["urgency"] = Urgency.EMERGENCY.value
+        fields["crisis_reason"] = intake.crisis_reason
+        intake.draft = json.dumps(fields, sort_keys=True)
+        intake.updated_at = now
+        intake.version += 1
+        audit.record(session, at=now, agent_id=agent_id, action="crisis", entity="intake", entity_id=intake_id,
+                     detail={"reason": reason})
+        session.flush()
+        return _view(session, intake)
+
+
+def find_known_children(db: Database, fields: Mapping[str, str], today: date) -> list[KnownChild]:
+    """Children already on file with the same Medicaid number, or the same name and date of birth."""
+    medicaid = intake_form.try_parse("medicaid_number", fields, today)
+    first = intake_form.try_parse("child_first_name", fields, today)
+    last = intake_form.try_parse("child_last_name", fields, today)
+    dob = intake_form.try_parse("child_dob", fields, today)
+    conditions = []
+    if medicaid:
+        conditions.append(Child.medicaid_number == medicaid)
+    if first and last and dob:
+        conditions.append(
+            (Child.first_name.ilike(first)) & (Child.last_name.ilike(last)) & (Child.date_of_birth == dob)
+        )
+    if not conditions:
+        return []
+    with db.read() as session:
+        rows = session.scalars(select(Child).where(or_(*conditions)).limit(5)).all()
+        return [
+            KnownChild(
+                id=child.id,
+                first_name=child.first_name,
+                last_name=child.last_name,
+                date_of_birth=child.date_of_birth,
+                town=child.town,
+                medicaid_last4=child.medicaid_number[-4:] if child.medicaid_number else None,
+                matched_on="Medicaid number" if medicaid and child.medicaid_number == medicaid else "name and date of birth",
+            )
+            for child in rows
+        ]
+
+
+def submit(
+    db: Database,
+    agent_id: int,
+    intake_id: int,
+    fields: Mapping[str, str],
+    expected_version: int,
+    now: datetime,
+    today: date,
+    reuse_child_id: int | None = None,
+    policy: TimerPolicy | None = None,
+) -> SubmittedIntake:
+    """Validate everything, then write intake, child, guardian, follow-up task and audit rows together."""
+    clean, errors = intake_form.validate_for_submit(fields, today)
+    if errors:
+        first_key = next(iter(errors))
+        raise ValidationError(
+            f"{len(errors)} field(s) need attention before submitting: {errors[first_key]}", first_key
+        )
+    with db.write() as session:
+        intake = _editable(session, agent_id, intake_id)
+        if intake.version != expected_version:
+            raise _conflict(session, intake_id)
+        child = session.get(Child, reuse_child_id) if reuse_child_id else None
+        if reuse_child_id and child is None:
+            raise NotFound(f"No child {reuse_child_id} to reuse.")
+        guardian = Guardian(
+            first_name=clean["guardian_first_name"],
+            last_name=clean["guardian_last_name"],
+            relationship=clean.get("caller_type"),
+            phone_number=clean["callback_number"],
+            husky_insured=clean.get("guardian_husky") == "yes" if clean.get("guardian_husky") else None,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(guardian)
+        session.flush()
+        child_fields = {
+            "first_name": clean["child_first_name"],
+            "last_name": clean["child_last_name"],
+            "date_of_birth": clean["child_dob"],
+            "sex": clean.get("child_sex"),
+            "town": clean.get("child_town"),
+            "zip_code": clean.get("child_zip"),
+            "language": clean.get("child_language"),
+            "medicaid_number": clean.get("medicaid_number"),
+            "insurance": clean["insurance"],
+            "guardian_id": guardian.id,
+        }
+        if child is None:
+            child = Child(**child_fields, created_at=now, updated_at=now)
+            session.add(child)
+            session.flush()
+            audit.record(session, at=now, agent_id=agent_id, action="create", entity="child", entity_id=child.id,
+                         screen="intake")
+        else:
+            changed = sorted(k for k, v in child_fields.items() if v is not None and getattr(child, k) != v)
+            for key in changed:
+                setattr(child, key, child_fields[key])
+            child.updated_at = now
+            child.version += 1
+            audit.record(session, at=now, agent_id=agent_id, action="update", entity="child", entity_id=child.id,
+                         detail={"fields": changed}, screen="intake")
+        urgency = Urgency(clean["urgency"])
+        deadline = intake_rules.access_deadline(urgency, now)
+        advice = {a.kind for a in intake_rules.advisories(clean, today)}
+        intake.child_id = child.id
+        intake.guardian_id = guardian.id
+        intake.status = IntakeStatus.SUBMITTED.value
+        intake.caller_type = clean.get("caller_type")
+        intake.caller_name = clean.get("caller_name")
+        intake.callback_number = clean["callback_number"]
+        intake.urgency = urgency.value
+        intake.access_deadline = deadline
+        intake.symptoms = clean.get("symptoms")
+        intake.diagnosis = clean.get("diagnosis")
+        intake.duration = clean.get("duration")
+        intake.needs = ";".join(intake_form.selected_needs(clean))
+        intake.not_managed = "not_managed" in advice
+        intake.early_intervention_offered = "early_intervention" in advice
+        intake.parent_services_offered = "parent_services" in advice
+        intake.draft = json.dumps(intake_form.bounded_draft(fields), sort_keys=True)
+        intake.submitted_at = now
+        intake.updated_at = now
+        intake.version += 1
+        consult_id = None
+        if "medication_consult" in advice:
+            question_type = clean.get("consult_question_type") or "medication"
+            intake.consult_question_type = question_type
+            consult = ConsultRequest(
+                intake_id=intake.id,
+                call_id=intake.call_id,
+                child_id=child.id,
+                pcp_name=clean.get("caller_name") or "PCP office",
+                callback_number=clean["callback_number"],
+                question_type=question_type,
+                question=clean.get("symptoms") or "",
+                urgency=urgency.value,
+                received_at=now,
+            )
+            consult.psychiatrist_id = consults.least_busy_psychiatrist(session)
+            session.add(consult)
+            session.flush()
+            consult_id = consult.id
+            policy = policy or TimerPolicy()
+            timers.new_task(session, kind=TaskKind.CONSULT_CALLBACK,
+                            title=f"Call back {consult.pcp_name} about {child.first_name} {child.last_name[:1]}.",
+                            owner_agent_id=consult.psychiatrist_id, start=now, due=policy.consult_deadline(now),
+                            consult_id=consult.id, call_id=intake.call_id, intake_id=intake.id, child_id=child.id)
+            audit.record(session, at=now, agent_id=agent_id, action="create", entity="consult",
+                         entity_id=consult.id, screen="intake")
+        task = Task(
+            kind=TaskKind.LINKAGE_CHECK.value,
+            title=f"Check that {child.first_name} {child.last_name[:1]}. was linked to care",
+            owner_agent_id=agent_id,
+            state=TaskState.OPEN.value,
+            due_at=deadline,
+            original_due_at=deadline,
+            created_at=now,
+            call_id=intake.call_id,
+            intake_id=intake.id,
+            child_id=child.id,
+        )
+        session.add(task)
+        session.flush()
+        referrals.write_follow_up_notes(session, intake.id)
+        audit.record(session, at=now, agent_id=agent_id, action="submit", entity="intake", entity_id=intake.id,
+                     detail={"urgency": urgency.value, "task_id": task.id, "crisis": intake.crisis_at is not None},
+                     screen="intake")
+        return SubmittedIntake(intake.id, child.id, guardian.id, task.id, deadline, consult_id)
+
+
+def _editable(session, agent_id: int, intake_id: int) -> Intake:
+    agent = load_agent(session, agent_id)
+    require(agent.role, Permission.WORK_INTAKES)
+    intake = session.get(Intake, intake_id)
+    if intake is None:
+        raise NotFound(f"No intake {intake_id}.")
+    if intake.status != IntakeStatus.DRAFT.value:
+        raise InvalidOperation(f"Intake {intake_id} was already submitted; it can no longer be edited here.")
+    return intake
+
+
+def _conflict(session, intake_id: int) -> ConflictingEdit:
+    intake = session.get(Intake, intake_id)
+    if intake is not None and intake.status != IntakeStatus.DRAFT.value:
+        return ConflictingEdit("This intake was submitted from another terminal. Your text is kept on screen.")
+    return ConflictingEdit(
+        "Another rep saved this intake after you opened it, so your change was not saved. "
+        "Your text is kept on screen: compare, then press ctrl+r to reload theirs."
+    )
+
+
+def _view(session, intake: Intake) -> DraftView:
+    number = session.get(Call, intake.call_id).caller_number if intake.call_id else None
+    return DraftView(
+        id=intake.id,
+        call_id=intake.call_id,
+        agent_id=intake.agent_id,
+        status=IntakeStatus(intake.status),
+        fields=json.loads(intake.draft or "{}"),
+        version=intake.version,
+        crisis_at=intake.crisis_at,
+        created_at=intake.created_at,
+        updated_at=intake.updated_at,
+        caller_number=number,
+    )

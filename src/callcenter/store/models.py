@@ -1,0 +1,412 @@
+"""Tables for the whole access-line domain.
+
+Enumerated values are stored as short strings (the ``domain.model`` enums' values) so both
+engines hold the same thing and a migration never has to alter a database enum type.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from callcenter.store.types import UTCDateTime
+
+
+def _when(index: bool = False, nullable: bool = True):
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True, index=True)
+    display_name: str = Field(max_length=80)
+    role: str = Field(max_length=20)
+    state: str = Field(default="offline", max_length=20)
+    state_since: datetime | None = _when()
+    active: bool = Field(default=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    failed_logins: int = Field(default=0)
+    created_at: datetime | None = _when()
+    version: int = Field(default=1)
+
+
+class Line(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=10, unique=True)
+    name: str = Field(max_length=80)
+    phone_number: str | None = Field(default=None, max_length=20)
+    channel: str = Field(max_length=10)
+    time_zone: str = Field(default="America/New_York", max_length=40)
+    service_level_seconds: int = Field(default=20)
+    service_level_target: float = Field(default=0.8)
+    short_abandon_seconds: int = Field(default=5)
+    sort_order: int = Field(default=0)
+
+
+class Call(SQLModel, table=True):
+    __table_args__ = (
+        # The claim query: waiting calls of a line, best priority then oldest first.
+        Index("ix_call_queue", "state", "line_id", "priority", "arrived_at"),
+        Index("ix_call_caller_number", "caller_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    line_id: int = Field(foreign_key="line.id")
+    caller_number: str | None = Field(default=None, max_length=32)
+    caller_name: str | None = Field(default=None, max_length=120)
+    channel: str = Field(max_length=10)
+    state: str = Field(default="waiting", max_length=20)
+    priority: int = Field(default=0)
+    arrived_at: datetime | None = _when(nullable=False)
+    answered_at: datetime | None = _when()
+    ended_at: datetime | None = _when()
+    agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    disposition: str | None = Field(default=None, max_length=40)
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+    version: int = Field(default=1)
+
+
+class Guardian(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str = Field(max_length=80)
+    last_name: str = Field(max_length=80)
+    relationship: str | None = Field(default=None, max_length=40)
+    phone_number: str | None = Field(default=None, max_length=32, index=True)
+    husky_insured: bool | None = Field(default=None)
+    created_at: datetime | None = _when()
+    updated_at: datetime | None = _when()
+    version: int = Field(default=1)
+
+
+class Child(SQLModel, table=True):
+    __table_args__ = (Index("ix_child_name_dob", "last_name", "first_name", "date_of_birth"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str = Field(max_length=80)
+    last_name: str = Field(max_length=80)
+    date_of_birth: date | None = Field(default=None)
+    sex: str | None = Field(default=None, max_length=20)
+    town: str | None = Field(default=None, max_length=80)
+    zip_code: str | None = Field(default=None, max_length=10)
+    language: str | None = Field(default=None, max_length=40)
+    medicaid_number: str | None = Field(default=None, max_length=20, index=True)
+    insurance: str | None = Field(default=None, max_length=20)
+    guardian_id: int | None = Field(default=None, foreign_key="guardian.id")
+    created_at: datetime | None = _when()
+    updated_at: datetime | None = _when()
+    version: int = Field(default=1)
+
+
+class Intake(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int | None = Field(default=None, foreign_key="call.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    child_id: int | None = Field(default=None, foreign_key="child.id", index=True)
+    guardian_id: int | None = Field(default=None, foreign_key="guardian.id")
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    status: str = Field(default="draft", max_length=20)
+    caller_type: str | None = Field(default=None, max_length=20)
+    urgency: str | None = Field(default=None, max_length=20)
+    crisis_at: datetime | None = _when()
+    crisis_reason: str | None = Field(default=None, max_length=40)
+    access_deadline: datetime | None = _when()
+    caller_name: str | None = Field(default=None, max_length=120)
+    callback_number: str | None = Field(default=None, max_length=32)
+    symptoms: str | None = Field(default=None, sa_column=Column(Text))
+    diagnosis: str | None = Field(default=None, max_length=200)
+    duration: str | None = Field(default=None, max_length=120)
+    needs: str | None = Field(default=None, max_length=200)
+    not_managed: bool | None = Field(default=None)
+    early_intervention_offered: bool | None = Field(default=None)
+    parent_services_offered: bool | None = Field(default=None)
+    consult_question_type: str | None = Field(default=None, max_length=40)
+    # The draft as the rep typed it, field by field (JSON): what a killed terminal must not lose.
+    draft: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    created_at: datetime | None = _when()
+    updated_at: datetime | None = _when()
+    submitted_at: datetime | None = _when()
+    version: int = Field(default=1)
+
+
+class Provider(SQLModel, table=True):
+    __table_args__ = (Index("ix_provider_lat_lon", "latitude", "longitude"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    hsds_id: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    organization: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    service_types: str = Field(default="", max_length=400)
+    specialties: str = Field(default="", max_length=400)
+    languages: str = Field(default="", max_length=200)
+    address: str | None = Field(default=None, max_length=200)
+    town: str | None = Field(default=None, max_length=80, index=True)
+    zip_code: str | None = Field(default=None, max_length=10, index=True)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+    phone_number: str | None = Field(default=None, max_length=32)
+    accepts_husky: bool = Field(default=True)
+    is_ecc: bool = Field(default=False)
+    min_age_months: int = Field(default=0)
+    max_age_months: int = Field(default=21 * 12)
+    wait_days: int | None = Field(default=None)
+    hours: str | None = Field(default=None, max_length=200)
+    # Opening hours in searchable form: weekdays as a bitmask (Monday = 1, Sunday = 64) and
+    # minutes after midnight in the line's time zone, so "open now" is a filter in SQL.
+    open_days: int = Field(default=0)
+    opens_minute: int | None = Field(default=None)
+    closes_minute: int | None = Field(default=None)
+    active: bool = Field(default=True)
+    updated_at: datetime | None = _when()
+
+
+class ReferralProvider(SQLModel, table=True):
+    """A provider attached to an intake's referral, with what came of it (offered, scheduled, declined)."""
+
+    __tablename__ = "referral_provider"
+    __table_args__ = (UniqueConstraint("intake_id", "provider_id", name="uq_referral_provider"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    intake_id: int = Field(foreign_key="intake.id", index=True)
+    provider_id: int = Field(foreign_key="provider.id")
+    outcome: str = Field(max_length=20)
+    appointment_at: datetime | None = _when()
+    note: str | None = Field(default=None, max_length=400)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    recorded_at: datetime | None = _when(nullable=False)
+    version: int = Field(default=1)
+
+
+class Contact(SQLModel, table=True):
+    """One entry of the contact log, for every channel."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _when(index=True, nullable=False)
+    direction: str = Field(max_length=10)
+    channel: str = Field(max_length=10)
+    line_id: int | None = Field(default=None, foreign_key="line.id")
+    other_party: str | None = Field(default=None, max_length=120)
+    other_number: str | None = Field(default=None, max_length=32, index=True)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+    child_id: int | None = Field(default=None, foreign_key="child.id")
+    summary: str | None = Field(default=None, sa_column=Column(Text))
+    outcome: str | None = Field(default=None, max_length=40)
+
+
+class ConsultRequest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+    intake_id: int | None = Field(default=None, foreign_key="intake.id")
+    child_id: int | None = Field(default=None, foreign_key="child.id")
+    pcp_name: str = Field(max_length=120)
+    practice: str | None = Field(default=None, max_length=120)
+    callback_number: str = Field(max_length=32)
+    npi: str | None = Field(default=None, max_length=10)
+    question_type: str = Field(max_length=40)
+    question: str = Field(default="", sa_column=Column(Text, nullable=False))
+    urgency: str = Field(default="routine", max_length=20)
+    received_at: datetime | None = _when(nullable=False)
+    psychiatrist_id: int | None = Field(default=None, foreign_key="agent.id")
+    returned_at: datetime | None = _when()
+    minutes_spent: int | None = Field(default=None)
+    written_report: bool | None = Field(default=None)
+    child_name: str | None = Field(default=None, max_length=160)  # minimal identifiers, no child record
+    child_dob: date | None = Field(default=None)
+    state: str = Field(default="open", max_length=20)
+    version: int = Field(default=1)
+
+
+class Task(SQLModel, table=True):
+    """A promise with a deadline: consult callback, linkage check, callback, fax/TTY follow-up."""
+
+    __table_args__ = (Index("ix_task_open_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30)
+    title: str = Field(max_length=200)
+    owner_agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    state: str = Field(default="open", max_length=20)
+    due_at: datetime | None = _when(nullable=False)
+    original_due_at: datetime | None = _when(nullable=False)
+    created_at: datetime | None = _when()
+    closed_at: datetime | None = _when()
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+    intake_id: int | None = Field(default=None, foreign_key="intake.id")
+    child_id: int | None = Field(default=None, foreign_key="child.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    consult_id: int | None = Field(default=None, foreign_key="consultrequest.id")
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+    # Escalation: flagged for supervisors when due soon with no attempt; a breach is never cleared.
+    escalated_at: datetime | None = _when()
+    breached_at: datetime | None = _when()
+    late_minutes: int | None = Field(default=None)
+    reschedule_reason: str | None = Field(default=None, max_length=300)
+    version: int = Field(default=1)
+
+
+class TaskAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    at: datetime | None = _when(nullable=False)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    outcome: str = Field(max_length=20)
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: who did what to which record, and when."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _when(index=True, nullable=False)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = Field(default=None)
+    screen: str | None = Field(default=None, max_length=40)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# --- The resource directory in Open Referral HSDS 3.0 form -----------------------------------
+# Primary keys are the HSDS ids (UUID-like strings) so a package re-imported updates in place.
+# The `provider` table above stays the denormalised search row: one per service_at_location.
+
+
+def _hsds_id():
+    return Field(primary_key=True, max_length=64)
+
+
+def _hsds_ref(target: str, nullable: bool = True):
+    return Field(default=None, foreign_key=target, index=True, max_length=64, nullable=nullable)
+
+
+def _hsds_text():
+    return Field(default=None, sa_column=Column(Text))
+
+
+class HsdsOrganization(SQLModel, table=True):
+    __tablename__ = "hsds_organization"
+
+    id: str = _hsds_id()
+    name: str = Field(max_length=200)
+    alternate_name: str | None = Field(default=None, max_length=200)
+    description: str | None = _hsds_text()
+    email: str | None = Field(default=None, max_length=200)
+    website: str | None = Field(default=None, max_length=400)
+
+
+class HsdsService(SQLModel, table=True):
+    __tablename__ = "hsds_service"
+
+    id: str = _hsds_id()
+    organization_id: str = _hsds_ref("hsds_organization.id", nullable=False)
+    name: str = Field(max_length=200)
+    alternate_name: str | None = Field(default=None, max_length=200)
+    description: str | None = _hsds_text()
+    url: str | None = Field(default=None, max_length=400)
+    email: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="active", max_length=20)
+    application_process: str | None = _hsds_text()
+    fees_description: str | None = _hsds_text()
+    wait_time: str | None = Field(default=None, max_length=200)
+    fees: str | None = _hsds_text()
+    eligibility_description: str | None = _hsds_text()
+    minimum_age: float | None = Field(default=None)  # years, as HSDS has it
+    maximum_age: float | None = Field(default=None)
+
+
+class HsdsLocation(SQLModel, table=True):
+    __tablename__ = "hsds_location"
+
+    id: str = _hsds_id()
+    location_type: str = Field(default="physical", max_length=20)
+    organization_id: str | None = _hsds_ref("hsds_organization.id")
+    name: str | None = Field(default=None, max_length=200)
+    alternate_name: str | None = Field(default=None, max_length=200)
+    description: str | None = _hsds_text()
+    url: str | None = Field(default=None, max_length=400)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+
+
+class HsdsAddress(SQLModel, table=True):
+    __tablename__ = "hsds_address"
+
+    id: str = _hsds_id()
+    location_id: str = _hsds_ref("hsds_location.id", nullable=False)
+    attention: str | None = Field(default=None, max_length=200)
+    address_1: str | None = Field(default=None, max_length=200)
+    address_2: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=80)
+    region: str | None = Field(default=None, max_length=80)
+    state_province: str | None = Field(default=None, max_length=40)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str | None = Field(default=None, max_length=40)
+    address_type: str = Field(default="physical", max_length=20)
+
+
+class HsdsServiceAtLocation(SQLModel, table=True):
+    __tablename__ = "hsds_service_at_location"
+
+    id: str = _hsds_id()
+    service_id: str = _hsds_ref("hsds_service.id", nullable=False)
+    location_id: str = _hsds_ref("hsds_location.id", nullable=False)
+    description: str | None = _hsds_text()
+
+
+class HsdsPhone(SQLModel, table=True):
+    __tablename__ = "hsds_phone"
+
+    id: str = _hsds_id()
+    location_id: str | None = _hsds_ref("hsds_location.id")
+    service_id: str | None = _hsds_ref("hsds_service.id")
+    organization_id: str | None = _hsds_ref("hsds_organization.id")
+    service_at_location_id: str | None = _hsds_ref("hsds_service_at_location.id")
+    number: str = Field(max_length=32)  # E.164
+    extension: str | None = Field(default=None, max_length=20)
+    type: str | None = Field(default=None, max_length=20)
+    description: str | None = _hsds_text()
+
+
+class HsdsSchedule(SQLModel, table=True):
+    __tablename__ = "hsds_schedule"
+
+    id: str = _hsds_id()
+    service_id: str | None = _hsds_ref("hsds_service.id")
+    location_id: str | None = _hsds_ref("hsds_location.id")
+    service_at_location_id: str | None = _hsds_ref("hsds_service_at_location.id")
+    freq: str | None = Field(default=None, max_length=10)
+    interval: int | None = Field(default=None)
+    byday: str | None = Field(default=None, max_length=100)
+    opens_at: str | None = Field(default=None, max_length=16)
+    closes_at: str | None = Field(default=None, max_length=16)
+    description: str | None = _hsds_text()
+
+
+class HsdsLanguage(SQLModel, table=True):
+    __tablename__ = "hsds_language"
+
+    id: str = _hsds_id()
+    service_id: str | None = _hsds_ref("hsds_service.id")
+    location_id: str | None = _hsds_ref("hsds_location.id")
+    name: str | None = Field(default=None, max_length=80)
+    code: str | None = Field(default=None, max_length=20)
+    note: str | None = _hsds_text()
+
+
+class HsdsAttribute(SQLModel, table=True):
+    """A taxonomy term (or key) and value on any record; our line-specific extras live here."""
+
+    __tablename__ = "hsds_attribute"
+
+    id: str = _hsds_id()
+    link_id: str = Field(max_length=64, index=True)
+    link_type: str | None = Field(default=None, max_length=40)
+    link_entity: str = Field(max_length=40)
+    taxonomy_term_id: str = Field(max_length=100, index=True)
+    label: str | None = Field(default=None, max_length=200)
+    value: str | None = _hsds_text()

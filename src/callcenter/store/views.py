@@ -1,0 +1,78 @@
+"""Plain, detached values handed to the UI: widgets never touch a session or lazy-load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from callcenter.domain.model import AgentState, CallState, Priority, Role
+
+
+@dataclass(frozen=True, slots=True)
+class AgentView:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    state: AgentState
+    state_since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineSummary:
+    code: str
+    name: str
+    phone_number: str | None
+    channel: str
+    waiting: int
+    oldest_arrival: datetime | None
+    on_call: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingCall:
+    id: int
+    line_code: str
+    caller_number: str | None
+    arrived_at: datetime
+    priority: Priority
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    id: int
+    line_code: str
+    line_name: str
+    caller_number: str | None
+    channel: str
+    state: CallState
+    priority: Priority
+    arrived_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    agent_id: int | None
+    disposition: str | None
+    notes: str | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """An earlier contact from the same number, for the call panel."""
+
+    call_id: int
+    at: datetime
+    line_code: str
+    state: CallState
+    disposition: str | None
+    agent_name: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSnapshot:
+    lines: tuple[LineSummary, ...]
+    waiting: tuple[WaitingCall, ...]
+    waiting_total: int
+    me: AgentView | None
+    my_call: CallView | None

@@ -1,0 +1,169 @@
+"""The call panel: who is calling, what happened before, notes, and ending the call."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Static, TextArea
+
+from callcenter.domain.model import Disposition, Priority
+from callcenter.domain.phone import format_phone
+from callcenter.domain.timefmt import format_local, format_wait
+from callcenter.store import calls
+from callcenter.store.views import CallView, HistoryEntry
+from callcenter.ui.disposition import DispositionScreen
+
+NOTES_SAVE_DELAY = 0.8
+
+
+class CallScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+g", "intake", "Guided intake", priority=True),
+        Binding("ctrl+e", "end_call", "End call", priority=True),
+        Binding("escape", "back", "Board"),
+    ]
+
+    def __init__(self, call: CallView) -> None:
+        super().__init__()
+        self.call = call
+        self._save_timer: Timer | None = None
+        self._saved_notes = call.notes or ""
+
+    def compose(self) -> ComposeResult:
+        call = self.call
+        yield Header(show_clock=False, icon="☎")
+        with Vertical(id="call-head"):
+            yield Static("", id="call-title", markup=False)
+            yield Static("", id="call-times", markup=False)
+        if call.priority == Priority.EMERGENCY:
+            yield Static(
+                "EMERGENCY CALLER — follow the crisis path first: Mobile Crisis (211, press 1) "
+                "or 911 for immediate danger.",
+                id="call-emergency",
+                markup=False,
+            )
+        yield Static("Earlier contacts from this number", classes="section-title", id="history-title")
+        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Static("Call notes (saved as you type)", classes="section-title")
+        yield TextArea(call.notes or "", id="call-notes", soft_wrap=True)
+        with Horizontal(id="call-hint"):
+            yield Static("ctrl+g: guided intake · ctrl+e: end the call with a disposition · esc: back to the board (call stays open)",
+                         markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        number = format_phone(self.call.caller_number) or "web referral (no number)"
+        self.query_one("#call-title", Static).update(
+            f"On call · {self.call.line_name} ({self.call.line_code}) · caller {number}"
+        )
+        history = self.query_one("#history", DataTable)
+        history.add_column("When", key="when", width=20)
+        history.add_column("Line", key="line", width=5)
+        history.add_column("Outcome", key="outcome", width=20)
+        history.add_column("Rep", key="rep", width=16)
+        history.add_column("Notes", key="notes")
+        self._paint_times()
+        self.set_interval(1.0, self._paint_times)
+        self.load_history()
+        self.query_one("#call-notes", TextArea).focus()
+
+    def _paint_times(self) -> None:
+        now = self.app.clock()
+        call = self.call
+        waited = format_wait((call.answered_at or now) - call.arrived_at)
+        talking = format_wait(now - call.answered_at) if call.answered_at else "—"
+        self.query_one("#call-times", Static).update(
+            f"Arrived {format_local(call.arrived_at, with_date=False)} · waited {waited} · "
+            f"talking {talking} · priority {call.priority.label}"
+        )
+
+    @work(thread=True, exclusive=True, group="call-history", exit_on_error=False)
+    def load_history(self) -> None:
+        entries = calls.caller_history(self.app.db, self.call.caller_number, exclude_call_id=self.call.id)
+        self.app.call_from_thread(self._show_history, entries)
+
+    def _show_history(self, entries: list[HistoryEntry]) -> None:
+        table = self.query_one("#history", DataTable)
+        title = self.query_one("#history-title", Static)
+        if not entries:
+            title.update("Earlier contacts from this number: none — first contact")
+            table.display = False
+            return
+        title.update(f"Earlier contacts from this number: {len(entries)} — repeat caller")
+        title.add_class("repeat")
+        for entry in entries:
+            outcome = (
+                Disposition(entry.disposition).label if entry.disposition else entry.state.value.replace("_", " ")
+            )
+            table.add_row(
+                format_local(entry.at),
+                entry.line_code,
+                Text(outcome, style="bold red" if entry.state.value == "abandoned" else ""),
+                Text(entry.agent_name or "—"),
+                Text((entry.notes or "").replace("\n", " ")),
+                key=str(entry.call_id),
+            )
+
+    # -- notes: never lose what the rep typed ---------------------------------------------
+
+    @on(TextArea.Changed, "#call-notes")
+    def _notes_changed(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(NOTES_SAVE_DELAY, self._save_notes)
+
+    def _save_notes(self) -> None:
+        text = self.query_one("#call-notes", TextArea).text
+        if text != self._saved_notes:
+            self.save_notes(text)
+
+    @work(thread=True, exclusive=True, group="call-notes", exit_on_error=False)
+    def save_notes(self, text: str) -> None:
+        try:
+            calls.save_notes(self.app.db, self.app.agent.id, self.call.id, text)
+        except Exception as error:  # noqa: BLE001 - kept on screen, retried on the next change
+            self.app.call_from_thread(self.app.report_failure, error)
+            return
+        self._saved_notes = text
+
+    # -- ending -----------------------------------------------------------------------------
+
+    def action_intake(self) -> None:
+        self._save_notes()
+        self.app.open_intake(self.call.id)
+
+    def action_back(self) -> None:
+        self._save_notes()
+        self.app.pop_screen()
+
+    def action_end_call(self) -> None:
+        self.app.push_screen(DispositionScreen(), self._disposition_chosen)
+
+    def _disposition_chosen(self, disposition: Disposition | None) -> None:
+        if disposition is not None:
+            self.end_call(disposition, self.query_one("#call-notes", TextArea).text)
+
+    @work(thread=True, exclusive=True, group="end-call", exit_on_error=False)
+    def end_call(self, disposition: Disposition, notes: str) -> None:
+        try:
+            ended = calls.end_call(self.app.db, self.app.agent.id, self.call.id, disposition,
+                                   self.app.clock(), notes)
+        except Exception as error:  # noqa: BLE001 - the panel stays open with the notes intact
+            self.app.call_from_thread(self.app.report_failure, error)
+            return
+        self.app.call_from_thread(self._ended, ended)
+
+    def _ended(self, call: CallView) -> None:
+        self.notify(
+            f"Call ended: {Disposition(call.disposition).label.lower()}. You are in wrap-up; press r when ready.",
+            title="Call ended",
+        )
+        self.app.pop_screen()
+        board = self.app._board()
+        if board is not None:
+            board.refresh_board()

@@ -1,0 +1,1 @@
+"""The guided intake: steps, fields, autosave, crisis path and submission."""

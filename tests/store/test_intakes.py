@@ -1,0 +1,191 @@
+"""Drafts that survive, conflicts that are refused, and submission as one transaction."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from callcenter.domain.errors import PermissionDenied, ValidationError
+from callcenter.domain.model import IntakeStatus
+from callcenter.store import agents, calls, intakes
+from callcenter.store.errors import ConflictingEdit, InvalidOperation
+from callcenter.store.models import AuditEntry, Child, ConsultRequest, Guardian, Intake, Task
+
+TODAY = None  # set from the fixture's clock
+
+
+def complete_fields(**overrides):
+    fields = {
+        "caller_type": "parent_guardian",
+        "caller_name": "Maria Lopez",
+        "callback_number": "(203) 555-0143",
+        "guardian_name": "Maria Lopez",
+        "guardian_husky": "no",
+        "child_first_name": "Christopher",
+        "child_last_name": "Lopez",
+        "child_dob": "11/2/2023",
+        "child_sex": "male",
+        "child_zip": "06106",
+        "child_town": "Hartford",
+        "child_language": "Spanish",
+        "insurance": "husky_a",
+        "medicaid_number": "123456789",
+        "symptoms": "Hits his mother, runs from her in public, never listens.",
+        "diagnosis": "unknown",
+        "duration": "6 months",
+        "urgency": "routine",
+        "consult_question_type": "none",
+        "need_scheduling": "yes",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def rep(demo_db, now):
+    return agents.sign_in(demo_db, "alex", now)
+
+
+@pytest.fixture
+def call_id(demo_db, rep, now):
+    return calls.claim_next(demo_db, rep.id, now).id
+
+
+def today_of(now):
+    from callcenter.domain.timefmt import LINE_ZONE
+
+    return now.astimezone(LINE_ZONE).date()
+
+
+def test_draft_is_created_once_per_call_and_prefilled_with_the_number(demo_db, rep, call_id, now):
+    first = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    again = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    assert first.id == again.id
+    assert first.fields["callback_number"].startswith("(")  # shown as a rep reads it
+    assert [d.id for d in intakes.open_drafts(demo_db, rep.id)] == [first.id]
+
+
+def test_draft_keeps_every_field_as_typed(demo_db, rep, call_id, now):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    typed = {"caller_name": "  Maria [bold]Lopez ", "child_dob": "3/4/20", "symptoms": "line one\nline two"}
+    version = intakes.save_draft(demo_db, rep.id, draft.id, typed, draft.version, now)
+    reopened = intakes.get(demo_db, draft.id)
+    assert reopened.version == version == draft.version + 1
+    assert {k: reopened.fields[k] for k in typed} == typed  # as typed, bad input included
+
+
+def test_second_save_with_a_stale_version_is_refused(demo_db, rep, call_id, now):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    jordan = agents.sign_in(demo_db, "jordan", now)
+    # Another rep's terminal saved first (same intake opened on two screens).
+    intakes.save_draft(demo_db, rep.id, draft.id, {"caller_name": "Jordan's text"}, draft.version, now)
+    with pytest.raises(ConflictingEdit, match="Another rep saved"):
+        intakes.save_draft(demo_db, rep.id, draft.id, {"caller_name": "Alex's text"}, draft.version, now)
+    assert intakes.get(demo_db, draft.id).fields["caller_name"] == "Jordan's text"
+    assert jordan.id != rep.id
+
+
+def test_psychiatrist_cannot_work_intakes(demo_db, now):
+    doctor = agents.sign_in(demo_db, "okafor", now)
+    with pytest.raises(PermissionDenied):
+        intakes.start(demo_db, doctor.id, now)
+
+
+def test_submit_writes_everything_together(demo_db, rep, call_id, now):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    fields = complete_fields()
+    version = intakes.save_draft(demo_db, rep.id, draft.id, fields, draft.version, now)
+    result = intakes.submit(demo_db, rep.id, draft.id, fields, version, now, today_of(now))
+    assert result.access_deadline == now + timedelta(weeks=2)
+    with demo_db.read() as session:
+        intake = session.get(Intake, draft.id)
+        assert intake.status == IntakeStatus.SUBMITTED
+        assert intake.child_id == result.child_id and intake.guardian_id == result.guardian_id
+        assert intake.early_intervention_offered is True  # 36 months or younger
+        assert intake.not_managed is False
+        child = session.get(Child, result.child_id)
+        assert (child.first_name, child.medicaid_number, str(child.date_of_birth)) == (
+            "Christopher", "123456789", "2023-11-02")
+        task = session.get(Task, result.task_id)
+        assert task.kind == "linkage_check" and task.due_at == result.access_deadline
+        assert task.owner_agent_id == rep.id and task.original_due_at == task.due_at
+        actions = set(session.scalars(select(AuditEntry.entity + ":" + AuditEntry.action)))
+        assert {"intake:create", "intake:update", "child:create", "intake:submit"} <= actions
+    with pytest.raises(InvalidOperation):
+        intakes.save_draft(demo_db, rep.id, draft.id, fields, version + 1, now)
+
+
+def test_submit_with_missing_fields_writes_nothing(demo_db, rep, call_id, now):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    fields = complete_fields(medicaid_number="", symptoms="")
+    with pytest.raises(ValidationError):
+        intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
+    with demo_db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Child)) == 0
+        assert session.scalar(select(func.count()).select_from(Task)) == 0
+        assert session.get(Intake, draft.id).status == IntakeStatus.DRAFT
+
+
+def test_failure_midway_rolls_back_the_whole_submission(demo_db, rep, call_id, now, monkeypatch):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    fields = complete_fields()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    # The follow-up task is written last: if it fails, child and guardian must not remain.
+    monkeypatch.setattr(intakes, "Task", lambda **kwargs: explode())
+    with pytest.raises(RuntimeError):
+        intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
+    with demo_db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Child)) == 0
+        assert session.scalar(select(func.count()).select_from(Guardian)) == 0
+        assert session.get(Intake, draft.id).status == IntakeStatus.DRAFT
+
+
+def test_crisis_is_recorded_once_and_sets_emergency(demo_db, rep, call_id, now):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    marked = intakes.mark_crisis(demo_db, rep.id, draft.id, "suicidal", now)
+    later = intakes.mark_crisis(demo_db, rep.id, draft.id, "medical", now + timedelta(minutes=5))
+    assert marked.crisis_at == later.crisis_at == now
+    assert later.fields["urgency"] == "emergency"
+    fields = {**complete_fields(), **later.fields}
+    result = intakes.submit(demo_db, rep.id, draft.id, fields, later.version, now, today_of(now))
+    assert result.access_deadline == now + timedelta(hours=2)
+
+
+def test_known_child_is_found_by_medicaid_or_name_and_birth_date(demo_db, rep, call_id, now):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    fields = complete_fields()
+    result = intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
+    by_medicaid = intakes.find_known_children(demo_db, {"medicaid_number": "123-456-789"}, today_of(now))
+    by_name = intakes.find_known_children(
+        demo_db, {"child_first_name": "christopher", "child_last_name": "LOPEZ", "child_dob": "2023-11-02"},
+        today_of(now))
+    assert [c.id for c in by_medicaid] == [c.id for c in by_name] == [result.child_id]
+    assert by_medicaid[0].medicaid_last4 == "6789"
+    # Reusing it does not create a second child.
+    second = intakes.start(demo_db, rep.id, now)
+    intakes.submit(demo_db, rep.id, second.id, fields, second.version, now, today_of(now),
+                   reuse_child_id=result.child_id)
+    with demo_db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Child)) == 1
+
+
+def test_pcp_medication_question_records_a_consult_request(demo_db, rep, call_id, now):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    fields = complete_fields(caller_type="pcp", caller_name="Dr Sarah Kim", guardian_name="Maria Lopez",
+                             consult_question_type="dose", child_dob="5/1/2014")
+    result = intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
+    with demo_db.read() as session:
+        consult = session.get(ConsultRequest, result.consult_id)
+        assert (consult.question_type, consult.pcp_name, consult.child_id) == ("dose", "Dr Sarah Kim", result.child_id)
+
+
+def test_private_insurance_is_recorded_as_not_managed(demo_db, rep, call_id, now):
+    draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    fields = complete_fields(insurance="private", medicaid_number="", child_dob="5/1/2014")
+    result = intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
+    with demo_db.read() as session:
+        intake = session.get(Intake, result.intake_id)
+        assert intake.not_managed is True and intake.early_intervention_offered is False

@@ -1,0 +1,72 @@
+"""Providers attached to a referral, on both engines: outcomes, the follow-up task, who may change them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from callcenter.domain.referrals import ReferralOutcome, check_choice
+from callcenter.store import agents, intakes, referrals
+from callcenter.store.errors import InvalidOperation, NotFound
+from callcenter.store.models import AuditEntry, Provider, ReferralProvider, Task
+from tests.store.test_intakes import complete_fields, today_of
+
+
+def _providers(db, count=2):
+    with db.read() as session:
+        return list(session.scalars(select(Provider.id).order_by(Provider.id).limit(count)))
+
+
+def test_attach_then_change_outcome_keeps_one_row_and_audits_both(demo_db, now):
+    alex = agents.sign_in(demo_db, "alex", now)
+    draft = intakes.start(demo_db, alex.id, now)
+    first, second = _providers(demo_db)
+    referrals.attach(demo_db, alex.id, draft.id, first, check_choice("offered", "", "", now), now)
+    attached = referrals.attach(demo_db, alex.id, draft.id, first,
+                                check_choice("scheduled", "12/3 2:30pm", "", now), now + timedelta(minutes=1))
+    attached = referrals.attach(demo_db, alex.id, draft.id, second,
+                                check_choice("declined", "", "too far", now), now)
+    assert [(a.provider_id, a.outcome) for a in attached] == [
+        (first, ReferralOutcome.SCHEDULED), (second, ReferralOutcome.DECLINED)]
+    assert attached[0].appointment_at.isoformat() == "2026-12-03T19:30:00+00:00"
+    with demo_db.read() as session:
+        assert session.scalar(select(func.count()).select_from(ReferralProvider)) == 2
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "intake",
+                                                                   AuditEntry.entity_id == draft.id)).all()
+    assert sorted(a for a in actions if "provider" in a or "referral" in a) == [
+        "attach_provider", "attach_provider", "update_referral"]
+
+
+def test_submitted_referral_carries_its_providers_into_the_follow_up_task(demo_db, now):
+    alex = agents.sign_in(demo_db, "alex", now)
+    draft = intakes.start(demo_db, alex.id, now)
+    (provider,) = _providers(demo_db, 1)
+    referrals.attach(demo_db, alex.id, draft.id, provider, check_choice("scheduled", "12/3 2:30pm", "", now), now)
+    result = intakes.submit(demo_db, alex.id, draft.id, complete_fields(), draft.version, now, today_of(now))
+    with demo_db.read() as session:
+        task = session.get(Task, result.task_id)
+        name = session.get(Provider, provider).name
+    assert task.notes == f"{name} — appointment Thu Dec 03 14:30"
+    # After submission the follow-up can still record what happened, and the task follows.
+    referrals.attach(demo_db, alex.id, draft.id, provider, check_choice("declined", "", "family moved", now), now)
+    with demo_db.read() as session:
+        assert session.get(Task, result.task_id).notes == f"{name} — declined"
+    with pytest.raises(InvalidOperation, match="declined instead"):
+        referrals.detach(demo_db, alex.id, draft.id, provider, now)
+
+
+def test_detach_from_a_draft_and_refusals(demo_db, now):
+    alex = agents.sign_in(demo_db, "alex", now)
+    jordan = agents.sign_in(demo_db, "jordan", now)
+    draft = intakes.start(demo_db, alex.id, now)
+    (provider,) = _providers(demo_db, 1)
+    offered = check_choice("offered", "", "", now)
+    referrals.attach(demo_db, alex.id, draft.id, provider, offered, now)
+    with pytest.raises(InvalidOperation, match="another rep"):
+        referrals.attach(demo_db, jordan.id, draft.id, provider, offered, now)
+    with pytest.raises(NotFound):
+        referrals.attach(demo_db, alex.id, draft.id, 999_999, offered, now)
+    assert referrals.detach(demo_db, alex.id, draft.id, provider, now) == []
+    assert referrals.attached_to(demo_db, draft.id) == []

@@ -1,0 +1,188 @@
+"""The `callcenter` command as scripts and the phone system use it."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from callcenter.store import migrate
+
+
+def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "callcenter", *args], capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def count_calls(url: str) -> int:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        return conn.execute("SELECT count(*) FROM call").fetchone()[0]
+
+
+def test_upgrade_seed_and_arrive(db_url):
+    upgraded = run("--database-url", db_url, "db", "upgrade")
+    assert upgraded.returncode == 0 and f"schema at {migrate.SCHEMA_HEAD}" in upgraded.stdout
+    assert run("--database-url", db_url, "db", "current").stdout.strip() == migrate.SCHEMA_HEAD
+    seeded = run("--database-url", db_url, "seed", "--demo")
+    assert seeded.returncode == 0 and "320 providers" in seeded.stdout
+    again = run("--database-url", db_url, "seed", "--demo")
+    assert "already present" in again.stdout
+    before = count_calls(db_url)
+    arrived = run("--database-url", db_url, "call", "arrive", "--line", "877", "--from", "(203) 555-0143")
+    assert arrived.returncode == 0, arrived.stderr
+    call_id = int(arrived.stdout.strip())
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        row = conn.execute("SELECT caller_number, state FROM call WHERE id = ?", (call_id,)).fetchone()
+    assert row == ("+12035550143", "waiting")
+    assert count_calls(db_url) == before + 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--line", "877", "--from", "555-01"], "wrong number of digits"),
+        (["--line", "877", "--from", "call me maybe"], "not a phone number"),
+        (["--line", "999", "--from", "(203) 555-0143"], "Unknown line"),
+        (["--line", "877"], "needs a number"),
+    ],
+)
+def test_bad_arrivals_are_one_line_errors_and_write_nothing(db_url, args, message):
+    run("--database-url", db_url, "seed", "--demo")
+    before = count_calls(db_url)
+    result = run("--database-url", db_url, "call", "arrive", *args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert count_calls(db_url) == before
+
+
+def test_unreachable_database_is_a_one_line_error():
+    result = run("--database-url", "postgresql://postgres@127.0.0.1:1/nowhere", "call", "arrive",
+                 "--line", "877", "--from", "(203) 555-0143")
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Cannot reach the database" in result.stderr
+
+
+def test_hangup_marks_a_waiting_caller_abandoned(db_url):
+    run("--database-url", db_url, "db", "upgrade")
+    run("--database-url", db_url, "seed")
+    call_id = run("--database-url", db_url, "call", "arrive", "--line", "tty", "--from", "860 555 0100").stdout.strip()
+    first = run("--database-url", db_url, "call", "hangup", "--id", call_id)
+    assert first.returncode == 0 and "abandoned" in first.stdout
+    second = run("--database-url", db_url, "call", "hangup", "--id", call_id)
+    assert second.returncode != 0 and "not waiting" in second.stderr
+
+
+def test_simulate_writes_arrivals_and_hangups(db_url):
+    run("--database-url", db_url, "seed")
+    result = run("--database-url", db_url, "simulate", "--minutes", "10", "--speed", "600",
+                 "--rate", "877=600", "--seed", "7", timeout=90)
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    arrivals, abandoned = int(summary.split()[0]), int(summary.split()[2])
+    assert arrivals > 50 and abandoned > 0
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        states = dict(conn.execute("SELECT state, count(*) FROM call GROUP BY state").fetchall())
+    assert states.get("abandoned") == abandoned
+    assert sum(states.values()) == arrivals
+
+
+def test_simulate_refuses_a_bad_rate(db_url):
+    result = run("--database-url", db_url, "simulate", "--rate", "877=fast")
+    assert result.returncode == 2 and "not a number" in result.stderr
+
+
+def test_background_feed_fills_the_queue_and_stops(tmp_path):
+    import time
+
+    from callcenter.simulate import start_background_feed
+    from callcenter.store import calls, migrate, seed
+    from callcenter.store.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'feed.db'}")
+    migrate.upgrade(db)
+    seed.ensure_lines(db)
+    stop = start_background_feed(db, {"877": 36_000.0})  # ten a second
+    deadline = time.monotonic() + 10
+    while calls.board(db, None).waiting_total < 5 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    time.sleep(0.3)
+    settled = calls.board(db, None).waiting_total
+    assert settled >= 5
+    time.sleep(0.5)
+    assert calls.board(db, None).waiting_total == settled  # stopped: no more arrivals
+    db.dispose()
+
+
+# Directory import/export (Open Referral HSDS packages).
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HSDS_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hsds"
+
+
+def test_directory_import_and_export_round_trip(db_url, tmp_path):
+    imported = run("--database-url", db_url, "directory", "import", str(HSDS_FIXTURES / "good"))
+    assert imported.returncode == 0, imported.stderr
+    assert "service: 7 imported, 0 updated, 0 unchanged" in imported.stdout
+    assert "provider: 8 imported" in imported.stdout and "bad row" not in imported.stdout
+    exported = run("--database-url", db_url, "directory", "export", str(tmp_path / "csv"))
+    assert exported.returncode == 0, exported.stderr
+    assert "wrote 7 services, 8 service_at_locations and 3 organizations" in exported.stdout
+    assert (tmp_path / "csv" / "datapackage.json").is_file() and (tmp_path / "csv" / "attributes.csv").is_file()
+    as_json = run("--database-url", db_url, "directory", "export", str(tmp_path / "out.json"))
+    assert as_json.returncode == 0 and "(json)" in as_json.stdout
+    assert len(json.loads((tmp_path / "out.json").read_text())) == 7
+    forced = run("--database-url", db_url, "directory", "export", "--format", "json", str(tmp_path / "services"))
+    assert forced.returncode == 0 and (tmp_path / "services").is_file()
+    again = run("--database-url", db_url, "directory", "import", str(tmp_path / "out.json"))
+    assert again.returncode == 0, again.stderr
+    assert "service: 0 imported, 0 updated, 7 unchanged" in again.stdout
+    assert "provider: 0 imported, 0 updated, 8 unchanged" in again.stdout
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        assert conn.execute("SELECT count(*) FROM provider").fetchone()[0] == 8
+
+
+def test_directory_import_lists_each_bad_row(db_url):
+    result = run("--database-url", db_url, "directory", "import", str(HSDS_FIXTURES / "broken"))
+    assert result.returncode == 0, result.stderr  # the good rows went in
+    lines = result.stdout.splitlines()
+    assert "23 bad rows not imported:" in lines
+    assert "organizations.csv:3: missing name" in lines
+    assert any(line.startswith("services.csv:6: bad age range") for line in lines)
+    assert any(line.startswith("phones.csv:3: bad phone number") for line in lines)
+    assert "provider: 1 imported, 0 updated, 0 unchanged" in lines
+
+
+def test_directory_import_of_nothing_readable_fails(db_url, tmp_path):
+    missing = run("--database-url", db_url, "directory", "import", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "No such file or folder" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1 and "Traceback" not in missing.stderr
+    (tmp_path / "broken.json").write_text("{not json")
+    garbled = run("--database-url", db_url, "directory", "import", str(tmp_path / "broken.json"))
+    assert garbled.returncode == 1 and "broken.json:1: not valid JSON" in garbled.stderr
+    (tmp_path / "all-bad").mkdir()
+    (tmp_path / "all-bad" / "services.csv").write_text("id,name\n,No id\n")
+    all_bad = run("--database-url", db_url, "directory", "import", str(tmp_path / "all-bad"))
+    assert all_bad.returncode == 1 and "services.csv:2: missing service id" in all_bad.stdout
+
+
+def test_a_setting_the_line_cannot_use_stops_the_console_with_its_reason(tmp_path):
+    import os
+
+    env = {**os.environ, "CALLCENTER_CONSULT_PROMISE": "2 weeks"}
+    result = subprocess.run([sys.executable, "-m", "callcenter", "--database-url", f"sqlite:///{tmp_path}/x.db"],
+                            capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "Weeks are ambiguous" in result.stderr and "business days" in result.stderr
+    assert not (tmp_path / "x.db").exists()  # stopped before touching the database

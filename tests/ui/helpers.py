@@ -1,0 +1,47 @@
+"""Drive the real console on a seeded database with a frozen clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+from callcenter.ui.app import CallCenterApp
+from tests.dbutil import FIXED_NOW
+
+TERMINAL = (120, 36)
+
+
+def make_app(db, *, agent: str | None = None, now=FIXED_NOW, refresh_seconds: float = 0.25) -> CallCenterApp:
+    return CallCenterApp(db, clock=lambda: now, agent_username=agent, refresh_seconds=refresh_seconds)
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    """Let workers finish and their results paint."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(rounds):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker replaced by a newer one: that one is waited on next round
+            pass
+        await pilot.pause()
+
+
+async def wait_until(pilot, predicate, timeout: float = 3.0) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if predicate():
+            return True
+        await pilot.pause(0.05)
+    return predicate()
+
+
+async def still_cursors(pilot) -> None:
+    """A blinking cursor makes pictures differ by when they were taken: hold every cursor on."""
+    from textual.widgets import Input, TextArea
+
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in pilot.app.screen.query(TextArea):
+        widget.cursor_blink = False
+    await pilot.pause()

@@ -1,0 +1,210 @@
+"""The guided intake by keys: from a claimed call to a submitted referral."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from textual.widgets import Input
+
+from callcenter.domain.model import IntakeStatus
+from callcenter.store import intakes
+from callcenter.store.models import Intake, Task
+from callcenter.ui.board import QueueBoardScreen
+from callcenter.ui.call_panel import CallScreen
+from callcenter.ui.intake.screen import IntakeScreen
+from tests.ui.helpers import make_app, settle, wait_until
+
+SIZE = (120, 40)
+
+
+async def open_intake_from_call(pilot):
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+    await settle(pilot)
+    await pilot.press("t")
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallScreen))
+    await settle(pilot)
+    await pilot.press("ctrl+g")
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, IntakeScreen))
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def choose(pilot, screen, key: str, value: str):
+    """Pick a Select's option the way a rep does: focus it, open it, type to search, Enter."""
+    screen.jump_to_field(key)
+    await pilot.pause()
+    from textual.widgets import Select
+
+    select = screen.query_one(f"#field-{key}", Select)
+    labels = {v: label for label, v in select._options if v is not Select.NULL} if hasattr(select, "_options") else {}
+    await pilot.press("enter")
+    await pilot.pause()
+    target = [label for label, v in select._options if v == value][0]
+    await pilot.press(*target.split()[0][:4].lower())
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert select.value == value, (key, value, select.value, labels)
+
+
+async def type_into(pilot, screen, key: str, text: str):
+    screen.jump_to_field(key)
+    await pilot.pause()
+    await pilot.press(*[{" ": "space", ".": "full_stop", "/": "slash", "-": "minus", "'": "apostrophe",
+                         ",": "comma"}.get(ch, ch) for ch in text])
+    await pilot.press("tab")
+    await pilot.pause()
+
+
+async def fill_routine_referral(pilot, screen, dob="3/4/2019", insurance="husky_a"):
+    await choose(pilot, screen, "caller_type", "parent_guardian")
+    await type_into(pilot, screen, "caller_name", "Maria Lopez")
+    await type_into(pilot, screen, "guardian_name", "Maria Lopez")
+    await type_into(pilot, screen, "child_first_name", "Christopher")
+    await type_into(pilot, screen, "child_last_name", "Lopez")
+    await type_into(pilot, screen, "child_dob", dob)
+    await choose(pilot, screen, "child_sex", "male")
+    await type_into(pilot, screen, "child_zip", "06106")
+    await choose(pilot, screen, "insurance", insurance)
+    if insurance.startswith("husky"):
+        await type_into(pilot, screen, "medicaid_number", "123 456 789")
+    screen.jump_to_field("symptoms")
+    await pilot.pause()
+    await pilot.press(*"Never listens".replace(" ", "|").split("|")[0])
+    await pilot.press("space", *"listens")
+    await choose(pilot, screen, "urgency", "routine")
+
+
+async def test_full_intake_by_keys_from_a_claimed_call(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake_from_call(pilot)
+        assert screen.query_one("#field-callback_number", Input).value.startswith("(203)")
+        await fill_routine_referral(pilot, screen)
+        assert screen.query_one("#field-child_town", Input).value == "Hartford"  # filled from the ZIP
+        assert screen.query_one("#field-medicaid_number", Input).value == "123456789"  # normalised on leave
+        await pilot.press("alt+5")
+        await settle(pilot)
+        summary = str(screen.query_one("#summary-text").render())
+        assert "Access deadline" in summary and "Routine" in summary
+        await pilot.press("f10")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallScreen))
+        with sqlite_demo_db.read() as session:
+            intake = session.get(Intake, screen.intake_id)
+            assert intake.status == IntakeStatus.SUBMITTED
+            assert intake.symptoms == "Never listens"
+            task = session.scalars(select(Task).where(Task.intake_id == intake.id)).one()
+            assert task.due_at == intake.access_deadline
+
+
+async def test_missing_fields_block_submit_and_jump_to_them(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake_from_call(pilot)
+        await type_into(pilot, screen, "child_first_name", "Christopher")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert screen.step == "summary"
+        assert isinstance(pilot.app.screen, IntakeScreen)  # not submitted
+        missing = screen.query_one("#missing")
+        assert missing.option_count >= 5
+        await pilot.press("enter")  # jump to the first missing field
+        await pilot.pause()
+        assert pilot.app.focused.id == "field-caller_type"
+        assert intakes.get(sqlite_demo_db, screen.intake_id).status == IntakeStatus.DRAFT
+
+
+async def test_crisis_path_from_any_step(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake_from_call(pilot)
+        await pilot.press("ctrl+n")  # on the child step
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("enter")  # suicidal thoughts
+        assert await wait_until(pilot, lambda: screen.crisis_at is not None)
+        await settle(pilot)
+        banner = screen.query_one("#crisis-banner")
+        assert banner.has_class("visible") and "911" in str(banner.render())
+        urgency = screen.query_one("#field-urgency")
+        assert urgency.value == "emergency" and urgency.disabled
+        draft = intakes.get(sqlite_demo_db, screen.intake_id)
+        assert draft.crisis_at is not None and draft.fields["urgency"] == "emergency"
+
+
+async def test_private_insurance_shows_the_not_managed_banner(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake_from_call(pilot)
+        await choose(pilot, screen, "insurance", "private")
+        await settle(pilot)
+        banners = [str(w.render()) for w in screen.query(".advisory-not_managed")]
+        assert banners and "HUSKY" in banners[0]
+
+
+async def test_child_under_three_offers_early_intervention(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake_from_call(pilot)
+        await type_into(pilot, screen, "child_dob", "1/15/2024")
+        await settle(pilot)
+        banners = [str(w.render()) for w in screen.query(".advisory-early_intervention")]
+        assert banners and "(800) 555-7000" in banners[0]
+
+
+async def test_bad_input_is_explained_next_to_the_field_and_kept(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake_from_call(pilot)
+        await type_into(pilot, screen, "child_dob", "3/4/19")
+        await type_into(pilot, screen, "child_zip", "10001")
+        await type_into(pilot, screen, "caller_name", "[bold]x'; DROP TABLE intake;--")
+        await settle(pilot)
+        dob_error = str(screen.query_one("#row-child_dob .field-error").render())
+        zip_error = str(screen.query_one("#row-child_zip .field-error").render())
+        assert "full year" in dob_error and "Connecticut" in zip_error
+        # Autosave is debounced: wait for it rather than for a fixed time (CI machines are slow).
+        assert await wait_until(pilot, lambda: intakes.get(sqlite_demo_db, screen.intake_id).fields.get("child_dob"),
+                                timeout=10)
+        saved = intakes.get(sqlite_demo_db, screen.intake_id).fields
+        assert saved["child_dob"] == "3/4/19" and saved["caller_name"].startswith("[bold]")
+
+
+async def test_conflicting_edit_is_refused_and_the_text_stays_on_screen(sqlite_demo_db, now):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake_from_call(pilot)
+        # Another terminal saves the same intake first.
+        draft = intakes.get(sqlite_demo_db, screen.intake_id)
+        intakes.save_draft(sqlite_demo_db, draft.agent_id, draft.id, {"caller_name": "Other Rep"}, draft.version, now)
+        await type_into(pilot, screen, "caller_name", "Maria Lopez")
+        def status() -> str:
+            return str(screen.query_one("#save-status").render())
+
+        assert await wait_until(pilot, lambda: "Another rep saved this intake" in status(), timeout=10), status()
+        assert screen.query_one("#field-caller_name", Input).value == "Maria Lopez"  # kept on screen
+        assert intakes.get(sqlite_demo_db, screen.intake_id).fields["caller_name"] == "Other Rep"  # not overwritten
+        await pilot.press("ctrl+r")  # take theirs
+        await settle(pilot)
+        assert screen.query_one("#field-caller_name", Input).value == "Other Rep"
+
+
+async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):
+    from callcenter.domain.timefmt import LINE_ZONE
+    from callcenter.store import agents
+    from tests.store.test_intakes import complete_fields
+
+    rep = agents.sign_in(sqlite_demo_db, "jordan", now)
+    earlier = intakes.start(sqlite_demo_db, rep.id, now)
+    known = intakes.submit(sqlite_demo_db, rep.id, earlier.id, complete_fields(), earlier.version, now,
+                           now.astimezone(LINE_ZONE).date())
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_intake_from_call(pilot)
+        await type_into(pilot, screen, "medicaid_number", "123456789")
+        from callcenter.ui.intake.modals import KnownChildScreen
+
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, KnownChildScreen))
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen.values["reuse_child_id"] == str(known.child_id)
+        assert screen.query_one("#field-child_first_name", Input).value == "Christopher"
