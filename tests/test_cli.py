@@ -186,3 +186,44 @@ def test_a_setting_the_line_cannot_use_stops_the_console_with_its_reason(tmp_pat
     assert result.returncode == 2
     assert "Weeks are ambiguous" in result.stderr and "business days" in result.stderr
     assert not (tmp_path / "x.db").exists()  # stopped before touching the database
+
+
+# The contact log as CSV, for the line's reports.
+import csv  # noqa: E402
+
+from callcenter.domain.contacts import CSV_COLUMNS  # noqa: E402
+
+
+def test_log_export_writes_the_filtered_log_as_csv(db_url, tmp_path):
+    run("--database-url", db_url, "seed", "--demo")
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        voice = conn.execute("SELECT count(*) FROM contact WHERE channel = 'voice'").fetchone()[0]
+        number, calls_from_it = conn.execute(
+            "SELECT other_number, count(*) FROM contact WHERE other_number IS NOT NULL GROUP BY other_number "
+            "ORDER BY count(*) DESC, other_number"
+        ).fetchone()
+    assert voice > 0
+    out = tmp_path / "log.csv"
+    written = run("--database-url", db_url, "log", "export", "--out", str(out), "--channel", "voice")
+    assert written.returncode == 0, written.stderr
+    assert written.stderr.strip() == f"{voice} contacts written to {out}"
+    rows = list(csv.reader(out.open(newline="")))
+    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == voice + 1
+    assert {row[CSV_COLUMNS.index("channel")] for row in rows[1:]} == {"voice"}
+    assert out.stat().st_mode & 0o777 == 0o600  # callers' names and children's initials
+    dotted = f"{number[2:5]}.{number[5:8]}.{number[8:]}"  # +12035550143 -> 203.555.0143
+    found = run("--database-url", db_url, "log", "export", "--search", dotted)
+    assert found.returncode == 0, found.stderr
+    assert len(list(csv.reader(found.stdout.splitlines()))) == calls_from_it + 1
+    nothing = run("--database-url", db_url, "log", "export", "--channel", "fax", "--status", "open")
+    assert nothing.returncode == 0 and nothing.stdout.splitlines() == [",".join(CSV_COLUMNS)]
+
+
+def test_log_export_refuses_a_bad_filter_before_touching_the_database(tmp_path):
+    result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "log", "export",
+                 "--channel", "pager", "--since", "someday", "--status", "late")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == ["callcenter: Channel: voice, TTY, fax or web.",
+                                          "callcenter: Follow-up: open or done.",
+                                          "callcenter: From: 'someday' is not a date; type e.g. 11/1 or 11/1/2026."]
+    assert not (tmp_path / "never.db").exists()

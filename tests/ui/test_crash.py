@@ -125,3 +125,42 @@ def test_killed_terminal_offers_the_draft_back_with_every_field(sqlite_demo_db, 
         assert "Lopez" in screen and "3/4/2019" in screen
     finally:
         second.kill()
+
+
+def test_killed_terminal_keeps_the_tty_transcript(sqlite_demo_db, now):
+    from callcenter.store import contacts
+
+    url = sqlite_demo_db.url
+    alex = agents.sign_in(sqlite_demo_db, "alex", now)
+
+    def transcript() -> str:
+        sessions = contacts.open_tty_sessions(sqlite_demo_db, alex.id)
+        return (sessions[0].transcript or "") if sessions else ""
+
+    first = Terminal(url)
+    try:
+        assert first.wait_for_text("Waiting callers"), first.read()
+        first.type("g")
+        assert first.wait_for_text("Contact log:"), first.read()
+        first.type("y")
+        assert first.wait_for_text("Start a TTY session"), first.read()
+        time.sleep(0.5)
+        first.type("Dana Whitfield\r")
+        assert first.wait_for_text("Transcript and notes"), first.read()
+        time.sleep(0.5)
+        first.type("GA my son will not go to school SK")
+        assert _wait(lambda: transcript() == "GA my son will not go to school SK"), transcript()
+    finally:
+        first.kill()
+
+    second = Terminal(url)
+    try:
+        assert second.wait_for_text("Waiting callers"), second.read()
+        second.type("g")
+        assert second.wait_for_text("SESSION OPEN"), second.read()  # the newest entry, highlighted
+        with second._lock:
+            second.output = ""
+        second.type("\r")
+        assert second.wait_for_text("not go to school SK"), second.read()
+    finally:
+        second.kill()

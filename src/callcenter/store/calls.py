@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.domain.agent_states import check_can_take_call
+from callcenter.domain.contacts import number_digits
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.lines import LINES, line_code_from_text
 from callcenter.domain.model import (
@@ -309,7 +310,9 @@ def contact_for(call: Call, fallback_at: datetime) -> Contact:
         direction=Direction.INBOUND.value,
         channel=call.channel,
         line_id=call.line_id,
+        other_party=call.caller_name,
         other_number=call.caller_number,
+        number_digits=number_digits(call.caller_number) or None,
         agent_id=call.agent_id,
         call_id=call.id,
         summary=call.notes,

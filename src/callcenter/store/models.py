@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from callcenter.store.types import UTCDateTime
@@ -182,6 +182,9 @@ class ReferralProvider(SQLModel, table=True):
 class Contact(SQLModel, table=True):
     """One entry of the contact log, for every channel."""
 
+    # The log screen filters by channel over a date range, and finds follow-ups by their contact.
+    __table_args__ = (Index("ix_contact_channel_at", "channel", "at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     at: datetime | None = _when(index=True, nullable=False)
     direction: str = Field(max_length=10)
@@ -194,6 +197,22 @@ class Contact(SQLModel, table=True):
     child_id: int | None = Field(default=None, foreign_key="child.id")
     summary: str | None = Field(default=None, sa_column=Column(Text))
     outcome: str | None = Field(default=None, max_length=40)
+    # The national digits of other_number, so "5550199" or "860.555.0199" finds it.
+    number_digits: str | None = Field(default=None, max_length=20, index=True)
+    pages: int | None = Field(default=None)
+    document_type: str | None = Field(default=None, max_length=20)
+    relay: bool = Field(default=False)
+    transcript: str | None = Field(default=None, sa_column=Column(Text))
+    next_step: str | None = Field(default=None, max_length=300)
+    # These three point back at tables that already point at contact: use_alter tells SQLAlchemy
+    # where the cycle breaks, so it can still order the tables.
+    intake_id: int | None = Field(default=None, sa_column_args=[ForeignKey("intake.id", use_alter=True)])
+    consult_id: int | None = Field(default=None, sa_column_args=[ForeignKey("consultrequest.id", use_alter=True)])
+    # For an outbound contact: the follow-up it answered.
+    answers_task_id: int | None = Field(default=None, sa_column_args=[ForeignKey("task.id", use_alter=True)])
+    state: str = Field(default="done", max_length=10)  # "open" while a TTY session runs
+    ended_at: datetime | None = _when()
+    version: int = Field(default=1)
 
 
 class ConsultRequest(SQLModel, table=True):
@@ -236,7 +255,7 @@ class Task(SQLModel, table=True):
     call_id: int | None = Field(default=None, foreign_key="call.id")
     intake_id: int | None = Field(default=None, foreign_key="intake.id")
     child_id: int | None = Field(default=None, foreign_key="child.id")
-    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     consult_id: int | None = Field(default=None, foreign_key="consultrequest.id")
     notes: str | None = Field(default=None, sa_column=Column(Text))
     # Escalation: flagged for supervisors when due soon with no attempt; a breach is never cleared.

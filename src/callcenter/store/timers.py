@@ -41,6 +41,7 @@ class TimerView:
     consult_id: int | None
     intake_id: int | None
     version: int
+    contact_id: int | None = None  # the fax or TTY contact a follow-up came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,8 @@ def _views(session, where, order, limit: int | None = None) -> list[TimerView]:
     return [
         TimerView(task.id, TaskKind(task.kind), task.title, task.owner_agent_id, owner, TaskState(task.state),
                   task.created_at, task.due_at, task.original_due_at, count or 0, outcome, task.escalated_at,
-                  task.breached_at, task.late_minutes, task.notes, task.consult_id, task.intake_id, task.version)
+                  task.breached_at, task.late_minutes, task.notes, task.consult_id, task.intake_id, task.version,
+                  task.contact_id)
         for task, owner, count, outcome in session.execute(statement).all()
     ]
 

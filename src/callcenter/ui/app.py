@@ -38,11 +38,15 @@ class CallCenterApp(App[None]):
         styles_dir() / "call.tcss",
         styles_dir() / "intake.tcss",
         styles_dir() / "lookup.tcss",
+        styles_dir() / "contacts.tcss",
     ]
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("f3", "lookup", "Find provider"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # Priority, so a key typed right after Tab lands in the next field, not the one being left.
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(
@@ -131,6 +135,7 @@ class CallCenterApp(App[None]):
                 yield SystemCommand("Take next caller", "Claim the next waiting caller", board.action_take_next)
                 yield SystemCommand("Current call", "Open the call you are on", board.action_open_call)
                 yield SystemCommand("New intake", "Start an intake by hand (fax, web referral)", board.action_new_intake)
+                yield SystemCommand("Contact log", "Every call, TTY session and fax; log a fax", board.action_contact_log)
                 yield SystemCommand("State: available", "Ready for the next caller", board.action_available)
                 yield SystemCommand("State: away", "Step away from the queue", board.action_away)
                 yield SystemCommand("Sign out", "Go offline and return to sign-in", board.action_sign_out)

@@ -39,6 +39,7 @@ class QueueBoardScreen(Screen[None]):
         Binding("p", "promises", "Promises"),
         Binding("k", "consult_request", "Consult req"),
         Binding("m", "my_consults", "My consults"),
+        Binding("g", "contact_log", "Contact log"),
         Binding("l", "app.lookup", "Lookup", show=False),
         Binding("a", "available", "Available"),
         Binding("r", "available", "Ready", show=False),
@@ -305,6 +306,8 @@ class QueueBoardScreen(Screen[None]):
         if action in ("new_intake", "consult_request") and (
                 agent is None or not can(agent.role, Permission.WORK_INTAKES)):
             return False
+        if action == "contact_log" and (agent is None or not can(agent.role, Permission.WORK_INTAKES)):
+            return False
         if action == "my_consults" and (agent is None or not can(agent.role, Permission.RETURN_CONSULTS)):
             return False
         return True
@@ -319,6 +322,11 @@ class QueueBoardScreen(Screen[None]):
 
         call = self.snapshot.my_call if self.snapshot else None
         self.app.push_screen(ConsultFormScreen(call.id if call else None, call.caller_number if call else None))
+
+    def action_contact_log(self) -> None:
+        from callcenter.ui.contacts import ContactLogScreen
+
+        self.app.push_screen(ContactLogScreen())
 
     def action_my_consults(self) -> None:
         from callcenter.ui.consults import ConsultsScreen

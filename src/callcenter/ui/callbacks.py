@@ -59,6 +59,7 @@ class CallbacksScreen(Screen[None]):
         Binding("a", "attempt", "Log attempt"),
         Binding("d", "close_timer", "Done"),
         Binding("s", "reschedule", "Reschedule"),
+        Binding("o", "outbound", "Outbound contact"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -212,6 +213,9 @@ class CallbacksScreen(Screen[None]):
         if row.consult_id is not None:
             self.notify("A consult closes when the psychiatrist records the returned call.", severity="warning")
             return
+        if row.contact_id is not None:  # a fax or TTY follow-up is closed by the contact that answers it
+            self.action_outbound()
+            return
         self.app.push_screen(CloseTimerScreen(row.title), lambda note: note is not None and self.save(
             "close", row, note))
 
@@ -221,12 +225,45 @@ class CallbacksScreen(Screen[None]):
             self.app.push_screen(RescheduleScreen(row.title), lambda result: result and self.save(
                 "reschedule", row, result))
 
+    def action_outbound(self) -> None:
+        row = self._need_row()
+        if row is not None:
+            self.open_outbound(row)
+
+    @work(thread=True, exclusive=True, group="timers-outbound", exit_on_error=False)
+    def open_outbound(self, row: TimerView) -> None:
+        """Prefilled from the fax or TTY contact the follow-up came from, when there is one."""
+        from callcenter.domain.phone import format_phone
+        from callcenter.store import contacts
+
+        party = number = ""
+        channel = "voice"
+        if row.contact_id is not None:
+            try:
+                origin = contacts.get(self.app.db, row.contact_id).row
+            except Exception as error:  # noqa: BLE001
+                self.app.call_from_thread(self.app.report_failure, error)
+                return
+            party, number = origin.party or "", format_phone(origin.number)
+            channel = "tty" if origin.channel == "tty" else "voice"  # most follow-ups are a call back
+        self.app.call_from_thread(self._ask_outbound, row, party, number, channel)
+
+    def _ask_outbound(self, row: TimerView, party: str, number: str, channel: str) -> None:
+        from callcenter.ui.contacts import OutboundScreen
+
+        self.app.push_screen(OutboundScreen(party, number, channel, row.id, row.title),
+                             lambda entry: entry is not None and self.save("outbound", row, entry))
+
     @work(thread=True, group="timers-save", exit_on_error=False)
     def save(self, what: str, row: TimerView, payload) -> None:
         db, agent, now = self.app.db, self.app.agent.id, self.app.clock()
         try:
             if what == "attempt":
                 timers.log_attempt(db, agent, row.id, payload[0], payload[1], now)
+            elif what == "outbound":
+                from callcenter.store import contacts
+
+                contacts.log_outbound(db, agent, payload, now, self.app.policy, answers_task_id=row.id)
             elif what == "close":
                 timers.close(db, agent, row.id, now, self.app.policy, payload or None, expected_version=row.version)
             else:
@@ -235,6 +272,9 @@ class CallbacksScreen(Screen[None]):
             self.app.call_from_thread(self.app.report_failure, error)
             return
         self.app.call_from_thread(self.notify, {"attempt": "Attempt logged.", "close": "Promise kept: closed.",
+                                                "outbound": "Outbound contact logged" + (
+                                                    "; promise kept: closed." if what == "outbound" and
+                                                    payload.outcome.completes else "; the promise stays open."),
                                                 "reschedule": "New due time saved; the original stays on record."}[
             what])
         self.load()

@@ -19,6 +19,7 @@ from callcenter.domain.timers import TimerStatus
 from callcenter.store import consults
 from callcenter.store.consults import ConsultView
 from callcenter.ui.callbacks import STATUS_LABEL, STATUS_STYLE, _FormModal
+from callcenter.ui.typeahead import after_typed_keys
 
 FORM_FIELDS = (
     ("pcp_name", "Requesting PCP", "Dr. Ada Okoro"),
@@ -92,6 +93,9 @@ class ConsultFormScreen(Screen[None]):
         return fields
 
     def action_submit(self) -> None:
+        after_typed_keys(self, self._submit_form)
+
+    def _submit_form(self) -> None:
         today = self.app.clock().astimezone(self.app.policy.hours.zone).date()
         form, errors = consult_rules.validate(self._fields(), today)
         for label in self.query(".field-error"):

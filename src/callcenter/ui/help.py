@@ -16,6 +16,7 @@ KEY_MAP = """\
 | Everywhere | `?` or `F1` | this help |
 | Everywhere | `ctrl+p` | command palette: every screen and action by name |
 | Everywhere | `ctrl+q` | quit |
+| Everywhere (signed in) | `F3` | provider lookup |
 | Sign-in | type a username, `Enter` | sign in |
 | Sign-in | `↓` then `Enter` | pick your name from the list |
 | Queue board | `t` | take the next caller (emergencies first, then longest wait) |
@@ -25,6 +26,18 @@ KEY_MAP = """\
 | Queue board | `w` | away |
 | Queue board | `o` | sign out (offline) |
 | Queue board | `n` | new intake by hand (fax or web referral) |
+| Queue board | `k` | medication consult request from a PCP |
+| Queue board | `p` | my promises, with business-time countdowns |
+| Queue board | `m` | (psychiatrists) my consults |
+| Queue board | `g` | contact log: calls, TTY sessions, faxes |
+| Promises | `a` / `d` / `s` / `o` | attempt / done / reschedule / outbound contact |
+| Contact log | `ctrl+f` | search: a number in any format, a child, any words |
+| Contact log | `f` / `y` | log a fax / start a TTY session |
+| Contact log | `o` | outbound contact; reached or fax sent closes the follow-up |
+| Contact log | `c` / `i` / `e` | match a child / intake from the entry / export CSV |
+| TTY session | type | the transcript, saved as you type |
+| TTY session | `ctrl+g` / `ctrl+e` / `Esc` | intake / end the session / leave it open |
+| Fax form | `F4` / `F10` | match the child / save |
 | Call panel | type | call notes, saved as you type |
 | Call panel | `ctrl+g` | guided intake for this call |
 | Call panel | `ctrl+e` | end the call and pick a disposition (`1`–`6`) |

@@ -37,6 +37,7 @@ from callcenter.ui.errors import explain
 from callcenter.ui.intake.fields import FieldRow, field_id
 from callcenter.ui.intake.modals import CrisisReasonScreen, KnownChildScreen
 from callcenter.ui.lookup import attached_line
+from callcenter.ui.typeahead import after_typed_keys
 
 AUTOSAVE_DELAY = 0.5  # seconds after the last keystroke; the issue allows about one second
 RETRY_DELAY = 2.0
@@ -453,6 +454,9 @@ class IntakeScreen(Screen[None]):
         missing.display = bool(errors)
 
     def action_submit(self) -> None:
+        after_typed_keys(self, self._submit_form)
+
+    def _submit_form(self) -> None:
         _, errors = self._clean()
         if errors:
             self.action_go_step("summary")

@@ -1,0 +1,449 @@
+"""The contact log as rows: faxes, TTY sessions and outbound contacts, the follow-ups they create and the
+outbound contacts that answer them, searched the same way on both engines."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from callcenter.domain import validation as v
+from callcenter.domain.contacts import (
+    MAX_NEXT_STEP,
+    MAX_SUMMARY,
+    MAX_TRANSCRIPT,
+    ContactFilter,
+    ContactOutcome,
+    FaxEntry,
+    FollowUpStatus,
+    LogRow,
+    OutboundEntry,
+    TtyStart,
+    csv_text,
+    number_digits,
+)
+from callcenter.domain.errors import ValidationError
+from callcenter.domain.model import Channel, Direction, IntakeStatus, TaskKind, TaskState
+from callcenter.domain.phone import format_phone
+from callcenter.domain.roles import Permission, require
+from callcenter.domain.timers import AttemptOutcome, TimerPolicy
+from callcenter.store import audit, timers
+from callcenter.store.agents import _load as load_agent
+from callcenter.store.calls import _line_id
+from callcenter.store.db import Database
+from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
+from callcenter.store.intakes import DraftView, _view as draft_view
+from callcenter.store.models import Agent, Call, Child, Contact, Intake, Task, TaskAttempt
+
+OPEN = "open"
+DONE = "done"
+SCREEN = "log"
+MIN_CHILD_SEARCH = 2
+# An outbound contact's outcome as a timer attempt, in the words the callbacks screen already knows.
+ATTEMPT_OUTCOMES = {
+    ContactOutcome.REACHED: AttemptOutcome.REACHED,
+    ContactOutcome.FAX_SENT: AttemptOutcome.REACHED,
+    ContactOutcome.LEFT_MESSAGE: AttemptOutcome.VOICEMAIL,
+    ContactOutcome.NO_ANSWER: AttemptOutcome.NO_ANSWER,
+    ContactOutcome.WRONG_NUMBER: AttemptOutcome.WRONG_NUMBER,
+}
+# Outbound contacts go out on the line of their channel; a phone call has no line of its own.
+OUTBOUND_LINES = {Channel.FAX: "fax", Channel.TTY: "tty"}
+
+
+@dataclass(frozen=True, slots=True)
+class ChildMatch:
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+    town: str | None
+    medicaid_last4: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetail:
+    row: LogRow  # the same row the log shows
+    state: str  # "open" while a TTY session runs, else "done"
+    version: int
+    agent_id: int | None
+    transcript: str | None
+    next_step: str | None
+    call_id: int | None
+    child_id: int | None
+    child_name: str | None  # the full name: only the detail view shows it
+    child_dob: date | None
+    follow_up_task_id: int | None  # the newest follow-up this contact created
+    follow_up_title: str | None
+    answers_task_id: int | None  # for an outbound contact: the follow-up it answered
+    answered_by: tuple[LogRow, ...]  # outbound contacts that answered this contact's follow-up, oldest first
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def log_fax(db: Database, agent_id: int, entry: FaxEntry, now: datetime, policy: TimerPolicy) -> ContactDetail:
+    """A fax received or sent; its next step becomes the agent's follow-up, in the same transaction."""
+    with db.write() as session:
+        _require_worker(session, agent_id)
+        if entry.child_id is not None and session.get(Child, entry.child_id) is None:
+            raise NotFound(f"No child {entry.child_id}; search for the child again.")
+        contact = Contact(
+            at=entry.at, direction=entry.direction.value, channel=Channel.FAX.value, line_id=_line_id(session, "fax"),
+            other_party=entry.party, other_number=entry.number, number_digits=number_digits(entry.number) or None,
+            pages=entry.pages, document_type=entry.document_type.value, next_step=entry.next_step,
+            child_id=entry.child_id, agent_id=agent_id, state=DONE,
+        )
+        session.add(contact)
+        session.flush()
+        task_id = None
+        if entry.next_step:
+            sent_or_received = "from" if entry.direction is Direction.INBOUND else "to"
+            task_id = timers.new_task(
+                session, kind=TaskKind.FAX_FOLLOWUP, title=f"Fax {sent_or_received} {entry.party}: {entry.next_step}",
+                owner_agent_id=agent_id, start=entry.at, due=policy.follow_up_deadline(entry.at),
+                contact_id=contact.id, child_id=entry.child_id,
+            ).id
+        audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
+                     detail={"channel": contact.channel, "direction": contact.direction, "follow_up": task_id},
+                     screen=SCREEN)
+        return _detail(session, contact)
+
+
+def start_tty(db: Database, agent_id: int, start: TtyStart, now: datetime, call_id: int | None = None
+              ) -> ContactDetail:
+    """Open a TTY session; it stays "open" (and its transcript autosaves) until end_tty."""
+    with db.write() as session:
+        _require_worker(session, agent_id)
+        if call_id is not None:
+            if session.get(Call, call_id) is None:
+                raise NotFound(f"No call {call_id}.")
+            # The same call's session again (a second press, or a restarted terminal): carry on with it.
+            running = session.scalars(
+                select(Contact).where(Contact.call_id == call_id, Contact.agent_id == agent_id,
+                                      Contact.channel == Channel.TTY.value, Contact.state == OPEN)
+            ).first()
+            if running is not None:
+                return _detail(session, running)
+        contact = Contact(
+            at=now, direction=Direction.INBOUND.value, channel=Channel.TTY.value, line_id=_line_id(session, "tty"),
+            other_party=start.party, other_number=start.number, number_digits=number_digits(start.number) or None,
+            relay=start.relay, agent_id=agent_id, call_id=call_id, state=OPEN,
+        )
+        session.add(contact)
+        session.flush()
+        audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
+                     detail={"channel": contact.channel, "relay": start.relay, "call_id": call_id}, screen=SCREEN)
+        return _detail(session, contact)
+
+
+def save_transcript(db: Database, agent_id: int, contact_id: int, transcript: str, expected_version: int,
+                    now: datetime) -> int:
+    """Autosave of a running TTY session's transcript, as typed; returns the contact's new version."""
+    if len(transcript) > MAX_TRANSCRIPT:
+        raise ValidationError(f"Transcript: keep it under {MAX_TRANSCRIPT:,} characters (now {len(transcript):,}); "
+                              "end this session and start another.", "transcript")
+    with db.write() as session:
+        contact = _running_session(session, agent_id, contact_id)
+        if contact.version != expected_version:
+            raise ConflictingEdit("This transcript was saved from another terminal since you opened it; "
+                                  "your text is kept on screen.")
+        contact.transcript = transcript or None
+        contact.version += 1
+        audit.record(session, at=now, agent_id=agent_id, action="update", entity="contact", entity_id=contact.id,
+                     detail={"field": "transcript"}, screen=SCREEN)
+        return contact.version
+
+
+def end_tty(db: Database, agent_id: int, contact_id: int, summary: str | None, next_step: str | None,
+            now: datetime, policy: TimerPolicy) -> ContactDetail:
+    summary = v.clean_text(summary or "", MAX_SUMMARY, "summary", multiline=True) or None
+    next_step = v.clean_text(next_step or "", MAX_NEXT_STEP, "next_step") or None
+    with db.write() as session:
+        contact = _running_session(session, agent_id, contact_id)
+        contact.state = DONE
+        contact.ended_at = now
+        contact.summary = summary
+        contact.next_step = next_step
+        contact.version += 1
+        task_id = None
+        if next_step:
+            task_id = timers.new_task(
+                session, kind=TaskKind.TTY_FOLLOWUP, title=f"TTY {contact.other_party}: {next_step}",
+                owner_agent_id=agent_id, start=now, due=policy.follow_up_deadline(now), contact_id=contact.id,
+                child_id=contact.child_id,
+            ).id
+        audit.record(session, at=now, agent_id=agent_id, action="end", entity="contact", entity_id=contact.id,
+                     detail={"follow_up": task_id}, screen=SCREEN)
+        session.flush()
+        return _detail(session, contact)
+
+
+def log_outbound(db: Database, agent_id: int, entry: OutboundEntry, now: datetime, policy: TimerPolicy,
+                 answers_task_id: int | None = None) -> ContactDetail:
+    """A call, TTY call or fax we made. Answering a follow-up records an attempt on it, and a completing
+    outcome closes it: the contact and the promise it keeps are written together or not at all."""
+    with db.write() as session:
+        _require_worker(session, agent_id)
+        task = timers._workable(session, agent_id, answers_task_id) if answers_task_id is not None else None
+        contact = Contact(
+            at=now, direction=Direction.OUTBOUND.value, channel=entry.channel.value,
+            line_id=_line_id(session, OUTBOUND_LINES[entry.channel]) if entry.channel in OUTBOUND_LINES else None,
+            other_party=entry.party, other_number=entry.number, number_digits=number_digits(entry.number) or None,
+            outcome=entry.outcome.value, summary=entry.summary, agent_id=agent_id, state=DONE,
+            answers_task_id=answers_task_id,
+            child_id=task.child_id if task else None, intake_id=task.intake_id if task else None,
+            consult_id=task.consult_id if task else None,
+        )
+        session.add(contact)
+        session.flush()
+        audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
+                     detail={"channel": contact.channel, "direction": contact.direction,
+                             "outcome": contact.outcome, "answers_task_id": answers_task_id}, screen=SCREEN)
+        if task is not None:
+            attempt = ATTEMPT_OUTCOMES[entry.outcome]
+            session.add(TaskAttempt(task_id=task.id, at=now, agent_id=agent_id, outcome=attempt.value,
+                                    notes=entry.summary))
+            task.version += 1
+            audit.record(session, at=now, agent_id=agent_id, action="attempt", entity="task", entity_id=task.id,
+                         detail={"outcome": attempt.value, "contact_id": contact.id}, screen=SCREEN)
+            if entry.outcome.completes:
+                timers._close(session, task, agent_id, now, policy, note=f"Closed by outbound contact #{contact.id}")
+            session.flush()
+        return _detail(session, contact)
+
+
+def link_child(db: Database, agent_id: int, contact_id: int, child_id: int, now: datetime) -> ContactDetail:
+    """Match the contact to a child on file; its open follow-ups follow."""
+    with db.write() as session:
+        _require_worker(session, agent_id)
+        contact = _load(session, contact_id)
+        if session.get(Child, child_id) is None:
+            raise NotFound(f"No child {child_id}; search for the child again.")
+        previous = contact.child_id
+        contact.child_id = child_id
+        contact.version += 1
+        open_tasks = session.scalars(
+            select(Task).where(Task.contact_id == contact.id, Task.state == TaskState.OPEN.value)
+        ).all()
+        for task in open_tasks:
+            task.child_id = child_id
+            task.version += 1
+        audit.record(session, at=now, agent_id=agent_id, action="link_child", entity="contact", entity_id=contact.id,
+                     detail={"child_id": child_id, "was": previous, "tasks": [task.id for task in open_tasks]},
+                     screen=SCREEN)
+        session.flush()
+        return _detail(session, contact)
+
+
+def start_intake(db: Database, agent_id: int, contact_id: int, now: datetime) -> DraftView:
+    """The agent's intake draft for this contact, created the first time with what the contact already says."""
+    with db.write() as session:
+        _require_worker(session, agent_id)
+        contact = _load(session, contact_id)
+        existing = session.scalars(
+            select(Intake).where(Intake.contact_id == contact.id, Intake.agent_id == agent_id,
+                                 Intake.status == IntakeStatus.DRAFT.value).order_by(Intake.id)
+        ).first()
+        if existing is not None:
+            return draft_view(session, existing)
+        fields: dict[str, str] = {}
+        if contact.other_party:
+            fields["caller_name"] = contact.other_party
+        if contact.other_number:
+            fields["callback_number"] = format_phone(contact.other_number)
+        if contact.channel == Channel.FAX.value:
+            fields["caller_type"] = "pcp"  # faxes come from pediatric offices ("PCP office" on the form)
+        intake = Intake(call_id=contact.call_id, contact_id=contact.id, agent_id=agent_id,
+                        status=IntakeStatus.DRAFT.value, draft=json.dumps(fields), created_at=now, updated_at=now)
+        session.add(intake)
+        session.flush()
+        contact.intake_id = intake.id
+        contact.version += 1
+        audit.record(session, at=now, agent_id=agent_id, action="create", entity="intake", entity_id=intake.id,
+                     detail={"contact_id": contact.id}, screen=SCREEN)
+        audit.record(session, at=now, agent_id=agent_id, action="update", entity="contact", entity_id=contact.id,
+                     detail={"intake_id": intake.id}, screen=SCREEN)
+        return draft_view(session, intake)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def open_tty_sessions(db: Database, agent_id: int) -> list[ContactDetail]:
+    """The agent's TTY sessions still running, oldest first: what a restarted terminal offers to resume."""
+    with db.read() as session:
+        running = session.scalars(
+            select(Contact).where(Contact.agent_id == agent_id, Contact.channel == Channel.TTY.value,
+                                  Contact.state == OPEN).order_by(Contact.at, Contact.id)
+        ).all()
+        return [_detail(session, contact) for contact in running]
+
+
+def get(db: Database, contact_id: int) -> ContactDetail:
+    with db.read() as session:
+        return _detail(session, _load(session, contact_id))
+
+
+def find_children(db: Database, text: str, limit: int = 8) -> list[ChildMatch]:
+    """Children on file by Medicaid number, date of birth, or the start of each name word."""
+    text = " ".join((text or "").replace(",", " ").split())
+    if len(text) < MIN_CHILD_SEARCH:
+        return []
+    condition = _child_condition(text)
+    with db.read() as session:
+        children = session.scalars(
+            select(Child).where(condition)
+            .order_by(func.lower(Child.last_name), func.lower(Child.first_name), Child.id).limit(limit)
+        ).all()
+    return [ChildMatch(child.id, child.first_name, child.last_name, child.date_of_birth, child.town,
+                       child.medicaid_number[-4:] if child.medicaid_number else None) for child in children]
+
+
+def search(db: Database, query: ContactFilter, limit: int = 500) -> list[LogRow]:
+    """The log, newest first, narrowed by every part of the filter that is set."""
+    with db.read() as session:
+        return _rows(session, _conditions(query), [Contact.at.desc(), Contact.id.desc()], limit)
+
+
+def export_csv(db: Database, query: ContactFilter, limit: int = 100_000) -> str:
+    return csv_text(search(db, query, limit))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _require_worker(session, agent_id: int) -> None:
+    require(load_agent(session, agent_id).role, Permission.WORK_INTAKES)
+
+
+def _load(session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"No contact {contact_id}.")
+    return contact
+
+
+def _running_session(session, agent_id: int, contact_id: int) -> Contact:
+    """A TTY session the agent may still write to, locked for the rest of the transaction."""
+    _require_worker(session, agent_id)
+    contact = session.get(Contact, contact_id, with_for_update=True)
+    if contact is None:
+        raise NotFound(f"No contact {contact_id}.")
+    if contact.channel != Channel.TTY.value:
+        raise InvalidOperation(f"Contact #{contact_id} is not a TTY session.")
+    if contact.agent_id != agent_id:
+        raise InvalidOperation("Only the rep running this TTY session can write to it.")
+    if contact.state != OPEN:
+        raise InvalidOperation("This TTY session has ended; its transcript is kept as it was. "
+                               "Start a new session to keep typing.")
+    return contact
+
+
+def _child_condition(text: str):
+    try:
+        return Child.medicaid_number == v.parse_medicaid_number(text)
+    except ValidationError:
+        pass
+    try:
+        # Only to read the date: a date outside the line's age range simply matches nobody.
+        return Child.date_of_birth == v.parse_date_of_birth(text, date.max, max_age_years=date.max.year)
+    except ValidationError:
+        pass
+    return and_(*(or_(func.lower(Child.first_name).startswith(word, autoescape=True),
+                      func.lower(Child.last_name).startswith(word, autoescape=True))
+                  for word in text.lower().split()))
+
+
+def _conditions(query: ContactFilter) -> list:
+    conditions = []
+    if query.channel is not None:
+        conditions.append(Contact.channel == query.channel.value)
+    if query.direction is not None:
+        conditions.append(Contact.direction == query.direction.value)
+    start, end = query.bounds()
+    if start is not None:
+        conditions.append(Contact.at >= start)
+    if end is not None:
+        conditions.append(Contact.at < end)
+    if query.agent_id is not None:
+        conditions.append(Contact.agent_id == query.agent_id)
+    if query.status is not None:
+        has_task = exists().where(Task.contact_id == Contact.id)
+        has_open_task = exists().where(Task.contact_id == Contact.id, Task.state == TaskState.OPEN.value)
+        conditions.append(has_open_task if query.status is FollowUpStatus.OPEN else and_(has_task, ~has_open_task))
+    if query.number_e164:
+        conditions.append(or_(Contact.other_number == query.number_e164,
+                              Contact.other_number.startswith(query.number_e164 + ";ext=", autoescape=True)))
+    if query.number_digits:
+        conditions.append(Contact.number_digits.contains(query.number_digits, autoescape=True))
+    if query.text:
+        # Each word somewhere in the entry. lower() on both sides rather than ilike: SQLite's LIKE and
+        # PostgreSQL's ILIKE disagree on case, lower() agrees on both for the letters people type.
+        searched = (Contact.other_party, Contact.summary, Contact.transcript, Contact.next_step,
+                    Child.first_name, Child.last_name)
+        for word in query.text.lower().split():
+            conditions.append(or_(*(func.lower(column).contains(word, autoescape=True) for column in searched)))
+    return conditions
+
+
+def _rows(session, conditions: list, order: list, limit: int | None = None) -> list[LogRow]:
+    follow_up = aliased(Task)
+    newest_follow_up = (select(func.max(Task.id)).where(Task.contact_id == Contact.id)
+                        .correlate(Contact).scalar_subquery())
+    statement = (
+        select(Contact.id, Contact.at, Contact.direction, Contact.channel, Contact.other_party, Contact.other_number,
+               Agent.display_name, Child.first_name, Child.last_name, Child.date_of_birth, Contact.summary,
+               Contact.outcome, follow_up.state, follow_up.due_at, Contact.relay, Contact.pages,
+               Contact.document_type, Contact.intake_id, Contact.consult_id)
+        .outerjoin(Agent, Agent.id == Contact.agent_id)
+        .outerjoin(Child, Child.id == Contact.child_id)
+        .outerjoin(follow_up, follow_up.id == newest_follow_up)
+        .where(*conditions)
+        .order_by(*order)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [
+        LogRow(id=row[0], at=row[1], direction=row[2], channel=row[3], party=row[4], number=row[5], agent=row[6],
+               child=_masked_child(row[7], row[8], row[9]), summary=row[10], outcome=row[11],
+               follow_up=_follow_up_status(row[12]), follow_up_due=row[13], relay=bool(row[14]), pages=row[15],
+               document_type=row[16], intake_id=row[17], consult_id=row[18])
+        for row in session.execute(statement).all()
+    ]
+
+
+def _masked_child(first: str | None, last: str | None, born: date | None) -> str | None:
+    """Initials and birth year ("C.L. 2019"): a list never shows a child's full name."""
+    if first is None and last is None:
+        return None
+    initials = "".join(f"{name[0].upper()}." for name in (first, last) if name)
+    return f"{initials} {born.year}" if born else initials
+
+
+def _follow_up_status(task_state: str | None) -> str | None:
+    if task_state is None:
+        return None
+    return OPEN if task_state == TaskState.OPEN.value else DONE  # cancelled reads as done: nothing left to do
+
+
+def _detail(session, contact: Contact) -> ContactDetail:
+    (row,) = _rows(session, [Contact.id == contact.id], [Contact.id])
+    follow_up = session.scalars(select(Task).where(Task.contact_id == contact.id).order_by(Task.id.desc())).first()
+    answered_by = _rows(
+        session,
+        [Contact.answers_task_id.in_(select(Task.id).where(Task.contact_id == contact.id))],
+        [Contact.at, Contact.id],
+    )
+    child = session.get(Child, contact.child_id) if contact.child_id else None
+    return ContactDetail(
+        row=row, state=contact.state, version=contact.version, agent_id=contact.agent_id,
+        transcript=contact.transcript, next_step=contact.next_step, call_id=contact.call_id,
+        child_id=contact.child_id, child_name=f"{child.first_name} {child.last_name}" if child else None,
+        child_dob=child.date_of_birth if child else None,
+        follow_up_task_id=follow_up.id if follow_up else None, follow_up_title=follow_up.title if follow_up else None,
+        answers_task_id=contact.answers_task_id, answered_by=tuple(answered_by),
+    )
