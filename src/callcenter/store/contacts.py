@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased
 
 from callcenter.domain import validation as v
 from callcenter.domain.contacts import (
@@ -376,8 +375,8 @@ def _conditions(query: ContactFilter) -> list:
         has_open_task = exists().where(Task.contact_id == Contact.id, Task.state == TaskState.OPEN.value)
         conditions.append(has_open_task if query.status is FollowUpStatus.OPEN else and_(has_task, ~has_open_task))
     if query.number_e164:
-        conditions.append(or_(Contact.other_number == query.number_e164,
-                              Contact.other_number.startswith(query.number_e164 + ";ext=", autoescape=True)))
+        # The stored digits leave out any extension, so one indexed equality finds both forms.
+        conditions.append(Contact.number_digits == number_digits(query.number_e164))
     if query.number_digits:
         conditions.append(Contact.number_digits.contains(query.number_digits, autoescape=True))
     if query.text:
@@ -391,29 +390,48 @@ def _conditions(query: ContactFilter) -> list:
 
 
 def _rows(session, conditions: list, order: list, limit: int | None = None) -> list[LogRow]:
-    follow_up = aliased(Task)
-    newest_follow_up = (select(func.max(Task.id)).where(Task.contact_id == Contact.id)
-                        .correlate(Contact).scalar_subquery())
     statement = (
         select(Contact.id, Contact.at, Contact.direction, Contact.channel, Contact.other_party, Contact.other_number,
                Agent.display_name, Child.first_name, Child.last_name, Child.date_of_birth, Contact.summary,
-               Contact.outcome, follow_up.state, follow_up.due_at, Contact.relay, Contact.pages,
-               Contact.document_type, Contact.intake_id, Contact.consult_id)
+               Contact.outcome, Contact.relay, Contact.pages, Contact.document_type, Contact.intake_id,
+               Contact.consult_id)
         .outerjoin(Agent, Agent.id == Contact.agent_id)
         .outerjoin(Child, Child.id == Contact.child_id)
-        .outerjoin(follow_up, follow_up.id == newest_follow_up)
         .where(*conditions)
         .order_by(*order)
     )
     if limit is not None:
         statement = statement.limit(limit)
-    return [
-        LogRow(id=row[0], at=row[1], direction=row[2], channel=row[3], party=row[4], number=row[5], agent=row[6],
-               child=_masked_child(row[7], row[8], row[9]), summary=row[10], outcome=row[11],
-               follow_up=_follow_up_status(row[12]), follow_up_due=row[13], relay=bool(row[14]), pages=row[15],
-               document_type=row[16], intake_id=row[17], consult_id=row[18])
-        for row in session.execute(statement).all()
-    ]
+    found = session.execute(statement).all()
+    follow_ups = _newest_follow_ups(session, [row[0] for row in found])
+    rows = []
+    for row in found:
+        state, due = follow_ups.get(row[0], (None, None))
+        rows.append(LogRow(id=row[0], at=row[1], direction=row[2], channel=row[3], party=row[4], number=row[5],
+                           agent=row[6], child=_masked_child(row[7], row[8], row[9]), summary=row[10],
+                           outcome=row[11], follow_up=_follow_up_status(state), follow_up_due=due,
+                           relay=bool(row[12]), pages=row[13], document_type=row[14], intake_id=row[15],
+                           consult_id=row[16]))
+    return rows
+
+
+FOLLOW_UP_BATCH = 500  # ids per IN list: well under SQLite's parameter limit
+
+
+def _newest_follow_ups(session, contact_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """Each listed contact's newest follow-up (state, due), read for the page shown only.
+
+    A second small query rather than a join: joining "newest task per contact" costs a correlated
+    subquery per task pair on SQLite or an aggregate over every task on PostgreSQL.
+    """
+    newest: dict[int, tuple[int, str, datetime]] = {}
+    for start in range(0, len(contact_ids), FOLLOW_UP_BATCH):
+        batch = contact_ids[start:start + FOLLOW_UP_BATCH]
+        for contact_id, task_id, state, due in session.execute(
+                select(Task.contact_id, Task.id, Task.state, Task.due_at).where(Task.contact_id.in_(batch))):
+            if contact_id not in newest or task_id > newest[contact_id][0]:
+                newest[contact_id] = (task_id, state, due)
+    return {contact_id: (state, due) for contact_id, (_, state, due) in newest.items()}
 
 
 def _masked_child(first: str | None, last: str | None, born: date | None) -> str | None:

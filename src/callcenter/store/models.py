@@ -183,7 +183,8 @@ class Contact(SQLModel, table=True):
     """One entry of the contact log, for every channel."""
 
     # The log screen filters by channel over a date range, and finds follow-ups by their contact.
-    __table_args__ = (Index("ix_contact_channel_at", "channel", "at"),)
+    __table_args__ = (Index("ix_contact_channel_at", "channel", "at"),
+                      Index("ix_contact_answers_task_id", "answers_task_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime | None = _when(index=True, nullable=False)

@@ -45,6 +45,7 @@ def upgrade() -> None:
     op.create_index('ix_contact_number_digits', 'contact', ['number_digits'], unique=False)
     op.create_index('ix_contact_channel_at', 'contact', ['channel', 'at'], unique=False)
     op.create_index('ix_task_contact_id', 'task', ['contact_id'], unique=False)
+    op.create_index('ix_contact_answers_task_id', 'contact', ['answers_task_id'], unique=False)
 
     # Contacts logged before this revision become findable by the digits of their number.
     contact = sa.table('contact', sa.column('id', sa.Integer), sa.column('other_number', sa.String),
@@ -61,6 +62,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Plain ALTER TABLE DROP COLUMN (SQLite 3.35+) rather than a batch copy: dropping the old copy of
     # contact would trip the foreign keys of the tasks and intakes that point at it.
+    op.drop_index('ix_contact_answers_task_id', table_name='contact')
     op.drop_index('ix_task_contact_id', table_name='task')
     op.drop_index('ix_contact_channel_at', table_name='contact')
     op.drop_index('ix_contact_number_digits', table_name='contact')
