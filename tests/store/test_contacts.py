@@ -340,3 +340,21 @@ def test_a_missing_contact_is_not_found(db, now, alex):
         contacts.get(db, 424242)
     with pytest.raises(NotFound):
         contacts.start_intake(db, alex, 424242, now)
+
+
+def test_a_queued_tty_call_marked_relay_logs_a_relay_entry(db, now, alex, jordan):
+    calls.arrive(db, "tty", "(203) 555-0143", now - timedelta(minutes=1))
+    call = calls.claim_next(db, alex, now, ["tty"])
+    with pytest.raises(InvalidOperation):
+        calls.mark_relay(db, jordan, call.id, True, now)  # not jordan's call
+    assert calls.mark_relay(db, alex, call.id, True, now).relay
+    calls.end_call(db, alex, call.id, Disposition.INFORMATION_ONLY, now + timedelta(minutes=5), "GA hello SK")
+    entry = contacts.get(db, _contact_of_call(db, call.id))
+    assert entry.row.channel == "tty" and entry.row.relay and entry.row.summary == "GA hello SK"
+
+
+def test_only_a_tty_call_is_a_relay_call(db, now, alex):
+    calls.arrive(db, "877", "(203) 555-0143", now - timedelta(minutes=1))
+    call = calls.claim_next(db, alex, now, ["877"])
+    with pytest.raises(InvalidOperation):
+        calls.mark_relay(db, alex, call.id, True, now)

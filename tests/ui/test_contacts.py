@@ -119,6 +119,13 @@ async def test_fax_referral_from_log_to_closed_follow_up(sqlite_demo_db, now):
         assert await wait_until(pilot, lambda: app.screen is log)
         with sqlite_demo_db.read() as session:
             assert session.get(Contact, fax.id).intake_id == intake_screen.intake_id
+        # Enter on the entry opens what it led to: here the rep's own draft, to keep working.
+        await settle(pilot)
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        assert app.screen.intake_id == intake_screen.intake_id
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: app.screen is log)
 
         # Call the family back and reach them: the follow-up closes with the outbound contact.
         await settle(pilot)

@@ -238,6 +238,7 @@ def _view_from_row(row, line_code: str, line_name: str) -> CallView:
         disposition=row.disposition,
         notes=row.notes,
         version=row.version,
+        relay=bool(row.relay),
     )
 
 
@@ -297,6 +298,24 @@ def save_notes(db: Database, agent_id: int, call_id: int, notes: str) -> int:
         return call.version
 
 
+def mark_relay(db: Database, agent_id: int, call_id: int, relay: bool, now: datetime) -> CallView:
+    """A TTY call that came through a relay service is marked so; its log entry carries the mark."""
+    with db.write() as session:
+        call = session.get(Call, call_id, with_for_update=True)
+        if call is None:
+            raise NotFound(f"No call {call_id}.")
+        if call.agent_id != agent_id or call.state != CallState.ON_CALL.value:
+            raise InvalidOperation("Only the rep on a call can mark it as a relay call.")
+        if call.channel != "tty":
+            raise InvalidOperation("Only a TTY call comes through a relay service.")
+        call.relay = relay
+        call.version += 1
+        audit.record(session, at=now, agent_id=agent_id, action="update", entity="call", entity_id=call.id,
+                     detail={"field": "relay", "value": relay})
+        line = session.get(Line, call.line_id)
+        return _view_from_row(call, line.code, line.name)
+
+
 def _utcnow() -> datetime:
     from datetime import UTC
 
@@ -317,6 +336,7 @@ def contact_for(call: Call, fallback_at: datetime) -> Contact:
         call_id=call.id,
         summary=call.notes,
         outcome=call.disposition,
+        relay=bool(call.relay),
     )
 
 

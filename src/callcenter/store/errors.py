@@ -34,6 +34,10 @@ class NotFound(StoreError):
     pass
 
 
+class SchemaMismatch(StoreError):
+    """The database's tables are not the ones this version of the console writes."""
+
+
 class InvalidOperation(StoreError):
     """The record is not in a state that allows the operation (e.g. ending a call already ended)."""
 
@@ -48,6 +52,10 @@ def translated_errors() -> Iterator[None]:
         if "locked" in text or "busy" in text:
             raise DatabaseBusy(
                 "The database is busy with another terminal's work; trying again."
+            ) from error
+        if "no such column" in text or "has no column" in text or "no such table" in text:
+            raise SchemaMismatch(
+                "The database is older than this console: run `callcenter db upgrade`, then try again."
             ) from error
         raise DatabaseUnavailable(
             "Cannot reach the database; your work is kept on screen and will be retried."

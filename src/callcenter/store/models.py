@@ -66,6 +66,7 @@ class Call(SQLModel, table=True):
     disposition: str | None = Field(default=None, max_length=40)
     notes: str | None = Field(default=None, sa_column=Column(Text))
     version: int = Field(default=1)
+    relay: bool = Field(default=False)  # TTY calls through a relay service
 
 
 class Guardian(SQLModel, table=True):

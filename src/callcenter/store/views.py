@@ -54,6 +54,7 @@ class CallView:
     disposition: str | None
     notes: str | None
     version: int
+    relay: bool = False  # a TTY call that came through a relay service
 
 
 @dataclass(frozen=True, slots=True)

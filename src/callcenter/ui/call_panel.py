@@ -25,6 +25,7 @@ class CallScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+g", "intake", "Guided intake", priority=True),
         Binding("ctrl+e", "end_call", "End call", priority=True),
+        Binding("ctrl+y", "relay", "Relay call", priority=True),
         Binding("escape", "back", "Board"),
     ]
 
@@ -49,18 +50,42 @@ class CallScreen(Screen[None]):
             )
         yield Static("Earlier contacts from this number", classes="section-title", id="history-title")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Static("Call notes (saved as you type)", classes="section-title")
+        notes_title = "TTY transcript and notes (saved as you type)" if call.channel == "tty" else \
+            "Call notes (saved as you type)"
+        yield Static(notes_title, classes="section-title")
         yield TextArea(call.notes or "", id="call-notes", soft_wrap=True)
         with Horizontal(id="call-hint"):
             yield Static("ctrl+g: guided intake · ctrl+e: end the call with a disposition · esc: back to the board (call stays open)",
                          markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "relay":
+            return self.call.channel == "tty"  # only TTY calls come through a relay service
+        return True
+
+    def _paint_title(self) -> None:
         number = format_phone(self.call.caller_number) or "web referral (no number)"
+        relay = " · RELAY SERVICE" if self.call.relay else ""
         self.query_one("#call-title", Static).update(
-            f"On call · {self.call.line_name} ({self.call.line_code}) · caller {number}"
+            f"On call · {self.call.line_name} ({self.call.line_code}) · caller {number}{relay}"
         )
+
+    def action_relay(self) -> None:
+        self.mark_relay(not self.call.relay)
+
+    @work(thread=True, exclusive=True, group="call-relay", exit_on_error=False)
+    def mark_relay(self, relay: bool) -> None:
+        try:
+            call = calls.mark_relay(self.app.db, self.app.agent.id, self.call.id, relay, self.app.clock())
+        except Exception as error:  # noqa: BLE001
+            self.app.call_from_thread(self.app.report_failure, error)
+            return
+        self.call = call
+        self.app.call_from_thread(self._paint_title)
+
+    def on_mount(self) -> None:
+        self._paint_title()
         history = self.query_one("#history", DataTable)
         history.add_column("When", key="when", width=20)
         history.add_column("Line", key="line", width=5)

@@ -94,6 +94,46 @@ def describe(detail: ContactDetail) -> str:
     return "\n".join(lines)
 
 
+def describe_intake(draft) -> str:
+    """An intake as read-only text: every field that has a value, in the form's order and words."""
+    from callcenter.domain.intake_form import FIELDS
+
+    lines = [f"Intake #{draft.id} · {draft.status.value}" + (f" · crisis path {_when(draft.crisis_at)}"
+                                                              if draft.crisis_at else "")]
+    for spec in FIELDS:
+        value = draft.fields.get(spec.key)
+        if value:
+            shown = dict(spec.choices).get(value, value) if spec.choices else value
+            lines.append(f"{spec.label}: {shown}")
+    return "\n".join(lines)
+
+
+def describe_consult(consult) -> str:
+    lines = [f"Consult request #{consult.id} · {consult.state}", f"PCP: {consult.pcp_name} {consult.practice or ''}",
+             f"Callback: {format_phone(consult.callback_number)}", f"Child: {consult.child}",
+             f"Question ({consult.question_type}): {consult.question}",
+             f"Psychiatrist: {consult.psychiatrist_name or 'unassigned'}"]
+    if consult.returned_at:
+        lines.append(f"Returned {_when(consult.returned_at)}, {consult.minutes_spent} min")
+    return "\n".join(lines)
+
+
+class LinkedRecordScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,enter,q", "close", "Close")]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="modal-box linked-box"):
+            yield Static(self.text, markup=False)
+            yield Static("Esc: close", classes="modal-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class ContactLogScreen(Screen[None]):
     """Filter by channel, dates, agent, follow-up and any text; open an entry and act on it."""
 
@@ -114,6 +154,7 @@ class ContactLogScreen(Screen[None]):
         self.detail: ContactDetail | None = None
         self._filter_timer: Timer | None = None
         self._query = None
+        self._wanted_id: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="☎")
@@ -148,6 +189,10 @@ class ContactLogScreen(Screen[None]):
         self._apply_filter()
 
     # -- reading -----------------------------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        """Back from an intake, a session or another screen: what it changed shows at once."""
+        self.load(self._wanted_id or self._selected_id())
 
     @work(thread=True, exit_on_error=False)
     def load_agents(self) -> None:
@@ -192,24 +237,30 @@ class ContactLogScreen(Screen[None]):
             self.load()
 
     def reload(self, select_id: int | None = None) -> None:
+        self._wanted_id = select_id  # a resume reload racing this one must not move the cursor back
         self.load(select_id)
 
     @work(thread=True, exclusive=True, group="log-load", exit_on_error=False)
     def load(self, select_id: int | None = None) -> None:
         if self._query is None:
             return
+        from textual.worker import get_current_worker
+
         try:
             rows = contacts.search(self.app.db, self._query)
         except Exception as error:  # noqa: BLE001 - the old rows stay; the title says why
             self.app.call_from_thread(self._title, f"Contact log — not refreshed: {explain(error)[0]}")
             return
-        self.app.call_from_thread(self._loaded, rows, select_id)
+        if not get_current_worker().is_cancelled:  # a newer read replaced this one: it paints instead
+            self.app.call_from_thread(self._loaded, rows, select_id)
 
     def _title(self, text: str) -> None:
         self.query_one("#log-title", Static).update(text)
 
     def _loaded(self, rows: list[LogRow], select_id: int | None) -> None:
         keep = select_id if select_id is not None else self._selected_id()
+        if select_id is not None and select_id == self._wanted_id:
+            self._wanted_id = None
         self.rows = rows
         table = self.query_one("#log", DataTable)
         table.clear()
@@ -289,7 +340,29 @@ class ContactLogScreen(Screen[None]):
                 return
             self.app.push_screen(TtySessionScreen(detail), lambda _: self.reload(detail.row.id))
             return
+        if detail.row.intake_id or detail.row.consult_id:
+            self.open_linked(detail)
+            return
         self.query_one("#log-detail-box").focus()
+
+    @work(thread=True, exclusive=True, group="log-linked", exit_on_error=False)
+    def open_linked(self, detail: ContactDetail) -> None:
+        """The intake the entry led to (your own draft reopens to keep working), or its consult request."""
+        from callcenter.store import consults, intakes
+
+        try:
+            if detail.row.intake_id:
+                draft = intakes.get(self.app.db, detail.row.intake_id)
+                if draft.status.value == "draft" and draft.agent_id == self.app.agent.id:
+                    self.app.call_from_thread(self.app.show_intake, draft)
+                    return
+                text = describe_intake(draft)
+            else:
+                text = describe_consult(consults.get(self.app.db, detail.row.consult_id))
+        except Exception as error:  # noqa: BLE001
+            self.app.call_from_thread(self.app.report_failure, error)
+            return
+        self.app.call_from_thread(self.app.push_screen, LinkedRecordScreen(text))
 
     def action_outbound(self) -> None:
         detail = self._need_detail()

@@ -42,6 +42,7 @@ KEY_MAP = """\
 | Call panel | `ctrl+g` | guided intake for this call |
 | Call panel | `ctrl+e` | end the call and pick a disposition (`1`–`6`) |
 | Call panel | `Esc` | back to the board; the call stays open |
+| Call panel | `ctrl+y` | (TTY calls) relay-service call |
 | Intake | `Tab` / `shift+Tab` | next / previous field (checked when you leave it) |
 | Intake | `ctrl+n` / `ctrl+b` | next / previous step |
 | Intake | `alt+1`…`alt+5` | jump to a step |

@@ -42,6 +42,7 @@ def upgrade() -> None:
         # Inline REFERENCES: the one way SQLite can add a foreign key without copying the table.
         op.add_column('contact', sa.Column(name, sa.Integer(), sa.ForeignKey(target), nullable=True),
                       inline_references=True)
+    op.add_column('call', sa.Column('relay', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_index('ix_contact_number_digits', 'contact', ['number_digits'], unique=False)
     op.create_index('ix_contact_channel_at', 'contact', ['channel', 'at'], unique=False)
     op.create_index('ix_task_contact_id', 'task', ['contact_id'], unique=False)
@@ -63,6 +64,7 @@ def downgrade() -> None:
     # Plain ALTER TABLE DROP COLUMN (SQLite 3.35+) rather than a batch copy: dropping the old copy of
     # contact would trip the foreign keys of the tasks and intakes that point at it.
     op.drop_index('ix_contact_answers_task_id', table_name='contact')
+    op.drop_column('call', 'relay')
     op.drop_index('ix_task_contact_id', table_name='task')
     op.drop_index('ix_contact_channel_at', table_name='contact')
     op.drop_index('ix_contact_number_digits', table_name='contact')
