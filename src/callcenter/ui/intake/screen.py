@@ -250,15 +250,19 @@ class IntakeScreen(Screen[None]):
 
     # -- steps -----------------------------------------------------------------------------
 
+    def _focus_now(self, widget) -> None:
+        """Move focus before the next key is routed: ``widget.focus()`` only queues the move, so
+        letters typed right after ctrl+n would land in the field being left."""
+        self.set_focus(widget)
+
     def action_go_step(self, step: str) -> None:
         self.step = step
         self.query_one("#steps", ContentSwitcher).current = f"step-{step}"
         self.query_one("#step-list", OptionList).highlighted = intake_form.STEP_KEYS.index(step)
         if step == "summary":
             self._render_summary()
-            self.query_one("#missing", OptionList).focus() if self._missing_count else self.query_one(
-                "#submit", Button
-            ).focus()
+            self._focus_now(self.query_one("#missing", OptionList) if self._missing_count else
+                            self.query_one("#submit", Button))
         else:
             self._focus_first_field()
 
@@ -277,14 +281,14 @@ class IntakeScreen(Screen[None]):
     def _focus_first_field(self) -> None:
         fields = intake_form.fields_of(self.step)
         if fields:
-            self.query_one(f"#{field_id(fields[0].key)}").focus()
+            self._focus_now(self.query_one(f"#{field_id(fields[0].key)}"))
 
     def jump_to_field(self, key: str) -> None:
         spec = intake_form.FIELD_BY_KEY.get(key)
         if spec is None:
             return
         self.action_go_step(spec.step)
-        self.query_one(f"#{field_id(key)}").focus()
+        self._focus_now(self.query_one(f"#{field_id(key)}"))
 
     @on(OptionList.OptionSelected, "#missing")
     def _missing_picked(self, event: OptionList.OptionSelected) -> None:
