@@ -227,3 +227,95 @@ def test_log_export_refuses_a_bad_filter_before_touching_the_database(tmp_path):
                                           "callcenter: Follow-up: open or done.",
                                           "callcenter: From: 'someday' is not a date; type e.g. 11/1 or 11/1/2026."]
     assert not (tmp_path / "never.db").exists()
+
+
+# The supervisor's daily report.
+REPORT_DAY = "2025-11-03"  # a Monday, in New York
+
+
+def _fill_report_day(db_url: str) -> None:
+    """One day's calls on 877 and 866, with one just before and one just after local midnight."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from callcenter.store.db import Database
+    from callcenter.store.models import Agent, Call, Line
+
+    def at(hour, minute=0, second=0, day=3):
+        return datetime(2025, 11, day, hour, minute, second, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+
+    db = Database(db_url)
+    with db.write() as session:
+        lines = {line.code: line.id for line in session.query(Line)}
+        alex = Agent(username="alex", display_name="Alex Rivera", role="rep")
+        jordan = Agent(username="jordan", display_name="Jordan Chen", role="rep")
+        session.add_all([alex, jordan])
+        session.flush()
+        plan = [  # line, arrived, seconds to answer (None: hung up), seconds talked or waited, agent
+            ("877", at(9), 10, 300, alex),
+            ("877", at(10), 40, 180, alex),
+            ("877", at(11), None, 3, None),  # a short abandon
+            ("877", at(12), None, 60, None),
+            ("877", at(23, 30), 5, 120, jordan),  # 04:30 UTC the next day: still this local day
+            ("866", at(14), 20, 600, jordan),
+            ("877", at(0, 30, day=4), 5, 60, alex),  # the next local day
+        ]
+        for code, arrived, answer, length, agent in plan:
+            answered = None if answer is None else arrived + timedelta(seconds=answer)
+            ended = (answered or arrived) + timedelta(seconds=length)
+            session.add(Call(line_id=lines[code], channel="voice", arrived_at=arrived, answered_at=answered,
+                             ended_at=ended, state="ended" if answered else "abandoned",
+                             agent_id=agent.id if agent else None))
+    db.dispose()
+
+
+def test_report_prints_a_days_figures_per_line_and_agent(db_url):
+    run("--database-url", db_url, "seed")
+    _fill_report_day(db_url)
+    result = run("--database-url", db_url, "report", "--date", REPORT_DAY)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Figures for Monday 03 Nov 2025 (America/New_York, midnight to midnight)"
+    main = next(line for line in lines if line.startswith("877 "))
+    # offered, answered, abandoned, short, service level 2 / (3 + 1), ASA 55 s / 3, long abandons 1 / 4, AHT 600 s / 3
+    assert main.split()[-8:] == ["5", "3", "2", "1", "50.0%", "0:18", "25.0%", "3:20"]
+    assert next(line for line in lines if line.startswith("866 ")).split()[-8:] == \
+        ["1", "1", "0", "0", "100.0%", "0:20", "0.0%", "10:00"]
+    assert next(line for line in lines if line.startswith("fax ")).split()[-8:] == \
+        ["0", "0", "0", "0", "-", "-", "-", "-"]
+    assert next(line for line in lines if line.startswith("Alex Rivera")).split()[-2:] == ["2", "8:00"]
+    assert next(line for line in lines if line.startswith("Jordan Chen")).split()[-2:] == ["2", "12:00"]
+
+
+def test_report_as_csv(db_url):
+    import csv
+
+    run("--database-url", db_url, "seed")
+    _fill_report_day(db_url)
+    result = run("--database-url", db_url, "report", "--date", REPORT_DAY, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    by_key = {(row["section"], row["name"]): row for row in rows}
+    main = by_key[("line", "Main access line")]
+    assert [main[key] for key in ("offered", "answered", "abandoned", "short_abandons", "service_level",
+                                  "asa_seconds", "abandonment_rate", "aht_seconds")] == \
+        ["5", "3", "2", "1", "0.5", "18.3", "0.25", "200.0"]
+    assert by_key[("line", "Web referral")]["service_level"] == ""  # nothing to measure: empty, not 0
+    alex = by_key[("agent", "Alex Rivera")]
+    assert (alex["calls_handled"], alex["talk_seconds"]) == ("2", "480.0")
+    assert [row["section"] for row in rows] == ["line"] * 5 + ["agent"] * 2
+
+
+@pytest.mark.parametrize("bad", ["2025-13-01", "11/3/2025", "yesterday", "20251103", ""])
+def test_report_refuses_a_bad_date_before_touching_the_database(tmp_path, bad):
+    result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "report", "--date", bad)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"callcenter: --date wants a day as YYYY-MM-DD, e.g. 2026-11-23 "
+                                          f"(got {bad!r})."]
+    assert not (tmp_path / "never.db").exists()
+
+
+def test_report_refuses_a_day_still_to_come(tmp_path):
+    result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "report", "--date", "2999-01-01")
+    assert result.returncode == 2 and "has not happened yet" in result.stderr
+    assert not (tmp_path / "never.db").exists()

@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     log_export.add_argument("--search", default="", metavar="TEXT",
                             help="a phone number in any format, some of its digits, or words")
 
+    report = sub.add_parser("report", help="a day's figures per line and per agent (the supervisor's daily report)")
+    report.add_argument("--date", required=True, metavar="YYYY-MM-DD",
+                        help="the day, midnight to midnight in the line's time zone")
+    report.add_argument("--format", choices=["text", "csv"], default="text",
+                        help="text: two tables for reading (the default); csv: one row per line and per agent")
+
     sim = sub.add_parser("simulate", help="feed realistic arrivals and hang-ups into the database")
     sim.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (default: until Ctrl+C)")
     sim.add_argument("--speed", type=float, default=1.0, help="time multiplier (10 = ten times faster)")
@@ -101,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             return _directory(args)
         if command == "log":
             return _log_export(args)
+        if command == "report":
+            return _report(args)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # every failure is one readable line and a non-zero exit
@@ -265,6 +273,88 @@ def _log_export(args) -> int:
         handle.write(text)
     print(f"{len(rows)} contacts written to {args.out}", file=sys.stderr)
     return 0
+
+
+REPORT_COLUMNS = ("section", "code", "name", "offered", "answered", "abandoned", "short_abandons",
+                  "service_level", "asa_seconds", "abandonment_rate", "aht_seconds", "calls_handled",
+                  "talk_seconds")
+
+
+def _report(args) -> int:
+    import re
+    from datetime import date
+
+    from callcenter.domain.metrics import local_day
+    from callcenter.domain.timefmt import LINE_ZONE
+    from callcenter.store import monitor
+
+    # Check the day before connecting: a mistyped date never touches the database.
+    day = None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.date.strip()):
+        try:
+            day = date.fromisoformat(args.date.strip())
+        except ValueError:
+            pass
+    if day is None:
+        print(f"callcenter: --date wants a day as YYYY-MM-DD, e.g. 2026-11-23 (got {args.date!r}).", file=sys.stderr)
+        return 2
+    now = _now()
+    if day > local_day(now, LINE_ZONE):  # nothing to report yet, rather than a table of zeros
+        print(f"callcenter: {day.isoformat()} has not happened yet: pick today or an earlier day.", file=sys.stderr)
+        return 2
+    db = open_database(args.database_url, prepare=True)
+    report = monitor.day_report(db, day, now)
+    sys.stdout.write(_report_csv(report) if args.format == "csv" else _report_text(report))
+    return 0
+
+
+def _report_text(report) -> str:
+    from callcenter.domain.timefmt import format_wait
+
+    def percent(value):
+        return "-" if value is None else f"{value:.1%}"
+
+    def duration(value):
+        return "-" if value is None else format_wait(value)
+
+    out = [f"Figures for {report.day:%A %d %b %Y} ({report.time_zone}, midnight to midnight)", ""]
+    out.append(f"{'Line':<5} {'Name':<24} {'Offered':>7} {'Answered':>8} {'Abandoned':>9} {'Short':>5} "
+               f"{'Service level':>13} {'ASA':>7} {'Abandon %':>9} {'AHT':>7}")
+    for row in report.lines:
+        f = row.figures
+        out.append(f"{row.code:<5} {row.name[:24]:<24} {f.offered:>7} {f.answered:>8} {f.abandoned:>9} "
+                   f"{f.short_abandons:>5} {percent(f.service_level):>13} {duration(f.average_speed_of_answer):>7} "
+                   f"{percent(f.abandonment_rate):>9} {duration(f.average_handle_time):>7}")
+    out += ["", f"{'Agent':<30} {'Calls':>5} {'Talk time':>9}"]
+    for agent in report.agents:
+        out.append(f"{agent.name[:30]:<30} {agent.calls_handled:>5} {format_wait(agent.talk_time):>9}")
+    if not report.agents:
+        out.append("(no calls answered)")
+    return "\n".join(out) + "\n"
+
+
+def _report_csv(report) -> str:
+    import csv
+    import io
+
+    def number(value, places: int = 4):
+        return "" if value is None else round(value, places)
+
+    def seconds(value):
+        return "" if value is None else round(value.total_seconds(), 1)
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    for row in report.lines:
+        f = row.figures
+        writer.writerow(["line", row.code, row.name, f.offered, f.answered, f.abandoned, f.short_abandons,
+                         number(f.service_level), seconds(f.average_speed_of_answer), number(f.abandonment_rate),
+                         seconds(f.average_handle_time), "", ""])
+    for agent in report.agents:
+        writer.writerow(["agent", agent.id, agent.name, "", "", "", "", "", "", "", "", agent.calls_handled,
+                         seconds(agent.talk_time)])
+    return buffer.getvalue()
 
 
 def _simulate(args) -> int:

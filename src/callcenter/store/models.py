@@ -59,9 +59,10 @@ class Call(SQLModel, table=True):
     channel: str = Field(max_length=10)
     state: str = Field(default="waiting", max_length=20)
     priority: int = Field(default=0)
-    arrived_at: datetime | None = _when(nullable=False)
+    # Indexed for the supervisor's monitor: today's arrivals, and calls ended in the last hour.
+    arrived_at: datetime | None = _when(index=True, nullable=False)
     answered_at: datetime | None = _when()
-    ended_at: datetime | None = _when()
+    ended_at: datetime | None = _when(index=True)
     agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
     disposition: str | None = Field(default=None, max_length=40)
     notes: str | None = Field(default=None, sa_column=Column(Text))

@@ -39,6 +39,7 @@ class CallCenterApp(App[None]):
         styles_dir() / "intake.tcss",
         styles_dir() / "lookup.tcss",
         styles_dir() / "contacts.tcss",
+        styles_dir() / "monitor.tcss",
     ]
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),

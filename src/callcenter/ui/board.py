@@ -40,6 +40,7 @@ class QueueBoardScreen(Screen[None]):
         Binding("k", "consult_request", "Consult req"),
         Binding("m", "my_consults", "My consults"),
         Binding("g", "contact_log", "Contact log"),
+        Binding("s", "monitor", "Monitor"),
         Binding("l", "app.lookup", "Lookup", show=False),
         Binding("a", "available", "Available"),
         Binding("r", "available", "Ready", show=False),
@@ -306,6 +307,8 @@ class QueueBoardScreen(Screen[None]):
         if action in ("new_intake", "consult_request") and (
                 agent is None or not can(agent.role, Permission.WORK_INTAKES)):
             return False
+        if action == "monitor" and (agent is None or not can(agent.role, Permission.SUPERVISE)):
+            return False
         if action == "contact_log" and (agent is None or not can(agent.role, Permission.WORK_INTAKES)):
             return False
         if action == "my_consults" and (agent is None or not can(agent.role, Permission.RETURN_CONSULTS)):
@@ -322,6 +325,11 @@ class QueueBoardScreen(Screen[None]):
 
         call = self.snapshot.my_call if self.snapshot else None
         self.app.push_screen(ConsultFormScreen(call.id if call else None, call.caller_number if call else None))
+
+    def action_monitor(self) -> None:
+        from callcenter.ui.monitor import MonitorScreen
+
+        self.app.push_screen(MonitorScreen())
 
     def action_contact_log(self) -> None:
         from callcenter.ui.contacts import ContactLogScreen

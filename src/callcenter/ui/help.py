@@ -30,6 +30,8 @@ KEY_MAP = """\
 | Queue board | `p` | my promises, with business-time countdowns |
 | Queue board | `m` | (psychiatrists) my consults |
 | Queue board | `g` | contact log: calls, TTY sessions, faxes |
+| Queue board | `s` | (supervisors) live monitor |
+| Monitor | `s` / `r` | set an agent's state / reassign a promise |
 | Promises | `a` / `d` / `s` / `o` | attempt / done / reschedule / outbound contact |
 | Contact log | `ctrl+f` | search: a number in any format, a child, any words |
 | Contact log | `f` / `y` | log a fax / start a TTY session |

@@ -1,0 +1,193 @@
+"""The supervisor's monitor at a year of history: one refresh on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/monitor.py [--calls 500000] [--waiting 2000] [--agents 200] [--timers 20000] [--runs 20]
+
+A year of ended and abandoned calls, a queue of waiting callers, agents in every state (some on a
+call) and open promises. Figures: one ``monitor.snapshot()`` (lines, agents, promises, the hourly
+chart against the last four same weekdays, staffing advice), median and p95 over the runs, against
+a baseline measured in the same run (a ``SELECT 1`` through the same Database: a session's round
+trip and nothing else). Target: p95 < 50 ms, so the board can refresh every second or two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, select, text
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
+PG_ADMIN = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BATCH = 5000
+YEAR_MINUTES = 365 * 24 * 60
+LINE_MIX = ("877",) * 14 + ("866",) * 3 + ("tty",) * 1 + ("fax",) * 1 + ("web",) * 1
+
+
+def fill(url: str, calls: int, waiting: int, agents: int, timers: int) -> int:
+    """Build the database; returns the supervisor's id."""
+    from callcenter.store import migrate, seed
+    from callcenter.store.db import Database
+    from callcenter.store.models import Agent, Call, Line, Task
+
+    db = Database(url)
+    migrate.upgrade(db)
+    seed.ensure_lines(db)
+    rng = random.Random(500)
+    with db.write() as session:
+        lines = {line.code: (line.id, line.channel) for line in session.scalars(select(Line))}
+        roles = ["supervisor"] * max(1, agents // 20) + ["psychiatrist"] * max(1, agents // 40)
+        roles += ["rep"] * (agents - len(roles))
+        states = ("available", "on_call", "on_call", "wrap_up", "away", "offline")
+        session.execute(insert(Agent), [
+            {"username": f"bench{i}", "display_name": f"Bench Agent {i:03d}", "role": role,
+             "state": "available" if role != "rep" else rng.choice(states),
+             "state_since": NOW - timedelta(minutes=rng.randint(1, 240)), "active": True, "failed_logins": 0,
+             "created_at": NOW - timedelta(days=400), "version": 1}
+            for i, role in enumerate(roles)])
+        people = session.execute(select(Agent.id, Agent.role, Agent.state)).all()
+    reps = [p.id for p in people if p.role == "rep"]
+    supervisor = next(p.id for p in people if p.role == "supervisor")
+
+    def history_row() -> dict:
+        code = rng.choice(LINE_MIX)
+        line_id, channel = lines[code]
+        arrived = NOW - timedelta(minutes=rng.randint(1, YEAR_MINUTES), seconds=rng.randint(0, 59))
+        row = {"line_id": line_id, "channel": channel, "priority": 0, "arrived_at": arrived,
+               "caller_number": f"+1860555{rng.randint(0, 9999):04d}", "version": 1, "relay": False}
+        if rng.random() < 0.12:  # hung up in the queue
+            row.update(state="abandoned", answered_at=None, ended_at=arrived + timedelta(seconds=rng.randint(1, 300)),
+                       agent_id=None)
+        else:
+            answered = arrived + timedelta(seconds=rng.randint(0, 120))
+            row.update(state="ended", answered_at=answered, agent_id=rng.choice(reps),
+                       ended_at=answered + timedelta(seconds=rng.randint(60, 1200)), disposition="information_only")
+        # A call cannot have ended after the moment the board is read.
+        if row["ended_at"] > NOW:
+            row.update(ended_at=NOW - timedelta(seconds=1))
+        if row["answered_at"] is not None and row["answered_at"] > row["ended_at"]:
+            row.update(answered_at=row["ended_at"])
+        return row
+
+    def waiting_row() -> dict:
+        line_id, channel = lines[rng.choice(LINE_MIX)]
+        return {"line_id": line_id, "channel": channel, "state": "waiting", "priority": rng.choice((0, 0, 0, 1, 2)),
+                "arrived_at": NOW - timedelta(seconds=rng.randint(1, 7200)), "answered_at": None, "ended_at": None,
+                "agent_id": None, "caller_number": f"+1203555{rng.randint(0, 9999):04d}", "version": 1,
+                "relay": False}
+
+    on_call = [p.id for p in people if p.state == "on_call"]
+    with db.write() as session:
+        for start in range(0, calls, BATCH):
+            session.execute(insert(Call), [history_row() for _ in range(min(BATCH, calls - start))])
+        for start in range(0, waiting, BATCH):
+            session.execute(insert(Call), [waiting_row() for _ in range(min(BATCH, waiting - start))])
+        talking = []
+        for agent_id in on_call:
+            arrived = NOW - timedelta(seconds=rng.randint(60, 1800))
+            line_id, channel = lines[rng.choice(("877", "866", "tty"))]
+            talking.append({"line_id": line_id, "channel": channel, "state": "on_call", "priority": 0,
+                            "arrived_at": arrived, "answered_at": arrived + timedelta(seconds=15), "ended_at": None,
+                            "agent_id": agent_id, "caller_number": "+18605550100", "version": 1, "relay": False})
+        if talking:
+            session.execute(insert(Call), talking)
+        kinds = ("consult_callback", "linkage_check", "callback_request", "fax_followup", "tty_followup")
+        for start in range(0, timers, BATCH):
+            rows = []
+            for _ in range(min(BATCH, timers - start)):
+                due = NOW + timedelta(minutes=rng.randint(-2 * 24 * 60, 30 * 24 * 60))
+                rows.append({"kind": rng.choice(kinds), "title": "Bench promise", "owner_agent_id": rng.choice(reps),
+                             "state": "open", "due_at": due, "original_due_at": due,
+                             "created_at": due - timedelta(days=1), "version": 1})
+            session.execute(insert(Task), rows)
+    if db.is_postgres:
+        # What autovacuum does on a live server: statistics, and the visibility map that lets the
+        # arrival and queue indexes answer without visiting the table.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    db.dispose()
+    return supervisor
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def timed(work, runs: int) -> list[float]:
+    work()  # warm the caches, as a board open for a while has
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def measure(url: str, supervisor: int, runs: int, engine: str) -> None:
+    from callcenter.store import monitor
+    from callcenter.store.db import Database
+
+    db = Database(url)
+
+    def trivial_read():
+        with db.read() as session:
+            session.execute(text("SELECT 1")).scalar()
+
+    baseline = timed(trivial_read, runs)
+    base = statistics.median(baseline)
+    print(f"monitor_{engine}_baseline_select_1_median: {base:.2f} ms (baseline)")
+    board = monitor.snapshot(db, supervisor, NOW)
+    samples = timed(lambda: monitor.snapshot(db, supervisor, NOW), runs)
+    median, p95 = statistics.median(samples), percentile(samples, 0.95)
+    main = board.lines[0].figures
+    print(f"monitor_{engine}_refresh_median: {median:.1f} ms (target: report; {sum(board.calls_per_hour)} calls "
+          f"today, {sum(line.figures.waiting_now for line in board.lines)} waiting, {len(board.agents)} agents, "
+          f"{len(board.promises)} promises shown; 877 SL {main.service_level or 0:.0%}, "
+          f"{board.staffing[0].agents_needed} agents needed)")
+    print(f"monitor_{engine}_refresh_p95: {p95:.1f} ms (target: < 50; {median / base:.1f}x baseline median)")
+    db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=500_000)
+    parser.add_argument("--waiting", type=int, default=2_000)
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--timers", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    sizes = (args.calls, args.waiting, args.agents, args.timers)
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_url = f"sqlite:///{Path(folder) / 'monitor.db'}"
+        started = time.perf_counter()
+        supervisor = fill(sqlite_url, *sizes)
+        print(f"monitor_sqlite_build: {time.perf_counter() - started:.0f} s (target: report)")
+        measure(sqlite_url, supervisor, args.runs, "sqlite")
+    name = f"cc_monitor_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        pg_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        started = time.perf_counter()
+        supervisor = fill(pg_url, *sizes)
+        print(f"monitor_postgres_build: {time.perf_counter() - started:.0f} s (target: report)")
+        measure(pg_url, supervisor, args.runs, "postgres")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

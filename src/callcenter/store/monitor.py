@@ -1,0 +1,478 @@
+"""The supervisor's monitor: the whole line at a glance, and the few things a supervisor does from it.
+
+Every figure is the domain's (``domain.metrics`` and ``domain.erlang``): this module only reads the
+calls those functions need, in a handful of indexed queries, and hands them over. Nothing is cached,
+so two supervisors' monitors always agree with each other and with the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import BigInteger, DateTime, Integer, cast, func, null, select, type_coerce, union_all, update
+
+from callcenter.domain import erlang
+from callcenter.domain.agent_states import check_manual_change
+from callcenter.domain.metrics import (
+    DEFAULT_TIME_ZONE,
+    CallFacts,
+    LineFigures,
+    LineSettings,
+    agent_figures,
+    calls_per_hour,
+    day_bounds,
+    line_figures,
+    local_day,
+    weekday_average_per_hour,
+)
+from callcenter.domain.model import AgentState, CallState, Priority, Role, TaskKind, TaskState
+from callcenter.domain.roles import Permission, can, require
+from callcenter.store import audit
+from callcenter.store.agents import _load as load_agent
+from callcenter.store.calls import _call_view
+from callcenter.store.db import Database
+from callcenter.store.errors import InvalidOperation, NotFound
+from callcenter.store.models import Agent, Call, Line, Task, TaskAttempt
+from callcenter.store.timers import TimerView
+from callcenter.store.views import CallView
+
+SCREEN = "monitor"
+PROMISE_LIMIT = 200
+WEEKS_COMPARED = 4
+QUARTER_HOUR_SECONDS = 900
+STAFFING_WINDOW = timedelta(hours=1)  # arrivals and handle times behind the staffing advice
+# Lines whose callers wait in a queue for a person (fax and web are worked later, not answered).
+QUEUED_CHANNELS = frozenset({"voice", "tty"})
+# A supervisor hands a caller only to someone free now or finishing the last caller's notes.
+CAN_BE_GIVEN_A_CALL = frozenset({AgentState.AVAILABLE, AgentState.WRAP_UP})
+_ROLE_ORDER = {Role.REP.value: 0, Role.SUPERVISOR.value: 1, Role.PSYCHIATRIST.value: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    code: str
+    name: str
+    figures: LineFigures
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRow:
+    id: int
+    name: str
+    role: str
+    state: str
+    state_since: datetime | None
+    current_call_id: int | None
+    current_line: str | None
+    current_call: timedelta | None  # how long the call in progress has lasted
+    calls_handled: int  # today's, by the line's convention (calls that arrived today)
+
+
+@dataclass(frozen=True, slots=True)
+class Staffing:
+    """Erlang C advice for one queued line from the last hour's traffic; None where it cannot say."""
+
+    line_code: str
+    arrivals_last_hour: int
+    aht_seconds: float | None
+    agents_on_shift: int
+    agents_needed: int | None
+    predicted_service_level: float | None  # with agents_on_shift; None if no traffic or queue unbounded
+    predicted_asa_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    at: datetime
+    day: date
+    lines: tuple[LineRow, ...]
+    agents: tuple[AgentRow, ...]
+    promises: tuple[TimerView, ...]
+    calls_per_hour: tuple[int, ...]
+    weekday_average: tuple[float, ...]
+    staffing: tuple[Staffing, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDayRow:
+    id: int
+    name: str
+    calls_handled: int
+    talk_time: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class DayReport:
+    day: date
+    time_zone: str
+    lines: tuple[LineRow, ...]
+    agents: tuple[AgentDayRow, ...]
+
+
+def snapshot(db: Database, supervisor_id: int, now: datetime,
+             promise_horizon: timedelta = timedelta(hours=4)) -> Snapshot:
+    """Everything the monitor shows at ``now``, in five queries that read only today's calls.
+
+    "Today" is each line's local day of ``now`` (it resets at local midnight); the hourly chart,
+    the agents' daily counts and ``Snapshot.day`` use the zone of the first line on the board.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware.")
+    with db.read() as session:
+        # The agent list comes first and doubles as the permission check: one round trip for both.
+        # Core rows throughout: a refresh reads thousands of them, and ORM objects cost several times more.
+        connection = session.connection()
+        agents = connection.execute(
+            select(Agent.id, Agent.display_name, Agent.role, Agent.state, Agent.state_since)
+            .where(Agent.active.is_(True))
+        ).all()
+        me = next((agent for agent in agents if agent.id == supervisor_id), None)
+        if me is None:
+            raise NotFound(f"No active agent with id {supervisor_id}.")
+        require(me.role, Permission.SUPERVISE)
+
+        lines = connection.execute(_LINE_COLUMNS).all()
+        settings = {line.id: LineSettings.of(line) for line in lines}
+        zone = settings[lines[0].id].time_zone if lines else DEFAULT_TIME_ZONE
+        day = local_day(now, zone)
+
+        # Today's arrivals on every line (and the last hour's, which reach into yesterday just
+        # after midnight), every caller still waiting or talking whatever day they rang, and the
+        # calls that ended in the last hour (their handle times feed the staffing advice).
+        # The parts do not overlap (UNION ALL: no sort to remove duplicates) and each is an index range:
+        # arrived_at, the queue index's state (twice), ended_at. The live parts have no condition on
+        # arrived_at, else SQLite (which cannot know that few calls are live) scans the arrival index.
+        hour_ago = now - STAFFING_WINDOW
+        todays = [day_bounds(local_day(now, s.zone), s.zone) for s in settings.values()] or [(now, now)]
+        since = min(hour_ago, *(start for start, _ in todays))
+        live = [CallState.WAITING.value, CallState.ON_CALL.value]
+        ids, facts = _load_calls(session, {line.id: line.code for line in lines}, union_all(
+            _call_columns().where(Call.arrived_at >= since, Call.arrived_at < max(end for _, end in todays),
+                                  Call.state.not_in(live)),
+            # A waiting call has not been answered, ended or given to anyone (claim_next and abandon
+            # change the state with those columns): the queue index alone holds all it needs.
+            select(Call.id, Call.line_id, type_coerce(Call.arrived_at, DateTime()), _NO_TIME, _NO_TIME, null())
+            .where(Call.state == CallState.WAITING.value),
+            _call_columns().where(Call.state == CallState.ON_CALL.value),
+            _call_columns().where(Call.ended_at > hour_ago, Call.ended_at <= now, Call.arrived_at < since,
+                                  Call.state.not_in(live)),
+        ))
+
+        arrivals_before = _arrivals_by_quarter_hour(
+            session, [day_bounds(day - timedelta(weeks=back), zone) for back in range(1, WEEKS_COMPARED + 1)])
+
+        promises = _promises_due(session, now + promise_horizon)
+
+    by_line: dict[str, list[CallFacts]] = defaultdict(list)
+    for call in facts:
+        by_line[call.line_code].append(call)
+    line_rows = tuple(LineRow(line.code, line.name, line_figures(by_line[line.code], settings[line.id], now))
+                      for line in lines)
+
+    on_shift = sum(1 for agent in agents
+                   if agent.state != AgentState.OFFLINE.value and can(agent.role, Permission.TAKE_CALLS))
+    staffing = tuple(
+        _staffing(line.code, settings[line.id], by_line[line.code], row.figures, on_shift, now)
+        for line, row in zip(lines, line_rows, strict=True) if line.channel in QUEUED_CHANNELS
+    )
+
+    return Snapshot(
+        at=now,
+        day=day,
+        lines=line_rows,
+        agents=_agent_rows(agents, ids, facts, now, zone),
+        promises=tuple(promises),
+        calls_per_hour=tuple(calls_per_hour(facts, day, zone)),
+        weekday_average=tuple(weekday_average_per_hour(arrivals_before, day, zone, WEEKS_COMPARED)),
+        staffing=staffing,
+    )
+
+
+def day_report(db: Database, day: date, now: datetime) -> DayReport:
+    """One day's settled figures per line and per agent, for `callcenter report` (run from the shell).
+
+    The figures are as they stood at the end of ``day`` (or at ``now`` if the day is not over), so a
+    past day's report does not change as later days go by. A caller who rang before midnight and was
+    answered after it counts as offered but with no outcome, as it did on the day's last board.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware.")
+    with db.read() as session:
+        lines = session.connection().execute(_LINE_COLUMNS).all()
+        settings = {line.id: LineSettings.of(line) for line in lines}
+        zone = settings[lines[0].id].time_zone if lines else DEFAULT_TIME_ZONE
+        bounds = {line_id: day_bounds(day, s.zone) for line_id, s in settings.items()}
+        facts: list[CallFacts] = []
+        if bounds:
+            start = min(start for start, _ in bounds.values())
+            end = max(end for _, end in bounds.values())
+            _, facts = _load_calls(session, {line.id: line.code for line in lines},
+                                   _call_columns().where(Call.arrived_at >= start, Call.arrived_at < end))
+        agent_ids = {call.agent_id for call in facts if call.agent_id is not None}
+        names = dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids))).all()) \
+            if agent_ids else {}
+
+    def as_of(end: datetime) -> datetime:
+        # The last moment of the day (the end bound is the next day's first instant).
+        return min(now, end - timedelta(microseconds=1))
+
+    by_line: dict[str, list[CallFacts]] = defaultdict(list)
+    for call in facts:
+        by_line[call.line_code].append(call)
+    line_rows = tuple(
+        LineRow(line.code, line.name,
+                line_figures(by_line[line.code], settings[line.id], as_of(bounds[line.id][1]), day=day))
+        for line in lines
+    )
+    day_end = day_bounds(day, zone)[1]
+    figures = agent_figures(facts, as_of(day_end), zone) \
+        if local_day(as_of(day_end), zone) == day else {}  # a day still to come has no agents' figures
+    agents = sorted(
+        (AgentDayRow(agent_id, names.get(agent_id, f"agent {agent_id}"), f.calls_handled, f.talk_time)
+         for agent_id, f in figures.items() if f.calls_handled),
+        key=lambda row: (row.name.lower(), row.id),
+    )
+    return DayReport(day, zone, line_rows, tuple(agents))
+
+
+# --- What a supervisor does from the monitor -----------------------------------------------------
+
+
+def set_agent_state(db: Database, supervisor_id: int, agent_id: int, state: AgentState, now: datetime) -> None:
+    """Put an agent in a state (e.g. a rep who walked away still shows available: set them away).
+
+    Not ``agents.change_state``: that lets a rep change their own state, where this action is for
+    supervisors only, and the trail should say it came from the monitor. The rules of which changes
+    are allowed by hand are the same (``check_manual_change``).
+    """
+    target = AgentState(state)
+    with db.write() as session:
+        require(load_agent(session, supervisor_id).role, Permission.CHANGE_ANY_AGENT_STATE)
+        agent = session.get(Agent, agent_id, with_for_update=True)
+        if agent is None or not agent.active:
+            raise NotFound(f"No active agent with id {agent_id}.")
+        current = AgentState(agent.state)
+        if current == target:
+            return
+        check_manual_change(current, target)
+        agent.state = target.value
+        agent.state_since = now
+        agent.version += 1
+        audit.record(session, at=now, agent_id=supervisor_id, action="change_state", entity="agent",
+                     entity_id=agent.id, detail={"from": current.value, "to": target.value}, screen=SCREEN)
+
+
+def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_agent_id: int,
+                          now: datetime) -> CallView:
+    """Hand a waiting caller straight to a rep who is available or in wrap-up; the rep goes on call.
+
+    Safe against a rep's "take next" and another supervisor at the same moment: the agent's row is
+    locked and the call changes only WHERE it is still waiting, so exactly one of them gets it.
+    """
+    with db.write() as session:
+        require(load_agent(session, supervisor_id).role, Permission.SUPERVISE)
+        rep = session.get(Agent, to_agent_id, with_for_update=True)
+        if rep is None or not rep.active:
+            raise NotFound(f"No active agent with id {to_agent_id}.")
+        if not can(rep.role, Permission.TAKE_CALLS):
+            raise InvalidOperation(f"{rep.display_name} does not take queue calls.")
+        state = AgentState(rep.state)
+        if state not in CAN_BE_GIVEN_A_CALL:
+            raise InvalidOperation(f"{rep.display_name} is {state.label}: give the caller to someone "
+                                   f"available or in wrap-up.")
+        given = session.execute(
+            update(Call.__table__)
+            .where(Call.id == call_id, Call.state == CallState.WAITING.value)
+            .values(state=CallState.ON_CALL.value, agent_id=rep.id, answered_at=now, version=Call.version + 1)
+            .returning(Call.id)
+        ).scalar_one_or_none()
+        if given is None:
+            _refuse_not_waiting(session, call_id)
+        rep.state = AgentState.ON_CALL.value
+        rep.state_since = now
+        rep.version += 1
+        audit.record(session, at=now, agent_id=supervisor_id, action="reassign", entity="call", entity_id=call_id,
+                     detail={"to": rep.id, "rep_was": state.value}, screen=SCREEN)
+        session.flush()
+        return _call_view(session, call_id)
+
+
+def raise_priority(db: Database, supervisor_id: int, call_id: int, priority: Priority, now: datetime) -> None:
+    """Move a waiting caller up the queue. Raising to the priority it already has changes nothing."""
+    priority = Priority(priority)
+    with db.write() as session:
+        require(load_agent(session, supervisor_id).role, Permission.SUPERVISE)
+        before = session.execute(
+            select(Call.state, Call.priority).where(Call.id == call_id).with_for_update()
+        ).one_or_none()
+        if before is None:
+            raise NotFound(f"No call {call_id}.")
+        if before.state != CallState.WAITING.value:
+            raise InvalidOperation(f"Call {call_id} is no longer waiting ({before.state.replace('_', ' ')}).")
+        if priority < before.priority:
+            raise InvalidOperation(f"Call {call_id} is already {Priority(before.priority).label}: "
+                                   f"a priority can only be raised.")
+        if priority == before.priority:
+            return
+        # Conditional on the state and a lower priority, so a claim or another raise in between wins.
+        changed = session.execute(
+            update(Call.__table__)
+            .where(Call.id == call_id, Call.state == CallState.WAITING.value, Call.priority < int(priority))
+            .values(priority=int(priority), version=Call.version + 1)
+        ).rowcount
+        if not changed:
+            raise InvalidOperation(f"Call {call_id} changed meanwhile; look again.")
+        audit.record(session, at=now, agent_id=supervisor_id, action="raise_priority", entity="call",
+                     entity_id=call_id, detail={"from": Priority(before.priority).label, "to": priority.label},
+                     screen=SCREEN)
+
+
+# --- Helpers ---------------------------------------------------------------------------------------
+
+
+_NO_TIME = type_coerce(null(), DateTime())
+# A line's name and the settings its figures are measured against, in board order.
+_LINE_COLUMNS = select(Line.id, Line.code, Line.name, Line.channel, Line.time_zone, Line.service_level_seconds,
+                       Line.service_level_target, Line.short_abandon_seconds).order_by(Line.sort_order, Line.id)
+
+
+def _call_columns():
+    # The timestamps come back naive (they are stored as naive UTC) and get their zone in _load_calls:
+    # the same as UTCDateTime does, without its per-value call for thousands of values.
+    return select(Call.id, Call.line_id, type_coerce(Call.arrived_at, DateTime()),
+                  type_coerce(Call.answered_at, DateTime()), type_coerce(Call.ended_at, DateTime()), Call.agent_id)
+
+
+def _load_calls(session, line_codes: dict[int, str], statement) -> tuple[list[int], list[CallFacts]]:
+    """Call ids and their facts, side by side. Core rows, not ORM: thousands per refresh."""
+    rows = session.connection().execute(statement).all()
+    return ([row[0] for row in rows],
+            [CallFacts(line_codes[line_id], arrived.replace(tzinfo=UTC),
+                       answered and answered.replace(tzinfo=UTC), ended and ended.replace(tzinfo=UTC), agent)
+             for _, line_id, arrived, answered, ended, agent in rows])
+
+
+def _promises_due(session, due_before: datetime) -> list[TimerView]:
+    """``timers.open_across_line``'s list, read as plain rows.
+
+    Not ``timers._views``: that loads ORM objects (a fifth of a refresh at 200 rows) and counts the
+    attempts of every promise ever made before joining; here each of the 200 rows looks up its own
+    attempts through the task_id index.
+    """
+    mine = TaskAttempt.task_id == Task.id
+    attempts = select(func.count()).where(mine).scalar_subquery()
+    last_outcome = select(TaskAttempt.outcome).where(mine).order_by(TaskAttempt.id.desc()).limit(1).scalar_subquery()
+    rows = session.connection().execute(
+        select(Task.id, Task.kind, Task.title, Task.owner_agent_id, Agent.display_name, Task.state, Task.created_at,
+               Task.due_at, Task.original_due_at, attempts, last_outcome, Task.escalated_at, Task.breached_at,
+               Task.late_minutes, Task.notes, Task.consult_id, Task.intake_id, Task.version, Task.contact_id)
+        .outerjoin(Agent, Agent.id == Task.owner_agent_id)
+        .where(Task.state == TaskState.OPEN.value, Task.due_at <= due_before)
+        .order_by(Task.due_at, Task.id)
+        .limit(PROMISE_LIMIT)
+    ).all()
+    return [
+        TimerView(row[0], TaskKind(row[1]), row[2], row[3], row[4], TaskState(row[5]), *row[6:9], row[9] or 0,
+                  *row[10:])
+        for row in rows
+    ]
+
+
+def _arrivals_by_quarter_hour(session, spans: list[tuple[datetime, datetime]]) -> list[CallFacts]:
+    """Arrivals within the spans, as facts whose arrival is rounded down to the UTC quarter hour.
+
+    Every time zone's offset is a whole number of quarter hours and changes only on a quarter hour,
+    so a UTC quarter hour lies within one local clock hour of one local day: the domain's hourly
+    buckets come out exactly as from the real times. The database counts per quarter hour (at most
+    96 rows a day, from the covering arrival index) instead of handing over every arrival; the facts
+    for one quarter are one object repeated, so building them costs nothing per call.
+    """
+    if session.get_bind().dialect.name == "sqlite":  # arrived_at is ISO text there
+        quarter = cast(func.strftime("%s", Call.arrived_at), Integer) // QUARTER_HOUR_SECONDS
+    else:  # a timestamp holding UTC: its epoch is the UTC epoch
+        quarter = cast(func.floor(func.extract("epoch", Call.arrived_at) / QUARTER_HOUR_SECONDS), BigInteger)
+    arrivals = union_all(*(
+        select(quarter.label("quarter")).where(Call.arrived_at >= start, Call.arrived_at < end)
+        for start, end in spans
+    )).subquery()
+    facts: list[CallFacts] = []
+    counts = session.connection().execute(select(arrivals.c.quarter, func.count()).group_by(arrivals.c.quarter))
+    for quarter_index, count in counts:
+        # Only the arrival time is read for these days, so the facts carry no line.
+        facts += [CallFacts("", datetime.fromtimestamp(int(quarter_index) * QUARTER_HOUR_SECONDS, UTC))] * count
+    return facts
+
+
+def _refuse_not_waiting(session, call_id: int) -> None:
+    state = session.scalar(select(Call.state).where(Call.id == call_id))
+    if state is None:
+        raise NotFound(f"No call {call_id}.")
+    raise InvalidOperation(f"Call {call_id} is no longer waiting ({state.replace('_', ' ')}).")
+
+
+def _agent_rows(agents, ids: list[int], facts: list[CallFacts], now: datetime, zone: str) -> tuple[AgentRow, ...]:
+    # Only calls given to someone count for agents (the waiting crowd does not): the same figures, sooner.
+    given = [(call_id, call) for call_id, call in zip(ids, facts, strict=True) if call.agent_id is not None]
+    figures = agent_figures((call for _, call in given), now, zone)
+    # The call in progress per agent; agent_figures shows the one answered last, and so does this.
+    current: dict[int, tuple[int, CallFacts]] = {}
+    for call_id, original in given:
+        if original.answered_at is None:
+            continue
+        call = original.as_of(now)
+        if call is None or not call.on_call:
+            continue
+        known = current.get(call.agent_id)
+        if known is None or known[1].answered_at < call.answered_at:
+            current[call.agent_id] = (call_id, call)
+    ordered = sorted(agents, key=lambda a: (_ROLE_ORDER.get(a.role, 3), a.display_name.lower(), a.id))
+    rows = []
+    for agent in ordered:
+        mine = figures.get(agent.id)
+        call_id, call = current.get(agent.id, (None, None))
+        rows.append(AgentRow(
+            id=agent.id, name=agent.display_name, role=agent.role, state=agent.state, state_since=agent.state_since,
+            current_call_id=call_id, current_line=call.line_code if call else None,
+            current_call=mine.current_call if mine else None, calls_handled=mine.calls_handled if mine else 0,
+        ))
+    return tuple(rows)
+
+
+def _staffing(code: str, settings: LineSettings, calls: Iterable[CallFacts], today: LineFigures,
+              on_shift: int, now: datetime) -> Staffing:
+    since = now - STAFFING_WINDOW
+    arrivals = 0
+    handle_times: list[float] = []
+    for original in calls:
+        if original.arrived_at <= since and (original.ended_at is None or original.ended_at <= since):
+            continue  # neither arrived nor ended in the last hour: most of the day's calls
+        call = original.as_of(now)
+        if call is None:
+            continue
+        arrivals += call.arrived_at > since
+        if call.ended_at is not None and call.ended_at > since and (handled := call.handle_time) is not None:
+            handle_times.append(handled.total_seconds())
+    if handle_times:
+        aht: float | None = sum(handle_times) / len(handle_times)
+    elif today.average_handle_time is not None:  # a quiet last hour: today's calls are the best guess
+        aht = today.average_handle_time.total_seconds()
+    else:
+        aht = None
+    needed = level = asa = None
+    if arrivals == 0:
+        needed = 0  # as erlang.agents_needed says: no callers, nobody needed to answer them
+    elif aht is not None and aht > 0:  # a zero AHT (calls ended the instant they were answered) says nothing
+        threshold = settings.service_level_seconds
+        try:
+            needed = erlang.agents_needed(arrivals, aht, threshold, settings.service_level_target)
+        except ValueError:  # a 100 % target, or more than erlang's search limit: no finite answer
+            needed = None
+        # With as many agents as Erlangs of traffic or fewer, the queue grows without bound: erlang
+        # returns 0 % and an infinite wait, which the board shows as "no prediction", not as numbers.
+        if on_shift > erlang.traffic_erlangs(arrivals, aht):
+            level = erlang.service_level(arrivals, aht, on_shift, threshold)
+            asa = erlang.average_speed_of_answer(arrivals, aht, on_shift)
+    return Staffing(code, arrivals, aht, on_shift, needed, level, asa)

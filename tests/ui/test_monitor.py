@@ -1,0 +1,112 @@
+"""The supervisor's live monitor by keys: live figures, agent state, reassigning a promise, roles."""
+
+from __future__ import annotations
+
+import asyncio
+
+from callcenter.domain.model import AgentState
+from callcenter.store import agents, calls, timers
+from callcenter.ui.board import QueueBoardScreen
+from callcenter.ui.monitor import MonitorScreen, PickScreen, hourly_chart
+from tests.ui.helpers import make_app, settle, still_cursors, wait_until
+
+SIZE = (120, 40)
+
+
+async def open_monitor(pilot) -> MonitorScreen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+    await settle(pilot)
+    await pilot.press("s")
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, MonitorScreen))
+    screen = pilot.app.screen
+    assert await wait_until(pilot, lambda: screen.snapshot is not None, timeout=10)
+    return screen
+
+
+def waiting_on(screen: MonitorScreen, code: str) -> int:
+    return next(line.figures.waiting_now for line in screen.snapshot.lines if line.code == code)
+
+
+async def test_a_rep_cannot_open_the_monitor(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueBoardScreen)
+
+
+async def test_new_callers_show_within_two_seconds(sqlite_demo_db, now):
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        before = waiting_on(screen, "877")
+        for number in ("(203) 555-0101", "(203) 555-0102", "(203) 555-0103"):  # as the simulator feeds them
+            await asyncio.to_thread(calls.arrive, sqlite_demo_db, "877", number, now)
+        assert await wait_until(pilot, lambda: waiting_on(screen, "877") == before + 3, timeout=2.0)
+        cell = str(screen.query_one("#mon-lines").get_row("877")[1])
+        assert cell == str(before + 3)
+
+
+async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_demo_db, now):
+    from callcenter.domain.model import TaskKind
+    from callcenter.store.timers import new_task
+
+    alex = agents.sign_in(sqlite_demo_db, "alex", now)
+    jordan = agents.sign_in(sqlite_demo_db, "jordan", now)
+    with sqlite_demo_db.write() as session:
+        task_id = new_task(session, kind=TaskKind.CALLBACK_REQUEST, title="Call Maria back", owner_agent_id=alex.id,
+                           start=now, due=now).id
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        agents_table = screen.query_one("#mon-agents")
+        agents_table.focus()
+        keys = [key.value for key in agents_table.rows]
+        agents_table.move_cursor(row=keys.index(str(alex.id)))
+        await pilot.press("s")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+        picker = app.screen
+        options = [picker.query_one("#pick").get_option_at_index(i).id
+                   for i in range(picker.query_one("#pick").option_count)]
+        for _ in range(options.index(AgentState.AWAY.value)):
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: agents.get_agent(sqlite_demo_db, alex.id).state is AgentState.AWAY)
+
+        promises = screen.query_one("#mon-promises")
+        assert await wait_until(pilot, lambda: str(task_id) in [key.value for key in promises.rows])
+        promises.focus()
+        promises.move_cursor(row=[key.value for key in promises.rows].index(str(task_id)))
+        await pilot.press("r")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+        picker = app.screen
+        choices = [picker.query_one("#pick").get_option_at_index(i).id
+                   for i in range(picker.query_one("#pick").option_count)]
+        for _ in range(choices.index(str(jordan.id))):
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: timers.get(sqlite_demo_db, task_id).owner_agent_id == jordan.id)
+
+
+def test_chart_draws_today_against_the_usual_shape():
+    today = [0] * 24
+    today[9], today[10] = 8, 4
+    usual = [0.0] * 24
+    usual[9], usual[10] = 4.0, 8.0
+    chart = hourly_chart(today, usual, now_hour=10).plain.splitlines()
+    assert len(chart) == 6  # five rows of bars and the hour labels
+    column = {hour: [row[hour * 2] for row in chart[:5]] for hour in (9, 10, 11)}
+    assert column[9][0] == "█" and column[9][-1] == "█"  # today's peak fills the column
+    assert "·" in column[10]  # the usual peak shows above today's lower bar
+    assert set(column[11]) <= {" ", "·"}  # nothing drawn for hours still to come
+
+
+def test_monitor_snapshot(snap_compare, sqlite_demo_db):
+    async def run_before(pilot):
+        await open_monitor(pilot)
+        await settle(pilot)
+        await still_cursors(pilot)
+
+    assert snap_compare(make_app(sqlite_demo_db, agent="sam"), terminal_size=SIZE, run_before=run_before)
