@@ -110,3 +110,30 @@ def test_monitor_snapshot(snap_compare, sqlite_demo_db):
         await still_cursors(pilot)
 
     assert snap_compare(make_app(sqlite_demo_db, agent="sam"), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_supervisor_raises_a_callers_priority_and_gives_the_caller_to_a_rep(sqlite_demo_db, now):
+    from callcenter.domain.model import CallState, Priority
+
+    alex = agents.sign_in(sqlite_demo_db, "alex", now)
+    agents.change_state(sqlite_demo_db, alex.id, alex.id, AgentState.AVAILABLE, now)
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        await pilot.press("w")
+        waiting = screen.query_one("#mon-waiting")
+        assert await wait_until(pilot, lambda: waiting.display and waiting.row_count > 0)
+        target = next(call for call in screen.waiting if call.priority is Priority.NORMAL)
+        waiting.move_cursor(row=[key.value for key in waiting.rows].index(str(target.id)))
+        await pilot.press("plus")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")  # the first choice: high
+        assert await wait_until(pilot, lambda: calls.get_call(sqlite_demo_db, target.id).priority is Priority.HIGH)
+
+        await settle(pilot)
+        waiting.move_cursor(row=[key.value for key in waiting.rows].index(str(target.id)))
+        await pilot.press("a")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")  # the only available rep: Alex
+        assert await wait_until(pilot, lambda: calls.get_call(sqlite_demo_db, target.id).state is CallState.ON_CALL)
+        assert calls.get_call(sqlite_demo_db, target.id).agent_id == alex.id

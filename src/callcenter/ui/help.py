@@ -32,6 +32,7 @@ KEY_MAP = """\
 | Queue board | `g` | contact log: calls, TTY sessions, faxes |
 | Queue board | `s` | (supervisors) live monitor |
 | Monitor | `s` / `r` | set an agent's state / reassign a promise |
+| Monitor | `w` / `a` / `+` | waiting callers / give one to a rep / raise its priority |
 | Promises | `a` / `d` / `s` / `o` | attempt / done / reschedule / outbound contact |
 | Contact log | `ctrl+f` | search: a number in any format, a child, any words |
 | Contact log | `f` / `y` | log a fax / start a TTY session |

@@ -15,10 +15,11 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from callcenter.domain.model import AgentState
+from callcenter.domain.model import AgentState, Priority
+from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.domain.timers import KIND_LABELS, TimerStatus
-from callcenter.store import monitor
+from callcenter.store import calls, monitor
 from callcenter.store.monitor import Snapshot
 from callcenter.ui.callbacks import STATUS_LABEL, STATUS_STYLE
 from callcenter.ui.errors import explain
@@ -67,12 +68,16 @@ class MonitorScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "agent_state", "Agent state"),
         Binding("r", "reassign", "Reassign promise"),
+        Binding("w", "toggle_waiting", "Waiting callers"),
+        Binding("a", "assign_caller", "Give caller to rep"),
+        Binding("plus", "raise_priority", "Raise priority"),
         Binding("escape", "back", "Back"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.snapshot: Snapshot | None = None
+        self.waiting = ()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="☎")
@@ -89,6 +94,7 @@ class MonitorScreen(Screen[None]):
         with Horizontal(id="mon-bottom"):
             yield DataTable(id="mon-agents", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="mon-promises", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="mon-waiting", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -107,6 +113,11 @@ class MonitorScreen(Screen[None]):
         for label, key, width in (("State", "state", 9), ("Due", "due", 11), ("Owner", "owner", 12),
                                   ("What", "what", 30)):
             promises.add_column(label, key=key, width=width)
+        waiting = self.query_one("#mon-waiting", DataTable)
+        for label, key, width in (("Line", "line", 5), ("Caller", "caller", 15), ("Waiting", "wait", 8),
+                                  ("Priority", "priority", 9)):
+            waiting.add_column(label, key=key, width=width)
+        waiting.display = False
         agents.focus()
         self.refresh_snapshot()
         self.set_interval(REFRESH_SECONDS, self.refresh_snapshot)
@@ -116,18 +127,21 @@ class MonitorScreen(Screen[None]):
         try:
             self.app.policy  # noqa: B018 - built here, off the UI thread, the first time
             taken = monitor.snapshot(self.app.db, self.app.agent.id, self.app.clock())
+            waiting = calls.board(self.app.db, None, waiting_limit=200).waiting
         except Exception as error:  # noqa: BLE001 - the last figures stay; the title says why
             message = explain(error)[0]
             self.app.call_from_thread(self.query_one("#mon-title", Static).update,
                                       f"Live monitor — not refreshed: {message}")
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, taken)
+            self.app.call_from_thread(self._show, taken, waiting)
 
     # -- painting ----------------------------------------------------------------------------
 
-    def _show(self, taken: Snapshot) -> None:
+    def _show(self, taken: Snapshot, waiting=()) -> None:
         self.snapshot = taken
+        self.waiting = waiting
+        self._paint_waiting(taken, waiting)
         self.query_one("#mon-title", Static).update(
             f"Today {taken.day:%a %b %d} (resets at midnight, line time) · as of "
             f"{format_local(taken.at, with_date=False)}")
@@ -202,6 +216,15 @@ class MonitorScreen(Screen[None]):
                                          Text(f"{KIND_LABELS[timer.kind]}: {timer.title}")]))
         self._fill(self.query_one("#mon-promises", DataTable), rows)
 
+    def _paint_waiting(self, taken: Snapshot, waiting) -> None:
+        rows = []
+        for call in waiting:
+            style = {"emergency": "bold reverse red", "high": "bold yellow"}.get(call.priority.label, "")
+            rows.append((str(call.id), [call.line_code, format_phone(call.caller_number) or "web referral",
+                                        format_wait(taken.at - call.arrived_at),
+                                        Text(call.priority.label, style=style)]))
+        self._fill(self.query_one("#mon-waiting", DataTable), rows)
+
     @staticmethod
     def _staffing_lines(taken: Snapshot) -> list[str]:
         lines = []
@@ -256,6 +279,10 @@ class MonitorScreen(Screen[None]):
         try:
             if what == "state":
                 monitor.set_agent_state(db, me, target, AgentState(chosen), now)
+            elif what == "assign":
+                monitor.reassign_waiting_call(db, me, target, int(chosen), now)
+            elif what == "priority":
+                monitor.raise_priority(db, me, target, Priority(int(chosen)), now)
             else:
                 timers.reassign(db, me, target, int(chosen), now)
         except Exception as error:  # noqa: BLE001
@@ -263,6 +290,40 @@ class MonitorScreen(Screen[None]):
             return
         self.app.call_from_thread(self.notify, "Done; recorded in the audit trail.")
         self.refresh_snapshot()
+
+    def action_toggle_waiting(self) -> None:
+        """The right-hand list: promises about to break, or the callers waiting now."""
+        promises = self.query_one("#mon-promises", DataTable)
+        waiting = self.query_one("#mon-waiting", DataTable)
+        show_waiting = not waiting.display
+        waiting.display, promises.display = show_waiting, not show_waiting
+        (waiting if show_waiting else promises).focus()
+
+    def _available_reps(self) -> list[tuple[str, str]]:
+        return [(f"{agent.name} ({AgentState(agent.state).label})", str(agent.id)) for agent in self.snapshot.agents
+                if agent.role == "rep" and agent.state in (AgentState.AVAILABLE.value, AgentState.WRAP_UP.value)]
+
+    def action_assign_caller(self) -> None:
+        call_id = self._selected("#mon-waiting") if self.query_one("#mon-waiting").display else None
+        if call_id is None or self.snapshot is None:
+            self.notify("Pick a waiting caller first (w shows them).")
+            return
+        reps = self._available_reps()
+        if not reps:
+            self.notify("No rep is available or in wrap-up to take the caller.", severity="warning")
+            return
+        self.app.push_screen(PickScreen("Give the caller to", reps),
+                             lambda chosen: chosen and self.act("assign", int(call_id), chosen))
+
+    def action_raise_priority(self) -> None:
+        call_id = self._selected("#mon-waiting") if self.query_one("#mon-waiting").display else None
+        if call_id is None:
+            self.notify("Pick a waiting caller first (w shows them).")
+            return
+        choices = [(priority.label.capitalize(), str(priority.value)) for priority in Priority
+                   if priority is not Priority.NORMAL]
+        self.app.push_screen(PickScreen("Raise the caller's priority to", choices),
+                             lambda chosen: chosen and self.act("priority", int(call_id), chosen))
 
     def action_back(self) -> None:
         self.app.sub_title = ""
