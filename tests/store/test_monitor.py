@@ -205,6 +205,19 @@ def test_staffing_is_erlang_c_on_the_last_hours_traffic(db, staff):
     assert short.predicted_service_level is None and short.predicted_asa_seconds is None
 
 
+def test_just_after_midnight_the_last_hour_still_counts_yesterdays_callers(db, staff):
+    rep = staff["rep"]
+    add_call(db, "877", ny(23, 23, 50), ny(23, 23, 50, 10), ny(24, 0, 5), rep)  # 890 s talked
+    add_call(db, "877", ny(23, 20), ny(23, 20, 0, 30), ny(24, 0, 10), rep)  # a long call: 14,970 s
+    add_call(db, "877", ny(23, 22), ny(23, 22, 0, 5), ny(23, 22, 20), rep)  # ended well before the hour
+    board = monitor.snapshot(db, staff["sup"], ny(24, 0, 20))
+    assert board.lines[0].figures.offered == 0  # a new day on the board...
+    main = board.staffing[0]
+    # ...but the traffic of the last hour, 23:20 to 00:20, does not reset at midnight.
+    assert (main.arrivals_last_hour, main.aht_seconds) == (1, (890 + 14_970) / 2)
+    assert main.agents_needed == erlang.agents_needed(1, 7930, 20, 0.8)
+
+
 def test_no_handle_time_yet_means_no_advice(db, staff):
     add_call(db, "877", NOW - timedelta(minutes=5))
     main = monitor.snapshot(db, staff["sup"], NOW).staffing[0]
