@@ -169,16 +169,19 @@ class CallCenterApp(App[None]):
             return
         self.push_screen(LookupScreen(query, intake_id=intake_id), on_close)
 
-    def open_intake(self, call_id: int | None = None) -> None:
-        """Start (or reopen) the agent's intake for a call, or a new one by hand."""
-        self._start_intake(call_id)
+    def open_intake(self, call_id: int | None = None, contact_id: int | None = None) -> None:
+        """Start (or reopen) the agent's intake for a call or a logged contact, or a new one by hand."""
+        self._start_intake(call_id, contact_id)
 
     @work(thread=True, exclusive=True, group="intake-open", exit_on_error=False)
-    def _start_intake(self, call_id: int | None) -> None:
-        from callcenter.store import intakes
+    def _start_intake(self, call_id: int | None, contact_id: int | None) -> None:
+        from callcenter.store import contacts, intakes
 
         try:
-            draft = intakes.start(self.db, self.agent.id, self.clock(), call_id=call_id)
+            if contact_id is not None:
+                draft = contacts.start_intake(self.db, self.agent.id, contact_id, self.clock())
+            else:
+                draft = intakes.start(self.db, self.agent.id, self.clock(), call_id=call_id)
         except Exception as error:  # noqa: BLE001
             self.call_from_thread(self.report_failure, error)
             return

@@ -23,6 +23,7 @@ from callcenter.domain.timefmt import format_local
 from callcenter.store import contacts
 from callcenter.store.contacts import ContactDetail
 from callcenter.store.errors import ConflictingEdit
+from callcenter.ui.callbacks import _FormModal
 from callcenter.ui.errors import explain
 from callcenter.ui.typeahead import after_typed_keys
 
@@ -36,6 +37,12 @@ OUTBOUND_CHANNELS = (("Phone call", "voice"), ("TTY call", "tty"), ("Fax", "fax"
 
 def _when(moment) -> str:
     return format_local(moment)[:-3] if moment else ""
+
+
+def _chosen_value(screen, selector: str) -> str:
+    """A Select's value as form text: blank when nothing is chosen."""
+    value = screen.query_one(selector, Select).value
+    return "" if value is Select.NULL else str(value)
 
 
 def _short_when(moment) -> str:
@@ -203,12 +210,9 @@ class ContactLogScreen(Screen[None]):
                                   [(person.display_name, person.id) for person in people])
 
     def _filter_fields(self) -> dict[str, str]:
-        def chosen(selector: str) -> str:
-            value = self.query_one(selector, Select).value
-            return "" if value is Select.NULL else str(value)
-
-        return {"channel": chosen("#flt-channel"), "direction": chosen("#flt-direction"),
-                "agent_id": chosen("#flt-agent"), "status": chosen("#flt-status"),
+        return {"channel": _chosen_value(self, "#flt-channel"),
+                "direction": _chosen_value(self, "#flt-direction"),
+                "agent_id": _chosen_value(self, "#flt-agent"), "status": _chosen_value(self, "#flt-status"),
                 "since": self.query_one("#flt-since", Input).value, "until": self.query_one("#flt-until", Input).value,
                 "search": self.query_one("#flt-search", Input).value}
 
@@ -407,16 +411,7 @@ class ContactLogScreen(Screen[None]):
     def action_intake(self) -> None:
         detail = self._need_detail()
         if detail is not None:
-            self.start_intake(detail.row.id)
-
-    @work(thread=True, exclusive=True, group="intake-open", exit_on_error=False)
-    def start_intake(self, contact_id: int) -> None:
-        try:
-            draft = contacts.start_intake(self.app.db, self.app.agent.id, contact_id, self.app.clock())
-        except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self.app.report_failure, error)
-            return
-        self.app.call_from_thread(self.app.show_intake, draft)
+            self.app.open_intake(contact_id=detail.row.id)
 
     def action_export(self) -> None:
         if self._query is None:
@@ -523,8 +518,7 @@ class FaxFormScreen(Screen[ContactDetail | None]):
         fields = {key: self.query_one(f"#x-{key}", Input).value for key, _, _ in FAX_FIELDS}
         fields["next_step"] = self.query_one("#x-next_step", Input).value
         for key in ("direction", "document_type"):
-            value = self.query_one(f"#x-{key}", Select).value
-            fields[key] = "" if value is Select.NULL else str(value)
+            fields[key] = _chosen_value(self, f"#x-{key}")
         fields["child_id"] = str(self.child.id) if self.child else ""
         return fields
 
@@ -642,10 +636,8 @@ class ChildPickerScreen(ModalScreen):
 # -- outbound contacts -------------------------------------------------------------------------
 
 
-class OutboundScreen(ModalScreen):
+class OutboundScreen(_FormModal):
     """An outbound call, TTY call or fax; against a follow-up, a completing outcome closes it."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save", priority=True)]
 
     def __init__(self, party: str = "", number: str = "", channel: str = "voice", task_id: int | None = None,
                  task_title: str | None = None) -> None:
@@ -678,20 +670,12 @@ class OutboundScreen(ModalScreen):
     def on_mount(self) -> None:
         self.query_one("#out-outcome").focus()
 
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_save()
-
     def action_save(self) -> None:
         after_typed_keys(self, self._save_form)
 
     def _save_form(self) -> None:
-        def chosen(selector: str) -> str:
-            value = self.query_one(selector, Select).value
-            return "" if value is Select.NULL else str(value)
-
         entry, errors = rules.check_outbound({
-            "channel": chosen("#out-channel"), "outcome": chosen("#out-outcome"),
+            "channel": _chosen_value(self, "#out-channel"), "outcome": _chosen_value(self, "#out-outcome"),
             "number": self.query_one("#out-number", Input).value, "party": self.query_one("#out-party", Input).value,
             "summary": self.query_one("#out-summary", Input).value})
         if errors:
@@ -701,14 +685,12 @@ class OutboundScreen(ModalScreen):
             return
         self.dismiss(entry)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # -- TTY sessions ------------------------------------------------------------------------------
 
 
-class TtyStartScreen(ModalScreen):
+class TtyStartScreen(_FormModal):
     """Who is on the TTY; the session (and its transcript) is on record from the first key."""
 
     # Enter starts from any field, the relay checkbox included (space ticks it).
@@ -728,10 +710,6 @@ class TtyStartScreen(ModalScreen):
 
     def on_mount(self) -> None:
         self.query_one("#tty-party").focus()
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_save()
 
     def action_save(self) -> None:
         after_typed_keys(self, self._save_form)
@@ -756,8 +734,6 @@ class TtyStartScreen(ModalScreen):
             return
         self.app.call_from_thread(self.dismiss, detail)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class TtySessionScreen(Screen[None]):
@@ -843,16 +819,7 @@ class TtySessionScreen(Screen[None]):
 
     def action_intake(self) -> None:
         self.action_save_now()
-        self.start_intake()
-
-    @work(thread=True, exclusive=True, group="intake-open", exit_on_error=False)
-    def start_intake(self) -> None:
-        try:
-            draft = contacts.start_intake(self.app.db, self.app.agent.id, self.detail.row.id, self.app.clock())
-        except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self.app.report_failure, error)
-            return
-        self.app.call_from_thread(self.app.show_intake, draft)
+        self.app.open_intake(contact_id=self.detail.row.id)
 
     def action_end_session(self) -> None:
         self.app.push_screen(EndTtyScreen(), lambda result: result is not None and self.end(*result))
@@ -884,8 +851,7 @@ class TtySessionScreen(Screen[None]):
         self.dismiss(None)
 
 
-class EndTtyScreen(ModalScreen):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "End", priority=True)]
+class EndTtyScreen(_FormModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
@@ -900,10 +866,6 @@ class EndTtyScreen(ModalScreen):
 
     def on_mount(self) -> None:
         self.query_one("#end-summary").focus()
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_save()
 
     def action_save(self) -> None:
         after_typed_keys(self, self._save_form)
@@ -921,5 +883,3 @@ class EndTtyScreen(ModalScreen):
             return
         self.dismiss((summary, next_step))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
