@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from callcenter.domain.model import AgentState
+from callcenter.simulate import feed
 from callcenter.store import agents, calls, timers
 from callcenter.ui.board import QueueBoardScreen
 from callcenter.ui.monitor import MonitorScreen, PickScreen, hourly_chart
@@ -42,11 +44,37 @@ async def test_new_callers_show_within_two_seconds(sqlite_demo_db, now):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_monitor(pilot)
         before = waiting_on(screen, "877")
-        for number in ("(203) 555-0101", "(203) 555-0102", "(203) 555-0103"):  # as the simulator feeds them
+        for number in ("(203) 555-0101", "(203) 555-0102", "(203) 555-0103"):
             await asyncio.to_thread(calls.arrive, sqlite_demo_db, "877", number, now)
         assert await wait_until(pilot, lambda: waiting_on(screen, "877") == before + 3, timeout=2.0)
         cell = str(screen.query_one("#mon-lines").get_row("877")[1])
         assert cell == str(before + 3)
+
+
+async def test_the_simulator_feeding_calls_moves_the_figures_within_two_seconds(sqlite_demo_db):
+    """The real feed (`callcenter --simulate`), in its own thread, writing as another terminal would."""
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        shown_before = str(screen.query_one("#mon-lines").get_row("877")[1])
+        in_database_before = await asyncio.to_thread(_waiting_in_database, sqlite_demo_db, "877")
+        stop = threading.Event()
+        feeder = threading.Thread(target=feed, args=(sqlite_demo_db, {"877": 7200.0}),
+                                  kwargs={"seed": 11, "stop": stop}, daemon=True)
+        feeder.start()
+        try:
+            # Time from the first caller the feed writes, not from the start of the feed.
+            assert await wait_until(
+                pilot, lambda: _waiting_in_database(sqlite_demo_db, "877") != in_database_before, timeout=15)
+            assert await wait_until(
+                pilot, lambda: str(screen.query_one("#mon-lines").get_row("877")[1]) != shown_before, timeout=2.0)
+        finally:
+            stop.set()
+            await asyncio.to_thread(feeder.join, 5)
+
+
+def _waiting_in_database(db, code: str) -> int:
+    return next(line.waiting for line in calls.board(db, None).lines if line.code == code)
 
 
 async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_demo_db, now):
