@@ -63,3 +63,44 @@ def timer_policy(environment: dict[str, str] | None = None):
     env = os.environ if environment is None else environment
     chosen = {name: env[variable] for name, variable in TIMER_SETTINGS_ENV.items() if env.get(variable)}
     return TimerPolicy.from_settings(chosen)
+
+
+MAX_FAILED_SIGNINS_ENV = "CALLCENTER_MAX_FAILED_SIGNINS"
+
+
+def max_failed_sign_ins(environment: dict[str, str] | None = None) -> int:
+    """Failed sign-ins that lock an account; a bad setting raises ValidationError naming it."""
+    from callcenter.domain.errors import ValidationError
+    from callcenter.domain.passwords import MAX_FAILED_SIGN_INS
+
+    env = os.environ if environment is None else environment
+    text = (env.get(MAX_FAILED_SIGNINS_ENV) or "").strip()
+    if not text:
+        return MAX_FAILED_SIGN_INS
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise ValidationError(
+            f"{MAX_FAILED_SIGNINS_ENV} wants a whole number from 1 to 100, e.g. 5 (got {text!r}).",
+            MAX_FAILED_SIGNINS_ENV)
+    return int(text)
+
+
+IDLE_LOCK_ENV = "CALLCENTER_IDLE_LOCK_MINUTES"
+DEFAULT_IDLE_LOCK_MINUTES = 10
+
+
+def idle_lock_seconds(environment: dict[str, str] | None = None) -> float | None:
+    """Quiet minutes before the console locks itself (0: never); a bad setting raises ValidationError."""
+    from callcenter.domain.errors import ValidationError
+
+    env = os.environ if environment is None else environment
+    text = (env.get(IDLE_LOCK_ENV) or "").strip()
+    if not text:
+        return DEFAULT_IDLE_LOCK_MINUTES * 60.0
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = -1.0
+    if not 0 <= minutes <= 480:
+        raise ValidationError(
+            f"{IDLE_LOCK_ENV} wants minutes from 0 (never lock) to 480, e.g. 10 (got {text!r}).", IDLE_LOCK_ENV)
+    return None if minutes == 0 else minutes * 60.0

@@ -11,7 +11,7 @@ from callcenter.store.models import AuditEntry, Call, Contact
 
 
 def _rep(db, now, username="alex"):
-    return agents.sign_in(db, username, now)
+    return agents.open_session(db, username, now)
 
 
 def test_emergency_callers_are_taken_before_longer_waits(demo_db, now):
@@ -84,7 +84,7 @@ def test_cannot_end_someone_elses_call_or_end_twice(demo_db, now):
 
 
 def test_psychiatrist_cannot_take_callers(demo_db, now):
-    doctor = agents.sign_in(demo_db, "okafor", now)
+    doctor = agents.open_session(demo_db, "okafor", now)
     with pytest.raises(PermissionDenied):
         calls.claim_next(demo_db, doctor.id, now)
 

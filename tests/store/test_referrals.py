@@ -20,7 +20,7 @@ def _providers(db, count=2):
 
 
 def test_attach_then_change_outcome_keeps_one_row_and_audits_both(demo_db, now):
-    alex = agents.sign_in(demo_db, "alex", now)
+    alex = agents.open_session(demo_db, "alex", now)
     draft = intakes.start(demo_db, alex.id, now)
     first, second = _providers(demo_db)
     referrals.attach(demo_db, alex.id, draft.id, first, check_choice("offered", "", "", now), now)
@@ -40,7 +40,7 @@ def test_attach_then_change_outcome_keeps_one_row_and_audits_both(demo_db, now):
 
 
 def test_submitted_referral_carries_its_providers_into_the_follow_up_task(demo_db, now):
-    alex = agents.sign_in(demo_db, "alex", now)
+    alex = agents.open_session(demo_db, "alex", now)
     draft = intakes.start(demo_db, alex.id, now)
     (provider,) = _providers(demo_db, 1)
     referrals.attach(demo_db, alex.id, draft.id, provider, check_choice("scheduled", "12/3 2:30pm", "", now), now)
@@ -58,8 +58,8 @@ def test_submitted_referral_carries_its_providers_into_the_follow_up_task(demo_d
 
 
 def test_detach_from_a_draft_and_refusals(demo_db, now):
-    alex = agents.sign_in(demo_db, "alex", now)
-    jordan = agents.sign_in(demo_db, "jordan", now)
+    alex = agents.open_session(demo_db, "alex", now)
+    jordan = agents.open_session(demo_db, "jordan", now)
     draft = intakes.start(demo_db, alex.id, now)
     (provider,) = _providers(demo_db, 1)
     offered = check_choice("offered", "", "", now)

@@ -30,7 +30,7 @@ def new_york(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def _consult(db, rep_name="alex", at=MONDAY_10, psychiatrist=None):
-    rep = agents.sign_in(db, rep_name, at)
+    rep = agents.open_session(db, rep_name, at)
     form, errors = validate(FORM, today_of(at))
     assert errors == {}
     return consults.create(db, rep.id, form, at, POLICY, psychiatrist_id=psychiatrist)
@@ -84,8 +84,8 @@ def test_a_breach_cannot_be_edited_away(demo_db):
 
 def test_only_the_owner_or_a_supervisor_works_a_promise(demo_db):
     consult = _consult(demo_db)
-    alex = agents.sign_in(demo_db, "alex", MONDAY_10)
-    sam = agents.sign_in(demo_db, "sam", MONDAY_10)
+    alex = agents.open_session(demo_db, "alex", MONDAY_10)
+    sam = agents.open_session(demo_db, "sam", MONDAY_10)
     with pytest.raises(InvalidOperation, match="someone else"):
         timers.log_attempt(demo_db, alex.id, consult.task_id, AttemptOutcome.NO_ANSWER, None, MONDAY_10)
     with pytest.raises(PermissionDenied):
@@ -128,7 +128,7 @@ def test_timers_survive_a_restart_and_read_right_at_a_later_clock(demo_db):
 
 def test_thirty_minute_promise_from_settings(demo_db):
     policy = TimerPolicy.from_settings({"consult_promise": "30 minutes"})
-    rep = agents.sign_in(demo_db, "alex", MONDAY_10)
+    rep = agents.open_session(demo_db, "alex", MONDAY_10)
     form, _ = validate(FORM, today_of(MONDAY_10))
     late_friday = new_york(27, 18, 50)
     view = consults.create(demo_db, rep.id, form, late_friday, policy)

@@ -7,15 +7,16 @@ from textual.widgets import DataTable, Label
 
 from callcenter.domain.model import AgentState, CallState, Priority
 from callcenter.store import agents, calls
+from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.board import QueueBoardScreen
 from callcenter.ui.call_panel import CallScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
 
 
-async def _sign_in(pilot, username: str) -> None:
+async def _sign_in(pilot, username: str, password: str = DEMO_PASSWORD) -> None:
     await settle(pilot)
-    await pilot.press(*username, "enter")
+    await pilot.press(*username, "enter", *password, "enter")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
     await settle(pilot)
 
@@ -60,10 +61,10 @@ async def test_unknown_username_is_refused_with_a_message(sqlite_demo_db):
     app = make_app(sqlite_demo_db)
     async with app.run_test(size=TERMINAL) as pilot:
         await settle(pilot)
-        await pilot.press(*"nobody", "enter")
+        await pilot.press(*"nobody", "enter", *DEMO_PASSWORD, "enter")
         await settle(pilot)
         error = pilot.app.screen.query_one("#signin-error", Label)
-        assert "No active agent named 'nobody'" in str(error.render())
+        assert await wait_until(pilot, lambda: "Username or password is not right" in str(error.render()))
         assert not isinstance(pilot.app.screen, QueueBoardScreen)
 
 
@@ -72,6 +73,8 @@ async def test_pick_name_from_the_list(sqlite_demo_db):
     async with app.run_test(size=TERMINAL) as pilot:
         await settle(pilot)
         await pilot.press("down", "enter")  # first in the list is a rep
+        assert pilot.app.screen.focused.id == "password"
+        await pilot.press(*DEMO_PASSWORD, "enter")
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
         assert pilot.app.agent.role.value == "rep"
 
@@ -95,7 +98,7 @@ async def test_board_shows_another_terminals_arrival_and_claim_within_two_second
         assert [table.get_row_at(i)[0].plain for i in range(3)] == ["EMERGENCY", "EMERGENCY", "HIGH"]
         assert table.get_row_at(1)[2].plain == "(203) 555-0199"
 
-        jordan = agents.sign_in(sqlite_demo_db, "jordan", FIXED_NOW)
+        jordan = agents.open_session(sqlite_demo_db, "jordan", FIXED_NOW)
         taken = calls.claim_next(sqlite_demo_db, jordan.id, FIXED_NOW)
         assert await wait_until(pilot, lambda: str(taken.id) not in table.rows, timeout=2.0)
 

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from callcenter.store import agents, intakes
+from callcenter.store.seed import DEMO_PASSWORD
 
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[PX^_].*?\x1b\\|\x1b\][^\x07]*(\x07|\x1b\\)|\x1b[@-Z\\-_]")
 
@@ -40,6 +41,10 @@ class Terminal:
         # read blocks on write, which is not what we are testing.
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
+        # --agent only types the username in: the password is still asked, as for a rep.
+        # The prefilled name shows once the screen has mounted, which is when the password box takes focus.
+        assert self.wait_for_text("Password") and self.wait_for_text("alex"), self.read()
+        self.type(DEMO_PASSWORD + "\r")
 
     def _drain(self) -> None:
         while True:
@@ -88,7 +93,7 @@ def _wait(predicate, timeout=15.0):
 
 def test_killed_terminal_offers_the_draft_back_with_every_field(sqlite_demo_db, now):
     url = sqlite_demo_db.url
-    alex = agents.sign_in(sqlite_demo_db, "alex", now)
+    alex = agents.open_session(sqlite_demo_db, "alex", now)
     first = Terminal(url)
     try:
         assert first.wait_for_text("Waiting callers"), first.read()
@@ -131,7 +136,7 @@ def test_killed_terminal_keeps_the_tty_transcript(sqlite_demo_db, now):
     from callcenter.store import contacts
 
     url = sqlite_demo_db.url
-    alex = agents.sign_in(sqlite_demo_db, "alex", now)
+    alex = agents.open_session(sqlite_demo_db, "alex", now)
 
     def transcript() -> str:
         sessions = contacts.open_tty_sessions(sqlite_demo_db, alex.id)

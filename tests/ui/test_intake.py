@@ -193,7 +193,7 @@ async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):
     from callcenter.store import agents
     from tests.store.test_intakes import complete_fields
 
-    rep = agents.sign_in(sqlite_demo_db, "jordan", now)
+    rep = agents.open_session(sqlite_demo_db, "jordan", now)
     earlier = intakes.start(sqlite_demo_db, rep.id, now)
     known = intakes.submit(sqlite_demo_db, rep.id, earlier.id, complete_fields(), earlier.version, now,
                            now.astimezone(LINE_ZONE).date())

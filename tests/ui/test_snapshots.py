@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.board import QueueBoardScreen
 from callcenter.ui.call_panel import CallScreen
 from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, wait_until
@@ -18,7 +19,7 @@ def test_sign_in_screen(snap_compare, sqlite_demo_db):
 def test_queue_board(snap_compare, sqlite_demo_db):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press(*"alex", "enter")
+        await pilot.press(*"alex", "enter", *DEMO_PASSWORD, "enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
         await settle(pilot)
         await still_cursors(pilot)

@@ -16,12 +16,15 @@ class Permission(StrEnum):
     SUPERVISE = "open supervisor operations"
     READ_AUDIT = "read the audit trail"
     RETURN_CONSULTS = "return consult calls"
+    MANAGE_AGENTS = "manage agents' accounts"
+    OPEN_RECORDS = "open a child's full record"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.REP: frozenset({Permission.TAKE_CALLS, Permission.WORK_INTAKES, Permission.CHANGE_OWN_STATE}),
+    Role.REP: frozenset({Permission.TAKE_CALLS, Permission.WORK_INTAKES, Permission.CHANGE_OWN_STATE,
+                         Permission.OPEN_RECORDS}),
     Role.SUPERVISOR: frozenset(Permission) - {Permission.RETURN_CONSULTS},
-    Role.PSYCHIATRIST: frozenset({Permission.CHANGE_OWN_STATE, Permission.RETURN_CONSULTS}),
+    Role.PSYCHIATRIST: frozenset({Permission.CHANGE_OWN_STATE, Permission.RETURN_CONSULTS, Permission.OPEN_RECORDS}),
 }
 
 

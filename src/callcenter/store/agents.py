@@ -1,22 +1,29 @@
-"""Agents: the people who sign in, their roles and their states."""
+"""Agents: the people who sign in, their roles, their states and their accounts."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import case, select
 
+from callcenter.config import max_failed_sign_ins
+from callcenter.domain import passwords
 from callcenter.domain.agent_states import check_manual_change
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import AgentState, Role
 from callcenter.domain.roles import Permission, require
 from callcenter.store import audit
 from callcenter.store.db import Database
-from callcenter.store.errors import NotFound
+from callcenter.store.errors import InvalidOperation, NotFound
 from callcenter.store.models import Agent
 
+REFUSED = "Username or password is not right. Check both (is caps lock on?) and try again."
+WRONG_PASSWORD = "That password is not right. Check it (is caps lock on?) and try again."
+AUDITED_USERNAME_CHARS = 40
 
-def to_view(agent: Agent):
+
+def to_view(agent: Agent, limit: int | None = None):
     from callcenter.store.views import AgentView
 
     return AgentView(
@@ -26,17 +33,20 @@ def to_view(agent: Agent):
         role=Role(agent.role),
         state=AgentState(agent.state),
         state_since=agent.state_since,
+        active=bool(agent.active),
+        locked=passwords.is_locked(agent.failed_logins or 0, max_failed_sign_ins() if limit is None else limit),
     )
 
 
 def list_agents(db: Database, active_only: bool = True):
+    limit = max_failed_sign_ins()
     with db.read() as session:
         # Reps first: they are most of the people signing in.
         role_order = case({"rep": 0, "supervisor": 1, "psychiatrist": 2}, value=Agent.role, else_=3)
         query = select(Agent).order_by(role_order, Agent.display_name)
         if active_only:
             query = query.where(Agent.active.is_(True))
-        return [to_view(agent) for agent in session.scalars(query)]
+        return [to_view(agent, limit) for agent in session.scalars(query)]
 
 
 def get_agent(db: Database, agent_id: int):
@@ -47,8 +57,73 @@ def get_agent(db: Database, agent_id: int):
         return to_view(agent)
 
 
-def sign_in(db: Database, username: str, now: datetime):
-    """Sign an agent in by username; they start available. Unknown or disabled names are refused."""
+def get_by_username(db: Database, username: str):
+    """Any agent, enabled or not, by username (for the shell's `callcenter agent` commands)."""
+    name = (username or "").strip().lower()
+    with db.read() as session:
+        agent = session.scalars(select(Agent).where(Agent.username == name)).first()
+        if agent is None:
+            raise NotFound(f"No agent named {name!r}: `callcenter agent list` shows who there is.")
+        return to_view(agent)
+
+
+# --- Signing in -------------------------------------------------------------------------------
+
+
+def sign_in(db: Database, username: str, password: str, now: datetime):
+    """Sign an agent in with their password; they start available.
+
+    An unknown username and a wrong password get the same answer. Every failure is counted and
+    audited, and that is committed even though the caller gets an error; when the count reaches
+    the limit the account locks, and stays locked (the right password too is refused) until a
+    supervisor resets the password.
+    """
+    typed = (username or "").strip()
+    name = typed.lower()
+    if not name:
+        raise ValidationError("Type your username or pick your name from the list.", "username")
+    if not password:
+        raise ValidationError("Type your password.", "password")
+    limit = max_failed_sign_ins()
+    with db.read() as session:
+        found = session.execute(
+            select(Agent.password_hash, Agent.failed_logins).where(Agent.username == name)).first()
+    # The slow hash runs before the write transaction, so it never holds SQLite's write lock;
+    # an unknown name is checked against a decoy so it takes as long as a known one.
+    stored = found.password_hash if found is not None else _decoy_hash()
+    skip = found is not None and passwords.is_locked(found.failed_logins, limit)
+    matches = found is not None and not skip and passwords.verify_password(password, stored)
+
+    refusal: ValidationError | None = None
+    with db.write() as session:
+        agent = session.scalars(select(Agent).where(Agent.username == name).with_for_update()).first()
+        if agent is None:
+            audit.record(session, at=now, agent_id=None, action="sign_in_failed", entity="agent", entity_id=None,
+                         detail={"username": typed[:AUDITED_USERNAME_CHARS], "reason": "unknown username"})
+            refusal = ValidationError(REFUSED, "password")
+        else:
+            if agent.password_hash != stored and not passwords.is_locked(agent.failed_logins, limit):
+                matches = passwords.verify_password(password, agent.password_hash)  # reset meanwhile
+            refusal = _judge(session, agent, matches, limit, now, failed_action="sign_in_failed", wrong=REFUSED)
+            if refusal is None and not agent.active:
+                audit.record(session, at=now, agent_id=agent.id, action="sign_in_failed", entity="agent",
+                             entity_id=agent.id, detail={"reason": "disabled"})
+                refusal = ValidationError("This account is disabled: ask a supervisor to enable it.", "username")
+            if refusal is None:
+                agent.failed_logins = 0
+                _start_session(session, agent, now)
+                session.flush()
+                return to_view(agent, limit)
+    raise refusal
+
+
+def open_session(db: Database, username: str, now: datetime):
+    """Start the session of someone already authenticated by the caller: no password is asked.
+
+    For in-process callers that have checked who the person is themselves (the console's
+    ``agent_username`` hook, used by tests and benchmarks to skip the sign-in screen). The
+    agent starts available, as after ``sign_in``. Unknown or disabled names are refused.
+    """
     name = (username or "").strip().lower()
     if not name:
         raise ValidationError("Type your username or pick your name from the list.", "username")
@@ -59,13 +134,191 @@ def sign_in(db: Database, username: str, now: datetime):
                 f"No active agent named {username.strip()!r}: check the spelling or ask a supervisor.",
                 "username",
             )
-        if agent.state == AgentState.OFFLINE:
-            agent.state = AgentState.AVAILABLE
-            agent.state_since = now
-            agent.version += 1
-        audit.record(session, at=now, agent_id=agent.id, action="sign_in", entity="agent", entity_id=agent.id)
+        _start_session(session, agent, now)
         session.flush()
         return to_view(agent)
+
+
+def verify_password(db: Database, agent_id: int, password: str, now: datetime) -> None:
+    """Check a signed-in agent's password again (unlocking an idle console).
+
+    Failures count towards the same lock as sign-ins and are audited as "unlock_failed"; a wrong
+    password raises ValidationError (field "password"); the right one clears the count.
+    """
+    if not password:
+        raise ValidationError("Type your password.", "password")
+    limit = max_failed_sign_ins()
+    with db.read() as session:
+        found = session.execute(
+            select(Agent.password_hash, Agent.failed_logins, Agent.active).where(Agent.id == agent_id)).first()
+    if found is None:
+        raise NotFound(f"No agent with id {agent_id}.")
+    if not found.active:
+        raise InvalidOperation("This account has been disabled: sign out, and ask a supervisor to enable it.")
+    stored = found.password_hash
+    matches = not passwords.is_locked(found.failed_logins, limit) and passwords.verify_password(password, stored)
+
+    refusal: ValidationError | None = None
+    with db.write() as session:
+        agent = session.get(Agent, agent_id, with_for_update=True)
+        if agent is None:
+            raise NotFound(f"No agent with id {agent_id}.")
+        if not agent.active:  # disabled meanwhile
+            raise InvalidOperation("This account has been disabled: sign out, and ask a supervisor to enable it.")
+        if agent.password_hash != stored and not passwords.is_locked(agent.failed_logins, limit):
+            matches = passwords.verify_password(password, agent.password_hash)
+        refusal = _judge(session, agent, matches, limit, now, failed_action="unlock_failed", wrong=WRONG_PASSWORD)
+        if refusal is None and agent.failed_logins:
+            agent.failed_logins = 0
+    if refusal is not None:
+        raise refusal
+
+
+def _judge(session, agent: Agent, matches: bool, limit: int, now: datetime, *, failed_action: str,
+           wrong: str) -> ValidationError | None:
+    """None when the password was right and the account is not locked; else count, audit, and say why."""
+    def failed(reason: str) -> None:
+        audit.record(session, at=now, agent_id=agent.id, action=failed_action, entity="agent", entity_id=agent.id,
+                     detail={"reason": reason, "failed_sign_ins": agent.failed_logins})
+
+    if agent.password_hash is None:  # nothing to guess, so nothing is counted
+        failed("no password set")
+        return ValidationError(
+            f"No password is set for {agent.username} yet: a supervisor can set one "
+            f"(`callcenter agent reset-password {agent.username}`).", "password")
+    if passwords.is_locked(agent.failed_logins, limit):
+        agent.failed_logins += 1
+        failed("locked")
+        return ValidationError(passwords.locked_message(limit), "password")
+    if matches:
+        return None
+    agent.failed_logins += 1
+    failed("wrong password")
+    if passwords.is_locked(agent.failed_logins, limit):
+        audit.record(session, at=now, agent_id=agent.id, action="account_locked", entity="agent",
+                     entity_id=agent.id, detail={"failed_sign_ins": agent.failed_logins, "limit": limit})
+        return ValidationError(passwords.locked_message(limit), "password")
+    return ValidationError(wrong, "password")
+
+
+def _start_session(session, agent: Agent, now: datetime) -> None:
+    if agent.state == AgentState.OFFLINE:
+        agent.state = AgentState.AVAILABLE
+        agent.state_since = now
+        agent.version += 1
+    audit.record(session, at=now, agent_id=agent.id, action="sign_in", entity="agent", entity_id=agent.id)
+
+
+@cache
+def _decoy_hash() -> str:
+    return passwords.hash_password("no such agent: a decoy that no password matches")
+
+
+# --- Accounts: set-up by a supervisor, or from the shell (actor None) ----------------------------
+
+
+def add_agent(db: Database, actor_id: int | None, username: str, display_name: str, role: Role | str,
+              password: str, now: datetime):
+    """A new agent, offline, with a password. ``actor_id`` None is the shell (`callcenter agent add`)."""
+    name = passwords.check_username(username)
+    shown = passwords.check_display_name(display_name)
+    chosen = _role(role)
+    passwords.check_new_password(password, name)
+    with db.read() as session:
+        _require_manager(session, actor_id)  # fail fast, before the slow hash
+    hashed = passwords.hash_password(password)
+    with db.write() as session:
+        _require_manager(session, actor_id)
+        if session.scalar(select(Agent.id).where(Agent.username == name)) is not None:
+            raise ValidationError(f"Username {name!r} is taken: pick another (e.g. add an initial).", "username")
+        agent = Agent(username=name, display_name=shown, role=chosen.value, state=AgentState.OFFLINE.value,
+                      state_since=now, created_at=now, active=True, password_hash=hashed, failed_logins=0)
+        session.add(agent)
+        session.flush()
+        audit.record(session, at=now, agent_id=actor_id, action="add_agent", entity="agent", entity_id=agent.id,
+                     detail={"username": name, "display_name": shown, "role": chosen.value})
+        return to_view(agent)
+
+
+def reset_password(db: Database, actor_id: int | None, agent_id: int, new_password: str, now: datetime):
+    """Set a new password for an agent (enabled or not); it also unlocks a locked account."""
+    with db.read() as session:
+        _require_manager(session, actor_id)
+        target = session.get(Agent, agent_id)
+        if target is None:
+            raise NotFound(f"No agent with id {agent_id}.")
+        username = target.username
+    passwords.check_new_password(new_password, username)
+    hashed = passwords.hash_password(new_password)
+    with db.write() as session:
+        _require_manager(session, actor_id)
+        agent = session.get(Agent, agent_id, with_for_update=True)
+        if agent is None:
+            raise NotFound(f"No agent with id {agent_id}.")
+        cleared = agent.failed_logins or 0
+        agent.password_hash = hashed
+        agent.failed_logins = 0
+        agent.version += 1
+        audit.record(session, at=now, agent_id=actor_id, action="reset_password", entity="agent",
+                     entity_id=agent.id, detail={"failed_sign_ins_cleared": cleared})
+        session.flush()
+        return to_view(agent)
+
+
+def disable_agent(db: Database, actor_id: int | None, agent_id: int, now: datetime):
+    """Stop an agent from signing in: the account is kept (the audit trail names them), offline."""
+    with db.write() as session:
+        _require_manager(session, actor_id)
+        if actor_id is not None and actor_id == agent_id:
+            raise InvalidOperation("You cannot disable your own account: ask another supervisor.")
+        agent = session.get(Agent, agent_id, with_for_update=True)
+        if agent is None:
+            raise NotFound(f"No agent with id {agent_id}.")
+        if not agent.active:
+            raise InvalidOperation(f"{agent.display_name} is already disabled.")
+        was = AgentState(agent.state)
+        if was == AgentState.ON_CALL:
+            # Their call would be left with nobody able to end it.
+            raise InvalidOperation(f"{agent.display_name} is on a call: disable the account once it has ended.")
+        agent.active = False
+        if was != AgentState.OFFLINE:
+            agent.state = AgentState.OFFLINE.value
+            agent.state_since = now
+        agent.version += 1
+        audit.record(session, at=now, agent_id=actor_id, action="disable_agent", entity="agent",
+                     entity_id=agent.id, detail={"state_was": was.value})
+        session.flush()
+        return to_view(agent)
+
+
+def enable_agent(db: Database, actor_id: int | None, agent_id: int, now: datetime):
+    """Let a disabled agent sign in again (with the password they had; reset it if they forgot)."""
+    with db.write() as session:
+        _require_manager(session, actor_id)
+        agent = session.get(Agent, agent_id, with_for_update=True)
+        if agent is None:
+            raise NotFound(f"No agent with id {agent_id}.")
+        if agent.active:
+            raise InvalidOperation(f"{agent.display_name} is already enabled.")
+        agent.active = True
+        agent.version += 1
+        audit.record(session, at=now, agent_id=actor_id, action="enable_agent", entity="agent", entity_id=agent.id)
+        session.flush()
+        return to_view(agent)
+
+
+def _require_manager(session, actor_id: int | None) -> None:
+    # None is the shell: whoever runs `callcenter agent ...` on the server already holds the database.
+    if actor_id is not None:
+        require(_load(session, actor_id).role, Permission.MANAGE_AGENTS)
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(str(role.value if isinstance(role, Role) else role).strip().lower())
+    except ValueError:
+        raise ValidationError(
+            f"Role: one of {', '.join(r.value for r in Role)} (got {str(role)!r}).", "role") from None
 
 
 def change_state(db: Database, actor_id: int, agent_id: int, target: AgentState, now: datetime):

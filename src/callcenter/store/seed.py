@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from callcenter.domain.lines import LINES
 from callcenter.domain.simulation import fictional_number  # the 555-01xx block: fiction only
 from callcenter.domain.model import AgentState, CallState, Channel, Disposition, Priority
+from callcenter.domain.passwords import hash_password
 from callcenter.resources import seed_dir
 from callcenter.store import audit, hsds
 from callcenter.store.calls import contact_for
@@ -19,6 +20,7 @@ from callcenter.store.db import Database
 from callcenter.store.models import Agent, Call, Line, Provider
 
 DEMO_SEED = 2026
+DEMO_PASSWORD = "demo-password-1"  # every demo agent's; the README says so
 MIN_DEMO_PROVIDERS = 320
 
 
@@ -78,6 +80,8 @@ def seed_demo(db: Database, now: datetime, *, seed: int = DEMO_SEED) -> dict[str
 
 
 def _demo_agents(now: datetime) -> list[Agent]:
+    # One hash shared by every demo agent: each scrypt hash costs tens of milliseconds at start-up.
+    password_hash = hash_password(DEMO_PASSWORD)
     with (seed_dir() / "demo_agents.csv").open(newline="") as handle:
         return [
             Agent(
@@ -87,6 +91,7 @@ def _demo_agents(now: datetime) -> list[Agent]:
                 state=AgentState.OFFLINE.value,
                 state_since=now,
                 created_at=now,
+                password_hash=password_hash,
             )
             for row in csv.DictReader(handle)
         ]

@@ -16,6 +16,8 @@ class AgentView:
     role: Role
     state: AgentState
     state_since: datetime | None
+    active: bool = True
+    locked: bool = False  # failed sign-ins reached the limit; a password reset unlocks
 
 
 @dataclass(frozen=True, slots=True)

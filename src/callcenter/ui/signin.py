@@ -1,4 +1,4 @@
-"""Sign-in: pick your name or type your username."""
+"""Sign-in: type your username (or pick your name), then your password."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from callcenter.domain.model import Role
+from callcenter.domain.passwords import MAX_PASSWORD_LENGTH
 from callcenter.store import agents
 from callcenter.store.views import AgentView
 from callcenter.ui.errors import explain
@@ -25,9 +26,11 @@ class SignInScreen(Screen[None]):
         Binding("escape", "focus_input", "Type a name", show=False),
     ]
 
-    def __init__(self, error: str = "") -> None:
+    def __init__(self, error: str = "", username: str = "") -> None:
         super().__init__()
         self._initial_error = error
+        self._initial_username = username.strip()
+        self._busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-box"):
@@ -35,12 +38,20 @@ class SignInScreen(Screen[None]):
             yield Static("Children's behavioral health · 877-552-8247", id="signin-subtitle")
             yield Label("Username", id="username-label")
             yield Input(placeholder="type your username, or pick below", id="username", max_length=40)
+            yield Label("Password", id="password-label")
+            yield Input(placeholder="then your password and Enter", id="password", password=True,
+                        max_length=MAX_PASSWORD_LENGTH)
             yield Label("", id="signin-error", markup=False)
             yield OptionList(id="agent-list")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#username", Input).focus()
+        username = self.query_one("#username", Input)
+        if self._initial_username:
+            username.value = self._initial_username
+            self.query_one("#password", Input).focus()
+        else:
+            username.focus()
         self.load_agents()
         if self._initial_error:
             self._show_error(self._initial_error)
@@ -64,20 +75,44 @@ class SignInScreen(Screen[None]):
 
     @on(Input.Submitted, "#username")
     def _typed(self, event: Input.Submitted) -> None:
-        self.sign_in(event.value)
+        if not event.value.strip():
+            self._show_error("Type your username or pick your name from the list.")
+            return
+        self._to_password()
 
     @on(OptionList.OptionSelected, "#agent-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.sign_in(event.option.id or "")
+        self.query_one("#username", Input).value = event.option.id or ""
+        self._to_password()
+
+    def _to_password(self) -> None:
+        self._show_error("")
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    def _password_entered(self, event: Input.Submitted) -> None:
+        if self._busy:  # one check at a time: a second Enter must not count as a second failure
+            return
+        self._busy = True
+        self.sign_in(self.query_one("#username", Input).value, event.value)
 
     @work(thread=True, exclusive=True, group="signin", exit_on_error=False)
-    def sign_in(self, username: str) -> None:
+    def sign_in(self, username: str, password: str) -> None:
+        # Off the event loop: checking a password costs tens of milliseconds by design.
         try:
-            agent = agents.sign_in(self.app.db, username, self.app.clock())
+            agent = agents.sign_in(self.app.db, username, password, self.app.clock())
         except Exception as error:  # noqa: BLE001
-            self.app.call_from_thread(self._show_error, explain(error)[0])
+            self.app.call_from_thread(self._refused, explain(error)[0], getattr(error, "field", None))
             return
         self.app.call_from_thread(self.post_message, SignedIn(agent))
+
+    def _refused(self, message: str, field: str | None) -> None:
+        self._busy = False
+        self._show_error(message)
+        username = self.query_one("#username", Input)
+        password = self.query_one("#password", Input)
+        password.value = ""
+        (username if field == "username" or not username.value.strip() else password).focus()
 
     def _show_error(self, message: str) -> None:
         label = self.query_one("#signin-error", Label)

@@ -1,0 +1,69 @@
+"""The idle lock: after a quiet spell the console hides everything until its agent types the password.
+
+It is a whole screen, not a modal, so nothing below it shows through; the screens below it are
+kept as they were (a half-typed intake included) and come back when it is unlocked.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from callcenter.store import agents
+from callcenter.ui.errors import explain
+
+
+class LockScreen(Screen[bool]):
+    """Dismissed with True once the right password is typed."""
+
+    BINDINGS = [
+        Binding("ctrl+o", "sign_out", "Sign out instead"),
+    ]
+
+    def __init__(self, display_name: str, username: str, reason: str) -> None:
+        super().__init__()
+        self._display_name = display_name
+        self._username = username
+        self._reason = reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="lock-box"):
+            yield Static("Console locked", id="lock-title")
+            yield Static(self._reason, id="lock-reason", markup=False)
+            yield Label(f"Password for {self._display_name} ({self._username})", id="lock-label", markup=False)
+            yield Input(password=True, id="lock-password", max_length=128, placeholder="your password")
+            yield Label("", id="lock-error", markup=False)
+            yield Static("Your work is kept as it was. Not you? ctrl+o signs this agent out; drafts are saved.",
+                         id="lock-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lock-password", Input).focus()
+
+    @on(Input.Submitted, "#lock-password")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.unlock(event.value)
+
+    @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
+    def unlock(self, password: str) -> None:
+        try:
+            agents.verify_password(self.app.db, self.app.agent.id, password, self.app.clock())
+        except Exception as error:  # noqa: BLE001 - shown under the field, never raised
+            self.app.call_from_thread(self._refused, explain(error)[0])
+            return
+        self.app.call_from_thread(self.dismiss, True)
+
+    def _refused(self, message: str) -> None:
+        field = self.query_one("#lock-password", Input)
+        field.value = ""
+        field.focus()
+        error = self.query_one("#lock-error", Label)
+        error.update(message)
+        error.add_class("visible")
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()

@@ -1,0 +1,163 @@
+"""Signing in with a password by keys, and a supervisor resetting passwords and disabling agents."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from textual.widgets import Input, Label
+
+from callcenter.store import agents
+from callcenter.store.models import Agent
+from callcenter.store.seed import DEMO_PASSWORD
+from callcenter.ui.app import CallCenterApp
+from callcenter.ui.board import QueueBoardScreen
+from callcenter.ui.monitor import ConfirmScreen, MonitorScreen, ResetPasswordScreen
+from tests.dbutil import FIXED_NOW
+from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
+
+SIZE = (120, 40)
+
+
+def _error(pilot) -> str:
+    return str(pilot.app.screen.query_one("#signin-error", Label).render())
+
+
+def _failed_logins(db, username: str) -> int:
+    with db.read() as session:
+        return session.scalar(select(Agent.failed_logins).where(Agent.username == username))
+
+
+async def test_sign_in_with_username_then_password(sqlite_demo_db):
+    app = make_app(sqlite_demo_db)
+    async with app.run_test(size=TERMINAL) as pilot:
+        await settle(pilot)
+        await pilot.press(*"alex", "enter")
+        assert pilot.app.screen.focused.id == "password"
+        password = pilot.app.screen.query_one("#password", Input)
+        assert password.password  # typed characters are not shown
+        await pilot.press(*DEMO_PASSWORD, "enter")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen), timeout=10)
+        assert pilot.app.agent.username == "alex"
+
+
+async def test_a_wrong_password_is_refused_cleared_and_counted(sqlite_demo_db):
+    app = make_app(sqlite_demo_db)
+    async with app.run_test(size=TERMINAL) as pilot:
+        await settle(pilot)
+        await pilot.press(*"alex", "enter", *"not-my-password", "enter")
+        assert await wait_until(pilot, lambda: "Username or password is not right" in _error(pilot), timeout=10)
+        screen = pilot.app.screen
+        assert not isinstance(screen, QueueBoardScreen)
+        assert screen.query_one("#password", Input).value == ""
+        assert screen.query_one("#username", Input).value == "alex"
+        assert screen.focused.id == "password"
+        assert _failed_logins(sqlite_demo_db, "alex") == 1
+
+        await pilot.press(*DEMO_PASSWORD, "enter")  # straight on with the right one
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen), timeout=10)
+        assert _failed_logins(sqlite_demo_db, "alex") == 0
+
+
+async def test_enter_without_a_username_asks_for_one(sqlite_demo_db):
+    app = make_app(sqlite_demo_db)
+    async with app.run_test(size=TERMINAL) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        assert "Type your username" in _error(pilot)
+        assert pilot.app.screen.focused.id == "username"
+
+
+async def test_prefilled_username_waits_for_the_password(sqlite_demo_db):
+    app = CallCenterApp(sqlite_demo_db, clock=lambda: FIXED_NOW, prefill_username="sam", refresh_seconds=0.25)
+    async with app.run_test(size=TERMINAL) as pilot:
+        await settle(pilot)
+        assert pilot.app.agent is None  # nobody is signed in by a name alone
+        assert pilot.app.screen.query_one("#username", Input).value == "sam"
+        assert pilot.app.screen.focused.id == "password"
+        await pilot.press(*DEMO_PASSWORD, "enter")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen), timeout=10)
+        assert pilot.app.agent.username == "sam"
+
+
+async def _monitor_on(pilot, username: str) -> MonitorScreen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+    await settle(pilot)
+    await pilot.press("s")
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, MonitorScreen))
+    screen = pilot.app.screen
+    assert await wait_until(pilot, lambda: screen.snapshot is not None, timeout=10)
+    table = screen.query_one("#mon-agents")
+    table.focus()
+    keys = [key.value for key in table.rows]
+    table.move_cursor(row=keys.index(str(agents.get_by_username(pilot.app.db, username).id)))
+    return screen
+
+
+def _state_cell(screen: MonitorScreen, agent_id: int) -> str:
+    return screen.query_one("#mon-agents").get_row(str(agent_id))[1].plain
+
+
+async def test_supervisor_resets_a_locked_agents_password(sqlite_demo_db, now):
+    for guess in ("guess-one-x", "guess-two-x", "guess-three", "guess-four-x", "guess-five-x"):
+        try:
+            agents.sign_in(sqlite_demo_db, "jordan", guess, now)
+        except Exception:  # noqa: BLE001 - each wrong guess is refused; five lock the account
+            pass
+    jordan = agents.get_by_username(sqlite_demo_db, "jordan")
+    assert jordan.locked
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _monitor_on(pilot, "jordan")
+        assert await wait_until(pilot, lambda: _state_cell(screen, jordan.id) == "locked")
+        await pilot.press("p")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ResetPasswordScreen))
+        modal = app.screen
+        error = modal.query_one("#reset-error", Label)
+        await pilot.press(*"short")
+        assert await wait_until(pilot, lambda: "at least 10 characters" in str(error.render()))  # as typed
+        await pilot.press(*"-but-now-long", "enter")
+        assert await wait_until(pilot, lambda: str(error.render()) == "" and modal.focused.id == "confirm-password")
+        await pilot.press(*"short-but-now-lonG")
+        assert await wait_until(pilot, lambda: "differ" in str(error.render()))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ResetPasswordScreen)  # not saved while they differ
+        assert agents.get_by_username(sqlite_demo_db, "jordan").locked
+        await pilot.press("backspace", "g", "enter")
+        assert await wait_until(pilot, lambda: not agents.get_by_username(sqlite_demo_db, "jordan").locked, timeout=10)
+        assert agents.sign_in(sqlite_demo_db, "jordan", "short-but-now-long", now).username == "jordan"
+        assert await wait_until(pilot, lambda: _state_cell(screen, jordan.id) != "locked")
+
+
+async def test_supervisor_disables_and_enables_an_agent(sqlite_demo_db, now):
+    app = make_app(sqlite_demo_db, agent="sam")
+    maya = agents.get_by_username(sqlite_demo_db, "maya")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _monitor_on(pilot, "maya")
+        await pilot.press("x")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")  # changed her mind: nothing happens
+        await settle(pilot)
+        assert agents.get_agent(sqlite_demo_db, maya.id).active
+
+        await pilot.press("x")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        assert await wait_until(pilot, lambda: not agents.get_agent(sqlite_demo_db, maya.id).active)
+        assert await wait_until(pilot, lambda: _state_cell(screen, maya.id) == "disabled")
+
+        table = screen.query_one("#mon-agents")
+        table.move_cursor(row=[key.value for key in table.rows].index(str(maya.id)))  # disabled move last
+        await pilot.press("x")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: agents.get_agent(sqlite_demo_db, maya.id).active)
+
+
+async def test_supervisor_cannot_disable_themself_from_the_monitor(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        await _monitor_on(pilot, "sam")
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, MonitorScreen)
+        assert agents.get_by_username(sqlite_demo_db, "sam").active
