@@ -1,0 +1,140 @@
+"""`callcenter serve`: the console as a web page, for reps without a terminal.
+
+textual-serve answers each browser tab with a fresh `callcenter run` process, whose screen it
+relays over a websocket to xterm.js in the page. Every session opens the same database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+from urllib.parse import urlsplit
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+TITLE = "Access line console"
+WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
+
+
+class ServeSettingError(ValueError):
+    """An option `serve` cannot use; the message says what would work."""
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    public_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The address browsers open; the page's websocket address is built from it too."""
+        if self.public_url:
+            return self.public_url
+        # An IPv6 literal needs brackets in a URL.
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def loopback_only(self) -> bool:
+        return is_loopback(self.host)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST,
+                        help=f"address to listen on (default: {DEFAULT_HOST}, this machine only)")
+    parser.add_argument("--port", default=str(DEFAULT_PORT), help=f"port to listen on (default: {DEFAULT_PORT})")
+    parser.add_argument("--public-url", default=None, metavar="URL",
+                        help="the address browsers use when it is not http://HOST:PORT, e.g. "
+                             "https://console.example.org behind a TLS proxy")
+
+
+def config_from_args(args: argparse.Namespace) -> ServeConfig:
+    """Check the options; a bad one raises ServeSettingError saying how to fix it."""
+    host = (args.host or "").strip().removeprefix("[").removesuffix("]")  # [::1] as written in URLs
+    text = str(args.port).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ServeSettingError(f"--port wants a whole number from 1 to 65535, e.g. 8000 (got {args.port!r}).")
+    public_url = (args.public_url or "").strip().rstrip("/") or None
+    if public_url is not None:
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ServeSettingError(
+                f"--public-url wants a full address starting with https:// or http://, "
+                f"e.g. https://console.example.org (got {args.public_url!r})."
+            )
+    elif host in WILDCARD_HOSTS:
+        # The page tells the browser where its websocket is; 0.0.0.0 is no address a browser can reach.
+        raise ServeSettingError(
+            f"--host {host or '(empty)'} listens on every address: add --public-url with the address browsers "
+            "will use, e.g. --public-url http://console.example.org:8000."
+        )
+    return ServeConfig(host=host or DEFAULT_HOST, port=int(text), public_url=public_url)
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() in ("localhost", "localhost.", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:  # a host name: it could be reachable from anywhere
+        return False
+
+
+def exposure_warning(config: ServeConfig) -> str | None:
+    """Words for the operator when the page is reachable from other machines."""
+    if config.loopback_only:
+        return None
+    if config.url.startswith("https://"):
+        return (f"callcenter: warning: listening on {config.host}, reachable from other machines; make sure "
+                f"only the TLS proxy for {config.url} can reach port {config.port}.")
+    return (f"callcenter: warning: listening on {config.host}, reachable from other machines over plain HTTP: "
+            "callers' and children's details would cross the network unencrypted. Put a TLS proxy in front "
+            "(see the README) or keep the default --host 127.0.0.1.")
+
+
+def console_command(python: str | None = None) -> str:
+    """The shell command textual-serve runs for each browser session."""
+    return shlex.join([python or sys.executable, "-m", "callcenter", "run"])
+
+
+def build_server(config: ServeConfig, command: str | None = None):
+    from textual_serve.server import Server
+
+    class ConsoleServer(Server):
+        async def on_startup(self, app) -> None:
+            """No banner: textual-serve's would print the command line; `serve` prints the address."""
+
+    return ConsoleServer(command or console_command(), host=config.host, port=config.port, title=TITLE,
+                         public_url=config.url)
+
+
+def serve(config: ServeConfig, database_url: str, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Serve until Ctrl+C (or SIGTERM). `database_url` is already resolved."""
+    from callcenter.config import DATABASE_URL_ENV
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    # Sessions inherit the environment: the URL reaches them without showing in `ps` (it may hold a password).
+    os.environ[DATABASE_URL_ENV] = database_url
+    warning = exposure_warning(config)
+    if warning:
+        print(warning, file=err, flush=True)
+    print(f"callcenter: the console is at {config.url} (Ctrl+C to stop)", file=out, flush=True)
+    server = build_server(config)
+    try:
+        server.serve()
+    except OSError as error:
+        print(f"callcenter: cannot listen on {config.host} port {config.port}: "
+              f"{error.strerror or error}. Pick another --port, or stop what is using it.", file=err)
+        return 1
+    return 0
