@@ -319,3 +319,216 @@ def test_report_refuses_a_day_still_to_come(tmp_path):
     result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "report", "--date", "2999-01-01")
     assert result.returncode == 2 and "has not happened yet" in result.stderr
     assert not (tmp_path / "never.db").exists()
+
+
+# The audit trail, read from the shell.
+def _fill_audit(db_url: str) -> None:
+    """Three entries on Nov 3 and 4, 2025 (New York), two of them about child 7."""
+    from datetime import UTC, datetime
+
+    from callcenter.store import audit
+    from callcenter.store.db import Database
+    from callcenter.store.models import Agent
+
+    db = Database(db_url)
+    with db.write() as session:
+        sam = Agent(username="sam", display_name='=HYPERLINK("http://x","Sam")', role="supervisor")
+        alex = Agent(username="alex", display_name="Alex Rivera", role="rep")
+        session.add_all([sam, alex])
+        session.flush()
+        audit.record(session, at=datetime(2025, 11, 3, 14, 0, 5, tzinfo=UTC), agent_id=alex.id, action="submit",
+                     entity="intake", entity_id=12, child_id=7, screen="intake",
+                     detail={"urgency": "routine", "task_id": 3})
+        audit.record(session, at=datetime(2025, 11, 3, 15, 30, tzinfo=UTC), agent_id=sam.id, action="reassign",
+                     entity="task", entity_id=3, child_id=7, screen="monitor", detail={"note": "=cmd|' /C calc'!A0"})
+        audit.record(session, at=datetime(2025, 11, 4, 16, 0, tzinfo=UTC), agent_id=None, action="breach",
+                     entity="task", entity_id=9, screen="timers")
+    db.dispose()
+
+
+def test_audit_prints_the_trail_newest_first_in_line_time(db_url):
+    run("--database-url", db_url, "seed")
+    _fill_audit(db_url)
+    result = run("--database-url", db_url, "audit", "--child", "7")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["When", "Agent", "Action", "Record", "Child", "Screen", "Detail"]
+    assert [line.split() for line in lines[1:]] == [
+        ["2025-11-03", "10:30:00", "sam", "reassign", "task#3", "7", "monitor", "note==cmd|'", "/C", "calc'!A0"],
+        ["2025-11-03", "09:00:05", "alex", "submit", "intake#12", "7", "intake", "task_id=3", "urgency=routine"],
+    ]
+    everyone = run("--database-url", db_url, "audit", "--since", "2025-11-04", "--until", "11/4/2025")
+    assert [line.split()[2:4] for line in everyone.stdout.splitlines()[1:]] == [["system", "breach"]]
+    by_agent = run("--database-url", db_url, "audit", "--agent", "ALEX", "--action", "submit", "--limit", "5")
+    assert len(by_agent.stdout.splitlines()) == 2 and "intake#12" in by_agent.stdout
+    nothing = run("--database-url", db_url, "audit", "--action", "link_child")
+    assert nothing.returncode == 0 and len(nothing.stdout.splitlines()) == 1
+    assert "no entries match" in nothing.stderr
+
+
+def test_audit_as_csv_defuses_formulas(db_url):
+    from callcenter.domain.audit import CSV_COLUMNS
+
+    run("--database-url", db_url, "seed")
+    _fill_audit(db_url)
+    result = run("--database-url", db_url, "audit", "--format", "csv", "--limit", "2")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert [(row["when"], row["agent"], row["action"], row["entity_id"], row["child_id"]) for row in rows] == [
+        ("2025-11-04 11:00:00", "system", "breach", "9", ""), ("2025-11-03 10:30:00", "sam", "reassign", "3", "7")]
+    assert json.loads(rows[1]["detail"]) == {"note": "=cmd|' /C calc'!A0"}  # inside JSON: no leading =
+    assert rows[1]["agent_name"] == "'=HYPERLINK(\"http://x\",\"Sam\")"  # a name that would run: quoted
+
+
+def test_audit_refuses_a_bad_filter_before_touching_the_database(tmp_path):
+    result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "audit", "--child", "x7", "--since",
+                 "someday", "--limit", "-3")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "callcenter: Child: 'x7' is not a child's record number; type it in digits, e.g. 42.",
+        "callcenter: Limit: '-3' is not a number of entries; type one from 1 to 100,000.",
+        "callcenter: Since: 'someday' is not a date; type e.g. 11/1 or 11/1/2026."]
+    assert not (tmp_path / "never.db").exists()
+
+
+def test_audit_names_an_unknown_agent(db_url):
+    run("--database-url", db_url, "seed")
+    result = run("--database-url", db_url, "audit", "--agent", "nobody")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "callcenter: No agent with the username 'nobody'; check the spelling."
+
+
+# Agents' accounts from the shell: passwords come from stdin (or getpass at a terminal), never argv.
+from callcenter.domain.errors import ValidationError  # noqa: E402
+from tests.dbutil import FIXED_NOW  # noqa: E402
+
+
+def run_with_input(*args: str, stdin: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "callcenter", *args], capture_output=True, text=True,
+                          timeout=60, input=stdin)
+
+
+def _account(url: str, username: str):
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        return conn.execute("SELECT active, failed_logins, password_hash, role, display_name FROM agent "
+                            "WHERE username = ?", (username,)).fetchone()
+
+
+def test_agent_add_reset_disable_enable_and_list(db_url):
+    from callcenter.store import agents
+    from callcenter.store.db import Database
+
+    added = run_with_input("--database-url", db_url, "agent", "add", "T.Nguyen", "--name", "Thu Nguyen",
+                           "--role", "supervisor", stdin="first-good-password\n")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "added t.nguyen (Thu Nguyen, supervisor)"
+    active, failed, stored, role, name = _account(db_url, "t.nguyen")
+    assert (active, failed, role, name) == (1, 0, "supervisor", "Thu Nguyen")
+    assert stored.startswith("scrypt$") and "first-good-password" not in stored
+    db = Database(db_url)
+    try:
+        assert agents.sign_in(db, "t.nguyen", "first-good-password", FIXED_NOW).username == "t.nguyen"
+        for guess in ("wrong-guess-1", "wrong-guess-2", "wrong-guess-3", "wrong-guess-4", "wrong-guess-5"):
+            with pytest.raises(ValidationError):
+                agents.sign_in(db, "t.nguyen", guess, FIXED_NOW)
+    finally:
+        db.dispose()
+    listed = run("--database-url", db_url, "agent", "list")
+    assert listed.returncode == 0 and listed.stdout.splitlines()[0].split() == [
+        "Username", "Name", "Role", "State", "Account"]
+    assert listed.stdout.splitlines()[1].split() == ["t.nguyen", "Thu", "Nguyen", "supervisor", "available", "locked"]
+
+    reset = run_with_input("--database-url", db_url, "agent", "reset-password", "t.nguyen",
+                           stdin="second-good-password\n")
+    assert reset.returncode == 0, reset.stderr
+    assert reset.stdout.strip() == "password set for t.nguyen (account unlocked)"
+    assert _account(db_url, "t.nguyen")[1] == 0
+
+    disabled = run("--database-url", db_url, "agent", "disable", "t.nguyen")
+    assert disabled.returncode == 0 and "t.nguyen disabled" in disabled.stdout
+    assert _account(db_url, "t.nguyen")[0] == 0
+    assert "disabled" in run("--database-url", db_url, "agent", "list").stdout
+    again = run("--database-url", db_url, "agent", "disable", "t.nguyen")
+    assert again.returncode == 1 and again.stderr.strip() == "callcenter: Thu Nguyen is already disabled."
+    enabled = run("--database-url", db_url, "agent", "enable", "t.nguyen")
+    assert enabled.returncode == 0 and _account(db_url, "t.nguyen")[0] == 1
+
+    db = Database(db_url)
+    try:
+        assert agents.sign_in(db, "t.nguyen", "second-good-password", FIXED_NOW).active
+    finally:
+        db.dispose()
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        trail = conn.execute("SELECT action, agent_id, coalesce(detail, '') FROM audit WHERE entity = 'agent' "
+                             "AND action IN ('add_agent', 'reset_password', 'disable_agent', 'enable_agent') "
+                             "ORDER BY id").fetchall()
+    assert [(action, actor) for action, actor, _ in trail] == [
+        ("add_agent", None), ("reset_password", None), ("disable_agent", None), ("enable_agent", None)]
+    assert not any("password-" in detail or "scrypt" in detail for _, _, detail in trail)
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["add", "j smith", "--name", "J", "--role", "rep"], "a-good-password\n", "Username: only letters"),
+    (["add", "jsmith", "--name", "  ", "--role", "rep"], "a-good-password\n", "Name: type the name"),
+    (["add", "jsmith", "--name", "J Smith", "--role", "rep"], "short\n", "Password: at least 10 characters"),
+    (["add", "jsmith", "--name", "J Smith", "--role", "rep"], "", "No password on standard input"),
+    (["add", "alex", "--name", "Alex Two", "--role", "rep"], "a-good-password\n", "Username 'alex' is taken"),
+    (["reset-password", "nobody"], "a-good-password\n", "No agent named 'nobody'"),
+    (["disable", "nobody"], "", "No agent named 'nobody'"),
+])
+def test_agent_commands_refuse_bad_input_in_one_line(db_url, args, stdin, message):
+    run("--database-url", db_url, "seed", "--demo")
+    before = _account(db_url, "alex")
+    result = run_with_input("--database-url", db_url, "agent", *args, stdin=stdin)
+    assert result.returncode == 1
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr and "a-good-password" not in result.stderr + result.stdout
+    assert _account(db_url, "alex") == before
+    assert _account(db_url, "jsmith") is None
+
+
+def test_agent_add_asks_twice_at_a_terminal(db_url, monkeypatch, capsys):
+    import getpass
+
+    from callcenter.cli import main
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+        def readline(self) -> str:  # pragma: no cover - a terminal is asked through getpass
+            raise AssertionError("the password must not be read as plain input at a terminal")
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    answers = iter(["typed-at-terminal", "typed-at-terminaL"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    assert main(["--database-url", db_url, "agent", "add", "kim", "--name", "Kim Lee", "--role", "rep"]) == 1
+    assert "The two passwords differ" in capsys.readouterr().err
+    assert not _table_has_agent(db_url, "kim")
+
+    prompts = []
+    answers = iter(["typed-at-terminal", "typed-at-terminal"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": prompts.append(prompt) or next(answers))
+    assert main(["--database-url", db_url, "agent", "add", "kim", "--name", "Kim Lee", "--role", "rep"]) == 0
+    assert prompts == ["New password for kim: ", "Type it again: "]
+    assert _account(db_url, "kim")[3] == "rep"
+
+
+def _table_has_agent(url: str, username: str) -> bool:
+    import os
+
+    if not os.path.exists(url.removeprefix("sqlite:///")):
+        return False
+    return _account(url, username) is not None
+
+
+def test_a_bad_lock_limit_stops_the_console_before_the_database(tmp_path):
+    import os
+
+    env = {**os.environ, "CALLCENTER_MAX_FAILED_SIGNINS": "lots"}
+    result = subprocess.run([sys.executable, "-m", "callcenter", "--database-url", f"sqlite:///{tmp_path}/x.db"],
+                            capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "CALLCENTER_MAX_FAILED_SIGNINS wants a whole number from 1 to 100" in result.stderr
+    assert not (tmp_path / "x.db").exists()

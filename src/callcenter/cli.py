@@ -24,11 +24,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url",
         help="SQLAlchemy URL (default: $CALLCENTER_DATABASE_URL, else a SQLite file in your data directory)",
     )
-    parser.add_argument("--agent", help="sign in as this username straight away")
+    parser.add_argument("--agent", metavar="USERNAME",
+                        help="type this username in on the sign-in screen; the password is still asked")
     parser.add_argument("--simulate", action="store_true",
                         help="demo: keep callers arriving and hanging up while the console runs")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the console (the default)")
+    from callcenter.serve import add_arguments as add_serve_arguments
+
+    add_serve_arguments(sub.add_parser(
+        "serve", help="the console as a web page, one console per browser tab (this machine only unless --host)"))
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -80,6 +85,37 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["text", "csv"], default="text",
                         help="text: two tables for reading (the default); csv: one row per line and per agent")
 
+    trail = sub.add_parser("audit", help="the audit trail: who did what to which record, newest first")
+    trail.add_argument("--child", default="", metavar="ID", help="only entries about this child's record")
+    # Not dest "agent": that is the console's own --agent (sign in as).
+    trail.add_argument("--agent", dest="audit_agent", default="", metavar="USERNAME",
+                       help="only what this agent did")
+    trail.add_argument("--since", default="", metavar="DATE", help="from this day on, in the line's time zone "
+                                                                   "(e.g. 11/1 or 2026-11-01)")
+    trail.add_argument("--until", default="", metavar="DATE", help="up to and including this day")
+    trail.add_argument("--action", default="", help="one action, e.g. create, update, submit, link_child")
+    trail.add_argument("--limit", default="", metavar="N", help="at most N entries, the newest (default 500)")
+    trail.add_argument("--format", choices=["text", "csv"], default="text",
+                       help="text: one aligned line per entry (the default); csv: for a spreadsheet")
+
+    agent = sub.add_parser("agent", help="agents' accounts: add, disable, enable, reset a password, list")
+    agent_sub = agent.add_subparsers(dest="agent_command", required=True)
+    added = agent_sub.add_parser("add", help="a new agent; the password is asked twice (or read from stdin)")
+    added.add_argument("username", help="2-40 characters: letters a-z, digits, dot, dash, underscore")
+    added.add_argument("--name", required=True, metavar="DISPLAY_NAME",
+                       help='the name colleagues see, e.g. "Jordan Smith"')
+    added.add_argument("--role", required=True, choices=["rep", "supervisor", "psychiatrist"])
+    added.add_argument("--password-stdin", action="store_true",
+                       help="read the password as one line from stdin (the default when stdin is not a terminal)")
+    reset = agent_sub.add_parser("reset-password", help="set a new password; also unlocks a locked account")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true",
+                       help="read the password as one line from stdin (the default when stdin is not a terminal)")
+    agent_sub.add_parser("disable", help="stop an agent from signing in (the account and its history stay)") \
+        .add_argument("username")
+    agent_sub.add_parser("enable", help="let a disabled agent sign in again").add_argument("username")
+    agent_sub.add_parser("list", help="every agent: username, name, role, state, and disabled or locked")
+
     sim = sub.add_parser("simulate", help="feed realistic arrivals and hang-ups into the database")
     sim.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (default: until Ctrl+C)")
     sim.add_argument("--speed", type=float, default=1.0, help="time multiplier (10 = ten times faster)")
@@ -95,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "run":
             return _run(args)
+        if command == "serve":
+            return _serve(args)
         if command == "db":
             return _db(args)
         if command == "seed":
@@ -109,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
             return _log_export(args)
         if command == "report":
             return _report(args)
+        if command == "audit":
+            return _audit(args)
+        if command == "agent":
+            return _agent(args)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # every failure is one readable line and a non-zero exit
@@ -146,12 +188,14 @@ def open_database(url: str | None, *, prepare: bool):
 
 
 def _run(args) -> int:
-    from callcenter.config import TIMER_SETTINGS_ENV, timer_policy
+    from callcenter.config import TIMER_SETTINGS_ENV, idle_lock_seconds, max_failed_sign_ins, timer_policy
     from callcenter.domain.errors import ValidationError
     from callcenter.store import seed
 
     try:  # only when the line is set up differently: the defaults are known good and load lazily
         policy = timer_policy() if any(os.environ.get(name) for name in TIMER_SETTINGS_ENV.values()) else None
+        max_failed_sign_ins()  # checked here so a bad value stops the console, not each sign-in
+        idle_lock = idle_lock_seconds()
     except ValidationError as error:
         print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
         return 2
@@ -166,11 +210,50 @@ def _run(args) -> int:
 
         stop_feed = start_background_feed(db)
     try:
-        CallCenterApp(db=db, agent_username=args.agent, policy=policy).run()
+        CallCenterApp(db=db, prefill_username=args.agent, policy=policy, idle_lock_seconds=idle_lock).run()
     finally:
         if stop_feed is not None:
             stop_feed.set()
     return 0
+
+
+def _serve(args) -> int:
+    from callcenter import serve
+    from callcenter.config import TIMER_SETTINGS_ENV, resolve_database_url, timer_policy
+    from callcenter.domain.errors import ValidationError
+    from callcenter.store import seed
+
+    if args.agent:
+        print("callcenter: serve signs nobody in: each browser signs in on its own page. Leave out --agent.",
+              file=sys.stderr)
+        return 2
+    try:
+        config = serve.config_from_args(args)
+        # A setting every session would trip on stops the server now, not each browser later.
+        if any(os.environ.get(name) for name in TIMER_SETTINGS_ENV.values()):
+            timer_policy()
+    except serve.ServeSettingError as error:
+        print(f"callcenter: {error.message}", file=sys.stderr)
+        return 2
+    except ValidationError as error:
+        print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
+        return 2
+    url = resolve_database_url(args.database_url)
+    db = open_database(url, prepare=True)
+    # Once here rather than racing in the first sessions, as `run` does on an empty database.
+    seed.seed_demo(db, _now())
+    stop_feed = None
+    if args.simulate:  # one feed for every session, in the server
+        from callcenter.simulate import start_background_feed
+
+        stop_feed = start_background_feed(db)
+    else:
+        db.dispose()
+    try:
+        return serve.serve(config, url)
+    finally:
+        if stop_feed is not None:
+            stop_feed.set()
 
 
 def _db(args) -> int:
@@ -355,6 +438,108 @@ def _report_csv(report) -> str:
         writer.writerow(["agent", agent.id, agent.name, "", "", "", "", "", "", "", "", agent.calls_handled,
                          seconds(agent.talk_time)])
     return buffer.getvalue()
+
+
+def _audit(args) -> int:
+    from callcenter.domain.audit import build_filter, csv_text, text_lines
+    from callcenter.domain.timefmt import LINE_ZONE
+    from callcenter.store import audit
+
+    # Check the filter before connecting: a mistyped date never touches the database.
+    fields = {"child_id": args.child, "agent": args.audit_agent, "since": args.since, "until": args.until,
+              "action": args.action, "limit": args.limit}
+    query, errors = build_filter(fields, _now().astimezone(LINE_ZONE).date())
+    if errors:
+        for message in errors.values():
+            print(f"callcenter: {message}", file=sys.stderr)
+        return 2
+    db = open_database(args.database_url, prepare=True)
+    since, until = query.bounds()
+    # No agent signs in here: whoever can open the database reads its trail.
+    rows = audit.search(db, None, child_id=query.child_id, agent_username=query.agent_username, since=since,
+                        until=until, action=query.action, limit=query.limit)
+    if args.format == "csv":
+        sys.stdout.write(csv_text(rows))
+    else:
+        sys.stdout.write("\n".join(text_lines(rows)) + "\n")
+        if not rows:
+            print("(no entries match)", file=sys.stderr)
+        elif len(rows) == query.limit:
+            print(f"(the newest {query.limit}; narrow the filter or raise --limit for more)", file=sys.stderr)
+    return 0
+
+
+def _agent(args) -> int:
+    """Account set-up from the shell. Passwords never come from the command line (it shows in `ps`)."""
+    from callcenter.domain import passwords
+    from callcenter.domain.errors import PermissionDenied, ValidationError
+    from callcenter.store import agents
+    from callcenter.store.errors import StoreError
+
+    command = args.agent_command
+    try:
+        if command == "list":
+            db = open_database(args.database_url, prepare=True)
+            _print_agents(agents.list_agents(db, active_only=False))
+            return 0
+        # Check what was typed before connecting: a bad name or password never touches the database.
+        username = passwords.check_username(args.username)
+        if command == "add":
+            name = passwords.check_display_name(args.name)
+            password = _new_password(username, args.password_stdin)
+            db = open_database(args.database_url, prepare=True)
+            added = agents.add_agent(db, None, username, name, args.role, password, _now())
+            print(f"added {added.username} ({added.display_name}, {added.role.value})")
+            return 0
+        if command == "reset-password":
+            password = _new_password(username, args.password_stdin)
+            db = open_database(args.database_url, prepare=True)
+            target = agents.get_by_username(db, username)
+            agents.reset_password(db, None, target.id, password, _now())
+            print(f"password set for {username}" + (" (account unlocked)" if target.locked else ""))
+            return 0
+        db = open_database(args.database_url, prepare=True)
+        target = agents.get_by_username(db, username)
+        if command == "disable":
+            agents.disable_agent(db, None, target.id, _now())
+            print(f"{username} disabled: they cannot sign in until `callcenter agent enable {username}`")
+        else:
+            agents.enable_agent(db, None, target.id, _now())
+            print(f"{username} enabled")
+        return 0
+    except (ValidationError, StoreError) as error:
+        print(f"callcenter: {error.message}", file=sys.stderr)
+        return 1
+    except PermissionDenied as error:
+        print(f"callcenter: {error}", file=sys.stderr)
+        return 1
+
+
+def _new_password(username: str, from_stdin: bool) -> str:
+    """Asked twice, unechoed, at a terminal; else one line from stdin (for scripts)."""
+    import getpass
+
+    from callcenter.domain.errors import ValidationError
+    from callcenter.domain.passwords import check_new_password
+
+    if from_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise ValidationError("No password on standard input: give it as one line, e.g. "
+                                  "`printf '%s\\n' \"$PASSWORD\" | callcenter agent ...`.", "password")
+        return check_new_password(line.rstrip("\r\n"), username)
+    first = check_new_password(getpass.getpass(f"New password for {username}: "), username)
+    if getpass.getpass("Type it again: ") != first:
+        raise ValidationError("The two passwords differ; nothing was changed. Run the command again.", "password")
+    return first
+
+
+def _print_agents(people) -> None:
+    print(f"{'Username':<16} {'Name':<24} {'Role':<13} {'State':<10} Account")
+    for person in people:
+        account = "disabled" if not person.active else ("locked" if person.locked else "active")
+        print(f"{person.username:<16} {person.display_name[:24]:<24} {person.role.value:<13} "
+              f"{person.state.value:<10} {account}")
 
 
 def _simulate(args) -> int:

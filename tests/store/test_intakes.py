@@ -43,7 +43,7 @@ def complete_fields(**overrides):
 
 @pytest.fixture
 def rep(demo_db, now):
-    return agents.sign_in(demo_db, "alex", now)
+    return agents.open_session(demo_db, "alex", now)
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_draft_keeps_every_field_as_typed(demo_db, rep, call_id, now):
 
 def test_second_save_with_a_stale_version_is_refused(demo_db, rep, call_id, now):
     draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
-    jordan = agents.sign_in(demo_db, "jordan", now)
+    jordan = agents.open_session(demo_db, "jordan", now)
     # Another rep's terminal saved first (same intake opened on two screens).
     intakes.save_draft(demo_db, rep.id, draft.id, {"caller_name": "Jordan's text"}, draft.version, now)
     with pytest.raises(ConflictingEdit, match="Another rep saved"):
@@ -86,7 +86,7 @@ def test_second_save_with_a_stale_version_is_refused(demo_db, rep, call_id, now)
 
 
 def test_psychiatrist_cannot_work_intakes(demo_db, now):
-    doctor = agents.sign_in(demo_db, "okafor", now)
+    doctor = agents.open_session(demo_db, "okafor", now)
     with pytest.raises(PermissionDenied):
         intakes.start(demo_db, doctor.id, now)
 

@@ -52,8 +52,14 @@ async def test_new_callers_show_within_two_seconds(sqlite_demo_db, now):
 
 
 async def test_the_simulator_feeding_calls_moves_the_figures_within_two_seconds(sqlite_demo_db):
-    """The real feed (`callcenter --simulate`), in its own thread, writing as another terminal would."""
-    app = make_app(sqlite_demo_db, agent="sam")
+    """The real feed (`callcenter --simulate`), in its own thread, writing as another terminal would.
+
+    The feed stamps callers with the real time, so this console runs on the real clock too (with the
+    tests' frozen one, callers stamped after it would not have arrived yet).
+    """
+    from callcenter.ui.app import CallCenterApp, system_clock
+
+    app = CallCenterApp(sqlite_demo_db, clock=system_clock, agent_username="sam", refresh_seconds=0.25)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_monitor(pilot)
         shown_before = str(screen.query_one("#mon-lines").get_row("877")[1])
@@ -81,8 +87,8 @@ async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_
     from callcenter.domain.model import TaskKind
     from callcenter.store.timers import new_task
 
-    alex = agents.sign_in(sqlite_demo_db, "alex", now)
-    jordan = agents.sign_in(sqlite_demo_db, "jordan", now)
+    alex = agents.open_session(sqlite_demo_db, "alex", now)
+    jordan = agents.open_session(sqlite_demo_db, "jordan", now)
     with sqlite_demo_db.write() as session:
         task_id = new_task(session, kind=TaskKind.CALLBACK_REQUEST, title="Call Maria back", owner_agent_id=alex.id,
                            start=now, due=now).id
@@ -143,7 +149,7 @@ def test_monitor_snapshot(snap_compare, sqlite_demo_db):
 async def test_supervisor_raises_a_callers_priority_and_gives_the_caller_to_a_rep(sqlite_demo_db, now):
     from callcenter.domain.model import CallState, Priority
 
-    alex = agents.sign_in(sqlite_demo_db, "alex", now)
+    alex = agents.open_session(sqlite_demo_db, "alex", now)
     agents.change_state(sqlite_demo_db, alex.id, alex.id, AgentState.AVAILABLE, now)
     app = make_app(sqlite_demo_db, agent="sam")
     async with app.run_test(size=SIZE) as pilot:

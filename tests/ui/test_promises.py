@@ -100,9 +100,9 @@ async def test_rep_takes_a_consult_and_the_psychiatrist_returns_it(sqlite_demo_d
 
 
 async def test_a_failed_attempt_is_logged_from_the_promises_screen(sqlite_demo_db):
-    doctor = agents.sign_in(sqlite_demo_db, "okafor", FIXED_NOW)
+    doctor = agents.open_session(sqlite_demo_db, "okafor", FIXED_NOW)
     form, _ = validate(FORM, today_of(FIXED_NOW))
-    rep = agents.sign_in(sqlite_demo_db, "alex", FIXED_NOW)
+    rep = agents.open_session(sqlite_demo_db, "alex", FIXED_NOW)
     consult = consults.create(sqlite_demo_db, rep.id, form, FIXED_NOW, TimerPolicy(), psychiatrist_id=doctor.id)
     app = make_app(sqlite_demo_db, agent="okafor")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -129,7 +129,7 @@ async def test_a_failed_attempt_is_logged_from_the_promises_screen(sqlite_demo_d
 
 def _three_promises(db):
     """One on track, one due soon, one overdue for alex, at FIXED_NOW (Monday 10:00 in New York)."""
-    rep = agents.sign_in(db, "alex", FIXED_NOW)
+    rep = agents.open_session(db, "alex", FIXED_NOW)
     with db.write() as session:
         for title, start, due in (
             ("Fax from Elm Pediatrics: send records", FIXED_NOW - timedelta(hours=1), FIXED_NOW + timedelta(days=1)),
@@ -154,3 +154,28 @@ def test_promises_screen_snapshot(snap_compare, sqlite_demo_db):
 
     assert snap_compare(make_app(sqlite_demo_db, agent="alex", refresh_seconds=3600), terminal_size=TERMINAL,
                         run_before=run_before)
+
+
+async def test_a_bad_reschedule_says_what_is_wrong_on_screen_and_keeps_the_dialog(sqlite_demo_db):
+    from textual.widgets import Label
+
+    from callcenter.ui.callbacks import RescheduleScreen
+
+    _three_promises(sqlite_demo_db)
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home(pilot)
+        await pilot.press("p")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallbacksScreen))
+        screen = pilot.app.screen
+        assert await wait_until(pilot, lambda: screen.query_one("#timers", DataTable).row_count == 3)
+        await pilot.press("s")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, RescheduleScreen))
+        dialog = pilot.app.screen
+        error = dialog.query_one(".form-error", Label)
+        assert not error.display  # nothing to say yet
+        await type_text(pilot, "someday")
+        await pilot.press("ctrl+s")
+        assert await wait_until(pilot, lambda: error.display and str(error.render()).strip() != "")
+        assert pilot.app.screen is dialog  # the dialog stays, with what was typed
+        assert error.region.height >= 1  # laid out on screen, not only set

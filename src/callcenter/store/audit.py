@@ -1,4 +1,4 @@
-"""Writes to the append-only audit trail, inside the caller's transaction."""
+"""The append-only audit trail: written inside the caller's transaction, read by supervisors."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callcenter.store.models import AuditEntry
+from callcenter.domain.audit import DEFAULT_LIMIT, AuditRow
+from callcenter.domain.roles import Permission, require
+from callcenter.store.db import Database
+from callcenter.store.errors import NotFound
+from callcenter.store.models import Agent, AuditEntry
 
 
 def record(
@@ -21,6 +26,7 @@ def record(
     entity_id: int | None,
     detail: dict[str, Any] | None = None,
     screen: str | None = None,
+    child_id: int | None = None,
 ) -> None:
     session.add(
         AuditEntry(
@@ -31,5 +37,67 @@ def record(
             entity_id=entity_id,
             screen=screen,
             detail=json.dumps(detail, default=str, sort_keys=True) if detail else None,
+            child_id=child_id,
         )
     )
+
+
+def search(
+    db: Database,
+    actor_id: int | None,
+    *,
+    child_id: int | None = None,
+    agent_username: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    action: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[AuditRow]:
+    """Entries newest first, narrowed by every argument given (`since` inclusive, `until` exclusive).
+
+    Supervisors only; ``actor_id`` None is the shell (`callcenter audit`), whose access is the
+    database's own.
+    """
+    with db.read() as session:
+        if actor_id is not None:
+            actor = session.get(Agent, actor_id)
+            if actor is None or not actor.active:
+                raise NotFound(f"No active agent with id {actor_id}.")
+            require(actor.role, Permission.READ_AUDIT)
+        conditions = []
+        if agent_username is not None:
+            agent_id = session.scalars(select(Agent.id).where(Agent.username == agent_username.lower())).first()
+            if agent_id is None:
+                raise NotFound(f"No agent with the username {agent_username!r}; check the spelling.")
+            conditions.append(AuditEntry.agent_id == agent_id)
+        if child_id is not None:
+            conditions.append(AuditEntry.child_id == child_id)
+        if since is not None:
+            conditions.append(AuditEntry.at >= since)
+        if until is not None:
+            conditions.append(AuditEntry.at < until)
+        if action is not None:
+            conditions.append(AuditEntry.action == action)
+        found = session.execute(
+            select(AuditEntry, Agent.username, Agent.display_name)
+            .outerjoin(Agent, Agent.id == AuditEntry.agent_id)
+            .where(*conditions)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(max(limit, 1))
+        ).all()
+        return [
+            AuditRow(id=entry.id, at=entry.at, agent_username=username, agent_name=name, action=entry.action,
+                     entity=entry.entity, entity_id=entry.entity_id, child_id=entry.child_id, screen=entry.screen,
+                     detail=_detail(entry.detail))
+            for entry, username, name in found
+        ]
+
+
+def _detail(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:  # written by hand or by an older version: shown as it is
+        return {"text": text}
+    return value if isinstance(value, dict) else {"value": value}

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from callcenter.domain.consults import ConsultForm
 from callcenter.domain.model import Role, TaskKind, TaskState
+from callcenter.domain.privacy import masked_child, masked_full_name
 from callcenter.domain.roles import Permission, require
 from callcenter.domain.timers import TimerPolicy
 from callcenter.store import audit, timers
@@ -38,6 +39,7 @@ class ConsultView:
     returned_at: datetime | None
     minutes_spent: int | None
     written_report: bool | None
+    child_id: int | None = None  # the child's record on file, if the request was matched to one
 
 
 def least_busy_psychiatrist(session) -> int | None:
@@ -90,14 +92,13 @@ def add_request(session, agent_id: int, form: ConsultForm, now: datetime, policy
                     owner_agent_id=psychiatrist_id, start=now, due=due, consult_id=consult.id, call_id=call_id,
                     intake_id=intake_id, child_id=child_id)
     audit.record(session, at=now, agent_id=agent_id, action="create", entity="consult", entity_id=consult.id,
-                 detail={"due": due, "psychiatrist_id": psychiatrist_id}, screen="consult")
+                 detail={"due": due, "psychiatrist_id": psychiatrist_id}, screen="consult", child_id=child_id)
     return consult.id
 
 
 def _child_label(consult: ConsultRequest) -> str:
     if consult.child_name:
-        initials = "".join(part[:1] + "." for part in consult.child_name.split())
-        return f"{initials} b. {consult.child_dob.year}" if consult.child_dob else initials
+        return masked_full_name(consult.child_name, consult.child_dob) or "a child"
     return f"child #{consult.child_id}" if consult.child_id else "a child"
 
 
@@ -110,11 +111,11 @@ def _select():
 
 def _view(row) -> ConsultView:
     consult, due, task_id, doctor, first, last = row
-    child = f"{first} {last[:1]}." if first else _child_label(consult)
+    child = masked_child(first, last, consult.child_dob) if first else _child_label(consult)
     return ConsultView(consult.id, consult.pcp_name, consult.practice, consult.callback_number, consult.npi, child,
                        consult.question_type, consult.question, consult.urgency, consult.received_at, due, task_id,
                        consult.psychiatrist_id, doctor, consult.state, consult.returned_at, consult.minutes_spent,
-                       consult.written_report)
+                       consult.written_report, consult.child_id)
 
 
 def get(db: Database, consult_id: int) -> ConsultView:
@@ -160,7 +161,8 @@ def close(db: Database, agent_id: int, consult_id: int, returned_at: datetime, m
         if task is not None:
             timers._close(session, task, agent_id, returned_at, policy, None)
         audit.record(session, at=now, agent_id=agent_id, action="close", entity="consult", entity_id=consult.id,
-                     detail={"minutes": minutes, "written_report": written_report}, screen="consult")
+                     detail={"minutes": minutes, "written_report": written_report}, screen="consult",
+                     child_id=consult.child_id)
     return get(db, consult_id)
 
 

@@ -27,6 +27,7 @@ from callcenter.domain.contacts import (
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import Channel, Direction, IntakeStatus, TaskKind, TaskState
 from callcenter.domain.phone import format_phone
+from callcenter.domain.privacy import masked_child, medicaid_last4
 from callcenter.domain.roles import Permission, require
 from callcenter.domain.timers import AttemptOutcome, TimerPolicy
 from callcenter.store import audit, timers
@@ -73,8 +74,7 @@ class ContactDetail:
     next_step: str | None
     call_id: int | None
     child_id: int | None
-    child_name: str | None  # the full name: only the detail view shows it
-    child_dob: date | None
+    child: str | None  # masked ("C.L. b.2019 · Medicaid …1234"); the full record opens on purpose (store.records)
     follow_up_task_id: int | None  # the newest follow-up this contact created
     follow_up_title: str | None
     answers_task_id: int | None  # for an outbound contact: the follow-up it answered
@@ -108,7 +108,7 @@ def log_fax(db: Database, agent_id: int, entry: FaxEntry, now: datetime, policy:
             ).id
         audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
                      detail={"channel": contact.channel, "direction": contact.direction, "follow_up": task_id},
-                     screen=SCREEN)
+                     screen=SCREEN, child_id=entry.child_id)
         return _detail(session, contact)
 
 
@@ -153,7 +153,7 @@ def save_transcript(db: Database, agent_id: int, contact_id: int, transcript: st
         contact.transcript = transcript or None
         contact.version += 1
         audit.record(session, at=now, agent_id=agent_id, action="update", entity="contact", entity_id=contact.id,
-                     detail={"field": "transcript"}, screen=SCREEN)
+                     detail={"field": "transcript"}, screen=SCREEN, child_id=contact.child_id)
         return contact.version
 
 
@@ -176,7 +176,7 @@ def end_tty(db: Database, agent_id: int, contact_id: int, summary: str | None, n
                 child_id=contact.child_id,
             ).id
         audit.record(session, at=now, agent_id=agent_id, action="end", entity="contact", entity_id=contact.id,
-                     detail={"follow_up": task_id}, screen=SCREEN)
+                     detail={"follow_up": task_id}, screen=SCREEN, child_id=contact.child_id)
         session.flush()
         return _detail(session, contact)
 
@@ -201,14 +201,16 @@ def log_outbound(db: Database, agent_id: int, entry: OutboundEntry, now: datetim
         session.flush()
         audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
                      detail={"channel": contact.channel, "direction": contact.direction,
-                             "outcome": contact.outcome, "answers_task_id": answers_task_id}, screen=SCREEN)
+                             "outcome": contact.outcome, "answers_task_id": answers_task_id}, screen=SCREEN,
+                     child_id=contact.child_id)
         if task is not None:
             attempt = ATTEMPT_OUTCOMES[entry.outcome]
             session.add(TaskAttempt(task_id=task.id, at=now, agent_id=agent_id, outcome=attempt.value,
                                     notes=entry.summary))
             task.version += 1
             audit.record(session, at=now, agent_id=agent_id, action="attempt", entity="task", entity_id=task.id,
-                         detail={"outcome": attempt.value, "contact_id": contact.id}, screen=SCREEN)
+                         detail={"outcome": attempt.value, "contact_id": contact.id}, screen=SCREEN,
+                         child_id=task.child_id)
             if entry.outcome.completes:
                 timers._close(session, task, agent_id, now, policy, note=f"Closed by outbound contact #{contact.id}")
             session.flush()
@@ -233,7 +235,7 @@ def link_child(db: Database, agent_id: int, contact_id: int, child_id: int, now:
             task.version += 1
         audit.record(session, at=now, agent_id=agent_id, action="link_child", entity="contact", entity_id=contact.id,
                      detail={"child_id": child_id, "was": previous, "tasks": [task.id for task in open_tasks]},
-                     screen=SCREEN)
+                     screen=SCREEN, child_id=child_id)
         session.flush()
         return _detail(session, contact)
 
@@ -263,9 +265,9 @@ def start_intake(db: Database, agent_id: int, contact_id: int, now: datetime) ->
         contact.intake_id = intake.id
         contact.version += 1
         audit.record(session, at=now, agent_id=agent_id, action="create", entity="intake", entity_id=intake.id,
-                     detail={"contact_id": contact.id}, screen=SCREEN)
+                     detail={"contact_id": contact.id}, screen=SCREEN, child_id=contact.child_id)
         audit.record(session, at=now, agent_id=agent_id, action="update", entity="contact", entity_id=contact.id,
-                     detail={"intake_id": intake.id}, screen=SCREEN)
+                     detail={"intake_id": intake.id}, screen=SCREEN, child_id=contact.child_id)
         return draft_view(session, intake)
 
 
@@ -435,11 +437,10 @@ def _newest_follow_ups(session, contact_ids: list[int]) -> dict[int, tuple[str, 
 
 
 def _masked_child(first: str | None, last: str | None, born: date | None) -> str | None:
-    """Initials and birth year ("C.L. 2019"): a list never shows a child's full name."""
+    """Initials and birth year ("C.L. b.2019"): a list never shows a child's full name."""
     if first is None and last is None:
         return None
-    initials = "".join(f"{name[0].upper()}." for name in (first, last) if name)
-    return f"{initials} {born.year}" if born else initials
+    return masked_child(first, last, born)
 
 
 def _follow_up_status(task_state: str | None) -> str | None:
@@ -460,8 +461,8 @@ def _detail(session, contact: Contact) -> ContactDetail:
     return ContactDetail(
         row=row, state=contact.state, version=contact.version, agent_id=contact.agent_id,
         transcript=contact.transcript, next_step=contact.next_step, call_id=contact.call_id,
-        child_id=contact.child_id, child_name=f"{child.first_name} {child.last_name}" if child else None,
-        child_dob=child.date_of_birth if child else None,
+        child_id=contact.child_id, child=masked_child(child.first_name, child.last_name, child.date_of_birth,
+                                                      medicaid_last4(child.medicaid_number)) if child else None,
         follow_up_task_id=follow_up.id if follow_up else None, follow_up_title=follow_up.title if follow_up else None,
         answers_task_id=contact.answers_task_id, answered_by=tuple(answered_by),
     )

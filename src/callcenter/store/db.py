@@ -19,13 +19,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 class Database:
     """One engine per process; every store operation opens its own short session."""
 
-    def __init__(self, url: str, *, connect_timeout: int = 5) -> None:
+    def __init__(self, url: str, *, connect_timeout: int = 5, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.is_postgres = parsed.get_backend_name() == "postgresql"
         if self.is_sqlite:
-            self.engine = _sqlite_engine(url)
+            self.engine = _sqlite_engine(url, busy_timeout_ms)
         else:
             self.engine = create_engine(
                 url,
@@ -69,13 +69,13 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
         folder = Path(path).expanduser().parent
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         _create_private_file(Path(path).expanduser())
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:
@@ -84,7 +84,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -12,7 +12,8 @@ from sqlalchemy import or_, select, update
 from callcenter.domain import intake_form, intake_rules
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import format_phone
-from callcenter.domain.model import IntakeStatus, TaskKind, TaskState, Urgency
+from callcenter.domain.privacy import masked_child
+from callcenter.domain.model import IntakeStatus, Role, TaskKind, TaskState, Urgency
 from callcenter.domain.roles import Permission, require
 from callcenter.domain.timers import TimerPolicy
 from callcenter.store import audit, consults, referrals, timers
@@ -100,6 +101,19 @@ def get(db: Database, intake_id: int) -> DraftView:
         intake = session.get(Intake, intake_id)
         if intake is None:
             raise NotFound(f"No intake {intake_id}.")
+        return _view(session, intake)
+
+
+def open_record(db: Database, actor_id: int, intake_id: int, screen: str, now: datetime) -> DraftView:
+    """An intake opened to read (the full record of a child): audited with who, when and from where."""
+    with db.write() as session:
+        actor = load_agent(session, actor_id)
+        require(actor.role, Permission.OPEN_RECORDS)
+        intake = session.get(Intake, intake_id)
+        if intake is None:
+            raise NotFound(f"No intake {intake_id}.")
+        audit.record(session, at=now, agent_id=actor_id, action="open_record", entity="intake", entity_id=intake_id,
+                     screen=(screen or "")[:40] or None, child_id=intake.child_id)
         return _view(session, intake)
 
 
@@ -240,7 +254,7 @@ def submit(
             session.add(child)
             session.flush()
             audit.record(session, at=now, agent_id=agent_id, action="create", entity="child", entity_id=child.id,
-                         screen="intake")
+                         screen="intake", child_id=child.id)
         else:
             changed = sorted(k for k, v in child_fields.items() if v is not None and getattr(child, k) != v)
             for key in changed:
@@ -248,7 +262,7 @@ def submit(
             child.updated_at = now
             child.version += 1
             audit.record(session, at=now, agent_id=agent_id, action="update", entity="child", entity_id=child.id,
-                         detail={"fields": changed}, screen="intake")
+                         detail={"fields": changed}, screen="intake", child_id=child.id)
         urgency = Urgency(clean["urgency"])
         deadline = intake_rules.access_deadline(urgency, now)
         advice = {a.kind for a in intake_rules.advisories(clean, today)}
@@ -292,14 +306,14 @@ def submit(
             consult_id = consult.id
             policy = policy or TimerPolicy()
             timers.new_task(session, kind=TaskKind.CONSULT_CALLBACK,
-                            title=f"Call back {consult.pcp_name} about {child.first_name} {child.last_name[:1]}.",
+                            title=f"Call back {consult.pcp_name} about {masked_child(child.first_name, child.last_name, child.date_of_birth)}",
                             owner_agent_id=consult.psychiatrist_id, start=now, due=policy.consult_deadline(now),
                             consult_id=consult.id, call_id=intake.call_id, intake_id=intake.id, child_id=child.id)
             audit.record(session, at=now, agent_id=agent_id, action="create", entity="consult",
-                         entity_id=consult.id, screen="intake")
+                         entity_id=consult.id, screen="intake", child_id=child.id)
         task = Task(
             kind=TaskKind.LINKAGE_CHECK.value,
-            title=f"Check that {child.first_name} {child.last_name[:1]}. was linked to care",
+            title=f"Check that {masked_child(child.first_name, child.last_name, child.date_of_birth)} was linked to care",
             owner_agent_id=agent_id,
             state=TaskState.OPEN.value,
             due_at=deadline,
@@ -314,7 +328,7 @@ def submit(
         referrals.write_follow_up_notes(session, intake.id)
         audit.record(session, at=now, agent_id=agent_id, action="submit", entity="intake", entity_id=intake.id,
                      detail={"urgency": urgency.value, "task_id": task.id, "crisis": intake.crisis_at is not None},
-                     screen="intake")
+                     screen="intake", child_id=child.id)
         return SubmittedIntake(intake.id, child.id, guardian.id, task.id, deadline, consult_id)
 
 
@@ -324,6 +338,9 @@ def _editable(session, agent_id: int, intake_id: int) -> Intake:
     intake = session.get(Intake, intake_id)
     if intake is None:
         raise NotFound(f"No intake {intake_id}.")
+    # As with referrals and promises: a draft is its rep's work, changed only by them or a supervisor.
+    if intake.agent_id != agent_id and agent.role != Role.SUPERVISOR.value:
+        raise InvalidOperation("This intake belongs to another rep; only they or a supervisor can change it.")
     if intake.status != IntakeStatus.DRAFT.value:
         raise InvalidOperation(f"Intake {intake_id} was already submitted; it can no longer be edited here.")
     return intake

@@ -291,6 +291,8 @@ class AuditEntry(SQLModel, table=True):
     entity_id: int | None = Field(default=None)
     screen: str | None = Field(default=None, max_length=40)
     detail: str | None = Field(default=None, sa_column=Column(Text))
+    # The child the entry concerns, when there is one. No foreign key: the trail outlives records.
+    child_id: int | None = Field(default=None, index=True)
 
 
 # --- The resource directory in Open Referral HSDS 3.0 form -----------------------------------

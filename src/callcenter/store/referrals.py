@@ -56,7 +56,8 @@ def attach(db: Database, agent_id: int, intake_id: int, provider_id: int, choice
             session.flush()
             audit.record(session, at=now, agent_id=agent_id, action=action, entity="intake", entity_id=intake.id,
                          detail={"provider_id": provider_id, "outcome": choice.outcome.value,
-                                 "appointment_at": choice.appointment_at}, screen="lookup")
+                                 "appointment_at": choice.appointment_at}, screen="lookup",
+                         child_id=intake.child_id)
             attached = _attached(session, intake.id)
             _update_follow_up(session, intake.id, attached)
             return attached
@@ -79,7 +80,8 @@ def detach(db: Database, agent_id: int, intake_id: int, provider_id: int, now: d
         session.delete(row)
         session.flush()
         audit.record(session, at=now, agent_id=agent_id, action="detach_provider", entity="intake",
-                     entity_id=intake.id, detail={"provider_id": provider_id}, screen="intake")
+                     entity_id=intake.id, detail={"provider_id": provider_id}, screen="intake",
+                     child_id=intake.child_id)
         return _attached(session, intake.id)
 
 

@@ -135,7 +135,7 @@ def log_attempt(db: Database, agent_id: int, task_id: int, outcome: AttemptOutco
         session.add(TaskAttempt(task_id=task.id, at=now, agent_id=agent_id, outcome=outcome.value, notes=notes))
         task.version += 1
         audit.record(session, at=now, agent_id=agent_id, action="attempt", entity="task", entity_id=task.id,
-                     detail={"outcome": outcome.value}, screen="callbacks")
+                     detail={"outcome": outcome.value}, screen="callbacks", child_id=task.child_id)
     return get(db, task_id)
 
 
@@ -158,7 +158,7 @@ def _close(session, task: Task, agent_id: int, now: datetime, policy: TimerPolic
         task.notes = f"{task.notes}\n{note}" if task.notes else note
     task.version += 1
     audit.record(session, at=now, agent_id=agent_id, action="close", entity="task", entity_id=task.id,
-                 detail={"late_minutes": task.late_minutes}, screen="callbacks")
+                 detail={"late_minutes": task.late_minutes}, screen="callbacks", child_id=task.child_id)
 
 
 def reschedule(db: Database, agent_id: int, task_id: int, new_due: datetime, reason: str, now: datetime) -> TimerView:
@@ -172,7 +172,7 @@ def reschedule(db: Database, agent_id: int, task_id: int, new_due: datetime, rea
         task.version += 1
         audit.record(session, at=now, agent_id=agent_id, action="reschedule", entity="task", entity_id=task.id,
                      detail={"from": old_due, "to": new_due, "original": task.original_due_at, "reason": reason},
-                     screen="callbacks")
+                     screen="callbacks", child_id=task.child_id)
     return get(db, task_id)
 
 
@@ -187,7 +187,7 @@ def reassign(db: Database, supervisor_id: int, task_id: int, to_agent_id: int, n
         task.owner_agent_id = target.id
         task.version += 1
         audit.record(session, at=now, agent_id=supervisor_id, action="reassign", entity="task", entity_id=task.id,
-                     detail={"from": old, "to": target.id}, screen="monitor")
+                     detail={"from": old, "to": target.id}, screen="monitor", child_id=task.child_id)
     return get(db, task_id)
 
 
@@ -201,11 +201,12 @@ def sweep(db: Database, now: datetime, policy: TimerPolicy) -> SweepResult:
     with db.write() as session:
         tried = select(TaskAttempt.task_id).where(TaskAttempt.task_id == Task.id).exists()
         rows = session.execute(
-            select(Task.id, Task.kind, Task.created_at, Task.due_at, Task.escalated_at, Task.breached_at, tried)
+            select(Task.id, Task.kind, Task.created_at, Task.due_at, Task.escalated_at, Task.breached_at, tried,
+                   Task.child_id)
             .where(Task.state == TaskState.OPEN.value, Task.due_at <= now + SWEEP_HORIZON,
                    (Task.breached_at.is_(None)))
         ).all()
-        for task_id, kind, start, due, escalated_at, breached_at, has_attempt in rows:
+        for task_id, kind, start, due, escalated_at, breached_at, has_attempt, child_id in rows:
             state = policy.state(kind, now, start, due)
             if state.status is TimerStatus.OVERDUE:
                 done = session.execute(
@@ -216,7 +217,8 @@ def sweep(db: Database, now: datetime, policy: TimerPolicy) -> SweepResult:
                 if done:
                     breached.append(task_id)
                     audit.record(session, at=now, agent_id=None, action="breach", entity="task", entity_id=task_id,
-                                 detail={"due": due, "late_minutes": late_minutes(state)}, screen="timers")
+                                 detail={"due": due, "late_minutes": late_minutes(state)}, screen="timers",
+                                 child_id=child_id)
             elif state.status is TimerStatus.DUE_SOON and escalated_at is None and not has_attempt:
                 done = session.execute(
                     update(Task).where(Task.id == task_id, Task.escalated_at.is_(None)).values(escalated_at=now)
@@ -224,5 +226,5 @@ def sweep(db: Database, now: datetime, policy: TimerPolicy) -> SweepResult:
                 if done:
                     escalated.append(task_id)
                     audit.record(session, at=now, agent_id=None, action="escalate", entity="task",
-                                 entity_id=task_id, detail={"due": due}, screen="timers")
+                                 entity_id=task_id, detail={"due": due}, screen="timers", child_id=child_id)
     return SweepResult(tuple(escalated), tuple(breached))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from datetime import UTC, datetime
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -40,11 +43,14 @@ class CallCenterApp(App[None]):
         styles_dir() / "lookup.tcss",
         styles_dir() / "contacts.tcss",
         styles_dir() / "monitor.tcss",
+        styles_dir() / "audit.tcss",
+        styles_dir() / "lock.tcss",
     ]
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("f3", "lookup", "Find provider"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+l", "lock", "Lock", show=False),
         # Priority, so a key typed right after Tab lands in the next field, not the one being left.
         Binding("tab", "focus_next", show=False, priority=True),
         Binding("shift+tab", "focus_previous", show=False, priority=True),
@@ -56,8 +62,10 @@ class CallCenterApp(App[None]):
         *,
         clock: Clock = system_clock,
         agent_username: str | None = None,
+        prefill_username: str | None = None,
         refresh_seconds: float = 1.0,
         policy: TimerPolicy | None = None,
+        idle_lock_seconds: float | None = None,
     ) -> None:
         super().__init__()
         self.db = db
@@ -65,7 +73,13 @@ class CallCenterApp(App[None]):
         self.clock = clock
         self.refresh_seconds = refresh_seconds
         self.agent: AgentView | None = None
+        # agent_username: the caller has already established who this is (tests, benchmarks): no
+        # password asked. prefill_username (--agent): only typed in for the person, who still signs in.
         self._auto_sign_in = agent_username
+        self._prefill_username = prefill_username
+        # None: never lock by itself (tests, benchmarks); the command passes CALLCENTER_IDLE_LOCK_MINUTES.
+        self.idle_lock_seconds = idle_lock_seconds
+        self._last_input = time.monotonic()
 
     @property
     def timer_board(self):
@@ -85,22 +99,96 @@ class CallCenterApp(App[None]):
             self._policy = TimerPolicy()
         return self._policy
 
+    async def on_event(self, event: events.Event) -> None:
+        # Every key, click, scroll or paste counts as the agent being at the console.
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
+                              events.Paste)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A key that bubbled up unhandled runs the current screen's bindings (Textual's own
+        ``App._on_key`` runs right after this). A key typed as a new screen opens (sign-out, a
+        claimed call, a worker's intake) would run them before the screen has built its widgets,
+        and their queries fail: the key waits for the screen instead, briefly."""
+        screen = self.screen
+        if not screen.is_mounted:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(screen._mounted_event.wait(), timeout=2.0)
+
+    def _check_idle(self) -> None:
+        if self.idle_lock_seconds is None or self.agent is None or self.locked:
+            return
+        idle = time.monotonic() - self._last_input
+        if idle >= self.idle_lock_seconds:
+            quiet = f"{int(idle)} seconds" if idle < 90 else f"{round(idle / 60)} minutes"
+            self.lock(f"Locked after {quiet} without a key pressed, so no one else sees a child's record.")
+
+    @property
+    def locked(self) -> bool:
+        from callcenter.ui.lock import LockScreen
+
+        return any(isinstance(screen, LockScreen) for screen in self.screen_stack)
+
+    def lock(self, reason: str) -> None:
+        """Hide everything behind the lock screen; what was below comes back as it was when unlocked."""
+        from callcenter.ui.lock import LockScreen
+
+        if self.agent is None or self.locked:
+            return
+        self.push_screen(LockScreen(self.agent.display_name, self.agent.username, reason), self._unlocked)
+
+    def _unlocked(self, _result: bool | None) -> None:
+        self._last_input = time.monotonic()
+
+    def action_lock(self) -> None:
+        self.lock("Locked by its agent.")
+
+    def sign_out(self) -> None:
+        """Offline and back to sign-in from anywhere: every screen above the base is closed."""
+        self._go_offline(self.agent)
+
+    @work(thread=True, exclusive=True, group="agent-state", exit_on_error=False)
+    def _go_offline(self, agent: AgentView | None) -> None:
+        from callcenter.domain.model import AgentState
+        from callcenter.store import agents
+
+        if agent is not None:
+            try:
+                agents.change_state(self.db, agent.id, agent.id, AgentState.OFFLINE, self.clock())
+            except Exception as error:  # noqa: BLE001
+                self.call_from_thread(self.report_failure, error)
+                return
+        self.call_from_thread(self._show_sign_in)
+
+    def _show_sign_in(self) -> None:
+        from callcenter.ui.signin import SignInScreen
+
+        self.agent = None
+        self.sub_title = "signed out"
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(SignInScreen())
+
     def on_mount(self) -> None:
         from callcenter.ui.signin import SignInScreen
+
+        if self.idle_lock_seconds is not None:
+            self.set_interval(1.0, self._check_idle)  # a cheap look at the clock; locks within a second
 
         if self._auto_sign_in:
             self.sign_in_directly(self._auto_sign_in)
         else:
-            self.push_screen(SignInScreen())
+            self.push_screen(SignInScreen(username=self._prefill_username or ""))
 
     @work(thread=True, exclusive=True, group="signin", exit_on_error=False)
     def sign_in_directly(self, username: str) -> None:
-        """--agent NAME: straight to the board; a bad name falls back to the sign-in screen."""
+        """agent_username: straight to the board; a bad name falls back to the sign-in screen."""
         from callcenter.store import agents
         from callcenter.ui.signin import SignInScreen
 
         try:
-            agent = agents.sign_in(self.db, username, self.clock())
+            agent = agents.open_session(self.db, username, self.clock())
         except Exception as error:  # noqa: BLE001 - shown on the sign-in screen
             message = explain(error)[0]
             self.call_from_thread(self.push_screen, SignInScreen(error=message))
@@ -118,6 +206,20 @@ class CallCenterApp(App[None]):
         else:
             self.push_screen(QueueBoardScreen())
 
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's report prints locals (a child's record, say) and the message: ours prints neither."""
+        from rich.text import Text
+
+        from callcenter.ui.errors import crash_report
+
+        self.bell()
+        self._exit_renderables.append(Text(crash_report(getattr(self, "_crash", None))))
+        self._close_messages_no_wait()
+
     def action_help(self) -> None:
         from callcenter.ui.help import HelpScreen
 
@@ -129,6 +231,8 @@ class CallCenterApp(App[None]):
         yield SystemCommand("Help: key map", "Every key of the console", self.action_help)
         if self.agent is not None:
             yield SystemCommand("Provider lookup", "Search the resource directory", self.action_lookup)
+        if self._may_read_audit():
+            yield SystemCommand("Audit trail", "Who did what to which record, and when", self.action_audit_trail)
         if self.agent is not None:
             board = self._board()
             if board is not None:
@@ -156,10 +260,18 @@ class CallCenterApp(App[None]):
             self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked and action not in {"quit", "focus_next", "focus_previous"}:
+            return False  # nothing behind the lock opens from it (help, lookup, the command palette)
+        if action == "lock":
+            return self.agent is not None
         if action == "lookup":  # the directory is for signed-in staff; hidden on the sign-in screen
             from callcenter.ui.lookup import LookupScreen
 
             return self.agent is not None and not isinstance(self.screen, LookupScreen)
+        if action == "audit_trail":
+            from callcenter.ui.audit import AuditScreen
+
+            return self._may_read_audit() and not isinstance(self.screen, AuditScreen)
         return True
 
     def action_lookup(self, query=None, intake_id: int | None = None, on_close=None) -> None:
@@ -168,6 +280,19 @@ class CallCenterApp(App[None]):
         if self.agent is None or isinstance(self.screen, LookupScreen):
             return
         self.push_screen(LookupScreen(query, intake_id=intake_id), on_close)
+
+    def _may_read_audit(self) -> bool:
+        from callcenter.domain.roles import Permission, can
+
+        return self.agent is not None and can(self.agent.role, Permission.READ_AUDIT)
+
+    def action_audit_trail(self) -> None:
+        """Supervisors only (the store refuses anyone else too); from the monitor's t or the palette."""
+        from callcenter.ui.audit import AuditScreen
+
+        if not self._may_read_audit() or isinstance(self.screen, AuditScreen):
+            return
+        self.push_screen(AuditScreen())
 
     def open_intake(self, call_id: int | None = None, contact_id: int | None = None) -> None:
         """Start (or reopen) the agent's intake for a call or a logged contact, or a new one by hand."""
@@ -187,14 +312,43 @@ class CallCenterApp(App[None]):
             return
         self.call_from_thread(self.show_intake, draft)
 
+    def open_child_record(self, child_id: int, screen_name: str) -> None:
+        """The full record of a child, on purpose (a key press); the store audits the opening."""
+        self._open_child_record(child_id, screen_name)
+
+    @work(thread=True, exclusive=True, group="child-record", exit_on_error=False)
+    def _open_child_record(self, child_id: int, screen_name: str) -> None:
+        from callcenter.store import records
+        from callcenter.ui.contacts import LinkedRecordScreen
+        from callcenter.ui.record import describe_record
+
+        try:
+            record = records.open_child_record(self.db, self.agent.id, child_id, screen_name, self.clock())
+        except Exception as error:  # noqa: BLE001
+            self.call_from_thread(self.report_failure, error)
+            return
+        self.call_from_thread(self.push_screen, LinkedRecordScreen(describe_record(record)))
+
     def show_intake(self, draft) -> None:
         from callcenter.ui.intake.screen import IntakeScreen
 
         self.push_screen(IntakeScreen(draft))
 
+    def signed_in_agent(self) -> AgentView:
+        """The agent a worker acts for. Signing out clears it while workers may still be running:
+        those end with a refusal in words instead of an AttributeError."""
+        agent = self.agent
+        if agent is None:
+            from callcenter.domain.errors import PermissionDenied
+
+            raise PermissionDenied("You are signed out, so this was not done. Sign in and try again.")
+        return agent
+
     def report_failure(self, error: BaseException) -> None:
         message, retry = explain(error)
-        self.notify(message, title="Retrying" if retry else "Not done", severity="error" if not retry else "warning")
+        # Messages quote what was typed ("'[/]' is not a date"): plain text, never markup.
+        self.notify(message, title="Retrying" if retry else "Not done", severity="error" if not retry else "warning",
+                    markup=False)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

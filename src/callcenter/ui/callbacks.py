@@ -51,7 +51,8 @@ class TimerBoard:
                 self.announced.add((row.id, state.status))
                 app.notify(f"{KIND_LABELS[row.kind]}: {row.title} — {state.countdown}",
                            title="Overdue" if state.status is TimerStatus.OVERDUE else "Due soon",
-                           severity="error" if state.status is TimerStatus.OVERDUE else "warning", timeout=8)
+                           severity="error" if state.status is TimerStatus.OVERDUE else "warning", timeout=8,
+                           markup=False)
 
 
 class CallbacksScreen(Screen[None]):
@@ -111,7 +112,7 @@ class CallbacksScreen(Screen[None]):
     def load(self) -> None:
         try:
             self.app.policy  # noqa: B018 - build it here, off the UI thread, the first time
-            rows = timers.open_for(self.app.db, self.app.agent.id)
+            rows = timers.open_for(self.app.db, self.app.signed_in_agent().id)
         except Exception as error:  # noqa: BLE001 - stale rows stay; the message says why
             self.app.call_from_thread(self._failed, error)
             return
@@ -256,7 +257,7 @@ class CallbacksScreen(Screen[None]):
 
     @work(thread=True, group="timers-save", exit_on_error=False)
     def save(self, what: str, row: TimerView, payload) -> None:
-        db, agent, now = self.app.db, self.app.agent.id, self.app.clock()
+        db, agent, now = self.app.db, self.app.signed_in_agent().id, self.app.clock()
         try:
             if what == "attempt":
                 timers.log_attempt(db, agent, row.id, payload[0], payload[1], now)
@@ -292,7 +293,9 @@ class _FormModal(ModalScreen):
         self.title_text = title
 
     def _error(self, error: ValidationError, targets: dict[str, str]) -> None:
-        self.query_one(".form-error", Label).update(error.message)
+        label = self.query_one(".form-error", Label)
+        label.update(error.message)
+        label.add_class("shown")  # .field-error is hidden until there is something to say
         if error.field in targets:
             self.query_one(targets[error.field]).focus()
 

@@ -82,7 +82,7 @@ class ConsultFormScreen(Screen[None]):
     def load_psychiatrists(self) -> None:
         doctors = consults.psychiatrists(self.app.db)
         self.app.call_from_thread(self.query_one("#c-psychiatrist", Select).set_options,
-                                  [(name, agent_id) for agent_id, name in doctors])
+                                  [(Text(name), agent_id) for agent_id, name in doctors])  # a name, not markup
 
     def _fields(self) -> dict[str, str]:
         fields = {key: self.query_one(f"#c-{key}", Input).value for key, _, _ in FORM_FIELDS}
@@ -114,7 +114,7 @@ class ConsultFormScreen(Screen[None]):
     @work(thread=True, group="consult-save", exit_on_error=False)
     def save(self, form, psychiatrist_id: int | None) -> None:
         try:
-            view = consults.create(self.app.db, self.app.agent.id, form, self.app.clock(), self.app.policy,
+            view = consults.create(self.app.db, self.app.signed_in_agent().id, form, self.app.clock(), self.app.policy,
                                    call_id=self.call_id, psychiatrist_id=psychiatrist_id)
         except Exception as error:  # noqa: BLE001 - the form stays as typed
             self.app.call_from_thread(self.app.report_failure, error)
@@ -123,7 +123,7 @@ class ConsultFormScreen(Screen[None]):
 
     def _saved(self, view: ConsultView) -> None:
         self.notify(f"Callback promised by {format_local(view.due_at)[:-3]} ({view.psychiatrist_name or 'unassigned'}).",
-                    title=f"Consult #{view.id} requested", timeout=8)
+                    title=f"Consult #{view.id} requested", timeout=8, markup=False)
         self.app.sub_title = ""
         self.dismiss(None)
 
@@ -137,6 +137,7 @@ class ConsultsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("x", "close_consult", "Returned: close"),
+        Binding("v", "view_record", "Child's record"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -168,7 +169,7 @@ class ConsultsScreen(Screen[None]):
     def load(self) -> None:
         try:
             self.app.policy  # noqa: B018 - built off the UI thread the first time
-            rows = consults.for_psychiatrist(self.app.db, self.app.agent.id)
+            rows = consults.for_psychiatrist(self.app.db, self.app.signed_in_agent().id)
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.report_failure, error)
             return
@@ -210,11 +211,18 @@ class ConsultsScreen(Screen[None]):
             f"Consult #{row.id} · {row.urgency}",
             f"{row.pcp_name}, {row.practice or 'practice not given'}",
             f"Call back: {format_phone(row.callback_number)}" + (f" · NPI {row.npi}" if row.npi else ""),
-            f"Child: {row.child}",
+            f"Child: {row.child}" + (" (v opens the full record)" if row.child_id else ""),
             f"Received {format_local(row.received_at)[:-3]} · due {format_local(row.due_at)[:-3]}",
             "",
             row.question,
         ]))
+
+    def action_view_record(self) -> None:
+        row = self.selected()
+        if row is None or row.child_id is None:
+            self.notify("This consult is not matched to a child's record; the PCP's office has the details.")
+            return
+        self.app.open_child_record(row.child_id, "consults")
 
     def action_close_consult(self) -> None:
         row = self.selected()
@@ -227,8 +235,8 @@ class ConsultsScreen(Screen[None]):
     def close_consult(self, row: ConsultView, result) -> None:
         returned_at, minutes, written = result
         try:
-            consults.close(self.app.db, self.app.agent.id, row.id, returned_at, minutes, written, self.app.clock(),
-                           self.app.policy)
+            consults.close(self.app.db, self.app.signed_in_agent().id, row.id, returned_at, minutes, written,
+                           self.app.clock(), self.app.policy)
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.report_failure, error)
             return

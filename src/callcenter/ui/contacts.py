@@ -19,17 +19,18 @@ from callcenter.domain import contacts as rules
 from callcenter.domain.contacts import ContactOutcome, FaxDocument, LogRow
 from callcenter.domain.model import Channel, Direction
 from callcenter.domain.phone import format_phone
+from callcenter.domain.privacy import masked_child
 from callcenter.domain.timefmt import format_local
 from callcenter.store import contacts
 from callcenter.store.contacts import ContactDetail
 from callcenter.store.errors import ConflictingEdit
 from callcenter.ui.callbacks import _FormModal
+from callcenter.ui.autosave import SaveRetry
 from callcenter.ui.errors import explain
 from callcenter.ui.typeahead import after_typed_keys
 
 FILTER_DELAY = 0.25  # seconds after the last keystroke in the filter bar before the log is read again
 AUTOSAVE_DELAY = 0.5
-RETRY_DELAY = 2.0
 EXPORT_DIR_ENV = "CALLCENTER_EXPORT_DIR"
 CHANNEL_SHORT = {"voice": "Voice", "tty": "TTY", "fax": "Fax", "web": "Web"}
 OUTBOUND_CHANNELS = (("Phone call", "voice"), ("TTY call", "tty"), ("Fax", "fax"))
@@ -56,8 +57,9 @@ def _row_cells(row: LogRow) -> list:
     follow = {"open": Text("open", style="bold yellow"), "done": Text("done", style="dim")}.get(row.follow_up or "",
                                                                                              Text(""))
     channel = CHANNEL_SHORT.get(row.channel, row.channel) + (" relay" if row.relay else "")
-    return [_short_when(row.at), "in" if row.direction == "inbound" else "out", channel, Text(row.party or ""),
-            format_phone(row.number), Text(row.agent or ""), Text(row.child or ""),
+    # Text, not str: a DataTable reads a str cell as markup, and these are the database's words.
+    return [_short_when(row.at), "in" if row.direction == "inbound" else "out", Text(channel), Text(row.party or ""),
+            Text(format_phone(row.number)), Text(row.agent or ""), Text(row.child or ""),
             Text(rules.outcome_label(row.outcome)), follow]
 
 
@@ -72,9 +74,8 @@ def describe(detail: ContactDetail) -> str:
     if row.pages is not None:
         kind = FaxDocument(row.document_type).label if row.document_type else "fax"
         lines.append(f"{kind}, {row.pages} page{'s' if row.pages != 1 else ''}")
-    if detail.child_name:
-        born = f" (born {detail.child_dob:%m/%d/%Y})" if detail.child_dob else ""
-        lines.append(f"Child: {detail.child_name}{born}")
+    if detail.child:
+        lines.append(f"Child: {detail.child} (v opens the full record)")
     else:
         lines.append("Child: not matched yet (c to match)")
     links = [f"intake #{row.intake_id}" if row.intake_id else "", f"consult #{row.consult_id}" if row.consult_id else "",
@@ -150,6 +151,7 @@ class ContactLogScreen(Screen[None]):
         Binding("y", "tty_session", "TTY session"),
         Binding("o", "outbound", "Outbound"),
         Binding("c", "match_child", "Match child"),
+        Binding("v", "view_record", "Child's record"),
         Binding("i", "intake", "Intake"),
         Binding("e", "export", "Export CSV"),
         Binding("escape", "back", "Back"),
@@ -188,8 +190,8 @@ class ContactLogScreen(Screen[None]):
         self.app.sub_title = "Contact log"
         table = self.query_one("#log", DataTable)
         for label, key, width in (("When", "when", 11), ("Dir", "dir", 3), ("Channel", "channel", 9),
-                                  ("Party", "party", 17), ("Number", "number", 14), ("Agent", "agent", 10),
-                                  ("Child", "child", 9), ("Outcome", "outcome", 16), ("Follow-up", "follow", 9)):
+                                  ("Party", "party", 15), ("Number", "number", 14), ("Agent", "agent", 10),
+                                  ("Child", "child", 11), ("Outcome", "outcome", 16), ("Follow-up", "follow", 9)):
             table.add_column(label, key=key, width=width)
         table.focus()
         self.load_agents()
@@ -207,7 +209,7 @@ class ContactLogScreen(Screen[None]):
 
         people = agents.list_agents(self.app.db, active_only=False)
         self.app.call_from_thread(self.query_one("#flt-agent", Select).set_options,
-                                  [(person.display_name, person.id) for person in people])
+                                  [(Text(person.display_name), person.id) for person in people])
 
     def _filter_fields(self) -> dict[str, str]:
         return {"channel": _chosen_value(self, "#flt-channel"),
@@ -356,8 +358,9 @@ class ContactLogScreen(Screen[None]):
 
         try:
             if detail.row.intake_id:
-                draft = intakes.get(self.app.db, detail.row.intake_id)
-                if draft.status.value == "draft" and draft.agent_id == self.app.agent.id:
+                draft = intakes.open_record(self.app.db, self.app.signed_in_agent().id, detail.row.intake_id,
+                                            "contact log", self.app.clock())
+                if draft.status.value == "draft" and draft.agent_id == self.app.signed_in_agent().id:
                     self.app.call_from_thread(self.app.show_intake, draft)
                     return
                 text = describe_intake(draft)
@@ -367,6 +370,15 @@ class ContactLogScreen(Screen[None]):
             self.app.call_from_thread(self.app.report_failure, error)
             return
         self.app.call_from_thread(self.app.push_screen, LinkedRecordScreen(text))
+
+    def action_view_record(self) -> None:
+        detail = self._need_detail()
+        if detail is None:
+            return
+        if detail.child_id is None:
+            self.notify("No child is matched to this entry yet: c matches one.")
+            return
+        self.app.open_child_record(detail.child_id, "contact log")
 
     def action_outbound(self) -> None:
         detail = self._need_detail()
@@ -382,8 +394,8 @@ class ContactLogScreen(Screen[None]):
     @work(thread=True, group="log-write", exit_on_error=False)
     def save_outbound(self, entry, task_id: int | None) -> None:
         try:
-            saved = contacts.log_outbound(self.app.db, self.app.agent.id, entry, self.app.clock(), self.app.policy,
-                                          answers_task_id=task_id)
+            saved = contacts.log_outbound(self.app.db, self.app.signed_in_agent().id, entry, self.app.clock(),
+                                          self.app.policy, answers_task_id=task_id)
         except Exception as error:  # noqa: BLE001 - the rep can log it again
             self.app.call_from_thread(self.app.report_failure, error)
             return
@@ -401,11 +413,12 @@ class ContactLogScreen(Screen[None]):
     @work(thread=True, group="log-write", exit_on_error=False)
     def link(self, detail: ContactDetail, child) -> None:
         try:
-            contacts.link_child(self.app.db, self.app.agent.id, detail.row.id, child.id, self.app.clock())
+            contacts.link_child(self.app.db, self.app.signed_in_agent().id, detail.row.id, child.id, self.app.clock())
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.report_failure, error)
             return
-        self.app.call_from_thread(self.notify, f"Matched to {child.first_name} {child.last_name}.")
+        self.app.call_from_thread(self.notify, f"Matched to {masked_child(child.first_name, child.last_name, child.date_of_birth)}.",
+                                  markup=False)
         self.app.call_from_thread(self.reload, detail.row.id)
 
     def action_intake(self) -> None:
@@ -432,13 +445,15 @@ class ContactLogScreen(Screen[None]):
             target.chmod(0o600)  # the log names children: readable by the rep alone
         except OSError as error:
             self.app.call_from_thread(self.notify, f"Could not write {target}: {error.strerror}. Set "
-                                      f"{EXPORT_DIR_ENV} to a folder you can write to.", severity="error")
+                                      f"{EXPORT_DIR_ENV} to a folder you can write to.", severity="error",
+                                      markup=False)
             return
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.report_failure, error)
             return
         count = text.count("\n") - 1
-        self.app.call_from_thread(self.notify, f"{count} entries written to {target}", title="Exported", timeout=10)
+        self.app.call_from_thread(self.notify, f"{count} entries written to {target}", title="Exported", timeout=10,
+                                  markup=False)
 
     def _after_write(self, detail: ContactDetail | None) -> None:
         if detail is not None:
@@ -494,7 +509,7 @@ class FaxFormScreen(Screen[ContactDetail | None]):
             yield Label("Child (F4 to match a known child)", classes="field-label")
             yield Static("not matched: the follow-up can match it later", id="x-child", markup=False)
             yield Label("Next step (becomes your follow-up, due in 1 business day)", id="l-next_step",
-                        classes="field-label")
+                        classes="field-label", markup=False)
             yield Input(placeholder="e.g. call the family to schedule an intake", id="x-next_step", max_length=400,
                         compact=True)
             yield Label("", id="e-next_step", classes="field-error", markup=False)
@@ -528,8 +543,8 @@ class FaxFormScreen(Screen[ContactDetail | None]):
     def _child_chosen(self, child) -> None:
         if child is not None:
             self.child = child
-            born = f", born {child.date_of_birth:%m/%d/%Y}" if child.date_of_birth else ""
-            self.query_one("#x-child", Static).update(f"{child.first_name} {child.last_name}{born}")
+            self.query_one("#x-child", Static).update(
+                masked_child(child.first_name, child.last_name, child.date_of_birth, child.medicaid_last4) or "")
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -554,7 +569,8 @@ class FaxFormScreen(Screen[ContactDetail | None]):
     @work(thread=True, exclusive=True, group="fax-save", exit_on_error=False)
     def save(self, entry) -> None:
         try:
-            detail = contacts.log_fax(self.app.db, self.app.agent.id, entry, self.app.clock(), self.app.policy)
+            detail = contacts.log_fax(self.app.db, self.app.signed_in_agent().id, entry, self.app.clock(),
+                                      self.app.policy)
         except Exception as error:  # noqa: BLE001 - the form stays as typed
             message, _ = explain(error)
             self.app.call_from_thread(self.query_one("#fax-status", Static).update, f"Not saved: {message}")
@@ -618,9 +634,8 @@ class ChildPickerScreen(ModalScreen):
         options = self.query_one("#child-matches", OptionList)
         options.clear_options()
         for child in matches:
-            born = f"{child.date_of_birth:%m/%d/%Y}" if child.date_of_birth else "no date of birth"
-            medicaid = f" · Medicaid …{child.medicaid_last4}" if child.medicaid_last4 else ""
-            label = Text(f"{child.first_name} {child.last_name} · born {born} · {child.town or ''}{medicaid}")
+            masked = masked_child(child.first_name, child.last_name, child.date_of_birth, child.medicaid_last4)
+            label = Text(f"{masked} · {child.town or 'town unknown'}")
             options.add_option(Option(label))
         if matches:
             options.highlighted = 0
@@ -728,7 +743,7 @@ class TtyStartScreen(_FormModal):
     @work(thread=True, exclusive=True, group="tty-start", exit_on_error=False)
     def start(self, start) -> None:
         try:
-            detail = contacts.start_tty(self.app.db, self.app.agent.id, start, self.app.clock())
+            detail = contacts.start_tty(self.app.db, self.app.signed_in_agent().id, start, self.app.clock())
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.query_one("#tty-error", Label).update, explain(error)[0])
             return
@@ -751,6 +766,7 @@ class TtySessionScreen(Screen[None]):
         self.detail = detail
         self.version = detail.version
         self._save_timer: Timer | None = None
+        self._retry = SaveRetry(self, self._save)
         self._write_lock = threading.Lock()
         self._sequence = 0
         self._saved_sequence = 0
@@ -793,19 +809,25 @@ class TtySessionScreen(Screen[None]):
                 return
             try:
                 cleaned = rules.check_transcript(text)
-                self.version = contacts.save_transcript(self.app.db, self.app.agent.id, self.detail.row.id, cleaned,
-                                                        self.version, self.app.clock())
+                self.version = contacts.save_transcript(self.app.db, self.app.signed_in_agent().id, self.detail.row.id,
+                                                        cleaned, self.version, self.app.clock())
             except ConflictingEdit as error:
                 self._conflict = True
                 self.app.call_from_thread(self._set_status, f"Not saved: {error.message}", True)
                 return
             except Exception as error:  # noqa: BLE001 - the text stays on screen and is retried
-                message, _ = explain(error)
-                self.app.call_from_thread(self._set_status, f"Not saved yet: {message} Retrying…", True)
-                self.app.call_from_thread(self.set_timer, RETRY_DELAY, self._save)
+                self.app.call_from_thread(self._save_failed, explain(error)[0])
                 return
             self._saved_sequence = sequence
-        self.app.call_from_thread(self._set_status, f"Saved {format_local(self.app.clock(), with_date=False)}")
+        self.app.call_from_thread(self._saved)
+
+    def _save_failed(self, message: str) -> None:
+        delay = self._retry.failed()
+        self._set_status(f"Not saved yet: {message} Retrying in {delay:.0f} s; what you type is kept.", True)
+
+    def _saved(self) -> None:
+        self._retry.succeeded()
+        self._set_status(f"Saved {format_local(self.app.clock(), with_date=False)}")
 
     def _set_status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#save-status", Static)
@@ -827,7 +849,7 @@ class TtySessionScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="tty-end", exit_on_error=False)
     def end(self, summary: str | None, next_step: str | None) -> None:
         text = self.app.call_from_thread(lambda: self.query_one("#tty-transcript", TextArea).text)
-        db, agent, contact_id = self.app.db, self.app.agent.id, self.detail.row.id
+        db, agent, contact_id = self.app.db, self.app.signed_in_agent().id, self.detail.row.id
         with self._write_lock:  # the last words typed are saved before the session closes, never after
             try:
                 self.version = contacts.save_transcript(db, agent, contact_id, rules.check_transcript(text),

@@ -17,8 +17,10 @@ KEY_MAP = """\
 | Everywhere | `ctrl+p` | command palette: every screen and action by name |
 | Everywhere | `ctrl+q` | quit |
 | Everywhere (signed in) | `F3` | provider lookup |
-| Sign-in | type a username, `Enter` | sign in |
-| Sign-in | `↓` then `Enter` | pick your name from the list |
+| Everywhere (signed in) | `ctrl+l` | lock the console now (it also locks itself after 10 quiet minutes) |
+| Locked console | password, `Enter` / `ctrl+o` | unlock, everything as it was / sign out instead |
+| Sign-in | username, `Enter`, password, `Enter` | sign in (5 wrong passwords lock the account) |
+| Sign-in | `↓` then `Enter` | pick your name from the list, then type your password |
 | Queue board | `t` | take the next caller (emergencies first, then longest wait) |
 | Queue board | `f` | choose the line to take from: all lines, 877, 866, TTY, fax, web |
 | Queue board | `c` | open the call you are on |
@@ -33,6 +35,10 @@ KEY_MAP = """\
 | Queue board | `s` | (supervisors) live monitor |
 | Monitor | `s` / `r` | set an agent's state / reassign a promise |
 | Monitor | `w` / `a` / `+` | waiting callers / give one to a rep / raise its priority |
+| Monitor | `p` / `x` | reset an agent's password (unlocks) / disable or enable an agent |
+| Monitor | `t` | audit trail: who did what to which record, and when |
+| Audit trail | filter row | child id, agent username, since, until (`11/1`, `today`), action |
+| Audit trail | `ctrl+f` / `Esc` | to the filter row / back to the monitor |
 | Promises | `a` / `d` / `s` / `o` | attempt / done / reschedule / outbound contact |
 | Contact log | `ctrl+f` | search: a number in any format, a child, any words |
 | Contact log | `f` / `y` | log a fax / start a TTY session |

@@ -11,17 +11,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
 
+from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import AgentState, Priority
+from callcenter.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_new_password
 from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.domain.timers import KIND_LABELS, TimerStatus
 from callcenter.store import calls, monitor
 from callcenter.store.monitor import Snapshot
-from callcenter.ui.callbacks import STATUS_LABEL, STATUS_STYLE
+from callcenter.ui.callbacks import STATUS_LABEL, STATUS_STYLE, _FormModal
 from callcenter.ui.errors import explain
 
 REFRESH_SECONDS = 1.0
@@ -71,12 +72,21 @@ class MonitorScreen(Screen[None]):
         Binding("w", "toggle_waiting", "Waiting callers"),
         Binding("a", "assign_caller", "Give caller to rep"),
         Binding("plus", "raise_priority", "Raise priority"),
+        Binding("t", "app.audit_trail", "Audit trail"),  # the app checks the role
+        Binding("p", "reset_password", "Reset password"),
+        Binding("x", "toggle_enabled", "Disable/enable agent"),
         Binding("escape", "back", "Back"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.snapshot: Snapshot | None = None
+        # Refreshes are numbered; a slow one never replaces a newer picture, and the timer does not
+        # start another while one is still reading (cancelling it instead would starve the screen
+        # whenever a refresh takes longer than the interval).
+        self._requested = 0
+        self._shown = 0
+        self._reading = False
         self.waiting = ()
 
     def compose(self) -> ComposeResult:
@@ -120,21 +130,40 @@ class MonitorScreen(Screen[None]):
         waiting.display = False
         agents.focus()
         self.refresh_snapshot()
-        self.set_interval(REFRESH_SECONDS, self.refresh_snapshot)
+        self.set_interval(REFRESH_SECONDS, self._tick)
 
-    @work(thread=True, exclusive=True, group="monitor", exit_on_error=False)
+    def _tick(self) -> None:
+        if not self._reading:
+            self.refresh_snapshot()
+
     def refresh_snapshot(self) -> None:
+        self._requested += 1
+        self._reading = True
+        self._read_snapshot(self._requested)
+
+    @work(thread=True, group="monitor", exit_on_error=False)
+    def _read_snapshot(self, number: int) -> None:
         try:
             self.app.policy  # noqa: B018 - built here, off the UI thread, the first time
             taken = monitor.snapshot(self.app.db, self.app.agent.id, self.app.clock())
             waiting = calls.board(self.app.db, None, waiting_limit=200).waiting
         except Exception as error:  # noqa: BLE001 - the last figures stay; the title says why
             message = explain(error)[0]
-            self.app.call_from_thread(self.query_one("#mon-title", Static).update,
-                                      f"Live monitor — not refreshed: {message}")
+            self.app.call_from_thread(self._not_refreshed, number, message)
             return
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, taken, waiting)
+        self.app.call_from_thread(self._arrived, number, taken, waiting)
+
+    def _not_refreshed(self, number: int, message: str) -> None:
+        if number == self._requested:
+            self._reading = False
+        self.query_one("#mon-title", Static).update(f"Live monitor — not refreshed: {message}")
+
+    def _arrived(self, number: int, taken: Snapshot, waiting) -> None:
+        if number == self._requested:
+            self._reading = False
+        if number > self._shown:
+            self._shown = number
+            self._show(taken, waiting)
 
     # -- painting ----------------------------------------------------------------------------
 
@@ -198,8 +227,13 @@ class MonitorScreen(Screen[None]):
             state = AgentState(agent.state)
             style = {"available": "green", "on_call": "cyan", "wrap_up": "yellow", "away": "dim",
                      "offline": "dim"}.get(agent.state, "")
+            label = state.label
+            if not agent.active:
+                label, style = "disabled", "dim strike"
+            elif agent.locked:  # sign-ins refused until a password reset (p)
+                label, style = "locked", "bold red"
             call = f"{agent.current_line} {_span(agent.current_call)}" if agent.current_call_id else ""
-            rows.append((str(agent.id), [Text(agent.name), Text(state.label, style=style), since, call,
+            rows.append((str(agent.id), [Text(agent.name), Text(label, style=style), since, call,
                                          str(agent.calls_handled)]))
         self._fill(self.query_one("#mon-agents", DataTable), rows)
 
@@ -267,17 +301,52 @@ class MonitorScreen(Screen[None]):
         if timer_id is None or self.snapshot is None:
             self.notify("Pick a promise first (Tab to the promises list).")
             return
-        reps = [(agent.name, str(agent.id)) for agent in self.snapshot.agents if agent.role == "rep"]
+        reps = [(agent.name, str(agent.id)) for agent in self.snapshot.agents if agent.role == "rep" and agent.active]
         self.app.push_screen(PickScreen("Reassign the promise to", reps),
                              lambda chosen: chosen and self.act("reassign", int(timer_id), chosen))
 
+    def _selected_agent(self):
+        agent_id = self._selected("#mon-agents")
+        if agent_id is None or self.snapshot is None:
+            self.notify("Pick an agent first (Tab to the agents list).")
+            return None
+        return next((a for a in self.snapshot.agents if str(a.id) == agent_id), None)
+
+    def action_reset_password(self) -> None:
+        agent = self._selected_agent()
+        if agent is None:
+            return
+        self.app.push_screen(ResetPasswordScreen(agent.name, agent.username),
+                             lambda password: password and self.act("reset", agent.id, password))
+
+    def action_toggle_enabled(self) -> None:
+        agent = self._selected_agent()
+        if agent is None:
+            return
+        if agent.active and agent.id == self.app.agent.id:
+            self.notify("You cannot disable your own account: ask another supervisor.", severity="warning")
+            return
+        if agent.active:
+            question = (f"Disable {agent.name}? They are signed out of the queue and cannot sign in until "
+                        f"enabled again; their history stays.")
+        else:
+            question = f"Enable {agent.name} again? They sign in with the password they had."
+        self.app.push_screen(ConfirmScreen(question),
+                             lambda yes: yes and self.act("disable" if agent.active else "enable", agent.id, ""))
+
     @work(thread=True, group="monitor-act", exit_on_error=False)
     def act(self, what: str, target: int, chosen: str) -> None:
-        from callcenter.store import timers
+        from callcenter.store import agents, timers
 
         db, me, now = self.app.db, self.app.agent.id, self.app.clock()
         try:
-            if what == "state":
+            if what == "reset":
+                agents.reset_password(db, me, target, chosen, now)
+            elif what == "disable":
+                agents.disable_agent(db, me, target, now)
+            elif what == "enable":
+                agents.enable_agent(db, me, target, now)
+            elif what == "state":
                 monitor.set_agent_state(db, me, target, AgentState(chosen), now)
             elif what == "assign":
                 monitor.reassign_waiting_call(db, me, target, int(chosen), now)
@@ -355,3 +424,80 @@ class PickScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes-or-no question before a change that matters: y or Enter, n or Esc."""
+
+    BINDINGS = [Binding("y,enter", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(self.question, classes="modal-title", markup=False)
+            yield Static("y or Enter: yes · n or Esc: no", classes="modal-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ResetPasswordScreen(_FormModal):
+    """A new password typed twice, checked as it is typed; the agent's failed sign-ins are cleared."""
+
+    def __init__(self, name: str, username: str) -> None:
+        super().__init__(name)
+        self.username = username
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(f"New password for {self.title_text}", classes="modal-title", markup=False)
+            yield Label("New password", classes="field-label")
+            yield Input(placeholder=f"at least {MIN_PASSWORD_LENGTH} characters", id="new-password",
+                        password=True, max_length=MAX_PASSWORD_LENGTH)
+            yield Label("Same password again", classes="field-label")
+            yield Input(id="confirm-password", password=True, max_length=MAX_PASSWORD_LENGTH)
+            yield Label("", id="reset-error", classes="form-error", markup=False)
+            yield Static("Enter or ctrl+s: set it (it also unlocks the account) · Esc: cancel", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#new-password").focus()
+
+    def _problem(self) -> ValidationError | None:
+        first = self.query_one("#new-password", Input).value
+        second = self.query_one("#confirm-password", Input).value
+        try:
+            check_new_password(first, self.username)
+        except ValidationError as error:
+            return error
+        if second and second != first:
+            return ValidationError("The two passwords differ: type the same one in both.", "confirm")
+        return None
+
+    @on(Input.Changed)
+    def _live_check(self) -> None:
+        problem = self._problem()
+        self.query_one("#reset-error", Label).update(problem.message if problem else "")
+
+    @on(Input.Submitted, "#new-password")
+    def _first_done(self, event: Input.Submitted) -> None:
+        # Enter in the first field moves on rather than saving half the form (the base class saves).
+        event.prevent_default()
+        event.stop()
+        problem = self._problem()
+        if problem is not None and problem.field == "password":
+            self._error(problem, {"password": "#new-password"})
+            return
+        self.query_one("#confirm-password").focus()
+
+    def action_save(self) -> None:
+        problem = self._problem()
+        second = self.query_one("#confirm-password", Input).value
+        if problem is None and not second:
+            problem = ValidationError("Type the password again in the second box to confirm it.", "confirm")
+        if problem is not None:
+            self._error(problem, {"password": "#new-password", "confirm": "#confirm-password"})
+            return
+        self.dismiss(self.query_one("#new-password", Input).value)

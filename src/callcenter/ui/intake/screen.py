@@ -33,6 +33,7 @@ from callcenter.domain.timefmt import LINE_ZONE, format_local
 from callcenter.store import intakes, referrals
 from callcenter.store.errors import ConflictingEdit
 from callcenter.store.intakes import DraftView, KnownChild, SubmittedIntake
+from callcenter.ui.autosave import SaveRetry
 from callcenter.ui.errors import explain
 from callcenter.ui.intake.fields import FieldRow, field_id
 from callcenter.ui.intake.modals import CrisisReasonScreen, KnownChildScreen
@@ -40,7 +41,6 @@ from callcenter.ui.lookup import attached_line
 from callcenter.ui.typeahead import after_typed_keys
 
 AUTOSAVE_DELAY = 0.5  # seconds after the last keystroke; the issue allows about one second
-RETRY_DELAY = 2.0
 CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicaid_number"}
 
 
@@ -73,6 +73,7 @@ class IntakeScreen(Screen[None]):
         self.crisis_at: datetime | None = draft.crisis_at
         self.step = "caller"
         self._save_timer: Timer | None = None
+        self._retry = SaveRetry(self, self._save)
         self._write_lock = threading.Lock()
         self._sequence = 0
         self._saved_sequence = 0
@@ -103,7 +104,8 @@ class IntakeScreen(Screen[None]):
                     yield Static("Summary", classes="step-title")
                     yield Static("", id="summary-text", markup=False)
                     yield Static("", id="missing-title", classes="section-title", markup=False)
-                    yield OptionList(id="missing")
+                    # Its lines quote what was typed ("'[/]' has no year"): shown as typed, never as markup.
+                    yield OptionList(id="missing", markup=False)
                     yield Button("Submit referral (F10)", id="submit", variant="success")
         yield Static("", id="field-help", markup=False)
         yield Static("", id="save-status", markup=False)
@@ -196,7 +198,7 @@ class IntakeScreen(Screen[None]):
                 return
             try:
                 self.version = intakes.save_draft(
-                    self.app.db, self.app.agent.id, self.intake_id, snapshot, self.version, self.app.clock()
+                    self.app.db, self.app.signed_in_agent().id, self.intake_id, snapshot, self.version, self.app.clock()
                 )
             except ConflictingEdit as error:
                 self._conflict = True
@@ -206,16 +208,20 @@ class IntakeScreen(Screen[None]):
                 self.app.call_from_thread(self._save_failed, error)
                 return
             self._saved_sequence = sequence
-        self.app.call_from_thread(self._set_status, f"Saved {format_local(self.app.clock(), with_date=False)}")
+        self.app.call_from_thread(self._saved)
+
+    def _saved(self) -> None:
+        self._retry.succeeded()
+        self._set_status(f"Saved {format_local(self.app.clock(), with_date=False)}")
 
     def _save_failed(self, error: BaseException) -> None:
         message, _ = explain(error)
-        self._set_status(f"Not saved yet: {message} Retrying…", error=True)
-        self.set_timer(RETRY_DELAY, self._save)
+        delay = self._retry.failed()
+        self._set_status(f"Not saved yet: {message} Retrying in {delay:.0f} s; what you type is kept.", error=True)
 
     def _save_conflict(self, message: str) -> None:
         self._set_status(f"Not saved: {message}", error=True)
-        self.notify(message, title="Conflicting edit", severity="error", timeout=10)
+        self.notify(message, title="Conflicting edit", severity="error", timeout=10, markup=False)
 
     def _set_status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#save-status", Static)
@@ -338,7 +344,8 @@ class IntakeScreen(Screen[None]):
     def mark_crisis(self, reason: str) -> None:
         with self._write_lock:
             try:
-                view = intakes.mark_crisis(self.app.db, self.app.agent.id, self.intake_id, reason, self.app.clock())
+                view = intakes.mark_crisis(self.app.db, self.app.signed_in_agent().id, self.intake_id, reason,
+                                           self.app.clock())
             except Exception as error:  # noqa: BLE001
                 self.app.call_from_thread(self.app.report_failure, error)
                 return
@@ -384,7 +391,8 @@ class IntakeScreen(Screen[None]):
                 self._row(key).set_value(value)
         if child.date_of_birth and not self.values.get("child_dob"):
             self._row("child_dob").set_value(intake_form.display_value("child_dob", child.date_of_birth))
-        self.notify(f"Using the existing record of {child.first_name} {child.last_name}.", title="Known child")
+        self.notify(f"Using the existing record of {child.first_name} {child.last_name}.", title="Known child",
+                    markup=False)
         self._schedule_save()
 
     def action_find_provider(self) -> None:
@@ -479,8 +487,8 @@ class IntakeScreen(Screen[None]):
         reuse = int(snapshot["reuse_child_id"]) if snapshot.get("reuse_child_id", "").isdigit() else None
         with self._write_lock:
             try:
-                result = intakes.submit(self.app.db, self.app.agent.id, self.intake_id, snapshot, self.version,
-                                        self.app.clock(), self.today, reuse_child_id=reuse,
+                result = intakes.submit(self.app.db, self.app.signed_in_agent().id, self.intake_id, snapshot,
+                                        self.version, self.app.clock(), self.today, reuse_child_id=reuse,
                                         policy=self.app.policy)
             except Exception as error:  # noqa: BLE001 - the form stays, with every field
                 self.app.call_from_thread(self.app.report_failure, error)
