@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callcenter.domain.audit import DEFAULT_LIMIT, AuditRow
+if TYPE_CHECKING:
+    from callcenter.domain.audit import AuditRow
+
+# Every write in the store records through this module; the reading side's domain (filters, CSV,
+# phone and postcode validation behind them) is imported only when the trail is read.
+DEFAULT_LIMIT = 500
 from callcenter.domain.roles import Permission, require
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound
@@ -58,6 +63,8 @@ def search(
     Supervisors only; ``actor_id`` None is the shell (`callcenter audit`), whose access is the
     database's own.
     """
+    from callcenter.domain import audit as domain_audit
+
     with db.read() as session:
         if actor_id is not None:
             actor = session.get(Agent, actor_id)
@@ -86,7 +93,7 @@ def search(
             .limit(max(limit, 1))
         ).all()
         return [
-            AuditRow(id=entry.id, at=entry.at, agent_username=username, agent_name=name, action=entry.action,
+            domain_audit.AuditRow(id=entry.id, at=entry.at, agent_username=username, agent_name=name, action=entry.action,
                      entity=entry.entity, entity_id=entry.entity_id, child_id=entry.child_id, screen=entry.screen,
                      detail=_detail(entry.detail))
             for entry, username, name in found

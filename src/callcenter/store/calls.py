@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
@@ -19,14 +20,18 @@ from callcenter.domain.model import (
     Direction,
     Disposition,
     Priority,
+    TaskKind,
 )
-from callcenter.domain.phone import parse_phone
+from callcenter.domain.phone import format_phone, parse_phone
 from callcenter.domain.roles import Permission, require
 from callcenter.store import audit
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.agents import to_view as agent_view
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
+
+if TYPE_CHECKING:
+    from callcenter.domain.timers import TimerPolicy
 from callcenter.store.models import Agent, AuditEntry, Call, Contact, Line
 from callcenter.store.views import (
     BoardSnapshot,
@@ -249,8 +254,14 @@ def end_call(
     disposition: Disposition,
     now: datetime,
     notes: str = "",
+    policy: TimerPolicy | None = None,
 ) -> CallView:
-    """The rep ends the call with a disposition and goes into wrap-up; the contact is logged."""
+    """The rep ends the call with a disposition and goes into wrap-up; the contact is logged.
+
+    A caller who asked to be called back gets a promise (a callback-request timer, the rep's,
+    due a follow-up promise from now) in the same transaction: a request cannot be lost between
+    ending the call and remembering to set it.
+    """
     notes = (notes or "").strip()
     if len(notes) > MAX_NOTES:
         raise ValidationError(f"Keep call notes under {MAX_NOTES:,} characters (now {len(notes):,}).", "notes")
@@ -273,9 +284,26 @@ def end_call(
         agent.state_since = now
         agent.version += 1
         session.add(contact_for(call, fallback_at=now))
+        callback_id = None
+        if disposition is Disposition.CALLBACK_REQUESTED:
+            if not call.caller_number:
+                raise ValidationError("A callback needs a number to call, and this caller left none: choose "
+                                      "another disposition and note how to reach them.", "disposition")
+            # Imported here: promises bring the holiday calendar, which the queue's hot paths never need.
+            from callcenter.store.timers import new_task
+
+            if policy is None:  # the console passes its own
+                from callcenter.domain.timers import TimerPolicy
+
+                policy = TimerPolicy()
+            summary = notes.splitlines()[0][:80] if notes else "asked to be called back"
+            callback_id = new_task(session, kind=TaskKind.CALLBACK_REQUEST,
+                                   title=f"Call back {format_phone(call.caller_number)}: {summary}",
+                                   owner_agent_id=agent.id, start=now, due=policy.follow_up_deadline(now),
+                                   call_id=call.id).id
         audit.record(
             session, at=now, agent_id=agent.id, action="end", entity="call", entity_id=call.id,
-            detail={"disposition": disposition.value},
+            detail={"disposition": disposition.value, "callback": callback_id},
         )
         session.flush()
         return _call_view(session, call.id)

@@ -14,7 +14,7 @@ from callcenter.domain.simulation import fictional_number  # the 555-01xx block:
 from callcenter.domain.model import AgentState, CallState, Channel, Disposition, Priority
 from callcenter.domain.passwords import hash_password
 from callcenter.resources import seed_dir
-from callcenter.store import audit, hsds
+from callcenter.store import audit
 from callcenter.store.calls import contact_for
 from callcenter.store.db import Database
 from callcenter.store.models import Agent, Call, Line, Provider
@@ -55,6 +55,8 @@ def seed_demo(db: Database, now: datetime, *, seed: int = DEMO_SEED) -> dict[str
     ensure_lines(db)
     if has_demo_data(db):
         return {"agents": 0, "calls": 0, "providers": 0}
+    from callcenter.store import hsds  # the directory format: only when a directory is built
+
     rng = random.Random(seed)
     with db.write() as session:
         line_ids = {line.code: line.id for line in session.scalars(select(Line))}
@@ -179,6 +181,8 @@ def demo_directory(rng: random.Random, count: int = MIN_DEMO_PROVIDERS) -> dict[
     One service at one location per provider; organizations are shared by name. The line's own
     facts (HUSKY, ECC, service types, specialties, wait days) are ``ct-access:*`` attributes.
     """
+    from callcenter.store import hsds  # the directory format: only when a directory is built
+
     import zipcodes
 
     parts = json.loads((seed_dir() / "directory_parts.json").read_text())
@@ -263,6 +267,8 @@ def demo_directory(rng: random.Random, count: int = MIN_DEMO_PROVIDERS) -> dict[
 
 def demo_providers(rng: random.Random, now: datetime, count: int = MIN_DEMO_PROVIDERS) -> list[Provider]:
     """The demo directory's provider search rows, derived from its HSDS rows in memory (bench/)."""
+    from callcenter.store import hsds  # the directory format: only when a directory is built
+
     tables = demo_directory(rng, count)
     bundle = hsds.Bundle.of(tables)
     sal_ids = [row["id"] for row in tables["service_at_location"]]
