@@ -111,7 +111,11 @@ class CallCenterApp(App[None]):
         ``App._on_key`` runs right after this). A key typed as a new screen opens (sign-out, a
         claimed call, a worker's intake) would run them before the screen has built its widgets,
         and their queries fail: the key waits for the screen instead, briefly."""
-        screen = self.screen
+        await self._built(self.screen)
+
+    @staticmethod
+    async def _built(screen: Screen) -> None:
+        """Wait (briefly) until a screen just opened has built its widgets."""
         if not screen.is_mounted:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(screen._mounted_event.wait(), timeout=2.0)
@@ -161,12 +165,16 @@ class CallCenterApp(App[None]):
                 return
         self.call_from_thread(self._show_sign_in)
 
-    def _show_sign_in(self) -> None:
+    async def _show_sign_in(self) -> None:
         from callcenter.ui.signin import SignInScreen
 
         self.agent = None
-        self.sub_title = "signed out"
+        # No app-wide subtitle change here: every screen being closed has a Header still watching it,
+        # and one caught halfway through closing fails on the change (the sign-in screen has none).
         while len(self.screen_stack) > 1:
+            # One opened a moment ago (the lock, a worker's intake) may still be building: closed
+            # halfway, its on_mount finds its widgets gone and fails.
+            await self._built(self.screen)
             self.pop_screen()
         self.push_screen(SignInScreen())
 
@@ -332,6 +340,8 @@ class CallCenterApp(App[None]):
     def show_intake(self, draft) -> None:
         from callcenter.ui.intake.screen import IntakeScreen
 
+        if self.agent is None:  # signed out while the draft was opening: it stays saved for next time
+            return
         self.push_screen(IntakeScreen(draft))
 
     def signed_in_agent(self) -> AgentView:

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from callcenter.domain.lines import LINE_CODES
 from callcenter.domain.model import AgentState, Priority
@@ -22,6 +22,7 @@ from callcenter.domain.timers import TimerStatus
 from callcenter.store import agents, calls, timers
 from callcenter.store.views import BoardSnapshot, CallView, WaitingCall
 from callcenter.ui.errors import explain
+from callcenter.ui.widgets import ConsoleHeader
 
 LINE_FILTERS: tuple[str | None, ...] = (None, *LINE_CODES)
 PRIORITY_STYLE = {Priority.EMERGENCY: "bold reverse red", Priority.HIGH: "bold yellow", Priority.NORMAL: ""}
@@ -60,7 +61,7 @@ class QueueBoardScreen(Screen[None]):
         self._ticks = 0
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         with Horizontal(id="status-bar"):
             yield Static("", id="agent-status", markup=False)
             yield Static("", id="clock", markup=False)
@@ -150,8 +151,9 @@ class QueueBoardScreen(Screen[None]):
         for line in snapshot.lines:
             longest = format_wait(now - line.oldest_arrival) if line.oldest_arrival else "—"
             cells = {
-                "line": f"{line.code:<4} {line.name}",
-                "number": format_phone(line.phone_number) or "web form",
+                # Text, not str: a DataTable reads a str cell as markup, and these are the database's words.
+                "line": Text(f"{line.code:<4} {line.name}"),
+                "number": Text(format_phone(line.phone_number) or "web form"),
                 "waiting": Text(str(line.waiting), style="bold" if line.waiting else "dim"),
                 "longest": longest,
                 "on_call": str(line.on_call),
@@ -187,7 +189,7 @@ class QueueBoardScreen(Screen[None]):
         return [
             Text(call.priority.label.upper() if call.priority else "normal",
                  style=PRIORITY_STYLE[call.priority] or "dim"),
-            call.line_code,
+            Text(call.line_code),
             Text(format_phone(call.caller_number) or "web referral"),
             format_wait(self.app.clock() - call.arrived_at),
             format_local(call.arrived_at, with_date=False),
@@ -350,10 +352,9 @@ class QueueBoardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="claim", exit_on_error=False)
     def take_next(self) -> None:
-        agent = self.app.agent
         lines = [self.line_filter] if self.line_filter else None
         try:
-            call = calls.claim_next(self.app.db, agent.id, self.app.clock(), lines)
+            call = calls.claim_next(self.app.db, self.app.signed_in_agent().id, self.app.clock(), lines)
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.report_failure, error)
             return
@@ -413,27 +414,24 @@ class QueueBoardScreen(Screen[None]):
         self.set_state(AgentState.AWAY)
 
     def action_sign_out(self) -> None:
-        self.set_state(AgentState.OFFLINE, then_sign_out=True)
+        # The app's way out: it closes every screen, not just the top one (a form opened a moment
+        # before would otherwise stay, with this board, under the sign-in screen).
+        self.app.sign_out()
 
     @work(thread=True, exclusive=True, group="agent-state", exit_on_error=False)
-    def set_state(self, target: AgentState, then_sign_out: bool = False) -> None:
-        agent = self.app.agent
+    def set_state(self, target: AgentState) -> None:
         try:
+            agent = self.app.signed_in_agent()
             updated = agents.change_state(self.app.db, agent.id, agent.id, target, self.app.clock())
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.report_failure, error)
             return
-        self.app.call_from_thread(self._state_changed, updated, then_sign_out)
+        self.app.call_from_thread(self._state_changed, updated)
 
-    def _state_changed(self, agent, then_sign_out: bool) -> None:
+    def _state_changed(self, agent) -> None:
+        if self.app.agent is None or self.app._board() is not self:
+            return  # signed out while this change was on its way: it must not sign the agent back in
         self.app.agent = agent
-        if then_sign_out:
-            from callcenter.ui.signin import SignInScreen
-
-            self.app.agent = None
-            self.app.sub_title = "signed out"
-            self.app.switch_screen(SignInScreen())
-            return
         self.notify(f"You are {agent.state.label}.")
         self._paint_clocks()
         self.refresh_board()

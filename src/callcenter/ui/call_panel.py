@@ -9,14 +9,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Static, TextArea
+from textual.widgets import DataTable, Footer, Static, TextArea
 
 from callcenter.domain.model import Disposition, Priority
 from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.store import calls
 from callcenter.store.views import CallView, HistoryEntry
+from callcenter.ui.closing import close_when_on_top
 from callcenter.ui.disposition import DispositionScreen
+from callcenter.ui.widgets import ConsoleHeader
 
 NOTES_SAVE_DELAY = 0.8
 
@@ -37,7 +39,7 @@ class CallScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         call = self.call
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         with Vertical(id="call-head"):
             yield Static("", id="call-title", markup=False)
             yield Static("", id="call-times", markup=False)
@@ -77,7 +79,7 @@ class CallScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="call-relay", exit_on_error=False)
     def mark_relay(self, relay: bool) -> None:
         try:
-            call = calls.mark_relay(self.app.db, self.app.agent.id, self.call.id, relay, self.app.clock())
+            call = calls.mark_relay(self.app.db, self.app.signed_in_agent().id, self.call.id, relay, self.app.clock())
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.report_failure, error)
             return
@@ -127,7 +129,7 @@ class CallScreen(Screen[None]):
             )
             table.add_row(
                 format_local(entry.at),
-                entry.line_code,
+                Text(entry.line_code),
                 Text(outcome, style="bold red" if entry.state.value == "abandoned" else ""),
                 Text(entry.agent_name or "—"),
                 Text((entry.notes or "").replace("\n", " ")),
@@ -150,7 +152,7 @@ class CallScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="call-notes", exit_on_error=False)
     def save_notes(self, text: str) -> None:
         try:
-            calls.save_notes(self.app.db, self.app.agent.id, self.call.id, text)
+            calls.save_notes(self.app.db, self.app.signed_in_agent().id, self.call.id, text)
         except Exception as error:  # noqa: BLE001 - kept on screen, retried on the next change
             self.app.call_from_thread(self.app.report_failure, error)
             return
@@ -176,8 +178,8 @@ class CallScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="end-call", exit_on_error=False)
     def end_call(self, disposition: Disposition, notes: str) -> None:
         try:
-            ended = calls.end_call(self.app.db, self.app.agent.id, self.call.id, disposition,
-                                   self.app.clock(), notes)
+            ended = calls.end_call(self.app.db, self.app.signed_in_agent().id, self.call.id, disposition,
+                                   self.app.clock(), notes, policy=self.app.policy)
         except Exception as error:  # noqa: BLE001 - the panel stays open with the notes intact
             self.app.call_from_thread(self.app.report_failure, error)
             return
@@ -188,7 +190,7 @@ class CallScreen(Screen[None]):
             f"Call ended: {Disposition(call.disposition).label.lower()}. You are in wrap-up; press r when ready.",
             title="Call ended",
         )
-        self.app.pop_screen()
+        close_when_on_top(self)  # F3 or F1 may have opened over the panel while the call was ending
         board = self.app._board()
         if board is not None:
             board.refresh_board()

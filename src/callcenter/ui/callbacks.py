@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.timefmt import format_local
@@ -24,6 +24,7 @@ from callcenter.domain.timers import (
 from callcenter.store import timers
 from callcenter.store.timers import TimerView
 from callcenter.ui.errors import explain
+from callcenter.ui.widgets import ConsoleHeader
 
 STATUS_STYLE = {TimerStatus.ON_TRACK: "green", TimerStatus.DUE_SOON: "bold yellow",
                 TimerStatus.OVERDUE: "bold reverse red", TimerStatus.DONE: "dim"}
@@ -63,6 +64,7 @@ class CallbacksScreen(Screen[None]):
         Binding("o", "outbound", "Outbound contact"),
         Binding("escape", "back", "Back"),
     ]
+    SUB_TITLE = "My promises"
 
     def __init__(self) -> None:
         super().__init__()
@@ -74,14 +76,13 @@ class CallbacksScreen(Screen[None]):
         return self.app.timer_board
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         yield Static("", id="timers-title", classes="section-title", markup=False)
         yield DataTable(id="timers", cursor_type="row", zebra_stripes=True)
         yield Static("", id="timer-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "My promises"
         table = self.query_one("#timers", DataTable)
         table.add_column("State", key="state", width=10)
         table.add_column("Left", key="left", width=14)
@@ -281,7 +282,6 @@ class CallbacksScreen(Screen[None]):
         self.load()
 
     def action_back(self) -> None:
-        self.app.sub_title = ""
         self.dismiss(None)
 
 

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, Static, TextArea
 
 from callcenter.domain import consults as consult_rules
 from callcenter.domain.errors import ValidationError
@@ -19,7 +19,9 @@ from callcenter.domain.timers import TimerStatus
 from callcenter.store import consults
 from callcenter.store.consults import ConsultView
 from callcenter.ui.callbacks import STATUS_LABEL, STATUS_STYLE, _FormModal
+from callcenter.ui.closing import close_when_on_top
 from callcenter.ui.typeahead import after_typed_keys
+from callcenter.ui.widgets import ConsoleHeader
 
 FORM_FIELDS = (
     ("pcp_name", "Requesting PCP", "Dr. Ada Okoro"),
@@ -42,6 +44,7 @@ class ConsultFormScreen(Screen[None]):
         Binding("shift+tab", "app.focus_previous", show=False, priority=True),
         Binding("escape", "back", "Cancel"),
     ]
+    SUB_TITLE = "Consult request"
 
     def __init__(self, call_id: int | None = None, callback_number: str | None = None) -> None:
         super().__init__()
@@ -49,7 +52,7 @@ class ConsultFormScreen(Screen[None]):
         self.callback_number = callback_number
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         with VerticalScroll(id="consult-form"):
             yield Static("Medication consult request", classes="step-title")
             for key, label, placeholder in FORM_FIELDS:
@@ -74,7 +77,6 @@ class ConsultFormScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Consult request"
         self.query_one("#c-pcp_name").focus()
         self.load_psychiatrists()
 
@@ -124,11 +126,9 @@ class ConsultFormScreen(Screen[None]):
     def _saved(self, view: ConsultView) -> None:
         self.notify(f"Callback promised by {format_local(view.due_at)[:-3]} ({view.psychiatrist_name or 'unassigned'}).",
                     title=f"Consult #{view.id} requested", timeout=8, markup=False)
-        self.app.sub_title = ""
-        self.dismiss(None)
+        close_when_on_top(self)
 
     def action_back(self) -> None:
-        self.app.sub_title = ""
         self.dismiss(None)
 
 
@@ -140,13 +140,14 @@ class ConsultsScreen(Screen[None]):
         Binding("v", "view_record", "Child's record"),
         Binding("escape", "back", "Back"),
     ]
+    SUB_TITLE = "My consults"
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[ConsultView] = []
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         yield Static("", id="consults-title", classes="section-title", markup=False)
         with Horizontal(id="consults-body"):
             yield DataTable(id="consults", cursor_type="row", zebra_stripes=True)
@@ -155,7 +156,6 @@ class ConsultsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "My consults"
         table = self.query_one("#consults", DataTable)
         table.add_column("State", key="state", width=9)
         table.add_column("Left", key="left", width=13)
@@ -246,7 +246,6 @@ class ConsultsScreen(Screen[None]):
         self.load()
 
     def action_back(self) -> None:
-        self.app.sub_title = ""
         self.dismiss(None)
 
 

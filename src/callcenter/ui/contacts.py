@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Checkbox, DataTable, Footer, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from callcenter.domain import contacts as rules
@@ -25,9 +25,11 @@ from callcenter.store import contacts
 from callcenter.store.contacts import ContactDetail
 from callcenter.store.errors import ConflictingEdit
 from callcenter.ui.callbacks import _FormModal
+from callcenter.ui.closing import close_when_on_top
 from callcenter.ui.autosave import SaveRetry
 from callcenter.ui.errors import explain
 from callcenter.ui.typeahead import after_typed_keys
+from callcenter.ui.widgets import ConsoleHeader, ConsoleOptionList
 
 FILTER_DELAY = 0.25  # seconds after the last keystroke in the filter bar before the log is read again
 AUTOSAVE_DELAY = 0.5
@@ -156,6 +158,7 @@ class ContactLogScreen(Screen[None]):
         Binding("e", "export", "Export CSV"),
         Binding("escape", "back", "Back"),
     ]
+    SUB_TITLE = "Contact log"
 
     def __init__(self) -> None:
         super().__init__()
@@ -166,7 +169,7 @@ class ContactLogScreen(Screen[None]):
         self._wanted_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         with Horizontal(id="log-filters"):
             yield Select([("Voice", "voice"), ("TTY", "tty"), ("Fax", "fax"), ("Web", "web")], prompt="any channel",
                          id="flt-channel", compact=True)
@@ -187,7 +190,6 @@ class ContactLogScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Contact log"
         table = self.query_one("#log", DataTable)
         for label, key, width in (("When", "when", 11), ("Dir", "dir", 3), ("Channel", "channel", 9),
                                   ("Party", "party", 15), ("Number", "number", 14), ("Agent", "agent", 10),
@@ -460,7 +462,6 @@ class ContactLogScreen(Screen[None]):
             self.reload(detail.row.id)
 
     def action_back(self) -> None:
-        self.app.sub_title = ""
         self.dismiss(None)
 
 
@@ -485,13 +486,14 @@ class FaxFormScreen(Screen[ContactDetail | None]):
         Binding("shift+tab", "app.focus_previous", show=False, priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
+    SUB_TITLE = "Log a fax"
 
     def __init__(self) -> None:
         super().__init__()
         self.child = None
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         with VerticalScroll(id="fax-form", classes="contact-form"):
             yield Static("Log a fax", classes="step-title")
             yield Label("Direction", classes="field-label")
@@ -517,7 +519,6 @@ class FaxFormScreen(Screen[ContactDetail | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Log a fax"
         self.query_one("#x-number").focus()
         promise = self.app.policy.follow_up_promise
         self.query_one("#l-next_step", Label).update(f"Next step (becomes your follow-up, due in {promise})")
@@ -581,11 +582,9 @@ class FaxFormScreen(Screen[ContactDetail | None]):
     def _saved(self, detail: ContactDetail) -> None:
         due = f"; follow-up due {_when(detail.row.follow_up_due)}" if detail.follow_up_task_id else ""
         self.notify(f"Fax #{detail.row.id} logged{due}.", title="Fax logged", timeout=8)
-        self.app.sub_title = "Contact log"
-        self.dismiss(detail)
+        close_when_on_top(self, detail)
 
     def action_cancel(self) -> None:
-        self.app.sub_title = "Contact log"
         self.dismiss(None)
 
 
@@ -605,7 +604,7 @@ class ChildPickerScreen(ModalScreen):
         with Vertical(classes="modal-box"):
             yield Static("Match a known child", classes="modal-title")
             yield Input(placeholder="name, date of birth or Medicaid number", id="child-search", max_length=60)
-            yield OptionList(id="child-matches")
+            yield ConsoleOptionList(id="child-matches")
             yield Static("Type to search · ↓ then Enter: pick · Esc: cancel", classes="modal-hint")
 
     def on_mount(self) -> None:
@@ -698,7 +697,7 @@ class OutboundScreen(_FormModal):
             self.query_one("#out-error", Label).update(message)
             self.query_one(f"#out-{field}").focus()
             return
-        self.dismiss(entry)
+        close_when_on_top(self, entry)
 
 
 
@@ -747,7 +746,7 @@ class TtyStartScreen(_FormModal):
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.query_one("#tty-error", Label).update, explain(error)[0])
             return
-        self.app.call_from_thread(self.dismiss, detail)
+        self.app.call_from_thread(close_when_on_top, self, detail)
 
 
 
@@ -760,6 +759,7 @@ class TtySessionScreen(Screen[None]):
         Binding("ctrl+s", "save_now", "Save", priority=True),
         Binding("escape", "leave", "Leave (kept open)"),
     ]
+    SUB_TITLE = "TTY session"
 
     def __init__(self, detail: ContactDetail) -> None:
         super().__init__()
@@ -774,7 +774,7 @@ class TtySessionScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         row = self.detail.row
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         relay = " · RELAY SERVICE" if row.relay else ""
         who = f"{row.party or 'unknown caller'} {format_phone(row.number)}".strip()
         yield Static(f"TTY session #{row.id} with {who}{relay} · started {_when(row.at)}", id="tty-title",
@@ -785,7 +785,6 @@ class TtySessionScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "TTY session"
         area = self.query_one("#tty-transcript", TextArea)
         area.focus()
         area.move_cursor(area.document.end)
@@ -863,13 +862,11 @@ class TtySessionScreen(Screen[None]):
 
     def _ended(self, next_step: str | None) -> None:
         self.notify("TTY session ended" + ("; follow-up set." if next_step else "."), title="Logged")
-        self.app.sub_title = "Contact log"
-        self.dismiss(None)
+        close_when_on_top(self)
 
     def action_leave(self) -> None:
         self.action_save_now()
         self.notify("The session stays open; open it again from the contact log (Enter).")
-        self.app.sub_title = "Contact log"
         self.dismiss(None)
 
 
@@ -903,5 +900,5 @@ class EndTtyScreen(_FormModal):
         except ValidationError as error:
             self.query_one("#end-error", Label).update(error.message)
             return
-        self.dismiss((summary, next_step))
+        close_when_on_top(self, (summary, next_step))
 

@@ -11,6 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from callcenter.domain.model import Disposition
+from callcenter.ui.widgets import ConsoleOptionList
 
 SHORTCUTS = {d: str(i) for i, d in enumerate(Disposition, start=1)}
 
@@ -23,7 +24,7 @@ class DispositionScreen(ModalScreen[Disposition | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="disposition-box"):
             yield Static("How did the call end?", id="disposition-title")
-            yield OptionList(
+            yield ConsoleOptionList(
                 *(Option(f"{SHORTCUTS[d]}  {d.label}", id=d.value) for d in Disposition),
                 id="dispositions",
             )

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Footer, Input, Select, Static
 
 from callcenter.domain.directory import RADII_MILES, SERVICE_TYPES, LookupQuery
 from callcenter.domain.errors import ValidationError
@@ -24,6 +24,7 @@ from callcenter.store.directory import LookupResult, ProviderHit
 from callcenter.store.referrals import AttachedProvider
 from callcenter.ui.attach import AttachProviderScreen
 from callcenter.ui.errors import explain
+from callcenter.ui.widgets import ConsoleHeader
 
 SEARCH_DELAY = 0.02  # seconds of quiet before the query runs: coalesces a burst of keys, no more
 
@@ -58,6 +59,8 @@ class LookupScreen(Screen[None]):
         Binding("ctrl+a", "attach", "Attach to referral", priority=True),
         Binding("escape", "close", "Back"),
     ]
+    # The screen's own subtitle: closing the screen leaves the app's (the agent, on the board) as it was.
+    SUB_TITLE = "Provider lookup"
 
     def __init__(self, query: LookupQuery | None = None, intake_id: int | None = None) -> None:
         super().__init__()
@@ -71,7 +74,7 @@ class LookupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         q = self.initial
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         with Vertical(id="lookup-filters"):
             with Horizontal(classes="filter-row"):
                 yield Input(q.text, placeholder="what the child needs: anxiety, ADHD, early childhood… (typos are fine)",
@@ -99,7 +102,6 @@ class LookupScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Provider lookup"
         table = self.query_one("#results", DataTable)
         table.add_column("Provider", key="name", width=33)
         table.add_column("Town", key="town", width=13)
@@ -241,7 +243,7 @@ class LookupScreen(Screen[None]):
     @work(thread=True, group="lookup-attach", exit_on_error=False)
     def save_attachment(self, hit: ProviderHit, choice: ReferralChoice) -> None:
         try:
-            attached = referrals.attach(self.app.db, self.app.agent.id, self.intake_id, hit.id, choice,
+            attached = referrals.attach(self.app.db, self.app.signed_in_agent().id, self.intake_id, hit.id, choice,
                                         self.app.clock())
         except Exception as error:  # noqa: BLE001 - the rep sees why and can press ctrl+a again
             self.app.call_from_thread(self.app.report_failure, error)
@@ -249,7 +251,7 @@ class LookupScreen(Screen[None]):
         self.app.call_from_thread(self._attached_saved, hit, choice, attached)
 
     def _attached_saved(self, hit: ProviderHit, choice: ReferralChoice, attached: list[AttachedProvider]) -> None:
-        self.notify(f"{hit.name}: {choice.outcome.label.lower()}.", title="Attached to the referral")
+        self.notify(f"{hit.name}: {choice.outcome.label.lower()}.", title="Attached to the referral", markup=False)
         self._show_attached(attached)
 
     @work(thread=True, group="lookup-attach", exit_on_error=False)
@@ -271,7 +273,6 @@ class LookupScreen(Screen[None]):
         self.query_one("#q", Input).focus()
 
     def action_close(self) -> None:
-        self.app.sub_title = ""
         self.dismiss(None)
 
 

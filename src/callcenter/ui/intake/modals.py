@@ -14,6 +14,7 @@ from callcenter.domain.intake_form import CRISIS_REASONS
 from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import format_local
 from callcenter.store.intakes import DraftView, KnownChild
+from callcenter.ui.widgets import ConsoleOptionList
 
 
 class CrisisReasonScreen(ModalScreen[str | None]):
@@ -22,7 +23,7 @@ class CrisisReasonScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box crisis-box"):
             yield Static("SAFETY CONCERN — what is happening?", classes="modal-title")
-            yield OptionList(*(Option(f"{n}  {label}", id=value) for n, (value, label)
+            yield ConsoleOptionList(*(Option(f"{n}  {label}", id=value) for n, (value, label)
                                in enumerate(CRISIS_REASONS, start=1)))
             yield Static("Enter to switch this intake to the crisis path · Esc to cancel", classes="modal-hint")
 

@@ -17,7 +17,6 @@ from textual.widgets import (
     Checkbox,
     ContentSwitcher,
     Footer,
-    Header,
     Input,
     OptionList,
     Select,
@@ -34,11 +33,13 @@ from callcenter.store import intakes, referrals
 from callcenter.store.errors import ConflictingEdit
 from callcenter.store.intakes import DraftView, KnownChild, SubmittedIntake
 from callcenter.ui.autosave import SaveRetry
+from callcenter.ui.closing import close_when_on_top
 from callcenter.ui.errors import explain
 from callcenter.ui.intake.fields import FieldRow, field_id
 from callcenter.ui.intake.modals import CrisisReasonScreen, KnownChildScreen
 from callcenter.ui.lookup import attached_line
 from callcenter.ui.typeahead import after_typed_keys
+from callcenter.ui.widgets import ConsoleHeader, ConsoleOptionList
 
 AUTOSAVE_DELAY = 0.5  # seconds after the last keystroke; the issue allows about one second
 CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicaid_number"}
@@ -82,15 +83,18 @@ class IntakeScreen(Screen[None]):
         self._errors: dict[str, str] = {}
         self._shown_advisories: list[str] | None = None
         self.attached: list = []
+        # Its own subtitle, like every screen's: the app's stays the agent's (see LookupScreen.SUB_TITLE).
+        number = format_phone(draft.caller_number) if draft.caller_number else "started by hand"
+        self.sub_title = f"Intake #{self.intake_id} · {number}"
 
     # -- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         yield Static("", id="crisis-banner", markup=False)
         yield Vertical(id="advisories")
         with Horizontal(id="intake-body"):
-            yield OptionList(
+            yield ConsoleOptionList(
                 *(Option(f"{n}  {label}", id=key) for n, (key, label) in enumerate(intake_form.STEPS, start=1)),
                 id="step-list",
             )
@@ -105,15 +109,13 @@ class IntakeScreen(Screen[None]):
                     yield Static("", id="summary-text", markup=False)
                     yield Static("", id="missing-title", classes="section-title", markup=False)
                     # Its lines quote what was typed ("'[/]' has no year"): shown as typed, never as markup.
-                    yield OptionList(id="missing", markup=False)
+                    yield ConsoleOptionList(id="missing", markup=False)
                     yield Button("Submit referral (F10)", id="submit", variant="success")
         yield Static("", id="field-help", markup=False)
         yield Static("", id="save-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        number = format_phone(self.draft.caller_number) if self.draft.caller_number else "started by hand"
-        self.app.sub_title = f"Intake #{self.intake_id} · {number}"
         self.query_one("#step-list", OptionList).highlighted = 0
         if self.crisis_at is not None:
             self._show_crisis()
@@ -502,7 +504,7 @@ class IntakeScreen(Screen[None]):
             title=f"Intake #{result.intake_id} submitted",
             timeout=8,
         )
-        self.dismiss(None)
+        close_when_on_top(self)  # help or the lookup may have opened over the form meanwhile
 
     def action_leave(self) -> None:
         self.action_save_now()

@@ -1,0 +1,48 @@
+"""Two Textual widgets with one failure each taken out, used on every screen of the console."""
+
+from __future__ import annotations
+
+from textual.css.query import NoMatches
+from textual.dom import NoScreen
+from textual.events import Mount
+from textual.screen import Screen
+from textual.widgets import Header, OptionList
+from textual.widgets._header import HeaderTitle
+
+
+class ConsoleHeader(Header):
+    """Textual's Header follows the app's and its screen's titles through watchers. A title that
+    changes while the screen is being closed reaches a header whose title widget is already gone,
+    and Textual's own update then fails (NoMatches) and ends the app. This one skips that repaint:
+    the header is on its way out."""
+
+    def __init__(self) -> None:
+        super().__init__(show_clock=False, icon="☎")
+
+    def _on_mount(self, event: Mount) -> None:
+        event.prevent_default()  # in place of Header._on_mount, which registers the failing update
+
+        def set_title() -> None:
+            try:
+                self.query_one(HeaderTitle).update(self.format_title())
+            except (NoMatches, NoScreen):
+                pass  # closing: nothing left to paint
+
+        screen: Screen = self.screen
+        self.watch(self.app, "title", set_title)
+        self.watch(self.app, "sub_title", set_title)
+        self.watch(screen, "title", set_title)
+        self.watch(screen, "sub_title", set_title)
+
+
+class ConsoleOptionList(OptionList):
+    """Textual's OptionList pages by its laid-out lines; PageUp or PageDown before the list is laid
+    out (a key typed as its screen opens) finds none and fails (KeyError). This one waits for them."""
+
+    def action_page_up(self) -> None:
+        if self.scrollable_content_region:
+            super().action_page_up()
+
+    def action_page_down(self) -> None:
+        if self.scrollable_content_region:
+            super().action_page_down()
