@@ -179,3 +179,28 @@ async def test_a_bad_reschedule_says_what_is_wrong_on_screen_and_keeps_the_dialo
         assert await wait_until(pilot, lambda: error.display and str(error.render()).strip() != "")
         assert pilot.app.screen is dialog  # the dialog stays, with what was typed
         assert error.region.height >= 1  # laid out on screen, not only set
+
+
+async def test_a_caller_asking_for_a_callback_leaves_the_rep_a_promise(sqlite_demo_db):
+    from callcenter.ui.call_panel import CallScreen
+
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home(pilot)
+        await pilot.press("t")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallScreen))
+        panel = pilot.app.screen
+        await settle(pilot)
+        await type_text(pilot, "Mother asks for a call after 3pm")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        await pilot.press("6")  # callback requested
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+        promises = [t for t in timers.open_for(sqlite_demo_db, app.agent.id) if t.kind is TaskKind.CALLBACK_REQUEST]
+        assert len(promises) == 1
+        assert "Mother asks for a call after 3pm" in promises[0].title
+        assert promises[0].due_at == TimerPolicy().follow_up_deadline(FIXED_NOW)
+        with sqlite_demo_db.read() as session:
+            assert session.get(Task, promises[0].id).call_id == panel.call.id
+        assert await wait_until(pilot, lambda: "Promises: 1 open" in str(
+            pilot.app.screen.query_one("#my-promises").render()), timeout=10)
