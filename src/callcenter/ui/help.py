@@ -44,6 +44,7 @@ KEY_MAP = """\
 | Contact log | `f` / `y` | log a fax / start a TTY session |
 | Contact log | `o` | outbound contact; reached or fax sent closes the follow-up |
 | Contact log | `c` / `i` / `e` | match a child / intake from the entry / export CSV |
+| Contact log, my consults | `v` | the child's full record (lists show it masked); the opening is audited |
 | TTY session | type | the transcript, saved as you type |
 | TTY session | `ctrl+g` / `ctrl+e` / `Esc` | intake / end the session / leave it open |
 | Fax form | `F4` / `F10` | match the child / save |
