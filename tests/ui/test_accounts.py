@@ -161,3 +161,23 @@ async def test_supervisor_cannot_disable_themself_from_the_monitor(sqlite_demo_d
         await settle(pilot)
         assert isinstance(app.screen, MonitorScreen)
         assert agents.get_by_username(sqlite_demo_db, "sam").active
+
+
+async def test_a_name_that_looks_like_markup_is_listed_as_typed_on_the_sign_in_screen(sqlite_demo_db, now):
+    from textual.widgets import OptionList
+
+    from callcenter.store import agents as agent_store
+    from callcenter.ui.app import CallCenterApp
+    from callcenter.ui.signin import SignInScreen
+    from tests.ui.helpers import wait_until
+
+    agent_store.add_agent(sqlite_demo_db, None, "odd", "Odd [/] [bold]Name", "rep", "a-long-password-9", now)
+    app = CallCenterApp(sqlite_demo_db, clock=lambda: now)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
+        options = app.screen.query_one("#agent-list", OptionList)
+        assert await wait_until(pilot, lambda: options.option_count > 0)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("Odd [/] [bold]Name" in label for label in labels)
+        await pilot.pause()
+        assert app._exception is None and app.is_running

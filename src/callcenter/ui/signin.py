@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -69,7 +70,9 @@ class SignInScreen(Screen[None]):
         option_list = self.query_one("#agent-list", OptionList)
         option_list.clear_options()
         option_list.add_options(
-            Option(f"{agent.display_name:<22} {ROLE_LABEL[agent.role]:<15} {agent.username}", id=agent.username)
+            # Text, not str: a name is whatever was typed when the account was made, never markup.
+            Option(Text(f"{agent.display_name:<22} {ROLE_LABEL[agent.role]:<15} {agent.username}"),
+                   id=agent.username)
             for agent in roster
         )
 
