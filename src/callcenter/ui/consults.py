@@ -219,7 +219,10 @@ class ConsultsScreen(Screen[None]):
 
     def action_view_record(self) -> None:
         row = self.selected()
-        if row is None or row.child_id is None:
+        if row is None:
+            self.notify("No consult selected.")
+            return
+        if row.child_id is None:
             self.notify("This consult is not matched to a child's record; the PCP's office has the details.")
             return
         self.app.open_child_record(row.child_id, "consults")
