@@ -15,6 +15,7 @@ from callcenter.domain import audit as rules
 from callcenter.domain.audit import AuditFilter, AuditRow
 from callcenter.store import audit
 from callcenter.ui.errors import explain
+from callcenter.ui.widgets import highlighted_id
 
 FILTER_DELAY = 0.25  # seconds after the last keystroke in the filter row before the trail is read again
 FILTERS = (  # (key in the filter, input id, placeholder, max length)
@@ -173,13 +174,7 @@ class AuditScreen(Screen[None]):
         self.show_selected()
 
     def _selected_id(self) -> int | None:
-        table = self.query_one("#audit-table", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # noqa: BLE001 - no cursor yet
-            return None
+        return highlighted_id(self.query_one("#audit-table", DataTable))
 
     @on(DataTable.RowHighlighted, "#audit-table")
     def show_selected(self) -> None:

@@ -29,7 +29,7 @@ from callcenter.ui.closing import close_when_on_top
 from callcenter.ui.autosave import SaveRetry
 from callcenter.ui.errors import explain
 from callcenter.ui.typeahead import after_typed_keys
-from callcenter.ui.widgets import ConsoleHeader, ConsoleOptionList
+from callcenter.ui.widgets import ConsoleHeader, ConsoleOptionList, highlighted_id
 
 FILTER_DELAY = 0.25  # seconds after the last keystroke in the filter bar before the log is read again
 AUTOSAVE_DELAY = 0.5
@@ -283,13 +283,7 @@ class ContactLogScreen(Screen[None]):
         self.show_selected()
 
     def _selected_id(self) -> int | None:
-        table = self.query_one("#log", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # noqa: BLE001 - no cursor yet
-            return None
+        return highlighted_id(self.query_one("#log", DataTable))
 
     @on(DataTable.RowHighlighted, "#log")
     def show_selected(self) -> None:

@@ -46,3 +46,13 @@ class ConsoleOptionList(OptionList):
     def action_page_down(self) -> None:
         if self.scrollable_content_region:
             super().action_page_down()
+
+
+def highlighted_id(table) -> int | None:
+    """The numeric row key under a DataTable's cursor; None for an empty table or no cursor yet."""
+    if not table.row_count:
+        return None
+    try:
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+    except Exception:  # noqa: BLE001 - no cursor yet
+        return None
