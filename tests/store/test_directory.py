@@ -128,3 +128,58 @@ def test_demo_directory_is_searchable(demo_db):
                                                    husky_only=True, urgency=Urgency.URGENT),
                               datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
     assert result.hits and all(h.accepts_husky and h.distance_miles <= 25 for h in result.hits)
+
+
+# Pages are read tier by tier and ring by ring, stopping once full. Whatever stops early must
+# give the same page as reading everything: these queries cover each tier and the rings.
+EARLY_STOP_QUERIES = [
+    LookupQuery(text="anxiety"),
+    LookupQuery(text="an"),
+    LookupQuery(text="an", place="Hartford", urgency=Urgency.ROUTINE),
+    LookupQuery(text="depression family"),
+    LookupQuery(place="Hartford"),
+    LookupQuery(place="06510", radius_miles=25, urgency=Urgency.EMERGENCY),
+    LookupQuery(text="anxiety", place="New London", urgency=Urgency.URGENT),
+    LookupQuery(text="anxiety", place="06106", radius_miles=25, age_months=92, husky_only=True,
+                urgency=Urgency.URGENT),
+    LookupQuery(service_type="outpatient", urgency=Urgency.ROUTINE),
+    LookupQuery(ecc_only=True, open_now=True, place="Hartford"),
+]
+
+
+@pytest.mark.parametrize("query", EARLY_STOP_QUERIES, ids=lambda q: repr(q)[12:70])
+def test_a_short_page_is_the_start_of_the_whole_ranking(demo_db, query):
+    everything = directory.search(demo_db, query, FIXED_NOW, limit=100_000).hits
+    assert len(everything) > 12, "the demo directory should give this query more than a page"
+    for size in (1, 5, 12):
+        page = directory.search(demo_db, query, FIXED_NOW, limit=size).hits
+        assert [hit.id for hit in page] == [hit.id for hit in everything[:size]]
+
+
+@pytest.mark.parametrize("query", EARLY_STOP_QUERIES, ids=lambda q: repr(q)[12:70])
+def test_the_ranking_is_deadline_then_husky_then_distance_then_words(demo_db, query):
+    hits = directory.search(demo_db, query, FIXED_NOW, limit=100_000).hits
+    place = origin_of(query.place) if query.place else None
+    with demo_db.read() as session:
+        where = {p.id: (p.latitude, p.longitude) for p in session.query(Provider).filter(
+            Provider.id.in_([hit.id for hit in hits]))}
+
+    def flat_miles_sq(hit):
+        from callcenter.domain.directory import MILES_PER_DEGREE_LATITUDE, miles_per_degree_longitude
+        latitude, longitude = where[hit.id]
+        dy = (latitude - place.latitude) * MILES_PER_DEGREE_LATITUDE
+        dx = (longitude - place.longitude) * miles_per_degree_longitude(place.latitude)
+        return dy * dy + dx * dx
+
+    def key(hit):
+        return (
+            0 if hit.meets_deadline or query.urgency is None else 1,
+            0 if hit.accepts_husky or query.husky_only else 1,
+            flat_miles_sq(hit) if place else 0,
+            0 if hit.named or not query.text else 1,
+        )
+
+    keys = [key(hit) for hit in hits]
+    assert keys == sorted(keys)
+    if query.text:
+        assert any(hit.named for hit in hits) and all(hit.named is not None for hit in hits)

@@ -117,9 +117,11 @@ def minute_of_day(moment: datetime) -> int:
 
 
 def why_matched(*, distance: float | None, is_ecc: bool, wait_days: int | None, meets: bool | None,
-                urgency: Urgency | None) -> str:
+                urgency: Urgency | None, named: bool | None = None) -> str:
     """The line a rep reads out to explain a result's place in the list."""
     parts = []
+    if named:
+        parts.append("words in name or specialties")
     if distance is not None:
         parts.append(f"{distance:.1f} mi")
     if is_ecc:

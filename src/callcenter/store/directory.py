@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, and_, case, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, not_, or_, select, text
 
 from callcenter.domain.directory import (
     MILES_PER_DEGREE_LATITUDE,
@@ -28,6 +29,8 @@ from callcenter.store.models import Provider
 
 # The searched text on PostgreSQL: a stored generated tsvector column with a GIN index (migration 0006).
 PG_VECTOR = "search_vector"
+# Name and specialties alone (migration 0010): the "named for it" ranking tier.
+PG_TITLE_VECTOR = "title_vector"
 # The spelling vocabulary is re-read at most this often (and at once after forget_vocabulary).
 VOCABULARY_SECONDS = 600.0
 
@@ -53,6 +56,7 @@ class ProviderHit:
     wait_days: int | None
     distance_miles: float | None
     meets_deadline: bool | None
+    named: bool | None  # every word searched for is in its name or specialties (None: no words)
     why: str
 
 
@@ -63,10 +67,92 @@ class LookupResult:
     corrected: tuple[str, ...]  # spelling corrections used on SQLite ("hartfrod" -> "hartford")
 
 
+# Tiers of the ranking, best first; within a tier, nearest first (or by name without a place).
+# A page is read tier by tier, each in its final order and only as far as the page needs, so a broad
+# word that matches a fifth of the directory reads about a page of rows instead of sorting them all.
+# SQLite: above this many text matches, walking providers in page order and testing each against
+# the matches beats fetching every match and sorting it (bench/search.py).
+_DENSE_MATCHES = 1500
+
+
 def search(db: Database, query: LookupQuery, now: datetime, limit: int = 50) -> LookupResult:
     origin = origin_of(query.place) if query.place else None
     terms = search_terms(query.text)
     wait_limit = max_wait_days(query.urgency)
+    conditions = _filters(query, now)
+    with db.read() as session:
+        tiers: dict[str, ColumnElement] = {}
+        if wait_limit is not None:
+            tiers["meets"] = or_(Provider.is_ecc.is_(True),
+                                 and_(Provider.wait_days.is_not(None), Provider.wait_days <= wait_limit))
+        if not query.husky_only:
+            tiers["husky"] = Provider.accepts_husky.is_(True)
+        corrected: tuple[str, ...] = ()
+        match = named = None
+        if terms:
+            groups, corrected = _spelled(db, session, terms)
+            match, named = _text_conditions(db, session, groups)
+            if origin is None:
+                tiers["named"] = named  # with a place, nearer comes before better named
+        picked: list[tuple[int, dict[str, bool]]] = []
+        for wanted in itertools.product((True, False), repeat=len(tiers)):
+            need = limit - len(picked)
+            if need <= 0:
+                break
+            tier = dict(zip(tiers, wanted))
+            branch = [cond if want else not_(cond) for cond, want in zip(tiers.values(), wanted)]
+            if match is not None and not tier.get("named"):
+                branch.append(match)  # "named for every word" already implies every word matches
+            found = _page_in_order(session, conditions + branch, origin, query.radius_miles, need,
+                                   named if "named" not in tiers else None)
+            picked += [(provider_id, tier | ({"named": is_named} if is_named is not None else {}))
+                       for provider_id, is_named in found]
+        rows = {}
+        if picked:
+            rows = {row.id: row for row in session.execute(
+                select(*_HIT_COLUMNS).where(Provider.id.in_([provider_id for provider_id, _ in picked])))}
+    hits = tuple(_hit(rows[provider_id], origin, wait_limit, query, named=tier.get("named"))
+                 for provider_id, tier in picked)
+    return LookupResult(hits=hits, origin=origin, corrected=corrected)
+
+
+# Nearest first without reading every provider: rings of growing radius. Once a ring holds the
+# rows a page needs, they are the nearest overall (everything outside is farther).
+_RINGS_MILES = (3.0, 10.0, 25.0)
+
+
+def _page_in_order(session, conditions: list[ColumnElement], origin: Origin | None, radius: float | None,
+                   need: int, named: ColumnElement | None) -> list[tuple[int, bool | None]]:
+    """The first `need` providers meeting the conditions, nearest (or by name) first; with `named`,
+    those named for the words come first among equally near ones. Each with whether it is named."""
+    # Labelled, and ordered by the label: written out twice, SQLite would build the word list twice.
+    named_first = (case((named, 0), else_=1) if named is not None else literal_column("NULL")).label("named_rank")
+    if origin is None:
+        found = session.execute(select(Provider.id, named_first).where(*conditions)
+                                .order_by(Provider.name, Provider.id).limit(need)).all()
+    else:
+        order = [_distance_sq(origin)] + ([named_first] if named is not None else []) + [Provider.name, Provider.id]
+        for ring in [ring for ring in _RINGS_MILES if not radius or ring < radius] + [radius]:
+            ring_conditions = list(conditions) + (_within(origin, ring) if ring else [])
+            found = session.execute(select(Provider.id, named_first).where(*ring_conditions).order_by(*order)
+                                    .limit(need)).all()
+            if len(found) >= need:
+                break
+    return [(provider_id, None if rank is None else rank == 0) for provider_id, rank in found]
+
+
+def _within(origin: Origin, miles: float) -> list[ColumnElement]:
+    """A bounding box first, so the latitude/longitude index narrows the rows, then the circle."""
+    span_lat = miles / MILES_PER_DEGREE_LATITUDE
+    span_lon = miles / miles_per_degree_longitude(origin.latitude)
+    return [
+        Provider.latitude.between(origin.latitude - span_lat, origin.latitude + span_lat),
+        Provider.longitude.between(origin.longitude - span_lon, origin.longitude + span_lon),
+        _distance_sq(origin) <= miles * miles,
+    ]
+
+
+def _filters(query: LookupQuery, now: datetime) -> list[ColumnElement]:
     conditions = [Provider.active.is_(True)]
     if query.service_type:
         conditions.append(Provider.service_types.ilike(f"%{query.service_type}%"))
@@ -85,66 +171,41 @@ def search(db: Database, query: LookupQuery, now: datetime, limit: int = 50) -> 
             Provider.opens_minute <= minute,
             Provider.closes_minute > minute,
         ]
-    distance_sq = None
-    if origin is not None:
-        lon_miles = miles_per_degree_longitude(origin.latitude)
-        dy = (Provider.latitude - origin.latitude) * MILES_PER_DEGREE_LATITUDE
-        dx = (Provider.longitude - origin.longitude) * lon_miles
-        distance_sq = dy * dy + dx * dx
-        if query.radius_miles:
-            # A bounding box first, so the latitude/longitude index narrows the rows.
-            span_lat = query.radius_miles / MILES_PER_DEGREE_LATITUDE
-            span_lon = query.radius_miles / lon_miles
-            conditions += [
-                Provider.latitude.between(origin.latitude - span_lat, origin.latitude + span_lat),
-                Provider.longitude.between(origin.longitude - span_lon, origin.longitude + span_lon),
-                distance_sq <= query.radius_miles * query.radius_miles,
-            ]
-    meets = None
-    if wait_limit is not None:
-        meets = case((or_(Provider.is_ecc.is_(True), Provider.wait_days <= wait_limit), 0), else_=1)
-    with db.read() as session:
-        statement = select(Provider)
-        score = None
-        corrected: tuple[str, ...] = ()
-        if terms and db.is_postgres:
-            groups, corrected = _spelled(db, session, terms)
-            tsquery = " & ".join("(" + " | ".join(f"{word}:*" for word in group) + ")" for group in groups)
-            vector = literal_column(PG_VECTOR)
-            conditions.append(vector.op("@@")(func.to_tsquery("simple", tsquery)))
-            score = -func.ts_rank(vector, func.to_tsquery("simple", tsquery))
-        elif terms:
-            groups, corrected = _spelled(db, session, terms)
-            match = " AND ".join("(" + " OR ".join(f'"{word}"*' for word in group) + ")" for group in groups)
-            fts = (
-                text("SELECT rowid AS pid, bm25(provider_fts) AS score FROM provider_fts "
-                     "WHERE provider_fts MATCH :match")
-                .bindparams(match=match)
-                .columns(pid=Integer, score=Float)
-                .subquery("fts")
-            )
-            statement = statement.join(fts, fts.c.pid == Provider.id)
-            score = fts.c.score  # bm25: lower is better
-        statement = statement.where(and_(*conditions))
-        order = []
-        if meets is not None:
-            order.append(meets)
-        if not query.husky_only:
-            order.append(case((Provider.accepts_husky.is_(True), 0), else_=1))
-        if distance_sq is not None:
-            order.append(distance_sq)
-        if score is not None:
-            order.append(score)
-        order += [Provider.name, Provider.id]
-        rows = session.scalars(statement.order_by(*order).limit(limit)).all()
-        hits = tuple(_hit(row, origin, wait_limit, query) for row in rows)
-    return LookupResult(hits=hits, origin=origin, corrected=corrected)
+    return conditions
+
+
+def _distance_sq(origin: Origin) -> ColumnElement:
+    """Squared miles on a flat map around the origin: exact enough to order a state's providers."""
+    dy = (Provider.latitude - origin.latitude) * MILES_PER_DEGREE_LATITUDE
+    dx = (Provider.longitude - origin.longitude) * miles_per_degree_longitude(origin.latitude)
+    return dy * dy + dx * dx
+
+
+def _text_conditions(db: Database, session, groups: list[list[str]]) -> tuple[ColumnElement, ColumnElement]:
+    """Every word matches somewhere; and the ranking tier: every word is in the name or specialties."""
+    if db.is_postgres:
+        tsquery = " & ".join("(" + " | ".join(f"{word}:*" for word in group) + ")" for group in groups)
+        return (literal_column(PG_VECTOR).op("@@")(func.to_tsquery("simple", tsquery)),
+                literal_column(PG_TITLE_VECTOR).op("@@")(func.to_tsquery("simple", tsquery)))
+    match = " AND ".join("(" + " OR ".join(f'"{word}"*' for word in group) + ")" for group in groups)
+    count = session.scalar(text("SELECT count(*) FROM (SELECT rowid FROM provider_fts WHERE provider_fts MATCH :match "
+                                "LIMIT :enough)"), {"match": match, "enough": _DENSE_MATCHES + 1})
+    # "id + 0" keeps SQLite from driving the query from a long list of matches (then sorting them
+    # all): it walks providers in page order instead and tests each against the list.
+    matched_id = Provider.id + 0 if count > _DENSE_MATCHES else Provider.id
+    return (matched_id.in_(_fts_rowids("match", match)),
+            (Provider.id + 0).in_(_fts_rowids("named", "{name specialties} : (" + match + ")")))
+
+
+def _fts_rowids(name: str, match: str):
+    return select(literal_column("rowid")).select_from(text("provider_fts")).where(
+        text(f"provider_fts MATCH :{name}").bindparams(**{name: match}))
 
 
 def get_provider(db: Database, provider_id: int, origin: Origin | None = None,
                  query: LookupQuery | None = None) -> ProviderHit:
     with db.read() as session:
-        row = session.get(Provider, provider_id)
+        row = session.execute(select(*_HIT_COLUMNS).where(Provider.id == provider_id)).one_or_none()
         if row is None:
             raise NotFound(f"No provider {provider_id}.")
         query = query or LookupQuery()
@@ -156,8 +217,9 @@ def forget_vocabulary(db: Database) -> None:
     db._directory_vocabulary = None
 
 
-def _vocabulary(db: Database, session) -> list[str]:
-    """The directory's own words, read from the search index (FTS5 vocabulary, or ts_stat)."""
+def _vocabulary(db: Database, session) -> tuple[set[str], dict[str, list[str]]]:
+    """The directory's own words, read from the search index (FTS5 vocabulary, or ts_stat): as a
+    set, and grouped by first letter."""
     cached = getattr(db, "_directory_vocabulary", None)
     if cached is None or time.monotonic() - cached[0] > VOCABULARY_SECONDS:
         if db.is_postgres:
@@ -165,7 +227,10 @@ def _vocabulary(db: Database, session) -> list[str]:
         else:
             source = text("SELECT term FROM provider_vocab")
         words = [w for w in session.scalars(source) if w and w.isalpha()]
-        cached = (time.monotonic(), words)
+        by_initial: dict[str, list[str]] = {}
+        for word in words:
+            by_initial.setdefault(word[0], []).append(word)
+        cached = (time.monotonic(), (set(words), by_initial))
         db._directory_vocabulary = cached
     return cached[1]
 
@@ -175,14 +240,15 @@ def _spelled(db: Database, session, terms: list[str]) -> tuple[list[list[str]], 
 
     Every term is then matched as a prefix, so "anx" finds anxiety.
     """
-    vocabulary = _vocabulary(db, session)
-    known = set(vocabulary)
+    known, by_initial = _vocabulary(db, session)
     groups: list[list[str]] = []
     corrections: list[str] = []
     for term in terms:
         options = [term]
         if term not in known and len(term) >= 4:
-            close = [w for w in difflib.get_close_matches(term, vocabulary, n=3, cutoff=0.75) if w != term]
+            # Typos rarely touch the first letter: comparing with those words alone keeps this fast.
+            candidates = by_initial.get(term[0], ())
+            close = [w for w in difflib.get_close_matches(term, candidates, n=3, cutoff=0.75) if w != term]
             options += close
             corrections += [f"{term}→{word}" for word in close]
         groups.append(options)
@@ -190,38 +256,53 @@ def _spelled(db: Database, session, terms: list[str]) -> tuple[list[list[str]], 
 
 
 def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(part for part in (value or "").split(";") if part)
+    return tuple(filter(None, (value or "").split(";")))
 
 
-def _hit(row: Provider, origin: Origin | None, wait_limit: int | None, query: LookupQuery) -> ProviderHit:
+# What a hit shows: every column but the HSDS id, the searchable opening hours and the timestamps.
+_HIT_COLUMNS = tuple(
+    getattr(Provider, name) for name in (
+        "id", "name", "organization", "description", "address", "town", "zip_code", "phone_number", "hours",
+        "service_types", "specialties", "languages", "accepts_husky", "is_ecc", "min_age_months",
+        "max_age_months", "wait_days", "latitude", "longitude")
+)
+
+
+def _hit(row, origin: Origin | None, wait_limit: int | None, query: LookupQuery,
+         named: bool | None = None) -> ProviderHit:
+    """A result from a row of _HIT_COLUMNS (unpacked by position: a page builds fifty of these)."""
+    (provider_id, name, organization, description, address, town, zip_code, phone_number, hours, service_types,
+     specialties, languages, accepts_husky, is_ecc, min_age_months, max_age_months, wait_days, latitude,
+     longitude) = row
     distance = (
-        distance_miles(origin, row.latitude, row.longitude)
-        if origin is not None and row.latitude is not None and row.longitude is not None
+        distance_miles(origin, latitude, longitude)
+        if origin is not None and latitude is not None and longitude is not None
         else None
     )
     meets = None
     if wait_limit is not None:
-        meets = bool(row.is_ecc or (row.wait_days is not None and row.wait_days <= wait_limit))
+        meets = bool(is_ecc or (wait_days is not None and wait_days <= wait_limit))
     return ProviderHit(
-        id=row.id,
-        name=row.name,
-        organization=row.organization,
-        description=row.description,
-        address=row.address,
-        town=row.town,
-        zip_code=row.zip_code,
-        phone_number=row.phone_number,
-        hours=row.hours,
-        service_types=_split(row.service_types),
-        specialties=_split(row.specialties),
-        languages=_split(row.languages),
-        accepts_husky=row.accepts_husky,
-        is_ecc=row.is_ecc,
-        min_age_months=row.min_age_months,
-        max_age_months=row.max_age_months,
-        wait_days=row.wait_days,
+        id=provider_id,
+        name=name,
+        organization=organization,
+        description=description,
+        address=address,
+        town=town,
+        zip_code=zip_code,
+        phone_number=phone_number,
+        hours=hours,
+        service_types=_split(service_types),
+        specialties=_split(specialties),
+        languages=_split(languages),
+        accepts_husky=accepts_husky,
+        is_ecc=is_ecc,
+        min_age_months=min_age_months,
+        max_age_months=max_age_months,
+        wait_days=wait_days,
         distance_miles=distance,
         meets_deadline=meets,
-        why=why_matched(distance=distance, is_ecc=row.is_ecc, wait_days=row.wait_days, meets=meets,
-                        urgency=query.urgency),
+        named=named,
+        why=why_matched(distance=distance, is_ecc=is_ecc, wait_days=wait_days, meets=meets,
+                        urgency=query.urgency, named=named),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from callcenter.store.types import UTCDateTime
@@ -49,6 +49,11 @@ class Call(SQLModel, table=True):
     __table_args__ = (
         # The claim query: waiting calls of a line, best priority then oldest first.
         Index("ix_call_queue", "state", "line_id", "priority", "arrived_at"),
+        # Migration 0011: waiting calls only, in the order they are taken (across lines, per line).
+        Index("ix_call_waiting_order", text("priority DESC"), "arrived_at", "id",
+              postgresql_where=text("state = 'waiting'"), sqlite_where=text("state = 'waiting'")),
+        Index("ix_call_waiting_line_order", "line_id", text("priority DESC"), "arrived_at", "id",
+              postgresql_where=text("state = 'waiting'"), sqlite_where=text("state = 'waiting'")),
         Index("ix_call_caller_number", "caller_number"),
     )
 
@@ -133,7 +138,12 @@ class Intake(SQLModel, table=True):
 
 
 class Provider(SQLModel, table=True):
-    __table_args__ = (Index("ix_provider_lat_lon", "latitude", "longitude"),)
+    # Migration 0010: lookups read pages in order (name) and rings around a place from these alone.
+    __table_args__ = (
+        Index("ix_provider_place", "latitude", "longitude", "active", "accepts_husky", "is_ecc", "wait_days",
+              "min_age_months", "max_age_months", "open_days", "opens_minute", "closes_minute", "name"),
+        Index("ix_provider_name_id", "name", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     hsds_id: str = Field(max_length=64, unique=True)
