@@ -188,9 +188,9 @@ def open_database(url: str | None, *, prepare: bool):
 
 
 def _run(args) -> int:
-    from callcenter.config import TIMER_SETTINGS_ENV, idle_lock_seconds, max_failed_sign_ins, timer_policy
+    from callcenter.config import (TIMER_SETTINGS_ENV, idle_lock_seconds, max_failed_sign_ins, resolve_database_url,
+                                   timer_policy)
     from callcenter.domain.errors import ValidationError
-    from callcenter.store import seed
 
     try:  # only when the line is set up differently: the defaults are known good and load lazily
         policy = timer_policy() if any(os.environ.get(name) for name in TIMER_SETTINGS_ENV.values()) else None
@@ -199,21 +199,33 @@ def _run(args) -> int:
     except ValidationError as error:
         print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
         return 2
-    db = open_database(args.database_url, prepare=True)
-    # First run on an empty database shows a working line at once.
-    seed.seed_demo(db, _now())
+    url = resolve_database_url(args.database_url)
+    stop_feed = []
+
+    def open_line():
+        """In the console's background thread, while the sign-in screen is already up."""
+        from callcenter.store import seed
+
+        db = open_database(url, prepare=True)
+        # First run on an empty database shows a working line at once.
+        seed.seed_demo(db, _now())
+        if args.simulate:
+            from callcenter.simulate import start_background_feed
+
+            stop_feed.append(start_background_feed(db))
+        return db
+
     from callcenter.ui.app import CallCenterApp
 
-    stop_feed = None
-    if args.simulate:
-        from callcenter.simulate import start_background_feed
-
-        stop_feed = start_background_feed(db)
+    app = CallCenterApp(open_database=open_line, prefill_username=args.agent, policy=policy,
+                        idle_lock_seconds=idle_lock)
     try:
-        CallCenterApp(db=db, prefill_username=args.agent, policy=policy, idle_lock_seconds=idle_lock).run()
+        app.run()
     finally:
-        if stop_feed is not None:
-            stop_feed.set()
+        for stop in stop_feed:
+            stop.set()
+    if app.startup_failure is not None:
+        raise app.startup_failure  # reported in one line like every other command's failure
     return 0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import exc
 
 
 class StoreError(Exception):
@@ -45,6 +44,10 @@ class InvalidOperation(StoreError):
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """Re-raise driver errors as StoreError subclasses with a plain message."""
+    # Here, not at the top: the console paints its sign-in screen before SQLAlchemy is loaded,
+    # and the UI imports these error classes.
+    from sqlalchemy import exc
+
     try:
         yield
     except exc.OperationalError as error:

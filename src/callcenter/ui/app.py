@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -19,12 +20,15 @@ from callcenter.resources import styles_dir
 
 if TYPE_CHECKING:
     from callcenter.domain.timers import TimerPolicy
-from callcenter.store.db import Database
-from callcenter.store.views import AgentView
+    from callcenter.store.db import Database
+    from callcenter.store.views import AgentView
 from callcenter.ui.errors import explain
 from callcenter.ui.messages import SignedIn
 
 Clock = Callable[[], datetime]
+
+
+DATABASE_RETRY_SECONDS = 5
 
 
 def system_clock() -> datetime:
@@ -58,8 +62,9 @@ class CallCenterApp(App[None]):
 
     def __init__(
         self,
-        db: Database,
+        db: Database | None = None,
         *,
+        open_database: Callable[[], Database] | None = None,
         clock: Clock = system_clock,
         agent_username: str | None = None,
         prefill_username: str | None = None,
@@ -68,7 +73,19 @@ class CallCenterApp(App[None]):
         idle_lock_seconds: float | None = None,
     ) -> None:
         super().__init__()
-        self.db = db
+        # Either a database, or how to open one: then the sign-in screen paints first and the data
+        # layer (SQLAlchemy, the tables) loads and connects in a thread while the rep types.
+        if (db is None) == (open_database is None):
+            raise ValueError("give either a database or a way to open one")
+        self._db = db
+        self._open_database = open_database
+        self._database_ready = threading.Event()
+        self._opening_started = False
+        self._stop_opening = threading.Event()  # stops the background opening's retries when the console quits
+        if db is not None:
+            self._database_ready.set()
+        # Why the database could not be opened, for the command to report once the console has closed.
+        self.startup_failure: Exception | None = None
         self._policy = policy
         self.clock = clock
         self.refresh_seconds = refresh_seconds
@@ -80,6 +97,67 @@ class CallCenterApp(App[None]):
         # None: never lock by itself (tests, benchmarks); the command passes CALLCENTER_IDLE_LOCK_MINUTES.
         self.idle_lock_seconds = idle_lock_seconds
         self._last_input = time.monotonic()
+
+    @property
+    def db(self) -> Database:
+        """The database. A worker that asks while it is still being opened waits for it (or for
+        the console to close)."""
+        while not self._database_ready.wait(0.1):
+            if self._stop_opening.is_set():
+                break
+        if self._db is None:
+            from callcenter.store.errors import DatabaseUnavailable
+
+            raise DatabaseUnavailable("The database could not be opened.")
+        return self._db
+
+    @property
+    def database_open(self) -> bool:
+        return self._db is not None
+
+    def start_opening_database(self) -> None:
+        """Load the data layer and open the database in a thread (once). The sign-in screen calls
+        this when it has painted: started earlier, the import would hold up that first frame."""
+        if self._open_database is not None and not self._opening_started:
+            self._opening_started = True
+            self._open_database_in_background()
+
+    @work(thread=True, exclusive=True, group="database-open", exit_on_error=False)
+    def _open_database_in_background(self) -> None:
+        from callcenter.store.errors import DatabaseUnavailable
+
+        while True:
+            try:
+                self._db = self._open_database()
+                break
+            except DatabaseUnavailable as error:
+                # A server restarting, a network blip: say so on the sign-in screen and keep trying.
+                self.call_from_thread(self._show_startup_problem, f"{error.message.rstrip('.')}. "
+                                      f"Trying again every {DATABASE_RETRY_SECONDS} seconds.")
+                if self._stop_opening.wait(DATABASE_RETRY_SECONDS):
+                    return
+            except Exception as error:  # noqa: BLE001 - a bad URL or schema: nothing to retry, stop and say why
+                self.startup_failure = error
+                self._database_ready.set()
+                self.call_from_thread(self.exit, None, 1)
+                return
+        self._database_ready.set()
+        self.call_from_thread(self._show_startup_problem, "")
+        # While the rep is still typing: load what the board needs, so Enter leads straight to it.
+        import callcenter.ui.board  # noqa: F401
+
+        _ = self.policy
+
+    def exit(self, *args, **kwargs) -> None:
+        self._stop_opening.set()
+        super().exit(*args, **kwargs)
+
+    def _show_startup_problem(self, message: str) -> None:
+        from callcenter.ui.signin import SignInScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, SignInScreen):
+                screen.show_database_problem(message)
 
     @property
     def timer_board(self):
@@ -165,7 +243,16 @@ class CallCenterApp(App[None]):
                 return
         self.call_from_thread(self._show_sign_in)
 
-    async def _show_sign_in(self) -> None:
+    def account_disabled(self) -> None:
+        """A supervisor disabled the signed-in account (seen by the board's refresh): close every
+        screen now rather than when the agent signs out. Drafts are saved as they are typed, and
+        disabling already set the agent offline."""
+        if self.agent is None:
+            return
+        self.agent = None
+        self.call_later(self._show_sign_in, "A supervisor has disabled this account. Ask them to enable it.")
+
+    async def _show_sign_in(self, error: str = "") -> None:
         from callcenter.ui.signin import SignInScreen
 
         self.agent = None
@@ -176,11 +263,13 @@ class CallCenterApp(App[None]):
             # halfway, its on_mount finds its widgets gone and fails.
             await self._built(self.screen)
             self.pop_screen()
-        self.push_screen(SignInScreen())
+        self.push_screen(SignInScreen(error=error))
 
     def on_mount(self) -> None:
         from callcenter.ui.signin import SignInScreen
 
+        if self._open_database is not None and self._auto_sign_in:
+            self.start_opening_database()  # no sign-in screen to show first
         if self.idle_lock_seconds is not None:
             self.set_interval(1.0, self._check_idle)  # a cheap look at the clock; locks within a second
 
@@ -272,14 +361,20 @@ class CallCenterApp(App[None]):
             return False  # nothing behind the lock opens from it (help, lookup, the command palette)
         if action == "lock":
             return self.agent is not None
+        # Signed-in checks first: the screens' modules load the data layer, which the sign-in
+        # screen must not wait for.
         if action == "lookup":  # the directory is for signed-in staff; hidden on the sign-in screen
+            if self.agent is None:
+                return False
             from callcenter.ui.lookup import LookupScreen
 
-            return self.agent is not None and not isinstance(self.screen, LookupScreen)
+            return not isinstance(self.screen, LookupScreen)
         if action == "audit_trail":
+            if not self._may_read_audit():
+                return False
             from callcenter.ui.audit import AuditScreen
 
-            return self._may_read_audit() and not isinstance(self.screen, AuditScreen)
+            return not isinstance(self.screen, AuditScreen)
         return True
 
     def action_lookup(self, query=None, intake_id: int | None = None, on_close=None) -> None:

@@ -13,7 +13,6 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from callcenter.store import agents
 from callcenter.ui.errors import explain
 
 
@@ -50,6 +49,8 @@ class LockScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
     def unlock(self, password: str) -> None:
+        from callcenter.store import agents  # not at the top: the app asks this module if it is locked at start-up
+
         try:
             agents.verify_password(self.app.db, self.app.agent.id, password, self.app.clock())
         except Exception as error:  # noqa: BLE001 - shown under the field, never raised

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,10 +15,11 @@ from textual.widgets.option_list import Option
 
 from callcenter.domain.model import Role
 from callcenter.domain.passwords import MAX_PASSWORD_LENGTH
-from callcenter.store import agents
-from callcenter.store.views import AgentView
 from callcenter.ui.errors import explain
 from callcenter.ui.messages import SignedIn
+
+if TYPE_CHECKING:
+    from callcenter.store.views import AgentView
 
 ROLE_LABEL = {Role.REP: "representative", Role.SUPERVISOR: "supervisor", Role.PSYCHIATRIST: "psychiatrist"}
 
@@ -32,6 +35,7 @@ class SignInScreen(Screen[None]):
         self._initial_error = error
         self._initial_username = username.strip()
         self._busy = False
+        self._showing_database_problem = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-box"):
@@ -53,6 +57,7 @@ class SignInScreen(Screen[None]):
             self.query_one("#password", Input).focus()
         else:
             username.focus()
+        self.call_after_refresh(self.app.start_opening_database)
         self.load_agents()
         if self._initial_error:
             self._show_error(self._initial_error)
@@ -60,7 +65,13 @@ class SignInScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="signin-load", exit_on_error=False)
     def load_agents(self) -> None:
         try:
-            roster = agents.list_agents(self.app.db)
+            # app.db waits while the database is still being opened (this screen is painted first),
+            # and only then is the data layer imported here: importing it sooner would compete
+            # with painting this screen.
+            db = self.app.db
+            from callcenter.store import agents
+
+            roster = agents.list_agents(db)
         except Exception as error:  # noqa: BLE001 - shown to the rep, never raised
             self.app.call_from_thread(self._show_error, explain(error)[0])
             return
@@ -102,8 +113,13 @@ class SignInScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="signin", exit_on_error=False)
     def sign_in(self, username: str, password: str) -> None:
         # Off the event loop: checking a password costs tens of milliseconds by design.
+        if not self.app.database_open:  # the console has only just started: app.db waits for it
+            self.app.call_from_thread(self._show_error, "Opening the database; you are signed in once it is ready.")
         try:
-            agent = agents.sign_in(self.app.db, username, password, self.app.clock())
+            db = self.app.db
+            from callcenter.store import agents
+
+            agent = agents.sign_in(db, username, password, self.app.clock())
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self._refused, explain(error)[0], getattr(error, "field", None))
             return
@@ -116,6 +132,12 @@ class SignInScreen(Screen[None]):
         password = self.query_one("#password", Input)
         password.value = ""
         (username if field == "username" or not username.value.strip() else password).focus()
+
+    def show_database_problem(self, message: str) -> None:
+        """The database cannot be reached yet (or can again: an empty message clears it)."""
+        if message or self._showing_database_problem:
+            self._show_error(message)
+        self._showing_database_problem = bool(message)
 
     def _show_error(self, message: str) -> None:
         label = self.query_one("#signin-error", Label)

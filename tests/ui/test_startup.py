@@ -1,0 +1,94 @@
+"""Start-up: the sign-in screen is up before the data layer has loaded; the database opens behind it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+from textual.widgets import Input, Label, OptionList
+
+import callcenter.ui.app as app_module
+from callcenter.store.errors import DatabaseUnavailable
+from callcenter.store.seed import DEMO_PASSWORD
+from callcenter.ui.app import CallCenterApp
+from callcenter.ui.board import QueueBoardScreen
+from callcenter.ui.signin import SignInScreen
+from tests.dbutil import FIXED_NOW
+from tests.ui.helpers import TERMINAL, wait_until
+
+
+def _error(pilot) -> str:
+    return str(pilot.app.screen.query_one("#signin-error", Label).render())
+
+
+def test_the_console_and_its_sign_in_screen_load_without_the_data_layer():
+    """What runs before the first frame: SQLAlchemy and the tables come later, in a thread."""
+    code = ("import sys, callcenter.cli, callcenter.ui.app, callcenter.ui.signin, callcenter.ui.errors; "
+            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'callcenter.store.models') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+async def test_a_rep_types_while_the_database_opens_and_is_signed_in_once_it_is_ready(sqlite_demo_db):
+    release = threading.Event()
+
+    def slow_open():
+        release.wait(10)
+        return sqlite_demo_db
+
+    app = CallCenterApp(open_database=slow_open, clock=lambda: FIXED_NOW, refresh_seconds=0.25)
+    async with app.run_test(size=TERMINAL) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, SignInScreen))
+        screen = pilot.app.screen
+        await pilot.press(*"alex", "enter", *DEMO_PASSWORD, "enter")
+        assert screen.query_one("#username", Input).value == "alex"
+        assert await wait_until(pilot, lambda: "Opening the database" in _error(pilot))
+        assert screen.query_one("#agent-list", OptionList).option_count == 0  # nothing read yet
+        assert not app.database_open
+        release.set()
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen), timeout=10)
+        assert pilot.app.agent.username == "alex"
+
+
+async def test_an_unreachable_database_is_said_on_the_sign_in_screen_and_tried_again(sqlite_demo_db,
+                                                                                    monkeypatch):
+    monkeypatch.setattr(app_module, "DATABASE_RETRY_SECONDS", 0.2)
+    attempts = []
+
+    def flaky_open():
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise DatabaseUnavailable("Cannot reach the database at postgresql://db.example/line: refused")
+        return sqlite_demo_db
+
+    app = CallCenterApp(open_database=flaky_open, clock=lambda: FIXED_NOW, refresh_seconds=0.25)
+    async with app.run_test(size=TERMINAL) as pilot:
+        assert await wait_until(pilot, lambda: "Cannot reach the database" in _error(pilot))
+        assert "Trying again every" in _error(pilot)
+        assert await wait_until(pilot, lambda: app.database_open, timeout=5)
+        assert await wait_until(pilot, lambda: _error(pilot) == "")  # cleared once it is reached
+        assert len(attempts) == 3
+        assert await wait_until(pilot, lambda: pilot.app.screen.query_one("#agent-list", OptionList).option_count > 0)
+
+
+async def test_quitting_while_the_database_cannot_be_reached_is_prompt(monkeypatch):
+    def never_open():
+        raise DatabaseUnavailable("Cannot reach the database at postgresql://db.example/line: refused")
+
+    app = CallCenterApp(open_database=never_open, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=TERMINAL) as pilot:
+        assert await wait_until(pilot, lambda: "Cannot reach the database" in _error(pilot))
+        await pilot.press("ctrl+q")
+    assert app.startup_failure is None  # the person quit: nothing to report
+
+
+async def test_a_database_that_cannot_be_opened_at_all_closes_the_console_with_the_reason():
+    def broken_open():
+        raise ValueError("Can't load plugin: sqlalchemy.dialects:nonsense")
+
+    app = CallCenterApp(open_database=broken_open, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=TERMINAL) as pilot:
+        assert await wait_until(pilot, lambda: not app.is_running, timeout=5)
+    assert isinstance(app.startup_failure, ValueError)
+    assert app.return_code == 1
