@@ -11,6 +11,7 @@ from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.app import CallCenterApp
 from callcenter.ui.board import QueueBoardScreen
 from callcenter.ui.monitor import ConfirmScreen, MonitorScreen, ResetPasswordScreen
+from callcenter.ui.signin import SignInScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
 
@@ -181,3 +182,18 @@ async def test_a_name_that_looks_like_markup_is_listed_as_typed_on_the_sign_in_s
         assert any("Odd [/] [bold]Name" in label for label in labels)
         await pilot.pause()
         assert app._exception is None and app.is_running
+
+
+async def test_an_agent_disabled_while_signed_in_is_signed_out_at_once(sqlite_demo_db, now):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=TERMINAL) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen), timeout=10)
+        await pilot.press("n")  # an intake open on top of the board
+        assert await wait_until(pilot, lambda: len(pilot.app.screen_stack) > 2, timeout=10)
+        sam = agents.get_by_username(sqlite_demo_db, "sam")
+        alex = agents.get_by_username(sqlite_demo_db, "alex")
+        agents.disable_agent(sqlite_demo_db, sam.id, alex.id, now)
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, SignInScreen), timeout=10)
+        assert pilot.app.agent is None
+        assert len(pilot.app.screen_stack) == 2  # nothing of alex's is left below the sign-in
+        assert await wait_until(pilot, lambda: "disabled this account" in _error(pilot))

@@ -134,6 +134,9 @@ class QueueBoardScreen(Screen[None]):
         self._failures = 0
         self._last_good = self.app.clock()
         self.query_one("#db-status", Static).remove_class("visible")
+        if snapshot.me is not None and not snapshot.me.active:
+            self.app.account_disabled()
+            return
         if snapshot.me is not None:
             self.app.agent = snapshot.me
         self._apply_lines(snapshot)
