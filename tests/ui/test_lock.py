@@ -30,6 +30,13 @@ async def type_text(pilot, text: str) -> None:
         await pilot.press({" ": "space", "-": "minus"}.get(character, character))
 
 
+def lock_ready(app) -> bool:
+    """The lock screen is up and its password field has the focus, so typed keys land there."""
+    screen = app.screen
+    return isinstance(screen, LockScreen) and bool(screen.query("#lock-password")) \
+        and screen.focused is screen.query_one("#lock-password")
+
+
 def error_text(screen: LockScreen) -> str:
     return str(screen.query_one("#lock-error", Label).render())
 
@@ -45,7 +52,7 @@ async def test_idle_console_locks_and_unlocks_with_the_half_typed_intake_intact(
         assert field.value == "Maria Lo"
 
         app.idle_lock_seconds = 0.5
-        assert await wait_until(pilot, lambda: isinstance(app.screen, LockScreen), timeout=5)
+        assert await wait_until(pilot, lambda: lock_ready(app), timeout=5)
         lock = app.screen
         assert "without a key pressed" in str(lock.query_one("#lock-reason").render())
 
@@ -76,7 +83,7 @@ async def test_ctrl_l_locks_at_once_and_nothing_behind_the_lock_opens(sqlite_dem
         assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
         await settle(pilot)
         await pilot.press("ctrl+l")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, LockScreen))
+        assert await wait_until(pilot, lambda: lock_ready(app))
         for key in ("f3", "f1", "ctrl+p", "escape"):
             await pilot.press(key)
             await pilot.pause()
@@ -92,7 +99,7 @@ async def test_a_locked_console_can_be_signed_out_instead(sqlite_demo_db):
         assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
         await settle(pilot)
         await pilot.press("ctrl+l")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, LockScreen))
+        assert await wait_until(pilot, lambda: lock_ready(app))
         await pilot.press("ctrl+o")
         assert await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), timeout=5)
         assert app.agent is None
