@@ -42,3 +42,39 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path):
         assert wal.exists()  # the open connection keeps the WAL
         assert wal.stat().st_mode & 0o777 == 0o600
     db.dispose()
+
+
+# The search structures each engine keeps outside the models: FTS5 tables on SQLite, tsvector
+# columns and their GIN indexes on PostgreSQL (created by migrations alone).
+ENGINE_SEARCH_OBJECTS = ("provider_fts", "provider_vocab", "search_vector", "title_vector")
+
+
+def test_migrated_schema_matches_the_models(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from callcenter.store import models
+
+    models.declare_partial_indexes()
+
+    def compared(obj, name, type_, reflected, compare_to) -> bool:
+        return not (name or "").startswith(ENGINE_SEARCH_OBJECTS) and not (name or "").endswith(ENGINE_SEARCH_OBJECTS)
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": compared})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
+
+
+def test_loading_the_models_does_not_load_another_engines_dialect():
+    """Start-up cost: the models name no dialect, so a SQLite console never imports PostgreSQL's."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, callcenter.store.models; "
+                               "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.')))"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

@@ -49,11 +49,7 @@ class Call(SQLModel, table=True):
     __table_args__ = (
         # The claim query: waiting calls of a line, best priority then oldest first.
         Index("ix_call_queue", "state", "line_id", "priority", "arrived_at"),
-        # Migration 0011: waiting calls only, in the order they are taken (across lines, per line).
-        Index("ix_call_waiting_order", text("priority DESC"), "arrived_at", "id",
-              postgresql_where=text("state = 'waiting'"), sqlite_where=text("state = 'waiting'")),
-        Index("ix_call_waiting_line_order", "line_id", text("priority DESC"), "arrived_at", "id",
-              postgresql_where=text("state = 'waiting'"), sqlite_where=text("state = 'waiting'")),
+        # The partial indexes of waiting calls (migration 0011) are declared by declare_partial_indexes.
         Index("ix_call_caller_number", "caller_number"),
     )
 
@@ -444,3 +440,20 @@ class HsdsAttribute(SQLModel, table=True):
     taxonomy_term_id: str = Field(max_length=100, index=True)
     label: str | None = Field(default=None, max_length=200)
     value: str | None = _hsds_text()
+
+
+def declare_partial_indexes() -> None:
+    """Add migration 0011's indexes of waiting calls, in claim order, to the metadata alembic compares.
+
+    They are partial (WHERE state = 'waiting'), which SQLAlchemy spells once per dialect; naming
+    PostgreSQL's dialect in a table definition loads it on every start, SQLite ones too (about 50 ms
+    of a console's start-up), so only the migration environment declares them.
+    """
+    table = Call.__table__
+    if "ix_call_waiting_order" in {index.name for index in table.indexes}:
+        return
+    waiting = text("state = 'waiting'")
+    Index("ix_call_waiting_order", table.c.priority.desc(), table.c.arrived_at, table.c.id,
+          postgresql_where=waiting, sqlite_where=waiting)
+    Index("ix_call_waiting_line_order", table.c.line_id, table.c.priority.desc(), table.c.arrived_at,
+          table.c.id, postgresql_where=waiting, sqlite_where=waiting)

@@ -6,6 +6,7 @@ from callcenter.store import models  # noqa: F401  (registers the tables)
 from sqlmodel import SQLModel
 
 config = context.config
+models.declare_partial_indexes()
 target_metadata = SQLModel.metadata
 
 
