@@ -157,10 +157,11 @@ def test_directory_import_lists_each_bad_row(db_url):
     result = run("--database-url", db_url, "directory", "import", str(HSDS_FIXTURES / "broken"))
     assert result.returncode == 0, result.stderr  # the good rows went in
     lines = result.stdout.splitlines()
-    assert "23 bad rows not imported:" in lines
+    assert "25 bad rows not imported:" in lines
     assert "organizations.csv:3: missing name" in lines
     assert any(line.startswith("services.csv:6: bad age range") for line in lines)
     assert any(line.startswith("phones.csv:3: bad phone number") for line in lines)
+    assert "taxonomy_terms.csv:3: missing name" in lines
     assert "provider: 1 imported, 0 updated, 0 unchanged" in lines
 
 

@@ -62,7 +62,7 @@ def test_csv_import_writes_the_tables_and_one_provider_per_service_at_location(d
     assert report.bad_rows == []
     assert {name: c.imported for name, c in report.counts.items()} == {
         "organization": 3, "service": 7, "location": 5, "address": 5, "service_at_location": 8, "phone": 9,
-        "schedule": 9, "language": 12, "attribute": 47, "provider": 8}
+        "schedule": 9, "language": 12, "taxonomy": 1, "taxonomy_term": 3, "attribute": 50, "provider": 8}
     rows = providers(db)
     assert set(rows) == {HARTFORD_CLINIC, WEST_HARTFORD_CLINIC, CRISIS, EARLY, IN_HOME, TEEN, QUIET_CORNER, CLOSED}
     hartford, west = rows[HARTFORD_CLINIC], rows[WEST_HARTFORD_CLINIC]
@@ -95,6 +95,10 @@ def test_csv_import_writes_the_tables_and_one_provider_per_service_at_location(d
     assert rows[QUIET_CORNER].languages == "English;Portuguese;Spanish"
     assert rows[QUIET_CORNER].service_types == "care coordination"
     assert rows[CLOSED].active is False and all(r.active for k, r in rows.items() if k != CLOSED)
+    # Other taxonomies' terms: a service's apply at each of its sites, a site's to that site alone.
+    assert (hartford.taxonomy, west.taxonomy) == ("Child Guidance", "Child Guidance")
+    assert (rows[IN_HOME].taxonomy, rows[TEEN].taxonomy, rows[CRISIS].taxonomy) == (
+        "Family Counseling", "Sobriety Support", "")
 
 
 def test_json_form_holds_the_same_directory_as_the_csv_form(db, now):
@@ -104,7 +108,8 @@ def test_json_form_holds_the_same_directory_as_the_csv_form(db, now):
     again = hsds.import_package(db, GOOD_CSV, now)
     assert again.bad_rows == []
     assert all(c.imported == c.updated == c.removed == 0 for c in again.counts.values()), again.lines()
-    assert again.counts["attribute"].unchanged == 47
+    assert again.counts["attribute"].unchanged == 50
+    assert again.counts["taxonomy_term"].unchanged == 3
     assert snapshot(db) == before
 
 
@@ -114,7 +119,7 @@ def test_import_export_import_gives_the_same_directory(db, other_db, now, tmp_pa
     hsds.import_package(db, source, now)
     target = tmp_path / ("package" if form == "csv" else "directory.json")
     written = hsds.export_package(db, target, form)
-    assert written["service"] == 7 and written["attribute"] == 47
+    assert written["service"] == 7 and written["attribute"] == 50 and written["taxonomy_term"] == 3
     if form == "csv":
         listed = json.loads((target / "datapackage.json").read_text())["resources"]
         assert [r["path"] for r in listed] == [spec.file for spec in hsds.SPECS]
@@ -151,6 +156,8 @@ def test_bad_rows_are_reported_with_file_line_and_reason_and_good_rows_kept(db, 
         ("phones.csv", 4): "that service_at_location was not imported (see service_at_locations.csv:5)",
         ("schedules.csv", 3): "opens_at '25:00' is not a time of day",
         ("languages.csv", 3): "missing language name",
+        ("taxonomy_terms.csv", 3): "missing name",
+        ("taxonomy_terms.csv", 4): "taxonomy_id 'c7000000-0000-4000-8000-000000000099' matches no taxonomy",
         ("attributes.csv", 4): "ct-access:ecc value 'maybe' is not true or false",
         ("attributes.csv", 5): "ct-access:wait-days value 'two weeks' is not a whole number",
         ("attributes.csv", 6): "matches no service",
@@ -161,11 +168,11 @@ def test_bad_rows_are_reported_with_file_line_and_reason_and_good_rows_kept(db, 
     assert "06702?" in found[("addresses.csv", 3)]  # the likely fix is spelled out
     assert str(report.bad_rows[0]) == "organizations.csv:3: missing name"
     assert [str(b).split(":")[0] for b in report.bad_rows][:3] == ["organizations.csv"] * 3  # in file order
-    assert any("taxonomy_terms.csv" in note for note in report.skipped)
+    assert any("contacts.csv" in note for note in report.skipped)
     # The good rows went in, with their provider.
     assert {name: c.imported for name, c in report.counts.items() if c.imported} == {
         "organization": 1, "service": 1, "location": 1, "address": 1, "service_at_location": 1, "phone": 1,
-        "schedule": 1, "language": 1, "attribute": 3, "provider": 1}
+        "schedule": 1, "language": 1, "taxonomy_term": 1, "attribute": 3, "provider": 1}
     (only,) = providers(db).values()
     assert only.name == "Brass City Child Guidance"
     assert only.phone_number == "+12035550121" and only.zip_code == "06702" and only.accepts_husky
@@ -237,10 +244,27 @@ def test_a_package_with_only_some_tables_updates_the_providers_it_touches(db, no
     _edit_csv(package / "services.csv", uid("b2", 7), status="active", name="Thames Valley Trauma Center")
     report = hsds.import_package(db, package, now)
     assert report.bad_rows == [] and report.counts["service"].updated == 1
-    assert report.counts["language"].removed == 0 and count(db, HsdsAttribute) == 47  # children kept
+    assert report.counts["language"].removed == 0 and count(db, HsdsAttribute) == 50  # children kept
     closed = providers(db)[CLOSED]
     assert closed.active and closed.name == "Thames Valley Trauma Center" and closed.specialties == "anxiety;trauma"
 
+
+
+def test_a_renamed_taxonomy_term_renames_it_on_every_provider_that_carries_it(db, now, tmp_path):
+    hsds.import_package(db, GOOD_CSV, now)
+    package = tmp_path / "terms-only"
+    package.mkdir()
+    shutil.copy(GOOD_CSV / "taxonomy_terms.csv", package / "taxonomy_terms.csv")
+    _edit_csv(package / "taxonomy_terms.csv", "fhst:MH-10", name="Child and Parent Guidance")
+    report = hsds.import_package(db, package, now)
+    assert report.bad_rows == [] and report.counts["taxonomy_term"].updated == 1
+    assert report.counts["provider"].updated == 2  # the service's two sites, and nothing else
+    rows = providers(db)
+    assert rows[HARTFORD_CLINIC].taxonomy == rows[WEST_HARTFORD_CLINIC].taxonomy == "Child and Parent Guidance"
+    directory.forget_vocabulary(db)
+    hits = directory.search(db, LookupQuery(text="parent guidance"), now).hits
+    assert {hit.id for hit in hits} == {rows[HARTFORD_CLINIC].id, rows[WEST_HARTFORD_CLINIC].id}
+    assert hits[0].taxonomy == ("Child and Parent Guidance",)
 
 def test_imported_providers_are_found_by_search_and_filters(db, now):
     hsds.import_package(db, GOOD_CSV, now)
@@ -253,6 +277,8 @@ def test_imported_providers_are_found_by_search_and_filters(db, now):
     assert found(text="trauma") == {rows[CRISIS].id, rows[IN_HOME].id}  # the closed clinic is not offered
     assert found(text="quiet corner") == {rows[QUIET_CORNER].id}
     assert found(text="harbr") == {rows[TEEN].id}  # a typo
+    assert found(text="guidance") == {rows[HARTFORD_CLINIC].id, rows[WEST_HARTFORD_CLINIC].id}  # a taxonomy term
+    assert found(text="sobriety") == {rows[TEEN].id}
     assert found(service_type="mobile crisis") == {rows[CRISIS].id}
     assert found(ecc_only=True) == {rows[HARTFORD_CLINIC].id, rows[WEST_HARTFORD_CLINIC].id}
     assert rows[TEEN].id not in found(husky_only=True)
@@ -311,9 +337,9 @@ def test_duplicate_extras_and_extras_in_the_wrong_place_are_refused(db, now, tmp
         writer.writerow(["any-1", uid("c3", 1), "", "", "example:parking", "Parking", "on the street"])
     report = hsds.import_package(db, package, now)
     reasons = {bad.line: bad.reason for bad in report.bad_rows}
-    assert set(reasons) == {49, 50}
-    assert "a second ct-access:wait-days for service" in reasons[49] and "(first at attributes.csv:" in reasons[49]
-    assert "belongs on a service or service_at_location, not on a organization" in reasons[50]
+    assert set(reasons) == {52, 53}
+    assert "a second ct-access:wait-days for service" in reasons[52] and "(first at attributes.csv:" in reasons[52]
+    assert "belongs on a service or service_at_location, not on a organization" in reasons[53]
     assert providers(db)[HARTFORD_CLINIC].wait_days == 3
     with db.read() as session:  # a term from another taxonomy is kept, linked to what its id names
         assert session.get(HsdsAttribute, "any-1").link_entity == "location"

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from textual.widgets import DataTable, Input
 
+from callcenter.store import hsds
 from callcenter.store.models import Intake, ReferralProvider, Task
 
 from callcenter.ui.board import QueueBoardScreen
 from callcenter.ui.lookup import LookupScreen, parse_age
+from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import make_app, settle, still_cursors, wait_until
 from tests.ui.test_intake import SIZE, choose, open_intake_from_call, type_into
+
+HSDS_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hsds"
 
 
 async def open_lookup(pilot):
@@ -41,6 +47,19 @@ async def test_results_follow_typing_and_show_details(sqlite_demo_db):
         detail = str(screen.query_one("#detail").render())
         assert screen.result.hits[0].name in detail and "Phone: (" in detail
 
+
+
+async def test_a_taxonomy_term_finds_a_service_and_is_shown_with_it(sqlite_demo_db):
+    """An imported 211-style package: a rep's word matches the category its taxonomy gives a service."""
+    hsds.import_package(sqlite_demo_db, HSDS_FIXTURES / "good", FIXED_NOW)
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_lookup(pilot)
+        await pilot.press(*"sobriety")
+        assert await wait_until(pilot, lambda: screen.result is not None and len(screen.result.hits) == 1)
+        await settle(pilot)
+        assert screen.result.hits[0].name == "Harbor Teen Recovery Services"
+        assert "Also listed under: Sobriety Support" in str(screen.query_one("#detail").render())
 
 async def test_lookup_from_the_intake_is_prefilled(sqlite_demo_db):
     app = make_app(sqlite_demo_db, agent="alex")

@@ -48,6 +48,7 @@ class ProviderHit:
     hours: str | None
     service_types: tuple[str, ...]
     specialties: tuple[str, ...]
+    taxonomy: tuple[str, ...]  # the names of its other taxonomy terms (e.g. a 211 taxonomy's)
     languages: tuple[str, ...]
     accepts_husky: bool
     is_ecc: bool
@@ -263,7 +264,7 @@ def _split(value: str | None) -> tuple[str, ...]:
 _HIT_COLUMNS = tuple(
     getattr(Provider, name) for name in (
         "id", "name", "organization", "description", "address", "town", "zip_code", "phone_number", "hours",
-        "service_types", "specialties", "languages", "accepts_husky", "is_ecc", "min_age_months",
+        "service_types", "specialties", "taxonomy", "languages", "accepts_husky", "is_ecc", "min_age_months",
         "max_age_months", "wait_days", "latitude", "longitude")
 )
 
@@ -272,7 +273,7 @@ def _hit(row, origin: Origin | None, wait_limit: int | None, query: LookupQuery,
          named: bool | None = None) -> ProviderHit:
     """A result from a row of _HIT_COLUMNS (unpacked by position: a page builds fifty of these)."""
     (provider_id, name, organization, description, address, town, zip_code, phone_number, hours, service_types,
-     specialties, languages, accepts_husky, is_ecc, min_age_months, max_age_months, wait_days, latitude,
+     specialties, taxonomy, languages, accepts_husky, is_ecc, min_age_months, max_age_months, wait_days, latitude,
      longitude) = row
     distance = (
         distance_miles(origin, latitude, longitude)
@@ -294,6 +295,7 @@ def _hit(row, origin: Origin | None, wait_limit: int | None, query: LookupQuery,
         hours=hours,
         service_types=_split(service_types),
         specialties=_split(specialties),
+        taxonomy=_split(taxonomy),
         languages=_split(languages),
         accepts_husky=accepts_husky,
         is_ecc=is_ecc,

@@ -3,10 +3,12 @@
 A package is either
 - a folder holding ``datapackage.json`` and one CSV per table (``organizations.csv``,
   ``services.csv``, ``locations.csv``, ``addresses.csv``, ``service_at_locations.csv``,
-  ``phones.csv``, ``schedules.csv``, ``languages.csv``, ``attributes.csv``), or
+  ``phones.csv``, ``schedules.csv``, ``languages.csv``, ``taxonomies.csv``, ``taxonomy_terms.csv``,
+  ``attributes.csv``), or
 - one JSON file holding a list of HSDS ``service`` objects, each with its nested
   ``organization``, ``phones``, ``schedules``, ``languages``, ``attributes`` and
-  ``service_at_locations`` (each with its ``location`` and that location's ``addresses``...).
+  ``service_at_locations`` (each with its ``location`` and that location's ``addresses``...); an
+  attribute's nested ``taxonomy_term`` (with its ``taxonomy_detail``) is kept as a term.
 
 Import checks every row, keeps the good ones and reports each bad one with its file, line (CSV:
 the physical line, the header is line 1) or item path (JSON) and a reason a person can act on.
@@ -18,7 +20,9 @@ service_at_locations) are never deleted by an import: referrals may point at the
 
 The line's own facts (HUSKY, Enhanced Care Clinic, service types, specialties, wait days) travel
 as HSDS attributes on the service (or on one service_at_location, which then wins), under the
-``ct-access:*`` taxonomy terms below, so a package from elsewhere can carry them.
+``ct-access:*`` taxonomy terms below, so a package from elsewhere can carry them. Other terms (a
+211 taxonomy's "Family Counseling") classify the service: their names go into the provider's
+searchable ``taxonomy`` column, so a rep's words find a service by its category too.
 
 After the HSDS rows are written, the ``provider`` search rows (one per service_at_location,
 ``provider.hsds_id`` = the service_at_location id) are derived again for every service_at_location
@@ -57,6 +61,8 @@ from callcenter.store.models import (
     HsdsSchedule,
     HsdsService,
     HsdsServiceAtLocation,
+    HsdsTaxonomy,
+    HsdsTaxonomyTerm,
     Provider,
 )
 
@@ -158,11 +164,15 @@ SPECS: tuple[Spec, ...] = (
                ("location_id", "location")), needs_parent=True),
     Spec("language", "languages.csv", HsdsLanguage, refs=(("service_id", "service"), ("location_id", "location")),
          needs_parent=True),
+    Spec("taxonomy", "taxonomies.csv", HsdsTaxonomy, required=("name",)),
+    # parent_id is kept as given: a term may come before its parent, or its parent be left out.
+    Spec("taxonomy_term", "taxonomy_terms.csv", HsdsTaxonomyTerm, refs=(("taxonomy_id", "taxonomy"),),
+         required=("name",)),
     Spec("attribute", "attributes.csv", HsdsAttribute, required=("link_id", "taxonomy_term_id")),
 )
 SPEC = {spec.name: spec for spec in SPECS}
 # Tables an attribute may describe (its link_entity).
-LINKABLE = tuple(spec.name for spec in SPECS if spec.name != "attribute")
+LINKABLE = tuple(spec.name for spec in SPECS if spec.name not in ("attribute", "taxonomy", "taxonomy_term"))
 CHILD_TABLES = ("address", "phone", "schedule", "language", "attribute")
 
 
@@ -301,7 +311,8 @@ def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str,
         name = str(resource.get("name") or "").strip().lower()
         file = resource.get("path")
         file = file[0] if isinstance(file, list) and file else file
-        table = name if name in SPEC else name[:-1] if name.endswith("s") and name[:-1] in SPEC else None
+        table = name if name in SPEC else name[:-1] if name.endswith("s") and name[:-1] in SPEC else (
+            f"{name[:-3]}y" if name.endswith("ies") and f"{name[:-3]}y" in SPEC else None)
         if table is None:
             skipped.append(f"{file or name} (HSDS {name or 'resource'} is not kept by this directory)")
             continue
@@ -407,6 +418,7 @@ class _JsonWalker:
                     values["taxonomy_term_id"] = term.get("id") or term.get("code")
                 if "label" not in item:
                     values["label"] = term.get("name")
+                self._term(term, f"{path}.taxonomy_term")
         if orphan:
             problems.append(orphan)
         for name, value in implied.items():
@@ -418,6 +430,18 @@ class _JsonWalker:
         self.rows.append(_Raw(table, Where(self.label, path=path), values, problems))
         own = values.get("id")
         return None if _blank(own) or isinstance(own, (dict, list)) else str(own).strip()
+
+    def _term(self, term: dict, path: str) -> None:
+        """A nested term is kept as a taxonomy_term when it is one (has a name and is not one of the
+        line's own ct-access extras, which are implied)."""
+        term_id = term.get("id") if not _blank(term.get("id")) else term.get("code")
+        if _blank(term_id) or _blank(term.get("name")) or str(term_id).strip() in EXTRAS:
+            return
+        implied: dict[str, Any] = {}
+        detail = term.get("taxonomy_detail")
+        if isinstance(detail, dict):
+            implied["taxonomy_id"] = self._emit("taxonomy", detail, f"{path}.taxonomy_detail", {})
+        self._emit("taxonomy_term", {**term, "id": term_id}, path, implied)
 
     def _children(self, item: dict, key: str, table: str, path: str, implied: Mapping[str, Any],
                   parent: str, parent_id: str | None) -> None:
@@ -550,8 +574,8 @@ def _clean(raw: _Raw) -> tuple[dict[str, Any], list[str]]:
             row[name] = None
     if row["id"] is None:
         problems.insert(0, f"missing {raw.table} id")
-    elif len(row["id"]) > MAX_ID:
-        problems.insert(0, f"id is longer than {MAX_ID} characters")
+    elif len(row["id"]) > (spec.kinds["id"][1] or MAX_ID):
+        problems.insert(0, f"id is longer than {spec.kinds['id'][1] or MAX_ID} characters")
     for name in spec.required:
         if row.get(name) is None and not any(p.startswith(f"{name} ") for p in problems):
             problems.append(f"missing {name}")
@@ -887,7 +911,7 @@ def _import(session: Session, package: _Package, now: datetime) -> ImportReport:
     empty = {spec.name for spec in SPECS if session.execute(select(spec.table.c.id).limit(1)).first() is None}
     checked = _check(session, package)
     report = ImportReport(package.source, bad_rows=checked.bad, skipped=package.skipped)
-    touched: dict[str, set[str]] = {name: set() for name in LINKABLE}
+    touched: dict[str, set[str]] = {name: set() for name in (*LINKABLE, "taxonomy_term")}
     for spec in SPECS:
         rows = list(checked.good[spec.name].values())
         report.counts[spec.name] = _upsert(session, spec, rows, empty=spec.name in empty)
@@ -965,11 +989,17 @@ def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
     """Every service_at_location whose provider row may read something the import changed."""
     sal = HsdsServiceAtLocation.__table__
     service = HsdsService.__table__
+    attribute = HsdsAttribute.__table__
     services = set(touched["service"])
+    sals = set(touched["service_at_location"])
+    for chunk in _chunks(sorted(touched["taxonomy_term"])):  # a renamed term: its providers' categories
+        linked = select(attribute.c.link_entity, attribute.c.link_id).where(attribute.c.taxonomy_term_id.in_(chunk))
+        for entity, link_id in session.execute(linked):
+            {"service": services, "service_at_location": sals}.get(entity, set()).add(link_id)
     for chunk in _chunks(sorted(touched["organization"])):
         services.update(session.scalars(select(service.c.id).where(service.c.organization_id.in_(chunk))))
     found = set()
-    for column, ids in ((sal.c.id, touched["service_at_location"]), (sal.c.service_id, services),
+    for column, ids in ((sal.c.id, sals), (sal.c.service_id, services),
                         (sal.c.location_id, touched["location"])):
         for chunk in _chunks(sorted(ids)):
             found.update(session.scalars(select(sal.c.id).where(column.in_(chunk))))
@@ -991,6 +1021,8 @@ class Bundle:
     phone: dict[str, dict] = field(default_factory=dict)
     schedule: dict[str, dict] = field(default_factory=dict)
     language: dict[str, dict] = field(default_factory=dict)
+    taxonomy: dict[str, dict] = field(default_factory=dict)
+    taxonomy_term: dict[str, dict] = field(default_factory=dict)
     attribute: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
@@ -1022,6 +1054,7 @@ def _load_bundle(session: Session, sal_ids: list[str]) -> Bundle:
         for column, parent in SPEC[name].refs:
             load(name, column, keys[parent])
     load("attribute", "link_id", keys["service"] + keys["service_at_location"])
+    load("taxonomy_term", "id", (row["taxonomy_term_id"] for row in bundle.attribute.values()))
     return bundle
 
 
@@ -1061,10 +1094,17 @@ def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str,
         addresses[0] if addresses else {})
     scalars: dict[str, str] = {}
     lists: dict[str, list[str]] = defaultdict(list)
+    categories: list[str] = []
     for entity, record in (("service", service), ("service_at_location", sal)):
         for attribute in by.of("attribute", entity, record["id"]):
             extra = EXTRAS.get(attribute["taxonomy_term_id"])
-            if extra is None or attribute.get("value") is None:
+            if extra is None:
+                term = bundle.taxonomy_term.get(attribute["taxonomy_term_id"]) or {}
+                category = term.get("name") or attribute.get("label")
+                if category and category not in categories:
+                    categories.append(category)
+                continue
+            if attribute.get("value") is None:
                 continue
             if extra.kind == "list":
                 if attribute["value"] not in lists[attribute["taxonomy_term_id"]]:
@@ -1099,6 +1139,7 @@ def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str,
         "description": service.get("description") or sal.get("description"),
         "service_types": _fit(lists[TERM_SERVICE_TYPE], 400),
         "specialties": _fit(lists[TERM_SPECIALTY], 400),
+        "taxonomy": _fit(categories, 400),
         "languages": _fit(spoken, 200),
         "address": street[:200] if street else None,
         "town": address.get("city"),
@@ -1303,8 +1344,14 @@ def _write_json_package(path: Path, data: Mapping[str, list[dict]]) -> None:
     def obj(name: str, row: dict) -> dict[str, Any]:
         out = {column: _json_value(row[column]) for column in SPEC[name].columns}
         if name == "attribute":
-            out["taxonomy_term"] = {"id": row["taxonomy_term_id"], "code": row["taxonomy_term_id"],
-                                    "name": row["label"] or row["taxonomy_term_id"]}
+            term = by_id["taxonomy_term"].get(row["taxonomy_term_id"])
+            if term is None:  # one of the line's extras, or a term the package never described
+                out["taxonomy_term"] = {"id": row["taxonomy_term_id"], "code": row["taxonomy_term_id"],
+                                        "name": row["label"] or row["taxonomy_term_id"]}
+            else:
+                out["taxonomy_term"] = obj("taxonomy_term", term)
+                if term["taxonomy_id"] in by_id["taxonomy"]:
+                    out["taxonomy_term"]["taxonomy_detail"] = obj("taxonomy", by_id["taxonomy"][term["taxonomy_id"]])
         return out
 
     def kids(name: str, parent: str, parent_id: str) -> list[dict]:

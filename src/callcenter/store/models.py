@@ -148,6 +148,8 @@ class Provider(SQLModel, table=True):
     description: str | None = Field(default=None, sa_column=Column(Text))
     service_types: str = Field(default="", max_length=400)
     specialties: str = Field(default="", max_length=400)
+    # Names of the other taxonomy terms on the service (e.g. a 211 taxonomy's), searched like the rest.
+    taxonomy: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
     languages: str = Field(default="", max_length=200)
     address: str | None = Field(default=None, max_length=200)
     town: str | None = Field(default=None, max_length=80, index=True)
@@ -426,6 +428,34 @@ class HsdsLanguage(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=80)
     code: str | None = Field(default=None, max_length=20)
     note: str | None = _hsds_text()
+
+
+class HsdsTaxonomy(SQLModel, table=True):
+    """A published classification (e.g. the 211 LA taxonomy) whose terms a package uses."""
+
+    __tablename__ = "hsds_taxonomy"
+
+    id: str = _hsds_id()
+    name: str = Field(max_length=200)
+    description: str | None = _hsds_text()
+    uri: str | None = Field(default=None, max_length=400)
+    version: str | None = Field(default=None, max_length=40)
+
+
+class HsdsTaxonomyTerm(SQLModel, table=True):
+    """One term of a taxonomy; attributes point at terms to classify services and locations."""
+
+    __tablename__ = "hsds_taxonomy_term"
+
+    id: str = Field(primary_key=True, max_length=100)  # attribute.taxonomy_term_id holds up to 100
+    code: str | None = Field(default=None, max_length=100)
+    name: str = Field(max_length=200)
+    description: str | None = _hsds_text()
+    parent_id: str | None = Field(default=None, max_length=100)
+    taxonomy: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, max_length=20)
+    taxonomy_id: str | None = _hsds_ref("hsds_taxonomy.id")
+    term_uri: str | None = Field(default=None, max_length=400)
 
 
 class HsdsAttribute(SQLModel, table=True):

@@ -296,6 +296,7 @@ def family_text(hit: ProviderHit) -> str:
         f"Hours: {hit.hours or 'call for hours'}",
         f"Services: {', '.join(hit.service_types) or '—'}",
         f"Focus: {', '.join(hit.specialties) or '—'}",
+        *([f"Also listed under: {', '.join(hit.taxonomy)}"] if hit.taxonomy else []),
         f"Languages: {', '.join(hit.languages) or '—'}",
         f"Ages: {ages}",
         f"Insurance: {'accepts HUSKY A and B' if hit.accepts_husky else 'does not take HUSKY'}",
