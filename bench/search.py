@@ -55,6 +55,9 @@ def fill(url: str, count: int) -> None:
     with db.write() as session:
         for start in range(0, len(rows), 5000):
             session.execute(insert(Provider), rows[start:start + 5000])
+    from callcenter.store import directory
+
+    directory.refresh_vocabulary(db)
     if db.is_postgres:
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE provider"))

@@ -43,7 +43,7 @@ def directory_db(db):
                       closes_minute=21 * 60),
         "inactive": add(db, name="Closed Anxiety Center", specialties="anxiety", active=False),
     }
-    directory.forget_vocabulary(db)
+    directory.refresh_vocabulary(db)
     return db, ids
 
 

@@ -31,8 +31,13 @@ from callcenter.store.models import Provider
 PG_VECTOR = "search_vector"
 # Name and specialties alone (migration 0010): the "named for it" ranking tier.
 PG_TITLE_VECTOR = "title_vector"
-# The spelling vocabulary is re-read at most this often (and at once after forget_vocabulary).
+# SQLite: the spelling vocabulary is re-read at most this often (and at once after refresh_vocabulary).
 VOCABULARY_SECONDS = 600.0
+# Typos rarely touch the first letter, and a likely misspelling is at least this close (difflib's ratio).
+SPELLING_CUTOFF = 0.75
+SPELLING_CHOICES = 3
+# PostgreSQL: how many of the nearest words by trigram similarity are weighed for each unknown word.
+TRIGRAM_CANDIDATES = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,20 +219,30 @@ def get_provider(db: Database, provider_id: int, origin: Origin | None = None,
 
 
 def forget_vocabulary(db: Database) -> None:
-    """Call after writing providers: the spelling vocabulary is read again on the next search."""
+    """SQLite: read the vocabulary again on the next search (after an import wrote providers)."""
     db._directory_vocabulary = None
 
 
+def refresh_vocabulary(db: Database) -> None:
+    """Call after writing providers outside an HSDS import: typo tolerance learns their words."""
+    forget_vocabulary(db)
+    if db.is_postgres:
+        with db.write() as session:
+            refresh_vocabulary_in(session)
+
+
+def refresh_vocabulary_in(session) -> None:
+    """Within the transaction that wrote providers: PostgreSQL's view of the directory's words."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY provider_words"))
+
+
 def _vocabulary(db: Database, session) -> tuple[set[str], dict[str, list[str]]]:
-    """The directory's own words, read from the search index (FTS5 vocabulary, or ts_stat): as a
-    set, and grouped by first letter."""
+    """SQLite: the directory's own words, from the FTS5 vocabulary table: as a set, and grouped by
+    first letter."""
     cached = getattr(db, "_directory_vocabulary", None)
     if cached is None or time.monotonic() - cached[0] > VOCABULARY_SECONDS:
-        if db.is_postgres:
-            source = text(f"SELECT word FROM ts_stat($$SELECT {PG_VECTOR} FROM provider WHERE active$$)")
-        else:
-            source = text("SELECT term FROM provider_vocab")
-        words = [w for w in session.scalars(source) if w and w.isalpha()]
+        words = [w for w in session.scalars(text("SELECT term FROM provider_vocab")) if w and w.isalpha()]
         by_initial: dict[str, list[str]] = {}
         for word in words:
             by_initial.setdefault(word[0], []).append(word)
@@ -241,19 +256,40 @@ def _spelled(db: Database, session, terms: list[str]) -> tuple[list[list[str]], 
 
     Every term is then matched as a prefix, so "anx" finds anxiety.
     """
-    known, by_initial = _vocabulary(db, session)
+    near = _near_words(db, session, [term for term in terms if len(term) >= 4])
     groups: list[list[str]] = []
     corrections: list[str] = []
     for term in terms:
         options = [term]
-        if term not in known and len(term) >= 4:
-            # Typos rarely touch the first letter: comparing with those words alone keeps this fast.
-            candidates = by_initial.get(term[0], ())
-            close = [w for w in difflib.get_close_matches(term, candidates, n=3, cutoff=0.75) if w != term]
+        candidates = near.get(term)
+        if candidates:
+            close = [w for w in difflib.get_close_matches(term, candidates, n=SPELLING_CHOICES,
+                                                          cutoff=SPELLING_CUTOFF) if w != term]
             options += close
             corrections += [f"{term}→{word}" for word in close]
         groups.append(options)
     return groups, tuple(corrections)
+
+
+def _near_words(db: Database, session, terms: list[str]) -> dict[str, list[str]]:
+    """For each term the directory does not know, its words that could be what the term misspells
+    (same first letter). Known terms are left out."""
+    if not terms:
+        return {}
+    if db.is_postgres:
+        # pg_trgm finds the nearest words through its index (migration 0013), for every term in one
+        # round trip; difflib then judges them exactly as on SQLite, so both engines correct alike.
+        rows = session.execute(text(
+            "SELECT t.term, w.word FROM unnest(CAST(:terms AS text[])) AS t(term) CROSS JOIN LATERAL "
+            "(SELECT word FROM provider_words WHERE word % t.term "
+            " ORDER BY similarity(word, t.term) DESC, word LIMIT :many) AS w"),
+            {"terms": terms, "many": TRIGRAM_CANDIDATES})
+        near: dict[str, list[str]] = {term: [] for term in terms}
+        for term, word in rows:
+            near[term].append(word)
+        return {term: [w for w in words if w[0] == term[0]] for term, words in near.items() if term not in words}
+    known, by_initial = _vocabulary(db, session)
+    return {term: list(by_initial.get(term[0], ())) for term in terms if term not in known}
 
 
 def _split(value: str | None) -> tuple[str, ...]:

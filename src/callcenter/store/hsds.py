@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import parse_phone
+from callcenter.store import directory
 from callcenter.store.db import Database
 from callcenter.store.errors import StoreError
 from callcenter.store.models import (
@@ -888,8 +889,6 @@ def import_package(db: Database, path: str | Path, now: datetime | None = None) 
     package = read_package(path)
     with db.write() as session:
         report = _import(session, package, now or datetime.now(UTC))
-    from callcenter.store import directory
-
     directory.forget_vocabulary(db)
     report.seconds = time.perf_counter() - started
     return report
@@ -930,6 +929,7 @@ def _import(session: Session, package: _Package, now: datetime) -> ImportReport:
         sal_ids = order + sorted(affected - set(order))
         bundle = _load_bundle(session, sal_ids)
     report.counts["provider"] = _upsert_providers(session, bundle, sal_ids, now)
+    directory.refresh_vocabulary_in(session)
     return report
 
 
