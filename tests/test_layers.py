@@ -45,7 +45,8 @@ def test_wheel_ships_styles_and_seed_and_runs_outside_the_checkout(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ["callcenter/styles/app.tcss", "callcenter/styles/board.tcss",
                      "callcenter/seed/demo_agents.csv", "callcenter/seed/directory_parts.json",
-                     "callcenter/store/migrations/versions/0001_initial_schema.py"]:
+                     "callcenter/store/migrations/versions/0001_initial_schema.py",
+                     "callcenter/web_templates/app_index.html"]:
         assert required in names, required
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)

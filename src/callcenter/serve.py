@@ -12,6 +12,7 @@ import os
 import shlex
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -102,6 +103,10 @@ def exposure_warning(config: ServeConfig) -> str | None:
             "(see the README) or keep the default --host 127.0.0.1.")
 
 
+# Our copy of textual-serve's page template: the same page without third-party requests.
+PAGE_TEMPLATES = Path(__file__).resolve().parent / "web_templates"
+
+
 def console_command(python: str | None = None) -> str:
     """The shell command textual-serve runs for each browser session."""
     return shlex.join([python or sys.executable, "-m", "callcenter", "run"])
@@ -115,7 +120,7 @@ def build_server(config: ServeConfig, command: str | None = None):
             """No banner: textual-serve's would print the command line; `serve` prints the address."""
 
     return ConsoleServer(command or console_command(), host=config.host, port=config.port, title=TITLE,
-                         public_url=config.url)
+                         public_url=config.url, templates_path=PAGE_TEMPLATES)
 
 
 def serve(config: ServeConfig, database_url: str, *, out: TextIO | None = None, err: TextIO | None = None) -> int:

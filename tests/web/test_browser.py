@@ -200,6 +200,17 @@ def served(sqlite_demo_db, tmp_path):
         log.close()
 
 
+@pytest.mark.slow
+def test_the_page_loads_nothing_from_outside_the_server(served):
+    """Callers' details are on this page: no third-party font, script or style is fetched with it."""
+    url, _ = served
+    with urllib.request.urlopen(url, timeout=5) as response:
+        page = response.read().decode()
+    assert "textual.js" in page  # the real page, not an error
+    referenced = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", page)
+    assert referenced and all(link.startswith(url) or link.startswith("/") for link in referenced), referenced
+
+
 def _agent(path: str, username: str) -> tuple[str, int]:
     with sqlite3.connect(path) as conn:
         state, agent_id = conn.execute("SELECT state, id FROM agent WHERE username = ?", (username,)).fetchone()
