@@ -45,3 +45,13 @@ async def still_cursors(pilot) -> None:
     for widget in pilot.app.screen.query(TextArea):
         widget.cursor_blink = False
     await pilot.pause()
+
+
+# Pilot presses keys by name: the characters whose key name is not the character itself.
+KEY_NAMES = {" ": "space", ".": "full_stop", "/": "slash", "-": "minus", "?": "question_mark",
+             "(": "left_parenthesis", ")": "right_parenthesis", ",": "comma"}
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type into whatever has the focus, key by key."""
+    await pilot.press(*[KEY_NAMES.get(ch, ch) for ch in text])

@@ -13,7 +13,7 @@ from callcenter.ui.intake.screen import IntakeScreen
 from callcenter.ui.lock import LockScreen
 from callcenter.ui.signin import SignInScreen
 from tests.dbutil import FIXED_NOW
-from tests.ui.helpers import settle, wait_until
+from tests.ui.helpers import settle, type_text, wait_until
 from tests.ui.test_intake import open_intake_from_call
 
 SIZE = (120, 40)
@@ -23,11 +23,6 @@ def locking_app(db, agent: str = "alex") -> CallCenterApp:
     # Locking is switched on with an hour's grace; each test shortens it when it is ready to be idle.
     return CallCenterApp(db, clock=lambda: FIXED_NOW, agent_username=agent, refresh_seconds=0.25,
                          idle_lock_seconds=3600)
-
-
-async def type_text(pilot, text: str) -> None:
-    for character in text:
-        await pilot.press({" ": "space", "-": "minus"}.get(character, character))
 
 
 def lock_ready(app) -> bool:

@@ -17,17 +17,11 @@ from callcenter.ui.callbacks import AttemptScreen, CallbacksScreen
 from callcenter.ui.consults import CloseConsultScreen, ConsultFormScreen, ConsultsScreen
 from tests.dbutil import FIXED_NOW
 from tests.store.test_intakes import today_of
-from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, wait_until
+from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, type_text, wait_until
 
-KEYS = {" ": "space", ".": "full_stop", "/": "slash", "-": "minus", "?": "question_mark", "(": "left_parenthesis",
-        ")": "right_parenthesis", ",": "comma"}
 FORM = {"pcp_name": "Dr. Ada Okoro", "practice": "Elm Pediatrics", "callback_number": "860 555 0182",
         "child_first_name": "Sam", "child_dob": "4/5/2015", "question_type": "dose",
         "question": "Max dose of guanfacine ER at 40 kg?", "urgency": "routine"}
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*[KEYS.get(ch, ch) for ch in text])
 
 
 async def home(pilot):

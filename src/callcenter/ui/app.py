@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from callcenter.domain.timers import TimerPolicy
     from callcenter.store.db import Database
     from callcenter.store.views import AgentView
+from callcenter.ui.autosave import KeepsTyping
 from callcenter.ui.errors import explain
 from callcenter.ui.messages import SignedIn
 
@@ -90,6 +91,11 @@ class CallCenterApp(App[None]):
         self.clock = clock
         self.refresh_seconds = refresh_seconds
         self.agent: AgentView | None = None
+        # The signed-in agent's own state changes one at a time; once leaving (sign-out or quit) has
+        # begun, a key pressed a moment later ("r" for ready) must not set them available again.
+        self._own_state_lock = threading.Lock()
+        self._leaving = False
+        self._quit_anyway = False  # quitting failed to save or go offline once: the next ctrl+q just quits
         # agent_username: the caller has already established who this is (tests, benchmarks): no
         # password asked. prefill_username (--agent): only typed in for the person, who still signs in.
         self._auto_sign_in = agent_username
@@ -227,21 +233,68 @@ class CallCenterApp(App[None]):
         self.lock("Locked by its agent.")
 
     def sign_out(self) -> None:
-        """Offline and back to sign-in from anywhere: every screen above the base is closed."""
-        self._go_offline(self.agent)
+        """Offline and back to sign-in from anywhere: what was typed in the last moment is saved,
+        then every screen above the base is closed."""
+        self._leave(then_exit=False)
+
+    async def action_quit(self) -> None:
+        """Quitting saves what was typed in the last moment and sets the agent offline first, so
+        supervisors never see (nor give callers to) an agent who has gone."""
+        if self.agent is None or self._quit_anyway or not self.database_open:
+            self.exit()
+            return
+        self._leave(then_exit=True)
+
+    def _leave(self, *, then_exit: bool) -> None:
+        if self._leaving:
+            return
+        self._leaving = True
+        agent = self.agent
+        saves = [] if agent is None else [
+            save for screen in self.screen_stack
+            if isinstance(screen, KeepsTyping) and (save := screen.final_save(agent.id)) is not None
+        ]
+        self._go_offline(agent, saves, then_exit)
 
     @work(thread=True, exclusive=True, group="agent-state", exit_on_error=False)
-    def _go_offline(self, agent: AgentView | None) -> None:
+    def _go_offline(self, agent: AgentView | None, saves: list[Callable[[], None]], then_exit: bool) -> None:
         from callcenter.domain.model import AgentState
         from callcenter.store import agents
 
-        if agent is not None:
+        with self._own_state_lock:
+            step = "save"
             try:
-                agents.change_state(self.db, agent.id, agent.id, AgentState.OFFLINE, self.clock())
+                for save in saves:
+                    save()
+                step = "offline"
+                if agent is not None:
+                    agents.change_state(self.db, agent.id, agent.id, AgentState.OFFLINE, self.clock())
             except Exception as error:  # noqa: BLE001
-                self.call_from_thread(self.report_failure, error)
+                self._leaving = False
+                self.call_from_thread(self._could_not_leave, error, step == "save", then_exit)
                 return
-        self.call_from_thread(self._show_sign_in)
+        self.call_from_thread(self.exit if then_exit else self._show_sign_in)
+
+    def _could_not_leave(self, error: BaseException, unsaved: bool, then_exit: bool) -> None:
+        message, _ = explain(error)
+        kept = " What you typed last is still on screen, not saved." if unsaved else ""
+        if then_exit:
+            self._quit_anyway = True
+            self.notify(f"{message}{kept} Press ctrl+q again to quit anyway.",
+                        title="Not quit yet", severity="error", timeout=15, markup=False)
+        else:
+            self.notify(f"{message}{kept}", title="Not signed out", severity="error", timeout=15, markup=False)
+
+    def change_own_state(self, target) -> AgentView | None:
+        """The signed-in agent sets their own state (from a worker thread). None when signing out or
+        quitting has begun: the agent is on the way offline and stays there."""
+        from callcenter.store import agents
+
+        with self._own_state_lock:
+            agent = self.agent
+            if self._leaving or agent is None:
+                return None
+            return agents.change_state(self.db, agent.id, agent.id, target, self.clock())
 
     def account_disabled(self) -> None:
         """A supervisor disabled the signed-in account (seen by the board's refresh): close every
@@ -256,6 +309,7 @@ class CallCenterApp(App[None]):
         from callcenter.ui.signin import SignInScreen
 
         self.agent = None
+        self._leaving = False
         # No app-wide subtitle change here: every screen being closed has a Header still watching it,
         # and one caught halfway through closing fails on the change (the sign-in screen has none).
         while len(self.screen_stack) > 1:

@@ -34,3 +34,16 @@ class SaveRetry:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+
+
+class KeepsTyping:
+    """A screen whose typing is saved a moment after the last key.
+
+    Signing out or quitting closes screens before their next autosave would run, so first the app
+    asks each of these for the write of whatever is not saved yet, and runs it.
+    """
+
+    def final_save(self, agent_id: int) -> Callable[[], None] | None:
+        """Stop the pending autosave; return the write of unsaved text (run in a worker thread,
+        raising when it fails), or None when everything is saved."""
+        raise NotImplementedError

@@ -19,7 +19,7 @@ from callcenter.domain.phone import format_phone
 from callcenter.domain.roles import Permission, can
 from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.domain.timers import TimerStatus
-from callcenter.store import agents, calls, timers
+from callcenter.store import calls, timers
 from callcenter.store.views import BoardSnapshot, CallView, WaitingCall
 from callcenter.ui.errors import explain
 from callcenter.ui.widgets import ConsoleHeader
@@ -424,12 +424,12 @@ class QueueBoardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="agent-state", exit_on_error=False)
     def set_state(self, target: AgentState) -> None:
         try:
-            agent = self.app.signed_in_agent()
-            updated = agents.change_state(self.app.db, agent.id, agent.id, target, self.app.clock())
+            updated = self.app.change_own_state(target)
         except Exception as error:  # noqa: BLE001
             self.app.call_from_thread(self.app.report_failure, error)
             return
-        self.app.call_from_thread(self._state_changed, updated)
+        if updated is not None:  # None: signing out began meanwhile
+            self.app.call_from_thread(self._state_changed, updated)
 
     def _state_changed(self, agent) -> None:
         if self.app.agent is None or self.app._board() is not self:

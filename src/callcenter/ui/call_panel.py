@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,6 +18,7 @@ from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.store import calls
 from callcenter.store.views import CallView, HistoryEntry
+from callcenter.ui.autosave import KeepsTyping
 from callcenter.ui.closing import close_when_on_top
 from callcenter.ui.disposition import DispositionScreen
 from callcenter.ui.widgets import ConsoleHeader
@@ -23,7 +26,7 @@ from callcenter.ui.widgets import ConsoleHeader
 NOTES_SAVE_DELAY = 0.8
 
 
-class CallScreen(Screen[None]):
+class CallScreen(KeepsTyping, Screen[None]):
     BINDINGS = [
         Binding("ctrl+g", "intake", "Guided intake", priority=True),
         Binding("ctrl+e", "end_call", "End call", priority=True),
@@ -148,6 +151,19 @@ class CallScreen(Screen[None]):
         text = self.query_one("#call-notes", TextArea).text
         if text != self._saved_notes:
             self.save_notes(text)
+
+    def final_save(self, agent_id: int) -> Callable[[], None] | None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        text = self.query_one("#call-notes", TextArea).text
+        if text == self._saved_notes:
+            return None
+
+        def save() -> None:
+            calls.save_notes(self.app.db, agent_id, self.call.id, text)
+            self._saved_notes = text
+
+        return save
 
     @work(thread=True, exclusive=True, group="call-notes", exit_on_error=False)
     def save_notes(self, text: str) -> None:

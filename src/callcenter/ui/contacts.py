@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -26,7 +27,7 @@ from callcenter.store.contacts import ContactDetail
 from callcenter.store.errors import ConflictingEdit
 from callcenter.ui.callbacks import _FormModal
 from callcenter.ui.closing import close_when_on_top
-from callcenter.ui.autosave import SaveRetry
+from callcenter.ui.autosave import KeepsTyping, SaveRetry
 from callcenter.ui.errors import explain
 from callcenter.ui.typeahead import after_typed_keys
 from callcenter.ui.widgets import ConsoleHeader, ConsoleOptionList, highlighted_id
@@ -744,7 +745,7 @@ class TtyStartScreen(_FormModal):
 
 
 
-class TtySessionScreen(Screen[None]):
+class TtySessionScreen(KeepsTyping, Screen[None]):
     """The running transcript, saved half a second after the last key; a killed terminal loses nothing."""
 
     BINDINGS = [
@@ -764,6 +765,7 @@ class TtySessionScreen(Screen[None]):
         self._write_lock = threading.Lock()
         self._sequence = 0
         self._saved_sequence = 0
+        self._saved_text = detail.transcript or ""  # as the database has it
         self._conflict = False
 
     def compose(self) -> ComposeResult:
@@ -812,7 +814,34 @@ class TtySessionScreen(Screen[None]):
                 self.app.call_from_thread(self._save_failed, explain(error)[0])
                 return
             self._saved_sequence = sequence
+            self._saved_text = text
         self.app.call_from_thread(self._saved)
+
+    def final_save(self, agent_id: int) -> Callable[[], None] | None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        text = self.query_one("#tty-transcript", TextArea).text
+        if self._conflict or text == self._saved_text:
+            return None
+        self._sequence += 1
+        sequence = self._sequence
+
+        def save() -> None:
+            with self._write_lock:
+                if sequence <= self._saved_sequence or self._conflict:
+                    return
+                try:
+                    self.version = contacts.save_transcript(self.app.db, agent_id, self.detail.row.id,
+                                                            rules.check_transcript(text), self.version,
+                                                            self.app.clock())
+                except ConflictingEdit as error:  # said once; the next sign-out goes ahead without it
+                    self._conflict = True
+                    self.app.call_from_thread(self._set_status, f"Not saved: {error.message}", True)
+                    raise
+                self._saved_sequence = sequence
+                self._saved_text = text
+
+        return save
 
     def _save_failed(self, message: str) -> None:
         delay = self._retry.failed()

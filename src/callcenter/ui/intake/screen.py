@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
 
 from textual import on, work
@@ -32,7 +33,7 @@ from callcenter.domain.timefmt import LINE_ZONE, format_local
 from callcenter.store import intakes, referrals
 from callcenter.store.errors import ConflictingEdit
 from callcenter.store.intakes import DraftView, KnownChild, SubmittedIntake
-from callcenter.ui.autosave import SaveRetry
+from callcenter.ui.autosave import KeepsTyping, SaveRetry
 from callcenter.ui.closing import close_when_on_top
 from callcenter.ui.errors import explain
 from callcenter.ui.intake.fields import FieldRow, field_id
@@ -45,7 +46,7 @@ AUTOSAVE_DELAY = 0.5  # seconds after the last keystroke; the issue allows about
 CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicaid_number"}
 
 
-class IntakeScreen(Screen[None]):
+class IntakeScreen(KeepsTyping, Screen[None]):
     BINDINGS = [
         # Tab moves focus before the next key is read, so a rep typing ahead never lands in the old field.
         Binding("tab", "app.focus_next", show=False, priority=True),
@@ -71,6 +72,7 @@ class IntakeScreen(Screen[None]):
         self.intake_id = draft.id
         self.version = draft.version
         self.values: dict[str, str] = dict(draft.fields)
+        self._saved_values: dict[str, str] = dict(draft.fields)  # as the database has them
         self.crisis_at: datetime | None = draft.crisis_at
         self.step = "caller"
         self._save_timer: Timer | None = None
@@ -210,7 +212,33 @@ class IntakeScreen(Screen[None]):
                 self.app.call_from_thread(self._save_failed, error)
                 return
             self._saved_sequence = sequence
+            self._saved_values = snapshot
         self.app.call_from_thread(self._saved)
+
+    def final_save(self, agent_id: int) -> Callable[[], None] | None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        snapshot = dict(self.values)
+        if self._conflict or snapshot == self._saved_values:
+            return None
+        self._sequence += 1
+        sequence = self._sequence
+
+        def save() -> None:
+            with self._write_lock:
+                if sequence <= self._saved_sequence or self._conflict:
+                    return
+                try:
+                    self.version = intakes.save_draft(self.app.db, agent_id, self.intake_id, snapshot, self.version,
+                                                      self.app.clock())
+                except ConflictingEdit as error:  # said once; the next sign-out goes ahead without it
+                    self._conflict = True
+                    self.app.call_from_thread(self._save_conflict, error.message)
+                    raise
+                self._saved_sequence = sequence
+                self._saved_values = snapshot
+
+        return save
 
     def _saved(self) -> None:
         self._retry.succeeded()

@@ -1,0 +1,132 @@
+"""Signing out and quitting: the last words typed are saved, and the agent is left offline.
+
+Autosave runs a moment after the last key; signing out or quitting inside that moment closes the
+screens before it would run. These tests make the moment long, so only the save that leaving does
+itself can keep the words.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from textual.widgets import TextArea
+
+from callcenter.domain.model import AgentState
+from callcenter.store import agents, calls, intakes
+from callcenter.store.db import Database
+from callcenter.ui import call_panel
+from callcenter.ui.board import QueueBoardScreen
+from callcenter.ui.call_panel import CallScreen
+from callcenter.ui.intake import screen as intake_screen
+from callcenter.ui.intake.screen import IntakeScreen
+from callcenter.ui.lock import LockScreen
+from callcenter.ui.signin import SignInScreen
+from tests.ui.helpers import make_app, settle, type_text, wait_until
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def autosave_never_comes(monkeypatch):
+    monkeypatch.setattr(intake_screen, "AUTOSAVE_DELAY", 600.0)
+    monkeypatch.setattr(call_panel, "NOTES_SAVE_DELAY", 600.0)
+
+
+def alex(db):
+    return agents.get_by_username(db, "alex")
+
+
+def messages(app) -> str:
+    return " | ".join(str(notification.message) for notification in app._notifications)
+
+
+async def board(pilot):
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+    await settle(pilot)
+
+
+async def intake_by_hand_with_a_name(pilot) -> IntakeScreen:
+    """A fax or web referral's intake (no call), the caller's name typed and not yet autosaved."""
+    await board(pilot)
+    await pilot.press("n")
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, IntakeScreen))
+    await settle(pilot)
+    intake = pilot.app.screen
+    intake.jump_to_field("caller_name")
+    await pilot.pause()
+    await type_text(pilot, "Maria Lopez")
+    return intake
+
+
+async def test_signing_out_right_after_typing_saves_the_intake_first(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        intake = await intake_by_hand_with_a_name(pilot)
+        await pilot.press("ctrl+l")  # lock, then sign out from the lock: no time for an autosave
+        assert await wait_until(pilot, lambda: isinstance(app.screen, LockScreen))
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), timeout=10)
+    assert intakes.get(sqlite_demo_db, intake.intake_id).fields["caller_name"] == "Maria Lopez"
+    assert alex(sqlite_demo_db).state is AgentState.OFFLINE
+
+
+async def test_quitting_from_the_board_leaves_the_agent_offline(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        await board(pilot)
+        assert alex(sqlite_demo_db).state is AgentState.AVAILABLE
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: app.return_code is not None, timeout=10)
+    assert alex(sqlite_demo_db).state is AgentState.OFFLINE
+
+
+async def test_quitting_during_a_call_saves_the_notes_and_says_the_call_is_still_on(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        await board(pilot)
+        await pilot.press("t")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, CallScreen))
+        await settle(pilot)
+        call_id = app.screen.call.id
+        await type_text(pilot, "Mother asks about anxiety groups")
+        assert app.screen.query_one("#call-notes", TextArea).text == "Mother asks about anxiety groups"
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: "ctrl+q again" in messages(app), timeout=10)
+        assert app.return_code is None and "End the current call first" in messages(app)
+        assert calls.get_call(sqlite_demo_db, call_id).notes == "Mother asks about anxiety groups"
+        await pilot.press("ctrl+q")  # the rep chose to go anyway
+        assert await wait_until(pilot, lambda: app.return_code is not None, timeout=10)
+
+
+async def test_ready_pressed_as_signing_out_begins_leaves_the_agent_offline(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        await board(pilot)
+        await pilot.press("w")  # away first, so "ready" would be a change
+        assert await wait_until(pilot, lambda: alex(sqlite_demo_db).state is AgentState.AWAY)
+        await pilot.press("o", "r")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), timeout=10)
+        await settle(pilot)
+    assert alex(sqlite_demo_db).state is AgentState.OFFLINE
+
+
+async def test_quitting_when_the_words_cannot_be_saved_says_so_and_a_second_ctrl_q_quits(sqlite_demo_db):
+    db = Database(sqlite_demo_db.url, busy_timeout_ms=100)
+    app = make_app(db, agent="alex")
+    other_terminal = sqlite3.connect(db.engine.url.database, isolation_level=None, timeout=5)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            intake = await intake_by_hand_with_a_name(pilot)
+            other_terminal.execute("BEGIN IMMEDIATE")  # another terminal holds the write lock
+            await pilot.press("ctrl+q")
+            assert await wait_until(pilot, lambda: "ctrl+q again" in messages(app), timeout=10)
+            assert app.return_code is None and "not saved" in messages(app)
+            assert intake.values["caller_name"] == "Maria Lopez"
+            await pilot.press("ctrl+q")
+            assert await wait_until(pilot, lambda: app.return_code is not None, timeout=10)
+    finally:
+        other_terminal.execute("ROLLBACK")
+        other_terminal.close()
+        db.dispose()
