@@ -15,7 +15,7 @@ KEY_MAP = """\
 |---|---|---|
 | Everywhere | `?` or `F1` | this help |
 | Everywhere | `ctrl+p` | command palette: every screen and action by name |
-| Everywhere | `ctrl+q` | quit |
+| Everywhere | `ctrl+q` | quit (saves what you typed, goes offline) |
 | Everywhere (signed in) | `F3` | provider lookup |
 | Everywhere (signed in) | `ctrl+l` | lock the console now (it also locks itself after 10 quiet minutes) |
 | Locked console | password, `Enter` / `ctrl+o` | unlock, everything as it was / sign out instead |
