@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from callcenter.store.contacts import ContactDetail
 from callcenter.store.errors import ConflictingEdit
 from callcenter.ui.callbacks import _FormModal
 from callcenter.ui.closing import close_when_on_top
-from callcenter.ui.autosave import KeepsTyping, SaveRetry
+from callcenter.ui.autosave import KeepsTyping, SaveRetry, VersionedDraft
 from callcenter.ui.errors import explain
 from callcenter.ui.typeahead import after_typed_keys
 from callcenter.ui.widgets import ConsoleHeader, ConsoleOptionList, highlighted_id
@@ -762,11 +761,7 @@ class TtySessionScreen(KeepsTyping, Screen[None]):
         self.version = detail.version
         self._save_timer: Timer | None = None
         self._retry = SaveRetry(self, self._save)
-        self._write_lock = threading.Lock()
-        self._sequence = 0
-        self._saved_sequence = 0
-        self._saved_text = detail.transcript or ""  # as the database has it
-        self._conflict = False
+        self._draft: VersionedDraft[str] = VersionedDraft(detail.transcript or "")
 
     def compose(self) -> ComposeResult:
         row = self.detail.row
@@ -794,54 +789,33 @@ class TtySessionScreen(KeepsTyping, Screen[None]):
         self._set_status("Editing…")
 
     def _save(self) -> None:
-        self._sequence += 1
-        self.save_transcript(self.query_one("#tty-transcript", TextArea).text, self._sequence)
+        self.save_transcript(self.query_one("#tty-transcript", TextArea).text, self._draft.number())
+
+    def _write_transcript(self, text: str, agent_id: int) -> None:
+        self.version = contacts.save_transcript(self.app.db, agent_id, self.detail.row.id, rules.check_transcript(text),
+                                                self.version, self.app.clock())
 
     @work(thread=True, group="tty-save", exit_on_error=False)
-    def save_transcript(self, text: str, sequence: int) -> None:
-        with self._write_lock:
-            if sequence <= self._saved_sequence or self._conflict:
-                return
-            try:
-                cleaned = rules.check_transcript(text)
-                self.version = contacts.save_transcript(self.app.db, self.app.signed_in_agent().id, self.detail.row.id,
-                                                        cleaned, self.version, self.app.clock())
-            except ConflictingEdit as error:
-                self._conflict = True
-                self.app.call_from_thread(self._set_status, f"Not saved: {error.message}", True)
-                return
-            except Exception as error:  # noqa: BLE001 - the text stays on screen and is retried
-                self.app.call_from_thread(self._save_failed, explain(error)[0])
-                return
-            self._saved_sequence = sequence
-            self._saved_text = text
-        self.app.call_from_thread(self._saved)
+    def save_transcript(self, text: str, number: int) -> None:
+        try:
+            written = self._draft.write(number, text,
+                                        lambda: self._write_transcript(text, self.app.signed_in_agent().id))
+        except ConflictingEdit as error:
+            self.app.call_from_thread(self._set_status, f"Not saved: {error.message}", True)
+            return
+        except Exception as error:  # noqa: BLE001 - the text stays on screen and is retried
+            self.app.call_from_thread(self._save_failed, explain(error)[0])
+            return
+        if written:
+            self.app.call_from_thread(self._saved)
 
     def final_save(self, agent_id: int) -> Callable[[], None] | None:
         if self._save_timer is not None:
             self._save_timer.stop()
         text = self.query_one("#tty-transcript", TextArea).text
-        if self._conflict or text == self._saved_text:
-            return None
-        self._sequence += 1
-        sequence = self._sequence
-
-        def save() -> None:
-            with self._write_lock:
-                if sequence <= self._saved_sequence or self._conflict:
-                    return
-                try:
-                    self.version = contacts.save_transcript(self.app.db, agent_id, self.detail.row.id,
-                                                            rules.check_transcript(text), self.version,
-                                                            self.app.clock())
-                except ConflictingEdit as error:  # said once; the next sign-out goes ahead without it
-                    self._conflict = True
-                    self.app.call_from_thread(self._set_status, f"Not saved: {error.message}", True)
-                    raise
-                self._saved_sequence = sequence
-                self._saved_text = text
-
-        return save
+        return self._draft.final_write(
+            text, lambda: self._write_transcript(text, agent_id),
+            lambda message: self.app.call_from_thread(self._set_status, f"Not saved: {message}", True))
 
     def _save_failed(self, message: str) -> None:
         delay = self._retry.failed()
@@ -872,7 +846,7 @@ class TtySessionScreen(KeepsTyping, Screen[None]):
     def end(self, summary: str | None, next_step: str | None) -> None:
         text = self.app.call_from_thread(lambda: self.query_one("#tty-transcript", TextArea).text)
         db, agent, contact_id = self.app.db, self.app.signed_in_agent().id, self.detail.row.id
-        with self._write_lock:  # the last words typed are saved before the session closes, never after
+        with self._draft.lock:  # the last words typed are saved before the session closes, never after
             try:
                 self.version = contacts.save_transcript(db, agent, contact_id, rules.check_transcript(text),
                                                         self.version, self.app.clock())
@@ -880,7 +854,7 @@ class TtySessionScreen(KeepsTyping, Screen[None]):
             except Exception as error:  # noqa: BLE001 - the session stays open, the text on screen
                 self.app.call_from_thread(self.app.report_failure, error)
                 return
-            self._conflict = True  # ended: no autosave may write after this
+            self._draft.conflict = True  # ended: no autosave may write after this
         self.app.call_from_thread(self._ended, next_step)
 
     def _ended(self, next_step: str | None) -> None:

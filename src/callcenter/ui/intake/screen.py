@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -33,7 +32,7 @@ from callcenter.domain.timefmt import LINE_ZONE, format_local
 from callcenter.store import intakes, referrals
 from callcenter.store.errors import ConflictingEdit
 from callcenter.store.intakes import DraftView, KnownChild, SubmittedIntake
-from callcenter.ui.autosave import KeepsTyping, SaveRetry
+from callcenter.ui.autosave import KeepsTyping, SaveRetry, VersionedDraft
 from callcenter.ui.closing import close_when_on_top
 from callcenter.ui.errors import explain
 from callcenter.ui.intake.fields import FieldRow, field_id
@@ -72,15 +71,11 @@ class IntakeScreen(KeepsTyping, Screen[None]):
         self.intake_id = draft.id
         self.version = draft.version
         self.values: dict[str, str] = dict(draft.fields)
-        self._saved_values: dict[str, str] = dict(draft.fields)  # as the database has them
         self.crisis_at: datetime | None = draft.crisis_at
         self.step = "caller"
         self._save_timer: Timer | None = None
         self._retry = SaveRetry(self, self._save)
-        self._write_lock = threading.Lock()
-        self._sequence = 0
-        self._saved_sequence = 0
-        self._conflict = False
+        self._draft: VersionedDraft[dict[str, str]] = VersionedDraft(dict(draft.fields))
         self._asked_children: set[int] = set()
         self._errors: dict[str, str] = {}
         self._shown_advisories: list[str] | None = None
@@ -192,53 +187,32 @@ class IntakeScreen(KeepsTyping, Screen[None]):
         self._set_status("Editing…")
 
     def _save(self) -> None:
-        self._sequence += 1
-        self.save_draft(dict(self.values), self._sequence)
+        self.save_draft(dict(self.values), self._draft.number())
+
+    def _write_draft(self, snapshot: dict[str, str], agent_id: int) -> None:
+        self.version = intakes.save_draft(self.app.db, agent_id, self.intake_id, snapshot, self.version,
+                                          self.app.clock())
 
     @work(thread=True, group="intake-save", exit_on_error=False)
-    def save_draft(self, snapshot: dict[str, str], sequence: int) -> None:
-        with self._write_lock:  # one write at a time, each against the newest version we know
-            if sequence <= self._saved_sequence or self._conflict:
-                return
-            try:
-                self.version = intakes.save_draft(
-                    self.app.db, self.app.signed_in_agent().id, self.intake_id, snapshot, self.version, self.app.clock()
-                )
-            except ConflictingEdit as error:
-                self._conflict = True
-                self.app.call_from_thread(self._save_conflict, error.message)
-                return
-            except Exception as error:  # noqa: BLE001 - text stays on screen; retried
-                self.app.call_from_thread(self._save_failed, error)
-                return
-            self._saved_sequence = sequence
-            self._saved_values = snapshot
-        self.app.call_from_thread(self._saved)
+    def save_draft(self, snapshot: dict[str, str], number: int) -> None:
+        try:
+            written = self._draft.write(number, snapshot,
+                                        lambda: self._write_draft(snapshot, self.app.signed_in_agent().id))
+        except ConflictingEdit as error:
+            self.app.call_from_thread(self._save_conflict, error.message)
+            return
+        except Exception as error:  # noqa: BLE001 - text stays on screen; retried
+            self.app.call_from_thread(self._save_failed, error)
+            return
+        if written:
+            self.app.call_from_thread(self._saved)
 
     def final_save(self, agent_id: int) -> Callable[[], None] | None:
         if self._save_timer is not None:
             self._save_timer.stop()
         snapshot = dict(self.values)
-        if self._conflict or snapshot == self._saved_values:
-            return None
-        self._sequence += 1
-        sequence = self._sequence
-
-        def save() -> None:
-            with self._write_lock:
-                if sequence <= self._saved_sequence or self._conflict:
-                    return
-                try:
-                    self.version = intakes.save_draft(self.app.db, agent_id, self.intake_id, snapshot, self.version,
-                                                      self.app.clock())
-                except ConflictingEdit as error:  # said once; the next sign-out goes ahead without it
-                    self._conflict = True
-                    self.app.call_from_thread(self._save_conflict, error.message)
-                    raise
-                self._saved_sequence = sequence
-                self._saved_values = snapshot
-
-        return save
+        return self._draft.final_write(snapshot, lambda: self._write_draft(snapshot, agent_id),
+                                       lambda message: self.app.call_from_thread(self._save_conflict, message))
 
     def _saved(self) -> None:
         self._retry.succeeded()
@@ -265,7 +239,7 @@ class IntakeScreen(KeepsTyping, Screen[None]):
 
     def action_reload(self) -> None:
         """After a conflict: take the other rep's saved version (what this screen showed is replaced)."""
-        if not self._conflict:
+        if not self._draft.conflict:
             self.notify("Nothing to reload: your draft is the newest.")
             return
         self.reload_draft()
@@ -276,9 +250,10 @@ class IntakeScreen(KeepsTyping, Screen[None]):
         self.app.call_from_thread(self._reloaded, fresh)
 
     def _reloaded(self, fresh: DraftView) -> None:
-        with self._write_lock:
+        with self._draft.lock:
             self.version = fresh.version
-            self._conflict = False
+            self._draft.conflict = False
+            self._draft.saved = dict(fresh.fields)
         self.values = dict(fresh.fields)
         for spec in intake_form.FIELDS:
             self._row(spec.key).set_value(self.values.get(spec.key, ""))
@@ -372,7 +347,7 @@ class IntakeScreen(KeepsTyping, Screen[None]):
 
     @work(thread=True, group="intake-save", exit_on_error=False)
     def mark_crisis(self, reason: str) -> None:
-        with self._write_lock:
+        with self._draft.lock:
             try:
                 view = intakes.mark_crisis(self.app.db, self.app.signed_in_agent().id, self.intake_id, reason,
                                            self.app.clock())
@@ -515,7 +490,7 @@ class IntakeScreen(KeepsTyping, Screen[None]):
     @work(thread=True, group="intake-save", exit_on_error=False)
     def submit_intake(self, snapshot: dict[str, str]) -> None:
         reuse = int(snapshot["reuse_child_id"]) if snapshot.get("reuse_child_id", "").isdigit() else None
-        with self._write_lock:
+        with self._draft.lock:
             try:
                 result = intakes.submit(self.app.db, self.app.signed_in_agent().id, self.intake_id, snapshot,
                                         self.version, self.app.clock(), self.today, reuse_child_id=reuse,
