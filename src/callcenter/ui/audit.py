@@ -9,13 +9,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from callcenter.domain import audit as rules
 from callcenter.domain.audit import AuditFilter, AuditRow
 from callcenter.store import audit
 from callcenter.ui.errors import explain
-from callcenter.ui.widgets import highlighted_id
+from callcenter.ui.widgets import ConsoleHeader, highlighted_id
 
 FILTER_DELAY = 0.25  # seconds after the last keystroke in the filter row before the trail is read again
 FILTERS = (  # (key in the filter, input id, placeholder, max length)
@@ -60,16 +60,16 @@ class AuditScreen(Screen[None]):
         Binding("ctrl+f", "focus_filters", "Filter", priority=True),
         Binding("escape", "back", "Back"),
     ]
+    SUB_TITLE = "Audit trail"  # the screen's own; the app's stays the agent's name and role
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[AuditRow] = []
         self.query_used: AuditFilter | None = None
         self._filter_timer: Timer | None = None
-        self._sub_title = ""
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         with Horizontal(id="audit-filters"):
             for _, widget_id, placeholder, length in FILTERS:
                 yield Input(placeholder=placeholder, id=widget_id, max_length=length, compact=True)
@@ -82,8 +82,6 @@ class AuditScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._sub_title = self.app.sub_title  # the monitor's, put back on the way out
-        self.app.sub_title = "Audit trail"
         table = self.query_one("#audit-table", DataTable)
         for label, key, width in (("When", "when", 14), ("Agent", "agent", 10), ("Action", "action", 14),
                                   ("Record", "record", 13), ("Child", "child", 6), ("Screen", "screen", 11)):
@@ -189,5 +187,4 @@ class AuditScreen(Screen[None]):
         self.query_one("#aud-child", Input).focus()
 
     def action_back(self) -> None:
-        self.app.sub_title = self._sub_title
         self.dismiss(None)

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from callcenter.domain.errors import ValidationError
@@ -24,6 +24,7 @@ from callcenter.store import calls, monitor
 from callcenter.store.monitor import Snapshot
 from callcenter.ui.callbacks import STATUS_LABEL, STATUS_STYLE, _FormModal
 from callcenter.ui.errors import explain
+from callcenter.ui.widgets import ConsoleHeader
 
 REFRESH_SECONDS = 1.0
 CHART_ROWS = 5
@@ -77,6 +78,7 @@ class MonitorScreen(Screen[None]):
         Binding("x", "toggle_enabled", "Disable/enable agent"),
         Binding("escape", "back", "Back"),
     ]
+    SUB_TITLE = "Live monitor"  # the screen's own; the app's stays the agent's name and role
 
     def __init__(self) -> None:
         super().__init__()
@@ -90,7 +92,7 @@ class MonitorScreen(Screen[None]):
         self.waiting = ()
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☎")
+        yield ConsoleHeader()
         yield Static("", id="mon-title", classes="section-title", markup=False)
         yield DataTable(id="mon-lines", cursor_type="row", zebra_stripes=True)
         yield Static("", id="mon-sl-note", markup=False)
@@ -108,7 +110,6 @@ class MonitorScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "Live monitor"
         lines = self.query_one("#mon-lines", DataTable)
         for label, key, width in (("Line", "line", 24), ("Waiting", "waiting", 7), ("Longest", "longest", 7),
                                   ("On call", "on_call", 7), ("Answered", "answered", 8), ("Abandoned", "abandoned", 9),
@@ -395,7 +396,6 @@ class MonitorScreen(Screen[None]):
                              lambda chosen: chosen and self.act("priority", int(call_id), chosen))
 
     def action_back(self) -> None:
-        self.app.sub_title = ""
         self.dismiss(None)
 
 
