@@ -343,18 +343,24 @@ def _directory(args) -> int:
     return 0 if report.good_rows else 1
 
 
+def _checked_filter(build_filter, fields: dict):
+    """A listing command's filter, checked before connecting (a mistyped date never touches the
+    database); None after printing what is wrong with it."""
+    from callcenter.domain.timefmt import LINE_ZONE
+
+    query, errors = build_filter(fields, _now().astimezone(LINE_ZONE).date())
+    for message in errors.values():
+        print(f"callcenter: {message}", file=sys.stderr)
+    return None if errors else query
+
+
 def _log_export(args) -> int:
     from callcenter.domain.contacts import build_filter, csv_text
-    from callcenter.domain.timefmt import LINE_ZONE
     from callcenter.store import contacts
 
-    # Check the filter before connecting: a mistyped date never touches the database.
-    fields = {"channel": args.channel, "direction": args.direction, "since": args.since, "until": args.until,
-              "status": args.status, "search": args.search}
-    query, errors = build_filter(fields, _now().astimezone(LINE_ZONE).date())
-    if errors:
-        for message in errors.values():
-            print(f"callcenter: {message}", file=sys.stderr)
+    query = _checked_filter(build_filter, {"channel": args.channel, "direction": args.direction, "since": args.since,
+                                           "until": args.until, "status": args.status, "search": args.search})
+    if query is None:
         return 2
     db = open_database(args.database_url, prepare=True)
     rows = contacts.search(db, query, limit=EXPORT_LIMIT)
@@ -454,16 +460,11 @@ def _report_csv(report) -> str:
 
 def _audit(args) -> int:
     from callcenter.domain.audit import build_filter, csv_text, text_lines
-    from callcenter.domain.timefmt import LINE_ZONE
     from callcenter.store import audit
 
-    # Check the filter before connecting: a mistyped date never touches the database.
-    fields = {"child_id": args.child, "agent": args.audit_agent, "since": args.since, "until": args.until,
-              "action": args.action, "limit": args.limit}
-    query, errors = build_filter(fields, _now().astimezone(LINE_ZONE).date())
-    if errors:
-        for message in errors.values():
-            print(f"callcenter: {message}", file=sys.stderr)
+    query = _checked_filter(build_filter, {"child_id": args.child, "agent": args.audit_agent, "since": args.since,
+                                           "until": args.until, "action": args.action, "limit": args.limit})
+    if query is None:
         return 2
     db = open_database(args.database_url, prepare=True)
     since, until = query.bounds()
