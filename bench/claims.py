@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
+
+from _common import temporary_postgres
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-PG_ADMIN = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def worker(url: str, agent_ids: list[int], mode: str, start, results) -> None:
@@ -99,20 +98,6 @@ def run(url: str, callers: int, workers: int, mode: str) -> tuple[float, int, in
     return len(claimed) / elapsed, len(claimed) - len(set(claimed)), callers - len(set(claimed))
 
 
-def postgres_database() -> tuple[str, callable]:
-    name = f"cc_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=16)
@@ -125,14 +110,11 @@ def main() -> None:
                 callers = args.calls if mode == "claim" else args.calls // 4
                 for workers, count in ((1, max(callers // 8, 200)), (args.workers, callers)):
                     if engine == "sqlite":
-                        url = f"sqlite:///{Path(folder) / f'{mode}-{workers}.db'}"
-                        drop = lambda: None  # noqa: E731
+                        figures[workers] = run(f"sqlite:///{Path(folder) / f'{mode}-{workers}.db'}", count, workers,
+                                               mode)
                     else:
-                        url, drop = postgres_database()
-                    try:
-                        figures[workers] = run(url, count, workers, mode)
-                    finally:
-                        drop()
+                        with temporary_postgres("cc_bench") as url:
+                            figures[workers] = run(url, count, workers, mode)
                 single, many = figures[1], figures[args.workers]
                 target = " (target: >= 1000)" if (engine, mode) == ("postgres", "claim") else " (target: report)"
                 unit = "claims/s" if mode == "claim" else "callers/s"

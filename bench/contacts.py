@@ -11,19 +11,17 @@ after the last key before asking).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import tempfile
-import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
+
+from _common import percentile, temporary_postgres, timed
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-PG_ADMIN = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CHANNELS = ("voice", "voice", "voice", "tty", "fax", "web")
 PARTIES = ("Elm Street Pediatrics", "Oak Family Practice", "Maria Lopez", "Dana Whitfield", "Hartford School",
            None)
@@ -84,21 +82,6 @@ def fill(url: str, count: int) -> None:
     db.dispose()
 
 
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-def timed(work, runs: int) -> list[float]:
-    work()  # warm the caches, as a screen open for a while has
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def measure(url: str, runs: int, engine: str) -> None:
     from callcenter.store import contacts
     from callcenter.store.db import Database
@@ -126,17 +109,9 @@ def main() -> None:
         sqlite_url = f"sqlite:///{Path(folder) / 'contacts.db'}"
         fill(sqlite_url, args.contacts)
         measure(sqlite_url, args.runs, "sqlite")
-    name = f"cc_contacts_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        fill(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", args.contacts)
-        measure(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", args.runs, "postgres")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with temporary_postgres("cc_contacts") as pg_url:
+        fill(pg_url, args.contacts)
+        measure(pg_url, args.runs, "postgres")
 
 
 if __name__ == "__main__":

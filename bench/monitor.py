@@ -12,21 +12,20 @@ trip and nothing else). Target: p95 < 50 ms, so the board can refresh every seco
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
+
+from _common import percentile, temporary_postgres, timed
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
-PG_ADMIN = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BATCH = 5000
 YEAR_MINUTES = 365 * 24 * 60
 LINE_MIX = ("877",) * 14 + ("866",) * 3 + ("tty",) * 1 + ("fax",) * 1 + ("web",) * 1
@@ -120,21 +119,6 @@ def fill(url: str, calls: int, waiting: int, agents: int, timers: int) -> int:
     return supervisor
 
 
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-def timed(work, runs: int) -> list[float]:
-    work()  # warm the caches, as a board open for a while has
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def measure(url: str, supervisor: int, runs: int, engine: str) -> None:
     from callcenter.store import monitor
     from callcenter.store.db import Database
@@ -188,20 +172,11 @@ def main() -> None:
         supervisor = fill(sqlite_url, *sizes)
         print(f"monitor_sqlite_build: {time.perf_counter() - started:.0f} s (target: report)", flush=True)
         measure_in_fresh_process(sqlite_url, supervisor, args.runs, "sqlite")
-    name = f"cc_monitor_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        pg_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    with temporary_postgres("cc_monitor") as pg_url:
         started = time.perf_counter()
         supervisor = fill(pg_url, *sizes)
         print(f"monitor_postgres_build: {time.perf_counter() - started:.0f} s (target: report)", flush=True)
         measure_in_fresh_process(pg_url, supervisor, args.runs, "postgres")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 if __name__ == "__main__":

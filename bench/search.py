@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
+
+from _common import percentile, temporary_postgres
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-PG_ADMIN = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def queries():
@@ -65,11 +64,6 @@ def fill(url: str, count: int) -> None:
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     db.dispose()
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def measure(url: str, runs: int, engine: str) -> None:
@@ -156,18 +150,9 @@ def main() -> None:
         sqlite_url = f"sqlite:///{Path(folder) / 'search.db'}"
         fill(sqlite_url, args.providers)
         measure(sqlite_url, args.runs, "sqlite")
-        name = f"cc_search_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        try:
-            pg_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        with temporary_postgres("cc_search") as pg_url:
             fill(pg_url, args.providers)
             measure(pg_url, args.runs, "postgres")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            admin.dispose()
         timings = asyncio.run(paint_latency(sqlite_url))
         print(f"search_paint_after_last_key_median: {statistics.median(timings):.1f} ms (target: report)")
         print(f"search_paint_after_last_key_p95: {percentile(timings, 0.95):.1f} ms (target: < 50)")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import time
 from datetime import UTC, datetime, timedelta
 
 from callcenter.domain.timers import TimerPolicy, TimerStatus
+
+from _common import timed
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 VISIBLE_ROWS = 40
@@ -32,15 +33,6 @@ def make_timers(count: int) -> list[tuple[str, datetime, datetime]]:
     return rows
 
 
-def timed(work, runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--timers", type=int, default=20_000)
@@ -53,7 +45,7 @@ def main() -> None:
         return [policy.state(kind, NOW, start, due).status for kind, start, due in rows]
 
     statuses = classify_all()
-    lists = timed(classify_all, 5)
+    lists = timed(classify_all, 5, warm=False)
     print(f"timers_open: {len(rows)} timers ({statuses.count(TimerStatus.OVERDUE)} overdue, "
           f"{statuses.count(TimerStatus.DUE_SOON)} due soon)")
     print(f"timers_due_lists_all_open_median: {statistics.median(lists):.1f} ms (target: report)")
@@ -66,14 +58,15 @@ def main() -> None:
     def baseline():
         return [due.strftime("%a %b %d %H:%M") for _, _, due in visible]
 
-    ticks = timed(tick, 200)
-    base = timed(baseline, 200)
+    ticks = timed(tick, 200, warm=False)
+    base = timed(baseline, 200, warm=False)
     tick_ms = statistics.median(ticks)
     print(f"timers_tick_visible_{VISIBLE_ROWS}_rows_median: {tick_ms:.3f} ms (target: < 5)")
     print(f"timers_tick_baseline_strftime_median: {statistics.median(base):.3f} ms (baseline; "
           f"{tick_ms / statistics.median(base):.1f} x)")
     small = make_timers(200)
-    policy_small_tick = timed(lambda: [policy.state(k, NOW, s, d).countdown for k, s, d in small[:VISIBLE_ROWS]], 200)
+    policy_small_tick = timed(lambda: [policy.state(k, NOW, s, d).countdown for k, s, d in small[:VISIBLE_ROWS]], 200,
+                              warm=False)
     print(f"timers_tick_with_200_open_median: {statistics.median(policy_small_tick):.3f} ms "
           f"(target: same as with {len(rows)} open)")
 

@@ -24,13 +24,10 @@ from pathlib import Path
 from textual.app import App
 from textual.widgets import Input
 
+from _common import percentile
+
 TEXT = "Mother reports her son hits, yells and runs from her in public; never listens at home. "
 FIELDS = ["caller_name", "guardian_name", "symptoms", "diagnosis", "duration"]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def watch_paints(app) -> list[float]:
