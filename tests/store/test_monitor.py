@@ -375,6 +375,27 @@ def test_reassign_gives_a_waiting_caller_to_a_free_rep(db, staff):
     assert calls.claim_next(db, staff["rep"], later).id == other  # the refused caller is still in the queue
 
 
+def test_an_agent_whose_console_went_quiet_is_shown_and_not_given_callers(db, staff):
+    from callcenter.store import agents
+
+    agents.report_presence(db, staff["rep"], NOW - timedelta(minutes=5))  # then the terminal was killed
+    agents.report_presence(db, staff["ana"], NOW - timedelta(seconds=20))  # reported a moment ago
+    agents.report_presence(db, staff["off"], NOW - timedelta(hours=2))  # signed out properly long ago
+    rows = {row.id: row for row in monitor.snapshot(db, staff["sup"], NOW).agents}
+    assert rows[staff["rep"]].silent_for == timedelta(minutes=5)
+    assert rows[staff["ana"]].silent_for is None
+    assert rows[staff["off"]].silent_for is None  # offline: nobody expects it to report
+    assert rows[staff["ben"]].silent_for is None  # no console ever reported: nothing to say
+    call_id, _ = add_call(db, "877", NOW - timedelta(minutes=1))
+    with pytest.raises(InvalidOperation, match="not been heard from for 5 min"):
+        monitor.reassign_waiting_call(db, staff["sup"], call_id, staff["rep"], NOW)
+    assert calls.get_call(db, call_id).state == CallState.WAITING
+    assert monitor.reassign_waiting_call(db, staff["sup"], call_id, staff["ana"], NOW).agent_id == staff["ana"]
+    with db.read() as session:  # a heartbeat is not an edit: no new version, no audit row
+        assert session.get(Agent, staff["rep"]).version == 1
+        assert not session.scalars(select(AuditEntry).where(AuditEntry.entity == "agent")).all()
+
+
 def _reassign_in_another_process(url: str, supervisor: int, call_id: int, rep: int, start, results) -> None:
     from callcenter.store.db import Database
 

@@ -171,3 +171,19 @@ async def test_supervisor_raises_a_callers_priority_and_gives_the_caller_to_a_re
         await pilot.press("enter")  # the only available rep: Alex
         assert await wait_until(pilot, lambda: calls.get_call(sqlite_demo_db, target.id).state is CallState.ON_CALL)
         assert calls.get_call(sqlite_demo_db, target.id).agent_id == alex.id
+
+
+async def test_a_signed_in_console_reports_itself_and_a_silent_one_is_flagged(sqlite_demo_db, now):
+    from datetime import timedelta
+
+    jordan = agents.get_by_username(sqlite_demo_db, "jordan")
+    agents.change_state(sqlite_demo_db, jordan.id, jordan.id, AgentState.AVAILABLE, now - timedelta(minutes=6))
+    agents.report_presence(sqlite_demo_db, jordan.id, now - timedelta(minutes=5))  # then Jordan's terminal died
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        row = {agent.id: agent for agent in screen.snapshot.agents}
+        sam = agents.get_by_username(sqlite_demo_db, "sam")
+        assert row[sam.id].silent_for is None  # this console reported when Sam signed in
+        state_cell = str(screen.query_one("#mon-agents").get_row(str(jordan.id))[1])
+        assert state_cell == "lost 5m"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import AgentState
 
@@ -31,3 +33,19 @@ def check_can_take_call(current: AgentState) -> None:
         if current == AgentState.ON_CALL:
             raise ValidationError("You are already on a call: end it before taking the next caller.")
         raise ValidationError("Finish wrap-up (key r: ready) before taking the next caller.")
+
+
+# Presence: a signed-in console reports every PRESENCE_SECONDS; one silent for longer than
+# LOST_AFTER is taken as gone (a killed terminal, a dropped network), whatever state it left.
+PRESENCE_SECONDS = 15.0
+LOST_AFTER = timedelta(seconds=60)
+
+
+def silent_for(state: AgentState, seen_at: datetime | None, now: datetime) -> timedelta | None:
+    """How long the agent's console has not been heard from, once that is long enough to call it
+    lost. None while it reports, for an agent who is offline, and for one no console has ever
+    reported for (accounts used only from the shell, the demo's seeded agents)."""
+    if seen_at is None or state is AgentState.OFFLINE:
+        return None
+    silence = now - seen_at
+    return silence if silence > LOST_AFTER else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import case, select
+from sqlalchemy import case, select, update
 
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import passwords
@@ -319,6 +319,13 @@ def _role(role: Role | str) -> Role:
     except ValueError:
         raise ValidationError(
             f"Role: one of {', '.join(r.value for r in Role)} (got {str(role)!r}).", "role") from None
+
+
+def report_presence(db: Database, agent_id: int, now: datetime) -> None:
+    """The agent's console is still there (every few seconds while signed in). Not audited and no
+    new version: it is a heartbeat, not an edit."""
+    with db.write() as session:
+        session.execute(update(Agent.__table__).where(Agent.id == agent_id).values(seen_at=now))
 
 
 def change_state(db: Database, actor_id: int, agent_id: int, target: AgentState, now: datetime):

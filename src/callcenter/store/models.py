@@ -25,6 +25,7 @@ class Agent(SQLModel, table=True):
     role: str = Field(max_length=20)
     state: str = Field(default="offline", max_length=20)
     state_since: datetime | None = _when()
+    seen_at: datetime | None = _when()  # when its console last reported (domain/agent_states: presence)
     active: bool = Field(default=True)
     password_hash: str | None = Field(default=None, max_length=255)
     failed_logins: int = Field(default=0)

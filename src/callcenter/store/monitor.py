@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, cast, func, null, select, 
 
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import erlang
-from callcenter.domain.agent_states import check_manual_change
+from callcenter.domain.agent_states import check_manual_change, silent_for
 from callcenter.domain.metrics import (
     DEFAULT_TIME_ZONE,
     CallFacts,
@@ -76,6 +76,7 @@ class AgentRow:
     active: bool = True  # disabled accounts are listed (last) so a supervisor can enable them again
     locked: bool = False  # failed sign-ins reached the limit
     username: str = ""
+    silent_for: timedelta | None = None  # its console has not reported for this long: lost (agent_states)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,7 @@ def snapshot(db: Database, supervisor_id: int, now: datetime,
             connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         agents = connection.execute(
             select(Agent.id, Agent.display_name, Agent.role, Agent.state, Agent.state_since, Agent.active,
-                   Agent.failed_logins, Agent.username)
+                   Agent.failed_logins, Agent.username, Agent.seen_at)
         ).all()
         me = next((agent for agent in agents if agent.id == supervisor_id and agent.active), None)
         if me is None:
@@ -293,6 +294,11 @@ def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_age
         if state not in CAN_BE_GIVEN_A_CALL:
             raise InvalidOperation(f"{rep.display_name} is {state.label}: give the caller to someone "
                                    f"available or in wrap-up.")
+        silence = silent_for(state, rep.seen_at, now)
+        if silence is not None:
+            raise InvalidOperation(f"{rep.display_name}'s console has not been heard from for "
+                                   f"{int(silence.total_seconds() // 60)} min (closed or lost?): give the caller to "
+                                   f"someone else, or set them offline (s).")
         given = session.execute(
             update(Call.__table__)
             .where(Call.id == call_id, Call.state == CallState.WAITING.value)
@@ -473,7 +479,7 @@ def _agent_rows(agents, ids: list[int], facts: list[CallFacts], now: datetime, z
             current_call_id=call_id, current_line=call.line_code if call else None,
             current_call=mine.current_call if mine else None, calls_handled=mine.calls_handled if mine else 0,
             active=bool(agent.active), locked=is_locked(agent.failed_logins or 0, lock_limit),
-            username=agent.username,
+            username=agent.username, silent_for=silent_for(AgentState(agent.state), agent.seen_at, now),
         ))
     return tuple(rows)
 

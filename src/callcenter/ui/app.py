@@ -96,6 +96,7 @@ class CallCenterApp(App[None]):
         self._own_state_lock = threading.Lock()
         self._leaving = False
         self._quit_anyway = False  # quitting failed to save or go offline once: the next ctrl+q just quits
+        self._presence_timer = None  # reports this console to the database while someone is signed in
         # agent_username: the caller has already established who this is (tests, benchmarks): no
         # password asked. prefill_username (--agent): only typed in for the person, who still signs in.
         self._auto_sign_in = agent_username
@@ -285,6 +286,27 @@ class CallCenterApp(App[None]):
         else:
             self.notify(f"{message}{kept}", title="Not signed out", severity="error", timeout=15, markup=False)
 
+    def _start_reporting_presence(self) -> None:
+        from callcenter.domain.agent_states import PRESENCE_SECONDS
+
+        if self._presence_timer is not None:
+            self._presence_timer.stop()
+        self.report_presence()
+        self._presence_timer = self.set_interval(PRESENCE_SECONDS, self.report_presence)
+
+    @work(thread=True, exclusive=True, group="presence", exit_on_error=False)
+    def report_presence(self) -> None:
+        """Tell supervisors this console is still here (a killed one stops telling them)."""
+        from callcenter.store import agents
+
+        agent = self.agent
+        if agent is None:
+            return
+        try:
+            agents.report_presence(self.db, agent.id, self.clock())
+        except Exception:  # noqa: BLE001 - the board reports a database that is away; the next report retries
+            return
+
     def change_own_state(self, target) -> AgentView | None:
         """The signed-in agent sets their own state (from a worker thread). None when signing out or
         quitting has begun: the agent is on the way offline and stays there."""
@@ -310,6 +332,9 @@ class CallCenterApp(App[None]):
 
         self.agent = None
         self._leaving = False
+        if self._presence_timer is not None:
+            self._presence_timer.stop()
+            self._presence_timer = None
         # No app-wide subtitle change here: every screen being closed has a Header still watching it,
         # and one caught halfway through closing fails on the change (the sign-in screen has none).
         while len(self.screen_stack) > 1:
@@ -352,6 +377,7 @@ class CallCenterApp(App[None]):
 
         self.agent = event.agent
         self.sub_title = f"{event.agent.display_name} · {event.agent.role.value}"
+        self._start_reporting_presence()
         if len(self.screen_stack) > 1:
             self.switch_screen(QueueBoardScreen())
         else:

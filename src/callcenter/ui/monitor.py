@@ -39,6 +39,12 @@ def _span(value: timedelta | None) -> str:
     return "—" if value is None else format_wait(value)
 
 
+def _lost_label(silence: timedelta) -> str:
+    """Fits the state column: how long an agent's console has been silent."""
+    minutes = int(silence.total_seconds() // 60)
+    return f"lost {minutes}m" if minutes < 60 else f"lost {minutes // 60}h"
+
+
 def hourly_chart(today: Sequence[int], average: Sequence[float], now_hour: int) -> Text:
     """Today's calls per hour as bars, the same weekday's average as a dot above or on each bar.
 
@@ -233,6 +239,8 @@ class MonitorScreen(Screen[None]):
                 label, style = "disabled", "dim strike"
             elif agent.locked:  # sign-ins refused until a password reset (p)
                 label, style = "locked", "bold red"
+            elif agent.silent_for is not None:  # a killed terminal or a dropped network: not really there
+                label, style = _lost_label(agent.silent_for), "bold red"
             call = f"{agent.current_line} {_span(agent.current_call)}" if agent.current_call_id else ""
             rows.append((str(agent.id), [Text(agent.name), Text(label, style=style), since, call,
                                          str(agent.calls_handled)]))
@@ -370,8 +378,10 @@ class MonitorScreen(Screen[None]):
         (waiting if show_waiting else promises).focus()
 
     def _available_reps(self) -> list[tuple[str, str]]:
+        # Those whose console went quiet are left out: the store would refuse them anyway.
         return [(f"{agent.name} ({AgentState(agent.state).label})", str(agent.id)) for agent in self.snapshot.agents
-                if agent.role == "rep" and agent.state in (AgentState.AVAILABLE.value, AgentState.WRAP_UP.value)]
+                if agent.role == "rep" and agent.state in (AgentState.AVAILABLE.value, AgentState.WRAP_UP.value)
+                and agent.silent_for is None]
 
     def action_assign_caller(self) -> None:
         call_id = self._selected("#mon-waiting") if self.query_one("#mon-waiting").display else None
@@ -380,7 +390,8 @@ class MonitorScreen(Screen[None]):
             return
         reps = self._available_reps()
         if not reps:
-            self.notify("No rep is available or in wrap-up to take the caller.", severity="warning")
+            self.notify("No rep is available or in wrap-up (with a console that is still there) to take the caller.",
+                        severity="warning")
             return
         self.app.push_screen(PickScreen("Give the caller to", reps),
                              lambda chosen: chosen and self.act("assign", int(call_id), chosen))
