@@ -17,19 +17,21 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from callcenter.resources import styles_dir
-
-if TYPE_CHECKING:
-    from callcenter.domain.timers import TimerPolicy
-    from callcenter.store.db import Database
-    from callcenter.store.views import AgentView
 from callcenter.ui.autosave import KeepsTyping
 from callcenter.ui.errors import explain
 from callcenter.ui.messages import SignedIn
+
+if TYPE_CHECKING:
+    from callcenter.domain.model import AgentState
+    from callcenter.domain.timers import TimerPolicy
+    from callcenter.store.db import Database
+    from callcenter.store.views import AgentView
 
 Clock = Callable[[], datetime]
 
 
 DATABASE_RETRY_SECONDS = 5
+QUIT_ANYWAY_SECONDS = 15  # after quitting was stopped, how long a second ctrl+q quits without trying again
 
 
 def system_clock() -> datetime:
@@ -95,7 +97,8 @@ class CallCenterApp(App[None]):
         # begun, a key pressed a moment later ("r" for ready) must not set them available again.
         self._own_state_lock = threading.Lock()
         self._leaving = False
-        self._quit_anyway = False  # quitting failed to save or go offline once: the next ctrl+q just quits
+        # Quitting failed to save or go offline: a ctrl+q within this moment (monotonic seconds) just quits.
+        self._quit_anyway_until = 0.0
         self._presence_timer = None  # reports this console to the database while someone is signed in
         # agent_username: the caller has already established who this is (tests, benchmarks): no
         # password asked. prefill_username (--agent): only typed in for the person, who still signs in.
@@ -241,7 +244,7 @@ class CallCenterApp(App[None]):
     async def action_quit(self) -> None:
         """Quitting saves what was typed in the last moment and sets the agent offline first, so
         supervisors never see (nor give callers to) an agent who has gone."""
-        if self.agent is None or self._quit_anyway or not self.database_open:
+        if self.agent is None or time.monotonic() < self._quit_anyway_until or not self.database_open:
             self.exit()
             return
         self._leave(then_exit=True)
@@ -280,9 +283,9 @@ class CallCenterApp(App[None]):
         message, _ = explain(error)
         kept = " What you typed last is still on screen, not saved." if unsaved else ""
         if then_exit:
-            self._quit_anyway = True
+            self._quit_anyway_until = time.monotonic() + QUIT_ANYWAY_SECONDS
             self.notify(f"{message}{kept} Press ctrl+q again to quit anyway.",
-                        title="Not quit yet", severity="error", timeout=15, markup=False)
+                        title="Not quit yet", severity="error", timeout=QUIT_ANYWAY_SECONDS, markup=False)
         else:
             self.notify(f"{message}{kept}", title="Not signed out", severity="error", timeout=15, markup=False)
 
@@ -307,7 +310,7 @@ class CallCenterApp(App[None]):
         except Exception:  # noqa: BLE001 - the board reports a database that is away; the next report retries
             return
 
-    def change_own_state(self, target) -> AgentView | None:
+    def change_own_state(self, target: AgentState) -> AgentView | None:
         """The signed-in agent sets their own state (from a worker thread). None when signing out or
         quitting has begun: the agent is on the way offline and stays there."""
         from callcenter.store import agents

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from callcenter.domain import contacts as rules
 from callcenter.domain.contacts import ContactOutcome, FaxDocument, LogRow
-from callcenter.domain.model import Channel, Direction
+from callcenter.domain.model import Channel
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
 from callcenter.domain.timefmt import format_local
