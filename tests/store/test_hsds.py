@@ -249,6 +249,18 @@ def test_a_package_with_only_some_tables_updates_the_providers_it_touches(db, no
 
 
 
+def test_only_classifications_become_categories_not_facts_with_values(db, now, tmp_path):
+    package = _copy(GOOD_CSV, tmp_path / "facts")
+    with (package / "attributes.csv").open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        # Terms the package does not describe: a bare classification, and a fact with its value.
+        writer.writerow(["cat-1", uid("b2", 5), "category", "service", "other:youth-services", "Youth Services", ""])
+        writer.writerow(["fact-1", uid("b2", 5), "", "service", "other:parking", "Parking", "on the street"])
+    report = hsds.import_package(db, package, now)
+    assert report.bad_rows == []
+    assert providers(db)[TEEN].taxonomy == "Youth Services;Sobriety Support"  # the service's, then the site's
+
+
 def test_a_renamed_taxonomy_term_renames_it_on_every_provider_that_carries_it(db, now, tmp_path):
     hsds.import_package(db, GOOD_CSV, now)
     package = tmp_path / "terms-only"

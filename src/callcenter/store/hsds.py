@@ -1099,8 +1099,10 @@ def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str,
         for attribute in by.of("attribute", entity, record["id"]):
             extra = EXTRAS.get(attribute["taxonomy_term_id"])
             if extra is None:
-                term = bundle.taxonomy_term.get(attribute["taxonomy_term_id"]) or {}
-                category = term.get("name") or attribute.get("label")
+                # A classification: a term the package describes, or a bare label with no value (an
+                # attribute with a value is a fact about the service, such as its parking, not a category).
+                term = bundle.taxonomy_term.get(attribute["taxonomy_term_id"])
+                category = term["name"] if term else attribute.get("label") if attribute.get("value") is None else None
                 if category and category not in categories:
                     categories.append(category)
                 continue
