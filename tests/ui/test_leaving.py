@@ -112,45 +112,47 @@ async def test_ready_pressed_as_signing_out_begins_leaves_the_agent_offline(sqli
     assert alex(sqlite_demo_db).state is AgentState.OFFLINE
 
 
-async def test_quitting_when_the_words_cannot_be_saved_says_so_and_a_second_ctrl_q_quits(sqlite_demo_db):
+@pytest.fixture
+def impatient_db(sqlite_demo_db):
+    """The demo database, opened with a short busy timeout, and another terminal's connection that
+    can hold its write lock: (db, other_terminal)."""
     db = Database(sqlite_demo_db.url, busy_timeout_ms=100)
-    app = make_app(db, agent="alex")
     other_terminal = sqlite3.connect(db.engine.url.database, isolation_level=None, timeout=5)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            intake = await intake_by_hand_with_a_name(pilot)
-            other_terminal.execute("BEGIN IMMEDIATE")  # another terminal holds the write lock
-            await pilot.press("ctrl+q")
-            assert await wait_until(pilot, lambda: "ctrl+q again" in messages(app), timeout=10)
-            assert app.return_code is None and "not saved" in messages(app)
-            assert intake.values["caller_name"] == "Maria Lopez"
-            await pilot.press("ctrl+q")
-            assert await wait_until(pilot, lambda: app.return_code is not None, timeout=10)
-    finally:
+    yield db, other_terminal
+    if other_terminal.in_transaction:
         other_terminal.execute("ROLLBACK")
-        other_terminal.close()
-        db.dispose()
+    other_terminal.close()
+    db.dispose()
 
 
-async def test_after_the_moment_passes_ctrl_q_tries_to_save_again(sqlite_demo_db, monkeypatch):
+async def test_quitting_when_the_words_cannot_be_saved_says_so_and_a_second_ctrl_q_quits(impatient_db):
+    db, other_terminal = impatient_db
+    app = make_app(db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        intake = await intake_by_hand_with_a_name(pilot)
+        other_terminal.execute("BEGIN IMMEDIATE")  # another terminal holds the write lock
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: "ctrl+q again" in messages(app), timeout=10)
+        assert app.return_code is None and "not saved" in messages(app)
+        assert intake.values["caller_name"] == "Maria Lopez"
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: app.return_code is not None, timeout=10)
+
+
+async def test_after_the_moment_passes_ctrl_q_tries_to_save_again(sqlite_demo_db, impatient_db, monkeypatch):
     from callcenter.ui import app as app_module
 
     monkeypatch.setattr(app_module, "QUIT_ANYWAY_SECONDS", 0.3)
-    db = Database(sqlite_demo_db.url, busy_timeout_ms=100)
+    db, other_terminal = impatient_db
     app = make_app(db, agent="alex")
-    other_terminal = sqlite3.connect(db.engine.url.database, isolation_level=None, timeout=5)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            intake = await intake_by_hand_with_a_name(pilot)
-            other_terminal.execute("BEGIN IMMEDIATE")
-            await pilot.press("ctrl+q")
-            assert await wait_until(pilot, lambda: "ctrl+q again" in messages(app), timeout=10)
-            other_terminal.execute("ROLLBACK")  # the other terminal is done
-            await pilot.pause(0.5)  # and the rep comes back to quit a while later
-            await pilot.press("ctrl+q")
-            assert await wait_until(pilot, lambda: app.return_code is not None, timeout=10)
-    finally:
-        other_terminal.close()
-        db.dispose()
+    async with app.run_test(size=SIZE) as pilot:
+        intake = await intake_by_hand_with_a_name(pilot)
+        other_terminal.execute("BEGIN IMMEDIATE")
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: "ctrl+q again" in messages(app), timeout=10)
+        other_terminal.execute("ROLLBACK")  # the other terminal is done
+        await pilot.pause(0.5)  # and the rep comes back to quit a while later
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: app.return_code is not None, timeout=10)
     assert intakes.get(sqlite_demo_db, intake.intake_id).fields["caller_name"] == "Maria Lopez"
     assert alex(sqlite_demo_db).state is AgentState.OFFLINE

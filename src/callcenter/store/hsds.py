@@ -992,10 +992,12 @@ def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
     attribute = HsdsAttribute.__table__
     services = set(touched["service"])
     sals = set(touched["service_at_location"])
+    categorised = {"service": services, "service_at_location": sals}  # where a term becomes a category
     for chunk in _chunks(sorted(touched["taxonomy_term"])):  # a renamed term: its providers' categories
         linked = select(attribute.c.link_entity, attribute.c.link_id).where(attribute.c.taxonomy_term_id.in_(chunk))
         for entity, link_id in session.execute(linked):
-            {"service": services, "service_at_location": sals}.get(entity, set()).add(link_id)
+            if entity in categorised:
+                categorised[entity].add(link_id)
     for chunk in _chunks(sorted(touched["organization"])):
         services.update(session.scalars(select(service.c.id).where(service.c.organization_id.in_(chunk))))
     found = set()
