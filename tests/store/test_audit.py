@@ -3,7 +3,6 @@ trail that stays append-only through the migration that added the child column."
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from callcenter.store import audit, contacts, intakes, migrate, timers
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound
 from callcenter.store.models import Agent, AuditEntry, Child
-from tests.dbutil import _admin, _pg_url
+from tests.dbutil import pg_url
 from tests.store.test_intakes import complete_fields
 
 POLICY = TimerPolicy()
@@ -172,7 +171,7 @@ def test_only_supervisors_and_the_shell_read_the_trail(db, now, trail):
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def bare_db(request, tmp_path):
+def bare_db(request, tmp_path, templates):
     """An empty database, for migrating step by step."""
     if request.param == "sqlite":
         db = Database(f"sqlite:///{tmp_path / 'bare.db'}")
@@ -180,12 +179,10 @@ def bare_db(request, tmp_path):
         db.dispose()
         return
     request.getfixturevalue("postgres_ready")
-    name = f"cc_bare_{uuid.uuid4().hex[:10]}"
-    _admin(f"CREATE DATABASE {name}")
-    db = Database(_pg_url(name))
+    name = templates.server.create_database("bare")
+    db = Database(pg_url(name))
     yield db
     db.dispose()
-    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _refuses_changes(db, with_child_column: bool = True) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbutil import IN_CI
+from tests.dbutil import IN_CI, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -99,12 +98,6 @@ def _require_browser() -> None:
     pytest.skip(message + "; apt-get install chromium chromium-driver to run it")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _wait(condition, what: str, describe=lambda: ""):
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
@@ -173,7 +166,7 @@ def browser():
 def served(sqlite_demo_db, tmp_path):
     """`callcenter serve` on a free port over a demo database; yields (url, database path)."""
     path = sqlite_demo_db.engine.url.database
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
     env = {key: value for key, value in os.environ.items() if not key.startswith("CALLCENTER_")}
     server = subprocess.Popen(
