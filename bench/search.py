@@ -97,7 +97,7 @@ async def paint_latency(url: str, runs: int = 10) -> list[float]:
     """Last keystroke in the search box to the results painted, in the real screen (Pilot)."""
     from callcenter.store.db import Database
     from callcenter.ui.app import CallCenterApp
-    from callcenter.ui.lookup import LookupScreen
+    from callcenter.ui.screens.lookup.lookup import LookupScreen
 
     db = Database(url)
     with db.write() as session:

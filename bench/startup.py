@@ -51,7 +51,7 @@ CONSOLE_SIGN_IN = """
 import os, sys, time
 from callcenter.cli import open_database
 from callcenter.ui.app import CallCenterApp
-from callcenter.ui.signin import SignInScreen
+from callcenter.ui.screens.signin.signin import SignInScreen
 
 mounted = SignInScreen.on_mount
 
@@ -68,7 +68,7 @@ CONSOLE_BOARD = """
 import os, sys, time
 from callcenter.cli import open_database
 from callcenter.ui.app import CallCenterApp
-from callcenter.ui.board import QueueBoardScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
 
 painted = QueueBoardScreen._apply
 
@@ -89,8 +89,8 @@ import os, sys, time
 from callcenter.cli import open_database
 from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.app import CallCenterApp
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.signin import SignInScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.signin.signin import SignInScreen
 
 entered, opened = [], []
 painted = QueueBoardScreen._apply

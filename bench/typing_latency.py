@@ -82,8 +82,8 @@ async def console_run(keys: int) -> tuple[list[float], int]:
     from callcenter.cli import open_database
     from callcenter.store import intakes, seed
     from callcenter.ui.app import CallCenterApp
-    from callcenter.ui.board import QueueBoardScreen
-    from callcenter.ui.intake.screen import IntakeScreen
+    from callcenter.ui.screens.board.board import QueueBoardScreen
+    from callcenter.ui.screens.intake.screen import IntakeScreen
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'typing.db'}"

@@ -67,15 +67,15 @@ CONTROL_KEYS = {"\t": "tab", "\n": "enter", "\r": "enter", "\x1b": "escape", "\x
 # Screens a role reaches from the queue board, and the keys that get there.
 ROUTES: dict[str, dict[str, list[str]]] = {
     "rep": {"QueueBoardScreen": [], "HelpScreen": ["question_mark"], "LookupScreen": ["f3"],
-            "CallbacksScreen": ["p"], "ContactLogScreen": ["g"], "FaxFormScreen": ["g", "f"],
+            "PromisesScreen": ["p"], "ContactLogScreen": ["g"], "FaxFormScreen": ["g", "f"],
             "TtySessionScreen": ["g", "y", "text:Pat", "enter"], "IntakeScreen": ["n"],
             "CallScreen": ["c|t"], "DispositionScreen": ["c|t", "ctrl+e"], "ConsultFormScreen": ["k"]},
     "supervisor": {"QueueBoardScreen": [], "MonitorScreen": ["s"], "AuditScreen": ["s", "t"], "HelpScreen": ["f1"],
                    "LookupScreen": ["f3"],
-                   "CallbacksScreen": ["p"], "ContactLogScreen": ["g"], "IntakeScreen": ["n"],
+                   "PromisesScreen": ["p"], "ContactLogScreen": ["g"], "IntakeScreen": ["n"],
                    "CallScreen": ["c|t"], "ConsultFormScreen": ["k"]},
     "psychiatrist": {"QueueBoardScreen": [], "ConsultsScreen": ["m"], "HelpScreen": ["question_mark"],
-                     "LookupScreen": ["f3"], "CallbacksScreen": ["p"]},
+                     "LookupScreen": ["f3"], "PromisesScreen": ["p"]},
 }
 
 EXPECTED_ERRORS = ("ValidationError", "PermissionDenied")  # refusals the console words for the person
@@ -283,7 +283,7 @@ class Monkey:
             else:
                 await self.press("escape")
                 await self._breathe()
-        if not self._on("QueueBoardScreen") and self.app._board() is not None:
+        if not self._on("QueueBoardScreen") and self.app.board_screen() is not None:
             self.app.action_show_board()
             await self._wait(lambda: self._on("QueueBoardScreen"))
         self.check()

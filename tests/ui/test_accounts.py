@@ -9,9 +9,11 @@ from callcenter.store import agents
 from callcenter.store.models import Agent
 from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.app import CallCenterApp
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.monitor import ConfirmScreen, MonitorScreen, ResetPasswordScreen
-from callcenter.ui.signin import SignInScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.monitor.dialogs import ResetPasswordScreen
+from callcenter.ui.screens.monitor.monitor import MonitorScreen
+from callcenter.ui.shared.dialogs import ConfirmScreen
+from callcenter.ui.screens.signin.signin import SignInScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
 
@@ -169,7 +171,7 @@ async def test_a_name_that_looks_like_markup_is_listed_as_typed_on_the_sign_in_s
 
     from callcenter.store import agents as agent_store
     from callcenter.ui.app import CallCenterApp
-    from callcenter.ui.signin import SignInScreen
+    from callcenter.ui.screens.signin.signin import SignInScreen
     from tests.ui.helpers import wait_until
 
     agent_store.add_agent(sqlite_demo_db, None, "odd", "Odd [/] [bold]Name", "rep", "a-long-password-9", now)

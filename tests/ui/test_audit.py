@@ -7,10 +7,10 @@ from datetime import timedelta
 from textual.widgets import Input
 
 from callcenter.store import agents, audit
-from callcenter.ui.audit import AuditScreen
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.monitor import MonitorScreen
-from callcenter.ui.widgets import ConsoleHeader
+from callcenter.ui.screens.audit.audit import AuditScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.monitor.monitor import MonitorScreen
+from callcenter.ui.shared.widgets import ConsoleHeader
 from tests.ui.helpers import make_app, settle, wait_until
 
 SIZE = (120, 40)

@@ -8,8 +8,8 @@ from textual.widgets import DataTable, Label
 from callcenter.domain.model import AgentState, CallState, Priority
 from callcenter.store import agents, calls
 from callcenter.store.seed import DEMO_PASSWORD
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.call_panel import CallScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.call.call_panel import CallScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
 
@@ -150,7 +150,7 @@ async def test_board_survives_database_errors_and_recovers(sqlite_demo_db, monke
 
 
 async def test_sign_out_returns_to_sign_in_offline(sqlite_demo_db):
-    from callcenter.ui.signin import SignInScreen
+    from callcenter.ui.screens.signin.signin import SignInScreen
 
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=TERMINAL) as pilot:

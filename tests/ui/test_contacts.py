@@ -8,16 +8,13 @@ from textual.widgets import Input, Select, TextArea
 from callcenter.domain.model import TaskKind, TaskState
 from callcenter.store import agents, contacts, intakes
 from callcenter.store.models import Contact, Task
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.contacts import (
-    ChildPickerScreen,
-    ContactLogScreen,
-    FaxFormScreen,
-    OutboundScreen,
-    TtySessionScreen,
-    TtyStartScreen,
-)
-from callcenter.ui.intake.screen import IntakeScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.contact_log.child_picker import ChildPickerScreen
+from callcenter.ui.screens.contact_log.fax import FaxFormScreen
+from callcenter.ui.screens.contact_log.log import ContactLogScreen
+from callcenter.ui.screens.contact_log.tty import TtySessionScreen, TtyStartScreen
+from callcenter.ui.shared.outbound import OutboundScreen
+from callcenter.ui.screens.intake.screen import IntakeScreen
 from tests.ui.helpers import make_app, settle, wait_until
 
 SIZE = (120, 40)
@@ -308,7 +305,7 @@ async def test_the_log_shows_a_child_masked_and_v_opens_the_full_record_audited(
     from callcenter.domain.contacts import check_fax
     from callcenter.domain.timers import TimerPolicy
     from callcenter.store.models import AuditEntry
-    from callcenter.ui.contacts import LinkedRecordScreen
+    from callcenter.ui.shared.records import LinkedRecordScreen
 
     child_id = known_child(sqlite_demo_db, now)
     alex = agents.open_session(sqlite_demo_db, "alex", now)

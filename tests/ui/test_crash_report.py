@@ -8,7 +8,7 @@ from textual.binding import Binding
 
 from callcenter.ui.app import CallCenterApp
 from tests.ui.helpers import make_app, wait_until
-from callcenter.ui.board import QueueBoardScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
 
 
 class BrokenApp(CallCenterApp):

@@ -13,7 +13,7 @@ from textual.widgets import Input, Static
 
 from callcenter.store import agents, intakes
 from callcenter.store.db import Database
-from callcenter.ui.intake.screen import IntakeScreen
+from callcenter.ui.screens.intake.screen import IntakeScreen
 from tests.dbutil import _admin
 from tests.ui.helpers import make_app, wait_until
 from tests.ui.test_intake import open_intake_from_call, type_into

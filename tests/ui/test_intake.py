@@ -8,9 +8,9 @@ from textual.widgets import Input
 from callcenter.domain.model import IntakeStatus
 from callcenter.store import intakes
 from callcenter.store.models import Intake, Task
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.call_panel import CallScreen
-from callcenter.ui.intake.screen import IntakeScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.call.call_panel import CallScreen
+from callcenter.ui.screens.intake.screen import IntakeScreen
 from tests.ui.helpers import make_app, settle, wait_until
 
 SIZE = (120, 40)
@@ -201,7 +201,7 @@ async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake_from_call(pilot)
         await type_into(pilot, screen, "medicaid_number", "123456789")
-        from callcenter.ui.intake.modals import KnownChildScreen
+        from callcenter.ui.screens.intake.modals import KnownChildScreen
 
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, KnownChildScreen))
         await pilot.press("y")

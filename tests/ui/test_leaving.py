@@ -15,13 +15,13 @@ from textual.widgets import TextArea
 from callcenter.domain.model import AgentState
 from callcenter.store import agents, calls, intakes
 from callcenter.store.db import Database
-from callcenter.ui import call_panel
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.call_panel import CallScreen
-from callcenter.ui.intake import screen as intake_screen
-from callcenter.ui.intake.screen import IntakeScreen
-from callcenter.ui.lock import LockScreen
-from callcenter.ui.signin import SignInScreen
+from callcenter.ui.screens.call import call_panel
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.call.call_panel import CallScreen
+from callcenter.ui.screens.intake import screen as intake_screen
+from callcenter.ui.screens.intake.screen import IntakeScreen
+from callcenter.ui.screens.signin.lock import LockScreen
+from callcenter.ui.screens.signin.signin import SignInScreen
 from tests.ui.helpers import make_app, settle, type_text, wait_until
 
 SIZE = (120, 40)
@@ -140,7 +140,7 @@ async def test_quitting_when_the_words_cannot_be_saved_says_so_and_a_second_ctrl
 
 
 async def test_after_the_moment_passes_ctrl_q_tries_to_save_again(sqlite_demo_db, impatient_db, monkeypatch):
-    from callcenter.ui import app as app_module
+    from callcenter.ui import session as app_module
 
     monkeypatch.setattr(app_module, "QUIT_ANYWAY_SECONDS", 0.3)
     db, other_terminal = impatient_db

@@ -8,10 +8,10 @@ from textual.widgets import Input, Label
 from callcenter.store.models import Agent, AuditEntry
 from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.app import CallCenterApp
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.intake.screen import IntakeScreen
-from callcenter.ui.lock import LockScreen
-from callcenter.ui.signin import SignInScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.intake.screen import IntakeScreen
+from callcenter.ui.screens.signin.lock import LockScreen
+from callcenter.ui.screens.signin.signin import SignInScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import settle, type_text, wait_until
 from tests.ui.test_intake import open_intake_from_call

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input
 from callcenter.store import hsds
 from callcenter.store.models import Intake, ReferralProvider, Task
 
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.lookup import LookupScreen, parse_age
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.lookup.lookup import LookupScreen, parse_age
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import make_app, settle, still_cursors, wait_until
 from tests.ui.test_intake import SIZE, choose, open_intake_from_call, type_into
@@ -87,8 +87,8 @@ async def test_lookup_from_the_intake_is_prefilled(sqlite_demo_db):
 
 
 async def test_attach_a_provider_with_an_appointment_then_submit(sqlite_demo_db):
-    from callcenter.ui.attach import AttachProviderScreen
-    from callcenter.ui.call_panel import CallScreen
+    from callcenter.ui.screens.lookup.attach import AttachProviderScreen
+    from callcenter.ui.screens.call.call_panel import CallScreen
     from tests.ui.test_intake import fill_routine_referral
 
     app = make_app(sqlite_demo_db, agent="alex")
@@ -128,7 +128,7 @@ async def test_attach_a_provider_with_an_appointment_then_submit(sqlite_demo_db)
 
 
 async def test_attaching_is_refused_with_a_reason_and_the_form_is_kept(sqlite_demo_db):
-    from callcenter.ui.attach import AttachProviderScreen
+    from callcenter.ui.screens.lookup.attach import AttachProviderScreen
 
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:

@@ -8,8 +8,10 @@ import threading
 from callcenter.domain.model import AgentState
 from callcenter.simulate import feed
 from callcenter.store import agents, calls, timers
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.monitor import MonitorScreen, PickScreen, hourly_chart
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.monitor.chart import hourly_chart
+from callcenter.ui.screens.monitor.monitor import MonitorScreen
+from callcenter.ui.shared.dialogs import PickScreen
 from tests.ui.helpers import make_app, settle, still_cursors, wait_until
 
 SIZE = (120, 40)

@@ -12,15 +12,16 @@ import os
 import pytest
 from textual import events
 from textual.geometry import Region
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static, TextArea
 from textual.widgets._toast import Toast
 
 from callcenter.domain.errors import ValidationError
 from callcenter.store import agents
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.callbacks import CallbacksScreen
-from callcenter.ui.contacts import ContactLogScreen, TtySessionScreen, TtyStartScreen
-from callcenter.ui.intake.screen import IntakeScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.promises.promises import PromisesScreen
+from callcenter.ui.screens.contact_log.log import ContactLogScreen
+from callcenter.ui.screens.contact_log.tty import TtySessionScreen, TtyStartScreen
+from callcenter.ui.screens.intake.screen import IntakeScreen
 from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
 from tests.ui.monkey import DEFAULT_SEED, ROLES, ROUTES, SEED_ENV, Monkey, type_text
 
@@ -123,12 +124,12 @@ async def test_a_key_arriving_as_a_screen_opens_waits_for_it(sqlite_demo_db):
     async with app.run_test(size=TERMINAL) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
         await settle(pilot)
-        app.push_screen(CallbacksScreen())  # not awaited: the screen is not built yet
-        key = events.Key("a", "a")  # CallbacksScreen: log an attempt, which reads the table
+        app.push_screen(PromisesScreen())  # not awaited: the screen is not built yet
+        key = events.Key("a", "a")  # PromisesScreen: log an attempt, which reads the table
         key._set_forwarded()
         await app._dispatch_message(key)  # as Textual does for a key bubbling up from a widget
         await settle(pilot)
-        assert isinstance(app.screen, CallbacksScreen)
+        assert isinstance(app.screen, PromisesScreen)
         assert app._exception is None
 
 
@@ -137,8 +138,8 @@ async def test_a_call_ending_under_the_lookup_closes_the_panel_not_the_lookup(sq
     call's panel closes once the rep is back on it (closing the top screen would have closed the
     lookup, even while it was being built)."""
     from callcenter.domain.model import Disposition
-    from callcenter.ui.call_panel import CallScreen
-    from callcenter.ui.lookup import LookupScreen
+    from callcenter.ui.screens.call.call_panel import CallScreen
+    from callcenter.ui.screens.lookup.lookup import LookupScreen
 
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=TERMINAL) as pilot:
@@ -189,7 +190,7 @@ async def test_work_landing_after_sign_out_is_refused_in_words(sqlite_demo_db):
     key pressed a moment before): the save ends with a message, not an AttributeError; the state
     change is dropped, since the agent is on the way offline."""
     from callcenter.domain.model import AgentState
-    from callcenter.ui.call_panel import CallScreen
+    from callcenter.ui.screens.call.call_panel import CallScreen
 
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=TERMINAL) as pilot:
@@ -203,7 +204,8 @@ async def test_work_landing_after_sign_out_is_refused_in_words(sqlite_demo_db):
         reported: list[BaseException] = []
         app.report_failure = reported.append
         app.agent = None  # what signing out does, while these were already under way
-        panel.save_notes("typed just before signing out")
+        panel.query_one("#call-notes", TextArea).text = "typed just before signing out"
+        panel.autosave.save_now()
         board.set_state(AgentState.AWAY)
         await settle(pilot)
         assert [type(error).__name__ for error in reported] == ["PermissionDenied"]
@@ -217,7 +219,7 @@ async def test_a_header_being_closed_ignores_a_title_change(sqlite_demo_db):
     title widget is gone: Textual's own Header then fails and ends the console; ours skips it."""
     from textual.widgets._header import HeaderTitle
 
-    from callcenter.ui.widgets import ConsoleHeader
+    from callcenter.ui.shared.widgets import ConsoleHeader
 
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=TERMINAL) as pilot:
@@ -235,7 +237,7 @@ async def test_paging_a_list_not_yet_laid_out_does_nothing():
     looks for lines it has not measured yet (KeyError); ours waits for them."""
     from textual.app import App, ComposeResult
 
-    from callcenter.ui.widgets import ConsoleOptionList
+    from callcenter.ui.shared.widgets import ConsoleOptionList
 
     class OneList(App[None]):
         def compose(self) -> ComposeResult:

@@ -12,9 +12,11 @@ from callcenter.domain.model import TaskKind
 from callcenter.domain.timers import TimerPolicy
 from callcenter.store import agents, consults, timers
 from callcenter.store.models import Agent, ConsultRequest, Task, TaskAttempt
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.callbacks import AttemptScreen, CallbacksScreen
-from callcenter.ui.consults import CloseConsultScreen, ConsultFormScreen, ConsultsScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.promises.dialogs import AttemptScreen
+from callcenter.ui.screens.promises.promises import PromisesScreen
+from callcenter.ui.screens.consults.my_consults import CloseConsultScreen, ConsultsScreen
+from callcenter.ui.screens.consults.request_form import ConsultFormScreen
 from tests.dbutil import FIXED_NOW
 from tests.store.test_intakes import today_of
 from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, type_text, wait_until
@@ -104,7 +106,7 @@ async def test_a_failed_attempt_is_logged_from_the_promises_screen(sqlite_demo_d
         assert await wait_until(pilot, lambda: pilot.app.screen.query_one("#my-promises").display, timeout=5)
         assert "Promises: 1 open" in str(pilot.app.screen.query_one("#my-promises").render())
         await pilot.press("p")
-        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallbacksScreen))
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromisesScreen))
         screen = pilot.app.screen
         assert await wait_until(pilot, lambda: screen.query_one("#timers", DataTable).row_count == 1)
         await pilot.press("a")
@@ -141,7 +143,7 @@ def test_promises_screen_snapshot(snap_compare, sqlite_demo_db):
     async def run_before(pilot):
         await home(pilot)
         await pilot.press("p")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallbacksScreen))
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromisesScreen))
         await wait_until(pilot, lambda: pilot.app.screen.query_one("#timers", DataTable).row_count == 3)
         await settle(pilot)
         await still_cursors(pilot)
@@ -153,14 +155,14 @@ def test_promises_screen_snapshot(snap_compare, sqlite_demo_db):
 async def test_a_bad_reschedule_says_what_is_wrong_on_screen_and_keeps_the_dialog(sqlite_demo_db):
     from textual.widgets import Label
 
-    from callcenter.ui.callbacks import RescheduleScreen
+    from callcenter.ui.screens.promises.dialogs import RescheduleScreen
 
     _three_promises(sqlite_demo_db)
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=(120, 40)) as pilot:
         await home(pilot)
         await pilot.press("p")
-        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallbacksScreen))
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromisesScreen))
         screen = pilot.app.screen
         assert await wait_until(pilot, lambda: screen.query_one("#timers", DataTable).row_count == 3)
         await pilot.press("s")
@@ -176,7 +178,7 @@ async def test_a_bad_reschedule_says_what_is_wrong_on_screen_and_keeps_the_dialo
 
 
 async def test_a_caller_asking_for_a_callback_leaves_the_rep_a_promise(sqlite_demo_db):
-    from callcenter.ui.call_panel import CallScreen
+    from callcenter.ui.screens.call.call_panel import CallScreen
 
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from callcenter.store.db import Database
 from callcenter.ui.app import CallCenterApp
-from callcenter.ui.callbacks import CallbacksScreen
+from callcenter.ui.screens.promises.promises import PromisesScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.test_promises import _three_promises, home
 from tests.ui.helpers import wait_until
@@ -21,7 +21,7 @@ async def promises_on_screen(db: Database, now) -> dict[str, tuple[str, str]]:
     async with app.run_test(size=(120, 40)) as pilot:
         await home(pilot)
         await pilot.press("p")
-        assert await wait_until(pilot, lambda: isinstance(app.screen, CallbacksScreen))
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PromisesScreen))
         table = app.screen.query_one("#timers", DataTable)
         assert await wait_until(pilot, lambda: table.row_count == 3)
         shown = {}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from callcenter.store.seed import DEMO_PASSWORD
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.call_panel import CallScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.call.call_panel import CallScreen
 from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, wait_until
 
 
@@ -69,7 +69,7 @@ INTAKE_SIZE = (120, 40)
 
 
 async def _intake(pilot):
-    from callcenter.ui.intake.screen import IntakeScreen
+    from callcenter.ui.screens.intake.screen import IntakeScreen
 
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
     await settle(pilot)

@@ -8,12 +8,12 @@ import threading
 
 from textual.widgets import Input, Label, OptionList
 
-import callcenter.ui.app as app_module
+import callcenter.ui.console as app_module
 from callcenter.store.errors import DatabaseUnavailable
 from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.app import CallCenterApp
-from callcenter.ui.board import QueueBoardScreen
-from callcenter.ui.signin import SignInScreen
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.signin.signin import SignInScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import TERMINAL, wait_until
 
@@ -24,7 +24,7 @@ def _error(pilot) -> str:
 
 def test_the_console_and_its_sign_in_screen_load_without_the_data_layer():
     """What runs before the first frame: SQLAlchemy and the tables come later, in a thread."""
-    code = ("import sys, callcenter.cli, callcenter.ui.app, callcenter.ui.signin, callcenter.ui.errors; "
+    code = ("import sys, callcenter.cli, callcenter.ui.app, callcenter.ui.screens.signin.signin, callcenter.ui.shared.errors; "
             "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'callcenter.store.models') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

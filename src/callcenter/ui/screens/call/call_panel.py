@@ -1,0 +1,181 @@
+"""The call panel: who is calling, what happened before, notes, and ending the call."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Static, TextArea
+
+from callcenter.domain.model import Disposition, Priority
+from callcenter.domain.phone import format_phone
+from callcenter.domain.timefmt import format_local, format_wait
+from callcenter.resources import styles_dir
+from callcenter.store import calls
+from callcenter.store.views import CallView, HistoryEntry
+from callcenter.ui.screens.call.disposition import DispositionScreen
+from callcenter.ui.shared.autosave import Autosave, KeepsTyping
+from callcenter.ui.shared.base import ConsoleScreen
+from callcenter.ui.shared.closing import close_when_on_top
+from callcenter.ui.shared.widgets import ConsoleHeader
+
+NOTES_SAVE_DELAY = 0.8
+
+
+class CallScreen(KeepsTyping, ConsoleScreen[None]):
+    CSS_PATH = styles_dir() / "call.tcss"
+    BINDINGS = [
+        Binding("ctrl+g", "intake", "Guided intake", priority=True),
+        Binding("ctrl+e", "end_call", "End call", priority=True),
+        Binding("ctrl+y", "relay", "Relay call", priority=True),
+        Binding("escape", "back", "Board"),
+    ]
+
+    def __init__(self, call: CallView) -> None:
+        super().__init__()
+        self.call = call
+        self.autosave: Autosave[str] = Autosave(self, saved=call.notes or "", read=self._notes, write=self._write_notes,
+                                                delay=NOTES_SAVE_DELAY)
+
+    def compose(self) -> ComposeResult:
+        call = self.call
+        yield ConsoleHeader()
+        with Vertical(id="call-head"):
+            yield Static("", id="call-title", markup=False)
+            yield Static("", id="call-times", markup=False)
+        if call.priority == Priority.EMERGENCY:
+            yield Static(
+                "EMERGENCY CALLER — follow the crisis path first: Mobile Crisis (211, press 1) "
+                "or 911 for immediate danger.",
+                id="call-emergency",
+                markup=False,
+            )
+        yield Static("Earlier contacts from this number", classes="section-title", id="history-title")
+        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        notes_title = "TTY transcript and notes (saved as you type)" if call.channel == "tty" else \
+            "Call notes (saved as you type)"
+        yield Static(notes_title, classes="section-title")
+        yield TextArea(call.notes or "", id="call-notes", soft_wrap=True)
+        with Horizontal(id="call-hint"):
+            yield Static("ctrl+g: guided intake · ctrl+e: end the call with a disposition · esc: back to the board (call stays open)",
+                         markup=False)
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "relay":
+            return self.call.channel == "tty"  # only TTY calls come through a relay service
+        return True
+
+    def _paint_title(self) -> None:
+        number = format_phone(self.call.caller_number) or "web referral (no number)"
+        relay = " · RELAY SERVICE" if self.call.relay else ""
+        self.query_one("#call-title", Static).update(
+            f"On call · {self.call.line_name} ({self.call.line_code}) · caller {number}{relay}"
+        )
+
+    def action_relay(self) -> None:
+        self.mark_relay(not self.call.relay)
+
+    @work(thread=True, exclusive=True, group="call-relay", exit_on_error=False)
+    def mark_relay(self, relay: bool) -> None:
+        call = calls.mark_relay(self.app.db, self.app.signed_in_agent().id, self.call.id, relay, self.app.clock())
+        self.call = call
+        self.app.call_from_thread(self._paint_title)
+
+    def on_mount(self) -> None:
+        self._paint_title()
+        history = self.query_one("#history", DataTable)
+        history.add_column("When", key="when", width=20)
+        history.add_column("Line", key="line", width=5)
+        history.add_column("Outcome", key="outcome", width=20)
+        history.add_column("Rep", key="rep", width=16)
+        history.add_column("Notes", key="notes")
+        self._paint_times()
+        self.set_interval(1.0, self._paint_times)
+        self.load_history()
+        self.query_one("#call-notes", TextArea).focus()
+
+    def _paint_times(self) -> None:
+        now = self.app.clock()
+        call = self.call
+        waited = format_wait((call.answered_at or now) - call.arrived_at)
+        talking = format_wait(now - call.answered_at) if call.answered_at else "—"
+        self.query_one("#call-times", Static).update(
+            f"Arrived {format_local(call.arrived_at, with_date=False)} · waited {waited} · "
+            f"talking {talking} · priority {call.priority.label}"
+        )
+
+    @work(thread=True, exclusive=True, group="call-history", exit_on_error=False)
+    def load_history(self) -> None:
+        entries = calls.caller_history(self.app.db, self.call.caller_number, exclude_call_id=self.call.id)
+        self.app.call_from_thread(self._show_history, entries)
+
+    def _show_history(self, entries: list[HistoryEntry]) -> None:
+        table = self.query_one("#history", DataTable)
+        title = self.query_one("#history-title", Static)
+        if not entries:
+            title.update("Earlier contacts from this number: none — first contact")
+            table.display = False
+            return
+        title.update(f"Earlier contacts from this number: {len(entries)} — repeat caller")
+        title.add_class("repeat")
+        for entry in entries:
+            outcome = (
+                Disposition(entry.disposition).label if entry.disposition else entry.state.value.replace("_", " ")
+            )
+            table.add_row(
+                format_local(entry.at),
+                Text(entry.line_code),
+                Text(outcome, style="bold red" if entry.state.value == "abandoned" else ""),
+                Text(entry.agent_name or "—"),
+                Text((entry.notes or "").replace("\n", " ")),
+                key=str(entry.call_id),
+            )
+
+    # -- notes: never lose what the rep typed ---------------------------------------------
+
+    def _notes(self) -> str:
+        return self.query_one("#call-notes", TextArea).text
+
+    def _write_notes(self, text: str, agent_id: int) -> None:
+        calls.save_notes(self.app.db, agent_id, self.call.id, text)
+
+    @on(TextArea.Changed, "#call-notes")
+    def _notes_changed(self) -> None:
+        self.autosave.changed()
+
+    # -- ending -----------------------------------------------------------------------------
+
+    def action_intake(self) -> None:
+        self.autosave.save_now()
+        self.app.open_intake(self.call.id)
+
+    def action_back(self) -> None:
+        self.autosave.save_now()
+        self.dismiss(None)
+
+    def action_end_call(self) -> None:
+        self.app.push_screen(DispositionScreen(), self._disposition_chosen)
+
+    def _disposition_chosen(self, disposition: Disposition | None) -> None:
+        if disposition is not None:
+            self.end_call(disposition, self.query_one("#call-notes", TextArea).text)
+
+    @work(thread=True, exclusive=True, group="end-call", exit_on_error=False)
+    def end_call(self, disposition: Disposition, notes: str) -> None:
+        # A refusal is said by the app; the panel stays open with the notes intact.
+        with self.autosave.lock:  # the notes go with the ending; no autosave lands after it
+            ended = calls.end_call(self.app.db, self.app.signed_in_agent().id, self.call.id, disposition,
+                                   self.app.clock(), notes, policy=self.app.policy)
+            self.autosave.closed()
+        self.app.call_from_thread(self._ended, ended)
+
+    def _ended(self, call: CallView) -> None:
+        self.notify(
+            f"Call ended: {Disposition(call.disposition).label.lower()}. You are in wrap-up; press r when ready.",
+            title="Call ended",
+        )
+        close_when_on_top(self)  # F3 or F1 may have opened over the panel while the call was ending;
+        # the board below reads the database again as it comes back.

@@ -1,0 +1,193 @@
+"""A TTY session: who is on the line, the running transcript (saved as it is typed), and its end."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
+from textual.worker import Worker
+
+from callcenter.domain import contacts as rules
+from callcenter.domain import validation
+from callcenter.domain.contacts import TtyStart
+from callcenter.domain.errors import ValidationError
+from callcenter.domain.phone import format_phone
+from callcenter.resources import styles_dir
+from callcenter.store import contacts
+from callcenter.store.contacts import ContactDetail
+from callcenter.ui.shared.autosave import Autosave, KeepsTyping
+from callcenter.ui.shared.base import ConsoleScreen
+from callcenter.ui.shared.closing import close_when_on_top
+from callcenter.ui.shared.dialogs import FormModal
+from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.formatting import when
+from callcenter.ui.shared.typeahead import after_typed_keys
+from callcenter.ui.shared.widgets import ConsoleHeader
+
+AUTOSAVE_DELAY = 0.5
+
+
+class TtyStartScreen(FormModal[ContactDetail | None]):
+    """Who is on the TTY; the session (and its transcript) is on record from the first key."""
+
+    CSS_PATH = styles_dir() / "contact_log.tcss"
+    # Enter starts from any field, the relay checkbox included (space ticks it).
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s,enter", "save", "Start", priority=True)]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static("Start a TTY session", classes="modal-title")
+            yield Label("Caller", classes="field-label")
+            yield Input(placeholder="a name, or 'unknown caller'", id="tty-party", max_length=120, compact=True)
+            yield Label("TTY number", classes="field-label")
+            yield Input(placeholder="blank if none, e.g. (203) 555-0143", id="tty-number", max_length=40,
+                        compact=True)
+            yield Checkbox("Relay service call", id="tty-relay", compact=True)
+            yield Label("", id="tty-error", classes="form-error field-error", markup=False)
+            yield Static("Enter or ctrl+s: start · Esc: cancel", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#tty-party").focus()
+
+    def action_save(self) -> None:
+        after_typed_keys(self, self._save_form)
+
+    def _save_form(self) -> None:
+        start, errors = rules.check_tty_start({
+            "party": self.query_one("#tty-party", Input).value, "number": self.query_one("#tty-number", Input).value,
+            "relay": "yes" if self.query_one("#tty-relay", Checkbox).value else ""})
+        if errors or start is None:
+            field, message = next(iter(errors.items()))
+            self.query_one("#tty-error", Label).update(message)
+            self.query_one(f"#tty-{field}").focus()
+            return
+        self.start(start)
+
+    @work(thread=True, exclusive=True, group="tty-start", exit_on_error=False)
+    def start(self, start: TtyStart) -> None:
+        detail = contacts.start_tty(self.app.db, self.app.signed_in_agent().id, start, self.app.clock())
+        self.app.call_from_thread(close_when_on_top, self, detail)
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        self.query_one("#tty-error", Label).update(explain(error)[0])
+        return True
+
+
+class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
+    """The running transcript, saved half a second after the last key."""
+
+    CSS_PATH = styles_dir() / "contact_log.tcss"
+    BINDINGS = [
+        Binding("ctrl+g", "intake", "Guided intake", priority=True),
+        Binding("ctrl+e", "end_session", "End session", priority=True),
+        Binding("ctrl+s", "save_now", "Save", priority=True),
+        Binding("escape", "leave", "Leave (kept open)"),
+    ]
+    SUB_TITLE = "TTY session"
+
+    def __init__(self, detail: ContactDetail) -> None:
+        super().__init__()
+        self.detail = detail
+        self.version = detail.version
+        self.autosave: Autosave[str] = Autosave(self, saved=detail.transcript or "", read=self._transcript,
+                                                write=self._write_transcript, delay=AUTOSAVE_DELAY,
+                                                status=self._set_status)
+
+    def compose(self) -> ComposeResult:
+        row = self.detail.row
+        yield ConsoleHeader()
+        relay = " · RELAY SERVICE" if row.relay else ""
+        who = f"{row.party or 'unknown caller'} {format_phone(row.number)}".strip()
+        yield Static(f"TTY session #{row.id} with {who}{relay} · started {when(row.at)}", id="tty-title",
+                     classes="section-title", markup=False)
+        yield Label("Transcript and notes: type as the conversation goes", classes="field-label")
+        yield TextArea(self.detail.transcript or "", id="tty-transcript", soft_wrap=True, tab_behavior="focus")
+        yield Static("", id="save-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one("#tty-transcript", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+        self._set_status("Saved" if self.detail.transcript else "Nothing typed yet")
+
+    def _transcript(self) -> str:
+        return self.query_one("#tty-transcript", TextArea).text
+
+    @on(TextArea.Changed, "#tty-transcript")
+    def _typed(self) -> None:
+        self.autosave.changed()
+
+    def _write_transcript(self, text: str, agent_id: int) -> None:
+        self.version = contacts.save_transcript(self.app.db, agent_id, self.detail.row.id, rules.check_transcript(text),
+                                                self.version, self.app.clock())
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#save-status", Static)
+        status.update(text)
+        status.set_class(error, "error")
+
+    def action_save_now(self) -> None:
+        self.autosave.save_now()
+
+    def action_intake(self) -> None:
+        self.autosave.save_now()
+        self.app.open_intake(contact_id=self.detail.row.id)
+
+    def action_end_session(self) -> None:
+        self.app.push_screen(EndTtyScreen(), lambda result: result is not None and self.end(*result))
+
+    @work(thread=True, exclusive=True, group="tty-end", exit_on_error=False)
+    def end(self, summary: str | None, next_step: str | None) -> None:
+        text = self.app.call_from_thread(self._transcript)
+        db, agent, contact_id = self.app.db, self.app.signed_in_agent().id, self.detail.row.id
+        with self.autosave.lock:  # the last words typed are saved before the session closes, never after
+            # A failure leaves the session open and the text on screen; the app says why.
+            self.version = contacts.save_transcript(db, agent, contact_id, rules.check_transcript(text),
+                                                    self.version, self.app.clock())
+            contacts.end_tty(db, agent, contact_id, summary, next_step, self.app.clock(), self.app.policy)
+            self.autosave.closed()
+        self.app.call_from_thread(self._ended, next_step)
+
+    def _ended(self, next_step: str | None) -> None:
+        self.notify("TTY session ended" + ("; follow-up set." if next_step else "."), title="Logged")
+        close_when_on_top(self)
+
+    def action_leave(self) -> None:
+        self.autosave.save_now()
+        self.notify("The session stays open; open it again from the contact log (Enter).")
+        self.dismiss(None)
+
+
+class EndTtyScreen(FormModal[tuple[str | None, str | None] | None]):
+    CSS_PATH = styles_dir() / "contact_log.tcss"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static("End the TTY session", classes="modal-title")
+            yield Label("Summary", classes="field-label")
+            yield Input(placeholder="what the caller needed", id="end-summary", max_length=2000, compact=True)
+            yield Label("Next step (optional; becomes your follow-up)", classes="field-label")
+            yield Input(placeholder="e.g. send the provider list by TTY", id="end-next_step", max_length=400,
+                        compact=True)
+            yield Label("", id="end-error", classes="form-error field-error", markup=False)
+            yield Static("Enter or ctrl+s: end · Esc: back to the session", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#end-summary").focus()
+
+    def action_save(self) -> None:
+        after_typed_keys(self, self._save_form)
+
+    def _save_form(self) -> None:
+        try:
+            summary = validation.clean_text(self.query_one("#end-summary", Input).value, rules.MAX_SUMMARY,
+                                            "summary") or None
+            next_step = validation.clean_text(self.query_one("#end-next_step", Input).value, rules.MAX_NEXT_STEP,
+                                              "next_step") or None
+        except ValidationError as error:
+            self.query_one("#end-error", Label).update(error.message)
+            return
+        close_when_on_top(self, (summary, next_step))

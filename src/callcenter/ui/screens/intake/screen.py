@@ -1,0 +1,461 @@
+"""The intake screen: five steps a rep walks with the keyboard; every keystroke reaches the database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    Footer,
+    Input,
+    OptionList,
+    Select,
+    Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+
+from callcenter.domain import intake_form, intake_rules
+from callcenter.domain.model import Urgency
+from callcenter.domain.phone import format_phone
+from callcenter.domain.timefmt import LINE_ZONE, format_local
+from callcenter.resources import styles_dir
+from callcenter.store import intakes, referrals
+from callcenter.store.intakes import DraftView, KnownChild, SubmittedIntake
+from callcenter.store.referrals import AttachedProvider
+from callcenter.ui.screens.intake.fields import FieldRow, field_id
+from callcenter.ui.screens.intake.modals import CrisisReasonScreen, KnownChildScreen
+from callcenter.ui.shared.autosave import Autosave, KeepsTyping
+from callcenter.ui.shared.base import ConsoleScreen
+from callcenter.ui.shared.closing import close_when_on_top
+from callcenter.ui.shared.formatting import attached_line
+from callcenter.ui.shared.typeahead import after_typed_keys
+from callcenter.ui.shared.widgets import ConsoleHeader, ConsoleOptionList
+
+AUTOSAVE_DELAY = 0.5  # seconds after the last keystroke; the issue allows about one second
+CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicaid_number"}
+
+
+class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
+    CSS_PATH = styles_dir() / "intake.tcss"
+    BINDINGS = [
+        # Tab moves focus before the next key is read, so a rep typing ahead never lands in the old field.
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+        Binding("ctrl+n", "next_step", "Next step", priority=True),
+        Binding("ctrl+b", "previous_step", "Prev step", priority=True),
+        Binding("f8", "crisis", "CRISIS", priority=True),
+        Binding("f2", "field_help", "Field help", priority=True),
+        Binding("f3", "find_provider", "Find provider", priority=True),
+        Binding("ctrl+s", "save_now", "Save", priority=True),
+        Binding("f10", "submit", "Submit", priority=True),
+        Binding("ctrl+r", "reload", "Reload", show=False, priority=True),
+        Binding("escape", "leave", "Leave (kept)"),
+        *[
+            Binding(f"alt+{number}", f"go_step('{key}')", label, show=False, priority=True)
+            for number, (key, label) in enumerate(intake_form.STEPS, start=1)
+        ],
+    ]
+
+    def __init__(self, draft: DraftView) -> None:
+        super().__init__()
+        self.draft = draft
+        self.intake_id = draft.id
+        self.version = draft.version
+        self.values: dict[str, str] = dict(draft.fields)
+        self.crisis_at: datetime | None = draft.crisis_at
+        self.step = "caller"
+        self.autosave: Autosave[dict[str, str]] = Autosave(
+            self, saved=dict(draft.fields), read=lambda: dict(self.values), write=self._write_draft,
+            delay=AUTOSAVE_DELAY, status=self._set_status)
+        self._asked_children: set[int] = set()
+        self._errors: dict[str, str] = {}
+        self._shown_advisories: list[str] | None = None
+        self.attached: list[AttachedProvider] = []
+        # Its own subtitle, like every screen's: the app's stays the agent's (see LookupScreen.SUB_TITLE).
+        number = format_phone(draft.caller_number) if draft.caller_number else "started by hand"
+        self.sub_title = f"Intake #{self.intake_id} · {number}"
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader()
+        yield Static("", id="crisis-banner", markup=False)
+        yield Vertical(id="advisories")
+        with Horizontal(id="intake-body"):
+            yield ConsoleOptionList(
+                *(Option(f"{n}  {label}", id=key) for n, (key, label) in enumerate(intake_form.STEPS, start=1)),
+                id="step-list",
+            )
+            with ContentSwitcher(initial="step-caller", id="steps"):
+                for key, label in intake_form.STEPS[:-1]:
+                    with VerticalScroll(id=f"step-{key}", classes="step"):
+                        yield Static(label, classes="step-title")
+                        for spec in intake_form.fields_of(key):
+                            yield FieldRow(spec, self.values.get(spec.key, ""))
+                with VerticalScroll(id="step-summary", classes="step"):
+                    yield Static("Summary", classes="step-title")
+                    yield Static("", id="summary-text", markup=False)
+                    yield Static("", id="missing-title", classes="section-title", markup=False)
+                    # Its lines quote what was typed ("'[/]' has no year"): shown as typed, never as markup.
+                    yield ConsoleOptionList(id="missing", markup=False)
+                    yield Button("Submit referral (F10)", id="submit", variant="success")
+        yield Static("", id="field-help", markup=False)
+        yield Static("", id="save-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#step-list", OptionList).highlighted = 0
+        if self.crisis_at is not None:
+            self._show_crisis()
+        self._refresh_advisories()
+        self._set_status(f"Draft #{self.intake_id} · saved as you type")
+        self._focus_first_field()
+        self.load_attached()
+
+    @property
+    def today(self) -> date:
+        return self.app.clock().astimezone(LINE_ZONE).date()
+
+    def _row(self, key: str) -> FieldRow:
+        return self.query_one(f"#row-{key}", FieldRow)
+
+    # -- typing and autosave ---------------------------------------------------------------
+
+    def _key_of(self, widget: Widget) -> str | None:
+        widget_id = widget.id or ""
+        return widget_id.removeprefix("field-") if widget_id.startswith("field-") else None
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _field_changed(self, event) -> None:
+        widget = event.control if hasattr(event, "control") else event.text_area
+        key = self._key_of(widget)
+        if key is None or key not in intake_form.FIELD_BY_KEY:
+            return
+        value = self._row(key).value
+        if self.values.get(key, "") == value:
+            return
+        self.values[key] = value
+        self._schedule_save()
+        if isinstance(event, (Select.Changed, Checkbox.Changed)):
+            self._validate(key)
+
+    @on(Input.Blurred)
+    def _field_left(self, event: Input.Blurred) -> None:
+        key = self._key_of(event.input)
+        if key is not None:
+            self._validate(key, normalise=True)
+
+    def _validate(self, key: str, normalise: bool = False) -> None:
+        raw = self.values.get(key, "")
+        value, error = intake_form.check_field(key, raw, self.today)
+        row = self._row(key)
+        row.show_error(error)
+        if error:
+            self._errors[key] = error
+        else:
+            self._errors.pop(key, None)
+            if normalise and value is not None:
+                shown = intake_form.display_value(key, value)
+                if shown != raw:
+                    row.set_value(shown)
+            if key == "child_zip" and value and not self.values.get("child_town"):
+                from callcenter.domain.validation import town_for_zip
+
+                self._row("child_town").set_value(town_for_zip(value))
+            if key == "caller_type" and value == "parent_guardian" and not self.values.get("guardian_name"):
+                self._row("guardian_name").set_value(self.values.get("caller_name", ""))
+        self._refresh_advisories()
+        if key in CHILD_MATCH_KEYS and not error and "reuse_child_id" not in self.values:
+            self.look_for_known_child(dict(self.values))
+
+    def _schedule_save(self) -> None:
+        self.autosave.changed()
+
+    def _write_draft(self, snapshot: dict[str, str], agent_id: int) -> None:
+        self.version = intakes.save_draft(self.app.db, agent_id, self.intake_id, snapshot, self.version,
+                                          self.app.clock())
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#save-status", Static)
+        status.update(text)
+        status.set_class(error, "error")
+
+    def action_save_now(self) -> None:
+        self.autosave.save_now()
+
+    def action_reload(self) -> None:
+        """After a conflict: take the other rep's saved version (what this screen showed is replaced)."""
+        if not self.autosave.conflict:
+            self.notify("Nothing to reload: your draft is the newest.")
+            return
+        self.reload_draft()
+
+    @work(thread=True, exclusive=True, group="intake-reload", exit_on_error=False)
+    def reload_draft(self) -> None:
+        fresh = intakes.get(self.app.db, self.intake_id)
+        self.app.call_from_thread(self._reloaded, fresh)
+
+    def _reloaded(self, fresh: DraftView) -> None:
+        self.version = fresh.version
+        self.autosave.reloaded(dict(fresh.fields))
+        self.values = dict(fresh.fields)
+        for spec in intake_form.FIELDS:
+            self._row(spec.key).set_value(self.values.get(spec.key, ""))
+        self._set_status(f"Reloaded the saved draft (version {fresh.version}).")
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _focus_now(self, widget) -> None:
+        """Move focus before the next key is routed: ``widget.focus()`` only queues the move, so
+        letters typed right after ctrl+n would land in the field being left."""
+        self.set_focus(widget)
+
+    def action_go_step(self, step: str) -> None:
+        self.step = step
+        self.query_one("#steps", ContentSwitcher).current = f"step-{step}"
+        self.query_one("#step-list", OptionList).highlighted = intake_form.STEP_KEYS.index(step)
+        if step == "summary":
+            self._render_summary()
+            self._focus_now(self.query_one("#missing", OptionList) if self._missing_count else
+                            self.query_one("#submit", Button))
+        else:
+            self._focus_first_field()
+
+    def action_next_step(self) -> None:
+        index = intake_form.STEP_KEYS.index(self.step)
+        self.action_go_step(intake_form.STEP_KEYS[min(index + 1, len(intake_form.STEP_KEYS) - 1)])
+
+    def action_previous_step(self) -> None:
+        index = intake_form.STEP_KEYS.index(self.step)
+        self.action_go_step(intake_form.STEP_KEYS[max(index - 1, 0)])
+
+    @on(OptionList.OptionSelected, "#step-list")
+    def _step_picked(self, event: OptionList.OptionSelected) -> None:
+        self.action_go_step(event.option.id)
+
+    def _focus_first_field(self) -> None:
+        fields = intake_form.fields_of(self.step)
+        if fields:
+            self._focus_now(self.query_one(f"#{field_id(fields[0].key)}"))
+
+    def jump_to_field(self, key: str) -> None:
+        spec = intake_form.FIELD_BY_KEY.get(key)
+        if spec is None:
+            return
+        self.action_go_step(spec.step)
+        self._focus_now(self.query_one(f"#{field_id(key)}"))
+
+    @on(OptionList.OptionSelected, "#missing")
+    def _missing_picked(self, event: OptionList.OptionSelected) -> None:
+        self.jump_to_field(event.option.id)
+
+    # -- help ------------------------------------------------------------------------------
+
+    def on_descendant_focus(self, event) -> None:
+        row = next((node for node in event.widget.ancestors_with_self if isinstance(node, FieldRow)), None)
+        help_line = self.query_one("#field-help", Static)
+        help_line.update(f"{row.spec.label}: {row.spec.help}" if row else "")
+
+    def action_field_help(self) -> None:
+        focused = self.focused
+        row = next((n for n in focused.ancestors_with_self if isinstance(n, FieldRow)), None) if focused else None
+        if row is None:
+            self.notify("Move to a field first; its help shows at the bottom of the screen.")
+            return
+        self.notify(row.spec.help, title=row.spec.label, timeout=8)
+
+    # -- advisories, crisis and known children --------------------------------------------
+
+    def _clean(self) -> tuple[dict, dict]:
+        return intake_form.validate_for_submit(self.values, self.today)
+
+    def _refresh_advisories(self) -> None:
+        clean, _ = self._clean()
+        found = intake_rules.advisories(clean, self.today)
+        if [a.kind for a in found] == self._shown_advisories:
+            return  # unchanged: no remount, so leaving a field stays instant
+        self._shown_advisories = [a.kind for a in found]
+        box = self.query_one("#advisories", Vertical)
+        box.remove_children()
+        box.mount_all(
+            Static(f"{advice.title}: {advice.text}", classes=f"advisory advisory-{advice.kind}", markup=False)
+            for advice in found
+        )
+
+    def action_crisis(self) -> None:
+        self.app.push_screen(CrisisReasonScreen(), self._crisis_reason_chosen)
+
+    def _crisis_reason_chosen(self, reason: str | None) -> None:
+        if reason:
+            self.mark_crisis(reason)
+
+    @work(thread=True, group="intake-save", exit_on_error=False)
+    def mark_crisis(self, reason: str) -> None:
+        with self.autosave.lock:  # between two saves, never inside one: both move the version on
+            view = intakes.mark_crisis(self.app.db, self.app.signed_in_agent().id, self.intake_id, reason,
+                                       self.app.clock())
+            self.version = view.version
+        self.app.call_from_thread(self._crisis_marked, view)
+
+    def _crisis_marked(self, view: DraftView) -> None:
+        self.crisis_at = view.crisis_at
+        self.values["urgency"] = Urgency.EMERGENCY.value
+        self.values["crisis_reason"] = view.fields.get("crisis_reason", "")
+        self._row("urgency").set_value(Urgency.EMERGENCY.value)
+        self._show_crisis()
+        self._schedule_save()
+
+    def _show_crisis(self) -> None:
+        banner = self.query_one("#crisis-banner", Static)
+        reason = dict(intake_form.CRISIS_REASONS).get(self.values.get("crisis_reason", ""), "safety concern")
+        when = format_local(self.crisis_at, with_date=False) if self.crisis_at else ""
+        banner.update(f"CRISIS — {reason} (crisis path taken {when}). {intake_rules.CRISIS_SCRIPT}")
+        banner.add_class("visible")
+        urgency = self._row("urgency").widget
+        urgency.disabled = True  # the crisis path cannot be silently undone
+
+    @work(thread=True, exclusive=True, group="intake-known-child", exit_on_error=False)
+    def look_for_known_child(self, snapshot: dict[str, str]) -> None:
+        matches = intakes.find_known_children(self.app.db, snapshot, self.today)
+        fresh = [m for m in matches if m.id not in self._asked_children]
+        if fresh:
+            self.app.call_from_thread(self._offer_known_child, fresh[0])
+
+    def _offer_known_child(self, child: KnownChild) -> None:
+        if "reuse_child_id" in self.values or child.id in self._asked_children:
+            return
+        self._asked_children.add(child.id)
+        self.app.push_screen(KnownChildScreen(child), lambda reuse: self._known_child_answer(child, reuse))
+
+    def _known_child_answer(self, child: KnownChild, reuse: bool | None) -> None:
+        if not reuse:
+            return
+        self.values["reuse_child_id"] = str(child.id)
+        for key, value in (("child_first_name", child.first_name), ("child_last_name", child.last_name)):
+            if not self.values.get(key):
+                self._row(key).set_value(value)
+        if child.date_of_birth and not self.values.get("child_dob"):
+            self._row("child_dob").set_value(intake_form.display_value("child_dob", child.date_of_birth))
+        self.notify(f"Using the existing record of {child.first_name} {child.last_name}.", title="Known child",
+                    markup=False)
+        self._schedule_save()
+
+    def action_find_provider(self) -> None:
+        from callcenter.domain.directory import query_for_intake
+
+        clean, _ = self._clean()
+        self.action_save_now()  # the referral's providers hang off the saved draft
+        self.app.action_lookup(query_for_intake(clean, self.today), intake_id=self.intake_id,
+                               on_close=lambda _: self.load_attached())
+
+    @work(thread=True, exclusive=True, group="intake-attached", exit_on_error=False)
+    def load_attached(self) -> None:
+        attached = referrals.attached_to(self.app.db, self.intake_id)
+        self.app.call_from_thread(self._attached_loaded, attached)
+
+    def _attached_loaded(self, attached: list[AttachedProvider]) -> None:
+        self.attached = attached
+        if self.step == "summary":
+            self._render_summary()
+
+    # -- summary and submit ----------------------------------------------------------------
+
+    _missing_count = 0
+
+    def _render_summary(self) -> None:
+        clean, errors = self._clean()
+        lines: list[str] = []
+        for step, label in intake_form.STEPS[:-1]:
+            lines.append(label.upper())
+            for spec in intake_form.fields_of(step):
+                raw = self.values.get(spec.key, "")
+                if spec.kind == "choice":
+                    shown = dict(spec.choices).get(raw, "")
+                elif spec.kind == "flag":
+                    shown = "yes" if raw == "yes" else ""
+                else:
+                    shown = " ".join(raw.split())
+                if shown:
+                    lines.append(f"  {spec.label:<26} {shown[:90]}")
+        urgency = clean.get("urgency")
+        if urgency:
+            deadline = intake_rules.access_deadline(Urgency(urgency), self.app.clock())
+            lines.append("")
+            lines.append(f"Access deadline: {format_local(deadline)} ({intake_form.urgency_label(urgency)})")
+        if self.crisis_at:
+            lines.append(f"Crisis path taken at {format_local(self.crisis_at)}.")
+        if "reuse_child_id" in self.values:
+            lines.append(f"Existing child record #{self.values['reuse_child_id']} will be updated.")
+        lines.append("")
+        if self.attached:
+            lines.append("PROVIDERS FOR THIS REFERRAL")
+            lines.extend(f"  {attached_line(a)}" for a in self.attached)
+        else:
+            lines.append("No provider attached yet: F3 finds one, ctrl+a there attaches it.")
+        self.query_one("#summary-text", Static).update("\n".join(lines))
+        missing = self.query_one("#missing", OptionList)
+        missing.clear_options()
+        missing.add_options(
+            Option(f"{intake_form.FIELD_BY_KEY[key].label if key in intake_form.FIELD_BY_KEY else key}: {message}",
+                   id=key)
+            for key, message in errors.items()
+        )
+        self._missing_count = len(errors)
+        if errors:
+            missing.highlighted = 0
+        title = self.query_one("#missing-title", Static)
+        title.update(
+            f"{len(errors)} to fix before submitting — Enter jumps to the field" if errors else "Ready to submit."
+        )
+        title.set_class(bool(errors), "error")
+        missing.display = bool(errors)
+
+    def action_submit(self) -> None:
+        after_typed_keys(self, self._submit_form)
+
+    def _submit_form(self) -> None:
+        _, errors = self._clean()
+        if errors:
+            self.action_go_step("summary")
+            self.notify(f"{len(errors)} field(s) need attention first.", severity="warning")
+            return
+        self.submit_intake(dict(self.values))
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self) -> None:
+        self.action_submit()
+
+    @work(thread=True, group="intake-save", exit_on_error=False)
+    def submit_intake(self, snapshot: dict[str, str]) -> None:
+        reuse = int(snapshot["reuse_child_id"]) if snapshot.get("reuse_child_id", "").isdigit() else None
+        with self.autosave.lock:  # a refusal is said by the app; the form stays, with every field
+            result = intakes.submit(self.app.db, self.app.signed_in_agent().id, self.intake_id, snapshot,
+                                    self.version, self.app.clock(), self.today, reuse_child_id=reuse,
+                                    policy=self.app.policy)
+            self.autosave.closed()
+        self.app.call_from_thread(self._submitted, result)
+
+    def _submitted(self, result: SubmittedIntake) -> None:
+        consult = f" Medication consult #{result.consult_id} requested." if result.consult_id else ""
+        self.notify(
+            f"Referral submitted. Follow-up check due {format_local(result.access_deadline)}.{consult}",
+            title=f"Intake #{result.intake_id} submitted",
+            timeout=8,
+        )
+        close_when_on_top(self)  # help or the lookup may have opened over the form meanwhile
+
+    def action_leave(self) -> None:
+        self.autosave.save_now()
+        self.notify("Draft kept: it reopens from the call panel (ctrl+g) or after sign-in.")
+        self.dismiss(None)

@@ -1,0 +1,373 @@
+"""The supervisor's live monitor: every line, every agent, every promise about to break."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker
+
+from callcenter.domain.model import AgentState, Priority
+from callcenter.domain.phone import format_phone
+from callcenter.domain.timefmt import format_local, format_wait
+from callcenter.domain.timers import KIND_LABELS, TimerStatus
+from callcenter.resources import styles_dir
+from callcenter.store import agents, calls, monitor, timers
+from callcenter.store.db import Database
+from callcenter.store.monitor import AgentRow, Snapshot
+from callcenter.store.views import WaitingCall
+from callcenter.ui.screens.monitor.chart import hourly_chart
+from callcenter.ui.screens.monitor.dialogs import ResetPasswordScreen
+from callcenter.ui.shared.base import ConsoleScreen
+from callcenter.ui.shared.dialogs import ConfirmScreen, PickScreen
+from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.promise_status import STATUS_LABEL, STATUS_STYLE
+from callcenter.ui.shared.widgets import ConsoleHeader, highlighted_id
+
+REFRESH_SECONDS = 1.0
+REFRESH_GROUP = "monitor"
+
+# A supervisor's change, run in a worker: (database, acting supervisor, now).
+Change = Callable[[Database, int, datetime], object]
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _span(value: timedelta | None) -> str:
+    return "—" if value is None else format_wait(value)
+
+
+def _lost_label(silence: timedelta) -> str:
+    """Fits the state column: how long an agent's console has been silent."""
+    minutes = int(silence.total_seconds() // 60)
+    return f"lost {minutes}m" if minutes < 60 else f"lost {minutes // 60}h"
+
+
+class MonitorScreen(ConsoleScreen[None]):
+    """Refreshes by itself every second in a worker; the screen never waits on the database."""
+
+    CSS_PATH = styles_dir() / "monitor.tcss"
+    BINDINGS = [
+        Binding("s", "agent_state", "Agent state"),
+        Binding("r", "reassign", "Reassign promise"),
+        Binding("w", "toggle_waiting", "Waiting callers"),
+        Binding("a", "assign_caller", "Give caller to rep"),
+        Binding("plus", "raise_priority", "Raise priority"),
+        Binding("t", "app.audit_trail", "Audit trail"),  # the app checks the role
+        Binding("p", "reset_password", "Reset password"),
+        Binding("x", "toggle_enabled", "Disable/enable agent"),
+        Binding("escape", "back", "Back"),
+    ]
+    SUB_TITLE = "Live monitor"  # the screen's own; the app's stays the agent's name and role
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshot: Snapshot | None = None
+        # Refreshes are numbered; a slow one never replaces a newer picture, and the timer does not
+        # start another while one is still reading (cancelling it instead would starve the screen
+        # whenever a refresh takes longer than the interval).
+        self._requested = 0
+        self._shown = 0
+        self._reading = False
+        self.waiting: list[WaitingCall] = []
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader()
+        yield Static("", id="mon-title", classes="section-title", markup=False)
+        yield DataTable(id="mon-lines", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="mon-sl-note", markup=False)
+        with Horizontal(id="mon-middle"):
+            with Vertical(id="mon-chart-box"):
+                yield Static("Calls per hour: today █, usual for the weekday ·", classes="mon-caption")
+                yield Static("", id="mon-chart")
+            with Vertical(id="mon-staffing-box"):
+                yield Static("Staffing (Erlang C, last hour)", classes="mon-caption")
+                yield Static("", id="mon-staffing", markup=False)
+        with Horizontal(id="mon-bottom"):
+            yield DataTable(id="mon-agents", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="mon-promises", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="mon-waiting", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lines = self.query_one("#mon-lines", DataTable)
+        for label, key, width in (("Line", "line", 24), ("Waiting", "waiting", 7), ("Longest", "longest", 7),
+                                  ("On call", "on_call", 7), ("Answered", "answered", 8), ("Abandoned", "abandoned", 9),
+                                  ("Service level", "sl", 13), ("ASA", "asa", 6), ("Abandon", "abandon_rate", 7),
+                                  ("AHT", "aht", 7)):
+            lines.add_column(label, key=key, width=width)
+        agents = self.query_one("#mon-agents", DataTable)
+        for label, key, width in (("Agent", "agent", 15), ("State", "state", 9), ("For", "for", 7),
+                                  ("Call", "call", 9), ("Today", "handled", 5)):
+            agents.add_column(label, key=key, width=width)
+        promises = self.query_one("#mon-promises", DataTable)
+        for label, key, width in (("State", "state", 9), ("Due", "due", 11), ("Owner", "owner", 12),
+                                  ("What", "what", 30)):
+            promises.add_column(label, key=key, width=width)
+        waiting = self.query_one("#mon-waiting", DataTable)
+        for label, key, width in (("Line", "line", 5), ("Caller", "caller", 15), ("Waiting", "wait", 8),
+                                  ("Priority", "priority", 9)):
+            waiting.add_column(label, key=key, width=width)
+        waiting.display = False
+        agents.focus()
+        self.refresh_snapshot()
+        self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        if not self._reading:
+            self.refresh_snapshot()
+
+    def refresh_snapshot(self) -> None:
+        self._requested += 1
+        self._reading = True
+        self._read_snapshot(self._requested)
+
+    def _read_snapshot(self, number: int) -> None:
+        self.run_worker(lambda: self._read_in_thread(number), thread=True, group=REFRESH_GROUP, name=str(number),
+                        exit_on_error=False)
+
+    def _read_in_thread(self, number: int) -> None:
+        _ = self.app.policy  # built here, off the UI thread, the first time
+        taken = monitor.snapshot(self.app.db, self.app.signed_in_agent().id, self.app.clock())
+        waiting = calls.board(self.app.db, None, waiting_limit=200).waiting
+        self.app.call_from_thread(self._arrived, number, taken, waiting)
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        if worker.group != REFRESH_GROUP:
+            return False
+        if worker.name == str(self._requested):
+            self._reading = False
+        # The last figures stay; the title says why they are not fresh.
+        self.query_one("#mon-title", Static).update(f"Live monitor — not refreshed: {explain(error)[0]}")
+        return True
+
+    def _arrived(self, number: int, taken: Snapshot, waiting: list[WaitingCall]) -> None:
+        if number == self._requested:
+            self._reading = False
+        if number > self._shown:
+            self._shown = number
+            self._show(taken, waiting)
+
+    # -- painting ----------------------------------------------------------------------------
+
+    def _show(self, taken: Snapshot, waiting: list[WaitingCall]) -> None:
+        self.snapshot = taken
+        self.waiting = waiting
+        self._paint_waiting(taken, waiting)
+        self.query_one("#mon-title", Static).update(
+            f"Today {taken.day:%a %b %d} (resets at midnight, line time) · as of "
+            f"{format_local(taken.at, with_date=False)}")
+        self._paint_lines(taken)
+        self._paint_agents(taken)
+        self._paint_promises(taken)
+        hour = taken.at.astimezone(self.app.policy.hours.zone).hour
+        self.query_one("#mon-chart", Static).update(hourly_chart(taken.calls_per_hour, taken.weekday_average, hour))
+        self.query_one("#mon-staffing", Static).update("\n".join(self._staffing_lines(taken)))
+
+    @staticmethod
+    def _fill(table: DataTable, rows: list[tuple[str, list[object]]]) -> None:
+        """Update cells in place when the rows are the same ones, so the cursor and scroll stay put."""
+        keys = [key for key, _ in rows]
+        if [key.value for key in table.rows] != keys:
+            selected = table.cursor_row
+            table.clear()
+            for key, cells in rows:
+                table.add_row(*cells, key=key)
+            if rows:
+                table.move_cursor(row=min(selected, len(rows) - 1))
+            return
+        columns = [column.key for column in table.ordered_columns]
+        for key, cells in rows:
+            for column, value in zip(columns, cells, strict=True):
+                table.update_cell(key, column, value)
+
+    def _paint_lines(self, taken: Snapshot) -> None:
+        rows = []
+        note = ""
+        for line in taken.lines:
+            figures = line.figures
+            met = figures.meets_target
+            sl_style = "" if met is None else ("green" if met else "bold red")
+            rows.append((line.code, [
+                Text(f"{line.code:<4}{line.name}"), str(figures.waiting_now),
+                Text(_span(figures.longest_wait), style="bold red" if figures.longest_wait and
+                     figures.longest_wait.total_seconds() > 120 else ""),
+                str(figures.on_call_now), str(figures.answered), str(figures.abandoned),
+                Text(f"{_pct(figures.service_level)} / {figures.service_level_target:.0%}", style=sl_style),
+                _span(figures.average_speed_of_answer), _pct(figures.abandonment_rate),
+                _span(figures.average_handle_time)]))
+        if taken.lines:
+            note = (f"Service level: calls answered within the line's threshold out of calls offered; callers "
+                    f"who hung up within the short-abandon limit are left out "
+                    f"({sum(line.figures.short_abandons for line in taken.lines)} today).")
+        self._fill(self.query_one("#mon-lines", DataTable), rows)
+        self.query_one("#mon-sl-note", Static).update(note)
+
+    def _paint_agents(self, taken: Snapshot) -> None:
+        rows = []
+        for agent in taken.agents:
+            since = _span(taken.at - agent.state_since) if agent.state_since else "—"
+            state = AgentState(agent.state)
+            style = {"available": "green", "on_call": "cyan", "wrap_up": "yellow", "away": "dim",
+                     "offline": "dim"}.get(agent.state, "")
+            label = state.label
+            if not agent.active:
+                label, style = "disabled", "dim strike"
+            elif agent.locked:  # sign-ins refused until a password reset (p)
+                label, style = "locked", "bold red"
+            elif agent.silent_for is not None:  # a killed terminal or a dropped network: not really there
+                label, style = _lost_label(agent.silent_for), "bold red"
+            call = f"{agent.current_line} {_span(agent.current_call)}" if agent.current_call_id else ""
+            rows.append((str(agent.id), [Text(agent.name), Text(label, style=style), since, call,
+                                         str(agent.calls_handled)]))
+        self._fill(self.query_one("#mon-agents", DataTable), rows)
+
+    def _paint_promises(self, taken: Snapshot) -> None:
+        rows = []
+        for timer in taken.promises:
+            state = self.app.policy.state(timer.kind.value, taken.at, timer.created_at, timer.due_at)
+            style = STATUS_STYLE[state.status]
+            label = "BREACHED" if timer.breached_at else STATUS_LABEL[state.status]
+            if timer.escalated_at and state.status is not TimerStatus.OVERDUE and not timer.breached_at:
+                label = "flagged"
+            rows.append((str(timer.id), [Text(label, style=style), format_local(timer.due_at)[4:-3],
+                                         Text(timer.owner_name or "unassigned"),
+                                         Text(f"{KIND_LABELS[timer.kind]}: {timer.title}")]))
+        self._fill(self.query_one("#mon-promises", DataTable), rows)
+
+    def _paint_waiting(self, taken: Snapshot, waiting: list[WaitingCall]) -> None:
+        rows = []
+        for call in waiting:
+            style = {"emergency": "bold reverse red", "high": "bold yellow"}.get(call.priority.label, "")
+            rows.append((str(call.id), [call.line_code, format_phone(call.caller_number) or "web referral",
+                                        format_wait(taken.at - call.arrived_at),
+                                        Text(call.priority.label, style=style)]))
+        self._fill(self.query_one("#mon-waiting", DataTable), rows)
+
+    @staticmethod
+    def _staffing_lines(taken: Snapshot) -> list[str]:
+        lines = []
+        for staffing in taken.staffing:
+            if not staffing.arrivals_last_hour:
+                lines.append(f"{staffing.line_code}: no calls in the last hour")
+                continue
+            if not staffing.aht_seconds:
+                lines.append(f"{staffing.line_code}: {staffing.arrivals_last_hour}/h · no handle time yet today")
+                continue
+            aht = f"{staffing.aht_seconds / 60:.1f} min"
+            needed = "—" if staffing.agents_needed is None else str(staffing.agents_needed)
+            predicted = ("queue would grow" if staffing.predicted_service_level is None else
+                         f"SL {staffing.predicted_service_level:.0%}, ASA "
+                         f"{(staffing.predicted_asa_seconds or 0):.0f} s")
+            lines.append(f"{staffing.line_code}: {staffing.arrivals_last_hour}/h, AHT {aht} · need {needed}, "
+                         f"on shift {staffing.agents_on_shift} → {predicted}")
+        return lines
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _selected(self, table_id: str) -> int | None:
+        return highlighted_id(self.query_one(table_id, DataTable))
+
+    def action_agent_state(self) -> None:
+        agent = self._selected_agent()
+        if agent is None:
+            return
+        choices = [(state.label.capitalize(), state.value) for state in AgentState if state is not AgentState.ON_CALL]
+        self.app.push_screen(PickScreen(f"Set {agent.name}'s state", choices), lambda chosen: chosen and self.change(
+            lambda db, me, now: monitor.set_agent_state(db, me, agent.id, AgentState(chosen), now)))
+
+    def action_reassign(self) -> None:
+        timer_id = self._selected("#mon-promises")
+        if timer_id is None or self.snapshot is None:
+            self.notify("Pick a promise first (Tab to the promises list).")
+            return
+        reps = [(agent.name, str(agent.id)) for agent in self.snapshot.agents if agent.role == "rep" and agent.active]
+        self.app.push_screen(PickScreen("Reassign the promise to", reps), lambda chosen: chosen and self.change(
+            lambda db, me, now: timers.reassign(db, me, timer_id, int(chosen), now)))
+
+    def _selected_agent(self) -> AgentRow | None:
+        agent_id = self._selected("#mon-agents")
+        if agent_id is None or self.snapshot is None:
+            self.notify("Pick an agent first (Tab to the agents list).")
+            return None
+        return next((a for a in self.snapshot.agents if a.id == agent_id), None)
+
+    def action_reset_password(self) -> None:
+        agent = self._selected_agent()
+        if agent is None:
+            return
+        self.app.push_screen(ResetPasswordScreen(agent.name, agent.username), lambda password: password and self.change(
+            lambda db, me, now: agents.reset_password(db, me, agent.id, password, now)))
+
+    def action_toggle_enabled(self) -> None:
+        agent = self._selected_agent()
+        if agent is None:
+            return
+        if agent.active and agent.id == self.app.signed_in_agent().id:
+            self.notify("You cannot disable your own account: ask another supervisor.", severity="warning")
+            return
+        if agent.active:
+            question = (f"Disable {agent.name}? They are signed out of the queue and cannot sign in until "
+                        f"enabled again; their history stays.")
+        else:
+            question = f"Enable {agent.name} again? They sign in with the password they had."
+        toggle = agents.disable_agent if agent.active else agents.enable_agent
+        self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self.change(
+            lambda db, me, now: toggle(db, me, agent.id, now)))
+
+    @work(thread=True, group="monitor-change", exit_on_error=False)
+    def change(self, change: Change) -> None:
+        """Run one supervisor's change; a refusal is said by the app, and the change can be made again."""
+        change(self.app.db, self.app.signed_in_agent().id, self.app.clock())
+        self.app.call_from_thread(self.notify, "Done; recorded in the audit trail.")
+        self.app.call_from_thread(self.refresh_snapshot)
+
+    def action_toggle_waiting(self) -> None:
+        """The right-hand list: promises about to break, or the callers waiting now."""
+        promises = self.query_one("#mon-promises", DataTable)
+        waiting = self.query_one("#mon-waiting", DataTable)
+        show_waiting = not waiting.display
+        waiting.display, promises.display = show_waiting, not show_waiting
+        (waiting if show_waiting else promises).focus()
+
+    def _available_reps(self) -> list[tuple[str, str]]:
+        # Those whose console went quiet are left out: the store would refuse them anyway.
+        if self.snapshot is None:
+            return []
+        return [(f"{agent.name} ({AgentState(agent.state).label})", str(agent.id)) for agent in self.snapshot.agents
+                if agent.role == "rep" and agent.state in (AgentState.AVAILABLE.value, AgentState.WRAP_UP.value)
+                and agent.silent_for is None]
+
+    def action_assign_caller(self) -> None:
+        call_id = self._selected("#mon-waiting") if self.query_one("#mon-waiting").display else None
+        if call_id is None or self.snapshot is None:
+            self.notify("Pick a waiting caller first (w shows them).")
+            return
+        reps = self._available_reps()
+        if not reps:
+            self.notify("No rep is available or in wrap-up (with a console that is still there) to take the caller.",
+                        severity="warning")
+            return
+        self.app.push_screen(PickScreen("Give the caller to", reps), lambda chosen: chosen and self.change(
+            lambda db, me, now: monitor.reassign_waiting_call(db, me, call_id, int(chosen), now)))
+
+    def action_raise_priority(self) -> None:
+        call_id = self._selected("#mon-waiting") if self.query_one("#mon-waiting").display else None
+        if call_id is None:
+            self.notify("Pick a waiting caller first (w shows them).")
+            return
+        choices = [(priority.label.capitalize(), str(priority.value)) for priority in Priority
+                   if priority is not Priority.NORMAL]
+        self.app.push_screen(PickScreen("Raise the caller's priority to", choices), lambda chosen: chosen and self.change(
+            lambda db, me, now: monitor.raise_priority(db, me, call_id, Priority(int(chosen)), now)))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,52 @@
+"""What every console screen shares: typed access to the app, and one place where a failed worker lands.
+
+Screens reach the app for the database, the clock, the promise policy, the signed-in agent and the
+navigation (``app.open_promises()`` …). ``Screen.app`` is typed as a plain ``App``; here it is the
+console's own app for the type checker, with no cost at run time. The import is for type checking
+only, so no screen area imports the app (nor, through it, another area).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from callcenter.ui.app import CallCenterApp
+
+ResultType = TypeVar("ResultType")
+
+
+class WorkerFailures:
+    """A thread worker that raises (``exit_on_error=False``) posts its failure to the screen that ran
+    it, and Textual does not pass that on to the app. It lands here: the screen may deal with it in
+    its own words (``worker_failed`` returns True), otherwise the app says what went wrong."""
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+        """Override to show a failure where it belongs (a status line, a title); True when handled."""
+        return False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and error is not None and not self.worker_failed(event.worker, error):
+            self.app.report_failure(error)  # type: ignore[attr-defined]
+
+
+class ConsoleScreen(WorkerFailures, Screen[ResultType]):
+    """A full screen of the console."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def app(self) -> CallCenterApp: ...
+
+
+class ConsoleModal(WorkerFailures, ModalScreen[ResultType]):
+    """A dialog over a console screen."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def app(self) -> CallCenterApp: ...
