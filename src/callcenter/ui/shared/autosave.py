@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from textual.timer import Timer
+from textual.widgets import Static
 
 from callcenter.domain.timefmt import format_local
 from callcenter.store.errors import ConflictingEdit
@@ -210,6 +211,17 @@ class Autosave(Generic[Content]):
     def _paint(self, text: str, problem: bool = False) -> None:
         if self._status is not None:
             self._status(text, problem)
+
+
+class SaveStatus(Static):
+    """The line that says truthfully whether what was typed is in the database."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="save-status", markup=False)
+
+    def show(self, text: str, problem: bool = False) -> None:
+        self.update(text)
+        self.set_class(problem, "error")
 
 
 class KeepsTyping:

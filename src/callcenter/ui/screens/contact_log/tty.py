@@ -17,7 +17,7 @@ from callcenter.domain.phone import format_phone
 from callcenter.resources import styles_dir
 from callcenter.store import contacts
 from callcenter.store.contacts import ContactDetail
-from callcenter.ui.shared.autosave import Autosave, KeepsTyping
+from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.dialogs import FormModal
@@ -104,7 +104,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
                      classes="section-title", markup=False)
         yield Label("Transcript and notes: type as the conversation goes", classes="field-label")
         yield TextArea(self.detail.transcript or "", id="tty-transcript", soft_wrap=True, tab_behavior="focus")
-        yield Static("", id="save-status", markup=False)
+        yield SaveStatus()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -125,9 +125,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
                                                 self.version, self.app.clock())
 
     def _set_status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#save-status", Static)
-        status.update(text)
-        status.set_class(error, "error")
+        self.query_one(SaveStatus).show(text, error)
 
     def action_save_now(self) -> None:
         self.autosave.save_now()

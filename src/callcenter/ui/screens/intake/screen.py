@@ -32,7 +32,7 @@ from callcenter.store.intakes import DraftView, KnownChild, SubmittedIntake
 from callcenter.store.referrals import AttachedProvider
 from callcenter.ui.screens.intake.fields import FieldRow, field_id
 from callcenter.ui.screens.intake.modals import CrisisReasonScreen, KnownChildScreen
-from callcenter.ui.shared.autosave import Autosave, KeepsTyping
+from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.formatting import attached_line
@@ -108,7 +108,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                     yield ConsoleOptionList(id="missing", markup=False)
                     yield Button("Submit referral (F10)", id="submit", variant="success")
         yield Static("", id="field-help", markup=False)
-        yield Static("", id="save-status", markup=False)
+        yield SaveStatus()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -187,9 +187,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                                           self.app.clock())
 
     def _set_status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#save-status", Static)
-        status.update(text)
-        status.set_class(error, "error")
+        self.query_one(SaveStatus).show(text, error)
 
     def action_save_now(self) -> None:
         self.autosave.save_now()
