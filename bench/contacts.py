@@ -46,7 +46,7 @@ def fill(url: str, count: int) -> None:
     from callcenter.domain.contacts import number_digits
     from callcenter.store import migrate
     from callcenter.store.db import Database
-    from callcenter.store.models import Agent, Contact, Task
+    from callcenter.store.models import Agent, Contact, Promise
 
     db = Database(url)
     migrate.upgrade(db)
@@ -70,7 +70,7 @@ def fill(url: str, count: int) -> None:
         for start in range(0, len(rows), 5000):
             session.execute(insert(Contact), rows[start:start + 5000])
         fax_ids = session.scalars(select(Contact.id).where(Contact.channel == "fax").limit(2000)).all()
-        session.execute(insert(Task), [
+        session.execute(insert(Promise), [
             {"kind": "fax_followup", "title": "Fax follow-up", "owner_agent_id": agent_id,
              "state": "open" if i % 3 else "done", "due_at": NOW, "original_due_at": NOW, "created_at": NOW,
              "contact_id": contact_id, "version": 1}

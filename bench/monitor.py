@@ -1,6 +1,6 @@
 """The supervisor's monitor at a year of history: one refresh on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/monitor.py [--calls 500000] [--waiting 2000] [--agents 200] [--timers 20000] [--runs 20]
+    .venv/bin/python bench/monitor.py [--calls 500000] [--waiting 2000] [--agents 200] [--promises 20000] [--runs 20]
 
 A year of ended and abandoned calls, a queue of waiting callers, agents in every state (some on a
 call) and open promises. Figures: one ``monitor.snapshot()`` (lines, agents, promises, the hourly
@@ -31,11 +31,11 @@ YEAR_MINUTES = 365 * 24 * 60
 LINE_MIX = ("877",) * 14 + ("866",) * 3 + ("tty",) * 1 + ("fax",) * 1 + ("web",) * 1
 
 
-def fill(url: str, calls: int, waiting: int, agents: int, timers: int) -> int:
+def fill(url: str, calls: int, waiting: int, agents: int, promises: int) -> int:
     """Build the database; returns the supervisor's id."""
     from callcenter.store import migrate, seed
     from callcenter.store.db import Database
-    from callcenter.store.models import Agent, Call, Line, Task
+    from callcenter.store.models import Agent, Call, Line, Promise
 
     db = Database(url)
     migrate.upgrade(db)
@@ -99,14 +99,14 @@ def fill(url: str, calls: int, waiting: int, agents: int, timers: int) -> int:
         if talking:
             session.execute(insert(Call), talking)
         kinds = ("consult_callback", "linkage_check", "callback_request", "fax_followup", "tty_followup")
-        for start in range(0, timers, BATCH):
+        for start in range(0, promises, BATCH):
             rows = []
-            for _ in range(min(BATCH, timers - start)):
+            for _ in range(min(BATCH, promises - start)):
                 due = NOW + timedelta(minutes=rng.randint(-2 * 24 * 60, 30 * 24 * 60))
                 rows.append({"kind": rng.choice(kinds), "title": "Bench promise", "owner_agent_id": rng.choice(reps),
                              "state": "open", "due_at": due, "original_due_at": due,
                              "created_at": due - timedelta(days=1), "version": 1})
-            session.execute(insert(Task), rows)
+            session.execute(insert(Promise), rows)
     if db.is_postgres:
         # What autovacuum does on a live server: statistics, and the visibility map that lets the
         # arrival and queue indexes answer without visiting the table.
@@ -156,7 +156,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500_000)
     parser.add_argument("--waiting", type=int, default=2_000)
     parser.add_argument("--agents", type=int, default=200)
-    parser.add_argument("--timers", type=int, default=20_000)
+    parser.add_argument("--promises", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)  # the child's side of the above
     parser.add_argument("--supervisor", type=int, help=argparse.SUPPRESS)
@@ -165,7 +165,7 @@ def main() -> None:
     if args.measure:
         measure(args.measure, args.supervisor, args.runs, args.engine)
         return
-    sizes = (args.calls, args.waiting, args.agents, args.timers)
+    sizes = (args.calls, args.waiting, args.agents, args.promises)
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite:///{Path(folder) / 'monitor.db'}"
         started = time.perf_counter()

@@ -339,7 +339,7 @@ def _fill_audit(db_url: str) -> None:
         session.flush()
         audit.record(session, at=datetime(2025, 11, 3, 14, 0, 5, tzinfo=UTC), agent_id=alex.id, action="submit",
                      entity="intake", entity_id=12, child_id=7, screen="intake",
-                     detail={"urgency": "routine", "task_id": 3})
+                     detail={"urgency": "routine", "promise_id": 3})
         audit.record(session, at=datetime(2025, 11, 3, 15, 30, tzinfo=UTC), agent_id=sam.id, action="reassign",
                      entity="task", entity_id=3, child_id=7, screen="monitor", detail={"note": "=cmd|' /C calc'!A0"})
         audit.record(session, at=datetime(2025, 11, 4, 16, 0, tzinfo=UTC), agent_id=None, action="breach",
@@ -356,12 +356,14 @@ def test_audit_prints_the_trail_newest_first_in_line_time(db_url):
     assert lines[0].split() == ["When", "Agent", "Action", "Record", "Child", "Screen", "Detail"]
     assert [line.split() for line in lines[1:]] == [
         ["2025-11-03", "10:30:00", "sam", "reassign", "task#3", "7", "monitor", "note==cmd|'", "/C", "calc'!A0"],
-        ["2025-11-03", "09:00:05", "alex", "submit", "intake#12", "7", "intake", "task_id=3", "urgency=routine"],
+        ["2025-11-03", "09:00:05", "alex", "submit", "intake#12", "7", "intake", "promise_id=3", "urgency=routine"],
     ]
     everyone = run("--database-url", db_url, "audit", "--since", "2025-11-04", "--until", "11/4/2025")
     assert [line.split()[2:4] for line in everyone.stdout.splitlines()[1:]] == [["system", "breach"]]
     by_agent = run("--database-url", db_url, "audit", "--agent", "ALEX", "--action", "submit", "--limit", "5")
     assert len(by_agent.stdout.splitlines()) == 2 and "intake#12" in by_agent.stdout
+    swept = run("--database-url", db_url, "audit", "--screen", "promises")  # written under its earlier name
+    assert [line.split()[2:5] for line in swept.stdout.splitlines()[1:]] == [["system", "breach", "task#9"]]
     nothing = run("--database-url", db_url, "audit", "--action", "link_child")
     assert nothing.returncode == 0 and len(nothing.stdout.splitlines()) == 1
     assert "no entries match" in nothing.stderr

@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                    "(e.g. 11/1 or 2026-11-01)")
     trail.add_argument("--until", default="", metavar="DATE", help="up to and including this day")
     trail.add_argument("--action", default="", help="one action, e.g. create, update, submit, link_child")
+    trail.add_argument("--screen", default="", help="where it was done, e.g. intake, promises, monitor "
+                                                    "(a screen's earlier name finds it too)")
     trail.add_argument("--limit", default="", metavar="N", help="at most N entries, the newest (default 500)")
     trail.add_argument("--format", choices=["text", "csv"], default="text",
                        help="text: one aligned line per entry (the default); csv: for a spreadsheet")
@@ -188,12 +190,12 @@ def open_database(url: str | None, *, prepare: bool):
 
 
 def _run(args) -> int:
-    from callcenter.config import (TIMER_SETTINGS_ENV, idle_lock_seconds, max_failed_sign_ins, resolve_database_url,
-                                   timer_policy)
+    from callcenter.config import (PROMISE_SETTINGS_ENV, idle_lock_seconds, max_failed_sign_ins, resolve_database_url,
+                                   promise_policy)
     from callcenter.domain.errors import ValidationError
 
     try:  # only when the line is set up differently: the defaults are known good and load lazily
-        policy = timer_policy() if any(os.environ.get(name) for name in TIMER_SETTINGS_ENV.values()) else None
+        policy = promise_policy() if any(os.environ.get(name) for name in PROMISE_SETTINGS_ENV.values()) else None
         max_failed_sign_ins()  # checked here so a bad value stops the console, not each sign-in
         idle_lock = idle_lock_seconds()
     except ValidationError as error:
@@ -231,7 +233,7 @@ def _run(args) -> int:
 
 def _serve(args) -> int:
     from callcenter import serve
-    from callcenter.config import TIMER_SETTINGS_ENV, resolve_database_url, timer_policy
+    from callcenter.config import PROMISE_SETTINGS_ENV, resolve_database_url, promise_policy
     from callcenter.domain.errors import ValidationError
     from callcenter.store import seed
 
@@ -242,8 +244,8 @@ def _serve(args) -> int:
     try:
         config = serve.config_from_args(args)
         # A setting every session would trip on stops the server now, not each browser later.
-        if any(os.environ.get(name) for name in TIMER_SETTINGS_ENV.values()):
-            timer_policy()
+        if any(os.environ.get(name) for name in PROMISE_SETTINGS_ENV.values()):
+            promise_policy()
     except serve.ServeSettingError as error:
         print(f"callcenter: {error.message}", file=sys.stderr)
         return 2
@@ -463,14 +465,15 @@ def _audit(args) -> int:
     from callcenter.store import audit
 
     query = _checked_filter(build_filter, {"child_id": args.child, "agent": args.audit_agent, "since": args.since,
-                                           "until": args.until, "action": args.action, "limit": args.limit})
+                                           "until": args.until, "action": args.action, "screen": args.screen,
+                                           "limit": args.limit})
     if query is None:
         return 2
     db = open_database(args.database_url, prepare=True)
     since, until = query.bounds()
     # No agent signs in here: whoever can open the database reads its trail.
     rows = audit.search(db, None, child_id=query.child_id, agent_username=query.agent_username, since=since,
-                        until=until, action=query.action, limit=query.limit)
+                        until=until, action=query.action, screen=query.screen, limit=query.limit)
     if args.format == "csv":
         sys.stdout.write(csv_text(rows))
     else:

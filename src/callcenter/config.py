@@ -42,7 +42,7 @@ class Settings:
 
 
 # The line's promises, from the environment; names as in the README's configuration table.
-TIMER_SETTINGS_ENV = {
+PROMISE_SETTINGS_ENV = {
     "time_zone": "CALLCENTER_TIME_ZONE",
     "opens": "CALLCENTER_OPENS",
     "closes": "CALLCENTER_CLOSES",
@@ -56,13 +56,13 @@ TIMER_SETTINGS_ENV = {
 }
 
 
-def timer_policy(environment: dict[str, str] | None = None):
-    """The TimerPolicy the environment asks for; a bad setting raises ValidationError naming it."""
-    from callcenter.domain.timers import TimerPolicy
+def promise_policy(environment: dict[str, str] | None = None):
+    """The PromisePolicy the environment asks for; a bad setting raises ValidationError naming it."""
+    from callcenter.domain.promises import PromisePolicy
 
     env = os.environ if environment is None else environment
-    chosen = {name: env[variable] for name, variable in TIMER_SETTINGS_ENV.items() if env.get(variable)}
-    return TimerPolicy.from_settings(chosen)
+    chosen = {name: env[variable] for name, variable in PROMISE_SETTINGS_ENV.items() if env.get(variable)}
+    return PromisePolicy.from_settings(chosen)
 
 
 MAX_FAILED_SIGNINS_ENV = "CALLCENTER_MAX_FAILED_SIGNINS"

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callcenter.domain.audit import CSV_COLUMNS, DEFAULT_LIMIT, AuditRow, build_filter, csv_text, text_lines
+from callcenter.domain.audit import CSV_COLUMNS, DEFAULT_LIMIT, AuditRow, build_filter, csv_text, same_meaning, text_lines
 
 TODAY = date(2026, 11, 23)
 
@@ -100,3 +100,14 @@ def test_csv_has_one_row_per_entry_and_defuses_formulas():
     second = dict(zip(CSV_COLUMNS, rows[2], strict=True))
     assert second["agent_name"] == "'=HYPERLINK(\"x\")" and second["agent"] == "system"
     assert second["detail"] == "" and second["child_id"] == ""
+
+
+def test_a_screen_filter_is_one_name_and_knows_earlier_names():
+    query, errors = build_filter({"screen": "  Contact   Log "}, date(2026, 11, 23))
+    assert errors == {} and query.screen == "contact log"
+    _, errors = build_filter({"screen": "promises; drop"}, date(2026, 11, 23))
+    assert "is not a screen's name" in errors["screen"]
+    assert same_meaning("screen", "callbacks") == same_meaning("screen", "promises") == ("promises", "callbacks",
+                                                                                         "timers")
+    assert same_meaning("entity", "task") == ("promise", "task")
+    assert same_meaning("screen", "intake") == ("intake",)

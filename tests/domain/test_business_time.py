@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from callcenter.domain.business_time import (
     DUE_SOON_LEAD,
     BusinessHours,
-    Promise,
-    TimerState,
-    TimerStatus,
+    BusinessDuration,
+    PromiseCountdown,
+    PromiseStatus,
     add_business_time,
     business_time_between,
     deadline,
@@ -26,13 +26,13 @@ from callcenter.domain.business_time import (
     format_countdown,
     is_open,
     next_opening,
-    timer_state,
+    promise_countdown,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")
 HOURS = BusinessHours()  # 09:00-19:00 Mon-Fri, America/New_York, Connecticut state holidays
 ALWAYS = BusinessHours.always_open()
-ONE_DAY = Promise.parse("1 business day")
+ONE_DAY = BusinessDuration.parse("1 business day")
 CT_2026 = holidays.country_holidays("US", subdiv="CT", years=2026)
 PROPERTY = settings(max_examples=200, deadline=None)
 
@@ -123,16 +123,16 @@ def test_bad_constructor_values_are_refused_too():
     ("  2 Business Hours ", 0, timedelta(hours=2)),
 ])
 def test_promises_parse(text, days, extra):
-    promise = Promise.parse(text)
+    promise = BusinessDuration.parse(text)
     assert (promise.business_days, promise.business_time) == (days, extra)
 
 
 def test_a_business_day_is_the_open_hours_of_a_day():
     assert ONE_DAY.amount(HOURS) == timedelta(hours=10)
     assert ONE_DAY.amount(ALWAYS) == timedelta(hours=24)
-    assert Promise.parse("1d 4h").amount(HOURS) == timedelta(hours=14)
+    assert BusinessDuration.parse("1d 4h").amount(HOURS) == timedelta(hours=14)
     assert str(ONE_DAY) == "1 business day"
-    assert str(Promise.parse("2d 90m")) == "2 business days 1 hour 30 minutes"
+    assert str(BusinessDuration.parse("2d 90m")) == "2 business days 1 hour 30 minutes"
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -147,7 +147,7 @@ def test_a_business_day_is_the_open_hours_of_a_day():
 ])
 def test_bad_promises_say_how_to_write_one(text, message):
     with pytest.raises(ValueError, match=message):
-        Promise.parse(text)
+        BusinessDuration.parse(text)
 
 
 # -- deadlines by example (2026-11-23 is a Monday) --------------------------------------------
@@ -167,7 +167,7 @@ def test_bad_promises_say_how_to_write_one(text, message):
     (ny(2026, 11, 23, 10), "2 business days", ny(2026, 11, 25, 10)),
 ])
 def test_deadlines(received, promise, due):
-    assert deadline(received, Promise.parse(promise), HOURS) == due
+    assert deadline(received, BusinessDuration.parse(promise), HOURS) == due
 
 
 def test_a_deadline_on_the_closing_time_stays_there():
@@ -230,7 +230,7 @@ def test_what_the_package_says_about_2026():
     (ny(2026, 10, 9, 18, 55), "1 business day", ny(2026, 10, 13, 18, 55)),
 ])
 def test_holidays_do_not_count(received, promise, due):
-    assert deadline(received, Promise.parse(promise), HOURS) == due
+    assert deadline(received, BusinessDuration.parse(promise), HOURS) == due
 
 
 def test_extra_closed_dates_add_to_the_holidays():
@@ -263,7 +263,7 @@ def test_one_business_day_across_the_spring_forward_weekend():
     (ny(2026, 10, 30, 18), ny(2026, 11, 2, 10)),
 ])
 def test_two_hours_straddling_a_clock_change(received, due):
-    assert deadline(received, Promise.parse("2 hours"), HOURS) == due
+    assert deadline(received, BusinessDuration.parse("2 hours"), HOURS) == due
 
 
 def test_a_24x7_line_counts_real_hours_through_the_clock_change():
@@ -311,7 +311,7 @@ def test_business_time_between():
     assert business_time_between(ny(2026, 12, 31, 9), ny(2027, 1, 4, 19), HOURS) == timedelta(hours=20)
 
 
-# -- due soon and timers ----------------------------------------------------------------------
+# -- due soon and promises ----------------------------------------------------------------------
 
 def test_due_soon_begins_two_business_hours_before_a_day_long_promise():
     start = ny(2026, 11, 23, 14)
@@ -321,7 +321,7 @@ def test_due_soon_begins_two_business_hours_before_a_day_long_promise():
 
 def test_due_soon_of_a_short_promise_is_its_last_quarter():
     start = ny(2026, 11, 23, 10)
-    due = deadline(start, Promise.parse("30 minutes"), HOURS)
+    due = deadline(start, BusinessDuration.parse("30 minutes"), HOURS)
     assert due_soon_from(start, due, HOURS) == ny(2026, 11, 23, 10, 22) + timedelta(seconds=30)
     assert due_soon_from(start, due, HOURS, window=timedelta(minutes=5)) == ny(2026, 11, 23, 10, 25)
     assert due_soon_from(start, due, HOURS, share=0.5) == ny(2026, 11, 23, 10, 15)
@@ -332,43 +332,43 @@ def test_due_soon_on_a_day_boundary_is_the_previous_close():
     start = ny(2026, 11, 20, 11)
     due = ny(2026, 11, 24, 11)
     assert due_soon_from(start, due, HOURS) == ny(2026, 11, 23, 19)
-    assert timer_state(ny(2026, 11, 23, 22), start, due, HOURS).status is TimerStatus.DUE_SOON
+    assert promise_countdown(ny(2026, 11, 23, 22), start, due, HOURS).status is PromiseStatus.DUE_SOON
 
 
 def test_timer_states():
     start = ny(2026, 11, 23, 14)
     due = deadline(start, ONE_DAY, HOURS)  # Tuesday 14:00
 
-    on_track = timer_state(ny(2026, 11, 23, 16), start, due, HOURS)
-    assert on_track == TimerState(TimerStatus.ON_TRACK, timedelta(hours=8))
+    on_track = promise_countdown(ny(2026, 11, 23, 16), start, due, HOURS)
+    assert on_track == PromiseCountdown(PromiseStatus.ON_TRACK, timedelta(hours=8))
     assert on_track.countdown == "8h left" and on_track.late == timedelta(0)
 
-    evening = timer_state(ny(2026, 11, 23, 23), start, due, HOURS)
-    assert evening.status is TimerStatus.ON_TRACK and evening.left == timedelta(hours=5)
+    evening = promise_countdown(ny(2026, 11, 23, 23), start, due, HOURS)
+    assert evening.status is PromiseStatus.ON_TRACK and evening.left == timedelta(hours=5)
 
-    almost = timer_state(ny(2026, 11, 24, 11, 46), start, due, HOURS)
-    assert almost.status is TimerStatus.ON_TRACK and almost.countdown == "2h 14m left"
-    soon = timer_state(ny(2026, 11, 24, 12, 15), start, due, HOURS)
-    assert soon.status is TimerStatus.DUE_SOON and soon.countdown == "1h 45m left"
-    assert timer_state(ny(2026, 11, 24, 12), start, due, HOURS).status is TimerStatus.DUE_SOON
-    assert timer_state(due, start, due, HOURS).status is TimerStatus.DUE_SOON
+    almost = promise_countdown(ny(2026, 11, 24, 11, 46), start, due, HOURS)
+    assert almost.status is PromiseStatus.ON_TRACK and almost.countdown == "2h 14m left"
+    soon = promise_countdown(ny(2026, 11, 24, 12, 15), start, due, HOURS)
+    assert soon.status is PromiseStatus.DUE_SOON and soon.countdown == "1h 45m left"
+    assert promise_countdown(ny(2026, 11, 24, 12), start, due, HOURS).status is PromiseStatus.DUE_SOON
+    assert promise_countdown(due, start, due, HOURS).status is PromiseStatus.DUE_SOON
 
-    late = timer_state(ny(2026, 11, 24, 14, 35), start, due, HOURS)
-    assert late.status is TimerStatus.OVERDUE and late.late == timedelta(minutes=35)
+    late = promise_countdown(ny(2026, 11, 24, 14, 35), start, due, HOURS)
+    assert late.status is PromiseStatus.OVERDUE and late.late == timedelta(minutes=35)
     assert late.countdown == "overdue 35m"
 
-    done = timer_state(ny(2026, 11, 24, 13), start, due, HOURS, done=True)
-    assert done.status is TimerStatus.DONE and done.left == timedelta(hours=1) and done.countdown == "done"
+    done = promise_countdown(ny(2026, 11, 24, 13), start, due, HOURS, done=True)
+    assert done.status is PromiseStatus.DONE and done.left == timedelta(hours=1) and done.countdown == "done"
 
 
 def test_a_deadline_missed_at_close_is_overdue_all_weekend():
     start = ny(2026, 11, 19, 19)
     due = deadline(start, ONE_DAY, HOURS)
     assert due == ny(2026, 11, 20, 19)
-    saturday = timer_state(ny(2026, 11, 21, 12), start, due, HOURS)
-    assert saturday.status is TimerStatus.OVERDUE and saturday.late == timedelta(0)
+    saturday = promise_countdown(ny(2026, 11, 21, 12), start, due, HOURS)
+    assert saturday.status is PromiseStatus.OVERDUE and saturday.late == timedelta(0)
     assert saturday.countdown == "overdue"
-    monday = timer_state(ny(2026, 11, 23, 9, 5), start, due, HOURS)
+    monday = promise_countdown(ny(2026, 11, 23, 9, 5), start, due, HOURS)
     assert monday.countdown == "overdue 5m"
 
 
@@ -389,7 +389,7 @@ def test_format_countdown(delta, text):
 
 def test_format_countdown_with_another_lines_day():
     assert format_countdown(timedelta(hours=27), ALWAYS.business_day) == "1d 3h left"
-    reading = timer_state(ny(2026, 11, 23), ny(2026, 11, 20), ny(2026, 11, 24, 3), ALWAYS)
+    reading = promise_countdown(ny(2026, 11, 23), ny(2026, 11, 20), ny(2026, 11, 24, 3), ALWAYS)
     assert reading.countdown == "1d 3h left"
     with pytest.raises(ValueError, match="business_day must be positive"):
         format_countdown(timedelta(hours=1), timedelta(0))
@@ -504,10 +504,10 @@ def test_a_timer_turns_due_soon_at_due_soon_from(line, start, amount, share):
     due = add_business_time(start, amount, hours)
     turns = due_soon_from(start, due, hours, share=share)
     assert turns <= due
-    assert timer_state(turns, start, due, hours, share=share).status is TimerStatus.DUE_SOON
+    assert promise_countdown(turns, start, due, hours, share=share).status is PromiseStatus.DUE_SOON
     # One business microsecond earlier it was still on track.
     before = add_business_time(turns, -timedelta(microseconds=1), hours)
-    assert timer_state(before, start, due, hours, share=share).status is TimerStatus.ON_TRACK
+    assert promise_countdown(before, start, due, hours, share=share).status is PromiseStatus.ON_TRACK
 
 
 @PROPERTY

@@ -12,17 +12,17 @@ from sqlalchemy.exc import DBAPIError
 from callcenter.domain.audit import build_filter
 from callcenter.domain.contacts import check_fax
 from callcenter.domain.errors import PermissionDenied
-from callcenter.domain.model import AgentState, TaskKind
+from callcenter.domain.model import AgentState, PromiseKind
 from callcenter.domain.timefmt import LINE_ZONE
-from callcenter.domain.timers import AttemptOutcome, TimerPolicy
-from callcenter.store import audit, contacts, intakes, migrate, timers
+from callcenter.domain.promises import AttemptOutcome, PromisePolicy
+from callcenter.store import audit, contacts, intakes, migrate, promises
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound
 from callcenter.store.models import Agent, AuditEntry, Child
 from tests.dbutil import pg_url
 from tests.store.test_intakes import complete_fields
 
-POLICY = TimerPolicy()
+POLICY = PromisePolicy()
 
 
 def _agent(db, now, username: str, role: str = "rep", active: bool = True) -> int:
@@ -110,11 +110,27 @@ def test_work_on_a_childs_promise_records_the_child(db, now):
     rep = _agent(db, now, "alex")
     child = _child(db, now)
     with db.write() as session:
-        task = timers.new_task(session, kind=TaskKind.CALLBACK_REQUEST, title="Call back", owner_agent_id=rep,
-                               start=now, due=now + timedelta(hours=2), child_id=child)
-    timers.log_attempt(db, rep, task.id, AttemptOutcome.NO_ANSWER, None, now)
-    timers.close(db, rep, task.id, now + timedelta(minutes=5), POLICY)
-    assert _actions(audit.search(db, None, child_id=child)) == ["close", "attempt"]
+        promise = promises.new_promise(session, kind=PromiseKind.CALLBACK_REQUEST, title="Call back",
+                                       owner_agent_id=rep, start=now, due=now + timedelta(hours=2), child_id=child)
+    promises.log_attempt(db, rep, promise.id, AttemptOutcome.NO_ANSWER, None, now)
+    promises.close(db, rep, promise.id, now + timedelta(minutes=5), POLICY)
+    rows = audit.search(db, None, child_id=child)
+    assert _actions(rows) == ["close", "attempt"]
+    assert {(row.record, row.screen) for row in rows} == {(f"promise#{promise.id}", "promises")}
+
+
+def test_a_screen_filter_finds_entries_written_under_the_screens_earlier_name(db, now, people):
+    """The trail keeps the words an entry was written with; 'promises' and 'callbacks' find both."""
+    with db.write() as session:
+        audit.record(session, at=now - timedelta(hours=2), agent_id=people["alex"], action="attempt", entity="task",
+                     entity_id=4, screen="callbacks")
+        audit.record(session, at=now - timedelta(hours=1), agent_id=people["alex"], action="attempt",
+                     entity="promise", entity_id=5, screen="promises")
+        audit.record(session, at=now, agent_id=people["alex"], action="update", entity="intake", entity_id=1,
+                     screen="intake")
+    for word in ("promises", "callbacks"):
+        assert [row.record for row in audit.search(db, None, screen=word)] == ["promise#5", "task#4"]
+    assert [row.record for row in audit.search(db, None, screen="intake")] == ["intake#1"]
 
 
 # --- search --------------------------------------------------------------------------------------

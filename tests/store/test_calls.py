@@ -135,36 +135,36 @@ def test_caller_history_shows_earlier_calls_from_the_number(db, now):
 
 
 def test_a_caller_who_asks_for_a_callback_gets_a_promise_with_the_call(demo_db, now):
-    from callcenter.domain.timers import TimerPolicy
-    from callcenter.store import timers
-    from callcenter.store.models import Task
+    from callcenter.domain.promises import PromisePolicy
+    from callcenter.store import promises
+    from callcenter.store.models import Promise
 
-    policy = TimerPolicy()
+    policy = PromisePolicy()
     rep = _rep(demo_db, now)
     call = calls.claim_next(demo_db, rep.id, now)
     calls.end_call(demo_db, rep.id, call.id, Disposition.CALLBACK_REQUESTED, now,
                    "Mother wants a call after 3pm\nabout the wait list", policy)
-    mine = timers.open_for(demo_db, rep.id)
+    mine = promises.open_for(demo_db, rep.id)
     callbacks = [timer for timer in mine if timer.kind.value == "callback_request"]
     assert len(callbacks) == 1
     promise = callbacks[0]
     assert promise.due_at == policy.follow_up_deadline(now) and promise.original_due_at == promise.due_at
     assert "Mother wants a call after 3pm" in promise.title and "wait list" not in promise.title
     with demo_db.read() as session:
-        assert session.get(Task, promise.id).call_id == call.id
+        assert session.get(Promise, promise.id).call_id == call.id
 
 
 def test_a_callback_needs_a_number_and_nothing_is_ended_without_one(demo_db, now):
-    from callcenter.domain.timers import TimerPolicy
-    from callcenter.store.models import Task
+    from callcenter.domain.promises import PromisePolicy
+    from callcenter.store.models import Promise
 
     rep = _rep(demo_db, now)
     web = calls.arrive(demo_db, "web", "", now - timedelta(hours=2))  # a web referral: no number
     call = calls.claim_next(demo_db, rep.id, now, ["web"])
     assert call.id == web
     with pytest.raises(ValidationError) as refused:
-        calls.end_call(demo_db, rep.id, call.id, Disposition.CALLBACK_REQUESTED, now, "", TimerPolicy())
+        calls.end_call(demo_db, rep.id, call.id, Disposition.CALLBACK_REQUESTED, now, "", PromisePolicy())
     assert "no" in refused.value.message and refused.value.field == "disposition"
     assert calls.get_call(demo_db, call.id).state == CallState.ON_CALL  # the whole end was rolled back
     with demo_db.read() as session:
-        assert session.scalar(select(func.count()).select_from(Task).where(Task.call_id == call.id)) == 0
+        assert session.scalar(select(func.count()).select_from(Promise).where(Promise.call_id == call.id)) == 0

@@ -21,13 +21,13 @@ from callcenter.domain.contacts import (
     check_tty_start,
 )
 from callcenter.domain.errors import PermissionDenied
-from callcenter.domain.model import AgentState, Channel, Direction, Disposition, Priority, TaskKind
-from callcenter.domain.timers import TimerPolicy
-from callcenter.store import agents, calls, contacts, intakes, timers
+from callcenter.domain.model import AgentState, Channel, Direction, Disposition, Priority, PromiseKind
+from callcenter.domain.promises import PromisePolicy
+from callcenter.store import agents, calls, contacts, intakes, promises
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
-from callcenter.store.models import Agent, AuditEntry, Child, Contact, Task, TaskAttempt
+from callcenter.store.models import Agent, AuditEntry, Child, Contact, Promise, PromiseAttempt
 
-POLICY = TimerPolicy()
+POLICY = PromisePolicy()
 NEW_YORK = ZoneInfo("America/New_York")
 FAX = {"direction": "inbound", "number": "(860) 555-0199", "party": "Elm Pediatrics", "pages": "4", "at": "",
        "document_type": "referral", "next_step": "call the family to schedule"}
@@ -67,12 +67,12 @@ def _fax(db, agent_id, now, **changes):
     return contacts.log_fax(db, agent_id, entry, now, POLICY)
 
 
-def _outbound(db, agent_id, now, answers_task_id=None, **changes):
+def _outbound(db, agent_id, now, answers_promise_id=None, **changes):
     fields = {"channel": "voice", "number": "(860) 555-0199", "party": "Maria Lopez", "outcome": "reached",
               "summary": "", **changes}
     entry, errors = check_outbound(fields)
     assert errors == {}
-    return contacts.log_outbound(db, agent_id, entry, now, POLICY, answers_task_id=answers_task_id)
+    return contacts.log_outbound(db, agent_id, entry, now, POLICY, answers_promise_id=answers_promise_id)
 
 
 def _tty(db, agent_id, now, **changes):
@@ -169,7 +169,7 @@ def test_filters_by_channel_direction_local_dates_agent_status_and_text(db, now,
 
     assert _ids(db, status=FollowUpStatus.OPEN) == [monday.row.id, late_sunday.row.id]
     assert _ids(db, status=FollowUpStatus.DONE) == []
-    _outbound(db, jordan, now, answers_task_id=monday.follow_up_task_id, channel="fax", outcome="fax_sent",
+    _outbound(db, jordan, now, answers_promise_id=monday.follow_up_promise_id, channel="fax", outcome="fax_sent",
               number="(860) 555-0100")
     assert _ids(db, status=FollowUpStatus.DONE) == [monday.row.id]
     assert _ids(db, status=FollowUpStatus.OPEN) == [late_sunday.row.id]
@@ -184,46 +184,46 @@ def test_filters_by_channel_direction_local_dates_agent_status_and_text(db, now,
 
 def test_an_inbound_fax_promises_a_follow_up_and_an_outbound_fax_can_keep_it(db, now, alex):
     fax = _fax(db, alex, now)
-    task = timers.get(db, fax.follow_up_task_id)
-    assert task.kind is TaskKind.FAX_FOLLOWUP and task.owner_agent_id == alex
-    assert task.title == "Fax from Elm Pediatrics: call the family to schedule"
-    assert task.due_at == POLICY.follow_up_deadline(fax.row.at)
-    assert fax.row.follow_up == "open" and fax.row.follow_up_due == task.due_at
+    promise = promises.get(db, fax.follow_up_promise_id)
+    assert promise.kind is PromiseKind.FAX_FOLLOWUP and promise.owner_agent_id == alex
+    assert promise.title == "Fax from Elm Pediatrics: call the family to schedule"
+    assert promise.due_at == POLICY.follow_up_deadline(fax.row.at)
+    assert fax.row.follow_up == "open" and fax.row.follow_up_due == promise.due_at
     assert fax.next_step == "call the family to schedule"
 
     later = now + timedelta(hours=2)
-    tried = _outbound(db, alex, later, answers_task_id=task.id, outcome="no_answer")
-    assert timers.get(db, task.id).state.value == "open"
-    assert tried.answers_task_id == task.id
-    done = _outbound(db, alex, later + timedelta(minutes=30), answers_task_id=task.id, outcome="reached",
+    tried = _outbound(db, alex, later, answers_promise_id=promise.id, outcome="no_answer")
+    assert promises.get(db, promise.id).state.value == "open"
+    assert tried.answers_promise_id == promise.id
+    done = _outbound(db, alex, later + timedelta(minutes=30), answers_promise_id=promise.id, outcome="reached",
                      summary="Scheduled intake for Thursday")
-    closed = timers.get(db, task.id)
+    closed = promises.get(db, promise.id)
     assert closed.state.value == "done" and closed.attempts == 2 and closed.last_outcome == "reached"
     assert f"Closed by outbound contact #{done.row.id}" in closed.notes
-    assert [(outcome, notes) for _, outcome, notes, _ in timers.attempts_of(db, task.id)] == [
+    assert [(outcome, notes) for _, outcome, notes, _ in promises.attempts_of(db, promise.id)] == [
         ("no_answer", None), ("reached", "Scheduled intake for Thursday")]
     detail = contacts.get(db, fax.row.id)
     assert detail.row.follow_up == "done"
     assert [row.id for row in detail.answered_by] == [tried.row.id, done.row.id]
     with pytest.raises(InvalidOperation, match="already done"):
-        _outbound(db, alex, later, answers_task_id=task.id)
+        _outbound(db, alex, later, answers_promise_id=promise.id)
 
 
 def test_an_outbound_fax_with_no_next_step_promises_nothing(db, now, alex):
     sent = _fax(db, alex, now, direction="outbound", next_step="")
-    assert sent.follow_up_task_id is None and sent.row.follow_up is None
+    assert sent.follow_up_promise_id is None and sent.row.follow_up is None
     asked = _fax(db, alex, now, direction="outbound", party="Oak Clinic", next_step="confirm it arrived")
-    assert timers.get(db, asked.follow_up_task_id).title == "Fax to Oak Clinic: confirm it arrived"
+    assert promises.get(db, asked.follow_up_promise_id).title == "Fax to Oak Clinic: confirm it arrived"
 
 
 def test_left_message_keeps_the_promise_open_with_an_attempt_the_callbacks_screen_can_read(db, now, alex):
-    from callcenter.domain.timers import AttemptOutcome
+    from callcenter.domain.promises import AttemptOutcome
 
     fax = _fax(db, alex, now)
-    _outbound(db, alex, now, answers_task_id=fax.follow_up_task_id, outcome="left_message")
-    task = timers.get(db, fax.follow_up_task_id)
-    assert task.state.value == "open" and task.attempts == 1
-    assert AttemptOutcome(task.last_outcome) is AttemptOutcome.VOICEMAIL
+    _outbound(db, alex, now, answers_promise_id=fax.follow_up_promise_id, outcome="left_message")
+    promise = promises.get(db, fax.follow_up_promise_id)
+    assert promise.state.value == "open" and promise.attempts == 1
+    assert AttemptOutcome(promise.last_outcome) is AttemptOutcome.VOICEMAIL
     assert contacts.get(db, fax.row.id).answered_by[0].outcome == "left_message"  # the contact keeps its words
 
 
@@ -231,11 +231,11 @@ def test_only_the_owner_or_a_supervisor_answers_a_follow_up(db, now, alex, jorda
     fax = _fax(db, alex, now)
     before = _count(db, Contact)
     with pytest.raises(InvalidOperation, match="someone else"):
-        _outbound(db, jordan, now, answers_task_id=fax.follow_up_task_id)
-    assert _count(db, Contact) == before and _count(db, TaskAttempt) == 0
+        _outbound(db, jordan, now, answers_promise_id=fax.follow_up_promise_id)
+    assert _count(db, Contact) == before and _count(db, PromiseAttempt) == 0
     supervisor = _agent(db, now, "sam", role="supervisor")
-    _outbound(db, supervisor, now, answers_task_id=fax.follow_up_task_id)
-    assert timers.get(db, fax.follow_up_task_id).state.value == "done"
+    _outbound(db, supervisor, now, answers_promise_id=fax.follow_up_promise_id)
+    assert promises.get(db, fax.follow_up_promise_id).state.value == "done"
     psychiatrist = _agent(db, now, "okafor", role="psychiatrist")
     with pytest.raises(PermissionDenied):
         _fax(db, psychiatrist, now)
@@ -246,7 +246,7 @@ def test_a_fax_for_a_child_not_on_file_writes_nothing(db, now, alex):
     assert errors == {}
     with pytest.raises(NotFound, match="No child"):
         contacts.log_fax(db, alex, entry, now, POLICY)
-    assert _count(db, Contact) == 0 and _count(db, Task) == 0
+    assert _count(db, Contact) == 0 and _count(db, Promise) == 0
 
 
 def test_a_tty_session_autosaves_refuses_stale_and_foreign_writes_and_ends_once(db, now, alex, jordan):
@@ -262,9 +262,9 @@ def test_a_tty_session_autosaves_refuses_stale_and_foreign_writes_and_ends_once(
     ended = contacts.end_tty(db, alex, session.row.id, "Asked about clinics", "mail the clinic list",
                              now + timedelta(minutes=20), POLICY)
     assert ended.state == "done" and ended.transcript == "GA\nHello, how can we help? GA"
-    task = timers.get(db, ended.follow_up_task_id)
-    assert task.kind is TaskKind.TTY_FOLLOWUP and task.title == "TTY Dana M.: mail the clinic list"
-    assert task.due_at == POLICY.follow_up_deadline(now + timedelta(minutes=20))
+    promise = promises.get(db, ended.follow_up_promise_id)
+    assert promise.kind is PromiseKind.TTY_FOLLOWUP and promise.title == "TTY Dana M.: mail the clinic list"
+    assert promise.due_at == POLICY.follow_up_deadline(now + timedelta(minutes=20))
     with pytest.raises(InvalidOperation, match="has ended"):
         contacts.save_transcript(db, alex, session.row.id, "late keystrokes", ended.version, now)
     with pytest.raises(InvalidOperation, match="has ended"):
@@ -297,8 +297,8 @@ def test_matching_a_child_follows_into_the_open_follow_up(db, now, alex):
     assert (linked.child_id, linked.child) == (sam, "S.L. b.2019 · Medicaid …6789")  # masked even in the detail
     assert linked.row.child == "S.L. b.2019"
     with db.read() as session:
-        assert session.get(Task, fax.follow_up_task_id).child_id == sam
-    answer = _outbound(db, alex, now, answers_task_id=fax.follow_up_task_id, outcome="no_answer")
+        assert session.get(Promise, fax.follow_up_promise_id).child_id == sam
+    answer = _outbound(db, alex, now, answers_promise_id=fax.follow_up_promise_id, outcome="no_answer")
     assert answer.child_id == sam  # copied from the promise it answers
     with pytest.raises(NotFound):
         contacts.link_child(db, alex, fax.row.id, 999999, now)

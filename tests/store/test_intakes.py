@@ -9,7 +9,7 @@ from callcenter.domain.errors import PermissionDenied, ValidationError
 from callcenter.domain.model import IntakeStatus
 from callcenter.store import agents, calls, intakes
 from callcenter.store.errors import ConflictingEdit, InvalidOperation
-from callcenter.store.models import AuditEntry, Child, ConsultRequest, Guardian, Intake, Task
+from callcenter.store.models import AuditEntry, Child, ConsultRequest, Guardian, Intake, Promise
 
 TODAY = None  # set from the fixture's clock
 
@@ -106,9 +106,9 @@ def test_submit_writes_everything_together(demo_db, rep, call_id, now):
         child = session.get(Child, result.child_id)
         assert (child.first_name, child.medicaid_number, str(child.date_of_birth)) == (
             "Christopher", "123456789", "2023-11-02")
-        task = session.get(Task, result.task_id)
-        assert task.kind == "linkage_check" and task.due_at == result.access_deadline
-        assert task.owner_agent_id == rep.id and task.original_due_at == task.due_at
+        promise = session.get(Promise, result.promise_id)
+        assert promise.kind == "linkage_check" and promise.due_at == result.access_deadline
+        assert promise.owner_agent_id == rep.id and promise.original_due_at == promise.due_at
         actions = set(session.scalars(select(AuditEntry.entity + ":" + AuditEntry.action)))
         assert {"intake:create", "intake:update", "child:create", "intake:submit"} <= actions
     with pytest.raises(InvalidOperation):
@@ -122,7 +122,7 @@ def test_submit_with_missing_fields_writes_nothing(demo_db, rep, call_id, now):
         intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
     with demo_db.read() as session:
         assert session.scalar(select(func.count()).select_from(Child)) == 0
-        assert session.scalar(select(func.count()).select_from(Task)) == 0
+        assert session.scalar(select(func.count()).select_from(Promise)) == 0
         assert session.get(Intake, draft.id).status == IntakeStatus.DRAFT
 
 
@@ -133,8 +133,8 @@ def test_failure_midway_rolls_back_the_whole_submission(demo_db, rep, call_id, n
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    # The follow-up task is written last: if it fails, child and guardian must not remain.
-    monkeypatch.setattr(intakes, "Task", lambda **kwargs: explode())
+    # The follow-up promise is written last: if it fails, child and guardian must not remain.
+    monkeypatch.setattr(intakes, "Promise", lambda **kwargs: explode())
     with pytest.raises(RuntimeError):
         intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
     with demo_db.read() as session:

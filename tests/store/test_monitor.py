@@ -21,9 +21,9 @@ from callcenter.domain.metrics import (
     line_figures,
     weekday_average_per_hour,
 )
-from callcenter.domain.model import AgentState, CallState, Priority, TaskKind
-from callcenter.domain.timers import AttemptOutcome
-from callcenter.store import calls, monitor, timers
+from callcenter.domain.model import AgentState, CallState, Priority, PromiseKind
+from callcenter.domain.promises import AttemptOutcome
+from callcenter.store import calls, monitor, promises
 from callcenter.store.errors import InvalidOperation, NotFound
 from callcenter.store.models import Agent, AuditEntry, Call, Line
 from tests.dbutil import FIXED_NOW
@@ -226,23 +226,23 @@ def test_no_handle_time_yet_means_no_advice(db, staff):
 
 
 def test_promises_due_soon_overdue_first(db, staff):
-    from callcenter.store.models import Task
+    from callcenter.store.models import Promise
 
     with db.write() as session:
         for hours, owner in ((3, staff["rep"]), (-2, staff["ana"]), (5, staff["rep"]), (1, None)):
             due = NOW + timedelta(hours=hours)
-            timers.new_task(session, kind=TaskKind.CALLBACK_REQUEST, title=f"due in {hours} h",
+            promises.new_promise(session, kind=PromiseKind.CALLBACK_REQUEST, title=f"due in {hours} h",
                             owner_agent_id=owner, start=NOW - timedelta(days=1), due=due)
-        session.add(Task(kind="callback_request", title="done", state="done", due_at=NOW, original_due_at=NOW,
+        session.add(Promise(kind="callback_request", title="done", state="done", due_at=NOW, original_due_at=NOW,
                          created_at=NOW))
-    first = timers.open_across_line(db, staff["sup"], NOW + timedelta(hours=4))[0]
+    first = promises.open_across_line(db, staff["sup"], NOW + timedelta(hours=4))[0]
     for outcome in (AttemptOutcome.NO_ANSWER, AttemptOutcome.VOICEMAIL):
-        timers.log_attempt(db, staff["ana"], first.id, outcome, None, NOW - timedelta(minutes=30))
+        promises.log_attempt(db, staff["ana"], first.id, outcome, None, NOW - timedelta(minutes=30))
     board = monitor.snapshot(db, staff["sup"], NOW)
     assert [p.title for p in board.promises] == ["due in -2 h", "due in 1 h", "due in 3 h"]
     assert (board.promises[0].owner_name, board.promises[0].attempts, board.promises[0].last_outcome) == \
         ("Ana", 2, "voicemail")
-    assert list(board.promises) == timers.open_across_line(db, staff["sup"], NOW + timedelta(hours=4))
+    assert list(board.promises) == promises.open_across_line(db, staff["sup"], NOW + timedelta(hours=4))
     wider = monitor.snapshot(db, staff["sup"], NOW, promise_horizon=timedelta(hours=6))
     assert len(wider.promises) == 4
 

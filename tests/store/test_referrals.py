@@ -1,4 +1,4 @@
-"""Providers attached to a referral, on both engines: outcomes, the follow-up task, who may change them."""
+"""Providers attached to a referral, on both engines: outcomes, the follow-up promise, who may change them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from callcenter.domain.referrals import ReferralOutcome, check_choice
 from callcenter.store import agents, intakes, referrals
 from callcenter.store.errors import InvalidOperation, NotFound
-from callcenter.store.models import AuditEntry, Provider, ReferralProvider, Task
+from callcenter.store.models import AuditEntry, Provider, ReferralProvider, Promise
 from tests.store.test_intakes import complete_fields, today_of
 
 
@@ -46,13 +46,13 @@ def test_submitted_referral_carries_its_providers_into_the_follow_up_task(demo_d
     referrals.attach(demo_db, alex.id, draft.id, provider, check_choice("scheduled", "12/3 2:30pm", "", now), now)
     result = intakes.submit(demo_db, alex.id, draft.id, complete_fields(), draft.version, now, today_of(now))
     with demo_db.read() as session:
-        task = session.get(Task, result.task_id)
+        promise = session.get(Promise, result.promise_id)
         name = session.get(Provider, provider).name
-    assert task.notes == f"{name} — appointment Thu Dec 03 14:30"
-    # After submission the follow-up can still record what happened, and the task follows.
+    assert promise.notes == f"{name} — appointment Thu Dec 03 14:30"
+    # After submission the follow-up can still record what happened, and the promise follows.
     referrals.attach(demo_db, alex.id, draft.id, provider, check_choice("declined", "", "family moved", now), now)
     with demo_db.read() as session:
-        assert session.get(Task, result.task_id).notes == f"{name} — declined"
+        assert session.get(Promise, result.promise_id).notes == f"{name} — declined"
     with pytest.raises(InvalidOperation, match="declined instead"):
         referrals.detach(demo_db, alex.id, draft.id, provider, now)
 

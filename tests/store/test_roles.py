@@ -20,15 +20,15 @@ from sqlmodel import SQLModel
 from callcenter.domain.consults import validate as validate_consult
 from callcenter.domain.contacts import check_outbound, check_tty_start
 from callcenter.domain.errors import PermissionDenied
-from callcenter.domain.model import AgentState, CallState, Disposition, Priority, Role, TaskKind
+from callcenter.domain.model import AgentState, CallState, Disposition, Priority, Role, PromiseKind
 from callcenter.domain.referrals import check_choice
-from callcenter.domain.timers import AttemptOutcome, TimerPolicy
-from callcenter.store import agents, audit, calls, consults, contacts, intakes, monitor, referrals, timers
+from callcenter.domain.promises import AttemptOutcome, PromisePolicy
+from callcenter.store import agents, audit, calls, consults, contacts, intakes, monitor, referrals, promises
 from callcenter.store.errors import InvalidOperation
 from callcenter.store.models import Agent, AuditEntry, Provider
 from tests.store.test_intakes import complete_fields, today_of
 
-POLICY = TimerPolicy()
+POLICY = PromisePolicy()
 NEW_PASSWORD = "plum-orchard-seven"
 CONSULT_FORM = {"pcp_name": "Dr. Ada Okoro", "practice": "Elm Pediatrics", "callback_number": "860 555 0182",
                 "child_first_name": "Sam", "child_dob": "4/5/2015", "question_type": "dose",
@@ -86,7 +86,7 @@ def alex_on_a_tty_call(w: World) -> None:
 def promise(owner: str) -> Callable[[World], None]:
     def arrange(w: World) -> None:
         with w.db.write() as session:
-            w.ids["task"] = timers.new_task(session, kind=TaskKind.CALLBACK_REQUEST, title="Call Maria back",
+            w.ids["task"] = promises.new_promise(session, kind=PromiseKind.CALLBACK_REQUEST, title="Call Maria back",
                                             owner_agent_id=getattr(w, owner), start=w.now - timedelta(hours=1),
                                             due=w.now + timedelta(hours=1)).id
     return arrange
@@ -142,7 +142,7 @@ def _outbound(w: World, agent_id: int):
     entry, errors = check_outbound({"channel": "voice", "number": "(860) 555-0199", "party": "Maria Lopez",
                                     "outcome": "no_answer", "summary": ""})
     assert errors == {}
-    return contacts.log_outbound(w.db, agent_id, entry, w.now, POLICY, answers_task_id=w.ids["task"])
+    return contacts.log_outbound(w.db, agent_id, entry, w.now, POLICY, answers_promise_id=w.ids["task"])
 
 
 # --- the cases ----------------------------------------------------------------------------------
@@ -178,13 +178,13 @@ def _ops_by_a_rep() -> list[Case]:
              PermissionDenied, SUPERVISE,
              lambda w: monitor.raise_priority(w.db, w.sup, w.ids["call"], Priority.EMERGENCY, w.now),
              "raise_priority"),
-        Case("timers.open_across_line", promise("jordan"),
-             lambda w: timers.open_across_line(w.db, w.alex, w.now + timedelta(days=1)),
+        Case("promises.open_across_line", promise("jordan"),
+             lambda w: promises.open_across_line(w.db, w.alex, w.now + timedelta(days=1)),
              PermissionDenied, SUPERVISE,
-             lambda w: timers.open_across_line(w.db, w.sup, w.now + timedelta(days=1)), None),
-        Case("timers.reassign", promise("jordan"),
-             lambda w: timers.reassign(w.db, w.alex, w.ids["task"], w.alex, w.now), PermissionDenied, SUPERVISE,
-             lambda w: timers.reassign(w.db, w.sup, w.ids["task"], w.alex, w.now), "reassign"),
+             lambda w: promises.open_across_line(w.db, w.sup, w.now + timedelta(days=1)), None),
+        Case("promises.reassign", promise("jordan"),
+             lambda w: promises.reassign(w.db, w.alex, w.ids["task"], w.alex, w.now), PermissionDenied, SUPERVISE,
+             lambda w: promises.reassign(w.db, w.sup, w.ids["task"], w.alex, w.now), "reassign"),
         Case("agents.change_state-of-another", nothing,
              lambda w: agents.change_state(w.db, w.alex, w.jordan, AgentState.AWAY, w.now),
              PermissionDenied, OTHER_STATE,
@@ -254,14 +254,14 @@ def _someone_elses_work() -> list[Case]:
         return lambda w: referrals.detach(w.db, getattr(w, agent), draft(w).id, w.ids["provider"], w.now)
 
     def attempt(agent: str):
-        return lambda w: timers.log_attempt(w.db, getattr(w, agent), w.ids["task"], AttemptOutcome.NO_ANSWER,
+        return lambda w: promises.log_attempt(w.db, getattr(w, agent), w.ids["task"], AttemptOutcome.NO_ANSWER,
                                             None, w.now)
 
     def close(agent: str):
-        return lambda w: timers.close(w.db, getattr(w, agent), w.ids["task"], w.now, POLICY, "family linked")
+        return lambda w: promises.close(w.db, getattr(w, agent), w.ids["task"], w.now, POLICY, "family linked")
 
     def reschedule(agent: str):
-        return lambda w: timers.reschedule(w.db, getattr(w, agent), w.ids["task"], w.now + timedelta(days=1),
+        return lambda w: promises.reschedule(w.db, getattr(w, agent), w.ids["task"], w.now + timedelta(days=1),
                                            "family asked for tomorrow", w.now)
 
     def end_call(agent: str):
@@ -297,10 +297,10 @@ def _someone_elses_work() -> list[Case]:
              attach("alex"), "attach_provider"),
         Case("referrals.detach", alex_draft_with_provider_attached, detach("jordan"), InvalidOperation, referral,
              detach("alex"), "detach_provider"),
-        Case("timers.log_attempt", promise("alex"), attempt("jordan"), InvalidOperation, promised,
+        Case("promises.log_attempt", promise("alex"), attempt("jordan"), InvalidOperation, promised,
              attempt("alex"), "attempt"),
-        Case("timers.close", promise("alex"), close("jordan"), InvalidOperation, promised, close("alex"), "close"),
-        Case("timers.reschedule", promise("alex"), reschedule("jordan"), InvalidOperation, promised,
+        Case("promises.close", promise("alex"), close("jordan"), InvalidOperation, promised, close("alex"), "close"),
+        Case("promises.reschedule", promise("alex"), reschedule("jordan"), InvalidOperation, promised,
              reschedule("alex"), "reschedule"),
         Case("contacts.log_outbound-answering-another-reps-promise", promise("alex"),
              lambda w: _outbound(w, w.jordan), InvalidOperation, promised, lambda w: _outbound(w, w.alex), "attempt"),
@@ -368,7 +368,7 @@ def test_supervisor_reads_the_board_and_the_promises_a_rep_cannot(world):
     promise("jordan")(world)
     board = monitor.snapshot(world.db, world.sup, world.now)
     assert {row.id for row in board.agents} >= {world.alex, world.jordan, world.sup}
-    due = timers.open_across_line(world.db, world.sup, world.now + timedelta(days=1))
+    due = promises.open_across_line(world.db, world.sup, world.now + timedelta(days=1))
     assert [view.id for view in due] == [world.ids["task"]]
 
 

@@ -206,7 +206,7 @@ class Monkey:
         await asyncio.sleep(0)
         await self.pilot._wait_for_screen()
         self.events_sent += 1
-        if self.events_sent % 10 == 0:  # now and then a breath, so timers and workers interleave
+        if self.events_sent % 10 == 0:  # now and then a breath, so promises and workers interleave
             await asyncio.sleep(0.01)
         self._note_screen()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from textual.widgets import Input, Select, TextArea
 
-from callcenter.domain.model import TaskKind, TaskState
+from callcenter.domain.model import PromiseKind, PromiseState
 from callcenter.store import agents, contacts, intakes
-from callcenter.store.models import Contact, Task
+from callcenter.store.models import Contact, Promise
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.contact_log.child_picker import ChildPickerScreen
 from callcenter.ui.screens.contact_log.fax import FaxFormScreen
@@ -69,7 +69,7 @@ def known_child(db, now):
 def counts(db) -> tuple[int, int]:
     with db.read() as session:
         return (session.scalar(select(func.count()).select_from(Contact)),
-                session.scalar(select(func.count()).select_from(Task)))
+                session.scalar(select(func.count()).select_from(Promise)))
 
 
 async def test_fax_referral_from_log_to_closed_follow_up(sqlite_demo_db, now):
@@ -99,11 +99,11 @@ async def test_fax_referral_from_log_to_closed_follow_up(sqlite_demo_db, now):
 
         with sqlite_demo_db.read() as session:
             fax = session.scalars(select(Contact).where(Contact.channel == "fax")).one()
-            task = session.scalars(select(Task).where(Task.contact_id == fax.id)).one()
+            promise = session.scalars(select(Promise).where(Promise.contact_id == fax.id)).one()
         assert (fax.other_number, fax.pages, fax.child_id, fax.document_type) == ("+18605550199", 4, child_id,
                                                                                   "referral")
-        assert task.kind == TaskKind.FAX_FOLLOWUP.value and task.state == TaskState.OPEN.value
-        assert task.owner_agent_id == app.agent.id and task.child_id == child_id
+        assert promise.kind == PromiseKind.FAX_FOLLOWUP.value and promise.state == PromiseState.OPEN.value
+        assert promise.owner_agent_id == app.agent.id and promise.child_id == child_id
         assert await wait_until(pilot, lambda: log.detail is not None and log.detail.row.id == fax.id)
         assert "Follow-up" in str(log.query_one("#log-detail").render())
 
@@ -136,9 +136,9 @@ async def test_fax_referral_from_log_to_closed_follow_up(sqlite_demo_db, now):
         assert await wait_until(pilot, lambda: app.screen is log)
         assert await wait_until(pilot, lambda: contacts.get(sqlite_demo_db, fax.id).row.follow_up == "done")
         with sqlite_demo_db.read() as session:
-            closed = session.get(Task, task.id)
-            answer = session.scalars(select(Contact).where(Contact.answers_task_id == task.id)).one()
-        assert closed.state == TaskState.DONE.value and closed.closed_at is not None
+            closed = session.get(Promise, promise.id)
+            answer = session.scalars(select(Contact).where(Contact.answers_promise_id == promise.id)).one()
+        assert closed.state == PromiseState.DONE.value and closed.closed_at is not None
         assert answer.direction == "outbound" and answer.outcome == "reached"
 
 
@@ -238,7 +238,7 @@ async def test_tty_session_transcript_is_saved_as_typed_and_reopens(sqlite_demo_
         assert await wait_until(pilot, lambda: again.screen is log)
     ended = contacts.get(sqlite_demo_db, contact_id)
     assert ended.state == "done" and ended.transcript.endswith("SK bye")
-    assert ended.follow_up_task_id is not None and ended.row.follow_up == "open"
+    assert ended.follow_up_promise_id is not None and ended.row.follow_up == "open"
 
 
 def seed_log(db, now):
@@ -263,7 +263,7 @@ def seed_log(db, now):
     call, _ = check_outbound({"channel": "voice", "number": "(860) 555-0199", "party": "Elm Street Pediatrics",
                               "outcome": "left_message", "summary": "Asked the nurse to call back"})
     contacts.log_outbound(db, alex.id, call, now - timedelta(minutes=10), policy,
-                          answers_task_id=fax.follow_up_task_id)
+                          answers_promise_id=fax.follow_up_promise_id)
     return fax
 
 
@@ -303,7 +303,7 @@ def test_fax_form_with_errors_snapshot(snap_compare, sqlite_demo_db):
 
 async def test_the_log_shows_a_child_masked_and_v_opens_the_full_record_audited(sqlite_demo_db, now):
     from callcenter.domain.contacts import check_fax
-    from callcenter.domain.timers import TimerPolicy
+    from callcenter.domain.promises import PromisePolicy
     from callcenter.store.models import AuditEntry
     from callcenter.ui.shared.records import LinkedRecordScreen
 
@@ -313,7 +313,7 @@ async def test_the_log_shows_a_child_masked_and_v_opens_the_full_record_audited(
                                "pages": "2", "at": "", "document_type": "referral", "next_step": "call the family"},
                               now)
     assert errors == {}
-    fax = contacts.log_fax(sqlite_demo_db, alex.id, entry, now, TimerPolicy())
+    fax = contacts.log_fax(sqlite_demo_db, alex.id, entry, now, PromisePolicy())
     contacts.link_child(sqlite_demo_db, alex.id, fax.row.id, child_id, now)
 
     def openings():

@@ -7,7 +7,7 @@ from textual.widgets import Input
 
 from callcenter.domain.model import IntakeStatus
 from callcenter.store import intakes
-from callcenter.store.models import Intake, Task
+from callcenter.store.models import Intake, Promise
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.call.call_panel import CallScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
@@ -92,8 +92,8 @@ async def test_full_intake_by_keys_from_a_claimed_call(sqlite_demo_db):
             intake = session.get(Intake, screen.intake_id)
             assert intake.status == IntakeStatus.SUBMITTED
             assert intake.symptoms == "Never listens"
-            task = session.scalars(select(Task).where(Task.intake_id == intake.id)).one()
-            assert task.due_at == intake.access_deadline
+            promise = session.scalars(select(Promise).where(Promise.intake_id == intake.id)).one()
+            assert promise.due_at == intake.access_deadline
 
 
 async def test_missing_fields_block_submit_and_jump_to_them(sqlite_demo_db):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from textual.widgets import DataTable, Input
 
 from callcenter.store import hsds
-from callcenter.store.models import Intake, ReferralProvider, Task
+from callcenter.store.models import Intake, ReferralProvider, Promise
 
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.lookup.lookup import LookupScreen, parse_age
@@ -120,11 +120,11 @@ async def test_attach_a_provider_with_an_appointment_then_submit(sqlite_demo_db)
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallScreen))
     with sqlite_demo_db.read() as session:
         row = session.scalars(select(ReferralProvider).where(ReferralProvider.intake_id == intake.intake_id)).one()
-        task = session.scalars(select(Task).where(Task.intake_id == intake.intake_id)).one()
+        promise = session.scalars(select(Promise).where(Promise.intake_id == intake.intake_id)).one()
         status = session.get(Intake, intake.intake_id).status
     assert (row.provider_id, row.outcome, row.note) == (chosen.id, "scheduled", "bring insurance card")
     assert row.appointment_at.isoformat() == "2026-12-03T19:30:00+00:00"
-    assert status == "submitted" and task.notes == f"{chosen.name} — appointment Thu Dec 03 14:30"
+    assert status == "submitted" and promise.notes == f"{chosen.name} — appointment Thu Dec 03 14:30"
 
 
 async def test_attaching_is_refused_with_a_reason_and_the_form_is_kept(sqlite_demo_db):

@@ -7,7 +7,7 @@ import threading
 
 from callcenter.domain.model import AgentState
 from callcenter.simulate import feed
-from callcenter.store import agents, calls, timers
+from callcenter.store import agents, calls, promises
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.monitor.chart import hourly_chart
 from callcenter.ui.screens.monitor.monitor import MonitorScreen
@@ -86,13 +86,13 @@ def _waiting_in_database(db, code: str) -> int:
 
 
 async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_demo_db, now):
-    from callcenter.domain.model import TaskKind
-    from callcenter.store.timers import new_task
+    from callcenter.domain.model import PromiseKind
+    from callcenter.store.promises import new_promise
 
     alex = agents.open_session(sqlite_demo_db, "alex", now)
     jordan = agents.open_session(sqlite_demo_db, "jordan", now)
     with sqlite_demo_db.write() as session:
-        task_id = new_task(session, kind=TaskKind.CALLBACK_REQUEST, title="Call Maria back", owner_agent_id=alex.id,
+        promise_id = new_promise(session, kind=PromiseKind.CALLBACK_REQUEST, title="Call Maria back", owner_agent_id=alex.id,
                            start=now, due=now).id
     app = make_app(sqlite_demo_db, agent="sam")
     async with app.run_test(size=SIZE) as pilot:
@@ -111,10 +111,10 @@ async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_
         await pilot.press("enter")
         assert await wait_until(pilot, lambda: agents.get_agent(sqlite_demo_db, alex.id).state is AgentState.AWAY)
 
-        promises = screen.query_one("#mon-promises")
-        assert await wait_until(pilot, lambda: str(task_id) in [key.value for key in promises.rows])
-        promises.focus()
-        promises.move_cursor(row=[key.value for key in promises.rows].index(str(task_id)))
+        promise_table = screen.query_one("#mon-promises")
+        assert await wait_until(pilot, lambda: str(promise_id) in [key.value for key in promise_table.rows])
+        promise_table.focus()
+        promise_table.move_cursor(row=[key.value for key in promise_table.rows].index(str(promise_id)))
         await pilot.press("r")
         assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
         picker = app.screen
@@ -123,7 +123,7 @@ async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_
         for _ in range(choices.index(str(jordan.id))):
             await pilot.press("down")
         await pilot.press("enter")
-        assert await wait_until(pilot, lambda: timers.get(sqlite_demo_db, task_id).owner_agent_id == jordan.id)
+        assert await wait_until(pilot, lambda: promises.get(sqlite_demo_db, promise_id).owner_agent_id == jordan.id)
 
 
 def test_chart_draws_today_against_the_usual_shape():

@@ -1,4 +1,5 @@
-"""Promises by keys: a consult taken and returned, a failed attempt logged, countdowns on screen."""
+"""My promises by keys: a failed attempt logged, a bad reschedule explained, countdowns on screen, a caller's
+request for a callback kept as a promise."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ from sqlalchemy import select
 from textual.widgets import DataTable
 
 from callcenter.domain.consults import validate
-from callcenter.domain.model import TaskKind
-from callcenter.domain.timers import TimerPolicy
-from callcenter.store import agents, consults, timers
-from callcenter.store.models import Agent, ConsultRequest, Task, TaskAttempt
+from callcenter.domain.model import PromiseKind
+from callcenter.domain.promises import PromisePolicy
+from callcenter.store import agents, consults, promises
+from callcenter.store.models import Promise, PromiseAttempt
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.promises.dialogs import AttemptScreen
 from callcenter.ui.screens.promises.promises import PromisesScreen
-from callcenter.ui.screens.consults.my_consults import CloseConsultScreen, ConsultsScreen
-from callcenter.ui.screens.consults.request_form import ConsultFormScreen
 from tests.dbutil import FIXED_NOW
 from tests.store.test_intakes import today_of
 from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, type_text, wait_until
@@ -31,75 +30,11 @@ async def home(pilot):
     await settle(pilot)
 
 
-async def test_rep_takes_a_consult_and_the_psychiatrist_returns_it(sqlite_demo_db):
-    app = make_app(sqlite_demo_db, agent="alex")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await home(pilot)
-        await pilot.press("k")
-        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConsultFormScreen))
-        form = pilot.app.screen
-        await settle(pilot)
-        await type_text(pilot, "Dr. Ada Okoro")
-        await pilot.press("tab")
-        await type_text(pilot, "Elm Pediatrics")
-        await pilot.press("tab")
-        await type_text(pilot, "860 555 0182")
-        await pilot.press("tab")
-        await type_text(pilot, "1234567890")  # a mistyped NPI: refused with the reason, nothing saved
-        await pilot.press("tab")
-        await type_text(pilot, "Sam")
-        await pilot.press("tab", "tab")
-        await type_text(pilot, "4/5/2015")
-        await pilot.press("tab", "enter", "down", "enter", "tab")
-        await type_text(pilot, "Max dose of guanfacine ER at 40 kg?")
-        await pilot.press("f10")
-        await pilot.pause()
-        assert "check digit" in str(form.query_one("#e-npi").render())
-        assert form.focused is form.query_one("#c-npi")
-        with sqlite_demo_db.read() as session:
-            assert session.scalars(select(ConsultRequest)).first() is None
-        await pilot.press("ctrl+u")
-        await type_text(pilot, "1234567893")
-        await pilot.press("f10")
-        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
-    with sqlite_demo_db.read() as session:
-        consult = session.scalars(select(ConsultRequest)).one()
-        task = session.scalars(select(Task).where(Task.consult_id == consult.id)).one()
-    assert (consult.npi, consult.question_type, consult.child_name) == ("1234567893", "medication", "Sam")
-    assert task.kind == TaskKind.CONSULT_CALLBACK and task.owner_agent_id == consult.psychiatrist_id
-    assert task.due_at == FIXED_NOW + timedelta(hours=24)  # Monday 10:00 -> Tuesday 10:00
-
-    with sqlite_demo_db.read() as session:
-        doctor = session.get(Agent, consult.psychiatrist_id)
-    returned_at = FIXED_NOW + timedelta(hours=3)
-    app = make_app(sqlite_demo_db, agent=doctor.username, now=returned_at)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await home(pilot)
-        await pilot.press("m")
-        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConsultsScreen))
-        screen = pilot.app.screen
-        assert await wait_until(pilot, lambda: screen.rows)
-        await settle(pilot)
-        table = screen.query_one("#consults", DataTable)
-        assert str(table.get_cell_at((0, 1))) == "7h left"  # 10 business hours less the 3 gone
-        await pilot.press("x")
-        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CloseConsultScreen))
-        await type_text(pilot, "18")
-        await pilot.press("tab", "space", "ctrl+s")
-        assert await wait_until(pilot, lambda: pilot.app.screen is screen)
-        assert await wait_until(pilot, lambda: screen.rows == [])
-    with sqlite_demo_db.read() as session:
-        closed = session.get(ConsultRequest, consult.id)
-        task = session.get(Task, task.id)
-    assert (closed.state, closed.minutes_spent, closed.written_report) == ("closed", 18, True)
-    assert closed.returned_at == returned_at and task.state == "done" and task.late_minutes == 0
-
-
 async def test_a_failed_attempt_is_logged_from_the_promises_screen(sqlite_demo_db):
     doctor = agents.open_session(sqlite_demo_db, "okafor", FIXED_NOW)
     form, _ = validate(FORM, today_of(FIXED_NOW))
     rep = agents.open_session(sqlite_demo_db, "alex", FIXED_NOW)
-    consult = consults.create(sqlite_demo_db, rep.id, form, FIXED_NOW, TimerPolicy(), psychiatrist_id=doctor.id)
+    consult = consults.create(sqlite_demo_db, rep.id, form, FIXED_NOW, PromisePolicy(), psychiatrist_id=doctor.id)
     app = make_app(sqlite_demo_db, agent="okafor")
     async with app.run_test(size=(120, 40)) as pilot:
         await home(pilot)
@@ -108,7 +43,7 @@ async def test_a_failed_attempt_is_logged_from_the_promises_screen(sqlite_demo_d
         await pilot.press("p")
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromisesScreen))
         screen = pilot.app.screen
-        assert await wait_until(pilot, lambda: screen.query_one("#timers", DataTable).row_count == 1)
+        assert await wait_until(pilot, lambda: screen.query_one("#promises", DataTable).row_count == 1)
         await pilot.press("a")
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, AttemptScreen))
         await pilot.press("enter", "down", "down", "enter")  # "No answer"
@@ -117,10 +52,10 @@ async def test_a_failed_attempt_is_logged_from_the_promises_screen(sqlite_demo_d
         await pilot.press("enter")
         assert await wait_until(pilot, lambda: pilot.app.screen is screen)
         assert await wait_until(pilot, lambda: screen.selected() is not None and screen.selected().attempts == 1)
-        assert "last: no answer" in str(screen.query_one("#timer-detail").render())
+        assert "last: no answer" in str(screen.query_one("#promise-detail").render())
     with sqlite_demo_db.read() as session:
-        attempt = session.scalars(select(TaskAttempt)).one()
-    assert (attempt.task_id, attempt.outcome, attempt.notes) == (consult.task_id, "no_answer", "rang 10 times")
+        attempt = session.scalars(select(PromiseAttempt)).one()
+    assert (attempt.promise_id, attempt.outcome, attempt.notes) == (consult.promise_id, "no_answer", "rang 10 times")
 
 
 def _three_promises(db):
@@ -132,8 +67,8 @@ def _three_promises(db):
             ("Call back Maria Lopez about intake", FIXED_NOW - timedelta(days=3), FIXED_NOW + timedelta(hours=1)),
             ("TTY caller asked for a call back", FIXED_NOW - timedelta(days=4), FIXED_NOW - timedelta(minutes=35)),
         ):
-            timers.new_task(session, kind=TaskKind.CALLBACK_REQUEST if "call back" in title.lower()
-                            else TaskKind.FAX_FOLLOWUP, title=title, owner_agent_id=rep.id, start=start, due=due)
+            promises.new_promise(session, kind=PromiseKind.CALLBACK_REQUEST if "call back" in title.lower()
+                            else PromiseKind.FAX_FOLLOWUP, title=title, owner_agent_id=rep.id, start=start, due=due)
     return rep
 
 
@@ -144,7 +79,7 @@ def test_promises_screen_snapshot(snap_compare, sqlite_demo_db):
         await home(pilot)
         await pilot.press("p")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromisesScreen))
-        await wait_until(pilot, lambda: pilot.app.screen.query_one("#timers", DataTable).row_count == 3)
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#promises", DataTable).row_count == 3)
         await settle(pilot)
         await still_cursors(pilot)
 
@@ -164,7 +99,7 @@ async def test_a_bad_reschedule_says_what_is_wrong_on_screen_and_keeps_the_dialo
         await pilot.press("p")
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, PromisesScreen))
         screen = pilot.app.screen
-        assert await wait_until(pilot, lambda: screen.query_one("#timers", DataTable).row_count == 3)
+        assert await wait_until(pilot, lambda: screen.query_one("#promises", DataTable).row_count == 3)
         await pilot.press("s")
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, RescheduleScreen))
         dialog = pilot.app.screen
@@ -192,11 +127,11 @@ async def test_a_caller_asking_for_a_callback_leaves_the_rep_a_promise(sqlite_de
         await settle(pilot)
         await pilot.press("6")  # callback requested
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
-        promises = [t for t in timers.open_for(sqlite_demo_db, app.agent.id) if t.kind is TaskKind.CALLBACK_REQUEST]
-        assert len(promises) == 1
-        assert "Mother asks for a call after 3pm" in promises[0].title
-        assert promises[0].due_at == TimerPolicy().follow_up_deadline(FIXED_NOW)
+        requested = [t for t in promises.open_for(sqlite_demo_db, app.agent.id) if t.kind is PromiseKind.CALLBACK_REQUEST]
+        assert len(requested) == 1
+        assert "Mother asks for a call after 3pm" in requested[0].title
+        assert requested[0].due_at == PromisePolicy().follow_up_deadline(FIXED_NOW)
         with sqlite_demo_db.read() as session:
-            assert session.get(Task, promises[0].id).call_id == panel.call.id
+            assert session.get(Promise, requested[0].id).call_id == panel.call.id
         assert await wait_until(pilot, lambda: "Promises: 1 open" in str(
             pilot.app.screen.query_one("#my-promises").render()), timeout=10)

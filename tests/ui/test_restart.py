@@ -22,7 +22,7 @@ async def promises_on_screen(db: Database, now) -> dict[str, tuple[str, str]]:
         await home(pilot)
         await pilot.press("p")
         assert await wait_until(pilot, lambda: isinstance(app.screen, PromisesScreen))
-        table = app.screen.query_one("#timers", DataTable)
+        table = app.screen.query_one("#promises", DataTable)
         assert await wait_until(pilot, lambda: table.row_count == 3)
         shown = {}
         for index in range(table.row_count):

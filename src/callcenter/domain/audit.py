@@ -21,9 +21,25 @@ from callcenter.domain.timefmt import LINE_ZONE
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 100_000
 MAX_RECORD_ID = 2**31 - 1  # the integer columns' range on PostgreSQL
-SYSTEM = "system"  # who an entry names when no agent did it: the timer sweep, the phone system, the shell
+SYSTEM = "system"  # who an entry names when no agent did it: the promise sweep, the phone system, the shell
 _USERNAME = re.compile(r"^[a-z0-9._-]{1,40}$")
 _ACTION = re.compile(r"^[a-z][a-z_]{0,39}$")
+_SCREEN = re.compile(r"^[a-z][a-z _]{0,39}$")
+
+# The trail is append-only, so entries keep the words they were written with. Where a word was
+# later changed, a filter for either word finds both (new word first).
+EARLIER_NAMES = {
+    "screen": {"promises": ("promises", "callbacks", "timers")},
+    "entity": {"promise": ("promise", "task")},
+}
+
+
+def same_meaning(kind: str, word: str) -> tuple[str, ...]:
+    """Every word an entry may carry for `word`: itself, and its earlier or later name."""
+    for names in EARLIER_NAMES.get(kind, {}).values():
+        if word in names:
+            return names
+    return (word,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +78,7 @@ class AuditFilter:
     action: str | None = None
     limit: int = DEFAULT_LIMIT
     zone: ZoneInfo = LINE_ZONE
+    screen: str | None = None
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """The UTC moments the days cover: from midnight of `since` to midnight after `until`."""
@@ -101,6 +118,16 @@ def _action(text: str) -> str | None:
     return raw
 
 
+def _screen(text: str) -> str | None:
+    raw = " ".join((text or "").strip().lower().split())
+    if not raw:
+        return None
+    if not _SCREEN.match(raw):
+        raise ValidationError(f"Screen: {raw[:40]!r} is not a screen's name; type one such as intake, promises, "
+                              "monitor or contact log.", "screen")
+    return raw
+
+
 def _limit(text: str) -> int:
     raw = (text or "").strip().replace(",", "")
     if not raw:
@@ -113,10 +140,11 @@ def _limit(text: str) -> int:
 
 def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo = LINE_ZONE
                  ) -> tuple[AuditFilter | None, dict[str, str]]:
-    """The filter as typed (child_id, agent, since, until, action, limit); every problem at once."""
+    """The filter as typed (child_id, agent, since, until, action, screen, limit); every problem at once."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
-    for key, parse in (("child_id", _child_id), ("agent", _username), ("action", _action), ("limit", _limit),
+    for key, parse in (("child_id", _child_id), ("agent", _username), ("action", _action), ("screen", _screen),
+                       ("limit", _limit),
                        ("since", lambda raw: parse_day(raw, "since", today)),
                        ("until", lambda raw: parse_day(raw, "until", today))):
         try:
@@ -128,7 +156,8 @@ def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo = LINE_Z
         errors["until"] = f"Until: {until:%b %d} is before Since ({since:%b %d}); swap them."
     if errors:
         return None, errors
-    return AuditFilter(values["child_id"], values["agent"], since, until, values["action"], values["limit"], zone), {}
+    return AuditFilter(values["child_id"], values["agent"], since, until, values["action"], values["limit"], zone,
+                       values["screen"]), {}
 
 
 def _plain(value: Any) -> str:
@@ -142,7 +171,7 @@ def _plain(value: Any) -> str:
 
 
 def describe_detail(detail: Mapping[str, Any]) -> str:
-    """'urgency=routine task_id=3': the detail on one line, keys in order."""
+    """'urgency=routine promise_id=3': the detail on one line, keys in order."""
     return " ".join(f"{key}={_plain(detail[key])}" for key in sorted(detail))
 
 

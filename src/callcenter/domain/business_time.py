@@ -15,7 +15,7 @@ Conventions, so every screen tells the same story:
 * Business time is elapsed time, so a 24x7 line gets 23 hours on the spring-forward day and
   25 on the fall-back day, and its business time equals wall time.
 
-Speed: a UI tick asks for thousands of timers a second, so nothing here walks minute by minute,
+Speed: a UI tick asks for thousands of promises a second, so nothing here walks minute by minute,
 or even day by day. Each year is turned once (per ``BusinessHours``) into a table of every day's
 opening and its running total of open time; a position is then one lookup and a difference of two
 running totals, and adding time is a binary search in the table. Holidays are looked up once per
@@ -45,7 +45,7 @@ MONDAY_TO_FRIDAY: frozenset[int] = frozenset(range(5))  # date.weekday(): Monday
 DEFAULT_HOLIDAY_COUNTRY = "US"
 DEFAULT_HOLIDAY_SUBDIVISION = "CT"
 
-#: A timer turns "due soon" this much business time before it is due (or sooner, see due_soon_from).
+#: A promise turns "due soon" this much business time before it is due (or sooner, see due_soon_from).
 DUE_SOON_LEAD = timedelta(hours=2)
 DUE_SOON_SHARE = 0.25
 
@@ -67,7 +67,7 @@ def _from_micros(micros: int) -> datetime:
 
 
 def _require_aware(moment: datetime, what: str) -> None:
-    if moment.tzinfo is None:  # only the cheap check: this guards the hot path of every timer
+    if moment.tzinfo is None:  # only the cheap check: this guards the hot path of every countdown
         raise ValueError(f"{what} needs a timezone-aware time, e.g. datetime(..., tzinfo=UTC)")
 
 
@@ -403,7 +403,7 @@ _MINUTE_UNITS = {"m", "min", "mins", "minute", "minutes"}
 
 
 @dataclass(frozen=True)
-class Promise:
+class BusinessDuration:
     """An amount of business time: whole business days plus hours and minutes.
 
     Days stay days until a line's hours say how long one is (see ``BusinessHours.business_day``),
@@ -418,7 +418,7 @@ class Promise:
             raise ValidationError("A promise cannot be negative.", field="promise")
 
     @classmethod
-    def parse(cls, text: str) -> Promise:
+    def parse(cls, text: str) -> BusinessDuration:
         """'1 business day', '2 business days', '30 minutes', '2 hours', '4h', '1d', '1 day 4 hours'."""
         example = "write business time such as '1 business day', '2 hours', '30 minutes', '4h' or '1d'"
         cleaned = re.sub(r"\b(business|working|work)\b", " ", str(text).strip().lower())
@@ -470,7 +470,7 @@ def _locate(moment: datetime, hours: BusinessHours) -> tuple[int, _Year, int, in
     """(local year, its table, day of year, µs since the epoch) for ``moment``.
 
     The local day comes from a binary search over the year's local midnights rather than a time
-    zone conversion: this is the hot path of every timer on screen.
+    zone conversion: this is the hot path of every countdown on screen.
     """
     at = _micros(moment)
     year = moment.year  # the year in the moment's own zone: the local one or a neighbour
@@ -584,17 +584,17 @@ def business_time_between(start: datetime, end: datetime, hours: BusinessHours) 
     return timedelta(microseconds=_distance(_position(start, hours), _position(end, hours), hours))
 
 
-def deadline(received_at: datetime, promise: Promise | timedelta, hours: BusinessHours) -> datetime:
+def deadline(received_at: datetime, promise: BusinessDuration | timedelta, hours: BusinessHours) -> datetime:
     """When a promise made at ``received_at`` falls due (aware UTC)."""
-    amount = promise.amount(hours) if isinstance(promise, Promise) else promise
+    amount = promise.amount(hours) if isinstance(promise, BusinessDuration) else promise
     return add_business_time(received_at, amount, hours)
 
 
 # ---------------------------------------------------------------------------------------------
-# Timers
+# Promise countdowns
 
 
-class TimerStatus(StrEnum):
+class PromiseStatus(StrEnum):
     ON_TRACK = "on_track"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
@@ -602,10 +602,10 @@ class TimerStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class TimerState:
-    """A timer at one moment: its status and the business time left (negative once late)."""
+class PromiseCountdown:
+    """A promise at one moment: its status and the business time left (negative once late)."""
 
-    status: TimerStatus
+    status: PromiseStatus
     left: timedelta
     business_day: timedelta = field(default=DEFAULT_BUSINESS_DAY, repr=False)
 
@@ -616,9 +616,9 @@ class TimerState:
     @property
     def countdown(self) -> str:
         """'2h 14m left', 'overdue 35m'; 'overdue' alone when late only outside business hours."""
-        if self.status is TimerStatus.DONE:
+        if self.status is PromiseStatus.DONE:
             return "done"
-        if self.status is TimerStatus.OVERDUE and self.left >= timedelta(0):
+        if self.status is PromiseStatus.OVERDUE and self.left >= timedelta(0):
             return "overdue"
         return format_countdown(self.left, self.business_day)
 
@@ -637,7 +637,7 @@ def due_soon_from(
     start: datetime, due: datetime, hours: BusinessHours,
     window: timedelta | None = None, share: float = DUE_SOON_SHARE,
 ) -> datetime:
-    """When the timer running from ``start`` to ``due`` turns "due soon" (aware UTC).
+    """When the promise running from ``start`` to ``due`` turns "due soon" (aware UTC).
 
     The rule: due soon begins at ``due`` minus the smaller of ``window`` (default: 2 business
     hours) and ``share`` (default 25 %) of the whole start-to-due business time; i.e. the later of
@@ -653,31 +653,31 @@ def due_soon_from(
     return _from_micros(_earliest_at(due_at[0], due_at[1] - lead, hours))
 
 
-def timer_state(
+def promise_countdown(
     now: datetime, start: datetime, due: datetime, hours: BusinessHours, done: bool = False,
     window: timedelta | None = None, share: float = DUE_SOON_SHARE,
-) -> TimerState:
-    """Where a timer stands at ``now``, in business time.
+) -> PromiseCountdown:
+    """Where a promise stands at ``now``, in business time.
 
     Overdue once ``now`` is past ``due`` (even if no business time has passed since, e.g. the
     weekend after a Friday-close deadline); due soon from ``due_soon_from`` on; on track before.
     ``done`` reports DONE, with ``left`` still measured at ``now``: pass the completion time as
     ``now`` to learn how early or late it was done.
     """
-    _require_aware(now, "timer_state")
-    _require_aware(start, "timer_state")
-    _require_aware(due, "timer_state")
+    _require_aware(now, "promise_countdown")
+    _require_aware(start, "promise_countdown")
+    _require_aware(due, "promise_countdown")
     due_at = _position(due, hours)
     now_at = _position(now, hours)
     left = _distance(now_at, due_at, hours)
     day = hours.business_day
     if done:
-        return TimerState(TimerStatus.DONE, timedelta(microseconds=left), day)
+        return PromiseCountdown(PromiseStatus.DONE, timedelta(microseconds=left), day)
     if now_at[2] > due_at[2]:
-        return TimerState(TimerStatus.OVERDUE, timedelta(microseconds=min(left, 0)), day)
+        return PromiseCountdown(PromiseStatus.OVERDUE, timedelta(microseconds=min(left, 0)), day)
     lead = _due_soon_lead(_distance(_position(start, hours), due_at, hours), window, share)
-    status = TimerStatus.DUE_SOON if left <= lead else TimerStatus.ON_TRACK
-    return TimerState(status, timedelta(microseconds=left), day)
+    status = PromiseStatus.DUE_SOON if left <= lead else PromiseStatus.ON_TRACK
+    return PromiseCountdown(status, timedelta(microseconds=left), day)
 
 
 def format_countdown(delta: timedelta, business_day: timedelta = DEFAULT_BUSINESS_DAY) -> str:

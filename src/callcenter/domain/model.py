@@ -67,7 +67,7 @@ class Direction(StrEnum):
     OUTBOUND = "outbound"
 
 
-class TaskKind(StrEnum):
+class PromiseKind(StrEnum):
     CONSULT_CALLBACK = "consult_callback"
     LINKAGE_CHECK = "linkage_check"
     CALLBACK_REQUEST = "callback_request"
@@ -75,7 +75,7 @@ class TaskKind(StrEnum):
     TTY_FOLLOWUP = "tty_followup"
 
 
-class TaskState(StrEnum):
+class PromiseState(StrEnum):
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"

@@ -98,7 +98,7 @@ def check_choice(outcome: str, appointment_text: str, note: str, now: datetime,
 
 
 def linkage_summary(outcomes: list[tuple[str, str, datetime | None]], zone: ZoneInfo = LINE_ZONE) -> str:
-    """One line per attached provider for the follow-up task: 'Name — appointment Tue Dec 01 14:30'."""
+    """One line per attached provider for the follow-up promise: 'Name — appointment Tue Dec 01 14:30'."""
     lines = []
     for name, outcome, appointment_at in outcomes:
         chosen = ReferralOutcome(outcome)

@@ -56,6 +56,7 @@ def search(
     since: datetime | None = None,
     until: datetime | None = None,
     action: str | None = None,
+    screen: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> list[AuditRow]:
     """Entries newest first, narrowed by every argument given (`since` inclusive, `until` exclusive).
@@ -85,6 +86,8 @@ def search(
             conditions.append(AuditEntry.at < until)
         if action is not None:
             conditions.append(AuditEntry.action == action)
+        if screen is not None:  # entries written before a screen was renamed carry its old name
+            conditions.append(AuditEntry.screen.in_(domain_audit.same_meaning("screen", screen)))
         found = session.execute(
             select(AuditEntry, Agent.username, Agent.display_name)
             .outerjoin(Agent, Agent.id == AuditEntry.agent_id)

@@ -20,7 +20,7 @@ from callcenter.domain.model import (
     Direction,
     Disposition,
     Priority,
-    TaskKind,
+    PromiseKind,
 )
 from callcenter.domain.phone import format_phone, parse_phone
 from callcenter.domain.roles import Permission, require
@@ -31,7 +31,7 @@ from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
 
 if TYPE_CHECKING:
-    from callcenter.domain.timers import TimerPolicy
+    from callcenter.domain.promises import PromisePolicy
 from callcenter.store.models import Agent, AuditEntry, Call, Contact, Line
 from callcenter.store.views import (
     BoardSnapshot,
@@ -254,11 +254,11 @@ def end_call(
     disposition: Disposition,
     now: datetime,
     notes: str = "",
-    policy: TimerPolicy | None = None,
+    policy: PromisePolicy | None = None,
 ) -> CallView:
     """The rep ends the call with a disposition and goes into wrap-up; the contact is logged.
 
-    A caller who asked to be called back gets a promise (a callback-request timer, the rep's,
+    A caller who asked to be called back gets a promise (a callback request, the rep's,
     due a follow-up promise from now) in the same transaction: a request cannot be lost between
     ending the call and remembering to set it.
     """
@@ -290,14 +290,14 @@ def end_call(
                 raise ValidationError("A callback needs a number to call, and this caller left none: choose "
                                       "another disposition and note how to reach them.", "disposition")
             # Imported here: promises bring the holiday calendar, which the queue's hot paths never need.
-            from callcenter.store.timers import new_task
+            from callcenter.store.promises import new_promise
 
             if policy is None:  # the console passes its own
-                from callcenter.domain.timers import TimerPolicy
+                from callcenter.domain.promises import PromisePolicy
 
-                policy = TimerPolicy()
+                policy = PromisePolicy()
             summary = notes.splitlines()[0][:80] if notes else "asked to be called back"
-            callback_id = new_task(session, kind=TaskKind.CALLBACK_REQUEST,
+            callback_id = new_promise(session, kind=PromiseKind.CALLBACK_REQUEST,
                                    title=f"Call back {format_phone(call.caller_number)}: {summary}",
                                    owner_agent_id=agent.id, start=now, due=policy.follow_up_deadline(now),
                                    call_id=call.id).id

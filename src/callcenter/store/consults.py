@@ -8,15 +8,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from callcenter.domain.consults import ConsultForm
-from callcenter.domain.model import Role, TaskKind, TaskState
+from callcenter.domain.model import Role, PromiseKind, PromiseState
 from callcenter.domain.privacy import masked_child, masked_full_name
 from callcenter.domain.roles import Permission, require
-from callcenter.domain.timers import TimerPolicy
-from callcenter.store import audit, timers
+from callcenter.domain.promises import PromisePolicy
+from callcenter.store import audit, promises
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
-from callcenter.store.models import Agent, Child, ConsultRequest, Task
+from callcenter.store.models import Agent, Child, ConsultRequest, Promise
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class ConsultView:
     urgency: str
     received_at: datetime
     due_at: datetime | None
-    task_id: int | None
+    promise_id: int | None
     psychiatrist_id: int | None
     psychiatrist_name: str | None
     state: str
@@ -54,7 +54,7 @@ def least_busy_psychiatrist(session) -> int | None:
     return row[0] if row else None
 
 
-def create(db: Database, agent_id: int, form: ConsultForm, now: datetime, policy: TimerPolicy, *,
+def create(db: Database, agent_id: int, form: ConsultForm, now: datetime, policy: PromisePolicy, *,
            call_id: int | None = None, reuse_child_id: int | None = None,
            psychiatrist_id: int | None = None) -> ConsultView:
     """Record the request and its callback promise together: due = received + the line's promise."""
@@ -65,7 +65,7 @@ def create(db: Database, agent_id: int, form: ConsultForm, now: datetime, policy
     return get(db, consult_id)
 
 
-def add_request(session, agent_id: int, form: ConsultForm, now: datetime, policy: TimerPolicy, *,
+def add_request(session, agent_id: int, form: ConsultForm, now: datetime, policy: PromisePolicy, *,
                 call_id: int | None, intake_id: int | None, child_id: int | None,
                 psychiatrist_id: int | None) -> int:
     """Inside a caller's transaction (the consult screen, or an intake handing over its question)."""
@@ -87,7 +87,7 @@ def add_request(session, agent_id: int, form: ConsultForm, now: datetime, policy
     session.add(consult)
     session.flush()
     due = policy.consult_deadline(now)
-    timers.new_task(session, kind=TaskKind.CONSULT_CALLBACK,
+    promises.new_promise(session, kind=PromiseKind.CONSULT_CALLBACK,
                     title=f"Call back {form.pcp_name} ({form.practice or 'PCP'}) about {_child_label(consult)}",
                     owner_agent_id=psychiatrist_id, start=now, due=due, consult_id=consult.id, call_id=call_id,
                     intake_id=intake_id, child_id=child_id)
@@ -103,17 +103,17 @@ def _child_label(consult: ConsultRequest) -> str:
 
 
 def _select():
-    return (select(ConsultRequest, Task.due_at, Task.id, Agent.display_name, Child.first_name, Child.last_name)
-            .outerjoin(Task, (Task.consult_id == ConsultRequest.id) & (Task.kind == TaskKind.CONSULT_CALLBACK.value))
+    return (select(ConsultRequest, Promise.due_at, Promise.id, Agent.display_name, Child.first_name, Child.last_name)
+            .outerjoin(Promise, (Promise.consult_id == ConsultRequest.id) & (Promise.kind == PromiseKind.CONSULT_CALLBACK.value))
             .outerjoin(Agent, Agent.id == ConsultRequest.psychiatrist_id)
             .outerjoin(Child, Child.id == ConsultRequest.child_id))
 
 
 def _view(row) -> ConsultView:
-    consult, due, task_id, doctor, first, last = row
+    consult, due, promise_id, doctor, first, last = row
     child = masked_child(first, last, consult.child_dob) if first else _child_label(consult)
     return ConsultView(consult.id, consult.pcp_name, consult.practice, consult.callback_number, consult.npi, child,
-                       consult.question_type, consult.question, consult.urgency, consult.received_at, due, task_id,
+                       consult.question_type, consult.question, consult.urgency, consult.received_at, due, promise_id,
                        consult.psychiatrist_id, doctor, consult.state, consult.returned_at, consult.minutes_spent,
                        consult.written_report, consult.child_id)
 
@@ -133,11 +133,11 @@ def for_psychiatrist(db: Database, agent_id: int, include_closed: bool = False) 
         statement = _select().where(ConsultRequest.psychiatrist_id == agent_id)
         if not include_closed:
             statement = statement.where(ConsultRequest.state == "open")
-        return [_view(row) for row in session.execute(statement.order_by(Task.due_at, ConsultRequest.id)).all()]
+        return [_view(row) for row in session.execute(statement.order_by(Promise.due_at, ConsultRequest.id)).all()]
 
 
 def close(db: Database, agent_id: int, consult_id: int, returned_at: datetime, minutes: int, written_report: bool,
-          now: datetime, policy: TimerPolicy) -> ConsultView:
+          now: datetime, policy: PromisePolicy) -> ConsultView:
     """The call was returned: when, how long, whether a written report went out; its promise closes with it."""
     with db.write() as session:
         agent = load_agent(session, agent_id)
@@ -156,10 +156,10 @@ def close(db: Database, agent_id: int, consult_id: int, returned_at: datetime, m
         consult.written_report = written_report
         consult.state = "closed"
         consult.version += 1
-        task = session.scalars(select(Task).where(Task.consult_id == consult.id,
-                                                  Task.state == TaskState.OPEN.value)).first()
-        if task is not None:
-            timers._close(session, task, agent_id, returned_at, policy, None)
+        promise = session.scalars(select(Promise).where(Promise.consult_id == consult.id,
+                                                  Promise.state == PromiseState.OPEN.value)).first()
+        if promise is not None:
+            promises._close(session, promise, agent_id, returned_at, policy, None)
         audit.record(session, at=now, agent_id=agent_id, action="close", entity="consult", entity_id=consult.id,
                      detail={"minutes": minutes, "written_report": written_report}, screen="consult",
                      child_id=consult.child_id)

@@ -25,24 +25,24 @@ from callcenter.domain.contacts import (
     number_digits,
 )
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.model import Channel, Direction, IntakeStatus, TaskKind, TaskState
+from callcenter.domain.model import Channel, Direction, IntakeStatus, PromiseKind, PromiseState
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child, medicaid_last4
 from callcenter.domain.roles import Permission, require
-from callcenter.domain.timers import AttemptOutcome, TimerPolicy
-from callcenter.store import audit, timers
+from callcenter.domain.promises import AttemptOutcome, PromisePolicy
+from callcenter.store import audit, promises
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.calls import _line_id
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
 from callcenter.store.intakes import DraftView, _view as draft_view
-from callcenter.store.models import Agent, Call, Child, Contact, Intake, Task, TaskAttempt
+from callcenter.store.models import Agent, Call, Child, Contact, Intake, Promise, PromiseAttempt
 
 OPEN = "open"
 DONE = "done"
 SCREEN = "log"
 MIN_CHILD_SEARCH = 2
-# An outbound contact's outcome as a timer attempt, in the words the callbacks screen already knows.
+# An outbound contact's outcome as an attempt at a promise, in the words the promises screen already knows.
 ATTEMPT_OUTCOMES = {
     ContactOutcome.REACHED: AttemptOutcome.REACHED,
     ContactOutcome.FAX_SENT: AttemptOutcome.REACHED,
@@ -75,16 +75,16 @@ class ContactDetail:
     call_id: int | None
     child_id: int | None
     child: str | None  # masked ("C.L. b.2019 · Medicaid …1234"); the full record opens on purpose (store.records)
-    follow_up_task_id: int | None  # the newest follow-up this contact created
+    follow_up_promise_id: int | None  # the newest follow-up this contact created
     follow_up_title: str | None
-    answers_task_id: int | None  # for an outbound contact: the follow-up it answered
+    answers_promise_id: int | None  # for an outbound contact: the follow-up it answered
     answered_by: tuple[LogRow, ...]  # outbound contacts that answered this contact's follow-up, oldest first
 
 
 # --- writing ---------------------------------------------------------------------------------
 
 
-def log_fax(db: Database, agent_id: int, entry: FaxEntry, now: datetime, policy: TimerPolicy) -> ContactDetail:
+def log_fax(db: Database, agent_id: int, entry: FaxEntry, now: datetime, policy: PromisePolicy) -> ContactDetail:
     """A fax received or sent; its next step becomes the agent's follow-up, in the same transaction."""
     with db.write() as session:
         _require_worker(session, agent_id)
@@ -98,16 +98,16 @@ def log_fax(db: Database, agent_id: int, entry: FaxEntry, now: datetime, policy:
         )
         session.add(contact)
         session.flush()
-        task_id = None
+        promise_id = None
         if entry.next_step:
             sent_or_received = "from" if entry.direction is Direction.INBOUND else "to"
-            task_id = timers.new_task(
-                session, kind=TaskKind.FAX_FOLLOWUP, title=f"Fax {sent_or_received} {entry.party}: {entry.next_step}",
+            promise_id = promises.new_promise(
+                session, kind=PromiseKind.FAX_FOLLOWUP, title=f"Fax {sent_or_received} {entry.party}: {entry.next_step}",
                 owner_agent_id=agent_id, start=entry.at, due=policy.follow_up_deadline(entry.at),
                 contact_id=contact.id, child_id=entry.child_id,
             ).id
         audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
-                     detail={"channel": contact.channel, "direction": contact.direction, "follow_up": task_id},
+                     detail={"channel": contact.channel, "direction": contact.direction, "follow_up": promise_id},
                      screen=SCREEN, child_id=entry.child_id)
         return _detail(session, contact)
 
@@ -158,7 +158,7 @@ def save_transcript(db: Database, agent_id: int, contact_id: int, transcript: st
 
 
 def end_tty(db: Database, agent_id: int, contact_id: int, summary: str | None, next_step: str | None,
-            now: datetime, policy: TimerPolicy) -> ContactDetail:
+            now: datetime, policy: PromisePolicy) -> ContactDetail:
     summary = v.clean_text(summary or "", MAX_SUMMARY, "summary", multiline=True) or None
     next_step = v.clean_text(next_step or "", MAX_NEXT_STEP, "next_step") or None
     with db.write() as session:
@@ -168,51 +168,51 @@ def end_tty(db: Database, agent_id: int, contact_id: int, summary: str | None, n
         contact.summary = summary
         contact.next_step = next_step
         contact.version += 1
-        task_id = None
+        promise_id = None
         if next_step:
-            task_id = timers.new_task(
-                session, kind=TaskKind.TTY_FOLLOWUP, title=f"TTY {contact.other_party}: {next_step}",
+            promise_id = promises.new_promise(
+                session, kind=PromiseKind.TTY_FOLLOWUP, title=f"TTY {contact.other_party}: {next_step}",
                 owner_agent_id=agent_id, start=now, due=policy.follow_up_deadline(now), contact_id=contact.id,
                 child_id=contact.child_id,
             ).id
         audit.record(session, at=now, agent_id=agent_id, action="end", entity="contact", entity_id=contact.id,
-                     detail={"follow_up": task_id}, screen=SCREEN, child_id=contact.child_id)
+                     detail={"follow_up": promise_id}, screen=SCREEN, child_id=contact.child_id)
         session.flush()
         return _detail(session, contact)
 
 
-def log_outbound(db: Database, agent_id: int, entry: OutboundEntry, now: datetime, policy: TimerPolicy,
-                 answers_task_id: int | None = None) -> ContactDetail:
+def log_outbound(db: Database, agent_id: int, entry: OutboundEntry, now: datetime, policy: PromisePolicy,
+                 answers_promise_id: int | None = None) -> ContactDetail:
     """A call, TTY call or fax we made. Answering a follow-up records an attempt on it, and a completing
     outcome closes it: the contact and the promise it keeps are written together or not at all."""
     with db.write() as session:
         _require_worker(session, agent_id)
-        task = timers._workable(session, agent_id, answers_task_id) if answers_task_id is not None else None
+        promise = promises._workable(session, agent_id, answers_promise_id) if answers_promise_id is not None else None
         contact = Contact(
             at=now, direction=Direction.OUTBOUND.value, channel=entry.channel.value,
             line_id=_line_id(session, OUTBOUND_LINES[entry.channel]) if entry.channel in OUTBOUND_LINES else None,
             other_party=entry.party, other_number=entry.number, number_digits=number_digits(entry.number) or None,
             outcome=entry.outcome.value, summary=entry.summary, agent_id=agent_id, state=DONE,
-            answers_task_id=answers_task_id,
-            child_id=task.child_id if task else None, intake_id=task.intake_id if task else None,
-            consult_id=task.consult_id if task else None,
+            answers_promise_id=answers_promise_id,
+            child_id=promise.child_id if promise else None, intake_id=promise.intake_id if promise else None,
+            consult_id=promise.consult_id if promise else None,
         )
         session.add(contact)
         session.flush()
         audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
                      detail={"channel": contact.channel, "direction": contact.direction,
-                             "outcome": contact.outcome, "answers_task_id": answers_task_id}, screen=SCREEN,
+                             "outcome": contact.outcome, "answers_promise_id": answers_promise_id}, screen=SCREEN,
                      child_id=contact.child_id)
-        if task is not None:
+        if promise is not None:
             attempt = ATTEMPT_OUTCOMES[entry.outcome]
-            session.add(TaskAttempt(task_id=task.id, at=now, agent_id=agent_id, outcome=attempt.value,
+            session.add(PromiseAttempt(promise_id=promise.id, at=now, agent_id=agent_id, outcome=attempt.value,
                                     notes=entry.summary))
-            task.version += 1
-            audit.record(session, at=now, agent_id=agent_id, action="attempt", entity="task", entity_id=task.id,
+            promise.version += 1
+            audit.record(session, at=now, agent_id=agent_id, action="attempt", entity="promise", entity_id=promise.id,
                          detail={"outcome": attempt.value, "contact_id": contact.id}, screen=SCREEN,
-                         child_id=task.child_id)
+                         child_id=promise.child_id)
             if entry.outcome.completes:
-                timers._close(session, task, agent_id, now, policy, note=f"Closed by outbound contact #{contact.id}")
+                promises._close(session, promise, agent_id, now, policy, note=f"Closed by outbound contact #{contact.id}")
             session.flush()
         return _detail(session, contact)
 
@@ -227,14 +227,14 @@ def link_child(db: Database, agent_id: int, contact_id: int, child_id: int, now:
         previous = contact.child_id
         contact.child_id = child_id
         contact.version += 1
-        open_tasks = session.scalars(
-            select(Task).where(Task.contact_id == contact.id, Task.state == TaskState.OPEN.value)
+        open_promises = session.scalars(
+            select(Promise).where(Promise.contact_id == contact.id, Promise.state == PromiseState.OPEN.value)
         ).all()
-        for task in open_tasks:
-            task.child_id = child_id
-            task.version += 1
+        for promise in open_promises:
+            promise.child_id = child_id
+            promise.version += 1
         audit.record(session, at=now, agent_id=agent_id, action="link_child", entity="contact", entity_id=contact.id,
-                     detail={"child_id": child_id, "was": previous, "tasks": [task.id for task in open_tasks]},
+                     detail={"child_id": child_id, "was": previous, "promises": [promise.id for promise in open_promises]},
                      screen=SCREEN, child_id=child_id)
         session.flush()
         return _detail(session, contact)
@@ -373,9 +373,9 @@ def _conditions(query: ContactFilter) -> list:
     if query.agent_id is not None:
         conditions.append(Contact.agent_id == query.agent_id)
     if query.status is not None:
-        has_task = exists().where(Task.contact_id == Contact.id)
-        has_open_task = exists().where(Task.contact_id == Contact.id, Task.state == TaskState.OPEN.value)
-        conditions.append(has_open_task if query.status is FollowUpStatus.OPEN else and_(has_task, ~has_open_task))
+        has_promise = exists().where(Promise.contact_id == Contact.id)
+        has_open_promise = exists().where(Promise.contact_id == Contact.id, Promise.state == PromiseState.OPEN.value)
+        conditions.append(has_open_promise if query.status is FollowUpStatus.OPEN else and_(has_promise, ~has_open_promise))
     if query.number_e164:
         # The stored digits leave out any extension, so one indexed equality finds both forms.
         conditions.append(Contact.number_digits == number_digits(query.number_e164))
@@ -423,16 +423,16 @@ FOLLOW_UP_BATCH = 500  # ids per IN list: well under SQLite's parameter limit
 def _newest_follow_ups(session, contact_ids: list[int]) -> dict[int, tuple[str, datetime]]:
     """Each listed contact's newest follow-up (state, due), read for the page shown only.
 
-    A second small query rather than a join: joining "newest task per contact" costs a correlated
-    subquery per task pair on SQLite or an aggregate over every task on PostgreSQL.
+    A second small query rather than a join: joining "newest promise per contact" costs a correlated
+    subquery per promise pair on SQLite or an aggregate over every promise on PostgreSQL.
     """
     newest: dict[int, tuple[int, str, datetime]] = {}
     for start in range(0, len(contact_ids), FOLLOW_UP_BATCH):
         batch = contact_ids[start:start + FOLLOW_UP_BATCH]
-        for contact_id, task_id, state, due in session.execute(
-                select(Task.contact_id, Task.id, Task.state, Task.due_at).where(Task.contact_id.in_(batch))):
-            if contact_id not in newest or task_id > newest[contact_id][0]:
-                newest[contact_id] = (task_id, state, due)
+        for contact_id, promise_id, state, due in session.execute(
+                select(Promise.contact_id, Promise.id, Promise.state, Promise.due_at).where(Promise.contact_id.in_(batch))):
+            if contact_id not in newest or promise_id > newest[contact_id][0]:
+                newest[contact_id] = (promise_id, state, due)
     return {contact_id: (state, due) for contact_id, (_, state, due) in newest.items()}
 
 
@@ -443,18 +443,18 @@ def _masked_child(first: str | None, last: str | None, born: date | None) -> str
     return masked_child(first, last, born)
 
 
-def _follow_up_status(task_state: str | None) -> str | None:
-    if task_state is None:
+def _follow_up_status(promise_state: str | None) -> str | None:
+    if promise_state is None:
         return None
-    return OPEN if task_state == TaskState.OPEN.value else DONE  # cancelled reads as done: nothing left to do
+    return OPEN if promise_state == PromiseState.OPEN.value else DONE  # cancelled reads as done: nothing left to do
 
 
 def _detail(session, contact: Contact) -> ContactDetail:
     (row,) = _rows(session, [Contact.id == contact.id], [Contact.id])
-    follow_up = session.scalars(select(Task).where(Task.contact_id == contact.id).order_by(Task.id.desc())).first()
+    follow_up = session.scalars(select(Promise).where(Promise.contact_id == contact.id).order_by(Promise.id.desc())).first()
     answered_by = _rows(
         session,
-        [Contact.answers_task_id.in_(select(Task.id).where(Task.contact_id == contact.id))],
+        [Contact.answers_promise_id.in_(select(Promise.id).where(Promise.contact_id == contact.id))],
         [Contact.at, Contact.id],
     )
     child = session.get(Child, contact.child_id) if contact.child_id else None
@@ -463,6 +463,6 @@ def _detail(session, contact: Contact) -> ContactDetail:
         transcript=contact.transcript, next_step=contact.next_step, call_id=contact.call_id,
         child_id=contact.child_id, child=masked_child(child.first_name, child.last_name, child.date_of_birth,
                                                       medicaid_last4(child.medicaid_number)) if child else None,
-        follow_up_task_id=follow_up.id if follow_up else None, follow_up_title=follow_up.title if follow_up else None,
-        answers_task_id=contact.answers_task_id, answered_by=tuple(answered_by),
+        follow_up_promise_id=follow_up.id if follow_up else None, follow_up_title=follow_up.title if follow_up else None,
+        answers_promise_id=contact.answers_promise_id, answered_by=tuple(answered_by),
     )

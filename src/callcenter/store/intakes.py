@@ -13,14 +13,14 @@ from callcenter.domain import intake_form, intake_rules
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
-from callcenter.domain.model import IntakeStatus, Role, TaskKind, TaskState, Urgency
+from callcenter.domain.model import IntakeStatus, Role, PromiseKind, PromiseState, Urgency
 from callcenter.domain.roles import Permission, require
-from callcenter.domain.timers import TimerPolicy
-from callcenter.store import audit, consults, referrals, timers
+from callcenter.domain.promises import PromisePolicy
+from callcenter.store import audit, consults, referrals, promises
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
-from callcenter.store.models import Call, Child, ConsultRequest, Guardian, Intake, Task
+from callcenter.store.models import Call, Child, ConsultRequest, Guardian, Intake, Promise
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class SubmittedIntake:
     intake_id: int
     child_id: int
     guardian_id: int | None
-    task_id: int
+    promise_id: int
     access_deadline: datetime
     consult_id: int | None
 
@@ -210,9 +210,9 @@ def submit(
     now: datetime,
     today: date,
     reuse_child_id: int | None = None,
-    policy: TimerPolicy | None = None,
+    policy: PromisePolicy | None = None,
 ) -> SubmittedIntake:
-    """Validate everything, then write intake, child, guardian, follow-up task and audit rows together."""
+    """Validate everything, then write intake, child, guardian, follow-up promise and audit rows together."""
     clean, errors = intake_form.validate_for_submit(fields, today)
     if errors:
         first_key = next(iter(errors))
@@ -304,18 +304,18 @@ def submit(
             session.add(consult)
             session.flush()
             consult_id = consult.id
-            policy = policy or TimerPolicy()
-            timers.new_task(session, kind=TaskKind.CONSULT_CALLBACK,
+            policy = policy or PromisePolicy()
+            promises.new_promise(session, kind=PromiseKind.CONSULT_CALLBACK,
                             title=f"Call back {consult.pcp_name} about {masked_child(child.first_name, child.last_name, child.date_of_birth)}",
                             owner_agent_id=consult.psychiatrist_id, start=now, due=policy.consult_deadline(now),
                             consult_id=consult.id, call_id=intake.call_id, intake_id=intake.id, child_id=child.id)
             audit.record(session, at=now, agent_id=agent_id, action="create", entity="consult",
                          entity_id=consult.id, screen="intake", child_id=child.id)
-        task = Task(
-            kind=TaskKind.LINKAGE_CHECK.value,
+        promise = Promise(
+            kind=PromiseKind.LINKAGE_CHECK.value,
             title=f"Check that {masked_child(child.first_name, child.last_name, child.date_of_birth)} was linked to care",
             owner_agent_id=agent_id,
-            state=TaskState.OPEN.value,
+            state=PromiseState.OPEN.value,
             due_at=deadline,
             original_due_at=deadline,
             created_at=now,
@@ -323,13 +323,13 @@ def submit(
             intake_id=intake.id,
             child_id=child.id,
         )
-        session.add(task)
+        session.add(promise)
         session.flush()
         referrals.write_follow_up_notes(session, intake.id)
         audit.record(session, at=now, agent_id=agent_id, action="submit", entity="intake", entity_id=intake.id,
-                     detail={"urgency": urgency.value, "task_id": task.id, "crisis": intake.crisis_at is not None},
+                     detail={"urgency": urgency.value, "promise_id": promise.id, "crisis": intake.crisis_at is not None},
                      screen="intake", child_id=child.id)
-        return SubmittedIntake(intake.id, child.id, guardian.id, task.id, deadline, consult_id)
+        return SubmittedIntake(intake.id, child.id, guardian.id, promise.id, deadline, consult_id)
 
 
 def _editable(session, agent_id: int, intake_id: int) -> Intake:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from callcenter.store.types import UTCDateTime
@@ -221,7 +221,9 @@ class Contact(SQLModel, table=True):
     intake_id: int | None = Field(default=None, sa_column_args=[ForeignKey("intake.id", use_alter=True)])
     consult_id: int | None = Field(default=None, sa_column_args=[ForeignKey("consultrequest.id", use_alter=True)])
     # For an outbound contact: the follow-up it answered.
-    answers_task_id: int | None = Field(default=None, sa_column_args=[ForeignKey("task.id", use_alter=True)])
+    # Tables and columns keep the names they were created with ("task" is the promise table).
+    answers_promise_id: int | None = Field(
+        default=None, sa_column=Column("answers_task_id", Integer, ForeignKey("task.id", use_alter=True)))
     state: str = Field(default="done", max_length=10)  # "open" while a TTY session runs
     ended_at: datetime | None = _when()
     version: int = Field(default=1)
@@ -250,8 +252,10 @@ class ConsultRequest(SQLModel, table=True):
     version: int = Field(default=1)
 
 
-class Task(SQLModel, table=True):
+class Promise(SQLModel, table=True):
     """A promise with a deadline: consult callback, linkage check, callback, fax/TTY follow-up."""
+
+    __tablename__ = "task"  # its name from before the code said "promise"; tables are not renamed
 
     __table_args__ = (Index("ix_task_open_due", "state", "due_at"),)
 
@@ -278,9 +282,11 @@ class Task(SQLModel, table=True):
     version: int = Field(default=1)
 
 
-class TaskAttempt(SQLModel, table=True):
+class PromiseAttempt(SQLModel, table=True):
+    __tablename__ = "taskattempt"
+
     id: int | None = Field(default=None, primary_key=True)
-    task_id: int = Field(foreign_key="task.id", index=True)
+    promise_id: int = Field(sa_column=Column("task_id", Integer, ForeignKey("task.id"), index=True, nullable=False))
     at: datetime | None = _when(nullable=False)
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     outcome: str = Field(max_length=20)

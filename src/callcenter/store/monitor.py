@@ -31,7 +31,7 @@ from callcenter.domain.metrics import (
     local_day,
     weekday_average_per_hour,
 )
-from callcenter.domain.model import AgentState, CallState, Priority, Role, TaskKind, TaskState
+from callcenter.domain.model import AgentState, CallState, Priority, Role, PromiseKind, PromiseState
 from callcenter.domain.passwords import is_locked
 from callcenter.domain.roles import Permission, can, require
 from callcenter.store import audit
@@ -39,8 +39,8 @@ from callcenter.store.agents import _load as load_agent
 from callcenter.store.calls import _call_view
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
-from callcenter.store.models import Agent, Call, Line, Task, TaskAttempt
-from callcenter.store.timers import TimerView
+from callcenter.store.models import Agent, Call, Line, Promise, PromiseAttempt
+from callcenter.store.promises import PromiseView
 from callcenter.store.views import CallView
 
 SCREEN = "monitor"
@@ -98,7 +98,7 @@ class Snapshot:
     day: date
     lines: tuple[LineRow, ...]
     agents: tuple[AgentRow, ...]
-    promises: tuple[TimerView, ...]
+    promises: tuple[PromiseView, ...]
     calls_per_hour: tuple[int, ...]
     weekday_average: tuple[float, ...]
     staffing: tuple[Staffing, ...]
@@ -371,30 +371,30 @@ def _load_calls(session, line_codes: dict[int, str], statement) -> tuple[list[in
              for _, line_id, arrived, answered, ended, agent in rows])
 
 
-def _promises_due(session, due_before: datetime) -> list[TimerView]:
-    """``timers.open_across_line``'s list, read as plain rows.
+def _promises_due(session, due_before: datetime) -> list[PromiseView]:
+    """``promises.open_across_line``'s list, read as plain rows.
 
-    Not ``timers._views``: that loads ORM objects (a fifth of a refresh at 200 rows) and counts the
+    Not ``promises._views``: that loads ORM objects (a fifth of a refresh at 200 rows) and counts the
     attempts of every promise ever made before joining; here each of the 200 rows looks up its own
-    attempts through the task_id index.
+    attempts through the promise_id index.
     """
-    mine = TaskAttempt.task_id == Task.id
+    mine = PromiseAttempt.promise_id == Promise.id
     attempts = select(func.count()).where(mine).scalar_subquery()
-    last_outcome = select(TaskAttempt.outcome).where(mine).order_by(TaskAttempt.id.desc()).limit(1).scalar_subquery()
+    last_outcome = select(PromiseAttempt.outcome).where(mine).order_by(PromiseAttempt.id.desc()).limit(1).scalar_subquery()
     naive = DateTime()  # as in _call_columns: the zone is added below, cheaper than per-value type processing
     rows = session.connection().execute(
-        select(Task.id, Task.kind, Task.title, Task.owner_agent_id, Agent.display_name, Task.state,
-               type_coerce(Task.created_at, naive), type_coerce(Task.due_at, naive),
-               type_coerce(Task.original_due_at, naive), attempts, last_outcome,
-               type_coerce(Task.escalated_at, naive), type_coerce(Task.breached_at, naive),
-               Task.late_minutes, Task.notes, Task.consult_id, Task.intake_id, Task.version, Task.contact_id)
-        .outerjoin(Agent, Agent.id == Task.owner_agent_id)
-        .where(Task.state == TaskState.OPEN.value, Task.due_at <= due_before)
-        .order_by(Task.due_at, Task.id)
+        select(Promise.id, Promise.kind, Promise.title, Promise.owner_agent_id, Agent.display_name, Promise.state,
+               type_coerce(Promise.created_at, naive), type_coerce(Promise.due_at, naive),
+               type_coerce(Promise.original_due_at, naive), attempts, last_outcome,
+               type_coerce(Promise.escalated_at, naive), type_coerce(Promise.breached_at, naive),
+               Promise.late_minutes, Promise.notes, Promise.consult_id, Promise.intake_id, Promise.version, Promise.contact_id)
+        .outerjoin(Agent, Agent.id == Promise.owner_agent_id)
+        .where(Promise.state == PromiseState.OPEN.value, Promise.due_at <= due_before)
+        .order_by(Promise.due_at, Promise.id)
         .limit(PROMISE_LIMIT)
     ).all()
     return [
-        TimerView(row[0], TaskKind(row[1]), row[2], row[3], row[4], TaskState(row[5]), _utc(row[6]), _utc(row[7]),
+        PromiseView(row[0], PromiseKind(row[1]), row[2], row[3], row[4], PromiseState(row[5]), _utc(row[6]), _utc(row[7]),
                   _utc(row[8]), row[9] or 0, row[10], _utc(row[11]), _utc(row[12]), *row[13:])
         for row in rows
     ]

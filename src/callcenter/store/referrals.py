@@ -1,4 +1,4 @@
-"""Providers attached to an intake's referral, and the follow-up task that tracks what came of them."""
+"""Providers attached to an intake's referral, and the follow-up promise that tracks what came of them."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from callcenter.domain.model import Role, TaskKind
+from callcenter.domain.model import Role, PromiseKind
 from callcenter.domain.referrals import ReferralChoice, ReferralOutcome, linkage_summary
 from callcenter.domain.roles import Permission, require
 from callcenter.store import audit
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
-from callcenter.store.models import Intake, Provider, ReferralProvider, Task
+from callcenter.store.models import Intake, Provider, ReferralProvider, Promise
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class AttachedProvider:
 
 def attach(db: Database, agent_id: int, intake_id: int, provider_id: int, choice: ReferralChoice,
            now: datetime) -> list[AttachedProvider]:
-    """Attach a provider (or change its outcome); the referral's follow-up task is brought up to date."""
+    """Attach a provider (or change its outcome); the referral's follow-up promise is brought up to date."""
     try:
         with db.write() as session:
             intake = _workable(session, agent_id, intake_id)
@@ -91,7 +91,7 @@ def attached_to(db: Database, intake_id: int) -> list[AttachedProvider]:
 
 
 def follow_up_summary(db: Database, intake_id: int) -> str:
-    """What the referral's follow-up task says about the providers (empty when none are attached)."""
+    """What the referral's follow-up promise says about the providers (empty when none are attached)."""
     with db.read() as session:
         return _summary(_attached(session, intake_id))
 
@@ -128,15 +128,15 @@ def _summary(attached: list[AttachedProvider]) -> str:
 
 
 def _update_follow_up(session, intake_id: int, attached: list[AttachedProvider]) -> None:
-    """The linkage-check task carries the referral's providers, so whoever follows up sees them."""
-    task = session.scalars(
-        select(Task).where(Task.intake_id == intake_id, Task.kind == TaskKind.LINKAGE_CHECK.value)
+    """The linkage-check promise carries the referral's providers, so whoever follows up sees them."""
+    promise = session.scalars(
+        select(Promise).where(Promise.intake_id == intake_id, Promise.kind == PromiseKind.LINKAGE_CHECK.value)
     ).first()
-    if task is not None:
-        task.notes = _summary(attached)
-        task.version += 1
+    if promise is not None:
+        promise.notes = _summary(attached)
+        promise.version += 1
 
 
 def write_follow_up_notes(session, intake_id: int) -> None:
-    """Called inside the submit transaction, once the follow-up task exists."""
+    """Called inside the submit transaction, once the follow-up promise exists."""
     _update_follow_up(session, intake_id, _attached(session, intake_id))

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from callcenter.ui.shared.errors import explain
 
 if TYPE_CHECKING:
-    from callcenter.domain.timers import TimerPolicy
+    from callcenter.domain.promises import PromisePolicy
     from callcenter.store.db import Database
     from callcenter.store.views import AgentView
     from callcenter.ui.shared.promise_status import PromiseBoard
@@ -48,7 +48,7 @@ class ConsoleApp(App[None]):
         agent_username: str | None = None,
         prefill_username: str | None = None,
         refresh_seconds: float = 1.0,
-        policy: TimerPolicy | None = None,
+        policy: PromisePolicy | None = None,
         idle_lock_seconds: float | None = None,
     ) -> None:
         super().__init__()
@@ -141,12 +141,12 @@ class ConsoleApp(App[None]):
     # -- what every screen reads -------------------------------------------------------------------
 
     @property
-    def policy(self) -> TimerPolicy:
+    def policy(self) -> PromisePolicy:
         """Built on first use (in a worker): the holiday calendar costs a few hundred ms to load."""
         if self._policy is None:
-            from callcenter.domain.timers import TimerPolicy
+            from callcenter.domain.promises import PromisePolicy
 
-            self._policy = TimerPolicy()
+            self._policy = PromisePolicy()
         return self._policy
 
     @property

@@ -19,17 +19,17 @@ OUTBOUND_CHANNELS = (("Phone call", "voice"), ("TTY call", "tty"), ("Fax", "fax"
 class OutboundScreen(FormModal[OutboundEntry | None]):
     """Against a follow-up, a completing outcome (reached, fax sent) closes it."""
 
-    def __init__(self, party: str = "", number: str = "", channel: str = "voice", task_id: int | None = None,
-                 task_title: str | None = None) -> None:
+    def __init__(self, party: str = "", number: str = "", channel: str = "voice", promise_id: int | None = None,
+                 promise_title: str | None = None) -> None:
         super().__init__()
         self._initial = (party, number, channel)
-        self.task_id = task_id
-        self.task_title = task_title
+        self.promise_id = promise_id
+        self.promise_title = promise_title
 
     def compose(self) -> ComposeResult:
         party, number, channel = self._initial
         with Vertical(classes="modal-box"):
-            title = f"Outbound contact for follow-up #{self.task_id}: {self.task_title}" if self.task_id else \
+            title = f"Outbound contact for follow-up #{self.promise_id}: {self.promise_title}" if self.promise_id else \
                 "Outbound contact"
             yield Static(title, classes="modal-title", markup=False)
             yield Label("How", classes="field-label")
@@ -44,7 +44,7 @@ class OutboundScreen(FormModal[OutboundEntry | None]):
             yield Label("Summary", classes="field-label")
             yield Input(placeholder="what was said or sent", id="out-summary", max_length=2000, compact=True)
             yield Label("", id="out-error", classes="form-error field-error", markup=False)
-            hint = "Reached or fax sent closes the follow-up; other outcomes log an attempt. " if self.task_id else ""
+            hint = "Reached or fax sent closes the follow-up; other outcomes log an attempt. " if self.promise_id else ""
             yield Static(f"{hint}ctrl+s: save · Esc: cancel", classes="modal-hint")
 
     def on_mount(self) -> None:

@@ -91,7 +91,7 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
         since, until = query.bounds()
         return audit.search(self.app.db, self.app.signed_in_agent().id, child_id=query.child_id,
                             agent_username=query.agent_username, since=since, until=until, action=query.action,
-                            limit=query.limit)
+                            screen=query.screen, limit=query.limit)
 
     def load_failed(self, error: BaseException) -> None:
         message, retry = explain(error)

@@ -18,11 +18,11 @@ from callcenter.domain.model import AgentState, Priority
 from callcenter.domain.phone import format_phone
 from callcenter.domain.roles import Permission, can
 from callcenter.domain.timefmt import format_local, format_wait
-from callcenter.domain.timers import TimerStatus
+from callcenter.domain.promises import PromiseStatus
 from callcenter.resources import styles_dir
-from callcenter.store import calls, intakes, timers
+from callcenter.store import calls, intakes, promises
 from callcenter.store.intakes import DraftView
-from callcenter.store.timers import TimerView
+from callcenter.store.promises import PromiseView
 from callcenter.store.views import AgentView, BoardSnapshot, CallView, WaitingCall
 from callcenter.ui.screens.board.resume_draft import ResumeDraftScreen
 from callcenter.ui.shared.base import ConsoleScreen
@@ -270,11 +270,11 @@ class QueueBoardScreen(ConsoleScreen[None]):
             return
         policy = self.app.policy  # built here, off the UI thread, the first time
         if sweep:
-            timers.sweep(self.app.db, self.app.clock(), policy)
-        rows = timers.open_for(self.app.db, agent.id)
+            promises.sweep(self.app.db, self.app.clock(), policy)
+        rows = promises.open_for(self.app.db, agent.id)
         self.app.call_from_thread(self._promises_loaded, rows)
 
-    def _promises_loaded(self, rows: list[TimerView]) -> None:
+    def _promises_loaded(self, rows: list[PromiseView]) -> None:
         board = self.app.promise_board
         board.rows = rows
         self._paint_promises(self.app.clock())
@@ -287,8 +287,8 @@ class QueueBoardScreen(ConsoleScreen[None]):
             panel.display = False
             return
         states = board.states(self.app, now)
-        overdue = sum(1 for _, state in states if state.status is TimerStatus.OVERDUE)
-        soon = sum(1 for _, state in states if state.status is TimerStatus.DUE_SOON)
+        overdue = sum(1 for _, state in states if state.status is PromiseStatus.OVERDUE)
+        soon = sum(1 for _, state in states if state.status is PromiseStatus.DUE_SOON)
         first, state = states[0]
         panel.display = True
         panel.update(f"Promises: {len(states)} open · {overdue} overdue · {soon} due soon — next: "

@@ -17,7 +17,7 @@ from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import format_phone
 from callcenter.domain.referrals import parse_appointment
 from callcenter.domain.timefmt import format_local
-from callcenter.domain.timers import TimerStatus
+from callcenter.domain.promises import PromiseStatus
 from callcenter.resources import styles_dir
 from callcenter.store import consults
 from callcenter.store.consults import ConsultView
@@ -48,7 +48,7 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
     def fetch(self, query: None) -> list[ConsultView]:
         return consults.for_psychiatrist(self.app.db, self.app.signed_in_agent().id)
 
-    def _status(self, row: ConsultView) -> TimerStatus:
+    def _status(self, row: ConsultView) -> PromiseStatus:
         return self.app.policy.state("consult_callback", self.app.clock(), row.received_at, row.due_at).status
 
     def cells(self, row: ConsultView) -> list:
@@ -58,7 +58,7 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
                 Text(row.pcp_name), Text(row.child), dict(consult_rules.QUESTION_TYPES)[row.question_type]]
 
     def title_for(self, rows: list[ConsultView], query: None) -> str:
-        overdue = sum(self._status(row) is TimerStatus.OVERDUE for row in rows)
+        overdue = sum(self._status(row) is PromiseStatus.OVERDUE for row in rows)
         return (f"My consults: {len(rows)} open, {overdue} overdue · promise: call back within "
                 f"{self.app.policy.consult_promise}")
 

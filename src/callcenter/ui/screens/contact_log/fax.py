@@ -135,7 +135,7 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
         return False  # and the app says so too
 
     def _saved(self, detail: ContactDetail) -> None:
-        due = f"; follow-up due {when(detail.row.follow_up_due)}" if detail.follow_up_task_id else ""
+        due = f"; follow-up due {when(detail.row.follow_up_due)}" if detail.follow_up_promise_id else ""
         self.notify(f"Fax #{detail.row.id} logged{due}.", title="Fax logged", timeout=8)
         close_when_on_top(self, detail)
 

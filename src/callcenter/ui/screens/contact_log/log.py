@@ -63,14 +63,14 @@ def describe(detail: ContactDetail) -> str:
         lines.append("Linked: " + ", ".join(link for link in links if link))
     if detail.next_step:
         lines.append(f"Next step: {detail.next_step}")
-    if detail.follow_up_task_id:
+    if detail.follow_up_promise_id:
         due = f", due {when(row.follow_up_due)}" if row.follow_up == "open" else ""
-        lines.append(f"Follow-up #{detail.follow_up_task_id} {row.follow_up}{due}: {detail.follow_up_title}")
+        lines.append(f"Follow-up #{detail.follow_up_promise_id} {row.follow_up}{due}: {detail.follow_up_title}")
     for answer in detail.answered_by:
         lines.append(f"  {when(answer.at)} {CHANNEL_SHORT.get(answer.channel)} out to {answer.party or ''} "
                      f"{format_phone(answer.number)}: {rules.outcome_label(answer.outcome)}")
-    if detail.answers_task_id:
-        lines.append(f"Answers follow-up #{detail.answers_task_id}")
+    if detail.answers_promise_id:
+        lines.append(f"Answers follow-up #{detail.answers_promise_id}")
     if row.outcome and row.direction == "inbound":
         lines.append(f"Outcome: {rules.outcome_label(row.outcome)}")
     if row.summary:
@@ -263,7 +263,7 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
         detail = self._need_detail()
         if detail is None:
             return
-        answering = detail.follow_up_task_id if detail.row.follow_up == "open" else None
+        answering = detail.follow_up_promise_id if detail.row.follow_up == "open" else None
         channel = "tty" if detail.row.channel == "tty" else "voice"
         self.app.push_screen(
             OutboundScreen(detail.row.party or "", format_phone(detail.row.number), channel, answering,
@@ -271,12 +271,12 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
             lambda entry: entry is not None and self.save_outbound(entry, answering))
 
     @work(thread=True, group="log-write", exit_on_error=False)
-    def save_outbound(self, entry: OutboundEntry, task_id: int | None) -> None:
+    def save_outbound(self, entry: OutboundEntry, promise_id: int | None) -> None:
         saved = contacts.log_outbound(self.app.db, self.app.signed_in_agent().id, entry, self.app.clock(),
-                                      self.app.policy, answers_task_id=task_id)
-        closed = task_id is not None and entry.outcome.completes
+                                      self.app.policy, answers_promise_id=promise_id)
+        closed = promise_id is not None and entry.outcome.completes
         message = ("Outbound contact logged; the follow-up is closed." if closed else
-                   "Outbound contact logged; the follow-up stays open." if task_id else "Outbound contact logged.")
+                   "Outbound contact logged; the follow-up stays open." if promise_id else "Outbound contact logged.")
         self.app.call_from_thread(self.notify, message)
         self.app.call_from_thread(self.reload, str(saved.row.id))
 

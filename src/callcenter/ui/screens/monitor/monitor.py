@@ -16,9 +16,9 @@ from textual.worker import Worker
 from callcenter.domain.model import AgentState, Priority
 from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import format_local, format_wait
-from callcenter.domain.timers import KIND_LABELS, TimerStatus
+from callcenter.domain.promises import KIND_LABELS, PromiseStatus
 from callcenter.resources import styles_dir
-from callcenter.store import agents, calls, monitor, timers
+from callcenter.store import agents, calls, monitor, promises
 from callcenter.store.db import Database
 from callcenter.store.monitor import AgentRow, Snapshot
 from callcenter.store.views import WaitingCall
@@ -71,7 +71,7 @@ class MonitorScreen(ConsoleScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.snapshot: Snapshot | None = None
-        # Refreshes are numbered; a slow one never replaces a newer picture, and the timer does not
+        # Refreshes are numbered; a slow one never replaces a newer picture, and the interval timer does not
         # start another while one is still reading (cancelling it instead would starve the screen
         # whenever a refresh takes longer than the interval).
         self._requested = 0
@@ -108,10 +108,10 @@ class MonitorScreen(ConsoleScreen[None]):
         for label, key, width in (("Agent", "agent", 15), ("State", "state", 9), ("For", "for", 7),
                                   ("Call", "call", 9), ("Today", "handled", 5)):
             agents.add_column(label, key=key, width=width)
-        promises = self.query_one("#mon-promises", DataTable)
+        promise_table = self.query_one("#mon-promises", DataTable)
         for label, key, width in (("State", "state", 9), ("Due", "due", 11), ("Owner", "owner", 12),
                                   ("What", "what", 30)):
-            promises.add_column(label, key=key, width=width)
+            promise_table.add_column(label, key=key, width=width)
         waiting = self.query_one("#mon-waiting", DataTable)
         for label, key, width in (("Line", "line", 5), ("Caller", "caller", 15), ("Waiting", "wait", 8),
                                   ("Priority", "priority", 9)):
@@ -232,15 +232,15 @@ class MonitorScreen(ConsoleScreen[None]):
 
     def _paint_promises(self, taken: Snapshot) -> None:
         rows = []
-        for timer in taken.promises:
-            state = self.app.policy.state(timer.kind.value, taken.at, timer.created_at, timer.due_at)
+        for promise in taken.promises:
+            state = self.app.policy.state(promise.kind.value, taken.at, promise.created_at, promise.due_at)
             style = STATUS_STYLE[state.status]
-            label = "BREACHED" if timer.breached_at else STATUS_LABEL[state.status]
-            if timer.escalated_at and state.status is not TimerStatus.OVERDUE and not timer.breached_at:
+            label = "BREACHED" if promise.breached_at else STATUS_LABEL[state.status]
+            if promise.escalated_at and state.status is not PromiseStatus.OVERDUE and not promise.breached_at:
                 label = "flagged"
-            rows.append((str(timer.id), [Text(label, style=style), format_local(timer.due_at)[4:-3],
-                                         Text(timer.owner_name or "unassigned"),
-                                         Text(f"{KIND_LABELS[timer.kind]}: {timer.title}")]))
+            rows.append((str(promise.id), [Text(label, style=style), format_local(promise.due_at)[4:-3],
+                                         Text(promise.owner_name or "unassigned"),
+                                         Text(f"{KIND_LABELS[promise.kind]}: {promise.title}")]))
         self._fill(self.query_one("#mon-promises", DataTable), rows)
 
     def _paint_waiting(self, taken: Snapshot, waiting: list[WaitingCall]) -> None:
@@ -285,13 +285,13 @@ class MonitorScreen(ConsoleScreen[None]):
             lambda db, me, now: monitor.set_agent_state(db, me, agent.id, AgentState(chosen), now)))
 
     def action_reassign(self) -> None:
-        timer_id = self._selected("#mon-promises")
-        if timer_id is None or self.snapshot is None:
+        promise_id = self._selected("#mon-promises")
+        if promise_id is None or self.snapshot is None:
             self.notify("Pick a promise first (Tab to the promises list).")
             return
         reps = [(agent.name, str(agent.id)) for agent in self.snapshot.agents if agent.role == "rep" and agent.active]
         self.app.push_screen(PickScreen("Reassign the promise to", reps), lambda chosen: chosen and self.change(
-            lambda db, me, now: timers.reassign(db, me, timer_id, int(chosen), now)))
+            lambda db, me, now: promises.reassign(db, me, promise_id, int(chosen), now)))
 
     def _selected_agent(self) -> AgentRow | None:
         agent_id = self._selected("#mon-agents")
@@ -332,11 +332,11 @@ class MonitorScreen(ConsoleScreen[None]):
 
     def action_toggle_waiting(self) -> None:
         """The right-hand list: promises about to break, or the callers waiting now."""
-        promises = self.query_one("#mon-promises", DataTable)
+        promise_table = self.query_one("#mon-promises", DataTable)
         waiting = self.query_one("#mon-waiting", DataTable)
         show_waiting = not waiting.display
-        waiting.display, promises.display = show_waiting, not show_waiting
-        (waiting if show_waiting else promises).focus()
+        waiting.display, promise_table.display = show_waiting, not show_waiting
+        (waiting if show_waiting else promise_table).focus()
 
     def _available_reps(self) -> list[tuple[str, str]]:
         # Those whose console went quiet are left out: the store would refuse them anyway.

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.timers import AttemptOutcome, check_attempt, check_reschedule
+from callcenter.domain.promises import AttemptOutcome, check_attempt, check_reschedule
 from callcenter.resources import styles_dir
 from callcenter.ui.shared.dialogs import FormModal
 

@@ -12,11 +12,11 @@ from textual.binding import Binding
 
 from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import format_local
-from callcenter.domain.timers import KIND_LABELS, AttemptOutcome, TimerState, TimerStatus
+from callcenter.domain.promises import KIND_LABELS, AttemptOutcome, PromiseCountdown, PromiseStatus
 from callcenter.resources import styles_dir
-from callcenter.store import contacts, timers
+from callcenter.store import contacts, promises
 from callcenter.store.db import Database
-from callcenter.store.timers import TimerView
+from callcenter.store.promises import PromiseView
 from callcenter.ui.screens.promises.dialogs import AttemptScreen, ClosePromiseScreen, RescheduleScreen
 from callcenter.ui.shared.list_detail import Column, ListDetailScreen
 from callcenter.ui.shared.outbound import OutboundScreen
@@ -29,7 +29,7 @@ SWEEP_EVERY = 30  # ticks between escalation sweeps
 Change = Callable[[Database, int, datetime], object]
 
 
-class PromisesScreen(ListDetailScreen[TimerView, None]):
+class PromisesScreen(ListDetailScreen[PromiseView, None]):
     CSS_PATH = styles_dir() / "promises.tcss"
     BINDINGS = [
         Binding("a", "attempt", "Log attempt"),
@@ -39,9 +39,9 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
         Binding("escape", "back", "Back"),
     ]
     SUB_TITLE = "My promises"
-    TABLE_ID = "timers"
-    TITLE_ID = "timers-title"
-    DETAIL_ID = "timer-detail"
+    TABLE_ID = "promises"
+    TITLE_ID = "promises-title"
+    DETAIL_ID = "promise-detail"
     DETAIL_BOX_ID = None
     RELOAD_TICKS = RELOAD_EVERY
     COLUMNS: ClassVar = (Column("State", "state", 10), Column("Left", "left", 14), Column("Due", "due", 17),
@@ -53,8 +53,8 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
 
     # -- reading and painting ----------------------------------------------------------------------
 
-    def fetch(self, query: None) -> list[TimerView]:
-        return timers.open_for(self.app.db, self.app.signed_in_agent().id)
+    def fetch(self, query: None) -> list[PromiseView]:
+        return promises.open_for(self.app.db, self.app.signed_in_agent().id)
 
     def after_load(self) -> None:
         self.board.rows = self.rows
@@ -70,14 +70,14 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
 
     @work(thread=True, exclusive=True, group="promises-sweep", exit_on_error=False)
     def sweep(self) -> None:
-        timers.sweep(self.app.db, self.app.clock(), self.app.policy)
+        promises.sweep(self.app.db, self.app.clock(), self.app.policy)
 
     def worker_failed(self, worker, error: BaseException) -> bool:
         if worker.group == "promises-sweep":
             return True  # another terminal's sweep does the same; the next one retries
         return super().worker_failed(worker, error)
 
-    def _states(self) -> list[tuple[TimerView, TimerState]]:
+    def _states(self) -> list[tuple[PromiseView, PromiseCountdown]]:
         now = self.app.clock()
         return [(row, self.app.policy.state(row.kind.value, now, row.created_at, row.due_at)) for row in self.rows]
 
@@ -93,24 +93,24 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
             table.update_cell(str(row.id), "state", cells[0])
             table.update_cell(str(row.id), "left", cells[1])
 
-    def cells(self, row: TimerView) -> list:
+    def cells(self, row: PromiseView) -> list:
         now = self.app.clock()
         return self._cells(row, self.app.policy.state(row.kind.value, now, row.created_at, row.due_at))
 
     @staticmethod
-    def _cells(row: TimerView, state: TimerState) -> list:
+    def _cells(row: PromiseView, state: PromiseCountdown) -> list:
         style = STATUS_STYLE[state.status]
         return [Text(STATUS_LABEL[state.status], style=style), Text(state.countdown, style=style),
                 format_local(row.due_at)[:-3], KIND_LABELS[row.kind], Text(row.title), str(row.attempts)]
 
-    def title_for(self, rows: list[TimerView], query: None) -> str:
-        counts = {status: 0 for status in TimerStatus}
+    def title_for(self, rows: list[PromiseView], query: None) -> str:
+        counts = {status: 0 for status in PromiseStatus}
         for _, state in self._states():
             counts[state.status] += 1
-        return (f"My promises: {len(rows)} open — {counts[TimerStatus.OVERDUE]} overdue, "
-                f"{counts[TimerStatus.DUE_SOON]} due soon · times left are business time")
+        return (f"My promises: {len(rows)} open — {counts[PromiseStatus.OVERDUE]} overdue, "
+                f"{counts[PromiseStatus.DUE_SOON]} due soon · times left are business time")
 
-    def describe(self, row: TimerView | None) -> str:
+    def describe(self, row: PromiseView | None) -> str:
         if row is None:
             return "Nothing open: every promise is kept." if not self.rows else ""
         lines = [f"{KIND_LABELS[row.kind]} #{row.id}: {row.title}",
@@ -129,7 +129,7 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
 
     # -- actions -----------------------------------------------------------------------------------
 
-    def _need_row(self) -> TimerView | None:
+    def _need_row(self) -> PromiseView | None:
         row = self.selected()
         if row is None:
             self.notify("Pick a promise first.")
@@ -140,7 +140,7 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
         if row is None:
             return
         self.app.push_screen(AttemptScreen(row.title), lambda result: result is not None and self.change(
-            lambda db, me, now: timers.log_attempt(db, me, row.id, result[0], result[1], now), "Attempt logged."))
+            lambda db, me, now: promises.log_attempt(db, me, row.id, result[0], result[1], now), "Attempt logged."))
 
     def action_close_promise(self) -> None:
         row = self._need_row()
@@ -154,7 +154,7 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
             return
         policy = self.app.policy
         self.app.push_screen(ClosePromiseScreen(row.title), lambda note: note is not None and self.change(
-            lambda db, me, now: timers.close(db, me, row.id, now, policy, note or None, expected_version=row.version),
+            lambda db, me, now: promises.close(db, me, row.id, now, policy, note or None, expected_version=row.version),
             "Promise kept: closed."))
 
     def action_reschedule(self) -> None:
@@ -162,7 +162,7 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
         if row is None:
             return
         self.app.push_screen(RescheduleScreen(row.title), lambda result: result is not None and self.change(
-            lambda db, me, now: timers.reschedule(db, me, row.id, result[0], result[1], now),
+            lambda db, me, now: promises.reschedule(db, me, row.id, result[0], result[1], now),
             "New due time saved; the original stays on record."))
 
     def action_outbound(self) -> None:
@@ -171,7 +171,7 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
             self.open_outbound(row)
 
     @work(thread=True, exclusive=True, group="promises-outbound", exit_on_error=False)
-    def open_outbound(self, row: TimerView) -> None:
+    def open_outbound(self, row: PromiseView) -> None:
         """Prefilled from the fax or TTY contact the follow-up came from, when there is one."""
         party = number = ""
         channel = "voice"
@@ -181,14 +181,14 @@ class PromisesScreen(ListDetailScreen[TimerView, None]):
             channel = "tty" if origin.channel == "tty" else "voice"  # most follow-ups are a call back
         self.app.call_from_thread(self._ask_outbound, row, party, number, channel)
 
-    def _ask_outbound(self, row: TimerView, party: str, number: str, channel: str) -> None:
+    def _ask_outbound(self, row: PromiseView, party: str, number: str, channel: str) -> None:
         policy = self.app.policy
 
         def logged(entry) -> None:
             if entry is None:
                 return
             kept = "; promise kept: closed." if entry.outcome.completes else "; the promise stays open."
-            self.change(lambda db, me, now: contacts.log_outbound(db, me, entry, now, policy, answers_task_id=row.id),
+            self.change(lambda db, me, now: contacts.log_outbound(db, me, entry, now, policy, answers_promise_id=row.id),
                         "Outbound contact logged" + kept)
 
         self.app.push_screen(OutboundScreen(party, number, channel, row.id, row.title), logged)

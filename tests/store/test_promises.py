@@ -10,13 +10,13 @@ from sqlalchemy.exc import DBAPIError
 
 from callcenter.domain.consults import validate
 from callcenter.domain.errors import PermissionDenied
-from callcenter.domain.timers import AttemptOutcome, TimerPolicy, TimerStatus
-from callcenter.store import agents, consults, timers
+from callcenter.domain.promises import AttemptOutcome, PromisePolicy, PromiseStatus
+from callcenter.store import agents, consults, promises
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation
 from tests.store.test_intakes import today_of
 
-POLICY = TimerPolicy()
+POLICY = PromisePolicy()
 MONDAY_10 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in New York
 FORM = {"pcp_name": "Dr. Ada Okoro", "practice": "Elm Pediatrics", "callback_number": "860 555 0182",
         "child_first_name": "Sam", "child_dob": "4/5/2015", "question_type": "dose",
@@ -49,34 +49,34 @@ def test_consult_is_promised_within_one_business_day_to_the_least_busy_psychiatr
 
 def test_due_soon_without_an_attempt_is_escalated_once_and_overdue_is_a_breach(demo_db):
     consult = _consult(demo_db)
-    assert timers.sweep(demo_db, new_york(23, 17), POLICY).escalated == ()  # 3 business hours left
-    sweep = timers.sweep(demo_db, new_york(23, 18, 30), POLICY)  # 1.5 business hours left
-    assert sweep.escalated == (consult.task_id,)
-    assert timers.sweep(demo_db, new_york(23, 18, 45), POLICY).escalated == ()  # once, not every sweep
-    late = timers.sweep(demo_db, new_york(24, 10, 35), POLICY)
-    assert late.breached == (consult.task_id,)
-    view = timers.get(demo_db, consult.task_id)
+    assert promises.sweep(demo_db, new_york(23, 17), POLICY).escalated == ()  # 3 business hours left
+    sweep = promises.sweep(demo_db, new_york(23, 18, 30), POLICY)  # 1.5 business hours left
+    assert sweep.escalated == (consult.promise_id,)
+    assert promises.sweep(demo_db, new_york(23, 18, 45), POLICY).escalated == ()  # once, not every sweep
+    late = promises.sweep(demo_db, new_york(24, 10, 35), POLICY)
+    assert late.breached == (consult.promise_id,)
+    view = promises.get(demo_db, consult.promise_id)
     assert view.breached_at == consult.due_at and view.late_minutes == 35
     assert POLICY.state("consult_callback", new_york(24, 10, 35), view.created_at, view.due_at).status \
-        is TimerStatus.OVERDUE
+        is PromiseStatus.OVERDUE
 
 
 def test_an_attempt_before_due_soon_means_no_escalation(demo_db):
     consult = _consult(demo_db)
     doctor = consult.psychiatrist_id
-    timers.log_attempt(demo_db, doctor, consult.task_id, AttemptOutcome.VOICEMAIL, "left a message", new_york(23, 12))
-    assert timers.sweep(demo_db, new_york(23, 18, 30), POLICY).escalated == ()
-    assert timers.get(demo_db, consult.task_id).last_outcome == "voicemail"
+    promises.log_attempt(demo_db, doctor, consult.promise_id, AttemptOutcome.VOICEMAIL, "left a message", new_york(23, 12))
+    assert promises.sweep(demo_db, new_york(23, 18, 30), POLICY).escalated == ()
+    assert promises.get(demo_db, consult.promise_id).last_outcome == "voicemail"
 
 
 def test_a_breach_cannot_be_edited_away(demo_db):
     consult = _consult(demo_db)
-    timers.sweep(demo_db, new_york(24, 11), POLICY)
+    promises.sweep(demo_db, new_york(24, 11), POLICY)
     for statement in ("UPDATE task SET breached_at = NULL", "UPDATE task SET late_minutes = 0"):
         with pytest.raises(DBAPIError, match="breach"):
             with demo_db.engine.begin() as conn:
-                conn.execute(text(statement + f" WHERE id = {consult.task_id}"))
-    moved = timers.reschedule(demo_db, consult.psychiatrist_id, consult.task_id, new_york(25, 12),
+                conn.execute(text(statement + f" WHERE id = {consult.promise_id}"))
+    moved = promises.reschedule(demo_db, consult.psychiatrist_id, consult.promise_id, new_york(25, 12),
                               "PCP asked for Wednesday", new_york(24, 11))
     assert moved.breached_at is not None and moved.original_due_at == consult.due_at
     assert moved.due_at == new_york(25, 12)
@@ -87,16 +87,16 @@ def test_only_the_owner_or_a_supervisor_works_a_promise(demo_db):
     alex = agents.open_session(demo_db, "alex", MONDAY_10)
     sam = agents.open_session(demo_db, "sam", MONDAY_10)
     with pytest.raises(InvalidOperation, match="someone else"):
-        timers.log_attempt(demo_db, alex.id, consult.task_id, AttemptOutcome.NO_ANSWER, None, MONDAY_10)
+        promises.log_attempt(demo_db, alex.id, consult.promise_id, AttemptOutcome.NO_ANSWER, None, MONDAY_10)
     with pytest.raises(PermissionDenied):
         consults.close(demo_db, alex.id, consult.id, MONDAY_10, 10, True, MONDAY_10, POLICY)
     other = next(doc for doc, _ in consults.psychiatrists(demo_db) if doc != consult.psychiatrist_id)
     with pytest.raises(InvalidOperation, match="another psychiatrist"):
         consults.close(demo_db, other, consult.id, MONDAY_10, 10, True, MONDAY_10, POLICY)
-    moved = timers.reassign(demo_db, sam.id, consult.task_id, other, MONDAY_10)
+    moved = promises.reassign(demo_db, sam.id, consult.promise_id, other, MONDAY_10)
     assert moved.owner_agent_id == other
     with pytest.raises(PermissionDenied):
-        timers.reassign(demo_db, alex.id, consult.task_id, alex.id, MONDAY_10)
+        promises.reassign(demo_db, alex.id, consult.promise_id, alex.id, MONDAY_10)
 
 
 def test_closing_a_consult_records_minutes_report_and_closes_its_promise(demo_db):
@@ -104,8 +104,8 @@ def test_closing_a_consult_records_minutes_report_and_closes_its_promise(demo_db
     returned = new_york(24, 9, 30)
     closed = consults.close(demo_db, consult.psychiatrist_id, consult.id, returned, 18, True, returned, POLICY)
     assert (closed.state, closed.minutes_spent, closed.written_report) == ("closed", 18, True)
-    task = timers.get(demo_db, consult.task_id)
-    assert task.state == "done" and task.late_minutes == 0
+    promise = promises.get(demo_db, consult.promise_id)
+    assert promise.state == "done" and promise.late_minutes == 0
     assert consults.for_psychiatrist(demo_db, consult.psychiatrist_id) == [
         c for c in consults.for_psychiatrist(demo_db, consult.psychiatrist_id) if c.id != consult.id]
 
@@ -116,10 +116,10 @@ def test_timers_survive_a_restart_and_read_right_at_a_later_clock(demo_db):
     demo_db.dispose()  # the terminal goes away; only the database remains
     later = Database(url)
     try:
-        (row,) = [t for t in timers.open_for(later, consult.psychiatrist_id) if t.id == consult.task_id]
-        for now, status, countdown in ((new_york(23, 12), TimerStatus.ON_TRACK, "8h left"),
-                                       (new_york(24, 9, 15), TimerStatus.DUE_SOON, "45m left"),
-                                       (new_york(24, 11), TimerStatus.OVERDUE, "overdue 1h")):
+        (row,) = [t for t in promises.open_for(later, consult.psychiatrist_id) if t.id == consult.promise_id]
+        for now, status, countdown in ((new_york(23, 12), PromiseStatus.ON_TRACK, "8h left"),
+                                       (new_york(24, 9, 15), PromiseStatus.DUE_SOON, "45m left"),
+                                       (new_york(24, 11), PromiseStatus.OVERDUE, "overdue 1h")):
             state = POLICY.state(row.kind.value, now, row.created_at, row.due_at)
             assert (state.status, state.countdown) == (status, countdown)
     finally:
@@ -127,7 +127,7 @@ def test_timers_survive_a_restart_and_read_right_at_a_later_clock(demo_db):
 
 
 def test_thirty_minute_promise_from_settings(demo_db):
-    policy = TimerPolicy.from_settings({"consult_promise": "30 minutes"})
+    policy = PromisePolicy.from_settings({"consult_promise": "30 minutes"})
     rep = agents.open_session(demo_db, "alex", MONDAY_10)
     form, _ = validate(FORM, today_of(MONDAY_10))
     late_friday = new_york(27, 18, 50)

@@ -1,11 +1,11 @@
-"""Promises at scale: 20,000 open timers, one agent's visible rows repainted per tick.
+"""Promises at scale: 20,000 open promises, one agent's visible rows repainted per tick.
 
-    .venv/bin/python bench/timers.py [--timers 20000]
+    .venv/bin/python bench/promises.py [--promises 20000]
 
-Figures: the due-soon/overdue lists across all open timers (the escalation sweep's work in the
+Figures: the due-soon/overdue lists across all open promises (the escalation sweep's work in the
 domain), and a tick's work for the visible rows (the countdowns on screen), against a baseline
 measured in the same run (formatting the same number of rows' due times without business time).
-Target: a tick's work under 5 ms for the visible rows, independent of the open timers beyond them.
+Target: a tick's work under 5 ms for the visible rows, independent of the open promises beyond them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import random
 import statistics
 from datetime import UTC, datetime, timedelta
 
-from callcenter.domain.timers import TimerPolicy, TimerStatus
+from callcenter.domain.promises import PromisePolicy, PromiseStatus
 
 from _common import timed
 
@@ -35,10 +35,10 @@ def make_timers(count: int) -> list[tuple[str, datetime, datetime]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--timers", type=int, default=20_000)
+    parser.add_argument("--promises", type=int, default=20_000)
     args = parser.parse_args()
-    policy = TimerPolicy()
-    rows = make_timers(args.timers)
+    policy = PromisePolicy()
+    rows = make_timers(args.promises)
     policy.state(*rows[0][:1], NOW, rows[0][1], rows[0][2])  # year tables built once, as in the app
 
     def classify_all():
@@ -46,8 +46,8 @@ def main() -> None:
 
     statuses = classify_all()
     lists = timed(classify_all, 5, warm=False)
-    print(f"timers_open: {len(rows)} timers ({statuses.count(TimerStatus.OVERDUE)} overdue, "
-          f"{statuses.count(TimerStatus.DUE_SOON)} due soon)")
+    print(f"timers_open: {len(rows)} promises ({statuses.count(PromiseStatus.OVERDUE)} overdue, "
+          f"{statuses.count(PromiseStatus.DUE_SOON)} due soon)")
     print(f"timers_due_lists_all_open_median: {statistics.median(lists):.1f} ms (target: report)")
 
     visible = rows[:VISIBLE_ROWS]

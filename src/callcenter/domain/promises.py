@@ -9,14 +9,14 @@ from enum import StrEnum
 
 from callcenter.domain.business_time import (
     BusinessHours,
-    Promise,
-    TimerState,
-    TimerStatus,
+    BusinessDuration,
+    PromiseCountdown,
+    PromiseStatus,
     deadline,
-    timer_state,
+    promise_countdown,
 )
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.model import TaskKind
+from callcenter.domain.model import PromiseKind
 from callcenter.domain.referrals import parse_appointment
 
 MAX_REASON = 300
@@ -35,21 +35,21 @@ class AttemptOutcome(StrEnum):
 
 
 KIND_LABELS = {
-    TaskKind.CONSULT_CALLBACK: "Consult callback",
-    TaskKind.LINKAGE_CHECK: "Linkage check",
-    TaskKind.CALLBACK_REQUEST: "Callback request",
-    TaskKind.FAX_FOLLOWUP: "Fax follow-up",
-    TaskKind.TTY_FOLLOWUP: "TTY follow-up",
+    PromiseKind.CONSULT_CALLBACK: "Consult callback",
+    PromiseKind.LINKAGE_CHECK: "Linkage check",
+    PromiseKind.CALLBACK_REQUEST: "Callback request",
+    PromiseKind.FAX_FOLLOWUP: "Fax follow-up",
+    PromiseKind.TTY_FOLLOWUP: "TTY follow-up",
 }
 
 
 @dataclass(frozen=True)
-class TimerPolicy:
+class PromisePolicy:
     """How the line counts its promises; every terminal builds the same one from the same settings."""
 
     hours: BusinessHours = field(default_factory=BusinessHours)
-    consult_promise: Promise = field(default_factory=lambda: Promise(business_days=1))
-    follow_up_promise: Promise = field(default_factory=lambda: Promise(business_days=1))
+    consult_promise: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=1))
+    follow_up_promise: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=1))
     due_soon_window: timedelta = timedelta(hours=2)
     due_soon_share: float = 0.25
     # Linkage checks run on the access deadline (emergency 2 hours, urgent 2 days), which is wall time.
@@ -62,7 +62,7 @@ class TimerPolicy:
                                   "due_soon_share")
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, str]) -> TimerPolicy:
+    def from_settings(cls, settings: Mapping[str, str]) -> PromisePolicy:
         """Settings by name (from the environment): hours, days, zone, holidays, promises, due-soon."""
         hours = BusinessHours.from_settings(
             time_zone=settings.get("time_zone", "America/New_York"),
@@ -72,7 +72,7 @@ class TimerPolicy:
             holiday_country=settings.get("holiday_country", "US"),
             holiday_subdivision=settings.get("holiday_subdivision", "CT"),
         )
-        window = Promise.parse(settings["due_soon"]).amount(hours) if settings.get("due_soon") else timedelta(hours=2)
+        window = BusinessDuration.parse(settings["due_soon"]).amount(hours) if settings.get("due_soon") else timedelta(hours=2)
         share_text = settings.get("due_soon_share", "0.25").strip().rstrip("%")
         try:
             share = float(share_text) / (100 if "%" in settings.get("due_soon_share", "") else 1)
@@ -81,14 +81,14 @@ class TimerPolicy:
                                   "due_soon_share") from None
         return cls(
             hours=hours,
-            consult_promise=Promise.parse(settings.get("consult_promise", "1 business day")),
-            follow_up_promise=Promise.parse(settings.get("follow_up_promise", "1 business day")),
+            consult_promise=BusinessDuration.parse(settings.get("consult_promise", "1 business day")),
+            follow_up_promise=BusinessDuration.parse(settings.get("follow_up_promise", "1 business day")),
             due_soon_window=window,
             due_soon_share=share,
         )
 
     def hours_for(self, kind: str) -> BusinessHours:
-        return self.wall_clock if kind == TaskKind.LINKAGE_CHECK.value else self.hours
+        return self.wall_clock if kind == PromiseKind.LINKAGE_CHECK.value else self.hours
 
     def consult_deadline(self, received_at: datetime) -> datetime:
         return deadline(received_at, self.consult_promise, self.hours)
@@ -96,12 +96,12 @@ class TimerPolicy:
     def follow_up_deadline(self, received_at: datetime) -> datetime:
         return deadline(received_at, self.follow_up_promise, self.hours)
 
-    def state(self, kind: str, now: datetime, start: datetime, due: datetime, done: bool = False) -> TimerState:
-        return timer_state(now, start, due, self.hours_for(kind), done=done, window=self.due_soon_window,
+    def state(self, kind: str, now: datetime, start: datetime, due: datetime, done: bool = False) -> PromiseCountdown:
+        return promise_countdown(now, start, due, self.hours_for(kind), done=done, window=self.due_soon_window,
                            share=self.due_soon_share)
 
 
-def late_minutes(state: TimerState) -> int:
+def late_minutes(state: PromiseCountdown) -> int:
     """Whole business minutes late (0 when on time), as recorded with a breach."""
     return -(-int(state.late.total_seconds()) // 60) if state.late > timedelta(0) else 0
 
@@ -131,5 +131,5 @@ def check_reschedule(new_due_text: str, reason: str, now: datetime) -> tuple[dat
     return new_due, cleaned
 
 
-__all__ = ["AttemptOutcome", "KIND_LABELS", "TimerPolicy", "TimerState", "TimerStatus", "check_attempt",
+__all__ = ["AttemptOutcome", "KIND_LABELS", "PromisePolicy", "PromiseCountdown", "PromiseStatus", "check_attempt",
            "check_reschedule", "late_minutes"]
