@@ -18,10 +18,8 @@ records it carries: a phone, schedule, language, address or attribute of an impo
 the package no longer lists is removed. Records themselves (organizations, services, locations,
 service_at_locations) are never deleted by an import: referrals may point at their providers.
 
-The line's own facts (HUSKY, Enhanced Care Clinic, service types, specialties, wait days) travel
-as HSDS attributes on the service (or on one service_at_location, which then wins), under the
-``ct-access:*`` taxonomy terms below, so a package from elsewhere can carry them. Other terms (a
-211 taxonomy's "Family Counseling") classify the service: their names go into the provider's
+The line's own facts travel as ``ct-access:*`` attributes (``callcenter.domain.hsds``). Other terms
+(a 211 taxonomy's "Family Counseling") classify the service: their names go into the provider's
 searchable ``taxonomy`` column, so a rep's words find a service by its category too.
 
 After the HSDS rows are written, the ``provider`` search rows (one per service_at_location,
@@ -33,13 +31,11 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,8 +43,29 @@ from typing import Any
 from sqlalchemy import Float, Integer, insert, select, update
 from sqlalchemy.orm import Session
 
-from callcenter.domain.errors import ValidationError
-from callcenter.domain.phone import parse_phone
+from callcenter.domain import hsds as rules
+from callcenter.domain.hsds import (
+    CHILD_TABLES,
+    DAY_BITS,
+    DAY_NAMES,
+    DEFAULT_ACCEPTS_HUSKY,
+    DEFAULT_MAX_AGE_MONTHS,
+    DEFAULT_MIN_AGE_MONTHS,
+    EXTRAS,
+    LINKABLE,
+    TERM_ECC,
+    TERM_HUSKY,
+    TERM_SERVICE_TYPE,
+    TERM_SPECIALTY,
+    TERM_WAIT_DAYS,
+    boolean,
+    check_row,
+    is_blank,
+    is_zip_code,
+    kind_of,
+    minute_of,
+    number_text,
+)
 from callcenter.store import directory
 from callcenter.store.db import Database
 from callcenter.store.errors import StoreError
@@ -67,52 +84,6 @@ from callcenter.store.models import (
     Provider,
 )
 
-# The line-specific extras, as attribute taxonomy terms on a service (or service_at_location).
-TERM_HUSKY = "ct-access:accepts-husky"
-TERM_ECC = "ct-access:ecc"
-TERM_SERVICE_TYPE = "ct-access:service-type"
-TERM_SPECIALTY = "ct-access:specialty"
-TERM_WAIT_DAYS = "ct-access:wait-days"
-
-
-@dataclass(frozen=True)
-class Extra:
-    kind: str  # "bool", "days" (one value per record) or "list" (one row per value)
-    link_type: str
-    label: str
-
-
-EXTRAS: dict[str, Extra] = {
-    TERM_HUSKY: Extra("bool", "eligibility", "Accepts HUSKY (Medicaid/CHIP)"),
-    TERM_ECC: Extra("bool", "designation", "Enhanced Care Clinic"),
-    TERM_SERVICE_TYPE: Extra("list", "service_type", "Service type"),
-    TERM_SPECIALTY: Extra("list", "specialty", "Specialty"),
-    TERM_WAIT_DAYS: Extra("days", "availability", "Wait for a new patient (days)"),
-}
-
-# When a service says nothing about them: a provider is not assumed to take HUSKY or be an ECC.
-DEFAULT_ACCEPTS_HUSKY = False
-DEFAULT_MIN_AGE_MONTHS = 0
-DEFAULT_MAX_AGE_MONTHS = 21 * 12
-
-SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
-LOCATION_TYPES = ("physical", "postal", "virtual")
-PHONE_TYPES = ("voice", "fax", "cell", "text", "textphone", "video", "pager")
-FREQUENCIES = ("WEEKLY", "MONTHLY")
-DAY_BITS = {"MO": 1, "TU": 2, "WE": 4, "TH": 8, "FR": 16, "SA": 32, "SU": 64}
-DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
-MAX_AGE_YEARS = 120
-MAX_ID = 64
-MAX_EXTENSION_DIGITS = 10
-CHUNK = 500  # ids per IN (...) list
-
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
-_ZIP = re.compile(r"\d{5}(-\d{4})?")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_DAY = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?")
-
 
 class PackageError(StoreError):
     """The package could not be read at all (missing, not a package, not JSON)."""
@@ -121,60 +92,59 @@ class PackageError(StoreError):
 # --- Tables --------------------------------------------------------------------------------------
 
 
+CHUNK = 500  # ids per IN (...) list
+
+MODELS: dict[str, Any] = {
+    "organization": HsdsOrganization,
+    "service": HsdsService,
+    "location": HsdsLocation,
+    "address": HsdsAddress,
+    "service_at_location": HsdsServiceAtLocation,
+    "phone": HsdsPhone,
+    "schedule": HsdsSchedule,
+    "language": HsdsLanguage,
+    "taxonomy": HsdsTaxonomy,
+    "taxonomy_term": HsdsTaxonomyTerm,
+    "attribute": HsdsAttribute,
+}
+
+
 @dataclass(frozen=True)
-class Spec:
-    name: str  # the HSDS object name
-    file: str  # the datapackage file name
+class Table:
+    """One HSDS table: the domain's spec of its fields and the model that stores its rows."""
+
+    spec: rules.Spec
     model: Any
-    refs: tuple[tuple[str, str], ...] = ()  # (column, parent table)
-    required: tuple[str, ...] = ()
-    needs_parent: bool = False  # at least one of refs must be set
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def file(self) -> str:
+        return self.spec.file
+
+    @property
+    def refs(self) -> tuple[tuple[str, str], ...]:
+        return self.spec.refs
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.spec.columns
 
     @property
     def table(self):
         return self.model.__table__
 
-    @cached_property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(column.name for column in self.table.columns)
 
-    @cached_property
-    def kinds(self) -> dict[str, tuple[type, int | None]]:
-        """Column -> (float, int or str, the longest text it holds)."""
-        return {
-            column.name: (float if isinstance(column.type, Float) else int if isinstance(column.type, Integer)
-                          else str, getattr(column.type, "length", None))
-            for column in self.table.columns
-        }
-
-
-SPECS: tuple[Spec, ...] = (
-    Spec("organization", "organizations.csv", HsdsOrganization, required=("name",)),
-    Spec("service", "services.csv", HsdsService, refs=(("organization_id", "organization"),),
-         required=("name", "organization_id")),
-    Spec("location", "locations.csv", HsdsLocation, refs=(("organization_id", "organization"),)),
-    Spec("address", "addresses.csv", HsdsAddress, refs=(("location_id", "location"),), required=("location_id",)),
-    Spec("service_at_location", "service_at_locations.csv", HsdsServiceAtLocation,
-         refs=(("service_id", "service"), ("location_id", "location")), required=("service_id", "location_id")),
-    Spec("phone", "phones.csv", HsdsPhone,
-         refs=(("service_at_location_id", "service_at_location"), ("service_id", "service"),
-               ("location_id", "location"), ("organization_id", "organization")),
-         required=("number",), needs_parent=True),
-    Spec("schedule", "schedules.csv", HsdsSchedule,
-         refs=(("service_at_location_id", "service_at_location"), ("service_id", "service"),
-               ("location_id", "location")), needs_parent=True),
-    Spec("language", "languages.csv", HsdsLanguage, refs=(("service_id", "service"), ("location_id", "location")),
-         needs_parent=True),
-    Spec("taxonomy", "taxonomies.csv", HsdsTaxonomy, required=("name",)),
-    # parent_id is kept as given: a term may come before its parent, or its parent be left out.
-    Spec("taxonomy_term", "taxonomy_terms.csv", HsdsTaxonomyTerm, refs=(("taxonomy_id", "taxonomy"),),
-         required=("name",)),
-    Spec("attribute", "attributes.csv", HsdsAttribute, required=("link_id", "taxonomy_term_id")),
-)
+SPECS: tuple[Table, ...] = tuple(Table(spec, MODELS[spec.name]) for spec in rules.SPECS)
 SPEC = {spec.name: spec for spec in SPECS}
-# Tables an attribute may describe (its link_entity).
-LINKABLE = tuple(spec.name for spec in SPECS if spec.name not in ("attribute", "taxonomy", "taxonomy_term"))
-CHILD_TABLES = ("address", "phone", "schedule", "language", "attribute")
+
+
+def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 # --- Reports -------------------------------------------------------------------------------------
@@ -253,7 +223,9 @@ class ImportReport:
 
 
 @dataclass
-class _Raw:
+class Raw:
+    """One row as read, not yet checked."""
+
     table: str
     where: Where
     values: dict[str, Any]
@@ -261,16 +233,18 @@ class _Raw:
 
 
 @dataclass
-class _Package:
+class Package:
+    """Every row a package holds, and what could not be read as a row at all."""
+
     source: str
-    rows: list[_Raw]
+    rows: list[Raw]
     tables: set[str]  # the tables the package carries (authoritative for their children)
     json_form: bool
     bad: list[BadRow] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
 
-def read_package(path: str | Path) -> _Package:
+def read_package(path: str | Path) -> Package:
     path = Path(path)
     if not path.exists():
         raise PackageError(f"No such file or folder: {path}")
@@ -325,22 +299,22 @@ def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str,
     return {**found, **listed}
 
 
-def _read_csv_package(folder: Path) -> _Package:
+def _read_csv_package(folder: Path) -> Package:
     bad: list[BadRow] = []
     skipped: list[str] = []
     files = _resources(folder, bad, skipped)
     if not files:
         names = ", ".join(spec.file for spec in SPECS)
         raise PackageError(f"No HSDS tables in {folder}: expected datapackage.json with {names}.")
-    rows: list[_Raw] = []
+    rows: list[Raw] = []
     for spec in SPECS:
         if spec.name in files:
             rows += _read_csv(files[spec.name], files[spec.name].relative_to(folder).as_posix(), spec, bad)
-    return _Package(str(folder), rows, set(files), json_form=False, bad=bad, skipped=skipped)
+    return Package(str(folder), rows, set(files), json_form=False, bad=bad, skipped=skipped)
 
 
-def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[_Raw]:
-    rows: list[_Raw] = []
+def _read_csv(path: Path, label: str, spec: Table, bad: list[BadRow]) -> list[Raw]:
+    rows: list[Raw] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
@@ -364,7 +338,7 @@ def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[_Ra
                                           f"{len(columns)} columns (a comma inside a value needs quotes)"))
                         continue
                     values = {name: value for name, value in zip(columns, record) if name in spec.columns}
-                    rows.append(_Raw(spec.name, Where(label, start), values))
+                    rows.append(Raw(spec.name, Where(label, start), values))
             except csv.Error as error:
                 bad.append(BadRow(label, reader.line_num, None, f"cannot read the rest of the file: {error}"))
     except UnicodeDecodeError:
@@ -372,7 +346,7 @@ def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[_Ra
     return rows
 
 
-def _read_json_package(path: Path) -> _Package:
+def _read_json_package(path: Path) -> Package:
     label = path.name
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -392,7 +366,7 @@ def _read_json_package(path: Path) -> _Package:
     walker = _JsonWalker(label)
     for index, item in enumerate(data):
         walker.service(item, f"[{index}]")
-    return _Package(str(path), walker.rows, {spec.name for spec in SPECS}, json_form=True, bad=walker.bad)
+    return Package(str(path), walker.rows, {spec.name for spec in SPECS}, json_form=True, bad=walker.bad)
 
 
 class _JsonWalker:
@@ -400,14 +374,14 @@ class _JsonWalker:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.rows: list[_Raw] = []
+        self.rows: list[Raw] = []
         self.bad: list[BadRow] = []
 
     def _emit(self, table: str, item: Any, path: str, implied: Mapping[str, Any],
               orphan: str | None = None) -> str | None:
         """Add one row; returns its id (None when it has none) for its children's foreign keys."""
         if not isinstance(item, dict):
-            self.bad.append(BadRow(self.label, None, path, f"should be an HSDS {table} object, not {_kind(item)}"))
+            self.bad.append(BadRow(self.label, None, path, f"should be an HSDS {table} object, not {kind_of(item)}"))
             return None
         spec = SPEC[table]
         values = {name: item[name] for name in spec.columns if name in item}
@@ -415,7 +389,7 @@ class _JsonWalker:
         if table == "attribute":
             term = item.get("taxonomy_term")
             if isinstance(term, dict):
-                if _blank(values.get("taxonomy_term_id")):
+                if is_blank(values.get("taxonomy_term_id")):
                     values["taxonomy_term_id"] = term.get("id") or term.get("code")
                 if "label" not in item:
                     values["label"] = term.get("name")
@@ -424,19 +398,19 @@ class _JsonWalker:
             problems.append(orphan)
         for name, value in implied.items():
             given = values.get(name)
-            if _blank(given) or value is None:
+            if is_blank(given) or value is None:
                 values[name] = value
             elif str(given).strip() != str(value):
                 problems.append(f"{name} {given!r} disagrees with where it is nested (under {value!r})")
-        self.rows.append(_Raw(table, Where(self.label, path=path), values, problems))
+        self.rows.append(Raw(table, Where(self.label, path=path), values, problems))
         own = values.get("id")
-        return None if _blank(own) or isinstance(own, (dict, list)) else str(own).strip()
+        return None if is_blank(own) or isinstance(own, (dict, list)) else str(own).strip()
 
     def _term(self, term: dict, path: str) -> None:
         """A nested term is kept as a taxonomy_term when it is one (has a name and is not one of the
         line's own ct-access extras, which are implied)."""
-        term_id = term.get("id") if not _blank(term.get("id")) else term.get("code")
-        if _blank(term_id) or _blank(term.get("name")) or str(term_id).strip() in EXTRAS:
+        term_id = term.get("id") if not is_blank(term.get("id")) else term.get("code")
+        if is_blank(term_id) or is_blank(term.get("name")) or str(term_id).strip() in EXTRAS:
             return
         implied: dict[str, Any] = {}
         detail = term.get("taxonomy_detail")
@@ -474,7 +448,7 @@ class _JsonWalker:
 
     def service(self, item: Any, path: str) -> None:
         if not isinstance(item, dict):
-            self.bad.append(BadRow(self.label, None, path, f"should be an HSDS service object, not {_kind(item)}"))
+            self.bad.append(BadRow(self.label, None, path, f"should be an HSDS service object, not {kind_of(item)}"))
             return
         implied: dict[str, Any] = {}
         organization = item.get("organization")
@@ -508,262 +482,23 @@ class _JsonWalker:
                 self._nested(sal, "service_at_location", sal_id, sal_path)
 
 
-def _kind(value: Any) -> str:
-    return {list: "a list", dict: "an object", str: "text", bool: "true/false", type(None): "null"}.get(
-        type(value), "a number")
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # --- Checking rows -------------------------------------------------------------------------------
 
 
-class _Problem(Exception):
-    pass
-
-
-def _clean_value(spec: Spec, name: str, value: Any) -> Any:
-    """One cell as the column holds it (str, float, int or None), or _Problem."""
-    if isinstance(value, (dict, list)):
-        raise _Problem(f"{name} is {_kind(value)}; expected a single value")
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            return None
-    if value is None:
-        return None
-    kind, length = spec.kinds[name]
-    if kind is str and isinstance(value, str):
-        if length and len(value) > length:
-            raise _Problem(f"{name} is longer than {length} characters")
-        return value
-    if kind is float:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise _Problem(f"{name} {value!r} is not a number") from None
-        if not math.isfinite(number):
-            raise _Problem(f"{name} {value!r} is not a number")
-        return number
-    if kind is int:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise _Problem(f"{name} {value!r} is not a whole number") from None
-        if not number.is_integer():
-            raise _Problem(f"{name} {value!r} is not a whole number")
-        return int(number)
-    text = _number_text(value) if isinstance(value, (int, float)) else str(value)
-    if length and len(text) > length:
-        raise _Problem(f"{name} is longer than {length} characters")
-    return text
-
-
-def _clean(raw: _Raw) -> tuple[dict[str, Any], list[str]]:
-    spec = SPEC[raw.table]
-    problems = list(raw.problems)
-    row: dict[str, Any] = {}
-    for name in spec.columns:
-        try:
-            row[name] = _clean_value(spec, name, raw.values.get(name))
-        except _Problem as problem:
-            problems.append(str(problem))
-            row[name] = None
-    if row["id"] is None:
-        problems.insert(0, f"missing {raw.table} id")
-    elif len(row["id"]) > (spec.kinds["id"][1] or MAX_ID):
-        problems.insert(0, f"id is longer than {spec.kinds['id'][1] or MAX_ID} characters")
-    for name in spec.required:
-        if row.get(name) is None and not any(p.startswith(f"{name} ") for p in problems):
-            problems.append(f"missing {name}")
-    if spec.needs_parent and not any(row.get(column) for column, _ in spec.refs):
-        if not raw.problems:
-            problems.append(f"linked to nothing: set one of {', '.join(column for column, _ in spec.refs)}")
-    CHECKS.get(raw.table, lambda row, problems: None)(row, problems)
-    return row, problems
-
-
-def _check_email(row: dict, problems: list[str]) -> None:
-    if row.get("email") and not _EMAIL.fullmatch(row["email"]):
-        problems.append(f"email {row['email']!r} is not an e-mail address")
-
-
-def _check_service(row: dict, problems: list[str]) -> None:
-    _check_email(row, problems)
-    status = (row.get("status") or "active").lower()
-    if status not in SERVICE_STATUSES:
-        problems.append(f"status {row['status']!r} is not one of {', '.join(SERVICE_STATUSES)}")
-    row["status"] = status
-    low, high = row.get("minimum_age"), row.get("maximum_age")
-    for name, age in (("minimum_age", low), ("maximum_age", high)):
-        if age is not None and not 0 <= age <= MAX_AGE_YEARS:
-            problems.append(f"bad age: {name} {_number_text(age)} is not between 0 and {MAX_AGE_YEARS} years")
-    if low is not None and high is not None and low > high:
-        problems.append(f"bad age range: minimum_age {_number_text(low)} is above maximum_age {_number_text(high)}")
-
-
-def _check_location(row: dict, problems: list[str]) -> None:
-    kind = (row.get("location_type") or "physical").lower()
-    if kind not in LOCATION_TYPES:
-        problems.append(f"location_type {row['location_type']!r} is not one of {', '.join(LOCATION_TYPES)}")
-    row["location_type"] = kind
-    lat, lon = row.get("latitude"), row.get("longitude")
-    if lat is not None and not -90 <= lat <= 90:
-        problems.append(f"bad latitude {_number_text(lat)}: must be between -90 and 90")
-    if lon is not None and not -180 <= lon <= 180:
-        problems.append(f"bad longitude {_number_text(lon)}: must be between -180 and 180")
-    if (lat is None) != (lon is None) and not any("latitude" in p or "longitude" in p for p in problems):
-        problems.append("latitude and longitude go together: give both or neither")
-
-
-def _check_address(row: dict, problems: list[str]) -> None:
-    kind = (row.get("address_type") or "physical").lower()
-    if kind not in LOCATION_TYPES:
-        problems.append(f"address_type {row['address_type']!r} is not one of {', '.join(LOCATION_TYPES)}")
-    row["address_type"] = kind
-    code = row.get("postal_code")
-    country = (row.get("country") or "US").upper()
-    if code and country in ("US", "USA", "UNITED STATES") and not _ZIP.fullmatch(code):
-        hint = ""
-        if code.isdigit() and len(code) in (3, 4):
-            hint = f" (a spreadsheet may have dropped its leading zeros: {code.zfill(5)}?)"
-        problems.append(f"bad postal code {code!r}: a US ZIP code has 5 digits, e.g. 06106{hint}")
-
-
-def _check_phone(row: dict, problems: list[str]) -> None:
-    number = row.get("number")
-    if number:
-        try:
-            e164 = parse_phone(number, "number")
-        except ValidationError as error:
-            problems.append(f"bad phone number: {error.message}")
-        else:
-            base, _, ext = e164.partition(";ext=")
-            row["number"] = base
-            if ext and not row.get("extension"):
-                row["extension"] = ext
-    extension = row.get("extension")
-    if extension:
-        digits = re.sub(r"^(ext\.?|x)\s*", "", extension.lower())
-        if not digits.isdigit() or len(digits) > MAX_EXTENSION_DIGITS:
-            problems.append(f"bad extension {extension!r}: digits only, at most {MAX_EXTENSION_DIGITS}")
-        else:
-            row["extension"] = digits
-    if row.get("type"):
-        kind = row["type"].lower()
-        if kind not in PHONE_TYPES:
-            problems.append(f"phone type {row['type']!r} is not one of {', '.join(PHONE_TYPES)}")
-        row["type"] = kind
-
-
-def _check_schedule(row: dict, problems: list[str]) -> None:
-    if row.get("freq"):
-        freq = row["freq"].upper()
-        if freq not in FREQUENCIES:
-            problems.append(f"freq {row['freq']!r} is not WEEKLY or MONTHLY")
-        row["freq"] = freq
-    if row.get("interval") is not None and row["interval"] < 1:
-        problems.append(f"interval {row['interval']} must be 1 or more")
-    if row.get("byday"):
-        days = [part.strip().upper() for part in row["byday"].split(",") if part.strip()]
-        wrong = [day for day in days if not _DAY.fullmatch(day)]
-        if wrong:
-            problems.append(f"byday {row['byday']!r}: {', '.join(wrong)} is not a day (MO, TU, WE, TH, FR, SA, SU)")
-        row["byday"] = ",".join(days) or None
-    opens = closes = None
-    for name in ("opens_at", "closes_at"):
-        if row.get(name):
-            minute = _minute_of(row[name], closing=name == "closes_at")
-            if minute is None:
-                problems.append(f"{name} {row[name]!r} is not a time of day (HH:MM, e.g. 09:00 or 17:30)")
-            elif name == "opens_at":
-                opens = minute
-            else:
-                closes = minute
-    if opens is not None and closes is not None and closes <= opens:
-        problems.append(f"closes_at {row['closes_at']} is not after opens_at {row['opens_at']} "
-                        "(hours past midnight: split them into two schedules)")
-
-
-def _check_language(row: dict, problems: list[str]) -> None:
-    if not row.get("name") and not row.get("code"):
-        problems.append("missing language name (or code)")
-
-
-def _check_attribute(row: dict, problems: list[str]) -> None:
-    entity = (row.get("link_entity") or "").lower() or None
-    if entity is not None and entity not in LINKABLE:
-        problems.append(f"link_entity {row['link_entity']!r} is not kept by this directory "
-                        f"({', '.join(LINKABLE)})")
-    row["link_entity"] = entity
-    extra = EXTRAS.get(row.get("taxonomy_term_id") or "")
-    if extra is None:
-        return
-    term, value = row["taxonomy_term_id"], row.get("value")
-    if extra.kind == "bool":
-        flag = _boolean(value)
-        if flag is None:
-            problems.append(f"{term} value {value!r} is not true or false (use true/false, yes/no or 1/0)")
-        else:
-            row["value"] = "true" if flag else "false"
-    elif extra.kind == "days":
-        if value is None or not value.isdigit():
-            problems.append(f"{term} value {value!r} is not a whole number of days (0 or more)")
-        else:
-            row["value"] = str(int(value))
-    elif value is None:
-        problems.append(f"{term} needs a value")
-
-
-CHECKS = {
-    "organization": _check_email,
-    "service": _check_service,
-    "location": _check_location,
-    "address": _check_address,
-    "phone": _check_phone,
-    "schedule": _check_schedule,
-    "language": _check_language,
-    "attribute": _check_attribute,
-}
-
-
-def _boolean(value: str | None) -> bool | None:
-    text = (value or "").strip().lower()
-    return True if text in _TRUE else False if text in _FALSE else None
-
-
-def _minute_of(text: str, *, closing: bool = False) -> int | None:
-    """Minutes after midnight of an HSDS time (HH:MM[:SS], any zone suffix ignored: line time)."""
-    match = _TIME.fullmatch(text.strip())
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if minute > 59 or hour > 24 or (hour == 24 and (minute or not closing)):
-        return None
-    value = hour * 60 + minute
-    return 24 * 60 if closing and value == 0 else value
-
-
-def _number_text(value: float | int) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
-
-
 @dataclass
-class _Checked:
+class Checked:
+    """A package's rows sorted into the good, by table and id, and the bad with their reasons."""
+
     good: dict[str, dict[str, dict[str, Any]]]  # table -> id -> row, in package order
     where: dict[str, dict[str, Where]]  # table -> id -> where the good row came from
     seen: dict[str, set[str]]  # table -> every id the package gives (good or bad)
     bad: list[BadRow]
 
 
-def _check(session: Session, package: _Package) -> _Checked:
-    by_table: dict[str, list[_Raw]] = defaultdict(list)
+def check(session: Session, package: Package) -> Checked:
+    """Each row on its own (the domain's checks), then against the others and the database: references
+    that resolve to nothing or to a refused row, duplicate ids, extras in the wrong place or twice."""
+    by_table: dict[str, list[Raw]] = defaultdict(list)
     for raw in package.rows:
         by_table[raw.table].append(raw)
     known = _known_in_database(session, by_table)
@@ -783,7 +518,7 @@ def _check(session: Session, package: _Package) -> _Checked:
 
     for spec in SPECS:
         for raw in by_table.get(spec.name, []):
-            row, problems = _clean(raw)
+            row, problems = check_row(raw.table, raw.values, raw.problems)
             row_id = row["id"]
             if row_id is not None:
                 seen[spec.name].add(row_id)
@@ -841,7 +576,7 @@ def _check(session: Session, package: _Package) -> _Checked:
                 continue
             good[spec.name][row_id] = row
             where[spec.name][row_id] = raw.where
-    return _Checked(good, where, seen, sorted(bad, key=_bad_order))
+    return Checked(good, where, seen, sorted(bad, key=_bad_order))
 
 
 def _bad_order(bad: BadRow) -> tuple:
@@ -851,7 +586,7 @@ def _bad_order(bad: BadRow) -> tuple:
     return (rank, bad.file, bad.line or 0, int(item.group(1)) if item else -1)
 
 
-def _known_in_database(session: Session, by_table: Mapping[str, list[_Raw]]) -> dict[str, set[str]]:
+def _known_in_database(session: Session, by_table: Mapping[str, list[Raw]]) -> dict[str, set[str]]:
     """Parent ids the package points at without carrying them, that the database already has."""
     carried = {name: {str(raw.values.get("id")).strip() for raw in rows} for name, rows in by_table.items()}
     wanted: dict[str, set[str]] = defaultdict(set)
@@ -859,9 +594,9 @@ def _known_in_database(session: Session, by_table: Mapping[str, list[_Raw]]) -> 
         for raw in by_table.get(spec.name, []):
             for column, parent in spec.refs:
                 value = raw.values.get(column)
-                if not _blank(value) and not isinstance(value, (dict, list)):
+                if not is_blank(value) and not isinstance(value, (dict, list)):
                     wanted[parent].add(str(value).strip())
-            if spec.name == "attribute" and not _blank(raw.values.get("link_id")):
+            if spec.name == "attribute" and not is_blank(raw.values.get("link_id")):
                 entity = str(raw.values.get("link_entity") or "").strip().lower()
                 for target in [entity] if entity in LINKABLE else LINKABLE:
                     wanted[target].add(str(raw.values["link_id"]).strip())
@@ -869,15 +604,9 @@ def _known_in_database(session: Session, by_table: Mapping[str, list[_Raw]]) -> 
     for table, ids in wanted.items():
         missing = sorted(ids - carried.get(table, set()))
         column = SPEC[table].table.c.id
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing):
             known[table].update(session.scalars(select(column).where(column.in_(chunk))))
     return known
-
-
-def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 # --- Writing -------------------------------------------------------------------------------------
@@ -898,17 +627,17 @@ def import_records(session: Session, tables: Mapping[str, Iterable[Mapping[str, 
                    source: str = "records") -> ImportReport:
     """Import HSDS rows built in code (the demo seed) through the same checks and writes as a package."""
     rows = [
-        _Raw(table, Where(source, path=f"{table}[{index}]"), dict(values))
+        Raw(table, Where(source, path=f"{table}[{index}]"), dict(values))
         for table in SPEC if table in tables
         for index, values in enumerate(tables[table])
     ]
-    return _import(session, _Package(source, rows, set(tables), json_form=False), now)
+    return _import(session, Package(source, rows, set(tables), json_form=False), now)
 
 
-def _import(session: Session, package: _Package, now: datetime) -> ImportReport:
+def _import(session: Session, package: Package, now: datetime) -> ImportReport:
     # Tables still empty need no look-ups (the first import, the demo seed): nothing to update or remove.
     empty = {spec.name for spec in SPECS if session.execute(select(spec.table.c.id).limit(1)).first() is None}
-    checked = _check(session, package)
+    checked = check(session, package)
     report = ImportReport(package.source, bad_rows=checked.bad, skipped=package.skipped)
     touched: dict[str, set[str]] = {name: set() for name in (*LINKABLE, "taxonomy_term")}
     for spec in SPECS:
@@ -927,13 +656,13 @@ def _import(session: Session, package: _Package, now: datetime) -> ImportReport:
     else:
         affected = _affected_sals(session, touched)
         sal_ids = order + sorted(affected - set(order))
-        bundle = _load_bundle(session, sal_ids)
-    report.counts["provider"] = _upsert_providers(session, bundle, sal_ids, now)
+        bundle = load_bundle(session, sal_ids)
+    report.counts["provider"] = upsert_providers(session, bundle, sal_ids, now)
     directory.refresh_vocabulary_in(session)
     return report
 
 
-def _note_parents(spec: Spec, rows: Iterable[Mapping[str, Any]], touched: dict[str, set[str]]) -> None:
+def _note_parents(spec: Table, rows: Iterable[Mapping[str, Any]], touched: dict[str, set[str]]) -> None:
     for row in rows:
         for column, parent in spec.refs:
             if row.get(column) and spec.name in CHILD_TABLES:
@@ -942,13 +671,13 @@ def _note_parents(spec: Spec, rows: Iterable[Mapping[str, Any]], touched: dict[s
             touched[row["link_entity"]].add(row["link_id"])
 
 
-def _upsert(session: Session, spec: Spec, rows: list[dict[str, Any]], *, empty: bool = False) -> TableCount:
+def _upsert(session: Session, spec: Table, rows: list[dict[str, Any]], *, empty: bool = False) -> TableCount:
     count = TableCount()
     if not rows:
         return count
     existing: dict[str, dict[str, Any]] = {}
     table = spec.table
-    for chunk in [] if empty else _chunks([row["id"] for row in rows]):
+    for chunk in [] if empty else chunks([row["id"] for row in rows]):
         for found in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
             existing[found["id"]] = dict(found)
     new = [row for row in rows if row["id"] not in existing]
@@ -962,7 +691,7 @@ def _upsert(session: Session, spec: Spec, rows: list[dict[str, Any]], *, empty: 
     return count
 
 
-def _remove_stale(session: Session, spec: Spec, checked: _Checked, touched: dict[str, set[str]]) -> list[str]:
+def _remove_stale(session: Session, spec: Table, checked: Checked, touched: dict[str, set[str]]) -> list[str]:
     """Children of records this package carries that the package no longer lists."""
     table = spec.table
     parents: list[tuple[Any, set[str]]] = []
@@ -973,14 +702,14 @@ def _remove_stale(session: Session, spec: Spec, checked: _Checked, touched: dict
         parents += [(table.c[column], set(checked.good[parent])) for column, parent in spec.refs]
     stale: dict[str, dict[str, Any]] = {}
     for column, ids in parents:
-        for chunk in _chunks(sorted(ids)):
+        for chunk in chunks(sorted(ids)):
             for found in session.execute(select(table).where(column.in_(chunk))).mappings():
                 if found["id"] not in checked.seen[spec.name]:
                     stale[found["id"]] = dict(found)
     if not stale:
         return []
     _note_parents(spec, stale.values(), touched)
-    for chunk in _chunks(sorted(stale)):
+    for chunk in chunks(sorted(stale)):
         session.execute(table.delete().where(table.c.id.in_(chunk)))
     return sorted(stale)
 
@@ -993,17 +722,17 @@ def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
     services = set(touched["service"])
     sals = set(touched["service_at_location"])
     categorised = {"service": services, "service_at_location": sals}  # where a term becomes a category
-    for chunk in _chunks(sorted(touched["taxonomy_term"])):  # a renamed term: its providers' categories
+    for chunk in chunks(sorted(touched["taxonomy_term"])):  # a renamed term: its providers' categories
         linked = select(attribute.c.link_entity, attribute.c.link_id).where(attribute.c.taxonomy_term_id.in_(chunk))
         for entity, link_id in session.execute(linked):
             if entity in categorised:
                 categorised[entity].add(link_id)
-    for chunk in _chunks(sorted(touched["organization"])):
+    for chunk in chunks(sorted(touched["organization"])):
         services.update(session.scalars(select(service.c.id).where(service.c.organization_id.in_(chunk))))
     found = set()
     for column, ids in ((sal.c.id, sals), (sal.c.service_id, services),
                         (sal.c.location_id, touched["location"])):
-        for chunk in _chunks(sorted(ids)):
+        for chunk in chunks(sorted(ids)):
             found.update(session.scalars(select(sal.c.id).where(column.in_(chunk))))
     return found
 
@@ -1035,13 +764,14 @@ class Bundle:
         return bundle
 
 
-def _load_bundle(session: Session, sal_ids: list[str]) -> Bundle:
+def load_bundle(session: Session, sal_ids: list[str]) -> Bundle:
+    """From the database: every row the providers of these service_at_locations read."""
     bundle = Bundle()
 
     def load(name: str, column: str, ids: Iterable[str]) -> None:
         table = SPEC[name].table
         target = getattr(bundle, name)
-        for chunk in _chunks(sorted(set(ids) - {None})):
+        for chunk in chunks(sorted(set(ids) - {None})):
             for row in session.execute(select(table).where(table.c[column].in_(chunk))).mappings():
                 target[row["id"]] = dict(row)
 
@@ -1126,7 +856,7 @@ def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str,
                    or by.of("schedule", "location", location.get("id")))
     latitude, longitude = location.get("latitude"), location.get("longitude")
     postal = address.get("postal_code") or None
-    if postal and _ZIP.fullmatch(postal):
+    if postal and is_zip_code(postal):
         postal = postal[:5]
         if latitude is None:
             latitude, longitude = _zip_centroid(postal)
@@ -1134,7 +864,7 @@ def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str,
         postal = postal[:10]
     street = ", ".join(part for part in (address.get("address_1"), address.get("address_2")) if part) or None
     wait = scalars.get(TERM_WAIT_DAYS)
-    husky, ecc = _boolean(scalars.get(TERM_HUSKY)), _boolean(scalars.get(TERM_ECC))
+    husky, ecc = boolean(scalars.get(TERM_HUSKY)), boolean(scalars.get(TERM_ECC))
     low, high = service.get("minimum_age"), service.get("maximum_age")
     return {
         "hsds_id": sal["id"],
@@ -1194,8 +924,8 @@ def _hours(schedules: list[dict]) -> dict[str, Any]:
         plain = [code for code in codes if code in DAY_BITS]
         if weekly:
             days |= sum(DAY_BITS[code] for code in set(plain)) if codes else 127
-        start = _minute_of(schedule["opens_at"]) if schedule.get("opens_at") else None
-        end = _minute_of(schedule["closes_at"], closing=True) if schedule.get("closes_at") else None
+        start = minute_of(schedule["opens_at"]) if schedule.get("opens_at") else None
+        end = minute_of(schedule["closes_at"], closing=True) if schedule.get("closes_at") else None
         if weekly and start is not None and end is not None:
             opens.append(start)
             closes.append(end)
@@ -1241,12 +971,13 @@ def _zip_centroid(code: str) -> tuple[float | None, float | None]:
 PROVIDER_COLUMNS = tuple(c.name for c in Provider.__table__.columns if c.name not in ("id", "updated_at"))
 
 
-def _upsert_providers(session: Session, bundle: Bundle, sal_ids: list[str], now: datetime) -> TableCount:
+def upsert_providers(session: Session, bundle: Bundle, sal_ids: list[str], now: datetime) -> TableCount:
+    """Write the derived rows, keyed on hsds_id: a row is updated only when what a rep sees changed."""
     count = TableCount()
     derived = derive_providers(bundle, sal_ids, now)
     table = Provider.__table__
     existing: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks([row["hsds_id"] for row in derived]):
+    for chunk in chunks([row["hsds_id"] for row in derived]):
         for found in session.execute(select(table).where(table.c.hsds_id.in_(chunk))).mappings():
             existing[found["hsds_id"]] = dict(found)
     new, changed = [], []
@@ -1266,6 +997,7 @@ def _upsert_providers(session: Session, bundle: Bundle, sal_ids: list[str], now:
 
 
 # --- Export --------------------------------------------------------------------------------------
+
 
 DATAPACKAGE_TYPES = {Float: "number", Integer: "integer"}
 
@@ -1314,10 +1046,10 @@ def _write_csv_package(folder: Path, data: Mapping[str, list[dict]]) -> None:
 
 
 def _cell(value: Any) -> str:
-    return _number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+    return number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
 
 
-def _resource(spec: Spec) -> dict[str, Any]:
+def _resource(spec: Table) -> dict[str, Any]:
     fields = []
     for column in spec.table.columns:
         kind = next((name for base, name in DATAPACKAGE_TYPES.items() if isinstance(column.type, base)), "string")
