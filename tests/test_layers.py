@@ -20,7 +20,8 @@ def _modules_loaded_by(module: str) -> set[str]:
 
 def test_domain_imports_neither_textual_nor_sqlalchemy():
     for module in ["callcenter.domain.model", "callcenter.domain.phone", "callcenter.domain.roles",
-                   "callcenter.domain.lines", "callcenter.domain.agent_states", "callcenter.domain.timefmt"]:
+                   "callcenter.domain.lines", "callcenter.domain.agent_states", "callcenter.domain.timefmt",
+                   "callcenter.domain.hsds"]:
         loaded = _modules_loaded_by(module)
         assert not loaded & {"textual", "sqlalchemy", "sqlmodel", "alembic"}, module
 

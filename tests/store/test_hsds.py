@@ -372,7 +372,7 @@ def test_a_database_failure_leaves_nothing_behind(db, now, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(hsds, "_upsert_providers", fail)
+    monkeypatch.setattr(hsds.write, "upsert_providers", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         hsds.import_package(db, GOOD_CSV, now)
     assert count(db, HsdsService) == 0 and count(db, HsdsAttribute) == 0 and count(db, Provider) == 0

@@ -1,0 +1,279 @@
+"""Reading a package (a CSV folder with datapackage.json, or one JSON file) into raw table rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from callcenter.domain.hsds import EXTRAS, SPEC, SPECS, Spec, is_blank, kind_of
+from callcenter.store.errors import StoreError
+from callcenter.store.hsds.report import BadRow, Where
+
+
+class PackageError(StoreError):
+    """The package could not be read at all (missing, not a package, not JSON)."""
+
+
+@dataclass
+class Raw:
+    """One row as read, not yet checked."""
+
+    table: str
+    where: Where
+    values: dict[str, Any]
+    problems: list[str] = field(default_factory=list)  # found while reading (e.g. a parent without id)
+
+
+@dataclass
+class Package:
+    """Every row a package holds, and what could not be read as a row at all."""
+
+    source: str
+    rows: list[Raw]
+    tables: set[str]  # the tables the package carries (authoritative for their children)
+    json_form: bool
+    bad: list[BadRow] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_package(path: str | Path) -> Package:
+    path = Path(path)
+    if not path.exists():
+        raise PackageError(f"No such file or folder: {path}")
+    if path.is_dir():
+        return _read_csv_package(path)
+    if path.name == "datapackage.json":
+        return _read_csv_package(path.parent)
+    if path.suffix.lower() == ".csv":
+        raise PackageError(f"{path} is one CSV file: give the folder that holds datapackage.json and the CSV files.")
+    return _read_json_package(path)
+
+
+def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str, Path]:
+    """Table name -> CSV file, from datapackage.json when there is one, else the standard names."""
+    found = {spec.name: folder / spec.file for spec in SPECS if (folder / spec.file).is_file()}
+    if "service_at_location" not in found and (folder / "service_at_location.csv").is_file():
+        found["service_at_location"] = folder / "service_at_location.csv"
+    descriptor = folder / "datapackage.json"
+    if not descriptor.is_file():
+        return found
+    try:
+        package = json.loads(descriptor.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as error:
+        bad.append(BadRow("datapackage.json", error.lineno, None,
+                          f"not valid JSON ({error.msg}); reading the CSV files by their standard names"))
+        return found
+    except UnicodeDecodeError:
+        bad.append(BadRow("datapackage.json", None, None, "not UTF-8 text; reading the CSV files by their standard names"))
+        return found
+    resources = package.get("resources") if isinstance(package, dict) else None
+    if not isinstance(resources, list):
+        bad.append(BadRow("datapackage.json", None, "resources",
+                          "has no list of resources; reading the CSV files by their standard names"))
+        return found
+    listed: dict[str, Path] = {}
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict):
+            continue
+        name = str(resource.get("name") or "").strip().lower()
+        file = resource.get("path")
+        file = file[0] if isinstance(file, list) and file else file
+        table = name if name in SPEC else name[:-1] if name.endswith("s") and name[:-1] in SPEC else (
+            f"{name[:-3]}y" if name.endswith("ies") and f"{name[:-3]}y" in SPEC else None)
+        if table is None:
+            skipped.append(f"{file or name} (HSDS {name or 'resource'} is not kept by this directory)")
+            continue
+        if not isinstance(file, str) or not (folder / file).is_file():
+            bad.append(BadRow("datapackage.json", None, f"resources[{index}]",
+                              f"lists {file!r} for {table} but there is no such file in {folder.name}"))
+            continue
+        listed[table] = folder / file
+    return {**found, **listed}
+
+
+def _read_csv_package(folder: Path) -> Package:
+    bad: list[BadRow] = []
+    skipped: list[str] = []
+    files = _resources(folder, bad, skipped)
+    if not files:
+        names = ", ".join(spec.file for spec in SPECS)
+        raise PackageError(f"No HSDS tables in {folder}: expected datapackage.json with {names}.")
+    rows: list[Raw] = []
+    for spec in SPECS:
+        if spec.name in files:
+            rows += _read_csv(files[spec.name], files[spec.name].relative_to(folder).as_posix(), spec, bad)
+    return Package(str(folder), rows, set(files), json_form=False, bad=bad, skipped=skipped)
+
+
+def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[Raw]:
+    rows: list[Raw] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            try:
+                header = next(reader)
+            except StopIteration:
+                return rows
+            columns = [name.strip().lower() for name in header]
+            if "id" not in columns:
+                bad.append(BadRow(label, 1, None, "the header names no id column: the first line must name the "
+                                                   f"columns ({', '.join(spec.columns[:4])}, ...)"))
+                return rows
+            last = reader.line_num
+            try:
+                for record in reader:
+                    start, last = last + 1, reader.line_num
+                    if not any(cell.strip() for cell in record):
+                        continue
+                    if len(record) > len(columns):
+                        bad.append(BadRow(label, start, None, f"{len(record)} values but the header names "
+                                          f"{len(columns)} columns (a comma inside a value needs quotes)"))
+                        continue
+                    values = {name: value for name, value in zip(columns, record) if name in spec.columns}
+                    rows.append(Raw(spec.name, Where(label, start), values))
+            except csv.Error as error:
+                bad.append(BadRow(label, reader.line_num, None, f"cannot read the rest of the file: {error}"))
+    except UnicodeDecodeError:
+        bad.append(BadRow(label, None, None, "is not UTF-8 text: save it as \"CSV UTF-8\""))
+    return rows
+
+
+def _read_json_package(path: Path) -> Package:
+    label = path.name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as error:
+        raise PackageError(f"{label}:{error.lineno}: not valid JSON ({error.msg}).") from None
+    except UnicodeDecodeError:
+        raise PackageError(f"{label} is not UTF-8 text.") from None
+    if isinstance(data, dict):
+        for key in ("contents", "services", "items"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+        else:
+            data = [data] if "id" in data or "name" in data else None
+    if not isinstance(data, list):
+        raise PackageError(f"{label} holds no list of HSDS service objects.")
+    walker = _JsonWalker(label)
+    for index, item in enumerate(data):
+        walker.service(item, f"[{index}]")
+    return Package(str(path), walker.rows, {spec.name for spec in SPECS}, json_form=True, bad=walker.bad)
+
+
+class _JsonWalker:
+    """Flattens nested HSDS service objects into table rows; nesting supplies the foreign keys."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.rows: list[Raw] = []
+        self.bad: list[BadRow] = []
+
+    def _emit(self, table: str, item: Any, path: str, implied: Mapping[str, Any],
+              orphan: str | None = None) -> str | None:
+        """Add one row; returns its id (None when it has none) for its children's foreign keys."""
+        if not isinstance(item, dict):
+            self.bad.append(BadRow(self.label, None, path, f"should be an HSDS {table} object, not {kind_of(item)}"))
+            return None
+        spec = SPEC[table]
+        values = {name: item[name] for name in spec.columns if name in item}
+        problems = []
+        if table == "attribute":
+            term = item.get("taxonomy_term")
+            if isinstance(term, dict):
+                if is_blank(values.get("taxonomy_term_id")):
+                    values["taxonomy_term_id"] = term.get("id") or term.get("code")
+                if "label" not in item:
+                    values["label"] = term.get("name")
+                self._term(term, f"{path}.taxonomy_term")
+        if orphan:
+            problems.append(orphan)
+        for name, value in implied.items():
+            given = values.get(name)
+            if is_blank(given) or value is None:
+                values[name] = value
+            elif str(given).strip() != str(value):
+                problems.append(f"{name} {given!r} disagrees with where it is nested (under {value!r})")
+        self.rows.append(Raw(table, Where(self.label, path=path), values, problems))
+        own = values.get("id")
+        return None if is_blank(own) or isinstance(own, (dict, list)) else str(own).strip()
+
+    def _term(self, term: dict, path: str) -> None:
+        """A nested term is kept as a taxonomy_term when it is one (has a name and is not one of the
+        line's own ct-access extras, which are implied)."""
+        term_id = term.get("id") if not is_blank(term.get("id")) else term.get("code")
+        if is_blank(term_id) or is_blank(term.get("name")) or str(term_id).strip() in EXTRAS:
+            return
+        implied: dict[str, Any] = {}
+        detail = term.get("taxonomy_detail")
+        if isinstance(detail, dict):
+            implied["taxonomy_id"] = self._emit("taxonomy", detail, f"{path}.taxonomy_detail", {})
+        self._emit("taxonomy_term", {**term, "id": term_id}, path, implied)
+
+    def _children(self, item: dict, key: str, table: str, path: str, implied: Mapping[str, Any],
+                  parent: str, parent_id: str | None) -> None:
+        children = item.get(key)
+        if children is None:
+            return
+        if not isinstance(children, list):
+            self.bad.append(BadRow(self.label, None, f"{path}.{key}", f"should be a list of {table} objects"))
+            return
+        orphan = None if parent_id else f"its {parent} ({path}) has no id, so this {table} cannot be linked to it"
+        for index, child in enumerate(children):
+            child_path = f"{path}.{key}[{index}]"
+            if table == "attribute":
+                self._emit(table, child, child_path, {"link_id": parent_id, "link_entity": parent}, orphan)
+            else:
+                self._emit(table, child, child_path, implied, orphan)
+
+    def _nested(self, item: dict, entity: str, own_id: str | None, path: str) -> None:
+        link = {f"{entity}_id": own_id}
+        for key, table in (("phones", "phone"), ("schedules", "schedule"), ("languages", "language"),
+                           ("addresses", "address"), ("attributes", "attribute")):
+            if table in ("language", "schedule") and entity == "organization":
+                continue
+            if table == "address" and entity != "location":
+                continue
+            if table == "language" and entity == "service_at_location":
+                continue
+            self._children(item, key, table, path, link, entity, own_id)
+
+    def service(self, item: Any, path: str) -> None:
+        if not isinstance(item, dict):
+            self.bad.append(BadRow(self.label, None, path, f"should be an HSDS service object, not {kind_of(item)}"))
+            return
+        implied: dict[str, Any] = {}
+        organization = item.get("organization")
+        if organization is not None:
+            implied["organization_id"] = self._emit("organization", organization, f"{path}.organization", {})
+            if isinstance(organization, dict):
+                self._nested(organization, "organization", implied["organization_id"], f"{path}.organization")
+        service_id = self._emit("service", item, path, implied)
+        self._nested(item, "service", service_id, path)
+        sals = item.get("service_at_locations")
+        if sals is None:
+            return
+        if not isinstance(sals, list):
+            self.bad.append(BadRow(self.label, None, f"{path}.service_at_locations",
+                                   "should be a list of service_at_location objects"))
+            return
+        for index, sal in enumerate(sals):
+            sal_path = f"{path}.service_at_locations[{index}]"
+            orphan = None if service_id else f"its service ({path}) has no id, so this service_at_location cannot be linked"
+            sal_implied: dict[str, Any] = {"service_id": service_id}
+            location = sal.get("location") if isinstance(sal, dict) else None
+            if location is not None:
+                location_id = self._emit("location", location, f"{sal_path}.location", {})
+                sal_implied["location_id"] = location_id
+                if location_id is None and orphan is None:
+                    orphan = f"its location ({sal_path}.location) has no id, so this service_at_location cannot be linked"
+                if isinstance(location, dict):
+                    self._nested(location, "location", location_id, f"{sal_path}.location")
+            sal_id = self._emit("service_at_location", sal, sal_path, sal_implied, orphan)
+            if isinstance(sal, dict):
+                self._nested(sal, "service_at_location", sal_id, sal_path)
+

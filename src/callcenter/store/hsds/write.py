@@ -1,0 +1,148 @@
+"""Writing a package's good rows: upserts keyed on HSDS ids, stale children removed, providers derived."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from callcenter.domain.hsds import CHILD_TABLES, LINKABLE
+from callcenter.store import directory
+from callcenter.store.db import Database
+from callcenter.store.hsds.check import Checked, check
+from callcenter.store.hsds.providers import Bundle, load_bundle, upsert_providers
+from callcenter.store.hsds.read import Package, Raw, read_package
+from callcenter.store.hsds.report import ImportReport, TableCount, Where
+from callcenter.store.hsds.tables import SPEC, SPECS, Table, chunks
+from callcenter.store.models import HsdsAttribute, HsdsService, HsdsServiceAtLocation
+
+
+def import_package(db: Database, path: str | Path, now: datetime | None = None) -> ImportReport:
+    """Read a package, check every row, write the good ones and their providers in one transaction."""
+    started = time.perf_counter()
+    package = read_package(path)
+    with db.write() as session:
+        report = _import(session, package, now or datetime.now(UTC))
+    directory.forget_vocabulary(db)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def import_records(session: Session, tables: Mapping[str, Iterable[Mapping[str, Any]]], now: datetime,
+                   source: str = "records") -> ImportReport:
+    """Import HSDS rows built in code (the demo seed) through the same checks and writes as a package."""
+    rows = [
+        Raw(table, Where(source, path=f"{table}[{index}]"), dict(values))
+        for table in SPEC if table in tables
+        for index, values in enumerate(tables[table])
+    ]
+    return _import(session, Package(source, rows, set(tables), json_form=False), now)
+
+
+def _import(session: Session, package: Package, now: datetime) -> ImportReport:
+    # Tables still empty need no look-ups (the first import, the demo seed): nothing to update or remove.
+    empty = {spec.name for spec in SPECS if session.execute(select(spec.table.c.id).limit(1)).first() is None}
+    checked = check(session, package)
+    report = ImportReport(package.source, bad_rows=checked.bad, skipped=package.skipped)
+    touched: dict[str, set[str]] = {name: set() for name in (*LINKABLE, "taxonomy_term")}
+    for spec in SPECS:
+        rows = list(checked.good[spec.name].values())
+        report.counts[spec.name] = _upsert(session, spec, rows, empty=spec.name in empty)
+        if spec.name in touched:
+            touched[spec.name].update(checked.good[spec.name])
+        _note_parents(spec, rows, touched)
+    for name in CHILD_TABLES:
+        if name in package.tables and name not in empty:
+            removed = _remove_stale(session, SPEC[name], checked, touched)
+            report.counts[name].removed = len(removed)
+    order = list(checked.good["service_at_location"])
+    if len(empty) == len(SPECS):  # everything a provider reads came in with this package
+        bundle, sal_ids = Bundle.of({name: rows.values() for name, rows in checked.good.items()}), order
+    else:
+        affected = _affected_sals(session, touched)
+        sal_ids = order + sorted(affected - set(order))
+        bundle = load_bundle(session, sal_ids)
+    report.counts["provider"] = upsert_providers(session, bundle, sal_ids, now)
+    directory.refresh_vocabulary_in(session)
+    return report
+
+
+def _note_parents(spec: Table, rows: Iterable[Mapping[str, Any]], touched: dict[str, set[str]]) -> None:
+    for row in rows:
+        for column, parent in spec.refs:
+            if row.get(column) and spec.name in CHILD_TABLES:
+                touched[parent].add(row[column])
+        if spec.name == "attribute" and row.get("link_entity") in touched:
+            touched[row["link_entity"]].add(row["link_id"])
+
+
+def _upsert(session: Session, spec: Table, rows: list[dict[str, Any]], *, empty: bool = False) -> TableCount:
+    count = TableCount()
+    if not rows:
+        return count
+    existing: dict[str, dict[str, Any]] = {}
+    table = spec.table
+    for chunk in [] if empty else chunks([row["id"] for row in rows]):
+        for found in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+            existing[found["id"]] = dict(found)
+    new = [row for row in rows if row["id"] not in existing]
+    changed = [row for row in rows if row["id"] in existing and existing[row["id"]] != row]
+    if new:
+        session.execute(insert(table), new)
+    if changed:
+        session.execute(update(spec.model), changed)
+    count.imported, count.updated = len(new), len(changed)
+    count.unchanged = len(rows) - len(new) - len(changed)
+    return count
+
+
+def _remove_stale(session: Session, spec: Table, checked: Checked, touched: dict[str, set[str]]) -> list[str]:
+    """Children of records this package carries that the package no longer lists."""
+    table = spec.table
+    parents: list[tuple[Any, set[str]]] = []
+    if spec.name == "attribute":
+        carried = set().union(*(checked.good[name] for name in LINKABLE))
+        parents.append((table.c.link_id, carried))
+    else:
+        parents += [(table.c[column], set(checked.good[parent])) for column, parent in spec.refs]
+    stale: dict[str, dict[str, Any]] = {}
+    for column, ids in parents:
+        for chunk in chunks(sorted(ids)):
+            for found in session.execute(select(table).where(column.in_(chunk))).mappings():
+                if found["id"] not in checked.seen[spec.name]:
+                    stale[found["id"]] = dict(found)
+    if not stale:
+        return []
+    _note_parents(spec, stale.values(), touched)
+    for chunk in chunks(sorted(stale)):
+        session.execute(table.delete().where(table.c.id.in_(chunk)))
+    return sorted(stale)
+
+
+def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
+    """Every service_at_location whose provider row may read something the import changed."""
+    sal = HsdsServiceAtLocation.__table__
+    service = HsdsService.__table__
+    attribute = HsdsAttribute.__table__
+    services = set(touched["service"])
+    sals = set(touched["service_at_location"])
+    categorised = {"service": services, "service_at_location": sals}  # where a term becomes a category
+    for chunk in chunks(sorted(touched["taxonomy_term"])):  # a renamed term: its providers' categories
+        linked = select(attribute.c.link_entity, attribute.c.link_id).where(attribute.c.taxonomy_term_id.in_(chunk))
+        for entity, link_id in session.execute(linked):
+            if entity in categorised:
+                categorised[entity].add(link_id)
+    for chunk in chunks(sorted(touched["organization"])):
+        services.update(session.scalars(select(service.c.id).where(service.c.organization_id.in_(chunk))))
+    found = set()
+    for column, ids in ((sal.c.id, sals), (sal.c.service_id, services),
+                        (sal.c.location_id, touched["location"])):
+        for chunk in chunks(sorted(ids)):
+            found.update(session.scalars(select(sal.c.id).where(column.in_(chunk))))
+    return found
+

@@ -1,0 +1,18 @@
+"""The domain's HSDS fields are the columns the database holds, in the same order and sizes."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, Integer
+
+from callcenter.store import hsds
+
+
+def test_each_table_spec_matches_its_model():
+    for table in hsds.SPECS:
+        kinds = {
+            column.name: (float if isinstance(column.type, Float) else int if isinstance(column.type, Integer)
+                          else str, getattr(column.type, "length", None))
+            for column in table.table.columns
+        }
+        assert table.spec.kinds == kinds, table.name
+        assert table.columns == tuple(column.name for column in table.table.columns), table.name
