@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import os
 import subprocess
 import sys
 
@@ -11,9 +12,9 @@ import pytest
 from callcenter.store import migrate
 
 
-def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "callcenter", *args], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+                          timeout=timeout, stdin=subprocess.DEVNULL, env=None if env is None else {**os.environ, **env})
 
 
 @pytest.fixture
@@ -367,6 +368,18 @@ def test_audit_prints_the_trail_newest_first_in_line_time(db_url):
     nothing = run("--database-url", db_url, "audit", "--action", "link_child")
     assert nothing.returncode == 0 and len(nothing.stdout.splitlines()) == 1
     assert "no entries match" in nothing.stderr
+
+
+def test_the_line_time_zone_setting_moves_every_printed_time_and_a_bad_one_stops_first(db_url, tmp_path):
+    run("--database-url", db_url, "seed")
+    _fill_audit(db_url)
+    central = run("--database-url", db_url, "audit", "--child", "7", env={"CALLCENTER_TIME_ZONE": "America/Chicago"})
+    assert [line.split()[:2] for line in central.stdout.splitlines()[1:]] == [
+        ["2025-11-03", "09:30:00"], ["2025-11-03", "08:00:05"]]
+    never = tmp_path / "never.db"
+    bad = run("--database-url", f"sqlite:///{never}", "audit", env={"CALLCENTER_TIME_ZONE": "Mars/Base"})
+    assert bad.returncode == 2 and "setting not usable: Unknown time zone 'Mars/Base'" in bad.stderr
+    assert not never.exists()
 
 
 def test_audit_as_csv_defuses_formulas(db_url):

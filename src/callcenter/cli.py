@@ -130,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    from callcenter.config import use_line_time_zone
+    from callcenter.domain.errors import ValidationError
+
+    try:  # every command reads days and times in the line's one zone
+        use_line_time_zone()
+    except ValidationError as error:
+        print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
+        return 2
     try:
         if command == "run":
             return _run(args)
@@ -348,9 +356,9 @@ def _directory(args) -> int:
 def _checked_filter(build_filter, fields: dict):
     """A listing command's filter, checked before connecting (a mistyped date never touches the
     database); None after printing what is wrong with it."""
-    from callcenter.domain.timefmt import LINE_ZONE
+    from callcenter.domain.timefmt import line_zone
 
-    query, errors = build_filter(fields, _now().astimezone(LINE_ZONE).date())
+    query, errors = build_filter(fields, _now().astimezone(line_zone()).date())
     for message in errors.values():
         print(f"callcenter: {message}", file=sys.stderr)
     return None if errors else query
@@ -388,7 +396,7 @@ def _report(args) -> int:
     from datetime import date
 
     from callcenter.domain.metrics import local_day
-    from callcenter.domain.timefmt import LINE_ZONE
+    from callcenter.domain.timefmt import line_zone
     from callcenter.store import monitor
 
     # Check the day before connecting: a mistyped date never touches the database.
@@ -402,7 +410,7 @@ def _report(args) -> int:
         print(f"callcenter: --date wants a day as YYYY-MM-DD, e.g. 2026-11-23 (got {args.date!r}).", file=sys.stderr)
         return 2
     now = _now()
-    if day > local_day(now, LINE_ZONE):  # nothing to report yet, rather than a table of zeros
+    if day > local_day(now, line_zone()):  # nothing to report yet, rather than a table of zeros
         print(f"callcenter: {day.isoformat()} has not happened yet: pick today or an earlier day.", file=sys.stderr)
         return 2
     db = open_database(args.database_url, prepare=True)

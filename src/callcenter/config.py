@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 DATABASE_URL_ENV = "CALLCENTER_DATABASE_URL"
@@ -31,16 +31,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    refresh_seconds: float = 1.0
-
-    @classmethod
-    def load(cls, database_url: str | None = None) -> Settings:
-        return cls(database_url=resolve_database_url(database_url))
-
-
 # The line's promises, from the environment; names as in the README's configuration table.
 PROMISE_SETTINGS_ENV = {
     "time_zone": "CALLCENTER_TIME_ZONE",
@@ -56,7 +46,19 @@ PROMISE_SETTINGS_ENV = {
 }
 
 
-def promise_policy(environment: dict[str, str] | None = None):
+TIME_ZONE_ENV = PROMISE_SETTINGS_ENV["time_zone"]
+
+
+def use_line_time_zone(environment: Mapping[str, str] | None = None) -> None:
+    """The line's time zone for this process, from CALLCENTER_TIME_ZONE: clocks, days, business hours,
+    the monitor's "today" and the promises all read it (a bad name raises ValidationError naming it)."""
+    from callcenter.domain.timefmt import DEFAULT_LINE_ZONE, use_line_zone
+
+    env = os.environ if environment is None else environment
+    use_line_zone((env.get(TIME_ZONE_ENV) or "").strip() or DEFAULT_LINE_ZONE)
+
+
+def promise_policy(environment: Mapping[str, str] | None = None):
     """The PromisePolicy the environment asks for; a bad setting raises ValidationError naming it."""
     from callcenter.domain.promises import PromisePolicy
 

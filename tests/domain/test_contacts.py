@@ -27,7 +27,7 @@ from callcenter.domain.contacts import (
 )
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import Channel, Direction
-from callcenter.domain.timefmt import LINE_ZONE
+from callcenter.domain.timefmt import line_zone
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in Connecticut
 TODAY = date(2026, 11, 23)
@@ -76,9 +76,9 @@ def test_an_outbound_fax_needs_no_next_step_and_names_the_recipient():
 
 def test_received_time_is_read_in_the_line_zone():
     moment = parse_contact_time("11/23 8:15am", NOW)
-    assert moment.astimezone(LINE_ZONE).hour == 8 and moment.astimezone(LINE_ZONE).minute == 15
+    assert moment.astimezone(line_zone()).hour == 8 and moment.astimezone(line_zone()).minute == 15
     assert parse_contact_time("", NOW) == NOW and parse_contact_time("now", NOW) == NOW
-    overnight = parse_contact_time("yesterday 4:30pm", NOW).astimezone(LINE_ZONE)
+    overnight = parse_contact_time("yesterday 4:30pm", NOW).astimezone(line_zone())
     assert (overnight.day, overnight.hour, overnight.minute) == (22, 16, 30)
 
 
@@ -91,7 +91,7 @@ def test_received_times_that_cannot_be_right(text, phrase):
 
 
 def test_a_minute_of_clock_drift_is_not_the_future():
-    assert parse_contact_time((NOW + timedelta(minutes=1)).astimezone(LINE_ZONE).strftime("%m/%d %H:%M"), NOW)
+    assert parse_contact_time((NOW + timedelta(minutes=1)).astimezone(line_zone()).strftime("%m/%d %H:%M"), NOW)
 
 
 def test_tty_start_number_is_optional_but_checked_when_given():

@@ -13,7 +13,7 @@ from callcenter.domain.audit import build_filter
 from callcenter.domain.contacts import check_fax
 from callcenter.domain.errors import PermissionDenied
 from callcenter.domain.model import AgentState, PromiseKind
-from callcenter.domain.timefmt import LINE_ZONE
+from callcenter.domain.timefmt import line_zone
 from callcenter.domain.promises import AttemptOutcome, PromisePolicy
 from callcenter.store import audit, contacts, intakes, migrate, promises
 from callcenter.store.db import Database
@@ -77,7 +77,7 @@ def test_intake_submission_records_the_child_on_its_entries(db, now):
     draft = intakes.start(db, rep, now)
     fields = complete_fields()
     version = intakes.save_draft(db, rep, draft.id, fields, draft.version, now)
-    result = intakes.submit(db, rep, draft.id, fields, version, now, now.astimezone(LINE_ZONE).date())
+    result = intakes.submit(db, rep, draft.id, fields, version, now, now.astimezone(line_zone()).date())
     with db.read() as session:
         entries = {(entry.entity, entry.action): entry.child_id for entry in session.scalars(select(AuditEntry))}
     assert entries[("child", "create")] == result.child_id
@@ -155,7 +155,7 @@ def test_search_by_child_agent_action_and_days(db, now, trail):
     assert _actions(audit.search(db, None, action="create")) == ["create", "create"]
     assert audit.search(db, None, action="create", agent_username="alex")[0].child_id == 7
     # Days as the screen and the command type them: midnight to midnight in the line's zone.
-    today = now.astimezone(LINE_ZONE).date()
+    today = now.astimezone(line_zone()).date()
     query, errors = build_filter({"since": (today - timedelta(days=1)).isoformat(),
                                   "until": (today - timedelta(days=1)).isoformat()}, today)
     assert errors == {}

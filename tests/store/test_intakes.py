@@ -52,9 +52,9 @@ def call_id(demo_db, rep, now):
 
 
 def today_of(now):
-    from callcenter.domain.timefmt import LINE_ZONE
+    from callcenter.domain.timefmt import line_zone
 
-    return now.astimezone(LINE_ZONE).date()
+    return now.astimezone(line_zone()).date()
 
 
 def test_draft_is_created_once_per_call_and_prefilled_with_the_number(demo_db, rep, call_id, now):

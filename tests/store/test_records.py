@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.domain.errors import PermissionDenied
-from callcenter.domain.timefmt import LINE_ZONE
+from callcenter.domain.timefmt import line_zone
 from callcenter.store import intakes, records
 from callcenter.store.errors import NotFound
 from callcenter.store.models import AuditEntry, Child, Guardian
@@ -83,7 +83,7 @@ def test_opening_a_submitted_intake_to_read_it_is_audited_with_its_child(db, now
     draft = intakes.start(db, rep, now)
     fields = complete_fields()
     version = intakes.save_draft(db, rep, draft.id, fields, draft.version, now)
-    submitted = intakes.submit(db, rep, draft.id, fields, version, now, now.astimezone(LINE_ZONE).date())
+    submitted = intakes.submit(db, rep, draft.id, fields, version, now, now.astimezone(line_zone()).date())
 
     view = intakes.open_record(db, other, draft.id, "contact log", now)
 

@@ -56,13 +56,13 @@ async def choose(pilot, screen, selector: str, value: str) -> None:
 
 
 def known_child(db, now):
-    from callcenter.domain.timefmt import LINE_ZONE
+    from callcenter.domain.timefmt import line_zone
     from tests.store.test_intakes import complete_fields
 
     rep = agents.open_session(db, "jordan", now)
     draft = intakes.start(db, rep.id, now)
     submitted = intakes.submit(db, rep.id, draft.id, complete_fields(), draft.version, now,
-                               now.astimezone(LINE_ZONE).date())
+                               now.astimezone(line_zone()).date())
     return submitted.child_id
 
 

@@ -189,14 +189,14 @@ async def test_conflicting_edit_is_refused_and_the_text_stays_on_screen(sqlite_d
 
 
 async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):
-    from callcenter.domain.timefmt import LINE_ZONE
+    from callcenter.domain.timefmt import line_zone
     from callcenter.store import agents
     from tests.store.test_intakes import complete_fields
 
     rep = agents.open_session(sqlite_demo_db, "jordan", now)
     earlier = intakes.start(sqlite_demo_db, rep.id, now)
     known = intakes.submit(sqlite_demo_db, rep.id, earlier.id, complete_fields(), earlier.version, now,
-                           now.astimezone(LINE_ZONE).date())
+                           now.astimezone(line_zone()).date())
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake_from_call(pilot)

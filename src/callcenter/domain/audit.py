@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from callcenter.domain.contacts import _cell as spreadsheet_cell
 from callcenter.domain.contacts import _parse_day as parse_day
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.timefmt import LINE_ZONE
+from callcenter.domain.timefmt import line_zone
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 100_000
@@ -77,7 +77,7 @@ class AuditFilter:
     until: date | None = None  # inclusive
     action: str | None = None
     limit: int = DEFAULT_LIMIT
-    zone: ZoneInfo = LINE_ZONE
+    zone: ZoneInfo = field(default_factory=line_zone)
     screen: str | None = None
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -138,7 +138,7 @@ def _limit(text: str) -> int:
     return int(raw)
 
 
-def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo = LINE_ZONE
+def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo | None = None
                  ) -> tuple[AuditFilter | None, dict[str, str]]:
     """The filter as typed (child_id, agent, since, until, action, screen, limit); every problem at once."""
     errors: dict[str, str] = {}
@@ -156,8 +156,8 @@ def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo = LINE_Z
         errors["until"] = f"Until: {until:%b %d} is before Since ({since:%b %d}); swap them."
     if errors:
         return None, errors
-    return AuditFilter(values["child_id"], values["agent"], since, until, values["action"], values["limit"], zone,
-                       values["screen"]), {}
+    return AuditFilter(values["child_id"], values["agent"], since, until, values["action"], values["limit"],
+                       zone or line_zone(), values["screen"]), {}
 
 
 def _plain(value: Any) -> str:
@@ -175,14 +175,14 @@ def describe_detail(detail: Mapping[str, Any]) -> str:
     return " ".join(f"{key}={_plain(detail[key])}" for key in sorted(detail))
 
 
-def local_time(moment: datetime, zone: ZoneInfo = LINE_ZONE) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+def local_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    return moment.astimezone(zone or line_zone()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 TEXT_HEADER = ("When", "Agent", "Action", "Record", "Child", "Screen", "Detail")
 
 
-def text_lines(rows: Iterable[AuditRow], zone: ZoneInfo = LINE_ZONE) -> list[str]:
+def text_lines(rows: Iterable[AuditRow], zone: ZoneInfo | None = None) -> list[str]:
     """A header and one line per entry, aligned for reading in a terminal."""
     widths = (19, 12, 16, 18, 7, 10)
     table = [TEXT_HEADER] + [
@@ -197,7 +197,7 @@ def text_lines(rows: Iterable[AuditRow], zone: ZoneInfo = LINE_ZONE) -> list[str
 CSV_COLUMNS = ("id", "when", "agent", "agent_name", "action", "entity", "entity_id", "child_id", "screen", "detail")
 
 
-def csv_text(rows: Iterable[AuditRow], zone: ZoneInfo = LINE_ZONE) -> str:
+def csv_text(rows: Iterable[AuditRow], zone: ZoneInfo | None = None) -> str:
     """Every cell through the contact log's defusing: a detail typed by a rep never runs as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

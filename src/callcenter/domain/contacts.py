@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from callcenter.domain import validation as v
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import Channel, Direction
 from callcenter.domain.phone import format_phone, parse_phone, phone_search_key
-from callcenter.domain.timefmt import LINE_ZONE
+from callcenter.domain.timefmt import line_zone
 
 MAX_FAX_PAGES = 200  # the longest records packet the line has seen is well under this; more is a typo
 MAX_PARTY = 120
@@ -109,7 +110,7 @@ class ContactFilter:
     number_e164: str | None = None  # a whole number typed in any format
     number_digits: str | None = None  # or a run of its digits
     text: str | None = None  # words from the party, the summary, the transcript or the child's name
-    zone: ZoneInfo = LINE_ZONE
+    zone: ZoneInfo = dataclass_field(default_factory=line_zone)
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """The UTC moments the date range covers: midnight to midnight in the line's zone."""
@@ -142,11 +143,12 @@ def parse_pages(text: str) -> int:
     return pages
 
 
-def parse_contact_time(text: str, now: datetime, field: str = "at", zone: ZoneInfo = LINE_ZONE) -> datetime:
+def parse_contact_time(text: str, now: datetime, field: str = "at", zone: ZoneInfo | None = None) -> datetime:
     """When a fax came in or went out, read in the line's zone: blank means now; never in the future."""
     raw = " ".join((text or "").split())
     if not raw or raw.lower() == "now":
         return now
+    zone = zone or line_zone()
     local_now = now.astimezone(zone)
     for word, days in (("yesterday", -1), ("today", 0), ("tomorrow", 1)):  # how people say it at the fax machine
         day = (local_now + timedelta(days=days)).strftime("%m/%d/%Y")
@@ -167,7 +169,7 @@ def parse_contact_time(text: str, now: datetime, field: str = "at", zone: ZoneIn
     return moment
 
 
-def check_fax(fields: Mapping[str, str], now: datetime, zone: ZoneInfo = LINE_ZONE
+def check_fax(fields: Mapping[str, str], now: datetime, zone: ZoneInfo | None = None
               ) -> tuple[FaxEntry | None, dict[str, str]]:
     """Every field at once, so the form shows all its problems together; nothing half-checked is returned."""
     errors: dict[str, str] = {}
@@ -273,7 +275,7 @@ def _parse_day(text: str, field: str, today: date) -> date | None:
     return parsed
 
 
-def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo = LINE_ZONE
+def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo | None = None
                  ) -> tuple[ContactFilter | None, dict[str, str]]:
     """The log screen's filter bar as typed: channel, direction, from, to, agent, status, search."""
     errors: dict[str, str] = {}
@@ -304,7 +306,7 @@ def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo = LINE_Z
     if errors:
         return None, errors
     return ContactFilter(channel, direction, since, until, agent_id, status, number_e164, number_digits, text,
-                         zone), {}
+                         zone or line_zone()), {}
 
 
 _NUMBERISH = re.compile(r"^[\d\s().+\-/]+$")
@@ -369,7 +371,7 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return value.astimezone(LINE_ZONE).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(line_zone()).strftime("%Y-%m-%d %H:%M")
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 

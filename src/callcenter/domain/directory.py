@@ -11,7 +11,7 @@ from functools import cache
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.intake_rules import ACCESS_STANDARD
 from callcenter.domain.model import Urgency
-from callcenter.domain.timefmt import LINE_ZONE
+from callcenter.domain.timefmt import line_zone
 
 SERVICE_TYPES = ("outpatient", "mobile crisis", "care coordination", "intensive in-home", "early childhood",
                  "substance use")
@@ -108,11 +108,11 @@ def max_wait_days(urgency: Urgency | None) -> int | None:
 
 
 def weekday_bit(moment: datetime) -> int:
-    return 1 << moment.astimezone(LINE_ZONE).weekday()
+    return 1 << moment.astimezone(line_zone()).weekday()
 
 
 def minute_of_day(moment: datetime) -> int:
-    local = moment.astimezone(LINE_ZONE)
+    local = moment.astimezone(line_zone())
     return local.hour * 60 + local.minute
 
 

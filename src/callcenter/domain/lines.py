@@ -17,7 +17,6 @@ class LineSpec:
     service_level_seconds: int = 20
     service_level_target: float = 0.80
     short_abandon_seconds: int = 5
-    time_zone: str = "America/New_York"
 
 
 LINES: tuple[LineSpec, ...] = (

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULT_TIME_ZONE = "America/New_York"
+from callcenter.domain.timefmt import DEFAULT_LINE_ZONE, line_zone
+
 HOURS_IN_A_DAY = 24
 
 TimeZone = str | tzinfo
@@ -93,7 +94,7 @@ class LineSettings:
     service_level_seconds: float = 20
     service_level_target: float = 0.80
     short_abandon_seconds: float = 5
-    time_zone: str = DEFAULT_TIME_ZONE
+    time_zone: str = field(default_factory=lambda: line_zone().key)
 
     def __post_init__(self) -> None:
         if not self.service_level_seconds >= 0:
@@ -107,12 +108,12 @@ class LineSettings:
 
     @classmethod
     def of(cls, line: object) -> LineSettings:
-        """From anything carrying the four settings by name: a ``LineSpec`` or a ``line`` row."""
+        """From anything carrying the three targets by name: a ``LineSpec`` or a ``line`` row. Every
+        line counts its days in the line's one time zone (the setting), whatever an old row says."""
         return cls(
             service_level_seconds=line.service_level_seconds,  # type: ignore[attr-defined]
             service_level_target=line.service_level_target,  # type: ignore[attr-defined]
             short_abandon_seconds=line.short_abandon_seconds,  # type: ignore[attr-defined]
-            time_zone=line.time_zone,  # type: ignore[attr-defined]
         )
 
     @property
@@ -156,7 +157,7 @@ class AgentFigures:
     current_call: timedelta | None  # how long the call in progress has lasted; None when not on a call
 
 
-def day_bounds(day: date, time_zone: TimeZone = DEFAULT_TIME_ZONE) -> tuple[datetime, datetime]:
+def day_bounds(day: date, time_zone: TimeZone | None = None) -> tuple[datetime, datetime]:
     """The UTC instants where ``day`` starts and the next day starts, midnight to midnight local time.
 
     The span is 23 or 25 hours on daylight-saving days. Where a zone skips midnight itself (clocks
@@ -169,7 +170,7 @@ def day_bounds(day: date, time_zone: TimeZone = DEFAULT_TIME_ZONE) -> tuple[date
     return start, end
 
 
-def local_day(moment: datetime, time_zone: TimeZone = DEFAULT_TIME_ZONE) -> date:
+def local_day(moment: datetime, time_zone: TimeZone | None = None) -> date:
     return moment.astimezone(_zone(time_zone)).date()
 
 
@@ -255,7 +256,7 @@ def line_figures(calls: Iterable[CallFacts], settings: LineSettings, now: dateti
 
 
 def agent_figures(calls: Iterable[CallFacts], now: datetime,
-                  time_zone: TimeZone = DEFAULT_TIME_ZONE) -> dict[int, AgentFigures]:
+                  time_zone: TimeZone | None = None) -> dict[int, AgentFigures]:
     """Per agent, by agent id: today's answered calls and talk time, and the call in progress.
 
     Today's calls are those that arrived on the local day of ``now`` (so the counts add up to the
@@ -285,7 +286,7 @@ def agent_figures(calls: Iterable[CallFacts], now: datetime,
     }
 
 
-def calls_per_hour(calls: Iterable[CallFacts], day: date, time_zone: TimeZone = DEFAULT_TIME_ZONE) -> list[int]:
+def calls_per_hour(calls: Iterable[CallFacts], day: date, time_zone: TimeZone | None = None) -> list[int]:
     """Calls that arrived on ``day``, in 24 buckets by the LOCAL clock hour of arrival (0 = 00:00-00:59).
 
     Buckets follow the wall clock so days line up with each other. On the spring-forward day the
@@ -295,7 +296,7 @@ def calls_per_hour(calls: Iterable[CallFacts], day: date, time_zone: TimeZone = 
     return _hour_buckets(calls, {day}, _zone(time_zone))
 
 
-def weekday_average_per_hour(calls: Iterable[CallFacts], day: date, time_zone: TimeZone = DEFAULT_TIME_ZONE,
+def weekday_average_per_hour(calls: Iterable[CallFacts], day: date, time_zone: TimeZone | None = None,
                              weeks: int = 4) -> list[float]:
     """Per local hour, the mean count over the same weekday in the ``weeks`` weeks before ``day``.
 
@@ -317,13 +318,16 @@ def _hour_buckets(calls: Iterable[CallFacts], days: set[date], zone: tzinfo) -> 
     return buckets
 
 
-def _zone(time_zone: TimeZone) -> tzinfo:
+def _zone(time_zone: TimeZone | None) -> tzinfo:
+    """A zone by name or as given; None is the line's zone (the one setting, see ``timefmt.line_zone``)."""
+    if time_zone is None:
+        return line_zone()
     if isinstance(time_zone, tzinfo):
         return time_zone
     try:
         return ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"Unknown time zone {time_zone!r}: use an IANA name such as {DEFAULT_TIME_ZONE}.") from None
+        raise ValueError(f"Unknown time zone {time_zone!r}: use an IANA name such as {DEFAULT_LINE_ZONE}.") from None
 
 
 def _elapsed(start: datetime, end: datetime) -> timedelta:

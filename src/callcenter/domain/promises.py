@@ -18,6 +18,7 @@ from callcenter.domain.business_time import (
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import PromiseKind
 from callcenter.domain.referrals import parse_appointment
+from callcenter.domain.timefmt import line_zone
 
 MAX_REASON = 300
 
@@ -47,7 +48,7 @@ KIND_LABELS = {
 class PromisePolicy:
     """How the line counts its promises; every terminal builds the same one from the same settings."""
 
-    hours: BusinessHours = field(default_factory=BusinessHours)
+    hours: BusinessHours = field(default_factory=lambda: BusinessHours(time_zone=line_zone().key))
     consult_promise: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=1))
     follow_up_promise: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=1))
     due_soon_window: timedelta = timedelta(hours=2)
@@ -65,7 +66,7 @@ class PromisePolicy:
     def from_settings(cls, settings: Mapping[str, str]) -> PromisePolicy:
         """Settings by name (from the environment): hours, days, zone, holidays, promises, due-soon."""
         hours = BusinessHours.from_settings(
-            time_zone=settings.get("time_zone", "America/New_York"),
+            time_zone=settings.get("time_zone") or line_zone().key,
             opens=settings.get("opens", "09:00"),
             closes=settings.get("closes", "19:00"),
             weekdays=settings.get("weekdays", "Mon-Fri"),

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as date_parser
 
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.timefmt import LINE_ZONE
+from callcenter.domain.timefmt import line_zone
 
 MAX_NOTE_LENGTH = 400
 MAX_APPOINTMENT_AHEAD = timedelta(days=366)  # a date further out is almost always a typo in the year
@@ -40,7 +40,7 @@ class ReferralChoice:
     note: str | None
 
 
-def parse_appointment(text: str, now: datetime, zone: ZoneInfo = LINE_ZONE) -> datetime:
+def parse_appointment(text: str, now: datetime, zone: ZoneInfo | None = None) -> datetime:
     """A date and time the rep typed, read in the line's time zone; returned in UTC.
 
     The year may be left out: "12/3 2:30pm" means the next 3 December that is still ahead.
@@ -50,6 +50,7 @@ def parse_appointment(text: str, now: datetime, zone: ZoneInfo = LINE_ZONE) -> d
         raise ValidationError(f"Appointment: {_HINT}.", _FIELD)
     if not _HAS_TIME.search(raw):
         raise ValidationError(f"Appointment: add the time too, {_HINT}.", _FIELD)
+    zone = zone or line_zone()
     local_now = now.astimezone(zone)
     default = local_now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     try:
@@ -73,7 +74,7 @@ def parse_appointment(text: str, now: datetime, zone: ZoneInfo = LINE_ZONE) -> d
 
 
 def check_choice(outcome: str, appointment_text: str, note: str, now: datetime,
-                 zone: ZoneInfo = LINE_ZONE) -> ReferralChoice:
+                 zone: ZoneInfo | None = None) -> ReferralChoice:
     """Validate the rep's outcome form; an appointment is needed exactly when one was scheduled."""
     try:
         chosen = ReferralOutcome(outcome)
@@ -97,13 +98,13 @@ def check_choice(outcome: str, appointment_text: str, note: str, now: datetime,
     return ReferralChoice(chosen, None, cleaned_note)
 
 
-def linkage_summary(outcomes: list[tuple[str, str, datetime | None]], zone: ZoneInfo = LINE_ZONE) -> str:
+def linkage_summary(outcomes: list[tuple[str, str, datetime | None]], zone: ZoneInfo | None = None) -> str:
     """One line per attached provider for the follow-up promise: 'Name — appointment Tue Dec 01 14:30'."""
     lines = []
     for name, outcome, appointment_at in outcomes:
         chosen = ReferralOutcome(outcome)
         if chosen is ReferralOutcome.SCHEDULED and appointment_at is not None:
-            lines.append(f"{name} — appointment {appointment_at.astimezone(zone):%a %b %d %H:%M}")
+            lines.append(f"{name} — appointment {appointment_at.astimezone(zone or line_zone()):%a %b %d %H:%M}")
         else:
             lines.append(f"{name} — {chosen.label.lower()}")
     return "\n".join(lines)

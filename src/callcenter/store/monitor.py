@@ -20,7 +20,6 @@ from callcenter.config import max_failed_sign_ins
 from callcenter.domain import erlang
 from callcenter.domain.agent_states import check_manual_change, silent_for
 from callcenter.domain.metrics import (
-    DEFAULT_TIME_ZONE,
     CallFacts,
     LineFigures,
     LineSettings,
@@ -34,6 +33,7 @@ from callcenter.domain.metrics import (
 from callcenter.domain.model import AgentState, CallState, Priority, Role, PromiseKind, PromiseState
 from callcenter.domain.passwords import is_locked
 from callcenter.domain.roles import Permission, can, require
+from callcenter.domain.timefmt import line_zone
 from callcenter.store import audit
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.calls import _call_view
@@ -148,7 +148,7 @@ def snapshot(db: Database, supervisor_id: int, now: datetime,
 
         lines = connection.execute(_LINE_COLUMNS).all()
         settings = {line.id: LineSettings.of(line) for line in lines}
-        zone = settings[lines[0].id].time_zone if lines else DEFAULT_TIME_ZONE
+        zone = line_zone()
         day = local_day(now, zone)
 
         # Today's arrivals on every line (and the last hour's, which reach into yesterday just
@@ -214,7 +214,7 @@ def day_report(db: Database, day: date, now: datetime) -> DayReport:
     with db.read() as session:
         lines = session.connection().execute(_LINE_COLUMNS).all()
         settings = {line.id: LineSettings.of(line) for line in lines}
-        zone = settings[lines[0].id].time_zone if lines else DEFAULT_TIME_ZONE
+        zone = line_zone()
         bounds = {line_id: day_bounds(day, s.zone) for line_id, s in settings.items()}
         facts: list[CallFacts] = []
         if bounds:
@@ -246,7 +246,7 @@ def day_report(db: Database, day: date, now: datetime) -> DayReport:
          for agent_id, f in figures.items() if f.calls_handled),
         key=lambda row: (row.name.lower(), row.id),
     )
-    return DayReport(day, zone, line_rows, tuple(agents))
+    return DayReport(day, zone.key, line_rows, tuple(agents))
 
 
 # --- What a supervisor does from the monitor -----------------------------------------------------

@@ -13,6 +13,7 @@ from callcenter.domain.lines import LINES
 from callcenter.domain.simulation import fictional_number  # the 555-01xx block: fiction only
 from callcenter.domain.model import AgentState, CallState, Channel, Disposition, Priority
 from callcenter.domain.passwords import hash_password
+from callcenter.domain.timefmt import line_zone
 from callcenter.resources import seed_dir
 from callcenter.store import audit
 from callcenter.store.calls import contact_for
@@ -36,7 +37,7 @@ def ensure_lines(db: Database) -> None:
                         name=spec.name,
                         phone_number=spec.phone_e164,
                         channel=spec.channel.value,
-                        time_zone=spec.time_zone,
+                        time_zone=line_zone().key,  # not read: the line's zone is the one setting
                         service_level_seconds=spec.service_level_seconds,
                         service_level_target=spec.service_level_target,
                         short_abandon_seconds=spec.short_abandon_seconds,

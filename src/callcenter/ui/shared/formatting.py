@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from callcenter.domain.referrals import ReferralOutcome
-from callcenter.domain.timefmt import LINE_ZONE, format_local
+from callcenter.domain.timefmt import line_zone, format_local
 from callcenter.store.referrals import AttachedProvider
 
 
@@ -16,7 +16,7 @@ def when(moment: datetime | None) -> str:
 
 def format_appointment(moment: datetime | None) -> str:
     """An appointment as the attach dialog takes it back: '12/03/2026 02:30 PM'."""
-    return "" if moment is None else moment.astimezone(LINE_ZONE).strftime("%m/%d/%Y %I:%M %p")
+    return "" if moment is None else moment.astimezone(line_zone()).strftime("%m/%d/%Y %I:%M %p")
 
 
 def attached_line(attached: AttachedProvider) -> str:

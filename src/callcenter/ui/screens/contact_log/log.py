@@ -18,7 +18,7 @@ from callcenter.domain.contacts import ContactFilter, FaxDocument, LogRow, Outbo
 from callcenter.domain.model import Channel
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
-from callcenter.domain.timefmt import LINE_ZONE
+from callcenter.domain.timefmt import line_zone
 from callcenter.resources import styles_dir
 from callcenter.store import consults, contacts, intakes
 from callcenter.store.contacts import ChildMatch, ContactDetail
@@ -39,7 +39,7 @@ SHOWN_AT_MOST = 500  # the store's limit: the title says when the filter should 
 
 def _short_when(row: LogRow) -> str:
     """'11/23 09:40' in the line's zone: the list is read by day and time, the year is in the detail."""
-    return row.at.astimezone(LINE_ZONE).strftime("%m/%d %H:%M") if row.at else ""
+    return row.at.astimezone(line_zone()).strftime("%m/%d %H:%M") if row.at else ""
 
 
 def describe(detail: ContactDetail) -> str:

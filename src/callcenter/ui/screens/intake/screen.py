@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 from callcenter.domain import intake_form, intake_rules
 from callcenter.domain.model import Urgency
 from callcenter.domain.phone import format_phone
-from callcenter.domain.timefmt import LINE_ZONE, format_local
+from callcenter.domain.timefmt import line_zone, format_local
 from callcenter.resources import styles_dir
 from callcenter.store import intakes, referrals
 from callcenter.store.intakes import DraftView, KnownChild, SubmittedIntake
@@ -122,7 +122,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
 
     @property
     def today(self) -> date:
-        return self.app.clock().astimezone(LINE_ZONE).date()
+        return self.app.clock().astimezone(line_zone()).date()
 
     def _row(self, key: str) -> FieldRow:
         return self.query_one(f"#row-{key}", FieldRow)
