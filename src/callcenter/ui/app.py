@@ -7,6 +7,7 @@ several of them use lives in ``ui/shared/``.
 
 from __future__ import annotations
 
+from textual.app import App
 from textual.binding import Binding
 
 from callcenter.resources import styles_dir
@@ -21,6 +22,13 @@ class CallCenterApp(NavigationApp):
     SUB_TITLE = "children's behavioral health"
     # The classes several screens use; each screen area loads its own file through its CSS_PATH.
     CSS_PATH = styles_dir() / "app.tcss"
+    KEY_NOTES = ((f"`{App.COMMAND_PALETTE_BINDING}`", "command palette: every screen and action by name"),)
+    KEY_HELP = {
+        "help": "help: this key map",
+        "lookup": "(signed in) provider lookup; from the intake, prefilled from the child's details",
+        "quit": "quit: what you typed is saved and you go offline (during a call, a second `ctrl+q` quits anyway)",
+        "lock": "(signed in) lock the console now; it {idle_lock}",
+    }
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("f3", "lookup", "Find provider"),

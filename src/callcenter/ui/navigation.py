@@ -66,10 +66,14 @@ class NavigationApp(SessionApp):
     # -- from anywhere -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from callcenter.config import max_failed_sign_ins
+        from callcenter.ui.keymap import key_map, markdown_table, settings_words
         from callcenter.ui.shared.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        if isinstance(self.screen, HelpScreen):
+            return
+        settings = settings_words(self.idle_lock_seconds, max_failed_sign_ins())
+        self.push_screen(HelpScreen(markdown_table(key_map(type(self), settings))))
 
     def action_lookup(self, query: LookupQuery | None = None, intake_id: int | None = None,
                       on_close=None) -> None:  # type: ignore[no-untyped-def]

@@ -57,6 +57,12 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
     """Reads the trail in a worker whenever the filter changes; the screen never waits on the database."""
 
     CSS_PATH = styles_dir() / "audit.tcss"
+    KEY_NOTES = (
+        ("filter row", "child id, agent username, since and until days (`11/1`, `today`), action (`submit`, "
+                       "`link_child`, ...); `Enter` returns to the list"),
+        ("`↑` / `↓`", "the entry in full follows on the right: who, what, which record and child, every detail"),
+    )
+    KEY_HELP = {"focus_filters": "to the filter row"}
     BINDINGS = [
         Binding("ctrl+f", "focus_filters", "Filter", priority=True),
         Binding("escape", "back", "Back"),

@@ -38,6 +38,21 @@ SWEEP_EVERY = 30  # ticks between escalation sweeps (any terminal's sweep serves
 
 class QueueBoardScreen(ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "board.tcss"
+    KEY_HELP = {
+        "take_next": "take the next caller: emergencies first, then the longest wait",
+        "cycle_line": "line to take from: all, 877, 866, TTY, fax, web",
+        "open_call": "open the call you are on",
+        "new_intake": "new intake by hand (a fax or web referral)",
+        "promises": "my promises: every open promise I own, with its countdown",
+        "consult_request": "medication consult request from a PCP (prefilled with the caller's number when on a call)",
+        "my_consults": "(psychiatrists) my consults, soonest deadline first",
+        "contact_log": "contact log: every call, TTY session and fax",
+        "monitor": "(supervisors) live monitor: lines, agents, promises, calls per hour, staffing",
+        "app.lookup": "provider lookup (as `F3`)",
+        "available": "available / ready again after wrap-up",
+        "away": "away",
+        "sign_out": "sign out (offline)",
+    }
     BINDINGS = [
         Binding("t", "take_next", "Take next", priority=True),
         Binding("f", "cycle_line", "Line filter"),

@@ -26,6 +26,13 @@ NOTES_SAVE_DELAY = 0.8
 
 class CallScreen(KeepsTyping, ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "call.tcss"
+    KEY_NOTES = (("type", "call notes, saved to the database as you type"),)
+    KEY_HELP = {
+        "intake": "guided intake for this call (reopens the same draft)",
+        "end_call": "end the call: pick a disposition with `1`–`6` or `Enter`",
+        "relay": "(TTY calls) mark or unmark a relay-service call; the notes are the TTY transcript",
+        "back": "back to the board; the call stays open (`c` returns to it)",
+    }
     BINDINGS = [
         Binding("ctrl+g", "intake", "Guided intake", priority=True),
         Binding("ctrl+e", "end_call", "End call", priority=True),

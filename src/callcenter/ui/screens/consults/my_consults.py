@@ -30,6 +30,8 @@ RELOAD_EVERY = 5  # ticks of the app's refresh interval
 
 class ConsultsScreen(ListDetailScreen[ConsultView, None]):
     CSS_PATH = styles_dir() / "consults.tcss"
+    KEY_HELP = {"close_consult": "the call was returned: when, minutes spent, written report sent",
+                "view_record": "the child's full record, when the request is matched to one (audited)"}
     BINDINGS = [
         Binding("x", "close_consult", "Returned: close"),
         Binding("v", "view_record", "Child's record"),

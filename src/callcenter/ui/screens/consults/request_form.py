@@ -34,6 +34,7 @@ FORM_FIELDS = (
 
 class ConsultFormScreen(ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "consults.tcss"
+    KEY_HELP = {"submit": "submit; every problem is listed next to its field and nothing is saved until all are fixed"}
     BINDINGS = [
         Binding("f10", "submit", "Submit", priority=True),
         Binding("ctrl+s", "submit", "Submit", show=False, priority=True),

@@ -34,6 +34,9 @@ FAX_FIELDS = (
 
 class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
     CSS_PATH = styles_dir() / "contact_log.tcss"
+    KEY_NOTES = (("type", "number, sender, pages, when it came or went, document, next step"),)
+    KEY_HELP = {"save": "save the fax (an inbound fax leaves you a follow-up)",
+                "match_child": "match the fax to a known child"}
     BINDINGS = [
         Binding("f10", "save", "Save", priority=True),
         Binding("ctrl+s", "save", "Save", show=False, priority=True),

@@ -85,6 +85,25 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
     """Filter by channel, dates, agent, follow-up and any text; open an entry and act on it."""
 
     CSS_PATH = styles_dir() / "contact_log.tcss"
+    KEY_NOTES = (
+        ("filter bar", "channel, in/out, from and to dates (`11/1`, `today`), agent, follow-up open/done, and a "
+                       "search box: a number in any format (`(860) 555-0199`, `860.555.0199`, or just `0199`), the "
+                       "child's name, or any words"),
+        ("`Enter`", "open what the entry leads to: your open TTY session or intake draft reopens; a submitted "
+                    "intake or a consult request is shown read-only"),
+    )
+    KEY_HELP = {
+        "focus_search": "to the search box; `Enter` there returns to the list",
+        "log_fax": "log a fax, received or sent",
+        "tty_session": "start a TTY session",
+        "outbound": "outbound contact (call, TTY or fax) for the entry: reached or fax sent closes its follow-up, "
+                    "other outcomes log an attempt",
+        "match_child": "match the entry to a known child",
+        "view_record": "the matched child's full record (lists show initials, birth year, Medicaid's last four); "
+                       "the opening is audited",
+        "intake": "start an intake from the entry (prefilled with the sender)",
+        "export": "export what the filter shows as CSV (to `CALLCENTER_EXPORT_DIR` or the home folder)",
+    }
     BINDINGS = [
         Binding("ctrl+f", "focus_search", "Search", priority=True),
         Binding("f", "log_fax", "Log fax"),

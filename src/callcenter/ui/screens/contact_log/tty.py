@@ -79,6 +79,13 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
     """The running transcript, saved half a second after the last key."""
 
     CSS_PATH = styles_dir() / "contact_log.tcss"
+    KEY_NOTES = (("type", "the transcript, saved as you type"),)
+    KEY_HELP = {
+        "intake": "guided intake from the session",
+        "end_session": "end the session: a summary, and a next step that becomes your follow-up",
+        "save_now": "save now",
+        "leave": "leave the session open; `Enter` on it in the contact log returns to it",
+    }
     BINDINGS = [
         Binding("ctrl+g", "intake", "Guided intake", priority=True),
         Binding("ctrl+e", "end_session", "End session", priority=True),

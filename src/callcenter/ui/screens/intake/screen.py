@@ -45,6 +45,19 @@ CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicai
 
 class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "intake.tcss"
+    KEY_NOTES = (("`Tab` / `shift+Tab`", "next / previous field; a field is checked when you leave it"),
+                 ("`alt+1` … `alt+5`", "jump to a step"))
+    KEY_HELP = {
+        "next_step": "next step: Caller, Child, Concern, Needs, Summary",
+        "previous_step": "previous step",
+        "crisis": "**crisis**: safety concern (suicidal thoughts, harm to others, medical emergency)",
+        "field_help": "what the focused field means and the format it takes (also shown at the bottom)",
+        "find_provider": "find a provider, prefilled from the child's details",
+        "save_now": "save now (the draft is also saved half a second after you stop typing)",
+        "submit": "submit; with fields missing, the summary lists them and `Enter` jumps to one",
+        "reload": "after a conflicting edit: reload the version another rep saved",
+        "leave": "leave; the draft stays saved and is offered again at the next sign-in",
+    }
     BINDINGS = [
         # Tab moves focus before the next key is read, so a rep typing ahead never lands in the old field.
         Binding("tab", "app.focus_next", show=False, priority=True),

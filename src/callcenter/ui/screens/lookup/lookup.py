@@ -56,6 +56,19 @@ def parse_age(text: str) -> int | None:
 
 class LookupScreen(ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "lookup.tcss"
+    KEY_NOTES = (
+        ("type", "results follow the typing: words, prefixes (`anx`) and typos (`hartfrod`)"),
+        ("`Tab`", "through the filters: town or ZIP, radius, service, age (`7`, `30m`, `2y6m`), language, urgency, "
+                  "HUSKY, ECC only, open now"),
+        ("`↑` / `↓` in the results", "the detail pane follows: address, phone, hours, services, ages, insurance, "
+                                     "ECC standard, why listed"),
+    )
+    KEY_HELP = {
+        "focus_search": "back to the search text",
+        "copy_details": "copy the family-facing details as plain text",
+        "attach": "(opened from an intake) attach the provider to the referral: offered, appointment scheduled "
+                  "with its date and time, or declined with why",
+    }
     BINDINGS = [
         Binding("ctrl+f", "focus_search", "Search text", priority=True),
         Binding("ctrl+y", "copy_details", "Copy for family", priority=True),

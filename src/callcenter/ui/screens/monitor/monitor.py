@@ -55,6 +55,19 @@ class MonitorScreen(ConsoleScreen[None]):
     """Refreshes by itself every second in a worker; the screen never waits on the database."""
 
     CSS_PATH = styles_dir() / "monitor.tcss"
+    KEY_NOTES = (("`Tab`", "between the lines, agents and promises lists"),)
+    KEY_HELP = {
+        "agent_state": "set the highlighted agent's state (audited)",
+        "reassign": "reassign the highlighted promise to a rep (audited)",
+        "toggle_waiting": "show waiting callers instead of promises (and back)",
+        "assign_caller": "give the highlighted waiting caller to an available rep (audited)",
+        "raise_priority": "raise the highlighted waiting caller's priority (audited)",
+        "app.audit_trail": "audit trail (also \"Audit trail\" in the command palette, for supervisors)",
+        "reset_password": "reset the highlighted agent's password: typed twice, checked as you type; unlocks a "
+                          "locked account (audited)",
+        "toggle_enabled": "disable the highlighted agent (no more sign-ins; their history stays) or enable them "
+                          "again, after a `y` (audited)",
+    }
     BINDINGS = [
         Binding("s", "agent_state", "Agent state"),
         Binding("r", "reassign", "Reassign promise"),

@@ -31,6 +31,12 @@ Change = Callable[[Database, int, datetime], object]
 
 class PromisesScreen(ListDetailScreen[PromiseView, None]):
     CSS_PATH = styles_dir() / "promises.tcss"
+    KEY_HELP = {
+        "attempt": "log an attempt: reached, voicemail, no answer, wrong number",
+        "close_promise": "done: the promise is kept (a fax or TTY follow-up closes through `o`)",
+        "reschedule": "reschedule: a new due time and why; the original stays on record",
+        "outbound": "outbound contact for the promise; reached or fax sent keeps it",
+    }
     BINDINGS = [
         Binding("a", "attempt", "Log attempt"),
         Binding("d", "close_promise", "Done"),

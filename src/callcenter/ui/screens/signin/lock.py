@@ -23,6 +23,8 @@ class LockScreen(ConsoleScreen[bool]):
 
     CSS_PATH = styles_dir() / "signin.tcss"
 
+    KEY_NOTES = (("password, `Enter`", "unlock: everything comes back as it was"),)
+    KEY_HELP = {"sign_out": "sign out instead (drafts are saved)"}
     BINDINGS = [
         Binding("ctrl+o", "sign_out", "Sign out instead"),
     ]

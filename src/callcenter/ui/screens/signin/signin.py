@@ -28,6 +28,10 @@ ROLE_LABEL = {Role.REP: "representative", Role.SUPERVISOR: "supervisor", Role.PS
 
 class SignInScreen(ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "signin.tcss"
+    KEY_NOTES = (("username, `Enter`, password, `Enter`",
+                  "sign in ({max_failed} wrong passwords in a row lock the account until a supervisor resets it)"),)
+    KEY_HELP = {"focus_list": "pick your name from the list (then `Enter`); the password box comes next",
+                "focus_input": "back to typing a username"}
     BINDINGS = [
         Binding("down", "focus_list", "Pick from list", show=False),
         Binding("escape", "focus_input", "Type a name", show=False),
