@@ -134,7 +134,7 @@ def test_failure_midway_rolls_back_the_whole_submission(demo_db, rep, call_id, n
         raise RuntimeError("disk full")
 
     # The follow-up promise is written last: if it fails, child and guardian must not remain.
-    monkeypatch.setattr(intakes, "Promise", lambda **kwargs: explode())
+    monkeypatch.setattr(intakes.promises, "new_promise", explode)
     with pytest.raises(RuntimeError):
         intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
     with demo_db.read() as session:

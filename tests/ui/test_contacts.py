@@ -15,15 +15,10 @@ from callcenter.ui.screens.contact_log.log import ContactLogScreen
 from callcenter.ui.screens.contact_log.tty import TtySessionScreen, TtyStartScreen
 from callcenter.ui.shared.outbound import OutboundScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
-from tests.ui.helpers import make_app, settle, wait_until
+from tests.ui.helpers import make_app, settle, type_text, wait_until
 
 SIZE = (120, 40)
-KEYS = {" ": "space", ".": "full_stop", "/": "slash", "-": "minus", "'": "apostrophe", ",": "comma",
-        "(": "left_parenthesis", ")": "right_parenthesis", ":": "colon"}
 
-
-async def press_text(pilot, text: str) -> None:
-    await pilot.press(*[KEYS.get(ch, ch) for ch in text])
 
 
 async def open_log(pilot) -> ContactLogScreen:
@@ -38,7 +33,7 @@ async def open_log(pilot) -> ContactLogScreen:
 async def fill(pilot, screen, selector: str, text: str) -> None:
     screen.query_one(selector, Input).focus()
     await pilot.pause()
-    await press_text(pilot, text)
+    await type_text(pilot, text)
 
 
 async def choose(pilot, screen, selector: str, value: str) -> None:
@@ -48,7 +43,7 @@ async def choose(pilot, screen, selector: str, value: str) -> None:
     await pilot.press("enter")
     await pilot.pause()
     label = [label for label, option in select._options if option == value][0]
-    await press_text(pilot, label.split()[0][:4].lower())
+    await type_text(pilot, label.split()[0][:4].lower())
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
@@ -89,7 +84,7 @@ async def test_fax_referral_from_log_to_closed_follow_up(sqlite_demo_db, now):
         await pilot.press("f4")
         assert await wait_until(pilot, lambda: isinstance(app.screen, ChildPickerScreen))
         picker = app.screen
-        await press_text(pilot, "Christ")
+        await type_text(pilot, "Christ")
         assert await wait_until(pilot, lambda: len(picker.matches) == 1)
         await pilot.press("enter")
         assert await wait_until(pilot, lambda: app.screen is form)
@@ -186,11 +181,11 @@ async def test_log_filters_find_a_number_typed_any_way(sqlite_demo_db, now):
         assert await wait_until(pilot, lambda: {"Elm Street Pediatrics", "Oak Family Practice"} <= {
             row.party for row in log.rows})
         await pilot.press("ctrl+f")
-        await press_text(pilot, "(860) 555.0199")
+        await type_text(pilot, "(860) 555.0199")
         assert await wait_until(pilot, lambda: [row.number for row in log.rows] == ["+18605550199"])
         for _ in range(len("(860) 555.0199")):
             await pilot.press("backspace")
-        await press_text(pilot, "0143")
+        await type_text(pilot, "0143")
         # While the backspaces' empty search is still showing everything, Oak is there too: wait for both.
         assert await wait_until(pilot, lambda: "Oak Family Practice" in {row.party for row in log.rows}
                                 and all("0143" in row.number for row in log.rows))
@@ -205,14 +200,14 @@ async def test_tty_session_transcript_is_saved_as_typed_and_reopens(sqlite_demo_
         log = await open_log(pilot)
         await pilot.press("y")
         assert await wait_until(pilot, lambda: isinstance(app.screen, TtyStartScreen))
-        await press_text(pilot, "Dana Whitfield")
+        await type_text(pilot, "Dana Whitfield")
         start = app.screen
         start.query_one("#tty-relay").value = True
         await pilot.press("enter")
         assert await wait_until(pilot, lambda: isinstance(app.screen, TtySessionScreen))
         session_screen = app.screen
         contact_id = session_screen.detail.row.id
-        await press_text(pilot, "GA my son will not go to school SK")
+        await type_text(pilot, "GA my son will not go to school SK")
         assert await wait_until(pilot, lambda: (contacts.get(sqlite_demo_db, contact_id).transcript or "")
                                 .endswith("school SK"), timeout=10)
         await pilot.press("escape")  # leave: the session stays open
@@ -228,12 +223,12 @@ async def test_tty_session_transcript_is_saved_as_typed_and_reopens(sqlite_demo_
         assert await wait_until(pilot, lambda: isinstance(again.screen, TtySessionScreen))
         area = again.screen.query_one("#tty-transcript", TextArea)
         assert area.text == "GA my son will not go to school SK"
-        await press_text(pilot, " bye")
+        await type_text(pilot, " bye")
         await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: again.screen.__class__.__name__ == "EndTtyScreen")
-        await press_text(pilot, "Needs a school-avoidance referral")
+        await type_text(pilot, "Needs a school-avoidance referral")
         await pilot.press("tab")
-        await press_text(pilot, "Send the family provider list by TTY")
+        await type_text(pilot, "Send the family provider list by TTY")
         await pilot.press("enter")
         assert await wait_until(pilot, lambda: again.screen is log)
     ended = contacts.get(sqlite_demo_db, contact_id)

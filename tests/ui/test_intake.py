@@ -11,7 +11,7 @@ from callcenter.store.models import Intake, Promise
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.call.call_panel import CallScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
-from tests.ui.helpers import make_app, settle, wait_until
+from tests.ui.helpers import make_app, settle, type_text, wait_until
 
 SIZE = (120, 40)
 
@@ -49,8 +49,7 @@ async def choose(pilot, screen, key: str, value: str):
 async def type_into(pilot, screen, key: str, text: str):
     screen.jump_to_field(key)
     await pilot.pause()
-    await pilot.press(*[{" ": "space", ".": "full_stop", "/": "slash", "-": "minus", "'": "apostrophe",
-                         ",": "comma"}.get(ch, ch) for ch in text])
+    await type_text(pilot, text)
     await pilot.press("tab")
     await pilot.pause()
 

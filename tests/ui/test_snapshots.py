@@ -5,7 +5,7 @@ from __future__ import annotations
 from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.call.call_panel import CallScreen
-from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, wait_until
+from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, type_text, wait_until
 
 
 def test_sign_in_screen(snap_compare, sqlite_demo_db):
@@ -98,8 +98,7 @@ async def _quiet(pilot):
 async def _fill(pilot, screen, key, text):
     screen.jump_to_field(key)
     await pilot.pause()
-    keys = {" ": "space", "/": "slash", "'": "apostrophe", ".": "full_stop", ",": "comma", "-": "minus"}
-    await pilot.press(*[keys.get(ch, ch) for ch in text])
+    await type_text(pilot, text)
     await pilot.press("tab")
 
 

@@ -8,14 +8,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-# The contact log reads days and defuses spreadsheet formulas the same way; one rule for both.
-from callcenter.domain.contacts import _cell as spreadsheet_cell
-from callcenter.domain.contacts import _parse_day as parse_day
+from callcenter.domain.days import day_range, parse_day
 from callcenter.domain.errors import ValidationError
+from callcenter.domain.spreadsheet import cell
 from callcenter.domain.timefmt import line_zone
 
 DEFAULT_LIMIT = 500
@@ -82,10 +81,7 @@ class AuditFilter:
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """The UTC moments the days cover: from midnight of `since` to midnight after `until`."""
-        start = datetime.combine(self.since, datetime.min.time(), self.zone).astimezone(UTC) if self.since else None
-        end = (datetime.combine(self.until + timedelta(days=1), datetime.min.time(), self.zone).astimezone(UTC)
-               if self.until else None)
-        return start, end
+        return day_range(self.since, self.until, self.zone)
 
 
 def _child_id(text: str) -> int | None:
@@ -204,7 +200,7 @@ def csv_text(rows: Iterable[AuditRow], zone: ZoneInfo | None = None) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         detail = json.dumps(row.detail, sort_keys=True, default=str) if row.detail else None
-        writer.writerow([spreadsheet_cell(value) for value in (
+        writer.writerow([cell(value) for value in (
             row.id, local_time(row.at, zone), row.who, row.agent_name, row.action, row.entity, row.entity_id,
             row.child_id, row.screen, detail)])
     return out.getvalue()

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as date_parser
 
 from callcenter.domain import validation as v
+from callcenter.domain.days import day_range, parse_day
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import Channel, Direction
 from callcenter.domain.phone import format_phone, parse_phone, phone_search_key
+from callcenter.domain.spreadsheet import cell
 from callcenter.domain.timefmt import line_zone
 
 MAX_FAX_PAGES = 200  # the longest records packet the line has seen is well under this; more is a typo
@@ -114,10 +116,7 @@ class ContactFilter:
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """The UTC moments the date range covers: midnight to midnight in the line's zone."""
-        start = datetime.combine(self.since, datetime.min.time(), self.zone).astimezone(UTC) if self.since else None
-        end = (datetime.combine(self.until + timedelta(days=1), datetime.min.time(), self.zone).astimezone(UTC)
-               if self.until else None)
-        return start, end
+        return day_range(self.since, self.until, self.zone)
 
 
 def _collect(errors: dict[str, str], key: str, parse, raw: str):
@@ -258,23 +257,6 @@ def check_outbound(fields: Mapping[str, str]) -> tuple[OutboundEntry | None, dic
     return OutboundEntry(channel, number, party, outcome, summary), {}
 
 
-def _parse_day(text: str, field: str, today: date) -> date | None:
-    raw = (text or "").strip()
-    if not raw:
-        return None
-    if raw.lower() == "today":
-        return today
-    try:
-        parsed = date_parser.parse(raw, default=datetime(today.year, today.month, today.day)).date()
-    except (ValueError, OverflowError):
-        raise ValidationError(f"{field.capitalize()}: {raw[:30]!r} is not a date; type e.g. 11/1 or 11/1/2026.",
-                              field) from None
-    if parsed > today:
-        raise ValidationError(f"{field.capitalize()}: {parsed:%b %d %Y} is in the future; the log holds what "
-                              "already happened.", field)
-    return parsed
-
-
 def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo | None = None
                  ) -> tuple[ContactFilter | None, dict[str, str]]:
     """The log screen's filter bar as typed: channel, direction, from, to, agent, status, search."""
@@ -295,8 +277,8 @@ def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo | None =
             status = FollowUpStatus(fields["status"])
         except ValueError:
             errors["status"] = "Follow-up: open or done."
-    since = _collect(errors, "since", lambda raw: _parse_day(raw, "from", today), fields.get("since", ""))
-    until = _collect(errors, "until", lambda raw: _parse_day(raw, "to", today), fields.get("until", ""))
+    since = _collect(errors, "since", lambda raw: parse_day(raw, "from", today), fields.get("since", ""))
+    until = _collect(errors, "until", lambda raw: parse_day(raw, "to", today), fields.get("until", ""))
     if since and until and until < since:
         errors["until"] = f"To: {until:%b %d} is before From ({since:%b %d}); swap them."
     agent_text = (fields.get("agent_id") or "").strip()
@@ -361,30 +343,15 @@ class LogRow:
 
 CSV_COLUMNS = ("id", "when", "direction", "channel", "party", "number", "agent", "child", "summary", "outcome",
                "follow_up", "follow_up_due", "relay", "pages", "document_type", "intake_id", "consult_id")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """Text for a spreadsheet cell; a leading =,+,-,@ is quoted so a typed note cannot run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.astimezone(line_zone()).strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def csv_text(rows: Iterable[LogRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_cell(row.id), _cell(row.at), row.direction, row.channel, _cell(row.party),
-                         format_phone(row.number), _cell(row.agent), _cell(row.child), _cell(row.summary),
-                         _cell(row.outcome), _cell(row.follow_up), _cell(row.follow_up_due), _cell(row.relay),
-                         _cell(row.pages), _cell(row.document_type), _cell(row.intake_id), _cell(row.consult_id)])
+        writer.writerow([cell(row.id), cell(row.at), row.direction, row.channel, cell(row.party),
+                         format_phone(row.number), cell(row.agent), cell(row.child), cell(row.summary),
+                         cell(row.outcome), cell(row.follow_up), cell(row.follow_up_due), cell(row.relay),
+                         cell(row.pages), cell(row.document_type), cell(row.intake_id), cell(row.consult_id)])
     return out.getvalue()
 
 

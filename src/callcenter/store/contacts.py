@@ -37,6 +37,7 @@ from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
 from callcenter.store.intakes import DraftView, _view as draft_view
 from callcenter.store.models import Agent, Call, Child, Contact, Intake, Promise, PromiseAttempt
+from callcenter.store.views import KnownChild
 
 OPEN = "open"
 DONE = "done"
@@ -52,16 +53,6 @@ ATTEMPT_OUTCOMES = {
 }
 # Outbound contacts go out on the line of their channel; a phone call has no line of its own.
 OUTBOUND_LINES = {Channel.FAX: "fax", Channel.TTY: "tty"}
-
-
-@dataclass(frozen=True, slots=True)
-class ChildMatch:
-    id: int
-    first_name: str
-    last_name: str
-    date_of_birth: date | None
-    town: str | None
-    medicaid_last4: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +280,7 @@ def get(db: Database, contact_id: int) -> ContactDetail:
         return _detail(session, _load(session, contact_id))
 
 
-def find_children(db: Database, text: str, limit: int = 8) -> list[ChildMatch]:
+def find_children(db: Database, text: str, limit: int = 8) -> list[KnownChild]:
     """Children on file by Medicaid number, date of birth, or the start of each name word."""
     text = " ".join((text or "").replace(",", " ").split())
     if len(text) < MIN_CHILD_SEARCH:
@@ -300,7 +291,7 @@ def find_children(db: Database, text: str, limit: int = 8) -> list[ChildMatch]:
             select(Child).where(condition)
             .order_by(func.lower(Child.last_name), func.lower(Child.first_name), Child.id).limit(limit)
         ).all()
-    return [ChildMatch(child.id, child.first_name, child.last_name, child.date_of_birth, child.town,
+    return [KnownChild(child.id, child.first_name, child.last_name, child.date_of_birth, child.town,
                        child.medicaid_number[-4:] if child.medicaid_number else None) for child in children]
 
 

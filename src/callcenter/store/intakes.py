@@ -10,17 +10,20 @@ from datetime import date, datetime
 from sqlalchemy import or_, select, update
 
 from callcenter.domain import intake_form, intake_rules
+from callcenter.domain.consults import ConsultForm
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
-from callcenter.domain.model import IntakeStatus, Role, PromiseKind, PromiseState, Urgency
+from callcenter.domain.model import IntakeStatus, PromiseKind, Urgency
 from callcenter.domain.roles import Permission, require
 from callcenter.domain.promises import PromisePolicy
 from callcenter.store import audit, consults, referrals, promises
+from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
-from callcenter.store.models import Call, Child, ConsultRequest, Guardian, Intake, Promise
+from callcenter.store.models import Call, Child, Guardian, Intake
+from callcenter.store.views import KnownChild
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +38,6 @@ class DraftView:
     created_at: datetime | None
     updated_at: datetime | None
     caller_number: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class KnownChild:
-    id: int
-    first_name: str
-    last_name: str
-    date_of_birth: date | None
-    town: str | None
-    medicaid_last4: str | None
-    matched_on: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,42 +281,21 @@ def submit(
         if "medication_consult" in advice:
             question_type = clean.get("consult_question_type") or "medication"
             intake.consult_question_type = question_type
-            consult = ConsultRequest(
-                intake_id=intake.id,
-                call_id=intake.call_id,
-                child_id=child.id,
-                pcp_name=clean.get("caller_name") or "PCP office",
-                callback_number=clean["callback_number"],
-                question_type=question_type,
+            # The intake hands its PCP's question over as a consult request, the one way one is made.
+            question = ConsultForm(
+                pcp_name=clean.get("caller_name") or "PCP office", practice=None,
+                callback_number=clean["callback_number"], npi=None, child_first_name=child.first_name,
+                child_last_name=child.last_name, child_dob=child.date_of_birth, question_type=question_type,
                 question=clean.get("symptoms") or "",
-                urgency=urgency.value,
-                received_at=now,
-            )
-            consult.psychiatrist_id = consults.least_busy_psychiatrist(session)
-            session.add(consult)
-            session.flush()
-            consult_id = consult.id
-            policy = policy or PromisePolicy()
-            promises.new_promise(session, kind=PromiseKind.CONSULT_CALLBACK,
-                            title=f"Call back {consult.pcp_name} about {masked_child(child.first_name, child.last_name, child.date_of_birth)}",
-                            owner_agent_id=consult.psychiatrist_id, start=now, due=policy.consult_deadline(now),
-                            consult_id=consult.id, call_id=intake.call_id, intake_id=intake.id, child_id=child.id)
-            audit.record(session, at=now, agent_id=agent_id, action="create", entity="consult",
-                         entity_id=consult.id, screen="intake", child_id=child.id)
-        promise = Promise(
-            kind=PromiseKind.LINKAGE_CHECK.value,
+                urgency="urgent" if urgency in (Urgency.EMERGENCY, Urgency.URGENT) else "routine")
+            consult_id = consults.add_request(session, agent_id, question, now, policy or PromisePolicy(),
+                                              call_id=intake.call_id, intake_id=intake.id, child_id=child.id,
+                                              psychiatrist_id=None)
+        promise = promises.new_promise(
+            session, kind=PromiseKind.LINKAGE_CHECK,
             title=f"Check that {masked_child(child.first_name, child.last_name, child.date_of_birth)} was linked to care",
-            owner_agent_id=agent_id,
-            state=PromiseState.OPEN.value,
-            due_at=deadline,
-            original_due_at=deadline,
-            created_at=now,
-            call_id=intake.call_id,
-            intake_id=intake.id,
-            child_id=child.id,
-        )
-        session.add(promise)
-        session.flush()
+            owner_agent_id=agent_id, start=now, due=deadline, call_id=intake.call_id, intake_id=intake.id,
+            child_id=child.id)
         referrals.write_follow_up_notes(session, intake.id)
         audit.record(session, at=now, agent_id=agent_id, action="submit", entity="intake", entity_id=intake.id,
                      detail={"urgency": urgency.value, "promise_id": promise.id, "crisis": intake.crisis_at is not None},
@@ -333,14 +304,10 @@ def submit(
 
 
 def _editable(session, agent_id: int, intake_id: int) -> Intake:
-    agent = load_agent(session, agent_id)
-    require(agent.role, Permission.WORK_INTAKES)
-    intake = session.get(Intake, intake_id)
-    if intake is None:
-        raise NotFound(f"No intake {intake_id}.")
-    # As with referrals and promises: a draft is its rep's work, changed only by them or a supervisor.
-    if intake.agent_id != agent_id and agent.role != Role.SUPERVISOR.value:
-        raise InvalidOperation("This intake belongs to another rep; only they or a supervisor can change it.")
+    # A draft is its rep's work, changed only by them or a supervisor.
+    intake = owned_row(session, agent_id, Intake, intake_id, noun="intake", owner_column="agent_id",
+                       permission=Permission.WORK_INTAKES,
+                       someone_elses="This intake belongs to another rep; only they or a supervisor can change it.")
     if intake.status != IntakeStatus.DRAFT.value:
         raise InvalidOperation(f"Intake {intake_id} was already submitted; it can no longer be edited here.")
     return intake

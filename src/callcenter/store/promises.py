@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
-from callcenter.domain.model import Role, PromiseKind, PromiseState
+from callcenter.domain.model import PromiseKind, PromiseState
 from callcenter.domain.roles import Permission, require
 from callcenter.domain.promises import AttemptOutcome, PromisePolicy, PromiseStatus, late_minutes
 from callcenter.store import audit
+from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
@@ -117,12 +118,8 @@ def attempts_of(db: Database, promise_id: int) -> list[tuple[datetime, str, str 
 
 
 def _workable(session, agent_id: int, promise_id: int) -> Promise:
-    agent = load_agent(session, agent_id)
-    promise = session.get(Promise, promise_id)
-    if promise is None:
-        raise NotFound(f"No promise {promise_id}.")
-    if promise.owner_agent_id != agent_id and agent.role != Role.SUPERVISOR.value:
-        raise InvalidOperation("This promise belongs to someone else; only they or a supervisor can work it.")
+    promise = owned_row(session, agent_id, Promise, promise_id, noun="promise", owner_column="owner_agent_id",
+                        someone_elses="This promise belongs to someone else; only they or a supervisor can work it.")
     if promise.state != PromiseState.OPEN.value:
         raise InvalidOperation(f"This promise is already {promise.state}.")
     return promise

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from callcenter.domain.model import Role, PromiseKind
+from callcenter.domain.model import PromiseKind
 from callcenter.domain.referrals import ReferralChoice, ReferralOutcome, linkage_summary
-from callcenter.domain.roles import Permission, require
+from callcenter.domain.roles import Permission
 from callcenter.store import audit
-from callcenter.store.agents import _load as load_agent
+from callcenter.store.access import owned_row
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
 from callcenter.store.models import Intake, Provider, ReferralProvider, Promise
@@ -97,13 +97,9 @@ def follow_up_summary(db: Database, intake_id: int) -> str:
 
 
 def _workable(session, agent_id: int, intake_id: int) -> Intake:
-    agent = load_agent(session, agent_id)
-    require(agent.role, Permission.WORK_INTAKES)
-    intake = session.get(Intake, intake_id)
-    if intake is None:
-        raise NotFound(f"No intake {intake_id}.")
-    if intake.agent_id != agent_id and agent.role != Role.SUPERVISOR.value:
-        raise InvalidOperation("This referral belongs to another rep; ask them or a supervisor to change it.")
+    intake = owned_row(session, agent_id, Intake, intake_id, noun="intake", owner_column="agent_id",
+                       permission=Permission.WORK_INTAKES,
+                       someone_elses="This referral belongs to another rep; ask them or a supervisor to change it.")
     if intake.status not in {"draft", "submitted"}:
         raise InvalidOperation(f"Intake {intake_id} is {intake.status}; providers can no longer be attached.")
     return intake

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from callcenter.domain.model import AgentState, CallState, Priority, Role
 
@@ -79,3 +79,16 @@ class BoardSnapshot:
     waiting_total: int
     me: AgentView | None
     my_call: CallView | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownChild:
+    """A child already on file, as a picker or a "may already be on file" question shows it."""
+
+    id: int
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+    town: str | None
+    medicaid_last4: str | None
+    matched_on: str = ""  # what matched, when found by matching ("Medicaid number", "name and date of birth")

@@ -13,12 +13,12 @@ from textual.widgets.option_list import Option
 from callcenter.domain.privacy import masked_child
 from callcenter.resources import styles_dir
 from callcenter.store import contacts
-from callcenter.store.contacts import ChildMatch
+from callcenter.store.views import KnownChild
 from callcenter.ui.shared.base import ConsoleModal
 from callcenter.ui.shared.widgets import ConsoleOptionList
 
 
-class ChildPickerScreen(ConsoleModal[ChildMatch | None]):
+class ChildPickerScreen(ConsoleModal[KnownChild | None]):
     """Type a name, a date of birth or a Medicaid number; Enter picks the highlighted child."""
 
     CSS_PATH = styles_dir() / "contact_log.tcss"
@@ -26,7 +26,7 @@ class ChildPickerScreen(ConsoleModal[ChildMatch | None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.matches: list[ChildMatch] = []
+        self.matches: list[KnownChild] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
@@ -56,7 +56,7 @@ class ChildPickerScreen(ConsoleModal[ChildMatch | None]):
         matches = contacts.find_children(self.app.db, text)
         self.app.call_from_thread(self._found, matches)
 
-    def _found(self, matches: list[ChildMatch]) -> None:
+    def _found(self, matches: list[KnownChild]) -> None:
         self.matches = matches
         options = self.query_one("#child-matches", OptionList)
         options.clear_options()

@@ -14,7 +14,8 @@ from callcenter.domain.contacts import FaxDocument, FaxEntry
 from callcenter.domain.privacy import masked_child
 from callcenter.resources import styles_dir
 from callcenter.store import contacts
-from callcenter.store.contacts import ChildMatch, ContactDetail
+from callcenter.store.contacts import ContactDetail
+from callcenter.store.views import KnownChild
 from callcenter.ui.screens.contact_log.child_picker import ChildPickerScreen
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
@@ -49,7 +50,7 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.child: ChildMatch | None = None
+        self.child: KnownChild | None = None
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -100,7 +101,7 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
     def action_match_child(self) -> None:
         self.app.push_screen(ChildPickerScreen(), self._child_chosen)
 
-    def _child_chosen(self, child: ChildMatch | None) -> None:
+    def _child_chosen(self, child: KnownChild | None) -> None:
         if child is not None:
             self.child = child
             self.query_one("#x-child", Static).update(

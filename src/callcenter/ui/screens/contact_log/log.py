@@ -21,7 +21,8 @@ from callcenter.domain.privacy import masked_child
 from callcenter.domain.timefmt import line_zone
 from callcenter.resources import styles_dir
 from callcenter.store import consults, contacts, intakes
-from callcenter.store.contacts import ChildMatch, ContactDetail
+from callcenter.store.contacts import ContactDetail
+from callcenter.store.views import KnownChild
 from callcenter.ui.screens.contact_log.child_picker import ChildPickerScreen
 from callcenter.ui.screens.contact_log.fax import FaxFormScreen
 from callcenter.ui.screens.contact_log.tty import TtySessionScreen, TtyStartScreen
@@ -305,7 +306,7 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
             self.app.push_screen(ChildPickerScreen(), lambda child: child is not None and self.link(detail, child))
 
     @work(thread=True, group="log-write", exit_on_error=False)
-    def link(self, detail: ContactDetail, child: ChildMatch) -> None:
+    def link(self, detail: ContactDetail, child: KnownChild) -> None:
         contacts.link_child(self.app.db, self.app.signed_in_agent().id, detail.row.id, child.id, self.app.clock())
         self.app.call_from_thread(self.notify, f"Matched to {masked_child(child.first_name, child.last_name, child.date_of_birth)}.",
                                   markup=False)

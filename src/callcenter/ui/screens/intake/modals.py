@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from callcenter.domain.intake_form import CRISIS_REASONS
 from callcenter.resources import styles_dir
-from callcenter.store.intakes import KnownChild
+from callcenter.store.views import KnownChild
 from callcenter.ui.shared.base import ConsoleModal
 from callcenter.ui.shared.widgets import ConsoleOptionList
 

@@ -28,7 +28,8 @@ from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import line_zone, format_local
 from callcenter.resources import styles_dir
 from callcenter.store import intakes, referrals
-from callcenter.store.intakes import DraftView, KnownChild, SubmittedIntake
+from callcenter.store.intakes import DraftView, SubmittedIntake
+from callcenter.store.views import KnownChild
 from callcenter.store.referrals import AttachedProvider
 from callcenter.ui.screens.intake.fields import FieldRow, field_id
 from callcenter.ui.screens.intake.modals import CrisisReasonScreen, KnownChildScreen
