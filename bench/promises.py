@@ -15,9 +15,8 @@ import random
 import statistics
 from datetime import UTC, datetime, timedelta
 
-from callcenter.domain.promises import PromisePolicy, PromiseStatus
-
 from _common import timed
+from callcenter.domain.promises import PromisePolicy, PromiseStatus
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 VISIBLE_ROWS = 40

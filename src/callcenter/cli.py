@@ -7,7 +7,6 @@ import os
 import sys
 from datetime import UTC, datetime
 
-
 EXPORT_LIMIT = 100_000
 
 
@@ -198,8 +197,13 @@ def open_database(url: str | None, *, prepare: bool):
 
 
 def _run(args) -> int:
-    from callcenter.config import (PROMISE_SETTINGS_ENV, idle_lock_seconds, max_failed_sign_ins, resolve_database_url,
-                                   promise_policy)
+    from callcenter.config import (
+        PROMISE_SETTINGS_ENV,
+        idle_lock_seconds,
+        max_failed_sign_ins,
+        promise_policy,
+        resolve_database_url,
+    )
     from callcenter.domain.errors import ValidationError
 
     try:  # only when the line is set up differently: the defaults are known good and load lazily
@@ -241,7 +245,7 @@ def _run(args) -> int:
 
 def _serve(args) -> int:
     from callcenter import serve
-    from callcenter.config import PROMISE_SETTINGS_ENV, resolve_database_url, promise_policy
+    from callcenter.config import PROMISE_SETTINGS_ENV, promise_policy, resolve_database_url
     from callcenter.domain.errors import ValidationError
     from callcenter.store import seed
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import format_phone
@@ -74,14 +75,15 @@ def feed(
         now = datetime.now(UTC)
         if hangups and hangups[0][0] <= due:
             _, call_id = heapq.heappop(hangups)
-            if _retrying(lambda: calls.abandon(db, call_id, now), stop, report):
+            if _retrying(partial(calls.abandon, db, call_id, now), stop, report):
                 counts["abandoned"] += 1
                 if report:
                     report(f"{_clock(now)} hang up  call {call_id}")
             continue
         arrival = pending
+        assert arrival is not None  # the earliest thing due was not a hang-up, so it is this arrival
         pending = next(stream, None)
-        call_id = _retrying(lambda: calls.arrive(db, arrival.line, arrival.number, now, arrival.priority), stop,
+        call_id = _retrying(partial(calls.arrive, db, arrival.line, arrival.number, now, arrival.priority), stop,
                             report)
         if call_id is None:
             break

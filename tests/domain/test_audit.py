@@ -8,15 +8,23 @@ from datetime import UTC, date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callcenter.domain.audit import CSV_COLUMNS, DEFAULT_LIMIT, AuditRow, build_filter, csv_text, same_meaning, text_lines
+from callcenter.domain.audit import (
+    CSV_COLUMNS,
+    DEFAULT_LIMIT,
+    AuditRow,
+    build_filter,
+    csv_text,
+    same_meaning,
+    text_lines,
+)
 
 TODAY = date(2026, 11, 23)
 
 
 def _row(**changes) -> AuditRow:
-    values = dict(id=1, at=datetime(2026, 11, 23, 15, 0, 5, tzinfo=UTC), agent_username="sam", agent_name="Sam Kim",
-                  action="link_child", entity="contact", entity_id=12, child_id=7, screen="log",
-                  detail={"child_id": 7, "was": None, "tasks": [3, 4]})
+    values = {"id": 1, "at": datetime(2026, 11, 23, 15, 0, 5, tzinfo=UTC), "agent_username": "sam", "agent_name": "Sam Kim",
+                  "action": "link_child", "entity": "contact", "entity_id": 12, "child_id": 7, "screen": "log",
+                  "detail": {"child_id": 7, "was": None, "tasks": [3, 4]}}
     values.update(changes)
     return AuditRow(**values)
 

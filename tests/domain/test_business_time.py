@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from callcenter.domain.business_time import (
     DUE_SOON_LEAD,
-    BusinessHours,
     BusinessDuration,
+    BusinessHours,
     PromiseCountdown,
     PromiseStatus,
     add_business_time,

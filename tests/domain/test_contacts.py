@@ -164,10 +164,10 @@ def test_bad_filters_say_what_to_fix():
 
 
 def _row(**changes) -> LogRow:
-    base = dict(id=1, at=NOW, direction="inbound", channel="fax", party="Elm Street Pediatrics",
-                number="+18605550199", agent="Alex Rivera", child="C.L. 2019", summary=None, outcome=None,
-                follow_up="open", follow_up_due=NOW + timedelta(days=1), relay=False, pages=4,
-                document_type="referral", intake_id=None, consult_id=None)
+    base = {"id": 1, "at": NOW, "direction": "inbound", "channel": "fax", "party": "Elm Street Pediatrics",
+                "number": "+18605550199", "agent": "Alex Rivera", "child": "C.L. 2019", "summary": None, "outcome": None,
+                "follow_up": "open", "follow_up_due": NOW + timedelta(days=1), "relay": False, "pages": 4,
+                "document_type": "referral", "intake_id": None, "consult_id": None}
     base.update(changes)
     return LogRow(**base)
 

@@ -13,8 +13,8 @@ from callcenter.domain.audit import build_filter
 from callcenter.domain.contacts import check_fax
 from callcenter.domain.errors import PermissionDenied
 from callcenter.domain.model import AgentState, PromiseKind
-from callcenter.domain.timefmt import line_zone
 from callcenter.domain.promises import AttemptOutcome, PromisePolicy
+from callcenter.domain.timefmt import line_zone
 from callcenter.store import audit, contacts, intakes, migrate, promises
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound

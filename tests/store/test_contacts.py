@@ -326,11 +326,11 @@ def test_the_export_is_the_log_as_a_spreadsheet_safe_csv(db, now, alex):
     text = contacts.export_csv(db, ContactFilter())
     rows = list(csv.reader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 3
-    newest = dict(zip(rows[0], rows[1]))
+    newest = dict(zip(rows[0], rows[1], strict=False))
     assert newest["number"] == "(860) 555-0199" and newest["direction"] == "outbound"
     assert newest["summary"] == "'=HYPERLINK(\"http://example.test\")"
     assert newest["when"] == now.astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M")
-    fax_row = dict(zip(rows[0], rows[2]))
+    fax_row = dict(zip(rows[0], rows[2], strict=False))
     assert (fax_row["channel"], fax_row["pages"], fax_row["follow_up"]) == ("fax", "4", "open")
     assert len(list(csv.reader(io.StringIO(contacts.export_csv(db, ContactFilter(channel=Channel.FAX)))))) == 2
 

@@ -13,10 +13,10 @@ from tests.dbutil import FIXED_NOW  # Monday 10:00 in New York
 
 
 def add(db, **fields):
-    base = dict(hsds_id=f"t-{fields['name']}", service_types="outpatient", specialties="", languages="English",
-                town="Hartford", zip_code="06106", latitude=41.7620, longitude=-72.6870, accepts_husky=True,
-                is_ecc=False, min_age_months=0, max_age_months=252, wait_days=7, open_days=31,
-                opens_minute=540, closes_minute=1020, active=True, description="")
+    base = {"hsds_id": f"t-{fields['name']}", "service_types": "outpatient", "specialties": "", "languages": "English",
+                "town": "Hartford", "zip_code": "06106", "latitude": 41.7620, "longitude": -72.6870, "accepts_husky": True,
+                "is_ecc": False, "min_age_months": 0, "max_age_months": 252, "wait_days": 7, "open_days": 31,
+                "opens_minute": 540, "closes_minute": 1020, "active": True, "description": ""}
     base.update(fields)
     with db.write() as session:
         provider = Provider(**base)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from callcenter.domain.referrals import ReferralOutcome, check_choice
 from callcenter.store import agents, intakes, referrals
 from callcenter.store.errors import InvalidOperation, NotFound
-from callcenter.store.models import AuditEntry, Provider, ReferralProvider, Promise
+from callcenter.store.models import AuditEntry, Promise, Provider, ReferralProvider
 from tests.store.test_intakes import complete_fields, today_of
 
 

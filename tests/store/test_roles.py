@@ -20,10 +20,10 @@ from sqlmodel import SQLModel
 from callcenter.domain.consults import validate as validate_consult
 from callcenter.domain.contacts import check_outbound, check_tty_start
 from callcenter.domain.errors import PermissionDenied
-from callcenter.domain.model import AgentState, CallState, Disposition, Priority, Role, PromiseKind
-from callcenter.domain.referrals import check_choice
+from callcenter.domain.model import AgentState, CallState, Disposition, Priority, PromiseKind, Role
 from callcenter.domain.promises import AttemptOutcome, PromisePolicy
-from callcenter.store import agents, audit, calls, consults, contacts, intakes, monitor, referrals, promises
+from callcenter.domain.referrals import check_choice
+from callcenter.store import agents, audit, calls, consults, contacts, intakes, monitor, promises, referrals
 from callcenter.store.errors import InvalidOperation
 from callcenter.store.models import Agent, AuditEntry, Provider
 from tests.store.test_intakes import complete_fields, today_of

@@ -12,8 +12,8 @@ from callcenter.ui.app import CallCenterApp
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.monitor.dialogs import ResetPasswordScreen
 from callcenter.ui.screens.monitor.monitor import MonitorScreen
-from callcenter.ui.shared.dialogs import ConfirmScreen
 from callcenter.ui.screens.signin.signin import SignInScreen
+from callcenter.ui.shared.dialogs import ConfirmScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
 

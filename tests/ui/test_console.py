@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+
 from textual.widgets import DataTable, Label
 
 from callcenter.domain.model import AgentState, CallState, Priority

@@ -13,8 +13,8 @@ from callcenter.ui.screens.contact_log.child_picker import ChildPickerScreen
 from callcenter.ui.screens.contact_log.fax import FaxFormScreen
 from callcenter.ui.screens.contact_log.log import ContactLogScreen
 from callcenter.ui.screens.contact_log.tty import TtySessionScreen, TtyStartScreen
-from callcenter.ui.shared.outbound import OutboundScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
+from callcenter.ui.shared.outbound import OutboundScreen
 from tests.ui.helpers import make_app, settle, type_text, wait_until
 
 SIZE = (120, 40)

@@ -7,8 +7,8 @@ from rich.console import Console
 from textual.binding import Binding
 
 from callcenter.ui.app import CallCenterApp
-from tests.ui.helpers import make_app, wait_until
 from callcenter.ui.screens.board.board import QueueBoardScreen
+from tests.ui.helpers import make_app, wait_until
 
 
 class BrokenApp(CallCenterApp):

@@ -15,8 +15,8 @@ from textual.widgets import TextArea
 from callcenter.domain.model import AgentState
 from callcenter.store import agents, calls, intakes
 from callcenter.store.db import Database
-from callcenter.ui.screens.call import call_panel
 from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.call import call_panel
 from callcenter.ui.screens.call.call_panel import CallScreen
 from callcenter.ui.screens.intake import screen as intake_screen
 from callcenter.ui.screens.intake.screen import IntakeScreen

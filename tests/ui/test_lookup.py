@@ -8,8 +8,7 @@ from sqlalchemy import select
 from textual.widgets import DataTable, Input
 
 from callcenter.store import hsds
-from callcenter.store.models import Intake, ReferralProvider, Promise
-
+from callcenter.store.models import Intake, Promise, ReferralProvider
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.lookup.lookup import LookupScreen, parse_age
 from tests.dbutil import FIXED_NOW
@@ -87,8 +86,8 @@ async def test_lookup_from_the_intake_is_prefilled(sqlite_demo_db):
 
 
 async def test_attach_a_provider_with_an_appointment_then_submit(sqlite_demo_db):
-    from callcenter.ui.screens.lookup.attach import AttachProviderScreen
     from callcenter.ui.screens.call.call_panel import CallScreen
+    from callcenter.ui.screens.lookup.attach import AttachProviderScreen
     from tests.ui.test_intake import fill_routine_referral
 
     app = make_app(sqlite_demo_db, agent="alex")

@@ -18,10 +18,10 @@ from textual.widgets._toast import Toast
 from callcenter.domain.errors import ValidationError
 from callcenter.store import agents
 from callcenter.ui.screens.board.board import QueueBoardScreen
-from callcenter.ui.screens.promises.promises import PromisesScreen
 from callcenter.ui.screens.contact_log.log import ContactLogScreen
 from callcenter.ui.screens.contact_log.tty import TtySessionScreen, TtyStartScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
+from callcenter.ui.screens.promises.promises import PromisesScreen
 from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
 from tests.ui.monkey import DEFAULT_SEED, ROLES, ROUTES, SEED_ENV, Monkey, type_text
 

@@ -11,8 +11,8 @@ from callcenter.store.db import Database
 from callcenter.ui.app import CallCenterApp
 from callcenter.ui.screens.promises.promises import PromisesScreen
 from tests.dbutil import FIXED_NOW
-from tests.ui.test_promises import _three_promises, home
 from tests.ui.helpers import wait_until
+from tests.ui.test_promises import _three_promises, home
 
 
 async def promises_on_screen(db: Database, now) -> dict[str, tuple[str, str]]:

@@ -8,9 +8,8 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from callcenter.domain.days import day_range, parse_day
 from callcenter.domain.errors import ValidationError
@@ -27,7 +26,7 @@ _SCREEN = re.compile(r"^[a-z][a-z _]{0,39}$")
 
 # The trail is append-only, so entries keep the words they were written with. Where a word was
 # later changed, a filter for either word finds both (new word first).
-EARLIER_NAMES = {
+EARLIER_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "screen": {"promises": ("promises", "callbacks", "timers")},
     "entity": {"promise": ("promise", "task")},
 }
@@ -76,7 +75,7 @@ class AuditFilter:
     until: date | None = None  # inclusive
     action: str | None = None
     limit: int = DEFAULT_LIMIT
-    zone: ZoneInfo = field(default_factory=line_zone)
+    zone: tzinfo = field(default_factory=line_zone)
     screen: str | None = None
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -134,7 +133,7 @@ def _limit(text: str) -> int:
     return int(raw)
 
 
-def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo | None = None
+def build_filter(fields: Mapping[str, str], today: date, zone: tzinfo | None = None
                  ) -> tuple[AuditFilter | None, dict[str, str]]:
     """The filter as typed (child_id, agent, since, until, action, screen, limit); every problem at once."""
     errors: dict[str, str] = {}
@@ -171,14 +170,14 @@ def describe_detail(detail: Mapping[str, Any]) -> str:
     return " ".join(f"{key}={_plain(detail[key])}" for key in sorted(detail))
 
 
-def local_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
+def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
     return moment.astimezone(zone or line_zone()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 TEXT_HEADER = ("When", "Agent", "Action", "Record", "Child", "Screen", "Detail")
 
 
-def text_lines(rows: Iterable[AuditRow], zone: ZoneInfo | None = None) -> list[str]:
+def text_lines(rows: Iterable[AuditRow], zone: tzinfo | None = None) -> list[str]:
     """A header and one line per entry, aligned for reading in a terminal."""
     widths = (19, 12, 16, 18, 7, 10)
     table = [TEXT_HEADER] + [
@@ -193,7 +192,7 @@ def text_lines(rows: Iterable[AuditRow], zone: ZoneInfo | None = None) -> list[s
 CSV_COLUMNS = ("id", "when", "agent", "agent_name", "action", "entity", "entity_id", "child_id", "screen", "detail")
 
 
-def csv_text(rows: Iterable[AuditRow], zone: ZoneInfo | None = None) -> str:
+def csv_text(rows: Iterable[AuditRow], zone: tzinfo | None = None) -> str:
     """Every cell through the contact log's defusing: a detail typed by a rep never runs as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from callcenter.domain import validation as v
 from callcenter.domain.errors import ValidationError
@@ -64,7 +65,7 @@ def validate(fields: Mapping[str, str], today: date) -> tuple[ConsultForm | None
     """Every field at once, so the form can show all the problems together; nothing half-checked is returned."""
     errors: dict[str, str] = {}
 
-    def check(key: str, parse):
+    def check(key: str, parse: Callable[[str], Any]) -> Any:
         try:
             return parse(fields.get(key, "") or "")
         except ValidationError as error:

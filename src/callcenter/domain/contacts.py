@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as date_parser
@@ -119,7 +120,7 @@ class ContactFilter:
         return day_range(self.since, self.until, self.zone)
 
 
-def _collect(errors: dict[str, str], key: str, parse, raw: str):
+def _collect(errors: dict[str, str], key: str, parse: Callable[[str], Any], raw: str) -> Any:
     try:
         return parse(raw or "")
     except ValidationError as error:
@@ -205,6 +206,7 @@ def check_fax(fields: Mapping[str, str], now: datetime, zone: ZoneInfo | None = 
     child_id = int(child_text) if child_text.isdigit() else None
     if errors:
         return None, errors
+    assert document is not None  # refused above when missing
     return FaxEntry(direction, number, party, pages, at, document, next_step, child_id), {}
 
 
@@ -254,6 +256,7 @@ def check_outbound(fields: Mapping[str, str]) -> tuple[OutboundEntry | None, dic
                        or None, fields.get("summary", ""))
     if errors:
         return None, errors
+    assert outcome is not None  # refused above when missing
     return OutboundEntry(channel, number, party, outcome, summary), {}
 
 

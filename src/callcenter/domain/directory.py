@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.intake_rules import ACCESS_STANDARD
@@ -55,7 +57,7 @@ def _ct_centroids() -> tuple[dict[str, tuple[float, float, str]], dict[str, tupl
 
     by_zip: dict[str, tuple[float, float, str]] = {}
     by_town: dict[str, list[tuple[float, float]]] = {}
-    for place in zipcodes.filter_by(state="CT"):
+    for place in zipcodes.filter_by(state="CT"):  # type: ignore[no-untyped-call]  # zipcodes has no types
         if not place.get("lat"):
             continue
         point = (float(place["lat"]), float(place["long"]))
@@ -133,7 +135,7 @@ def why_matched(*, distance: float | None, is_ecc: bool, wait_days: int | None, 
     return " · ".join(parts)
 
 
-def query_for_intake(clean: dict, today) -> LookupQuery:
+def query_for_intake(clean: Mapping[str, Any], today: date) -> LookupQuery:
     """A lookup prefilled from what the intake knows: place, age, insurance, language, urgency."""
     from callcenter.domain.validation import age_in_months
 

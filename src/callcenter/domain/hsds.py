@@ -217,12 +217,12 @@ def check_row(table: str, values: Mapping[str, Any], found: Sequence[str] = ()) 
     return row, problems
 
 
-def _check_email(row: dict, problems: list[str]) -> None:
+def _check_email(row: dict[str, Any], problems: list[str]) -> None:
     if row.get("email") and not _EMAIL.fullmatch(row["email"]):
         problems.append(f"email {row['email']!r} is not an e-mail address")
 
 
-def _check_service(row: dict, problems: list[str]) -> None:
+def _check_service(row: dict[str, Any], problems: list[str]) -> None:
     _check_email(row, problems)
     status = (row.get("status") or "active").lower()
     if status not in SERVICE_STATUSES:
@@ -236,7 +236,7 @@ def _check_service(row: dict, problems: list[str]) -> None:
         problems.append(f"bad age range: minimum_age {number_text(low)} is above maximum_age {number_text(high)}")
 
 
-def _check_location(row: dict, problems: list[str]) -> None:
+def _check_location(row: dict[str, Any], problems: list[str]) -> None:
     kind = (row.get("location_type") or "physical").lower()
     if kind not in LOCATION_TYPES:
         problems.append(f"location_type {row['location_type']!r} is not one of {', '.join(LOCATION_TYPES)}")
@@ -250,7 +250,7 @@ def _check_location(row: dict, problems: list[str]) -> None:
         problems.append("latitude and longitude go together: give both or neither")
 
 
-def _check_address(row: dict, problems: list[str]) -> None:
+def _check_address(row: dict[str, Any], problems: list[str]) -> None:
     kind = (row.get("address_type") or "physical").lower()
     if kind not in LOCATION_TYPES:
         problems.append(f"address_type {row['address_type']!r} is not one of {', '.join(LOCATION_TYPES)}")
@@ -264,7 +264,7 @@ def _check_address(row: dict, problems: list[str]) -> None:
         problems.append(f"bad postal code {code!r}: a US ZIP code has 5 digits, e.g. 06106{hint}")
 
 
-def _check_phone(row: dict, problems: list[str]) -> None:
+def _check_phone(row: dict[str, Any], problems: list[str]) -> None:
     number = row.get("number")
     if number:
         try:
@@ -290,7 +290,7 @@ def _check_phone(row: dict, problems: list[str]) -> None:
         row["type"] = kind
 
 
-def _check_schedule(row: dict, problems: list[str]) -> None:
+def _check_schedule(row: dict[str, Any], problems: list[str]) -> None:
     if row.get("freq"):
         freq = row["freq"].upper()
         if freq not in FREQUENCIES:
@@ -319,12 +319,12 @@ def _check_schedule(row: dict, problems: list[str]) -> None:
                         "(hours past midnight: split them into two schedules)")
 
 
-def _check_language(row: dict, problems: list[str]) -> None:
+def _check_language(row: dict[str, Any], problems: list[str]) -> None:
     if not row.get("name") and not row.get("code"):
         problems.append("missing language name (or code)")
 
 
-def _check_attribute(row: dict, problems: list[str]) -> None:
+def _check_attribute(row: dict[str, Any], problems: list[str]) -> None:
     entity = (row.get("link_entity") or "").lower() or None
     if entity is not None and entity not in LINKABLE:
         problems.append(f"link_entity {row['link_entity']!r} is not kept by this directory "
@@ -350,7 +350,7 @@ def _check_attribute(row: dict, problems: list[str]) -> None:
 
 
 # Each normalises its row in place and adds what is wrong to the problems found so far.
-_CHECKS: dict[str, Callable[[dict, list[str]], None]] = {
+_CHECKS: dict[str, Callable[[dict[str, Any], list[str]], None]] = {
     "organization": _check_email,
     "service": _check_service,
     "location": _check_location,

@@ -12,6 +12,9 @@ from callcenter.domain.errors import ValidationError
 from callcenter.domain.intake_rules import is_husky, required_missing
 from callcenter.domain.model import Insurance, Urgency
 
+# Reads a field's raw text (with today's date): its clean value, or None for blank; raises when wrong.
+Parser = Callable[[str, date], Any]
+
 STEPS: tuple[tuple[str, str], ...] = (
     ("caller", "Caller"),
     ("child", "Child"),
@@ -53,11 +56,11 @@ class FieldSpec:
     parse: Callable[[str, date], Any] | None = field(default=None, repr=False)
 
 
-def _text(max_length: int, key: str, multiline: bool = False):
+def _text(max_length: int, key: str, multiline: bool = False) -> Parser:
     return lambda raw, today: v.clean_text(raw, max_length, key, multiline=multiline) or None
 
 
-def _choice(key: str, choices: tuple[tuple[str, str], ...]):
+def _choice(key: str, choices: tuple[tuple[str, str], ...]) -> Parser:
     allowed = {value for value, _ in choices}
 
     def parse(raw: str, today: date) -> str | None:

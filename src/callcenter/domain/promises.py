@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from callcenter.domain.business_time import (
-    BusinessHours,
     BusinessDuration,
+    BusinessHours,
     PromiseCountdown,
     PromiseStatus,
     deadline,

@@ -60,7 +60,7 @@ def arrivals(rates: Mapping[str, float], rng: random.Random, until: float | None
     next_at = {code: _gap(rates.get(code, 0.0), rng) for code in LINE_CODES}
     recent: list[str] = []
     while True:
-        code = min(next_at, key=next_at.get)
+        code = min(next_at, key=lambda line: next_at[line])
         at = next_at[code]
         if at == float("inf") or (until is not None and at > until):
             return

@@ -429,7 +429,7 @@ def _ct_places() -> _Places:
     retired: dict[str, str] = {}
     town_zips: dict[str, set[str]] = {}
     town_name: dict[str, str] = {}
-    for place in zipcodes.filter_by(state="CT"):
+    for place in zipcodes.filter_by(state="CT"):  # type: ignore[no-untyped-call]  # zipcodes has no types
         code, city = place["zip_code"], place["city"]
         if not place.get("active", True):
             retired[code] = city

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from callcenter.domain.audit import AuditRow
 
-# Every write in the store records through this module; the reading side's domain (filters, CSV,
-# phone and postcode validation behind them) is imported only when the trail is read.
-DEFAULT_LIMIT = 500
 from callcenter.domain.roles import Permission, require
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound
 from callcenter.store.models import Agent, AuditEntry
+
+# Every write in the store records through this module; the reading side's domain (filters, CSV,
+# phone and postcode validation behind them) is imported only when the trail is read.
+DEFAULT_LIMIT = 500
 
 
 def record(

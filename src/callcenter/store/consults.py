@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from callcenter.domain.consults import ConsultForm
-from callcenter.domain.model import Role, PromiseKind, PromiseState
+from callcenter.domain.model import PromiseKind, PromiseState, Role
 from callcenter.domain.privacy import masked_child, masked_full_name
-from callcenter.domain.roles import Permission, require
 from callcenter.domain.promises import PromisePolicy
+from callcenter.domain.roles import Permission, require
 from callcenter.store import audit, promises
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.db import Database

@@ -28,14 +28,15 @@ from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import Channel, Direction, IntakeStatus, PromiseKind, PromiseState
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child, medicaid_last4
-from callcenter.domain.roles import Permission, require
 from callcenter.domain.promises import AttemptOutcome, PromisePolicy
+from callcenter.domain.roles import Permission, require
 from callcenter.store import audit, promises
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.calls import _line_id
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
-from callcenter.store.intakes import DraftView, _view as draft_view
+from callcenter.store.intakes import DraftView
+from callcenter.store.intakes import _view as draft_view
 from callcenter.store.models import Agent, Call, Child, Contact, Intake, Promise, PromiseAttempt
 from callcenter.store.views import KnownChild
 

@@ -105,8 +105,8 @@ def search(db: Database, query: LookupQuery, now: datetime, limit: int = 50) -> 
             need = limit - len(picked)
             if need <= 0:
                 break
-            tier = dict(zip(tiers, wanted))
-            branch = [cond if want else not_(cond) for cond, want in zip(tiers.values(), wanted)]
+            tier = dict(zip(tiers, wanted, strict=True))
+            branch = [cond if want else not_(cond) for cond, want in zip(tiers.values(), wanted, strict=True)]
             if match is not None and not tier.get("named"):
                 branch.append(match)  # "named for every word" already implies every word matches
             found = _page_in_order(session, conditions + branch, origin, query.radius_miles, need,

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-
 class StoreError(Exception):
     """A failure the UI shows as a message; ``retry`` says whether trying again may help."""
 

@@ -12,12 +12,12 @@ from sqlalchemy import or_, select, update
 from callcenter.domain import intake_form, intake_rules
 from callcenter.domain.consults import ConsultForm
 from callcenter.domain.errors import ValidationError
+from callcenter.domain.model import IntakeStatus, PromiseKind, Urgency
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
-from callcenter.domain.model import IntakeStatus, PromiseKind, Urgency
-from callcenter.domain.roles import Permission, require
 from callcenter.domain.promises import PromisePolicy
-from callcenter.store import audit, consults, referrals, promises
+from callcenter.domain.roles import Permission, require
+from callcenter.store import audit, consults, promises, referrals
 from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.db import Database

@@ -30,7 +30,7 @@ from callcenter.domain.metrics import (
     local_day,
     weekday_average_per_hour,
 )
-from callcenter.domain.model import AgentState, CallState, Priority, Role, PromiseKind, PromiseState
+from callcenter.domain.model import AgentState, CallState, Priority, PromiseKind, PromiseState, Role
 from callcenter.domain.passwords import is_locked
 from callcenter.domain.roles import Permission, can, require
 from callcenter.domain.timefmt import line_zone
@@ -223,7 +223,7 @@ def day_report(db: Database, day: date, now: datetime) -> DayReport:
             _, facts = _load_calls(session, {line.id: line.code for line in lines},
                                    _call_columns().where(Call.arrived_at >= start, Call.arrived_at < end))
         agent_ids = {call.agent_id for call in facts if call.agent_id is not None}
-        names = dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids))).all()) \
+        names: dict[int, str] = dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids))).all()) \
             if agent_ids else {}
 
     def as_of(end: datetime) -> datetime:

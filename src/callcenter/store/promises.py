@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from callcenter.domain.model import PromiseKind, PromiseState
-from callcenter.domain.roles import Permission, require
 from callcenter.domain.promises import AttemptOutcome, PromisePolicy, PromiseStatus, late_minutes
+from callcenter.domain.roles import Permission, require
 from callcenter.store import audit
 from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
@@ -203,7 +203,7 @@ def sweep(db: Database, now: datetime, policy: PromisePolicy) -> SweepResult:
             .where(Promise.state == PromiseState.OPEN.value, Promise.due_at <= now + SWEEP_HORIZON,
                    (Promise.breached_at.is_(None)))
         ).all()
-        for promise_id, kind, start, due, escalated_at, breached_at, has_attempt, child_id in rows:
+        for promise_id, kind, start, due, escalated_at, _breached_at, has_attempt, child_id in rows:
             state = policy.state(kind, now, start, due)
             if state.status is PromiseStatus.OVERDUE:
                 done = session.execute(

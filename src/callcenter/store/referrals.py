@@ -15,7 +15,7 @@ from callcenter.store import audit
 from callcenter.store.access import owned_row
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
-from callcenter.store.models import Intake, Provider, ReferralProvider, Promise
+from callcenter.store.models import Intake, Promise, Provider, ReferralProvider
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from callcenter.domain.lines import LINES
-from callcenter.domain.simulation import fictional_number  # the 555-01xx block: fiction only
 from callcenter.domain.model import AgentState, CallState, Channel, Disposition, Priority
 from callcenter.domain.passwords import hash_password
+from callcenter.domain.simulation import fictional_number  # the 555-01xx block: fiction only
 from callcenter.domain.timefmt import line_zone
 from callcenter.resources import seed_dir
 from callcenter.store import audit
@@ -182,9 +182,9 @@ def demo_directory(rng: random.Random, count: int = MIN_DEMO_PROVIDERS) -> dict[
     One service at one location per provider; organizations are shared by name. The line's own
     facts (HUSKY, ECC, service types, specialties, wait days) are ``ct-access:*`` attributes.
     """
-    from callcenter.store import hsds  # the directory format: only when a directory is built
-
     import zipcodes
+
+    from callcenter.store import hsds  # the directory format: only when a directory is built
 
     parts = json.loads((seed_dir() / "directory_parts.json").read_text())
     places = [z for z in zipcodes.filter_by(state="CT") if z["zip_code_type"] == "STANDARD" and z["lat"]]

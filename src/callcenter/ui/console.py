@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from rich.console import RenderableType
 from textual import events, on, work
 from textual.app import App
 from textual.screen import Screen
@@ -134,9 +135,9 @@ class ConsoleApp(App[None]):
     def show_startup_problem(self, message: str) -> None:
         """Said on the sign-in screen (an empty message clears it)."""
 
-    def exit(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         self._stop_opening.set()
-        super().exit(*args, **kwargs)
+        super().exit(result, return_code, message)
 
     # -- what every screen reads -------------------------------------------------------------------
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from callcenter.ui.screens.audit.audit import AuditScreen
 from callcenter.ui.screens.board.board import QueueBoardScreen
@@ -29,7 +32,7 @@ from callcenter.ui.screens.signin.lock import LockScreen
 from callcenter.ui.screens.signin.signin import SignInScreen
 
 # Where each set of keys works, in the order a person meets them. "Everywhere" is the app's own.
-AREAS: tuple[tuple[str, type], ...] = (
+AREAS: tuple[tuple[str, type[Screen[Any]]], ...] = (
     ("Locked console", LockScreen),
     ("Sign-in", SignInScreen),
     ("Queue board", QueueBoardScreen),
@@ -100,7 +103,7 @@ def _binding_rows(where: str, bindings: Iterable[BindingType], help_words: Mappi
             for action, keys in keys_of.items()]
 
 
-def key_map(app_class: type, settings: Mapping[str, str]) -> list[KeyRow]:
+def key_map(app_class: type[App[Any]], settings: Mapping[str, str]) -> list[KeyRow]:
     """Every row of the key map: the app's keys, then each screen's notes and bindings."""
     rows = [KeyRow("Everywhere", keys, what.format(**settings)) for keys, what in getattr(app_class, "KEY_NOTES", ())]
     rows += _binding_rows("Everywhere", app_class.BINDINGS, getattr(app_class, "KEY_HELP", {}), settings)

@@ -3,6 +3,7 @@ screen area imports another, and the command palette reaches the same places."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -15,12 +16,13 @@ if TYPE_CHECKING:  # the data layer loads behind the sign-in screen, not before 
     from callcenter.domain.directory import LookupQuery
     from callcenter.store.intakes import DraftView
     from callcenter.store.views import CallView
+    from callcenter.ui.screens.board.board import QueueBoardScreen
 
 
 class NavigationApp(SessionApp):
     # -- the board and the screens it opens ----------------------------------------------------------
 
-    def board_screen(self):  # type: ignore[no-untyped-def]
+    def board_screen(self) -> QueueBoardScreen | None:
         """The queue board, when it is in the stack (it is whenever someone is signed in)."""
         from callcenter.ui.screens.board.board import QueueBoardScreen
 
@@ -76,7 +78,7 @@ class NavigationApp(SessionApp):
         self.push_screen(HelpScreen(markdown_table(key_map(type(self), settings))))
 
     def action_lookup(self, query: LookupQuery | None = None, intake_id: int | None = None,
-                      on_close=None) -> None:  # type: ignore[no-untyped-def]
+                      on_close: Callable[[None], None] | None = None) -> None:
         from callcenter.ui.screens.lookup.lookup import LookupScreen
 
         if self.agent is None or isinstance(self.screen, LookupScreen):
@@ -132,7 +134,7 @@ class NavigationApp(SessionApp):
 
     # -- the command palette and what may run ---------------------------------------------------------
 
-    def get_system_commands(self, screen: Screen):  # type: ignore[no-untyped-def]
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help: key map", "Every key of the console", self.action_help)
         if self.agent is not None:

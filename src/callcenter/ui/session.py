@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.timer import Timer
@@ -24,7 +24,7 @@ QUIT_ANYWAY_SECONDS = 15  # after quitting was stopped, how long a second ctrl+q
 
 
 class SessionApp(ConsoleApp):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The signed-in agent's own state changes one at a time; once leaving (sign-out or quit) has
         # begun, a key pressed a moment later ("r" for ready) must not set them available again.

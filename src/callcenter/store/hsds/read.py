@@ -133,7 +133,7 @@ def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[Raw
                         bad.append(BadRow(label, start, None, f"{len(record)} values but the header names "
                                           f"{len(columns)} columns (a comma inside a value needs quotes)"))
                         continue
-                    values = {name: value for name, value in zip(columns, record) if name in spec.columns}
+                    values = {name: value for name, value in zip(columns, record, strict=False) if name in spec.columns}
                     rows.append(Raw(spec.name, Where(label, start), values))
             except csv.Error as error:
                 bad.append(BadRow(label, reader.line_num, None, f"cannot read the rest of the file: {error}"))

@@ -139,7 +139,7 @@ def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
                 categorised[entity].add(link_id)
     for chunk in chunks(sorted(touched["organization"])):
         services.update(session.scalars(select(service.c.id).where(service.c.organization_id.in_(chunk))))
-    found = set()
+    found: set[str] = set()
     for column, ids in ((sal.c.id, sals), (sal.c.service_id, services),
                         (sal.c.location_id, touched["location"])):
         for chunk in chunks(sorted(ids)):

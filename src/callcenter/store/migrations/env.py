@@ -1,9 +1,9 @@
 """Alembic environment: runs on the connection the app hands over (see store/migrate.py)."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 from callcenter.store import models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 config = context.config
 models.declare_partial_indexes()

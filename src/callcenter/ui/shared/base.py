@@ -8,6 +8,7 @@ only, so no screen area imports the app (nor, through it, another area).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from textual.screen import ModalScreen, Screen
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from callcenter.ui.app import CallCenterApp
 
 ResultType = TypeVar("ResultType")
+Answer = TypeVar("Answer")
 
 
 class WorkerFailures:
@@ -24,9 +26,18 @@ class WorkerFailures:
     it, and Textual does not pass that on to the app. It lands here: the screen may deal with it in
     its own words (``worker_failed`` returns True), otherwise the app says what went wrong."""
 
-    def worker_failed(self, worker: Worker, error: BaseException) -> bool:
+    def worker_failed(self, worker: Worker[object], error: BaseException) -> bool:
         """Override to show a failure where it belongs (a status line, a title); True when handled."""
         return False
+
+    def ask(self, dialog: Screen[Answer | None], then: Callable[[Answer], object]) -> None:
+        """Open a dialog over this screen; when it closes with an answer (not cancelled), act on it."""
+
+        def answered(answer: Answer | None) -> None:
+            if answer is not None:
+                then(answer)
+
+        self.app.push_screen(dialog, answered)  # type: ignore[attr-defined]  # a mixin: self is a screen
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         error = event.worker.error
@@ -38,15 +49,11 @@ class ConsoleScreen(WorkerFailures, Screen[ResultType]):
     """A full screen of the console."""
 
     if TYPE_CHECKING:
-
-        @property
-        def app(self) -> CallCenterApp: ...
+        app: CallCenterApp  # the console's own app, for the type checker
 
 
 class ConsoleModal(WorkerFailures, ModalScreen[ResultType]):
     """A dialog over a console screen."""
 
     if TYPE_CHECKING:
-
-        @property
-        def app(self) -> CallCenterApp: ...
+        app: CallCenterApp

@@ -74,7 +74,7 @@ class PickScreen(ConsoleModal[str | None]):
         self.dismiss(None)
 
 
-class ConfirmScreen(ConsoleModal[bool]):
+class ConfirmScreen(ConsoleModal[bool | None]):
     """A yes-or-no question before a change that matters: y or Enter, n or Esc."""
 
     BINDINGS = [Binding("y,enter", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
@@ -89,5 +89,5 @@ class ConfirmScreen(ConsoleModal[bool]):
             yield Static("y or Enter: yes · n or Esc: no", classes="modal-hint")
 
     def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        self.dismiss(True if yes else None)  # no answers nothing: the change is not made
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from callcenter.domain.referrals import ReferralOutcome
-from callcenter.domain.timefmt import line_zone, format_local
+from callcenter.domain.timefmt import format_local, line_zone
 from callcenter.store.referrals import AttachedProvider
 
 

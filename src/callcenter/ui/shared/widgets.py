@@ -7,8 +7,8 @@ from textual.dom import NoScreen
 from textual.events import Mount
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, OptionList, Select
-from textual.widgets.data_table import CellDoesNotExist
 from textual.widgets._header import HeaderTitle
+from textual.widgets.data_table import CellDoesNotExist
 
 
 class ConsoleHeader(Header):

@@ -16,9 +16,9 @@ from textual.worker import Worker
 from callcenter.domain.lines import LINE_CODES
 from callcenter.domain.model import AgentState, Priority
 from callcenter.domain.phone import format_phone
+from callcenter.domain.promises import PromiseStatus
 from callcenter.domain.roles import Permission, can
 from callcenter.domain.timefmt import format_local, format_wait
-from callcenter.domain.promises import PromiseStatus
 from callcenter.resources import styles_dir
 from callcenter.store import calls, intakes, promises
 from callcenter.store.intakes import DraftView
@@ -205,7 +205,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         table = self.query_one("#waiting", DataTable)
         wanted = [str(call.id) for call in waiting]
         wanted_set = set(wanted)
-        current = [row.key.value for row in table.ordered_rows]
+        current = [str(row.key.value) for row in table.ordered_rows]
         gone = [key for key in current if key not in wanted_set]
         kept = [key for key in current if key in wanted_set]
         if kept != wanted[: len(kept)]:

@@ -181,7 +181,7 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
 
     def _ended(self, call: CallView) -> None:
         self.notify(
-            f"Call ended: {Disposition(call.disposition).label.lower()}. You are in wrap-up; press r when ready.",
+            f"Call ended: {Disposition(str(call.disposition)).label.lower()}. You are in wrap-up; press r when ready.",
             title="Call ended",
         )
         close_when_on_top(self)  # F3 or F1 may have opened over the panel while the call was ending;

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -19,8 +21,9 @@ SHORTCUTS = {d: str(i) for i, d in enumerate(Disposition, start=1)}
 
 class DispositionScreen(ConsoleModal[Disposition | None]):
     CSS_PATH = styles_dir() / "call.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Keep the call open")] + [
-        Binding(key, f"choose('{d.value}')", d.label, show=False) for d, key in SHORTCUTS.items()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Keep the call open"),
+        *(Binding(key, f"choose('{d.value}')", d.label, show=False) for d, key in SHORTCUTS.items()),
     ]
 
     def compose(self) -> ComposeResult:
@@ -37,7 +40,7 @@ class DispositionScreen(ConsoleModal[Disposition | None]):
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(Disposition(event.option.id))
+        self.dismiss(Disposition(str(event.option.id)))
 
     def action_choose(self, value: str) -> None:
         self.dismiss(Disposition(value))

@@ -15,9 +15,9 @@ from textual.widgets import Checkbox, Input, Label, Static
 from callcenter.domain import consults as consult_rules
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import format_phone
+from callcenter.domain.promises import PromiseCountdown, PromiseStatus
 from callcenter.domain.referrals import parse_appointment
 from callcenter.domain.timefmt import format_local
-from callcenter.domain.promises import PromiseStatus
 from callcenter.resources import styles_dir
 from callcenter.store import consults
 from callcenter.store.consults import ConsultView
@@ -50,11 +50,15 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
     def fetch(self, query: None) -> list[ConsultView]:
         return consults.for_psychiatrist(self.app.db, self.app.signed_in_agent().id)
 
+    def _countdown(self, row: ConsultView) -> PromiseCountdown:
+        due = row.due_at or self.app.policy.consult_deadline(row.received_at)  # every consult has its promise
+        return self.app.policy.state("consult_callback", self.app.clock(), row.received_at, due)
+
     def _status(self, row: ConsultView) -> PromiseStatus:
-        return self.app.policy.state("consult_callback", self.app.clock(), row.received_at, row.due_at).status
+        return self._countdown(row).status
 
     def cells(self, row: ConsultView) -> list:
-        state = self.app.policy.state("consult_callback", self.app.clock(), row.received_at, row.due_at)
+        state = self._countdown(row)
         style = STATUS_STYLE[state.status]
         return [Text(STATUS_LABEL[state.status], style=style), Text(state.countdown, style=style),
                 Text(row.pcp_name), Text(row.child), dict(consult_rules.QUESTION_TYPES)[row.question_type]]
@@ -92,8 +96,7 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
         if row is None:
             self.notify("No consult selected.")
             return
-        self.app.push_screen(CloseConsultScreen(row),
-                             lambda result: result is not None and self.close_consult(row, *result))
+        self.ask(CloseConsultScreen(row), lambda result: self.close_consult(row, *result))
 
     @work(thread=True, group="consult-close", exit_on_error=False)
     def close_consult(self, row: ConsultView, returned_at: datetime, minutes: int, written: bool) -> None:

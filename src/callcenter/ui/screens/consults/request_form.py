@@ -59,7 +59,7 @@ class ConsultFormScreen(ConsoleScreen[None]):
                 yield Input(value, placeholder=placeholder, id=f"c-{key}", max_length=400, compact=True)
                 yield Label("", id=f"e-{key}", classes="field-error", markup=False)
             yield Label("Question about", classes="field-label")
-            yield Select(list((label, value) for value, label in consult_rules.QUESTION_TYPES), id="c-question_type",
+            yield Select([(label, value) for value, label in consult_rules.QUESTION_TYPES], id="c-question_type",
                          prompt="choose", compact=True)
             yield Label("", id="e-question_type", classes="field-error", markup=False)
             yield Label("The question, for the psychiatrist", classes="field-label")

@@ -24,7 +24,6 @@ from callcenter.ui.shared.formatting import when
 from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader, chosen_value
 
-
 FAX_FIELDS = (
     ("number", "Fax number", "e.g. (860) 555-0199"),
     ("party", "Sender (office or person)", "e.g. Elm Street Pediatrics"),

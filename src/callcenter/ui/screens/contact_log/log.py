@@ -285,10 +285,10 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
             return
         answering = detail.follow_up_promise_id if detail.row.follow_up == "open" else None
         channel = "tty" if detail.row.channel == "tty" else "voice"
-        self.app.push_screen(
+        self.ask(
             OutboundScreen(detail.row.party or "", format_phone(detail.row.number), channel, answering,
                            detail.follow_up_title),
-            lambda entry: entry is not None and self.save_outbound(entry, answering))
+            lambda entry: self.save_outbound(entry, answering))
 
     @work(thread=True, group="log-write", exit_on_error=False)
     def save_outbound(self, entry: OutboundEntry, promise_id: int | None) -> None:
@@ -303,7 +303,7 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
     def action_match_child(self) -> None:
         detail = self._need_detail()
         if detail is not None:
-            self.app.push_screen(ChildPickerScreen(), lambda child: child is not None and self.link(detail, child))
+            self.ask(ChildPickerScreen(), lambda child: self.link(detail, child))
 
     @work(thread=True, group="log-write", exit_on_error=False)
     def link(self, detail: ContactDetail, child: KnownChild) -> None:

@@ -142,7 +142,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         self.app.open_intake(contact_id=self.detail.row.id)
 
     def action_end_session(self) -> None:
-        self.app.push_screen(EndTtyScreen(), lambda result: result is not None and self.end(*result))
+        self.ask(EndTtyScreen(), lambda result: self.end(*result))
 
     @work(thread=True, exclusive=True, group="tty-end", exit_on_error=False)
     def end(self, summary: str | None, next_step: str | None) -> None:

@@ -25,12 +25,12 @@ from textual.widgets.option_list import Option
 from callcenter.domain import intake_form, intake_rules
 from callcenter.domain.model import Urgency
 from callcenter.domain.phone import format_phone
-from callcenter.domain.timefmt import line_zone, format_local
+from callcenter.domain.timefmt import format_local, line_zone
 from callcenter.resources import styles_dir
 from callcenter.store import intakes, referrals
 from callcenter.store.intakes import DraftView, SubmittedIntake
-from callcenter.store.views import KnownChild
 from callcenter.store.referrals import AttachedProvider
+from callcenter.store.views import KnownChild
 from callcenter.ui.screens.intake.fields import FieldRow, field_id
 from callcenter.ui.screens.intake.modals import CrisisReasonScreen, KnownChildScreen
 from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus
@@ -254,7 +254,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
 
     @on(OptionList.OptionSelected, "#step-list")
     def _step_picked(self, event: OptionList.OptionSelected) -> None:
-        self.action_go_step(event.option.id)
+        self.action_go_step(str(event.option.id))
 
     def _focus_first_field(self) -> None:
         fields = intake_form.fields_of(self.step)
@@ -270,7 +270,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
 
     @on(OptionList.OptionSelected, "#missing")
     def _missing_picked(self, event: OptionList.OptionSelected) -> None:
-        self.jump_to_field(event.option.id)
+        self.jump_to_field(str(event.option.id))
 
     # -- help ------------------------------------------------------------------------------
 
@@ -369,7 +369,10 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         clean, _ = self._clean()
         self.action_save_now()  # the referral's providers hang off the saved draft
         self.app.action_lookup(query_for_intake(clean, self.today), intake_id=self.intake_id,
-                               on_close=lambda _: self.load_attached())
+                               on_close=self._lookup_closed)
+
+    def _lookup_closed(self, _: None) -> None:
+        self.load_attached()  # the rep may have attached providers there
 
     @work(thread=True, exclusive=True, group="intake-attached", exit_on_error=False)
     def load_attached(self) -> None:

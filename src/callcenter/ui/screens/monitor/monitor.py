@@ -15,8 +15,8 @@ from textual.worker import Worker
 
 from callcenter.domain.model import AgentState, Priority
 from callcenter.domain.phone import format_phone
-from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.domain.promises import KIND_LABELS, PromiseStatus
+from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.resources import styles_dir
 from callcenter.store import agents, calls, monitor, promises
 from callcenter.store.db import Database
@@ -294,7 +294,7 @@ class MonitorScreen(ConsoleScreen[None]):
         if agent is None:
             return
         choices = [(state.label.capitalize(), state.value) for state in AgentState if state is not AgentState.ON_CALL]
-        self.app.push_screen(PickScreen(f"Set {agent.name}'s state", choices), lambda chosen: chosen and self.change(
+        self.ask(PickScreen(f"Set {agent.name}'s state", choices), lambda chosen: self.change(
             lambda db, me, now: monitor.set_agent_state(db, me, agent.id, AgentState(chosen), now)))
 
     def action_reassign(self) -> None:
@@ -303,7 +303,7 @@ class MonitorScreen(ConsoleScreen[None]):
             self.notify("Pick a promise first (Tab to the promises list).")
             return
         reps = [(agent.name, str(agent.id)) for agent in self.snapshot.agents if agent.role == "rep" and agent.active]
-        self.app.push_screen(PickScreen("Reassign the promise to", reps), lambda chosen: chosen and self.change(
+        self.ask(PickScreen("Reassign the promise to", reps), lambda chosen: self.change(
             lambda db, me, now: promises.reassign(db, me, promise_id, int(chosen), now)))
 
     def _selected_agent(self) -> AgentRow | None:
@@ -317,7 +317,7 @@ class MonitorScreen(ConsoleScreen[None]):
         agent = self._selected_agent()
         if agent is None:
             return
-        self.app.push_screen(ResetPasswordScreen(agent.name, agent.username), lambda password: password and self.change(
+        self.ask(ResetPasswordScreen(agent.name, agent.username), lambda password: self.change(
             lambda db, me, now: agents.reset_password(db, me, agent.id, password, now)))
 
     def action_toggle_enabled(self) -> None:
@@ -333,8 +333,12 @@ class MonitorScreen(ConsoleScreen[None]):
         else:
             question = f"Enable {agent.name} again? They sign in with the password they had."
         toggle = agents.disable_agent if agent.active else agents.enable_agent
-        self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self.change(
-            lambda db, me, now: toggle(db, me, agent.id, now)))
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self.change(lambda db, me, now: toggle(db, me, agent.id, now))
+
+        self.ask(ConfirmScreen(question), answered)
 
     @work(thread=True, group="monitor-change", exit_on_error=False)
     def change(self, change: Change) -> None:
@@ -369,7 +373,7 @@ class MonitorScreen(ConsoleScreen[None]):
             self.notify("No rep is available or in wrap-up (with a console that is still there) to take the caller.",
                         severity="warning")
             return
-        self.app.push_screen(PickScreen("Give the caller to", reps), lambda chosen: chosen and self.change(
+        self.ask(PickScreen("Give the caller to", reps), lambda chosen: self.change(
             lambda db, me, now: monitor.reassign_waiting_call(db, me, call_id, int(chosen), now)))
 
     def action_raise_priority(self) -> None:
@@ -379,7 +383,7 @@ class MonitorScreen(ConsoleScreen[None]):
             return
         choices = [(priority.label.capitalize(), str(priority.value)) for priority in Priority
                    if priority is not Priority.NORMAL]
-        self.app.push_screen(PickScreen("Raise the caller's priority to", choices), lambda chosen: chosen and self.change(
+        self.ask(PickScreen("Raise the caller's priority to", choices), lambda chosen: self.change(
             lambda db, me, now: monitor.raise_priority(db, me, call_id, Priority(int(chosen)), now)))
 
     def action_back(self) -> None:

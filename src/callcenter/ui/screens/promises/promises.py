@@ -11,8 +11,8 @@ from textual import work
 from textual.binding import Binding
 
 from callcenter.domain.phone import format_phone
-from callcenter.domain.timefmt import format_local
 from callcenter.domain.promises import KIND_LABELS, AttemptOutcome, PromiseCountdown, PromiseStatus
+from callcenter.domain.timefmt import format_local
 from callcenter.resources import styles_dir
 from callcenter.store import contacts, promises
 from callcenter.store.db import Database
@@ -110,7 +110,7 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
                 format_local(row.due_at)[:-3], KIND_LABELS[row.kind], Text(row.title), str(row.attempts)]
 
     def title_for(self, rows: list[PromiseView], query: None) -> str:
-        counts = {status: 0 for status in PromiseStatus}
+        counts = dict.fromkeys(PromiseStatus, 0)
         for _, state in self._states():
             counts[state.status] += 1
         return (f"My promises: {len(rows)} open — {counts[PromiseStatus.OVERDUE]} overdue, "
@@ -145,7 +145,7 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
         row = self._need_row()
         if row is None:
             return
-        self.app.push_screen(AttemptScreen(row.title), lambda result: result is not None and self.change(
+        self.ask(AttemptScreen(row.title), lambda result: self.change(
             lambda db, me, now: promises.log_attempt(db, me, row.id, result[0], result[1], now), "Attempt logged."))
 
     def action_close_promise(self) -> None:
@@ -159,7 +159,7 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
             self.action_outbound()
             return
         policy = self.app.policy
-        self.app.push_screen(ClosePromiseScreen(row.title), lambda note: note is not None and self.change(
+        self.ask(ClosePromiseScreen(row.title), lambda note: self.change(
             lambda db, me, now: promises.close(db, me, row.id, now, policy, note or None, expected_version=row.version),
             "Promise kept: closed."))
 
@@ -167,7 +167,7 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
         row = self._need_row()
         if row is None:
             return
-        self.app.push_screen(RescheduleScreen(row.title), lambda result: result is not None and self.change(
+        self.ask(RescheduleScreen(row.title), lambda result: self.change(
             lambda db, me, now: promises.reschedule(db, me, row.id, result[0], result[1], now),
             "New due time saved; the original stays on record."))
 
