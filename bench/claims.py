@@ -62,16 +62,38 @@ def prepare(url: str, callers: int, agents_needed: int) -> list[int]:
     seed.ensure_lines(db)
     with db.write() as session:
         line_id = session.execute(text("SELECT id FROM line WHERE code = '877'")).scalar_one()
-        session.execute(insert(Call), [
-            {"line_id": line_id, "caller_number": f"+1203555{i % 10000:04d}", "channel": "voice",
-             "state": "waiting", "priority": 0, "arrived_at": NOW - timedelta(seconds=callers - i), "version": 1}
-            for i in range(callers)
-        ])
-        session.execute(insert(Agent), [
-            {"username": f"bench{i}", "display_name": "Bench Rep", "role": "rep", "state": "available",
-             "state_since": NOW, "created_at": NOW, "active": True, "failed_logins": 0, "version": 1}
-            for i in range(agents_needed)
-        ])
+        session.execute(
+            insert(Call),
+            [
+                {
+                    "line_id": line_id,
+                    "caller_number": f"+1203555{i % 10000:04d}",
+                    "channel": "voice",
+                    "state": "waiting",
+                    "priority": 0,
+                    "arrived_at": NOW - timedelta(seconds=callers - i),
+                    "version": 1,
+                }
+                for i in range(callers)
+            ],
+        )
+        session.execute(
+            insert(Agent),
+            [
+                {
+                    "username": f"bench{i}",
+                    "display_name": "Bench Rep",
+                    "role": "rep",
+                    "state": "available",
+                    "state_since": NOW,
+                    "created_at": NOW,
+                    "active": True,
+                    "failed_logins": 0,
+                    "version": 1,
+                }
+                for i in range(agents_needed)
+            ],
+        )
         ids = list(session.execute(text("SELECT id FROM agent ORDER BY id")).scalars())
     db.dispose()
     return ids
@@ -81,7 +103,7 @@ def run(url: str, callers: int, workers: int, mode: str) -> tuple[float, int, in
     """(claims per second, duplicates, missing)."""
     per_worker = (callers // workers + 2) if mode == "claim" else 2
     rep_ids = prepare(url, callers, per_worker * workers)
-    shares = [rep_ids[i * per_worker:(i + 1) * per_worker] for i in range(workers)]
+    shares = [rep_ids[i * per_worker : (i + 1) * per_worker] for i in range(workers)]
     context = multiprocessing.get_context("spawn")
     start = context.Event()
     results = context.Queue()
@@ -110,8 +132,9 @@ def main() -> None:
                 callers = args.calls if mode == "claim" else args.calls // 4
                 for workers, count in ((1, max(callers // 8, 200)), (args.workers, callers)):
                     if engine == "sqlite":
-                        figures[workers] = run(f"sqlite:///{Path(folder) / f'{mode}-{workers}.db'}", count, workers,
-                                               mode)
+                        figures[workers] = run(
+                            f"sqlite:///{Path(folder) / f'{mode}-{workers}.db'}", count, workers, mode
+                        )
                     else:
                         with temporary_postgres("cc_bench") as url:
                             figures[workers] = run(url, count, workers, mode)

@@ -23,8 +23,7 @@ from _common import percentile, temporary_postgres, timed
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 CHANNELS = ("voice", "voice", "voice", "tty", "fax", "web")
-PARTIES = ("Elm Street Pediatrics", "Oak Family Practice", "Maria Lopez", "Dana Whitfield", "Hartford School",
-           None)
+PARTIES = ("Elm Street Pediatrics", "Oak Family Practice", "Maria Lopez", "Dana Whitfield", "Hartford School", None)
 
 
 def filters():
@@ -58,23 +57,42 @@ def fill(url: str, count: int) -> None:
     rows = []
     for index in range(count):
         number = f"+1{rng.choice(['203', '860', '475', '959'])}555{rng.randint(100, 199):04d}"
-        rows.append({
-            "at": NOW - timedelta(minutes=rng.randint(0, 60 * 24 * 365)),
-            "direction": "outbound" if index % 7 == 0 else "inbound",
-            "channel": rng.choice(CHANNELS), "other_party": rng.choice(PARTIES), "other_number": number,
-            "number_digits": number_digits(number), "agent_id": agent_id,
-            "summary": rng.choice(("needs an appointment", "information only", "records for the referral", None)),
-            "relay": False, "state": "done", "version": 1,
-        })
+        rows.append(
+            {
+                "at": NOW - timedelta(minutes=rng.randint(0, 60 * 24 * 365)),
+                "direction": "outbound" if index % 7 == 0 else "inbound",
+                "channel": rng.choice(CHANNELS),
+                "other_party": rng.choice(PARTIES),
+                "other_number": number,
+                "number_digits": number_digits(number),
+                "agent_id": agent_id,
+                "summary": rng.choice(("needs an appointment", "information only", "records for the referral", None)),
+                "relay": False,
+                "state": "done",
+                "version": 1,
+            }
+        )
     with db.write() as session:
         for start in range(0, len(rows), 5000):
-            session.execute(insert(Contact), rows[start:start + 5000])
+            session.execute(insert(Contact), rows[start : start + 5000])
         fax_ids = session.scalars(select(Contact.id).where(Contact.channel == "fax").limit(2000)).all()
-        session.execute(insert(Promise), [
-            {"kind": "fax_followup", "title": "Fax follow-up", "owner_agent_id": agent_id,
-             "state": "open" if i % 3 else "done", "due_at": NOW, "original_due_at": NOW, "created_at": NOW,
-             "contact_id": contact_id, "version": 1}
-            for i, contact_id in enumerate(fax_ids)])
+        session.execute(
+            insert(Promise),
+            [
+                {
+                    "kind": "fax_followup",
+                    "title": "Fax follow-up",
+                    "owner_agent_id": agent_id,
+                    "state": "open" if i % 3 else "done",
+                    "due_at": NOW,
+                    "original_due_at": NOW,
+                    "created_at": NOW,
+                    "contact_id": contact_id,
+                    "version": 1,
+                }
+                for i, contact_id in enumerate(fax_ids)
+            ],
+        )
     if db.is_postgres:
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE contact"))
@@ -95,8 +113,10 @@ def measure(url: str, runs: int, engine: str) -> None:
         samples = timed(lambda query=query: contacts.search(db, query), runs)
         found = len(contacts.search(db, query))
         p95 = percentile(samples, 0.95)
-        print(f"contacts_{engine}_{name}_p95: {p95:.1f} ms (target: < 50; {found} rows; "
-              f"{statistics.median(samples) / base:.1f}x baseline median)")
+        print(
+            f"contacts_{engine}_{name}_p95: {p95:.1f} ms (target: < 50; {found} rows; "
+            f"{statistics.median(samples) / base:.1f}x baseline median)"
+        )
     db.dispose()
 
 

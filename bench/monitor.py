@@ -46,12 +46,23 @@ def fill(url: str, calls: int, waiting: int, agents: int, promises: int) -> int:
         roles = ["supervisor"] * max(1, agents // 20) + ["psychiatrist"] * max(1, agents // 40)
         roles += ["rep"] * (agents - len(roles))
         states = ("available", "on_call", "on_call", "wrap_up", "away", "offline")
-        session.execute(insert(Agent), [
-            {"username": f"bench{i}", "display_name": f"Bench Agent {i:03d}", "role": role,
-             "state": "available" if role != "rep" else rng.choice(states),
-             "state_since": NOW - timedelta(minutes=rng.randint(1, 240)), "active": True, "failed_logins": 0,
-             "created_at": NOW - timedelta(days=400), "version": 1}
-            for i, role in enumerate(roles)])
+        session.execute(
+            insert(Agent),
+            [
+                {
+                    "username": f"bench{i}",
+                    "display_name": f"Bench Agent {i:03d}",
+                    "role": role,
+                    "state": "available" if role != "rep" else rng.choice(states),
+                    "state_since": NOW - timedelta(minutes=rng.randint(1, 240)),
+                    "active": True,
+                    "failed_logins": 0,
+                    "created_at": NOW - timedelta(days=400),
+                    "version": 1,
+                }
+                for i, role in enumerate(roles)
+            ],
+        )
         people = session.execute(select(Agent.id, Agent.role, Agent.state)).all()
     reps = [p.id for p in people if p.role == "rep"]
     supervisor = next(p.id for p in people if p.role == "supervisor")
@@ -60,15 +71,31 @@ def fill(url: str, calls: int, waiting: int, agents: int, promises: int) -> int:
         code = rng.choice(LINE_MIX)
         line_id, channel = lines[code]
         arrived = NOW - timedelta(minutes=rng.randint(1, YEAR_MINUTES), seconds=rng.randint(0, 59))
-        row = {"line_id": line_id, "channel": channel, "priority": 0, "arrived_at": arrived,
-               "caller_number": f"+1860555{rng.randint(0, 9999):04d}", "version": 1, "relay": False}
+        row = {
+            "line_id": line_id,
+            "channel": channel,
+            "priority": 0,
+            "arrived_at": arrived,
+            "caller_number": f"+1860555{rng.randint(0, 9999):04d}",
+            "version": 1,
+            "relay": False,
+        }
         if rng.random() < 0.12:  # hung up in the queue
-            row.update(state="abandoned", answered_at=None, ended_at=arrived + timedelta(seconds=rng.randint(1, 300)),
-                       agent_id=None)
+            row.update(
+                state="abandoned",
+                answered_at=None,
+                ended_at=arrived + timedelta(seconds=rng.randint(1, 300)),
+                agent_id=None,
+            )
         else:
             answered = arrived + timedelta(seconds=rng.randint(0, 120))
-            row.update(state="ended", answered_at=answered, agent_id=rng.choice(reps),
-                       ended_at=answered + timedelta(seconds=rng.randint(60, 1200)), disposition="information_only")
+            row.update(
+                state="ended",
+                answered_at=answered,
+                agent_id=rng.choice(reps),
+                ended_at=answered + timedelta(seconds=rng.randint(60, 1200)),
+                disposition="information_only",
+            )
         # A call cannot have ended after the moment the board is read.
         if row["ended_at"] > NOW:
             row.update(ended_at=NOW - timedelta(seconds=1))
@@ -78,10 +105,19 @@ def fill(url: str, calls: int, waiting: int, agents: int, promises: int) -> int:
 
     def waiting_row() -> dict:
         line_id, channel = lines[rng.choice(LINE_MIX)]
-        return {"line_id": line_id, "channel": channel, "state": "waiting", "priority": rng.choice((0, 0, 0, 1, 2)),
-                "arrived_at": NOW - timedelta(seconds=rng.randint(1, 7200)), "answered_at": None, "ended_at": None,
-                "agent_id": None, "caller_number": f"+1203555{rng.randint(0, 9999):04d}", "version": 1,
-                "relay": False}
+        return {
+            "line_id": line_id,
+            "channel": channel,
+            "state": "waiting",
+            "priority": rng.choice((0, 0, 0, 1, 2)),
+            "arrived_at": NOW - timedelta(seconds=rng.randint(1, 7200)),
+            "answered_at": None,
+            "ended_at": None,
+            "agent_id": None,
+            "caller_number": f"+1203555{rng.randint(0, 9999):04d}",
+            "version": 1,
+            "relay": False,
+        }
 
     on_call = [p.id for p in people if p.state == "on_call"]
     with db.write() as session:
@@ -93,9 +129,21 @@ def fill(url: str, calls: int, waiting: int, agents: int, promises: int) -> int:
         for agent_id in on_call:
             arrived = NOW - timedelta(seconds=rng.randint(60, 1800))
             line_id, channel = lines[rng.choice(("877", "866", "tty"))]
-            talking.append({"line_id": line_id, "channel": channel, "state": "on_call", "priority": 0,
-                            "arrived_at": arrived, "answered_at": arrived + timedelta(seconds=15), "ended_at": None,
-                            "agent_id": agent_id, "caller_number": "+18605550100", "version": 1, "relay": False})
+            talking.append(
+                {
+                    "line_id": line_id,
+                    "channel": channel,
+                    "state": "on_call",
+                    "priority": 0,
+                    "arrived_at": arrived,
+                    "answered_at": arrived + timedelta(seconds=15),
+                    "ended_at": None,
+                    "agent_id": agent_id,
+                    "caller_number": "+18605550100",
+                    "version": 1,
+                    "relay": False,
+                }
+            )
         if talking:
             session.execute(insert(Call), talking)
         kinds = ("consult_callback", "linkage_check", "callback_request", "fax_followup", "tty_followup")
@@ -103,9 +151,18 @@ def fill(url: str, calls: int, waiting: int, agents: int, promises: int) -> int:
             rows = []
             for _ in range(min(BATCH, promises - start)):
                 due = NOW + timedelta(minutes=rng.randint(-2 * 24 * 60, 30 * 24 * 60))
-                rows.append({"kind": rng.choice(kinds), "title": "Bench promise", "owner_agent_id": rng.choice(reps),
-                             "state": "open", "due_at": due, "original_due_at": due,
-                             "created_at": due - timedelta(days=1), "version": 1})
+                rows.append(
+                    {
+                        "kind": rng.choice(kinds),
+                        "title": "Bench promise",
+                        "owner_agent_id": rng.choice(reps),
+                        "state": "open",
+                        "due_at": due,
+                        "original_due_at": due,
+                        "created_at": due - timedelta(days=1),
+                        "version": 1,
+                    }
+                )
             session.execute(insert(Promise), rows)
     if db.is_postgres:
         # What autovacuum does on a live server: statistics, and the visibility map that lets the
@@ -136,10 +193,12 @@ def measure(url: str, supervisor: int, runs: int, engine: str) -> None:
     samples = timed(lambda: monitor.snapshot(db, supervisor, NOW), runs)
     median, p95 = statistics.median(samples), percentile(samples, 0.95)
     main = board.lines[0].figures
-    print(f"monitor_{engine}_refresh_median: {median:.1f} ms (target: report; {sum(board.calls_per_hour)} calls "
-          f"today, {sum(line.figures.waiting_now for line in board.lines)} waiting, {len(board.agents)} agents, "
-          f"{len(board.promises)} promises shown; 877 SL {main.service_level or 0:.0%}, "
-          f"{board.staffing[0].agents_needed} agents needed)")
+    print(
+        f"monitor_{engine}_refresh_median: {median:.1f} ms (target: report; {sum(board.calls_per_hour)} calls "
+        f"today, {sum(line.figures.waiting_now for line in board.lines)} waiting, {len(board.agents)} agents, "
+        f"{len(board.promises)} promises shown; 877 SL {main.service_level or 0:.0%}, "
+        f"{board.staffing[0].agents_needed} agents needed)"
+    )
     print(f"monitor_{engine}_refresh_p95: {p95:.1f} ms (target: < 50; {median / base:.1f}x baseline median)")
     db.dispose()
 
@@ -147,8 +206,21 @@ def measure(url: str, supervisor: int, runs: int, engine: str) -> None:
 def measure_in_fresh_process(url: str, supervisor: int, runs: int, engine: str) -> None:
     """Time the refresh in a new process, as a supervisor's console is: the builder's heap, which
     half a million rows just passed through, slowed every refresh by half as much again."""
-    subprocess.run([sys.executable, __file__, "--measure", url, "--supervisor", str(supervisor),
-                    "--engine", engine, "--runs", str(runs)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            url,
+            "--supervisor",
+            str(supervisor),
+            "--engine",
+            engine,
+            "--runs",
+            str(runs),
+        ],
+        check=True,
+    )
 
 
 def main() -> None:

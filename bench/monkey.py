@@ -67,8 +67,10 @@ def main() -> None:
     print(f"{prefix}_events_per_s: {sent / elapsed:.1f} events/s (target: report; {elapsed:.0f} s in all)")
     print(f"{prefix}_crashes: {crashes} crashes (target: 0)")
     wanted = set(ROUTES[args.role])
-    print(f"{prefix}_screens_visited: {len(screens)} screens (target: report; {len(wanted & set(screens))} of the "
-          f"{len(wanted)} walked to; {', '.join(screens)})")
+    print(
+        f"{prefix}_screens_visited: {len(screens)} screens (target: report; {len(wanted & set(screens))} of the "
+        f"{len(wanted)} walked to; {', '.join(screens)})"
+    )
     if failure:
         print(failure, file=sys.stderr)
         sys.exit(1)

@@ -31,11 +31,12 @@ def measure(url: str, engine: str, terminals: int, runs: int) -> None:
     db = Database(url)
     migrate.upgrade(db)
     with db.write() as session:
-        session.add_all(Agent(username=f"rep{n}", display_name=f"Rep {n}", role="rep", state="available")
-                        for n in range(terminals))
+        session.add_all(
+            Agent(username=f"rep{n}", display_name=f"Rep {n}", role="rep", state="available") for n in range(terminals)
+        )
     ids = [agent.id for agent in agents.list_agents(db, active_only=True)]
     baseline = timed(lambda: agents.get_agent(db, ids[0]), runs)
-    turn = iter(range(10 ** 9))
+    turn = iter(range(10**9))
     reports = timed(lambda: agents.report_presence(db, ids[next(turn) % len(ids)], NOW), runs)
     median, p95 = statistics.median(reports), percentile(reports, 0.95)
     base = statistics.median(baseline)

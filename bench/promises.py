@@ -45,8 +45,10 @@ def main() -> None:
 
     statuses = classify_all()
     lists = timed(classify_all, 5, warm=False)
-    print(f"timers_open: {len(rows)} promises ({statuses.count(PromiseStatus.OVERDUE)} overdue, "
-          f"{statuses.count(PromiseStatus.DUE_SOON)} due soon)")
+    print(
+        f"timers_open: {len(rows)} promises ({statuses.count(PromiseStatus.OVERDUE)} overdue, "
+        f"{statuses.count(PromiseStatus.DUE_SOON)} due soon)"
+    )
     print(f"timers_due_lists_all_open_median: {statistics.median(lists):.1f} ms (target: report)")
 
     visible = rows[:VISIBLE_ROWS]
@@ -61,13 +63,18 @@ def main() -> None:
     base = timed(baseline, 200, warm=False)
     tick_ms = statistics.median(ticks)
     print(f"timers_tick_visible_{VISIBLE_ROWS}_rows_median: {tick_ms:.3f} ms (target: < 5)")
-    print(f"timers_tick_baseline_strftime_median: {statistics.median(base):.3f} ms (baseline; "
-          f"{tick_ms / statistics.median(base):.1f} x)")
+    print(
+        f"timers_tick_baseline_strftime_median: {statistics.median(base):.3f} ms (baseline; "
+        f"{tick_ms / statistics.median(base):.1f} x)"
+    )
     small = make_timers(200)
-    policy_small_tick = timed(lambda: [policy.state(k, NOW, s, d).countdown for k, s, d in small[:VISIBLE_ROWS]], 200,
-                              warm=False)
-    print(f"timers_tick_with_200_open_median: {statistics.median(policy_small_tick):.3f} ms "
-          f"(target: same as with {len(rows)} open)")
+    policy_small_tick = timed(
+        lambda: [policy.state(k, NOW, s, d).countdown for k, s, d in small[:VISIBLE_ROWS]], 200, warm=False
+    )
+    print(
+        f"timers_tick_with_200_open_median: {statistics.median(policy_small_tick):.3f} ms "
+        f"(target: same as with {len(rows)} open)"
+    )
 
 
 if __name__ == "__main__":

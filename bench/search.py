@@ -36,8 +36,9 @@ def queries():
         "two_words": LookupQuery(text="early childhood parenting"),
         "filters": LookupQuery(service_type="outpatient", age_months=84, husky_only=True, language="spanish"),
         "radius": LookupQuery(place="06106", radius_miles=10),
-        "intake": LookupQuery(text="anxiety", place="06510", radius_miles=25, age_months=92, husky_only=True,
-                              urgency=Urgency.URGENT),
+        "intake": LookupQuery(
+            text="anxiety", place="06510", radius_miles=25, age_months=92, husky_only=True, urgency=Urgency.URGENT
+        ),
         "open_now_ecc": LookupQuery(ecc_only=True, open_now=True, place="Hartford"),
     }
 
@@ -53,7 +54,7 @@ def fill(url: str, count: int) -> None:
     rows = [p.model_dump(exclude={"id"}) for p in providers]
     with db.write() as session:
         for start in range(0, len(rows), 5000):
-            session.execute(insert(Provider), rows[start:start + 5000])
+            session.execute(insert(Provider), rows[start : start + 5000])
     from callcenter.store import directory
 
     directory.refresh_vocabulary(db)
@@ -87,8 +88,10 @@ def measure(url: str, runs: int, engine: str) -> None:
             result = directory.search(db, query, NOW)
             timings.append((time.perf_counter() - start) * 1000)
         p95 = percentile(timings, 0.95)
-        print(f"search_{engine}_{kind}_median: {statistics.median(timings):.2f} ms (target: report; "
-              f"{len(result.hits)} hits)")
+        print(
+            f"search_{engine}_{kind}_median: {statistics.median(timings):.2f} ms (target: report; "
+            f"{len(result.hits)} hits)"
+        )
         print(f"search_{engine}_{kind}_p95: {p95:.2f} ms (target: < 10; {p95 / base_p95:.1f} x baseline)")
     db.dispose()
 
@@ -101,8 +104,12 @@ async def paint_latency(url: str, runs: int = 10) -> list[float]:
 
     db = Database(url)
     with db.write() as session:
-        session.execute(text("INSERT INTO agent (username, display_name, role, state, active, failed_logins, "
-                             "version) VALUES ('bench', 'Bench', 'rep', 'offline', true, 0, 1)"))
+        session.execute(
+            text(
+                "INSERT INTO agent (username, display_name, role, state, active, failed_logins, "
+                "version) VALUES ('bench', 'Bench', 'rep', 'offline', true, 0, 1)"
+            )
+        )
     app = CallCenterApp(db, agent_username="bench", clock=lambda: NOW)
     timings: list[float] = []
     async with app.run_test(size=(130, 40)) as pilot:

@@ -127,8 +127,7 @@ def run_once(code: str, *args: str) -> tuple[float, int]:
     """Wall time from spawn until the child's screen had painted (or the wait the child measured
     itself), and the child's peak RSS in KiB."""
     start = time.time()
-    process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     out = process.stdout.read().decode().split()
     if os.waitstatus_to_exitcode(status) != 0 or not out:
@@ -141,15 +140,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    kinds = {"bare": (BARE,), "bare_with_models": (BARE_WITH_MODELS,), "sign_in": (CONSOLE_SIGN_IN,), "board": (CONSOLE_BOARD,),
-             "enter_to_board": (SIGN_IN_TO_BOARD,)}
+    kinds = {
+        "bare": (BARE,),
+        "bare_with_models": (BARE_WITH_MODELS,),
+        "sign_in": (CONSOLE_SIGN_IN,),
+        "board": (CONSOLE_BOARD,),
+        "enter_to_board": (SIGN_IN_TO_BOARD,),
+    }
     seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
     memory: dict[str, list[int]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        subprocess.run([sys.executable, "-m", "callcenter", "--database-url", url, "seed", "--demo"],
-                       check=True, stdout=subprocess.DEVNULL)
-        for code, in kinds.values():  # warm the file cache for all
+        subprocess.run(
+            [sys.executable, "-m", "callcenter", "--database-url", url, "seed", "--demo"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for (code,) in kinds.values():  # warm the file cache for all
             run_once(code, url)
         for _ in range(args.runs):  # interleaved so machine noise hits each alike
             for kind, (code,) in kinds.items():
@@ -161,8 +168,10 @@ def main() -> None:
     board = statistics.median(seconds["board"])
     print(f"startup_bare_textual_median: {bare * 1000:.0f} ms (baseline)")
     floor = statistics.median(seconds["bare_with_models"])
-    print(f"startup_bare_textual_with_models_median: {floor * 1000:.0f} ms "
-          f"({floor / bare:.2f} x baseline; the floor for a board read through the models)")
+    print(
+        f"startup_bare_textual_with_models_median: {floor * 1000:.0f} ms "
+        f"({floor / bare:.2f} x baseline; the floor for a board read through the models)"
+    )
     print(f"startup_console_to_sign_in_median: {sign_in * 1000:.0f} ms (target: <= 2.0 x baseline)")
     print(f"startup_sign_in_ratio: {sign_in / bare:.2f} x (target: <= 2.0)")
     print(f"startup_console_to_board_median: {board * 1000:.0f} ms (target: <= 2.0 x baseline)")

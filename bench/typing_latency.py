@@ -52,8 +52,11 @@ async def type_keys(pilot, keys: int, burst: int = 25) -> list[float]:
     while len(timings) < keys:
         char = TEXT[index % len(TEXT)]
         index += 1
-        key = "space" if char == " " else ("full_stop" if char == "." else
-              ("comma" if char == "," else ("semicolon" if char == ";" else char)))
+        key = (
+            "space"
+            if char == " "
+            else ("full_stop" if char == "." else ("comma" if char == "," else ("semicolon" if char == ";" else char)))
+        )
         start = time.perf_counter()
         await pilot.press(key)
         await pilot.pause()

@@ -25,9 +25,7 @@ from callcenter.store.db import Database
 # Monday 23 Nov 2026, 10:00 in New York: a business morning, so clocks and deadlines read naturally.
 FIXED_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
-PG_ADMIN_URL = os.environ.get(
-    "CALLCENTER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+PG_ADMIN_URL = os.environ.get("CALLCENTER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # Server-wide objects a test run creates start with this; the comment on each says whose it is.

@@ -13,8 +13,14 @@ from callcenter.store import migrate
 
 
 def run(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "callcenter", *args], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL, env=None if env is None else {**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "callcenter", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env=None if env is None else {**os.environ, **env},
+    )
 
 
 @pytest.fixture
@@ -66,8 +72,16 @@ def test_bad_arrivals_are_one_line_errors_and_write_nothing(db_url, args, messag
 
 
 def test_unreachable_database_is_a_one_line_error():
-    result = run("--database-url", "postgresql://postgres@127.0.0.1:1/nowhere", "call", "arrive",
-                 "--line", "877", "--from", "(203) 555-0143")
+    result = run(
+        "--database-url",
+        "postgresql://postgres@127.0.0.1:1/nowhere",
+        "call",
+        "arrive",
+        "--line",
+        "877",
+        "--from",
+        "(203) 555-0143",
+    )
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Cannot reach the database" in result.stderr
@@ -85,8 +99,20 @@ def test_hangup_marks_a_waiting_caller_abandoned(db_url):
 
 def test_simulate_writes_arrivals_and_hangups(db_url):
     run("--database-url", db_url, "seed")
-    result = run("--database-url", db_url, "simulate", "--minutes", "10", "--speed", "600",
-                 "--rate", "877=600", "--seed", "7", timeout=90)
+    result = run(
+        "--database-url",
+        db_url,
+        "simulate",
+        "--minutes",
+        "10",
+        "--speed",
+        "600",
+        "--rate",
+        "877=600",
+        "--seed",
+        "7",
+        timeout=90,
+    )
     assert result.returncode == 0, result.stderr
     summary = result.stdout.strip().splitlines()[-1]
     arrivals, abandoned = int(summary.split()[0]), int(summary.split()[2])
@@ -183,8 +209,14 @@ def test_a_setting_the_line_cannot_use_stops_the_console_with_its_reason(tmp_pat
     import os
 
     env = {**os.environ, "CALLCENTER_CONSULT_PROMISE": "2 weeks"}
-    result = subprocess.run([sys.executable, "-m", "callcenter", "--database-url", f"sqlite:///{tmp_path}/x.db"],
-                            capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "callcenter", "--database-url", f"sqlite:///{tmp_path}/x.db"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 2
     assert "Weeks are ambiguous" in result.stderr and "business days" in result.stderr
     assert not (tmp_path / "x.db").exists()  # stopped before touching the database
@@ -222,12 +254,24 @@ def test_log_export_writes_the_filtered_log_as_csv(db_url, tmp_path):
 
 
 def test_log_export_refuses_a_bad_filter_before_touching_the_database(tmp_path):
-    result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "log", "export",
-                 "--channel", "pager", "--since", "someday", "--status", "late")
+    result = run(
+        "--database-url",
+        f"sqlite:///{tmp_path / 'never.db'}",
+        "log",
+        "export",
+        "--channel",
+        "pager",
+        "--since",
+        "someday",
+        "--status",
+        "late",
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines() == ["callcenter: Channel: voice, TTY, fax or web.",
-                                          "callcenter: Follow-up: open or done.",
-                                          "callcenter: From: 'someday' is not a date; type e.g. 11/1 or 11/1/2026."]
+    assert result.stderr.splitlines() == [
+        "callcenter: Channel: voice, TTY, fax or web.",
+        "callcenter: Follow-up: open or done.",
+        "callcenter: From: 'someday' is not a date; type e.g. 11/1 or 11/1/2026.",
+    ]
     assert not (tmp_path / "never.db").exists()
 
 
@@ -265,9 +309,17 @@ def _fill_report_day(db_url: str) -> None:
         for code, arrived, answer, length, agent in plan:
             answered = None if answer is None else arrived + timedelta(seconds=answer)
             ended = (answered or arrived) + timedelta(seconds=length)
-            session.add(Call(line_id=lines[code], channel="voice", arrived_at=arrived, answered_at=answered,
-                             ended_at=ended, state="ended" if answered else "abandoned",
-                             agent_id=agent.id if agent else None))
+            session.add(
+                Call(
+                    line_id=lines[code],
+                    channel="voice",
+                    arrived_at=arrived,
+                    answered_at=answered,
+                    ended_at=ended,
+                    state="ended" if answered else "abandoned",
+                    agent_id=agent.id if agent else None,
+                )
+            )
     db.dispose()
 
 
@@ -281,10 +333,26 @@ def test_report_prints_a_days_figures_per_line_and_agent(db_url):
     main = next(line for line in lines if line.startswith("877 "))
     # offered, answered, abandoned, short, service level 2 / (3 + 1), ASA 55 s / 3, long abandons 1 / 4, AHT 600 s / 3
     assert main.split()[-8:] == ["5", "3", "2", "1", "50.0%", "0:18", "25.0%", "3:20"]
-    assert next(line for line in lines if line.startswith("866 ")).split()[-8:] == \
-        ["1", "1", "0", "0", "100.0%", "0:20", "0.0%", "10:00"]
-    assert next(line for line in lines if line.startswith("fax ")).split()[-8:] == \
-        ["0", "0", "0", "0", "-", "-", "-", "-"]
+    assert next(line for line in lines if line.startswith("866 ")).split()[-8:] == [
+        "1",
+        "1",
+        "0",
+        "0",
+        "100.0%",
+        "0:20",
+        "0.0%",
+        "10:00",
+    ]
+    assert next(line for line in lines if line.startswith("fax ")).split()[-8:] == [
+        "0",
+        "0",
+        "0",
+        "0",
+        "-",
+        "-",
+        "-",
+        "-",
+    ]
     assert next(line for line in lines if line.startswith("Alex Rivera")).split()[-2:] == ["2", "8:00"]
     assert next(line for line in lines if line.startswith("Jordan Chen")).split()[-2:] == ["2", "12:00"]
 
@@ -299,9 +367,19 @@ def test_report_as_csv(db_url):
     rows = list(csv.DictReader(result.stdout.splitlines()))
     by_key = {(row["section"], row["name"]): row for row in rows}
     main = by_key[("line", "Main access line")]
-    assert [main[key] for key in ("offered", "answered", "abandoned", "short_abandons", "service_level",
-                                  "asa_seconds", "abandonment_rate", "aht_seconds")] == \
-        ["5", "3", "2", "1", "0.5", "18.3", "0.25", "200.0"]
+    assert [
+        main[key]
+        for key in (
+            "offered",
+            "answered",
+            "abandoned",
+            "short_abandons",
+            "service_level",
+            "asa_seconds",
+            "abandonment_rate",
+            "aht_seconds",
+        )
+    ] == ["5", "3", "2", "1", "0.5", "18.3", "0.25", "200.0"]
     assert by_key[("line", "Web referral")]["service_level"] == ""  # nothing to measure: empty, not 0
     alex = by_key[("agent", "Alex Rivera")]
     assert (alex["calls_handled"], alex["talk_seconds"]) == ("2", "480.0")
@@ -312,8 +390,9 @@ def test_report_as_csv(db_url):
 def test_report_refuses_a_bad_date_before_touching_the_database(tmp_path, bad):
     result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "report", "--date", bad)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines() == [f"callcenter: --date wants a day as YYYY-MM-DD, e.g. 2026-11-23 "
-                                          f"(got {bad!r})."]
+    assert result.stderr.splitlines() == [
+        f"callcenter: --date wants a day as YYYY-MM-DD, e.g. 2026-11-23 (got {bad!r})."
+    ]
     assert not (tmp_path / "never.db").exists()
 
 
@@ -338,13 +417,37 @@ def _fill_audit(db_url: str) -> None:
         alex = Agent(username="alex", display_name="Alex Rivera", role="rep")
         session.add_all([sam, alex])
         session.flush()
-        audit.record(session, at=datetime(2025, 11, 3, 14, 0, 5, tzinfo=UTC), agent_id=alex.id, action="submit",
-                     entity="intake", entity_id=12, child_id=7, screen="intake",
-                     detail={"urgency": "routine", "promise_id": 3})
-        audit.record(session, at=datetime(2025, 11, 3, 15, 30, tzinfo=UTC), agent_id=sam.id, action="reassign",
-                     entity="task", entity_id=3, child_id=7, screen="monitor", detail={"note": "=cmd|' /C calc'!A0"})
-        audit.record(session, at=datetime(2025, 11, 4, 16, 0, tzinfo=UTC), agent_id=None, action="breach",
-                     entity="task", entity_id=9, screen="timers")
+        audit.record(
+            session,
+            at=datetime(2025, 11, 3, 14, 0, 5, tzinfo=UTC),
+            agent_id=alex.id,
+            action="submit",
+            entity="intake",
+            entity_id=12,
+            child_id=7,
+            screen="intake",
+            detail={"urgency": "routine", "promise_id": 3},
+        )
+        audit.record(
+            session,
+            at=datetime(2025, 11, 3, 15, 30, tzinfo=UTC),
+            agent_id=sam.id,
+            action="reassign",
+            entity="task",
+            entity_id=3,
+            child_id=7,
+            screen="monitor",
+            detail={"note": "=cmd|' /C calc'!A0"},
+        )
+        audit.record(
+            session,
+            at=datetime(2025, 11, 4, 16, 0, tzinfo=UTC),
+            agent_id=None,
+            action="breach",
+            entity="task",
+            entity_id=9,
+            screen="timers",
+        )
     db.dispose()
 
 
@@ -375,7 +478,9 @@ def test_the_line_time_zone_setting_moves_every_printed_time_and_a_bad_one_stops
     _fill_audit(db_url)
     central = run("--database-url", db_url, "audit", "--child", "7", env={"CALLCENTER_TIME_ZONE": "America/Chicago"})
     assert [line.split()[:2] for line in central.stdout.splitlines()[1:]] == [
-        ["2025-11-03", "09:30:00"], ["2025-11-03", "08:00:05"]]
+        ["2025-11-03", "09:30:00"],
+        ["2025-11-03", "08:00:05"],
+    ]
     never = tmp_path / "never.db"
     bad = run("--database-url", f"sqlite:///{never}", "audit", env={"CALLCENTER_TIME_ZONE": "Mars/Base"})
     assert bad.returncode == 2 and "setting not usable: Unknown time zone 'Mars/Base'" in bad.stderr
@@ -392,19 +497,31 @@ def test_audit_as_csv_defuses_formulas(db_url):
     rows = list(csv.DictReader(result.stdout.splitlines()))
     assert list(rows[0]) == list(CSV_COLUMNS)
     assert [(row["when"], row["agent"], row["action"], row["entity_id"], row["child_id"]) for row in rows] == [
-        ("2025-11-04 11:00:00", "system", "breach", "9", ""), ("2025-11-03 10:30:00", "sam", "reassign", "3", "7")]
+        ("2025-11-04 11:00:00", "system", "breach", "9", ""),
+        ("2025-11-03 10:30:00", "sam", "reassign", "3", "7"),
+    ]
     assert json.loads(rows[1]["detail"]) == {"note": "=cmd|' /C calc'!A0"}  # inside JSON: no leading =
-    assert rows[1]["agent_name"] == "'=HYPERLINK(\"http://x\",\"Sam\")"  # a name that would run: quoted
+    assert rows[1]["agent_name"] == '\'=HYPERLINK("http://x","Sam")'  # a name that would run: quoted
 
 
 def test_audit_refuses_a_bad_filter_before_touching_the_database(tmp_path):
-    result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "audit", "--child", "x7", "--since",
-                 "someday", "--limit", "-3")
+    result = run(
+        "--database-url",
+        f"sqlite:///{tmp_path / 'never.db'}",
+        "audit",
+        "--child",
+        "x7",
+        "--since",
+        "someday",
+        "--limit",
+        "-3",
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
         "callcenter: Child: 'x7' is not a child's record number; type it in digits, e.g. 42.",
         "callcenter: Limit: '-3' is not a number of entries; type one from 1 to 100,000.",
-        "callcenter: Since: 'someday' is not a date; type e.g. 11/1 or 11/1/2026."]
+        "callcenter: Since: 'someday' is not a date; type e.g. 11/1 or 11/1/2026.",
+    ]
     assert not (tmp_path / "never.db").exists()
 
 
@@ -421,22 +538,34 @@ from tests.dbutil import FIXED_NOW  # noqa: E402
 
 
 def run_with_input(*args: str, stdin: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "callcenter", *args], capture_output=True, text=True,
-                          timeout=60, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "callcenter", *args], capture_output=True, text=True, timeout=60, input=stdin
+    )
 
 
 def _account(url: str, username: str):
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        return conn.execute("SELECT active, failed_logins, password_hash, role, display_name FROM agent "
-                            "WHERE username = ?", (username,)).fetchone()
+        return conn.execute(
+            "SELECT active, failed_logins, password_hash, role, display_name FROM agent WHERE username = ?", (username,)
+        ).fetchone()
 
 
 def test_agent_add_reset_disable_enable_and_list(db_url):
     from callcenter.store import agents
     from callcenter.store.db import Database
 
-    added = run_with_input("--database-url", db_url, "agent", "add", "T.Nguyen", "--name", "Thu Nguyen",
-                           "--role", "supervisor", stdin="first-good-password\n")
+    added = run_with_input(
+        "--database-url",
+        db_url,
+        "agent",
+        "add",
+        "T.Nguyen",
+        "--name",
+        "Thu Nguyen",
+        "--role",
+        "supervisor",
+        stdin="first-good-password\n",
+    )
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "added t.nguyen (Thu Nguyen, supervisor)"
     active, failed, stored, role, name = _account(db_url, "t.nguyen")
@@ -452,11 +581,17 @@ def test_agent_add_reset_disable_enable_and_list(db_url):
         db.dispose()
     listed = run("--database-url", db_url, "agent", "list")
     assert listed.returncode == 0 and listed.stdout.splitlines()[0].split() == [
-        "Username", "Name", "Role", "State", "Account"]
+        "Username",
+        "Name",
+        "Role",
+        "State",
+        "Account",
+    ]
     assert listed.stdout.splitlines()[1].split() == ["t.nguyen", "Thu", "Nguyen", "supervisor", "available", "locked"]
 
-    reset = run_with_input("--database-url", db_url, "agent", "reset-password", "t.nguyen",
-                           stdin="second-good-password\n")
+    reset = run_with_input(
+        "--database-url", db_url, "agent", "reset-password", "t.nguyen", stdin="second-good-password\n"
+    )
     assert reset.returncode == 0, reset.stderr
     assert reset.stdout.strip() == "password set for t.nguyen (account unlocked)"
     assert _account(db_url, "t.nguyen")[1] == 0
@@ -476,23 +611,32 @@ def test_agent_add_reset_disable_enable_and_list(db_url):
     finally:
         db.dispose()
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        trail = conn.execute("SELECT action, agent_id, coalesce(detail, '') FROM audit WHERE entity = 'agent' "
-                             "AND action IN ('add_agent', 'reset_password', 'disable_agent', 'enable_agent') "
-                             "ORDER BY id").fetchall()
+        trail = conn.execute(
+            "SELECT action, agent_id, coalesce(detail, '') FROM audit WHERE entity = 'agent' "
+            "AND action IN ('add_agent', 'reset_password', 'disable_agent', 'enable_agent') "
+            "ORDER BY id"
+        ).fetchall()
     assert [(action, actor) for action, actor, _ in trail] == [
-        ("add_agent", None), ("reset_password", None), ("disable_agent", None), ("enable_agent", None)]
+        ("add_agent", None),
+        ("reset_password", None),
+        ("disable_agent", None),
+        ("enable_agent", None),
+    ]
     assert not any("password-" in detail or "scrypt" in detail for _, _, detail in trail)
 
 
-@pytest.mark.parametrize("args, stdin, message", [
-    (["add", "j smith", "--name", "J", "--role", "rep"], "a-good-password\n", "Username: only letters"),
-    (["add", "jsmith", "--name", "  ", "--role", "rep"], "a-good-password\n", "Name: type the name"),
-    (["add", "jsmith", "--name", "J Smith", "--role", "rep"], "short\n", "Password: at least 10 characters"),
-    (["add", "jsmith", "--name", "J Smith", "--role", "rep"], "", "No password on standard input"),
-    (["add", "alex", "--name", "Alex Two", "--role", "rep"], "a-good-password\n", "Username 'alex' is taken"),
-    (["reset-password", "nobody"], "a-good-password\n", "No agent named 'nobody'"),
-    (["disable", "nobody"], "", "No agent named 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["add", "j smith", "--name", "J", "--role", "rep"], "a-good-password\n", "Username: only letters"),
+        (["add", "jsmith", "--name", "  ", "--role", "rep"], "a-good-password\n", "Name: type the name"),
+        (["add", "jsmith", "--name", "J Smith", "--role", "rep"], "short\n", "Password: at least 10 characters"),
+        (["add", "jsmith", "--name", "J Smith", "--role", "rep"], "", "No password on standard input"),
+        (["add", "alex", "--name", "Alex Two", "--role", "rep"], "a-good-password\n", "Username 'alex' is taken"),
+        (["reset-password", "nobody"], "a-good-password\n", "No agent named 'nobody'"),
+        (["disable", "nobody"], "", "No agent named 'nobody'"),
+    ],
+)
 def test_agent_commands_refuse_bad_input_in_one_line(db_url, args, stdin, message):
     run("--database-url", db_url, "seed", "--demo")
     before = _account(db_url, "alex")
@@ -543,8 +687,14 @@ def test_a_bad_lock_limit_stops_the_console_before_the_database(tmp_path):
     import os
 
     env = {**os.environ, "CALLCENTER_MAX_FAILED_SIGNINS": "lots"}
-    result = subprocess.run([sys.executable, "-m", "callcenter", "--database-url", f"sqlite:///{tmp_path}/x.db"],
-                            capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "callcenter", "--database-url", f"sqlite:///{tmp_path}/x.db"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 2
     assert "CALLCENTER_MAX_FAILED_SIGNINS wants a whole number from 1 to 100" in result.stderr
     assert not (tmp_path / "x.db").exists()

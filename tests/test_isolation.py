@@ -31,8 +31,9 @@ def _names() -> set[str]:
 
 def _dead_owner() -> Owner:
     """The label a run would carry whose process has since ended."""
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                              capture_output=True, text=True, check=True)
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     return Owner(Owner.this_process().host, int(finished.stdout), "1")
 
 
@@ -93,14 +94,21 @@ def test_a_run_drops_what_it_made_and_nothing_else(server):
 def test_two_test_runs_at_once_on_one_server_both_pass(postgres_ready):
     """Each run builds its own templates and clones, sweeps at start and drops at the end meanwhile."""
     selection = [
-        "tests/store/test_records.py", "tests/store/test_hsds.py::test_import_export_import_gives_the_same_directory",
-        "-k", "postgres",
+        "tests/store/test_records.py",
+        "tests/store/test_hsds.py::test_import_export_import_gives_the_same_directory",
+        "-k",
+        "postgres",
     ]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     runs = [
-        subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                          *selection], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *selection],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = [run.communicate(timeout=600)[0] for run in runs]

@@ -24,8 +24,9 @@ def _readme_table() -> str:
 
 
 def test_the_readme_key_map_is_the_one_the_bindings_give():
-    expected = markdown_table(key_map(CallCenterApp, settings_words(DEFAULT_IDLE_LOCK_MINUTES * 60.0,
-                                                                    MAX_FAILED_SIGN_INS)))
+    expected = markdown_table(
+        key_map(CallCenterApp, settings_words(DEFAULT_IDLE_LOCK_MINUTES * 60.0, MAX_FAILED_SIGN_INS))
+    )
     assert _readme_table() == expected, "README.md's key map is out of date; replace it with:\n" + expected
 
 

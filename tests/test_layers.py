@@ -19,9 +19,15 @@ def _modules_loaded_by(module: str) -> set[str]:
 
 
 def test_domain_imports_neither_textual_nor_sqlalchemy():
-    for module in ["callcenter.domain.model", "callcenter.domain.phone", "callcenter.domain.roles",
-                   "callcenter.domain.lines", "callcenter.domain.agent_states", "callcenter.domain.timefmt",
-                   "callcenter.domain.hsds"]:
+    for module in [
+        "callcenter.domain.model",
+        "callcenter.domain.phone",
+        "callcenter.domain.roles",
+        "callcenter.domain.lines",
+        "callcenter.domain.agent_states",
+        "callcenter.domain.timefmt",
+        "callcenter.domain.hsds",
+    ]:
         loaded = _modules_loaded_by(module)
         assert not loaded & {"textual", "sqlalchemy", "sqlmodel", "alembic"}, module
 
@@ -39,15 +45,31 @@ def test_import_linter_contracts_hold():
 
 def test_wheel_ships_styles_and_seed_and_runs_outside_the_checkout(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
     wheel = next(tmp_path.glob("callcenter-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ["callcenter/styles/app.tcss", "callcenter/styles/board.tcss",
-                     "callcenter/seed/demo_agents.csv", "callcenter/seed/directory_parts.json",
-                     "callcenter/store/migrations/versions/0001_initial_schema.py",
-                     "callcenter/web_templates/app_index.html"]:
+    for required in [
+        "callcenter/styles/app.tcss",
+        "callcenter/styles/board.tcss",
+        "callcenter/seed/demo_agents.csv",
+        "callcenter/seed/directory_parts.json",
+        "callcenter/store/migrations/versions/0001_initial_schema.py",
+        "callcenter/web_templates/app_index.html",
+    ]:
         assert required in names, required
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
@@ -60,7 +82,8 @@ def test_wheel_ships_styles_and_seed_and_runs_outside_the_checkout(tmp_path):
         "assert str(r.styles_dir()).startswith(sys.argv[1]), r.styles_dir();"
         "sys.exit(c.main(['--database-url', sys.argv[2], 'seed', '--demo']))"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(unpacked), db_url], cwd=elsewhere, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(unpacked), db_url], cwd=elsewhere, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "320 providers added" in result.stdout

@@ -23,16 +23,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url",
         help="SQLAlchemy URL (default: $CALLCENTER_DATABASE_URL, else a SQLite file in your data directory)",
     )
-    parser.add_argument("--agent", metavar="USERNAME",
-                        help="type this username in on the sign-in screen; the password is still asked")
-    parser.add_argument("--simulate", action="store_true",
-                        help="demo: keep callers arriving and hanging up while the console runs")
+    parser.add_argument(
+        "--agent", metavar="USERNAME", help="type this username in on the sign-in screen; the password is still asked"
+    )
+    parser.add_argument(
+        "--simulate", action="store_true", help="demo: keep callers arriving and hanging up while the console runs"
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="start the console (the default)")
     from callcenter.serve import add_arguments as add_serve_arguments
 
-    add_serve_arguments(sub.add_parser(
-        "serve", help="the console as a web page, one console per browser tab (this machine only unless --host)"))
+    add_serve_arguments(
+        sub.add_parser(
+            "serve", help="the console as a web page, one console per browser tab (this machine only unless --host)"
+        )
+    )
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -54,74 +59,115 @@ def build_parser() -> argparse.ArgumentParser:
     directory = sub.add_parser("directory", help="the provider directory as Open Referral HSDS packages")
     directory_sub = directory.add_subparsers(dest="directory_command", required=True)
     imported = directory_sub.add_parser(
-        "import", help="import an HSDS package: a folder with datapackage.json and CSV files, or a JSON file "
-                       "of service objects; bad rows are listed as file:line: reason and left out")
+        "import",
+        help="import an HSDS package: a folder with datapackage.json and CSV files, or a JSON file "
+        "of service objects; bad rows are listed as file:line: reason and left out",
+    )
     imported.add_argument("path", help="the package folder (or its datapackage.json), or the JSON file")
     exported = directory_sub.add_parser("export", help="write the directory as an HSDS package")
     exported.add_argument("path", help="a folder for the CSV form, a file for the JSON form")
-    exported.add_argument("--format", choices=["csv", "json"], default=None,
-                          help="csv: datapackage.json and one CSV per table (the default); "
-                               "json: one file of service objects (the default when PATH ends in .json)")
+    exported.add_argument(
+        "--format",
+        choices=["csv", "json"],
+        default=None,
+        help="csv: datapackage.json and one CSV per table (the default); "
+        "json: one file of service objects (the default when PATH ends in .json)",
+    )
 
     log = sub.add_parser("log", help="the contact log")
     log_sub = log.add_subparsers(dest="log_command", required=True)
     log_export = log_sub.add_parser("export", help="write the contact log (or part of it) as CSV")
-    log_export.add_argument("--out", default="-", metavar="FILE", help="the CSV file to write; - for stdout "
-                                                                       "(the default)")
+    log_export.add_argument(
+        "--out", default="-", metavar="FILE", help="the CSV file to write; - for stdout (the default)"
+    )
     log_export.add_argument("--channel", default="", help="voice, tty, fax or web")
     log_export.add_argument("--direction", default="", help="inbound or outbound")
-    log_export.add_argument("--since", default="", metavar="DATE", help="from this day on, in the line's time zone "
-                                                                       "(e.g. 11/1 or 2026-11-01)")
+    log_export.add_argument(
+        "--since",
+        default="",
+        metavar="DATE",
+        help="from this day on, in the line's time zone (e.g. 11/1 or 2026-11-01)",
+    )
     log_export.add_argument("--until", default="", metavar="DATE", help="up to and including this day")
-    log_export.add_argument("--status", default="", metavar="open|done", help="only contacts whose follow-up is "
-                                                                             "open, or done")
-    log_export.add_argument("--search", default="", metavar="TEXT",
-                            help="a phone number in any format, some of its digits, or words")
+    log_export.add_argument(
+        "--status", default="", metavar="open|done", help="only contacts whose follow-up is open, or done"
+    )
+    log_export.add_argument(
+        "--search", default="", metavar="TEXT", help="a phone number in any format, some of its digits, or words"
+    )
 
     report = sub.add_parser("report", help="a day's figures per line and per agent (the supervisor's daily report)")
-    report.add_argument("--date", required=True, metavar="YYYY-MM-DD",
-                        help="the day, midnight to midnight in the line's time zone")
-    report.add_argument("--format", choices=["text", "csv"], default="text",
-                        help="text: two tables for reading (the default); csv: one row per line and per agent")
+    report.add_argument(
+        "--date", required=True, metavar="YYYY-MM-DD", help="the day, midnight to midnight in the line's time zone"
+    )
+    report.add_argument(
+        "--format",
+        choices=["text", "csv"],
+        default="text",
+        help="text: two tables for reading (the default); csv: one row per line and per agent",
+    )
 
     trail = sub.add_parser("audit", help="the audit trail: who did what to which record, newest first")
     trail.add_argument("--child", default="", metavar="ID", help="only entries about this child's record")
     # Not dest "agent": that is the console's own --agent (sign in as).
-    trail.add_argument("--agent", dest="audit_agent", default="", metavar="USERNAME",
-                       help="only what this agent did")
-    trail.add_argument("--since", default="", metavar="DATE", help="from this day on, in the line's time zone "
-                                                                   "(e.g. 11/1 or 2026-11-01)")
+    trail.add_argument("--agent", dest="audit_agent", default="", metavar="USERNAME", help="only what this agent did")
+    trail.add_argument(
+        "--since",
+        default="",
+        metavar="DATE",
+        help="from this day on, in the line's time zone (e.g. 11/1 or 2026-11-01)",
+    )
     trail.add_argument("--until", default="", metavar="DATE", help="up to and including this day")
     trail.add_argument("--action", default="", help="one action, e.g. create, update, submit, link_child")
-    trail.add_argument("--screen", default="", help="where it was done, e.g. intake, promises, monitor "
-                                                    "(a screen's earlier name finds it too)")
+    trail.add_argument(
+        "--screen",
+        default="",
+        help="where it was done, e.g. intake, promises, monitor (a screen's earlier name finds it too)",
+    )
     trail.add_argument("--limit", default="", metavar="N", help="at most N entries, the newest (default 500)")
-    trail.add_argument("--format", choices=["text", "csv"], default="text",
-                       help="text: one aligned line per entry (the default); csv: for a spreadsheet")
+    trail.add_argument(
+        "--format",
+        choices=["text", "csv"],
+        default="text",
+        help="text: one aligned line per entry (the default); csv: for a spreadsheet",
+    )
 
     agent = sub.add_parser("agent", help="agents' accounts: add, disable, enable, reset a password, list")
     agent_sub = agent.add_subparsers(dest="agent_command", required=True)
     added = agent_sub.add_parser("add", help="a new agent; the password is asked twice (or read from stdin)")
     added.add_argument("username", help="2-40 characters: letters a-z, digits, dot, dash, underscore")
-    added.add_argument("--name", required=True, metavar="DISPLAY_NAME",
-                       help='the name colleagues see, e.g. "Jordan Smith"')
+    added.add_argument(
+        "--name", required=True, metavar="DISPLAY_NAME", help='the name colleagues see, e.g. "Jordan Smith"'
+    )
     added.add_argument("--role", required=True, choices=["rep", "supervisor", "psychiatrist"])
-    added.add_argument("--password-stdin", action="store_true",
-                       help="read the password as one line from stdin (the default when stdin is not a terminal)")
+    added.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password as one line from stdin (the default when stdin is not a terminal)",
+    )
     reset = agent_sub.add_parser("reset-password", help="set a new password; also unlocks a locked account")
     reset.add_argument("username")
-    reset.add_argument("--password-stdin", action="store_true",
-                       help="read the password as one line from stdin (the default when stdin is not a terminal)")
-    agent_sub.add_parser("disable", help="stop an agent from signing in (the account and its history stay)") \
-        .add_argument("username")
+    reset.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password as one line from stdin (the default when stdin is not a terminal)",
+    )
+    agent_sub.add_parser(
+        "disable", help="stop an agent from signing in (the account and its history stay)"
+    ).add_argument("username")
     agent_sub.add_parser("enable", help="let a disabled agent sign in again").add_argument("username")
     agent_sub.add_parser("list", help="every agent: username, name, role, state, and disabled or locked")
 
     sim = sub.add_parser("simulate", help="feed realistic arrivals and hang-ups into the database")
     sim.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (default: until Ctrl+C)")
     sim.add_argument("--speed", type=float, default=1.0, help="time multiplier (10 = ten times faster)")
-    sim.add_argument("--rate", action="append", default=[], metavar="LINE=PER_HOUR",
-                     help="arrivals per hour on a line, e.g. --rate 877=120 (repeatable)")
+    sim.add_argument(
+        "--rate",
+        action="append",
+        default=[],
+        metavar="LINE=PER_HOUR",
+        help="arrivals per hour on a line, e.g. --rate 877=120 (repeatable)",
+    )
     sim.add_argument("--seed", type=int, default=None, help="random seed, for repeatable runs")
     return parser
 
@@ -231,8 +277,9 @@ def _run(args) -> int:
 
     from callcenter.ui.app import CallCenterApp
 
-    app = CallCenterApp(open_database=open_line, prefill_username=args.agent, policy=policy,
-                        idle_lock_seconds=idle_lock)
+    app = CallCenterApp(
+        open_database=open_line, prefill_username=args.agent, policy=policy, idle_lock_seconds=idle_lock
+    )
     try:
         app.run()
     finally:
@@ -250,8 +297,10 @@ def _serve(args) -> int:
     from callcenter.store import seed
 
     if args.agent:
-        print("callcenter: serve signs nobody in: each browser signs in on its own page. Leave out --agent.",
-              file=sys.stderr)
+        print(
+            "callcenter: serve signs nobody in: each browser signs in on its own page. Leave out --agent.",
+            file=sys.stderr,
+        )
         return 2
     try:
         config = serve.config_from_args(args)
@@ -343,8 +392,10 @@ def _directory(args) -> int:
     if args.directory_command == "export":
         form = args.format or ("json" if args.path.lower().endswith(".json") else "csv")
         counts = hsds.export_package(db, args.path, form)
-        print(f"wrote {counts['service']} services, {counts['service_at_location']} service_at_locations and "
-              f"{counts['organization']} organizations to {args.path} ({form})")
+        print(
+            f"wrote {counts['service']} services, {counts['service_at_location']} service_at_locations and "
+            f"{counts['organization']} organizations to {args.path} ({form})"
+        )
         return 0
     try:
         report = hsds.import_package(db, args.path, _now())
@@ -372,8 +423,17 @@ def _log_export(args) -> int:
     from callcenter.domain.contacts import build_filter, csv_text
     from callcenter.store import contacts
 
-    query = _checked_filter(build_filter, {"channel": args.channel, "direction": args.direction, "since": args.since,
-                                           "until": args.until, "status": args.status, "search": args.search})
+    query = _checked_filter(
+        build_filter,
+        {
+            "channel": args.channel,
+            "direction": args.direction,
+            "since": args.since,
+            "until": args.until,
+            "status": args.status,
+            "search": args.search,
+        },
+    )
     if query is None:
         return 2
     db = open_database(args.database_url, prepare=True)
@@ -390,9 +450,21 @@ def _log_export(args) -> int:
     return 0
 
 
-REPORT_COLUMNS = ("section", "code", "name", "offered", "answered", "abandoned", "short_abandons",
-                  "service_level", "asa_seconds", "abandonment_rate", "aht_seconds", "calls_handled",
-                  "talk_seconds")
+REPORT_COLUMNS = (
+    "section",
+    "code",
+    "name",
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandons",
+    "service_level",
+    "asa_seconds",
+    "abandonment_rate",
+    "aht_seconds",
+    "calls_handled",
+    "talk_seconds",
+)
 
 
 def _report(args) -> int:
@@ -433,13 +505,17 @@ def _report_text(report) -> str:
         return "-" if value is None else format_wait(value)
 
     out = [f"Figures for {report.day:%A %d %b %Y} ({report.time_zone}, midnight to midnight)", ""]
-    out.append(f"{'Line':<5} {'Name':<24} {'Offered':>7} {'Answered':>8} {'Abandoned':>9} {'Short':>5} "
-               f"{'Service level':>13} {'ASA':>7} {'Abandon %':>9} {'AHT':>7}")
+    out.append(
+        f"{'Line':<5} {'Name':<24} {'Offered':>7} {'Answered':>8} {'Abandoned':>9} {'Short':>5} "
+        f"{'Service level':>13} {'ASA':>7} {'Abandon %':>9} {'AHT':>7}"
+    )
     for row in report.lines:
         f = row.figures
-        out.append(f"{row.code:<5} {row.name[:24]:<24} {f.offered:>7} {f.answered:>8} {f.abandoned:>9} "
-                   f"{f.short_abandons:>5} {percent(f.service_level):>13} {duration(f.average_speed_of_answer):>7} "
-                   f"{percent(f.abandonment_rate):>9} {duration(f.average_handle_time):>7}")
+        out.append(
+            f"{row.code:<5} {row.name[:24]:<24} {f.offered:>7} {f.answered:>8} {f.abandoned:>9} "
+            f"{f.short_abandons:>5} {percent(f.service_level):>13} {duration(f.average_speed_of_answer):>7} "
+            f"{percent(f.abandonment_rate):>9} {duration(f.average_handle_time):>7}"
+        )
     out += ["", f"{'Agent':<30} {'Calls':>5} {'Talk time':>9}"]
     for agent in report.agents:
         out.append(f"{agent.name[:30]:<30} {agent.calls_handled:>5} {format_wait(agent.talk_time):>9}")
@@ -463,12 +539,41 @@ def _report_csv(report) -> str:
     writer.writerow(REPORT_COLUMNS)
     for row in report.lines:
         f = row.figures
-        writer.writerow(["line", row.code, row.name, f.offered, f.answered, f.abandoned, f.short_abandons,
-                         number(f.service_level), seconds(f.average_speed_of_answer), number(f.abandonment_rate),
-                         seconds(f.average_handle_time), "", ""])
+        writer.writerow(
+            [
+                "line",
+                row.code,
+                row.name,
+                f.offered,
+                f.answered,
+                f.abandoned,
+                f.short_abandons,
+                number(f.service_level),
+                seconds(f.average_speed_of_answer),
+                number(f.abandonment_rate),
+                seconds(f.average_handle_time),
+                "",
+                "",
+            ]
+        )
     for agent in report.agents:
-        writer.writerow(["agent", agent.id, agent.name, "", "", "", "", "", "", "", "", agent.calls_handled,
-                         seconds(agent.talk_time)])
+        writer.writerow(
+            [
+                "agent",
+                agent.id,
+                agent.name,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                agent.calls_handled,
+                seconds(agent.talk_time),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -476,16 +581,34 @@ def _audit(args) -> int:
     from callcenter.domain.audit import build_filter, csv_text, text_lines
     from callcenter.store import audit
 
-    query = _checked_filter(build_filter, {"child_id": args.child, "agent": args.audit_agent, "since": args.since,
-                                           "until": args.until, "action": args.action, "screen": args.screen,
-                                           "limit": args.limit})
+    query = _checked_filter(
+        build_filter,
+        {
+            "child_id": args.child,
+            "agent": args.audit_agent,
+            "since": args.since,
+            "until": args.until,
+            "action": args.action,
+            "screen": args.screen,
+            "limit": args.limit,
+        },
+    )
     if query is None:
         return 2
     db = open_database(args.database_url, prepare=True)
     since, until = query.bounds()
     # No agent signs in here: whoever can open the database reads its trail.
-    rows = audit.search(db, None, child_id=query.child_id, agent_username=query.agent_username, since=since,
-                        until=until, action=query.action, screen=query.screen, limit=query.limit)
+    rows = audit.search(
+        db,
+        None,
+        child_id=query.child_id,
+        agent_username=query.agent_username,
+        since=since,
+        until=until,
+        action=query.action,
+        screen=query.screen,
+        limit=query.limit,
+    )
     if args.format == "csv":
         sys.stdout.write(csv_text(rows))
     else:
@@ -553,8 +676,11 @@ def _new_password(username: str, from_stdin: bool) -> str:
     if from_stdin or not sys.stdin.isatty():
         line = sys.stdin.readline()
         if not line:
-            raise ValidationError("No password on standard input: give it as one line, e.g. "
-                                  "`printf '%s\\n' \"$PASSWORD\" | callcenter agent ...`.", "password")
+            raise ValidationError(
+                "No password on standard input: give it as one line, e.g. "
+                "`printf '%s\\n' \"$PASSWORD\" | callcenter agent ...`.",
+                "password",
+            )
         return check_new_password(line.rstrip("\r\n"), username)
     first = check_new_password(getpass.getpass(f"New password for {username}: "), username)
     if getpass.getpass("Type it again: ") != first:
@@ -566,8 +692,10 @@ def _print_agents(people) -> None:
     print(f"{'Username':<16} {'Name':<24} {'Role':<13} {'State':<10} Account")
     for person in people:
         account = "disabled" if not person.active else ("locked" if person.locked else "active")
-        print(f"{person.username:<16} {person.display_name[:24]:<24} {person.role.value:<13} "
-              f"{person.state.value:<10} {account}")
+        print(
+            f"{person.username:<16} {person.display_name[:24]:<24} {person.role.value:<13} "
+            f"{person.state.value:<10} {account}"
+        )
 
 
 def _simulate(args) -> int:

@@ -82,7 +82,8 @@ def max_failed_sign_ins(environment: dict[str, str] | None = None) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 100:
         raise ValidationError(
             f"{MAX_FAILED_SIGNINS_ENV} wants a whole number from 1 to 100, e.g. 5 (got {text!r}).",
-            MAX_FAILED_SIGNINS_ENV)
+            MAX_FAILED_SIGNINS_ENV,
+        )
     return int(text)
 
 
@@ -104,5 +105,6 @@ def idle_lock_seconds(environment: dict[str, str] | None = None) -> float | None
         minutes = -1.0
     if not 0 <= minutes <= 480:
         raise ValidationError(
-            f"{IDLE_LOCK_ENV} wants minutes from 0 (never lock) to 480, e.g. 10 (got {text!r}).", IDLE_LOCK_ENV)
+            f"{IDLE_LOCK_ENV} wants minutes from 0 (never lock) to 480, e.g. 10 (got {text!r}).", IDLE_LOCK_ENV
+        )
     return None if minutes == 0 else minutes * 60.0

@@ -51,12 +51,17 @@ class ServeConfig:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=DEFAULT_HOST,
-                        help=f"address to listen on (default: {DEFAULT_HOST}, this machine only)")
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}, this machine only)"
+    )
     parser.add_argument("--port", default=str(DEFAULT_PORT), help=f"port to listen on (default: {DEFAULT_PORT})")
-    parser.add_argument("--public-url", default=None, metavar="URL",
-                        help="the address browsers use when it is not http://HOST:PORT, e.g. "
-                             "https://console.example.org behind a TLS proxy")
+    parser.add_argument(
+        "--public-url",
+        default=None,
+        metavar="URL",
+        help="the address browsers use when it is not http://HOST:PORT, e.g. "
+        "https://console.example.org behind a TLS proxy",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
@@ -96,11 +101,15 @@ def exposure_warning(config: ServeConfig) -> str | None:
     if config.loopback_only:
         return None
     if config.url.startswith("https://"):
-        return (f"callcenter: warning: listening on {config.host}, reachable from other machines; make sure "
-                f"only the TLS proxy for {config.url} can reach port {config.port}.")
-    return (f"callcenter: warning: listening on {config.host}, reachable from other machines over plain HTTP: "
-            "callers' and children's details would cross the network unencrypted. Put a TLS proxy in front "
-            "(see the README) or keep the default --host 127.0.0.1.")
+        return (
+            f"callcenter: warning: listening on {config.host}, reachable from other machines; make sure "
+            f"only the TLS proxy for {config.url} can reach port {config.port}."
+        )
+    return (
+        f"callcenter: warning: listening on {config.host}, reachable from other machines over plain HTTP: "
+        "callers' and children's details would cross the network unencrypted. Put a TLS proxy in front "
+        "(see the README) or keep the default --host 127.0.0.1."
+    )
 
 
 # Our copy of textual-serve's page template: the same page without third-party requests.
@@ -119,8 +128,14 @@ def build_server(config: ServeConfig, command: str | None = None):
         async def on_startup(self, app) -> None:
             """No banner: textual-serve's would print the command line; `serve` prints the address."""
 
-    return ConsoleServer(command or console_command(), host=config.host, port=config.port, title=TITLE,
-                         public_url=config.url, templates_path=PAGE_TEMPLATES)
+    return ConsoleServer(
+        command or console_command(),
+        host=config.host,
+        port=config.port,
+        title=TITLE,
+        public_url=config.url,
+        templates_path=PAGE_TEMPLATES,
+    )
 
 
 def serve(config: ServeConfig, database_url: str, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -139,7 +154,10 @@ def serve(config: ServeConfig, database_url: str, *, out: TextIO | None = None, 
     try:
         server.serve()
     except OSError as error:
-        print(f"callcenter: cannot listen on {config.host} port {config.port}: "
-              f"{error.strerror or error}. Pick another --port, or stop what is using it.", file=err)
+        print(
+            f"callcenter: cannot listen on {config.host} port {config.port}: "
+            f"{error.strerror or error}. Pick another --port, or stop what is using it.",
+            file=err,
+        )
         return 1
     return 0

@@ -30,8 +30,15 @@ def run_simulation(db: Database, args) -> int:
     print(f"simulating {', '.join(f'{k}={v:g}/h' for k, v in rates.items())} at {args.speed:g}x; Ctrl+C stops")
     counts = {"arrivals": 0, "abandoned": 0}
     try:
-        feed(db, rates, speed=args.speed, seed=args.seed,
-             minutes=args.minutes, report=lambda line: print(line, flush=True), counts=counts)
+        feed(
+            db,
+            rates,
+            speed=args.speed,
+            seed=args.seed,
+            minutes=args.minutes,
+            report=lambda line: print(line, flush=True),
+            counts=counts,
+        )
     except KeyboardInterrupt:
         pass
     print(f"{counts['arrivals']} arrivals, {counts['abandoned']} abandoned")
@@ -41,8 +48,7 @@ def run_simulation(db: Database, args) -> int:
 def start_background_feed(db: Database, rates: Mapping[str, float] = DEMO_RATES) -> threading.Event:
     """A quiet feed in a daemon thread for the demo console; set the returned event to stop it."""
     stop = threading.Event()
-    thread = threading.Thread(target=feed, args=(db, rates), kwargs={"stop": stop}, daemon=True,
-                              name="demo-arrivals")
+    thread = threading.Thread(target=feed, args=(db, rates), kwargs={"stop": stop}, daemon=True, name="demo-arrivals")
     thread.start()
     return stop
 
@@ -83,16 +89,19 @@ def feed(
         arrival = pending
         assert arrival is not None  # the earliest thing due was not a hang-up, so it is this arrival
         pending = next(stream, None)
-        call_id = _retrying(partial(calls.arrive, db, arrival.line, arrival.number, now, arrival.priority), stop,
-                            report)
+        call_id = _retrying(
+            partial(calls.arrive, db, arrival.line, arrival.number, now, arrival.priority), stop, report
+        )
         if call_id is None:
             break
         counts["arrivals"] += 1
         heapq.heappush(hangups, (arrival.gives_up_at, call_id))
         if report:
             flag = " EMERGENCY" if arrival.priority else ""
-            report(f"{_clock(now)} arrive   {arrival.line:<4} {format_phone(arrival.number) or 'web referral'}"
-                   f"  (call {call_id}){flag}")
+            report(
+                f"{_clock(now)} arrive   {arrival.line:<4} {format_phone(arrival.number) or 'web referral'}"
+                f"  (call {call_id}){flag}"
+            )
 
 
 def _retrying(operation, stop: threading.Event, report: Callable[[str], None] | None):

@@ -52,6 +52,7 @@ def local(moment: datetime, hours: BusinessHours = HOURS) -> datetime:
 
 # -- settings ---------------------------------------------------------------------------------
 
+
 def test_defaults_are_the_connecticut_line():
     assert HOURS.time_zone == "America/New_York"
     assert HOURS.weekdays == frozenset({0, 1, 2, 3, 4})
@@ -62,37 +63,48 @@ def test_defaults_are_the_connecticut_line():
 
 def test_from_settings_reads_the_usual_text():
     assert BusinessHours.from_settings() == HOURS
-    assert BusinessHours.from_settings(
-        time_zone="America/New_York", opens="09:00", closes="19:00", weekdays="Mon-Fri",
-        holiday_country="US", holiday_subdivision="CT",
-    ) == HOURS
+    assert (
+        BusinessHours.from_settings(
+            time_zone="America/New_York",
+            opens="09:00",
+            closes="19:00",
+            weekdays="Mon-Fri",
+            holiday_country="US",
+            holiday_subdivision="CT",
+        )
+        == HOURS
+    )
     assert BusinessHours.from_settings(opens="9am", closes="7 pm", weekdays="monday-friday") == HOURS
     weekend = BusinessHours.from_settings(weekdays="Sat,Sun", opens="8:30", closes="12:00")
     assert weekend.weekdays == frozenset({5, 6}) and weekend.business_day == timedelta(hours=3, minutes=30)
     assert BusinessHours.from_settings(weekdays="Fri-Mon").weekdays == frozenset({4, 5, 6, 0})
     assert BusinessHours.from_settings(weekdays="Mon, Wed, Fri").weekdays == frozenset({0, 2, 4})
     assert BusinessHours.from_settings(holiday_country="").holiday_country is None
-    around_the_clock = BusinessHours.from_settings(opens="00:00", closes="24:00", weekdays="daily",
-                                                  holiday_country="none")
+    around_the_clock = BusinessHours.from_settings(
+        opens="00:00", closes="24:00", weekdays="daily", holiday_country="none"
+    )
     assert around_the_clock == ALWAYS and ALWAYS.business_day == timedelta(hours=24)
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"time_zone": "Mars/Olympus_Mons"}, "Unknown time zone 'Mars/Olympus_Mons'.*America/New_York"),
-    ({"time_zone": ""}, "Unknown time zone"),
-    ({"opens": "25:00"}, "opens '25:00' is not a clock time.*HH:MM"),
-    ({"opens": "nine"}, "opens 'nine' is not a clock time"),
-    ({"closes": "19:75"}, "closes '19:75' is not a clock time"),
-    ({"opens": "24:00"}, "cannot open at '24:00'.*00:00"),
-    ({"opens": "19:00", "closes": "09:00"}, r"closes \(09:00\) before it opens \(19:00\).*24:00"),
-    ({"opens": "09:00", "closes": "09:00"}, "closes .* before it opens"),
-    ({"weekdays": "Funday"}, "Unknown weekday 'funday'.*Mon-Fri"),
-    ({"weekdays": ""}, "No open weekdays"),
-    ({"weekdays": [7]}, "out of range.*0 for Monday"),
-    ({"holiday_country": "ZZ"}, "Unknown holiday country 'ZZ'.*'US'"),
-    ({"holiday_subdivision": "XX"}, "Unknown holiday subdivision 'XX' for US.*CT"),
-    ({"extra_closed": ["2026-13-01"]}, "Extra closed date '2026-13-01' is not a date.*2026-12-24"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"time_zone": "Mars/Olympus_Mons"}, "Unknown time zone 'Mars/Olympus_Mons'.*America/New_York"),
+        ({"time_zone": ""}, "Unknown time zone"),
+        ({"opens": "25:00"}, "opens '25:00' is not a clock time.*HH:MM"),
+        ({"opens": "nine"}, "opens 'nine' is not a clock time"),
+        ({"closes": "19:75"}, "closes '19:75' is not a clock time"),
+        ({"opens": "24:00"}, "cannot open at '24:00'.*00:00"),
+        ({"opens": "19:00", "closes": "09:00"}, r"closes \(09:00\) before it opens \(19:00\).*24:00"),
+        ({"opens": "09:00", "closes": "09:00"}, "closes .* before it opens"),
+        ({"weekdays": "Funday"}, "Unknown weekday 'funday'.*Mon-Fri"),
+        ({"weekdays": ""}, "No open weekdays"),
+        ({"weekdays": [7]}, "out of range.*0 for Monday"),
+        ({"holiday_country": "ZZ"}, "Unknown holiday country 'ZZ'.*'US'"),
+        ({"holiday_subdivision": "XX"}, "Unknown holiday subdivision 'XX' for US.*CT"),
+        ({"extra_closed": ["2026-13-01"]}, "Extra closed date '2026-13-01' is not a date.*2026-12-24"),
+    ],
+)
 def test_bad_settings_say_what_is_wrong_and_how_to_fix_it(overrides, message):
     with pytest.raises(ValueError, match=message):
         BusinessHours.from_settings(**overrides)
@@ -109,19 +121,23 @@ def test_bad_constructor_values_are_refused_too():
 
 # -- promises ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "days", "extra"), [
-    ("1 business day", 1, timedelta(0)),
-    ("2 business days", 2, timedelta(0)),
-    ("1d", 1, timedelta(0)),
-    ("30 minutes", 0, timedelta(minutes=30)),
-    ("2 hours", 0, timedelta(hours=2)),
-    ("4h", 0, timedelta(hours=4)),
-    ("90 min", 0, timedelta(minutes=90)),
-    ("1 day 4 hours", 1, timedelta(hours=4)),
-    ("1 working day and 30 minutes", 1, timedelta(minutes=30)),
-    ("1d, 4h", 1, timedelta(hours=4)),
-    ("  2 Business Hours ", 0, timedelta(hours=2)),
-])
+
+@pytest.mark.parametrize(
+    ("text", "days", "extra"),
+    [
+        ("1 business day", 1, timedelta(0)),
+        ("2 business days", 2, timedelta(0)),
+        ("1d", 1, timedelta(0)),
+        ("30 minutes", 0, timedelta(minutes=30)),
+        ("2 hours", 0, timedelta(hours=2)),
+        ("4h", 0, timedelta(hours=4)),
+        ("90 min", 0, timedelta(minutes=90)),
+        ("1 day 4 hours", 1, timedelta(hours=4)),
+        ("1 working day and 30 minutes", 1, timedelta(minutes=30)),
+        ("1d, 4h", 1, timedelta(hours=4)),
+        ("  2 Business Hours ", 0, timedelta(hours=2)),
+    ],
+)
 def test_promises_parse(text, days, extra):
     promise = BusinessDuration.parse(text)
     assert (promise.business_days, promise.business_time) == (days, extra)
@@ -135,16 +151,19 @@ def test_a_business_day_is_the_open_hours_of_a_day():
     assert str(BusinessDuration.parse("2d 90m")) == "2 business days 1 hour 30 minutes"
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "Cannot read the promise ''.*'1 business day'"),
-    ("soon", "Cannot read the promise 'soon'"),
-    ("-1 day", "Cannot read the promise"),
-    ("1.5 hours", "whole numbers.*'90 minutes'"),
-    ("2 weeks", "Weeks are ambiguous.*'5 business days'"),
-    ("3 parsecs", "Unknown unit 'parsecs'"),
-    ("1 day!", "Cannot read the promise"),
-    ("0 hours", "is zero"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Cannot read the promise ''.*'1 business day'"),
+        ("soon", "Cannot read the promise 'soon'"),
+        ("-1 day", "Cannot read the promise"),
+        ("1.5 hours", "whole numbers.*'90 minutes'"),
+        ("2 weeks", "Weeks are ambiguous.*'5 business days'"),
+        ("3 parsecs", "Unknown unit 'parsecs'"),
+        ("1 day!", "Cannot read the promise"),
+        ("0 hours", "is zero"),
+    ],
+)
 def test_bad_promises_say_how_to_write_one(text, message):
     with pytest.raises(ValueError, match=message):
         BusinessDuration.parse(text)
@@ -152,20 +171,24 @@ def test_bad_promises_say_how_to_write_one(text, message):
 
 # -- deadlines by example (2026-11-23 is a Monday) --------------------------------------------
 
-@pytest.mark.parametrize(("received", "promise", "due"), [
-    # Mid-day: the same clock time the next business day.
-    (ny(2026, 11, 23, 14), "1 business day", ny(2026, 11, 24, 14)),
-    # Friday just before close: 5 minutes Friday, the rest on Monday.
-    (ny(2026, 11, 20, 18, 55), "1 business day", ny(2026, 11, 23, 18, 55)),
-    # Weekend and after-hours arrivals start at the next opening and are due at that day's close.
-    (ny(2026, 11, 21, 10), "1 business day", ny(2026, 11, 23, 19)),
-    (ny(2026, 11, 23, 20, 30), "1 business day", ny(2026, 11, 24, 19)),
-    (ny(2026, 11, 23, 7), "1 business day", ny(2026, 11, 23, 19)),
-    # A short promise across the weekend.
-    (ny(2026, 11, 20, 18, 50), "30 minutes", ny(2026, 11, 23, 9, 20)),
-    (ny(2026, 11, 23, 10), "30 minutes", ny(2026, 11, 23, 10, 30)),
-    (ny(2026, 11, 23, 10), "2 business days", ny(2026, 11, 25, 10)),
-])
+
+@pytest.mark.parametrize(
+    ("received", "promise", "due"),
+    [
+        # Mid-day: the same clock time the next business day.
+        (ny(2026, 11, 23, 14), "1 business day", ny(2026, 11, 24, 14)),
+        # Friday just before close: 5 minutes Friday, the rest on Monday.
+        (ny(2026, 11, 20, 18, 55), "1 business day", ny(2026, 11, 23, 18, 55)),
+        # Weekend and after-hours arrivals start at the next opening and are due at that day's close.
+        (ny(2026, 11, 21, 10), "1 business day", ny(2026, 11, 23, 19)),
+        (ny(2026, 11, 23, 20, 30), "1 business day", ny(2026, 11, 24, 19)),
+        (ny(2026, 11, 23, 7), "1 business day", ny(2026, 11, 23, 19)),
+        # A short promise across the weekend.
+        (ny(2026, 11, 20, 18, 50), "30 minutes", ny(2026, 11, 23, 9, 20)),
+        (ny(2026, 11, 23, 10), "30 minutes", ny(2026, 11, 23, 10, 30)),
+        (ny(2026, 11, 23, 10), "2 business days", ny(2026, 11, 25, 10)),
+    ],
+)
 def test_deadlines(received, promise, due):
     assert deadline(received, BusinessDuration.parse(promise), HOURS) == due
 
@@ -175,7 +198,8 @@ def test_a_deadline_on_the_closing_time_stays_there():
     assert add_business_time(ny(2026, 11, 23, 18, 55), timedelta(minutes=5), HOURS) == ny(2026, 11, 23, 19)
     # One microsecond more does roll over to the next opening.
     assert add_business_time(ny(2026, 11, 23, 18, 55), timedelta(minutes=5, microseconds=1), HOURS) == (
-        ny(2026, 11, 24, 9) + timedelta(microseconds=1))
+        ny(2026, 11, 24, 9) + timedelta(microseconds=1)
+    )
     # Adding nothing keeps a moment that is within hours, closing instant included.
     assert add_business_time(ny(2026, 11, 23, 19), timedelta(0), HOURS) == ny(2026, 11, 23, 19)
     assert add_business_time(ny(2026, 11, 23, 20), timedelta(0), HOURS) == ny(2026, 11, 24, 9)
@@ -196,6 +220,7 @@ def test_naive_times_are_refused():
 
 # -- holidays: what the package says for Connecticut ------------------------------------------
 
+
 def test_holidays_come_from_the_package_for_connecticut():
     day = date(2026, 1, 1)
     while day.year == 2026:
@@ -205,8 +230,14 @@ def test_holidays_come_from_the_package_for_connecticut():
 
 def test_what_the_package_says_about_2026():
     # Checked against holidays.country_holidays("US", subdiv="CT"), not guessed.
-    for closed in [date(2026, 11, 26), date(2026, 12, 25), date(2026, 6, 19), date(2026, 4, 3),
-                   date(2026, 2, 12), date(2026, 7, 3)]:
+    for closed in [
+        date(2026, 11, 26),
+        date(2026, 12, 25),
+        date(2026, 6, 19),
+        date(2026, 4, 3),
+        date(2026, 2, 12),
+        date(2026, 7, 3),
+    ]:
         assert closed in CT_2026 and not HOURS.is_business_day(closed), closed
     assert "Good Friday" in CT_2026.get_list(date(2026, 4, 3))
     assert "Juneteenth" in CT_2026.get(date(2026, 6, 19))
@@ -215,20 +246,23 @@ def test_what_the_package_says_about_2026():
         assert open_day not in CT_2026 and HOURS.is_business_day(open_day), open_day
 
 
-@pytest.mark.parametrize(("received", "promise", "due"), [
-    # Wednesday before Thanksgiving is open; Thanksgiving is not.
-    (ny(2026, 11, 25, 14), "1 business day", ny(2026, 11, 27, 14)),
-    (ny(2026, 11, 25, 18), "2 hours", ny(2026, 11, 27, 10)),
-    (ny(2026, 11, 26, 12), "1 business day", ny(2026, 11, 27, 19)),
-    # Christmas Eve is open, Christmas (a Friday in 2026) is not.
-    (ny(2026, 12, 24, 14), "1 business day", ny(2026, 12, 28, 14)),
-    # Good Friday 2026-04-03.
-    (ny(2026, 4, 2, 18), "2 hours", ny(2026, 4, 6, 10)),
-    # Juneteenth, Friday 2026-06-19.
-    (ny(2026, 6, 18, 18, 55), "1 business day", ny(2026, 6, 22, 18, 55)),
-    # Friday 18:55 before Columbus Day (Monday 2026-10-12): due Tuesday.
-    (ny(2026, 10, 9, 18, 55), "1 business day", ny(2026, 10, 13, 18, 55)),
-])
+@pytest.mark.parametrize(
+    ("received", "promise", "due"),
+    [
+        # Wednesday before Thanksgiving is open; Thanksgiving is not.
+        (ny(2026, 11, 25, 14), "1 business day", ny(2026, 11, 27, 14)),
+        (ny(2026, 11, 25, 18), "2 hours", ny(2026, 11, 27, 10)),
+        (ny(2026, 11, 26, 12), "1 business day", ny(2026, 11, 27, 19)),
+        # Christmas Eve is open, Christmas (a Friday in 2026) is not.
+        (ny(2026, 12, 24, 14), "1 business day", ny(2026, 12, 28, 14)),
+        # Good Friday 2026-04-03.
+        (ny(2026, 4, 2, 18), "2 hours", ny(2026, 4, 6, 10)),
+        # Juneteenth, Friday 2026-06-19.
+        (ny(2026, 6, 18, 18, 55), "1 business day", ny(2026, 6, 22, 18, 55)),
+        # Friday 18:55 before Columbus Day (Monday 2026-10-12): due Tuesday.
+        (ny(2026, 10, 9, 18, 55), "1 business day", ny(2026, 10, 13, 18, 55)),
+    ],
+)
 def test_holidays_do_not_count(received, promise, due):
     assert deadline(received, BusinessDuration.parse(promise), HOURS) == due
 
@@ -246,6 +280,7 @@ def test_no_holiday_calendar_opens_on_holidays():
 
 # -- daylight-saving changes: 2026-03-08 and 2026-11-01 ---------------------------------------
 
+
 def test_one_business_day_across_the_fall_back_weekend():
     due = deadline(ny(2026, 10, 30, 17), ONE_DAY, HOURS)  # Friday, EDT
     assert due == ny(2026, 11, 2, 17)  # Monday, EST
@@ -258,10 +293,13 @@ def test_one_business_day_across_the_spring_forward_weekend():
     assert due == ny(2026, 3, 9, 17) == datetime(2026, 3, 9, 21, 0, tzinfo=UTC)  # Monday, EDT
 
 
-@pytest.mark.parametrize(("received", "due"), [
-    (ny(2026, 3, 6, 18), ny(2026, 3, 9, 10)),
-    (ny(2026, 10, 30, 18), ny(2026, 11, 2, 10)),
-])
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        (ny(2026, 3, 6, 18), ny(2026, 3, 9, 10)),
+        (ny(2026, 10, 30, 18), ny(2026, 11, 2, 10)),
+    ],
+)
 def test_two_hours_straddling_a_clock_change(received, due):
     assert deadline(received, BusinessDuration.parse("2 hours"), HOURS) == due
 
@@ -288,6 +326,7 @@ def test_hours_that_contain_the_clock_change_count_real_time():
 
 # -- open, next opening, business time between ------------------------------------------------
 
+
 def test_is_open_and_next_opening():
     assert is_open(ny(2026, 11, 23, 9), HOURS)
     assert is_open(ny(2026, 11, 23, 18, 59), HOURS)
@@ -312,6 +351,7 @@ def test_business_time_between():
 
 
 # -- due soon and promises ----------------------------------------------------------------------
+
 
 def test_due_soon_begins_two_business_hours_before_a_day_long_promise():
     start = ny(2026, 11, 23, 14)
@@ -372,17 +412,20 @@ def test_a_deadline_missed_at_close_is_overdue_all_weekend():
     assert monday.countdown == "overdue 5m"
 
 
-@pytest.mark.parametrize(("delta", "text"), [
-    (timedelta(hours=2, minutes=14), "2h 14m left"),
-    (-timedelta(minutes=35), "overdue 35m"),
-    (timedelta(hours=13), "1d 3h left"),  # a day is 10 business hours on the default line
-    (timedelta(hours=10), "1d left"),
-    (timedelta(hours=2), "2h left"),
-    (timedelta(seconds=59), "1m left"),  # never "0m" while time is left
-    (-timedelta(seconds=1), "overdue 1m"),
-    (timedelta(0), "due now"),
-    (-timedelta(hours=25), "overdue 2d 5h"),
-])
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(hours=2, minutes=14), "2h 14m left"),
+        (-timedelta(minutes=35), "overdue 35m"),
+        (timedelta(hours=13), "1d 3h left"),  # a day is 10 business hours on the default line
+        (timedelta(hours=10), "1d left"),
+        (timedelta(hours=2), "2h left"),
+        (timedelta(seconds=59), "1m left"),  # never "0m" while time is left
+        (-timedelta(seconds=1), "overdue 1m"),
+        (timedelta(0), "due now"),
+        (-timedelta(hours=25), "overdue 2d 5h"),
+    ],
+)
 def test_format_countdown(delta, text):
     assert format_countdown(delta) == text
 
@@ -415,16 +458,22 @@ LINES = {
     "ct": HOURS,
     "24x7": ALWAYS,
     # Weekend mornings on the west coast, with a closed day of its own.
-    "west": BusinessHours.from_settings(time_zone="America/Los_Angeles", opens="8:30", closes="12:00",
-                                        weekdays="Sat,Sun", holiday_country="US", holiday_subdivision="CA",
-                                        extra_closed=["2026-07-04"]),
+    "west": BusinessHours.from_settings(
+        time_zone="America/Los_Angeles",
+        opens="8:30",
+        closes="12:00",
+        weekdays="Sat,Sun",
+        holiday_country="US",
+        holiday_subdivision="CA",
+        extra_closed=["2026-07-04"],
+    ),
     # Open across the 02:00 clock change, every night.
-    "night": BusinessHours.from_settings(opens="00:00", closes="03:00", weekdays="daily",
-                                         holiday_country=None),
+    "night": BusinessHours.from_settings(opens="00:00", closes="03:00", weekdays="daily", holiday_country=None),
 }
 line_names = st.sampled_from(sorted(LINES))
 moments = st.datetimes(
-    min_value=datetime(2025, 10, 1), max_value=datetime(2027, 12, 31),
+    min_value=datetime(2025, 10, 1),
+    max_value=datetime(2027, 12, 31),
     timezones=st.sampled_from([UTC, NEW_YORK]),
 )
 amounts = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=300))
@@ -432,9 +481,11 @@ amounts = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=300))
 
 def inside_by_the_clock(moment: datetime, hours: BusinessHours) -> bool:
     """Within hours (closing instant included), checked on the local clock and the package's holidays."""
+
     def open_day(day: date) -> bool:
         closed = hours.holiday_country and day in holidays.country_holidays(
-            hours.holiday_country, subdiv=hours.holiday_subdivision, years=day.year)
+            hours.holiday_country, subdiv=hours.holiday_subdivision, years=day.year
+        )
         return day.weekday() in hours.weekdays and not closed and day not in hours.extra_closed
 
     clock = moment.astimezone(hours.zone)

@@ -10,18 +10,30 @@ from callcenter.domain.consults import check_closing, interprofessional_codes, p
 from callcenter.domain.errors import ValidationError
 
 TODAY = date(2026, 11, 23)
-GOOD = {"pcp_name": "Dr. Ada Okoro", "practice": "Elm Pediatrics", "callback_number": "860 555 0182",
-        "npi": "1234567893", "child_first_name": "Sam", "child_last_name": "", "child_dob": "4/5/2015",
-        "question_type": "dose", "question": "Max dose of guanfacine ER for a 40 kg 11-year-old?",
-        "urgency": "routine"}
+GOOD = {
+    "pcp_name": "Dr. Ada Okoro",
+    "practice": "Elm Pediatrics",
+    "callback_number": "860 555 0182",
+    "npi": "1234567893",
+    "child_first_name": "Sam",
+    "child_last_name": "",
+    "child_dob": "4/5/2015",
+    "question_type": "dose",
+    "question": "Max dose of guanfacine ER for a 40 kg 11-year-old?",
+    "urgency": "routine",
+}
 
 
 def test_npi_check_digit():
     assert parse_npi("1234567893") == "1234567893"  # the CMS example NPI
     assert parse_npi("1234-567-893") == "1234567893"
     assert parse_npi("  ") is None
-    for bad, says in (("1234567890", "check digit"), ("123456789", "ten digits"), ("3234567893", "starts with"),
-                      ("12345678a3", "ten digits")):
+    for bad, says in (
+        ("1234567890", "check digit"),
+        ("123456789", "ten digits"),
+        ("3234567893", "starts with"),
+        ("12345678a3", "ten digits"),
+    ):
         with pytest.raises(ValidationError, match=says):
             parse_npi(bad)
 
@@ -34,8 +46,18 @@ def test_a_good_request_is_cleaned():
 
 
 def test_every_problem_is_reported_together_and_nothing_is_returned():
-    form, errors = validate({**GOOD, "pcp_name": "", "callback_number": "555", "npi": "1234567890",
-                             "question": "  ", "question_type": "gossip", "child_dob": "2/30/2015"}, TODAY)
+    form, errors = validate(
+        {
+            **GOOD,
+            "pcp_name": "",
+            "callback_number": "555",
+            "npi": "1234567890",
+            "question": "  ",
+            "question_type": "gossip",
+            "child_dob": "2/30/2015",
+        },
+        TODAY,
+    )
     assert form is None
     assert set(errors) == {"pcp_name", "callback_number", "npi", "question", "question_type", "child_dob"}
 
@@ -57,9 +79,17 @@ def test_bad_closing_minutes(typed):
         check_closing(typed, False)
 
 
-@pytest.mark.parametrize("minutes, written, codes", [
-    (4, True, ()), (5, False, ()), (5, True, ("99446", "99451")), (10, True, ("99446", "99451")),
-    (11, True, ("99447", "99451")), (30, True, ("99448", "99451")), (31, True, ("99449", "99451")),
-])
+@pytest.mark.parametrize(
+    "minutes, written, codes",
+    [
+        (4, True, ()),
+        (5, False, ()),
+        (5, True, ("99446", "99451")),
+        (10, True, ("99446", "99451")),
+        (11, True, ("99447", "99451")),
+        (30, True, ("99448", "99451")),
+        (31, True, ("99449", "99451")),
+    ],
+)
 def test_codes_follow_minutes_and_the_written_report(minutes, written, codes):
     assert interprofessional_codes(minutes, written) == codes

@@ -32,8 +32,15 @@ from callcenter.domain.timefmt import line_zone
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in Connecticut
 TODAY = date(2026, 11, 23)
 
-GOOD_FAX = {"direction": "inbound", "number": "860.555.0199", "party": "Elm Street Pediatrics", "pages": "4",
-            "at": "", "document_type": "referral", "next_step": "Call the family to schedule"}
+GOOD_FAX = {
+    "direction": "inbound",
+    "number": "860.555.0199",
+    "party": "Elm Street Pediatrics",
+    "pages": "4",
+    "at": "",
+    "document_type": "referral",
+    "next_step": "Call the family to schedule",
+}
 
 
 def test_a_good_inbound_fax_is_checked_whole():
@@ -44,9 +51,16 @@ def test_a_good_inbound_fax_is_checked_whole():
     assert entry.next_step == "Call the family to schedule" and entry.child_id is None
 
 
-@pytest.mark.parametrize(("pages", "phrase"), [("0", "at least one page"), ("5000", "count the pages again"),
-                                               ("four", "not a number"), ("", "how many pages"),
-                                               ("-3", "not a number")])
+@pytest.mark.parametrize(
+    ("pages", "phrase"),
+    [
+        ("0", "at least one page"),
+        ("5000", "count the pages again"),
+        ("four", "not a number"),
+        ("", "how many pages"),
+        ("-3", "not a number"),
+    ],
+)
 def test_page_counts_that_cannot_be_right_are_refused(pages, phrase):
     entry, errors = check_fax({**GOOD_FAX, "pages": pages}, NOW)
     assert entry is None and phrase in errors["pages"]
@@ -59,8 +73,18 @@ def test_page_count_limits():
 
 
 def test_every_problem_is_reported_at_once_and_nothing_is_returned():
-    entry, errors = check_fax({"direction": "inbound", "number": "not a number", "party": "", "pages": "0",
-                               "at": "tomorrow 9am", "document_type": "", "next_step": ""}, NOW)
+    entry, errors = check_fax(
+        {
+            "direction": "inbound",
+            "number": "not a number",
+            "party": "",
+            "pages": "0",
+            "at": "tomorrow 9am",
+            "document_type": "",
+            "next_step": "",
+        },
+        NOW,
+    )
     assert entry is None
     assert set(errors) == {"number", "party", "pages", "at", "document_type", "next_step"}
     assert errors["number"].startswith("Fax number:") and "(203) 555-0143" in errors["number"]
@@ -82,8 +106,9 @@ def test_received_time_is_read_in_the_line_zone():
     assert (overnight.day, overnight.hour, overnight.minute) == (22, 16, 30)
 
 
-@pytest.mark.parametrize(("text", "phrase"), [("11/23 11:30am", "future"), ("9/1/2026 9am", "30 days"),
-                                              ("the other day", "not a date")])
+@pytest.mark.parametrize(
+    ("text", "phrase"), [("11/23 11:30am", "future"), ("9/1/2026 9am", "30 days"), ("the other day", "not a date")]
+)
 def test_received_times_that_cannot_be_right(text, phrase):
     with pytest.raises(ValidationError) as caught:
         parse_contact_time(text, NOW)
@@ -110,8 +135,9 @@ def test_transcript_keeps_lines_and_refuses_a_novel():
 
 
 def test_outbound_outcomes_and_which_close_a_follow_up():
-    entry, errors = check_outbound({"channel": "fax", "number": "8605550199", "outcome": "fax_sent",
-                                    "summary": "Sent the referral packet"})
+    entry, errors = check_outbound(
+        {"channel": "fax", "number": "8605550199", "outcome": "fax_sent", "summary": "Sent the referral packet"}
+    )
     assert errors == {} and entry.outcome.completes and entry.channel is Channel.FAX
     assert ContactOutcome.REACHED.completes and not ContactOutcome.NO_ANSWER.completes
     assert not ContactOutcome.LEFT_MESSAGE.completes
@@ -121,8 +147,7 @@ def test_outbound_outcomes_and_which_close_a_follow_up():
     assert "channel" in errors and "outcome" in errors
 
 
-@pytest.mark.parametrize("typed", ["(860) 555-0199", "860.555.0199", "+1 860 555 0199", "8605550199",
-                                   "1-860-555-0199"])
+@pytest.mark.parametrize("typed", ["(860) 555-0199", "860.555.0199", "+1 860 555 0199", "8605550199", "1-860-555-0199"])
 def test_a_whole_number_in_any_format_searches_by_its_e164_form(typed):
     assert search_terms(typed) == ("+18605550199", None, None)
 
@@ -143,11 +168,25 @@ def test_stored_numbers_give_the_digits_people_type():
 
 
 def test_the_filter_reads_every_part_and_covers_whole_local_days():
-    query, errors = build_filter({"channel": "fax", "direction": "inbound", "since": "11/1", "until": "today",
-                                  "status": "open", "agent_id": "7", "search": "(860) 555-0199"}, TODAY)
+    query, errors = build_filter(
+        {
+            "channel": "fax",
+            "direction": "inbound",
+            "since": "11/1",
+            "until": "today",
+            "status": "open",
+            "agent_id": "7",
+            "search": "(860) 555-0199",
+        },
+        TODAY,
+    )
     assert errors == {}
     assert (query.channel, query.direction, query.status, query.agent_id) == (
-        Channel.FAX, Direction.INBOUND, FollowUpStatus.OPEN, 7)
+        Channel.FAX,
+        Direction.INBOUND,
+        FollowUpStatus.OPEN,
+        7,
+    )
     assert query.since == date(2026, 11, 1) and query.until == TODAY and query.number_e164 == "+18605550199"
     start, end = query.bounds()
     assert start == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)  # midnight EDT
@@ -164,10 +203,25 @@ def test_bad_filters_say_what_to_fix():
 
 
 def _row(**changes) -> LogRow:
-    base = {"id": 1, "at": NOW, "direction": "inbound", "channel": "fax", "party": "Elm Street Pediatrics",
-                "number": "+18605550199", "agent": "Alex Rivera", "child": "C.L. 2019", "summary": None, "outcome": None,
-                "follow_up": "open", "follow_up_due": NOW + timedelta(days=1), "relay": False, "pages": 4,
-                "document_type": "referral", "intake_id": None, "consult_id": None}
+    base = {
+        "id": 1,
+        "at": NOW,
+        "direction": "inbound",
+        "channel": "fax",
+        "party": "Elm Street Pediatrics",
+        "number": "+18605550199",
+        "agent": "Alex Rivera",
+        "child": "C.L. 2019",
+        "summary": None,
+        "outcome": None,
+        "follow_up": "open",
+        "follow_up_due": NOW + timedelta(days=1),
+        "relay": False,
+        "pages": 4,
+        "document_type": "referral",
+        "intake_id": None,
+        "consult_id": None,
+    }
     base.update(changes)
     return LogRow(**base)
 
@@ -183,6 +237,6 @@ def test_csv_export_has_a_header_formatted_numbers_and_local_times():
 
 
 def test_csv_export_defuses_spreadsheet_formulas_typed_into_notes():
-    text = csv_text([_row(summary="=HYPERLINK(\"http://x\")", party="+1 trick")])
+    text = csv_text([_row(summary='=HYPERLINK("http://x")', party="+1 trick")])
     record = dict(zip(*list(csv.reader(io.StringIO(text))), strict=True))
     assert record["summary"].startswith("'=") and record["party"] == "'+1 trick"

@@ -60,7 +60,8 @@ def test_call_centre_helper_worked_example(agents):
     assert erlang_c(10, agents) == pytest.approx(float(exact_erlang_c(10, agents)), rel=1e-12)
     assert service_level(CCH_RATE, CCH_AHT, agents, CCH_THRESHOLD) == pytest.approx(level, abs=5e-5)
     assert service_level(CCH_RATE, CCH_AHT, agents, CCH_THRESHOLD) == pytest.approx(
-        exact_service_level(10, agents, CCH_AHT, CCH_THRESHOLD), rel=1e-12)
+        exact_service_level(10, agents, CCH_AHT, CCH_THRESHOLD), rel=1e-12
+    )
 
 
 def test_call_centre_helper_needs_14_agents():
@@ -68,7 +69,8 @@ def test_call_centre_helper_needs_14_agents():
     assert agents_needed(CCH_RATE, CCH_AHT, CCH_THRESHOLD, 0.80) == 14
     assert average_speed_of_answer(CCH_RATE, CCH_AHT, 14) == pytest.approx(7.8359, abs=5e-5)
     assert average_speed_of_answer(CCH_RATE, CCH_AHT, 14) == pytest.approx(
-        float(exact_erlang_c(10, 14)) * 180 / 4, rel=1e-12)
+        float(exact_erlang_c(10, 14)) * 180 / 4, rel=1e-12
+    )
     assert occupancy(CCH_RATE, CCH_AHT, 14) == pytest.approx(10 / 14)  # 71.4 %
 
 
@@ -84,7 +86,8 @@ def test_mitan_worked_example():
     assert erlang_c(48, agents) == pytest.approx(float(exact_erlang_c(48, agents)), rel=1e-12)
     assert average_speed_of_answer(rate, aht, agents) == pytest.approx(8.2, abs=0.05)
     assert average_speed_of_answer(rate, aht, agents) == pytest.approx(
-        float(exact_erlang_c(48, agents)) * aht / (agents - 48), rel=1e-12)
+        float(exact_erlang_c(48, agents)) * aht / (agents - 48), rel=1e-12
+    )
     assert service_level(rate, aht, agents, threshold) == pytest.approx(0.846, abs=5e-4)
     # For 80 % in 15 s: 54 agents give 79.3 %, so 55 is the fewest.
     assert service_level(rate, aht, 54, threshold) == pytest.approx(exact_service_level(48, 54, aht, threshold))
@@ -92,6 +95,7 @@ def test_mitan_worked_example():
 
 
 # -- large centres: where A^N / N! overflows a float -------------------------------------------
+
 
 @pytest.mark.parametrize(("traffic", "agents"), [(200, 220), (500, 530), (Fraction(1801, 2), 950)])
 def test_erlang_c_stays_accurate_for_hundreds_of_agents(traffic, agents):
@@ -115,6 +119,7 @@ def test_erlang_b_matches_its_own_definition():
 
 
 # -- edges ----------------------------------------------------------------------------------------
+
 
 def test_no_arrivals_needs_no_agents_and_nobody_waits():
     assert agents_needed(0, 180, 20, 0.80) == 0
@@ -143,24 +148,27 @@ def test_agents_needed_gives_up_past_max_agents():
     assert agents_needed(CCH_RATE, CCH_AHT, CCH_THRESHOLD, 0.80, max_agents=14) == 14
 
 
-@pytest.mark.parametrize("compute", [
-    lambda: erlang_c(-1, 5),
-    lambda: erlang_c(10, -1),
-    lambda: erlang_c(10, 2.5),
-    lambda: erlang_c(10, True),
-    lambda: erlang_c(float("nan"), 5),
-    lambda: erlang_b(float("inf"), 5),
-    lambda: service_level(-5, 180, 10, 20),
-    lambda: service_level(200, 0, 10, 20),
-    lambda: service_level(200, 180, 10, -1),
-    lambda: service_level("200", 180, 10, 20),
-    lambda: average_speed_of_answer(200, -180, 12),
-    lambda: occupancy(200, 180, -3),
-    lambda: agents_needed(200, 180, 20, 0.0),
-    lambda: agents_needed(200, 180, 20, 1.0),
-    lambda: agents_needed(200, 180, 20, 80),
-    lambda: agents_needed(200, 180, 20, 0.8, max_agents=-1),
-])
+@pytest.mark.parametrize(
+    "compute",
+    [
+        lambda: erlang_c(-1, 5),
+        lambda: erlang_c(10, -1),
+        lambda: erlang_c(10, 2.5),
+        lambda: erlang_c(10, True),
+        lambda: erlang_c(float("nan"), 5),
+        lambda: erlang_b(float("inf"), 5),
+        lambda: service_level(-5, 180, 10, 20),
+        lambda: service_level(200, 0, 10, 20),
+        lambda: service_level(200, 180, 10, -1),
+        lambda: service_level("200", 180, 10, 20),
+        lambda: average_speed_of_answer(200, -180, 12),
+        lambda: occupancy(200, 180, -3),
+        lambda: agents_needed(200, 180, 20, 0.0),
+        lambda: agents_needed(200, 180, 20, 1.0),
+        lambda: agents_needed(200, 180, 20, 80),
+        lambda: agents_needed(200, 180, 20, 0.8, max_agents=-1),
+    ],
+)
 def test_invalid_input_is_refused(compute):
     with pytest.raises(ValueError):
         compute()

@@ -11,20 +11,43 @@ ORG, SERVICE, LOCATION, SAL = "org-1", "svc-1", "loc-1", "sal-1"
 
 GOOD = {
     "organization": {"id": ORG, "name": "Capitol Region Child & Family Services", "email": "intake@example.org"},
-    "service": {"id": SERVICE, "organization_id": ORG, "name": "Outpatient Clinic", "status": "Active",
-                "minimum_age": "3", "maximum_age": 18},
+    "service": {
+        "id": SERVICE,
+        "organization_id": ORG,
+        "name": "Outpatient Clinic",
+        "status": "Active",
+        "minimum_age": "3",
+        "maximum_age": 18,
+    },
     "location": {"id": LOCATION, "location_type": "", "latitude": "41.7637", "longitude": -72.6851},
-    "address": {"id": "adr-1", "location_id": LOCATION, "address_1": "210 Main Street", "city": "Hartford",
-                "postal_code": "06106"},
+    "address": {
+        "id": "adr-1",
+        "location_id": LOCATION,
+        "address_1": "210 Main Street",
+        "city": "Hartford",
+        "postal_code": "06106",
+    },
     "service_at_location": {"id": SAL, "service_id": SERVICE, "location_id": LOCATION},
     "phone": {"id": "tel-1", "service_at_location_id": SAL, "number": "(860) 555-0101", "type": "Voice"},
-    "schedule": {"id": "sch-1", "service_id": SERVICE, "freq": "weekly", "interval": "1", "byday": "mo, tu,we",
-                 "opens_at": "09:00", "closes_at": "17:30:00-05:00"},
+    "schedule": {
+        "id": "sch-1",
+        "service_id": SERVICE,
+        "freq": "weekly",
+        "interval": "1",
+        "byday": "mo, tu,we",
+        "opens_at": "09:00",
+        "closes_at": "17:30:00-05:00",
+    },
     "language": {"id": "lng-1", "service_id": SERVICE, "code": "es"},
     "taxonomy": {"id": "tax-1", "name": "Family Services Taxonomy"},
     "taxonomy_term": {"id": "fhst:MH-10", "name": "Child Guidance", "taxonomy_id": "tax-1"},
-    "attribute": {"id": "att-1", "link_id": SERVICE, "link_entity": "Service", "taxonomy_term_id": hsds.TERM_HUSKY,
-                  "value": "Yes"},
+    "attribute": {
+        "id": "att-1",
+        "link_id": SERVICE,
+        "link_entity": "Service",
+        "taxonomy_term_id": hsds.TERM_HUSKY,
+        "value": "Yes",
+    },
 }
 
 
@@ -53,48 +76,77 @@ def test_a_good_row_comes_back_as_its_columns_hold_it():
     assert (organization["id"], organization["name"]) == ("42", "Spaces around")
 
 
-@pytest.mark.parametrize("table, change, message", [
-    ("organization", {"id": " "}, "missing organization id"),
-    ("organization", {"name": None}, "missing name"),
-    ("organization", {"name": "x" * 201}, "name is longer than 200 characters"),
-    ("organization", {"name": ["two", "names"]}, "name is a list; expected a single value"),
-    ("organization", {"email": "intake at example.org"}, "email 'intake at example.org' is not an e-mail address"),
-    ("service", {"status": "open"}, "status 'open' is not one of active, inactive, defunct, temporarily closed"),
-    ("service", {"minimum_age": "three"}, "minimum_age 'three' is not a number"),
-    ("service", {"minimum_age": "nan"}, "minimum_age 'nan' is not a number"),
-    ("service", {"maximum_age": 130}, "bad age: maximum_age 130 is not between 0 and 120 years"),
-    ("service", {"minimum_age": 18, "maximum_age": 5}, "bad age range: minimum_age 18 is above maximum_age 5"),
-    ("location", {"location_type": "mobile"}, "location_type 'mobile' is not one of physical, postal, virtual"),
-    ("location", {"latitude": 141.9}, "bad latitude 141.9: must be between -90 and 90"),
-    ("location", {"longitude": None}, "latitude and longitude go together: give both or neither"),
-    ("address", {"postal_code": "6702"}, "bad postal code '6702': a US ZIP code has 5 digits, e.g. 06106 "
-                                         "(a spreadsheet may have dropped its leading zeros: 06702?)"),
-    ("address", {"location_id": ""}, "missing location_id"),
-    ("phone", {"number": "call us"}, "bad phone number: 'call us' is not a phone number: type 10 digits, "
-                                     "e.g. (203) 555-0143."),
-    ("phone", {"extension": "12a"}, "bad extension '12a': digits only, at most 10"),
-    ("phone", {"type": "landline"}, "phone type 'landline' is not one of voice, fax, cell, text, textphone, video, "
-                                    "pager"),
-    ("phone", {"service_at_location_id": None}, "linked to nothing: set one of service_at_location_id, service_id, "
-                                                "location_id, organization_id"),
-    ("schedule", {"freq": "daily"}, "freq 'daily' is not WEEKLY or MONTHLY"),
-    ("schedule", {"interval": 0}, "interval 0 must be 1 or more"),
-    ("schedule", {"interval": "1.5"}, "interval '1.5' is not a whole number"),
-    ("schedule", {"byday": "MO,XX"}, "byday 'MO,XX': XX is not a day (MO, TU, WE, TH, FR, SA, SU)"),
-    ("schedule", {"opens_at": "25:00"}, "opens_at '25:00' is not a time of day (HH:MM, e.g. 09:00 or 17:30)"),
-    ("schedule", {"opens_at": "17:00", "closes_at": "09:00"},
-     "closes_at 09:00 is not after opens_at 17:00 (hours past midnight: split them into two schedules)"),
-    ("language", {"code": None}, "missing language name (or code)"),
-    ("taxonomy_term", {"name": ""}, "missing name"),
-    ("attribute", {"link_entity": "program"}, "link_entity 'program' is not kept by this directory (organization, "
-                                              "service, location, address, service_at_location, phone, schedule, "
-                                              "language)"),
-    ("attribute", {"taxonomy_term_id": hsds.TERM_ECC, "value": "maybe"},
-     "ct-access:ecc value 'maybe' is not true or false (use true/false, yes/no or 1/0)"),
-    ("attribute", {"taxonomy_term_id": hsds.TERM_WAIT_DAYS, "value": "two weeks"},
-     "ct-access:wait-days value 'two weeks' is not a whole number of days (0 or more)"),
-    ("attribute", {"taxonomy_term_id": hsds.TERM_SPECIALTY, "value": None}, "ct-access:specialty needs a value"),
-])
+@pytest.mark.parametrize(
+    "table, change, message",
+    [
+        ("organization", {"id": " "}, "missing organization id"),
+        ("organization", {"name": None}, "missing name"),
+        ("organization", {"name": "x" * 201}, "name is longer than 200 characters"),
+        ("organization", {"name": ["two", "names"]}, "name is a list; expected a single value"),
+        ("organization", {"email": "intake at example.org"}, "email 'intake at example.org' is not an e-mail address"),
+        ("service", {"status": "open"}, "status 'open' is not one of active, inactive, defunct, temporarily closed"),
+        ("service", {"minimum_age": "three"}, "minimum_age 'three' is not a number"),
+        ("service", {"minimum_age": "nan"}, "minimum_age 'nan' is not a number"),
+        ("service", {"maximum_age": 130}, "bad age: maximum_age 130 is not between 0 and 120 years"),
+        ("service", {"minimum_age": 18, "maximum_age": 5}, "bad age range: minimum_age 18 is above maximum_age 5"),
+        ("location", {"location_type": "mobile"}, "location_type 'mobile' is not one of physical, postal, virtual"),
+        ("location", {"latitude": 141.9}, "bad latitude 141.9: must be between -90 and 90"),
+        ("location", {"longitude": None}, "latitude and longitude go together: give both or neither"),
+        (
+            "address",
+            {"postal_code": "6702"},
+            "bad postal code '6702': a US ZIP code has 5 digits, e.g. 06106 "
+            "(a spreadsheet may have dropped its leading zeros: 06702?)",
+        ),
+        ("address", {"location_id": ""}, "missing location_id"),
+        (
+            "phone",
+            {"number": "call us"},
+            "bad phone number: 'call us' is not a phone number: type 10 digits, e.g. (203) 555-0143.",
+        ),
+        ("phone", {"extension": "12a"}, "bad extension '12a': digits only, at most 10"),
+        (
+            "phone",
+            {"type": "landline"},
+            "phone type 'landline' is not one of voice, fax, cell, text, textphone, video, pager",
+        ),
+        (
+            "phone",
+            {"service_at_location_id": None},
+            "linked to nothing: set one of service_at_location_id, service_id, location_id, organization_id",
+        ),
+        ("schedule", {"freq": "daily"}, "freq 'daily' is not WEEKLY or MONTHLY"),
+        ("schedule", {"interval": 0}, "interval 0 must be 1 or more"),
+        ("schedule", {"interval": "1.5"}, "interval '1.5' is not a whole number"),
+        ("schedule", {"byday": "MO,XX"}, "byday 'MO,XX': XX is not a day (MO, TU, WE, TH, FR, SA, SU)"),
+        ("schedule", {"opens_at": "25:00"}, "opens_at '25:00' is not a time of day (HH:MM, e.g. 09:00 or 17:30)"),
+        (
+            "schedule",
+            {"opens_at": "17:00", "closes_at": "09:00"},
+            "closes_at 09:00 is not after opens_at 17:00 (hours past midnight: split them into two schedules)",
+        ),
+        ("language", {"code": None}, "missing language name (or code)"),
+        ("taxonomy_term", {"name": ""}, "missing name"),
+        (
+            "attribute",
+            {"link_entity": "program"},
+            "link_entity 'program' is not kept by this directory (organization, "
+            "service, location, address, service_at_location, phone, schedule, "
+            "language)",
+        ),
+        (
+            "attribute",
+            {"taxonomy_term_id": hsds.TERM_ECC, "value": "maybe"},
+            "ct-access:ecc value 'maybe' is not true or false (use true/false, yes/no or 1/0)",
+        ),
+        (
+            "attribute",
+            {"taxonomy_term_id": hsds.TERM_WAIT_DAYS, "value": "two weeks"},
+            "ct-access:wait-days value 'two weeks' is not a whole number of days (0 or more)",
+        ),
+        ("attribute", {"taxonomy_term_id": hsds.TERM_SPECIALTY, "value": None}, "ct-access:specialty needs a value"),
+    ],
+)
 def test_each_bad_value_says_what_is_wrong(table, change, message):
     row, problems = check_row(table, {**GOOD[table], **change})
     assert problems == [message]
@@ -110,8 +162,11 @@ def test_an_id_too_long_is_refused_as_missing_and_says_why():
 def test_a_bad_cell_is_left_empty_and_every_problem_is_told():
     row, problems = check_row("service", {**GOOD["service"], "id": None, "status": "open", "maximum_age": "old"})
     assert row["maximum_age"] is None
-    assert problems == ["missing service id", "maximum_age 'old' is not a number",
-                        "status 'open' is not one of active, inactive, defunct, temporarily closed"]
+    assert problems == [
+        "missing service id",
+        "maximum_age 'old' is not a number",
+        "status 'open' is not one of active, inactive, defunct, temporarily closed",
+    ]
 
 
 def test_problems_found_while_reading_come_first_and_are_not_told_twice():
@@ -125,15 +180,31 @@ def test_a_zip_code_abroad_is_not_held_to_us_rules():
     assert problems == []
 
 
-@pytest.mark.parametrize("text, closing, minute", [
-    ("09:00", False, 540), ("17:30:00", True, 1050), ("08:15Z", False, 495), ("00:00", True, 1440),
-    ("24:00", True, 1440), ("24:00", False, None), ("12:60", False, None), ("9am", False, None),
-])
+@pytest.mark.parametrize(
+    "text, closing, minute",
+    [
+        ("09:00", False, 540),
+        ("17:30:00", True, 1050),
+        ("08:15Z", False, 495),
+        ("00:00", True, 1440),
+        ("24:00", True, 1440),
+        ("24:00", False, None),
+        ("12:60", False, None),
+        ("9am", False, None),
+    ],
+)
 def test_times_of_day_are_minutes_after_midnight(text, closing, minute):
     assert hsds.minute_of(text, closing=closing) == minute
 
 
 def test_numbers_and_flags_read_as_people_write_them():
     assert [hsds.boolean(text) for text in ("Y", " true ", "0", "no", "", None, "maybe")] == [
-        True, True, False, False, None, None, None]
+        True,
+        True,
+        False,
+        False,
+        None,
+        None,
+        None,
+    ]
     assert [hsds.number_text(value) for value in (18.0, 2.5, 7)] == ["18", "2.5", "7"]

@@ -26,9 +26,16 @@ from callcenter.domain.model import Insurance, Urgency
 TODAY = date(2026, 11, 22)
 NEW_YORK = ZoneInfo("America/New_York")
 COMPLETE = {
-    "caller_type": "pcp", "callback_number": "+12035550143", "guardian_name": "Ann Lee",
-    "child_first_name": "Sarah", "child_last_name": "Lee", "child_dob": "2012-05-01", "child_sex": "female",
-    "child_zip": "06106", "insurance": "private", "symptoms": "Persistent worrying, poor sleep.",
+    "caller_type": "pcp",
+    "callback_number": "+12035550143",
+    "guardian_name": "Ann Lee",
+    "child_first_name": "Sarah",
+    "child_last_name": "Lee",
+    "child_dob": "2012-05-01",
+    "child_sex": "female",
+    "child_zip": "06106",
+    "insurance": "private",
+    "symptoms": "Persistent worrying, poor sleep.",
     "urgency": "routine",
 }
 
@@ -39,9 +46,12 @@ def kinds(fields, today=TODAY):
 
 # -- access deadlines -------------------------------------------------------------------------
 
+
 def test_access_standards_are_the_ecc_promises():
     assert ACCESS_STANDARD == {
-        Urgency.EMERGENCY: timedelta(hours=2), Urgency.URGENT: timedelta(days=2), Urgency.ROUTINE: timedelta(weeks=2),
+        Urgency.EMERGENCY: timedelta(hours=2),
+        Urgency.URGENT: timedelta(days=2),
+        Urgency.ROUTINE: timedelta(weeks=2),
     }
 
 
@@ -85,19 +95,24 @@ def test_deadlines_need_an_aware_time_and_a_real_urgency():
 
 # -- HUSKY ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("insurance", [Insurance.HUSKY_A, Insurance.HUSKY_B, "husky_a", "husky_b", " HUSKY_B ",
-                                       "HUSKY A", "husky-a"])
+
+@pytest.mark.parametrize(
+    "insurance", [Insurance.HUSKY_A, Insurance.HUSKY_B, "husky_a", "husky_b", " HUSKY_B ", "HUSKY A", "husky-a"]
+)
 def test_husky_a_and_b_are_managed(insurance):
     assert is_husky(insurance)
 
 
-@pytest.mark.parametrize("insurance", [Insurance.PRIVATE, Insurance.NONE, Insurance.UNKNOWN, "private", None, "",
-                                       "husky_c", "medicare", "[bold]"])
+@pytest.mark.parametrize(
+    "insurance",
+    [Insurance.PRIVATE, Insurance.NONE, Insurance.UNKNOWN, "private", None, "", "husky_c", "medicare", "[bold]"],
+)
 def test_everything_else_is_not_managed(insurance):
     assert not is_husky(insurance)
 
 
 # -- required fields --------------------------------------------------------------------------
+
 
 def test_a_complete_referral_misses_nothing():
     assert required_missing(COMPLETE) == []
@@ -106,8 +121,17 @@ def test_a_complete_referral_misses_nothing():
 def test_an_empty_referral_lists_every_required_field_in_step_order():
     missing = required_missing({})
     assert [m.key for m in missing] == [
-        "caller_type", "callback_number", "guardian_name", "child_first_name", "child_last_name", "child_dob",
-        "child_sex", "child_zip", "insurance", "symptoms", "urgency",
+        "caller_type",
+        "callback_number",
+        "guardian_name",
+        "child_first_name",
+        "child_last_name",
+        "child_dob",
+        "child_sex",
+        "child_zip",
+        "insurance",
+        "symptoms",
+        "urgency",
     ]
     order = [STEPS.index(m.step) for m in missing]
     assert order == sorted(order)
@@ -126,7 +150,7 @@ def test_medicaid_number_is_required_only_for_husky():
 
 def test_medicaid_number_comes_right_after_insurance():
     keys = [m.key for m in required_missing({"insurance": "husky_b"})]
-    assert keys[keys.index("child_sex") + 1:keys.index("symptoms")] == ["child_zip", "medicaid_number"]
+    assert keys[keys.index("child_sex") + 1 : keys.index("symptoms")] == ["child_zip", "medicaid_number"]
 
 
 def test_town_or_zip_will_do():
@@ -152,9 +176,12 @@ def test_normalised_values_of_any_type_count_as_present():
 
 # -- advisories -------------------------------------------------------------------------------
 
+
 def test_no_advisories_for_a_managed_school_age_child():
-    assert advisories({"insurance": "husky_a", "child_dob": date(2012, 5, 1), "caller_type": "parent_guardian"},
-                      TODAY) == []
+    assert (
+        advisories({"insurance": "husky_a", "child_dob": date(2012, 5, 1), "caller_type": "parent_guardian"}, TODAY)
+        == []
+    )
     assert advisories({}, TODAY) == []
 
 
@@ -178,16 +205,19 @@ def test_unknown_insurance_asks_to_confirm_rather_than_refusing():
     assert "insurance card" in advice.text
 
 
-@pytest.mark.parametrize("born, expected", [
-    (date(2026, 3, 1), ["early_intervention"]),  # 8 months
-    (date(2023, 11, 23), ["early_intervention"]),  # 35 months
-    (date(2023, 11, 22), ["early_intervention"]),  # the seed's 36-month-old
-    (date(2023, 10, 22), []),  # 37 months
-    ("2024-06-01", ["early_intervention"]),  # an ISO date string is read too
-    (date(2027, 1, 1), []),  # not born yet: no advice
-    ("not a date", []),
-    (None, []),
-])
+@pytest.mark.parametrize(
+    "born, expected",
+    [
+        (date(2026, 3, 1), ["early_intervention"]),  # 8 months
+        (date(2023, 11, 23), ["early_intervention"]),  # 35 months
+        (date(2023, 11, 22), ["early_intervention"]),  # the seed's 36-month-old
+        (date(2023, 10, 22), []),  # 37 months
+        ("2024-06-01", ["early_intervention"]),  # an ISO date string is read too
+        (date(2027, 1, 1), []),  # not born yet: no advice
+        ("not a date", []),
+        (None, []),
+    ],
+)
 def test_young_children_get_early_intervention(born, expected):
     assert kinds({"child_dob": born}) == expected
 
@@ -205,13 +235,16 @@ def test_pcp_medication_questions_go_to_the_consult_line():
     assert "psychiatrist" in advice.text
 
 
-@pytest.mark.parametrize("fields", [
-    {"caller_type": "pcp", "consult_question_type": "none"},
-    {"caller_type": "pcp", "consult_question_type": ""},
-    {"caller_type": "pcp"},
-    {"caller_type": "parent_guardian", "consult_question_type": "dose"},
-    {"caller_type": "school", "consult_question_type": "side_effects"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"caller_type": "pcp", "consult_question_type": "none"},
+        {"caller_type": "pcp", "consult_question_type": ""},
+        {"caller_type": "pcp"},
+        {"caller_type": "parent_guardian", "consult_question_type": "dose"},
+        {"caller_type": "school", "consult_question_type": "side_effects"},
+    ],
+)
 def test_no_consult_line_without_a_pcp_medication_question(fields):
     assert kinds(fields) == []
 
@@ -235,11 +268,25 @@ def test_today_may_be_a_datetime():
 
 
 @settings(max_examples=200, deadline=None)
-@given(fields=st.dictionaries(
-    st.sampled_from(["caller_type", "insurance", "child_dob", "consult_question_type", "guardian_husky",
-                     "child_zip", "child_town", "medicaid_number", "symptoms", "urgency"]),
-    st.one_of(st.none(), st.text(max_size=30), st.dates(), st.sampled_from(["pcp", "husky_a", "unknown", "yes"])),
-))
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(
+            [
+                "caller_type",
+                "insurance",
+                "child_dob",
+                "consult_question_type",
+                "guardian_husky",
+                "child_zip",
+                "child_town",
+                "medicaid_number",
+                "symptoms",
+                "urgency",
+            ]
+        ),
+        st.one_of(st.none(), st.text(max_size=30), st.dates(), st.sampled_from(["pcp", "husky_a", "unknown", "yes"])),
+    )
+)
 def test_rules_never_crash_on_any_fields(fields):
     missing = required_missing(fields)
     assert all(m.step in STEPS for m in missing)
@@ -248,6 +295,7 @@ def test_rules_never_crash_on_any_fields(fields):
 
 
 # -- crisis -----------------------------------------------------------------------------------
+
 
 def test_the_crisis_script_is_short_and_says_what_to_do():
     assert "911" in CRISIS_SCRIPT and "immediate danger" in CRISIS_SCRIPT

@@ -32,8 +32,14 @@ def local(hh: int, mm: int = 0, ss: float = 0, day: date = DAY) -> datetime:
     return datetime.combine(day, time(hh, mm), tzinfo=NEW_YORK).astimezone(UTC) + timedelta(seconds=ss)
 
 
-def call(arrived: datetime, answered_after: float | None = None, talk: float | None = None,
-         abandoned_after: float | None = None, agent: int | None = None, line: str = "877") -> CallFacts:
+def call(
+    arrived: datetime,
+    answered_after: float | None = None,
+    talk: float | None = None,
+    abandoned_after: float | None = None,
+    agent: int | None = None,
+    line: str = "877",
+) -> CallFacts:
     """A call described the way a supervisor would: waited this long, then talked or hung up."""
     answered = arrived + timedelta(seconds=answered_after) if answered_after is not None else None
     ended = None
@@ -45,6 +51,7 @@ def call(arrived: datetime, answered_after: float | None = None, talk: float | N
 
 
 # -- line figures ----------------------------------------------------------------------------
+
 
 def test_no_calls_gives_zero_counts_and_no_rates():
     figures = line_figures([], SETTINGS, now=local(15))
@@ -168,23 +175,27 @@ def test_a_call_is_abandoned_when_it_ended_unanswered():
     assert not call(local(9)).abandoned
 
 
-@pytest.mark.parametrize("build", [
-    lambda: CallFacts("877", datetime(2026, 11, 18, 9, 0)),
-    lambda: CallFacts("877", local(9), answered_at=datetime(2026, 11, 18, 9, 1)),
-    lambda: LineSettings(time_zone="Mars/Olympus_Mons"),
-    lambda: LineSettings(service_level_target=80),
-    lambda: LineSettings(service_level_target=0),
-    lambda: LineSettings(service_level_seconds=-1),
-    lambda: LineSettings(short_abandon_seconds=float("nan")),
-    lambda: line_figures([], SETTINGS, now=datetime(2026, 11, 18, 15, 0)),
-    lambda: weekday_average_per_hour([], DAY, weeks=0),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: CallFacts("877", datetime(2026, 11, 18, 9, 0)),
+        lambda: CallFacts("877", local(9), answered_at=datetime(2026, 11, 18, 9, 1)),
+        lambda: LineSettings(time_zone="Mars/Olympus_Mons"),
+        lambda: LineSettings(service_level_target=80),
+        lambda: LineSettings(service_level_target=0),
+        lambda: LineSettings(service_level_seconds=-1),
+        lambda: LineSettings(short_abandon_seconds=float("nan")),
+        lambda: line_figures([], SETTINGS, now=datetime(2026, 11, 18, 15, 0)),
+        lambda: weekday_average_per_hour([], DAY, weeks=0),
+    ],
+)
 def test_bad_input_is_refused_with_a_value_error(build):
     with pytest.raises(ValueError):
         build()
 
 
 # -- days and daylight saving ----------------------------------------------------------------
+
 
 def test_day_bounds_run_midnight_to_midnight_local_time():
     assert day_bounds(DAY) == (datetime(2026, 11, 18, 5, tzinfo=UTC), datetime(2026, 11, 19, 5, tzinfo=UTC))
@@ -259,6 +270,7 @@ def test_weekday_average_uses_the_same_weekday_of_the_previous_weeks():
 
 # -- agents ----------------------------------------------------------------------------------
 
+
 def test_agent_figures():
     now = local(15)
     yesterday = DAY - timedelta(days=1)
@@ -273,11 +285,13 @@ def test_agent_figures():
     ]
     figures = agent_figures(calls, now, NEW_YORK)
     assert list(figures) == [7, 8, 9]
-    assert figures[7] == AgentFigures(7, calls_handled=2, talk_time=timedelta(minutes=7),
-                                      current_call=timedelta(minutes=2))
+    assert figures[7] == AgentFigures(
+        7, calls_handled=2, talk_time=timedelta(minutes=7), current_call=timedelta(minutes=2)
+    )
     assert figures[8] == AgentFigures(8, calls_handled=1, talk_time=timedelta(minutes=10), current_call=None)
-    assert figures[9] == AgentFigures(9, calls_handled=0, talk_time=timedelta(0),
-                                      current_call=timedelta(hours=15, minutes=5))
+    assert figures[9] == AgentFigures(
+        9, calls_handled=0, talk_time=timedelta(0), current_call=timedelta(hours=15, minutes=5)
+    )
     # The agents' counts add up to the line's answered calls that have an agent.
     assert line_figures(calls, SETTINGS, now).answered == 2 + 1 + 1
 
@@ -287,6 +301,7 @@ def test_no_calls_no_agents():
 
 
 # -- invariants over random days -------------------------------------------------------------
+
 
 @st.composite
 def random_calls(draw) -> list[CallFacts]:
@@ -324,7 +339,8 @@ def test_figures_always_add_up(calls, seconds_after_midnight):
         assert figures.offered == len(calls) == sum(calls_per_hour(calls, DAY))
     by_agent = agent_figures(calls, now)
     answered_with_agent = sum(
-        1 for c in calls
+        1
+        for c in calls
         if c.agent_id is not None and (known := c.as_of(now)) is not None and known.answered_at is not None
     )
     handled = sum(agent.calls_handled for agent in by_agent.values())

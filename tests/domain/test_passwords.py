@@ -30,13 +30,21 @@ def test_each_hash_has_its_own_salt():
     assert passwords.verify_password("same-password-1", first) and passwords.verify_password("same-password-1", second)
 
 
-@pytest.mark.parametrize("stored", [
-    None, "", "plain-text", "scrypt$16384$8$1$abc", "bcrypt$16384$8$1$AAAA$AAAA",
-    "scrypt$x$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-    "scrypt$16384$8$1$not base64!$AAAA",
-    "scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # n not a power of 2
-    "scrypt$1073741824$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # n far too costly
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        "",
+        "plain-text",
+        "scrypt$16384$8$1$abc",
+        "bcrypt$16384$8$1$AAAA$AAAA",
+        "scrypt$x$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "scrypt$16384$8$1$not base64!$AAAA",
+        "scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # n not a power of 2
+        # n far too costly
+        "scrypt$1073741824$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ],
+)
 def test_missing_or_malformed_hashes_never_match(stored):
     assert passwords.verify_password("anything-at-all", stored) is False
 
@@ -54,16 +62,19 @@ def test_a_hash_with_other_parameters_still_verifies():
     assert not passwords.verify_password("newer-password", stored)
 
 
-@pytest.mark.parametrize("password, fragment", [
-    ("", "type a new password"),
-    (None, "type a new password"),
-    ("short-pw", "at least 10 characters (this one has 8)"),
-    ("x" * 129, "at most 128 characters"),
-    ("jsmith.call", "must not be the username"),
-    ("JSMITH.CALL", "must not be the username"),
-    ("aaaaaaaaaaaa", "not one character repeated"),
-    ("tab\there-and-more", "control characters"),
-])
+@pytest.mark.parametrize(
+    "password, fragment",
+    [
+        ("", "type a new password"),
+        (None, "type a new password"),
+        ("short-pw", "at least 10 characters (this one has 8)"),
+        ("x" * 129, "at most 128 characters"),
+        ("jsmith.call", "must not be the username"),
+        ("JSMITH.CALL", "must not be the username"),
+        ("aaaaaaaaaaaa", "not one character repeated"),
+        ("tab\there-and-more", "control characters"),
+    ],
+)
 def test_weak_passwords_are_refused_with_the_reason(password, fragment):
     with pytest.raises(ValidationError) as refused:
         passwords.check_new_password(password, "jsmith.call")
@@ -95,10 +106,17 @@ def test_usernames_are_trimmed_and_lowercased(username, expected):
     assert passwords.check_username(username) == expected
 
 
-@pytest.mark.parametrize("username, fragment", [
-    ("", "type one"), ("a", "2 to 40 characters"), ("x" * 41, "2 to 40 characters"),
-    ("j smith", "no spaces"), ("jsmith!", "only letters"), ("jöran", "only letters"),
-])
+@pytest.mark.parametrize(
+    "username, fragment",
+    [
+        ("", "type one"),
+        ("a", "2 to 40 characters"),
+        ("x" * 41, "2 to 40 characters"),
+        ("j smith", "no spaces"),
+        ("jsmith!", "only letters"),
+        ("jöran", "only letters"),
+    ],
+)
 def test_bad_usernames_say_what_is_allowed(username, fragment):
     with pytest.raises(ValidationError) as refused:
         passwords.check_username(username)
@@ -116,7 +134,8 @@ def test_display_names_are_tidied_and_bounded():
 def test_lock_limit_and_message():
     assert not passwords.is_locked(4, 5) and passwords.is_locked(5, 5)
     assert passwords.locked_message(5) == (
-        "This account is locked after 5 failed sign-ins; a supervisor can reset your password.")
+        "This account is locked after 5 failed sign-ins; a supervisor can reset your password."
+    )
 
 
 def test_lock_limit_comes_from_the_environment():

@@ -22,21 +22,92 @@ TODAY = date(2026, 11, 22)
 PROPERTY = settings(max_examples=200, deadline=None)
 
 NASTY_STRINGS = [
-    "", " ", "\x00", "\x1b[31m", "\x1b[2J\x1b[H", "[bold]x[/bold]", "[link=http://x]y[/link]",
+    "",
+    " ",
+    "\x00",
+    "\x1b[31m",
+    "\x1b[2J\x1b[H",
+    "[bold]x[/bold]",
+    "[link=http://x]y[/link]",
     "<script>alert(1)</script>",
-    "'; DROP TABLE child;--", "\" OR 1=1 --", "😀" * 50, "a" * 10_000, "9" * 150_000, "\n" * 5_000, "\u202e", "\u200b",
-    "\ufeff", "\r\n\t", "\ud800", "3/4/19", "02/30/2020", "13/13/2013", "0", "-1", "0" * 40, "06106-1234", "+1",
-    "NaN", "None", "null", "%s%s%s", "{0}", "${jndi:x}", "../../etc/passwd", "\u0000\u0001\u007f\u0085\u2028",
-    "March 4 99999999999999999999", "Feb 30 2020", "4 Mar 2019 25:61", "١٢/٣/٢٠١٩", "１２３４５６７８９",
-    "e\u0301" * 100, "Ω≈ç√∫", "ﷺ", "𝕳𝖊𝖑𝖑𝖔", "\U0010ffff", "06",
+    "'; DROP TABLE child;--",
+    '" OR 1=1 --',
+    "😀" * 50,
+    "a" * 10_000,
+    "9" * 150_000,
+    "\n" * 5_000,
+    "\u202e",
+    "\u200b",
+    "\ufeff",
+    "\r\n\t",
+    "\ud800",
+    "3/4/19",
+    "02/30/2020",
+    "13/13/2013",
+    "0",
+    "-1",
+    "0" * 40,
+    "06106-1234",
+    "+1",
+    "NaN",
+    "None",
+    "null",
+    "%s%s%s",
+    "{0}",
+    "${jndi:x}",
+    "../../etc/passwd",
+    "\u0000\u0001\u007f\u0085\u2028",
+    "March 4 99999999999999999999",
+    "Feb 30 2020",
+    "4 Mar 2019 25:61",
+    "١٢/٣/٢٠١٩",
+    "１２３４５６７８９",
+    "e\u0301" * 100,
+    "Ω≈ç√∫",
+    "ﷺ",
+    "𝕳𝖊𝖑𝖑𝖔",
+    "\U0010ffff",
+    "06",
 ]
 CONTROL_HEAVY = st.text(
     alphabet=st.characters(categories=("Cc", "Cf", "Co", "Zs", "Zl", "Zp", "Mn", "Nd", "Lu")), max_size=200
 )
-DATE_WORDS = st.lists(st.sampled_from([
-    "March", "Mar", "feb", "4", "2019", "19", "0019", "12", "31", "29", "0", "99999999999", "/", "-", ".", ",", " ",
-    "of", "the", "at", "pm", "Monday", "UTC", "+05:00", "T", ":", "th", "٣", "２",
-]), max_size=10).map("".join)
+DATE_WORDS = st.lists(
+    st.sampled_from(
+        [
+            "March",
+            "Mar",
+            "feb",
+            "4",
+            "2019",
+            "19",
+            "0019",
+            "12",
+            "31",
+            "29",
+            "0",
+            "99999999999",
+            "/",
+            "-",
+            ".",
+            ",",
+            " ",
+            "of",
+            "the",
+            "at",
+            "pm",
+            "Monday",
+            "UTC",
+            "+05:00",
+            "T",
+            ":",
+            "th",
+            "٣",
+            "２",
+        ]
+    ),
+    max_size=10,
+).map("".join)
 TEXTS = st.one_of(st.text(max_size=300), CONTROL_HEAVY, DATE_WORDS, st.sampled_from(NASTY_STRINGS))
 
 VALIDATORS = {
@@ -53,6 +124,7 @@ VALIDATORS = {
 
 
 # -- properties: any text in, a value or a clear message out ---------------------------------
+
 
 @pytest.mark.parametrize("name", VALIDATORS)
 @PROPERTY
@@ -88,9 +160,7 @@ def test_clean_text_output_is_clean_bounded_and_stable(text, max_length, multili
     assert value == value.strip()
     assert v.clean_text(value, max_length, "notes", multiline=multiline) == value
     allowed_controls = {"\n"} if multiline else set()
-    assert not any(
-        unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in allowed_controls for ch in value
-    )
+    assert not any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in allowed_controls for ch in value)
     if not multiline:
         assert "\n" not in value and "  " not in value
 
@@ -143,6 +213,7 @@ def test_ages_are_never_negative_and_agree_with_format(born):
 
 # -- intake_form uses these validators: its checks never crash either -------------------------
 
+
 @settings(max_examples=150, deadline=None)
 @given(text=TEXTS, key=st.sampled_from([spec.key for spec in intake_form.FIELDS]))
 def test_every_intake_field_check_returns_value_or_message(text, key):
@@ -161,64 +232,71 @@ def test_submit_validation_never_crashes(fields):
 
 # -- dates of birth ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("3/4/2019", date(2019, 3, 4)),  # US: month first
-    ("  03/04/2019 ", date(2019, 3, 4)),
-    ("3 / 4 / 2019", date(2019, 3, 4)),
-    ("2019-03-04", date(2019, 3, 4)),
-    ("2019/3/4", date(2019, 3, 4)),
-    ("2019.03.04", date(2019, 3, 4)),
-    ("March 4 2019", date(2019, 3, 4)),
-    ("march 4, 2019", date(2019, 3, 4)),
-    ("4 Mar 2019", date(2019, 3, 4)),
-    ("Mar. 4th, 2019", date(2019, 3, 4)),
-    ("4th of March 2019", date(2019, 3, 4)),
-    ("03042019", date(2019, 3, 4)),  # MMDDYYYY
-    ("20190304", date(2019, 3, 4)),  # YYYYMMDD
-    ("13-4-2019", date(2019, 4, 13)),  # only one reading possible
-    ("4.13.2019", date(2019, 4, 13)),
-    ("4-4-2019", date(2019, 4, 4)),
-    ("Feb 29 2020", date(2020, 2, 29)),
-    ("11/22/2026", TODAY),  # born today
-    ("11/23/2005", date(2005, 11, 23)),  # 20, turning 21 tomorrow
-    ("11/22/2005", date(2005, 11, 22)),  # 21 today: still served
-    ("3/4/2019\x00\x1b", date(2019, 3, 4)),  # control characters dropped
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("3/4/2019", date(2019, 3, 4)),  # US: month first
+        ("  03/04/2019 ", date(2019, 3, 4)),
+        ("3 / 4 / 2019", date(2019, 3, 4)),
+        ("2019-03-04", date(2019, 3, 4)),
+        ("2019/3/4", date(2019, 3, 4)),
+        ("2019.03.04", date(2019, 3, 4)),
+        ("March 4 2019", date(2019, 3, 4)),
+        ("march 4, 2019", date(2019, 3, 4)),
+        ("4 Mar 2019", date(2019, 3, 4)),
+        ("Mar. 4th, 2019", date(2019, 3, 4)),
+        ("4th of March 2019", date(2019, 3, 4)),
+        ("03042019", date(2019, 3, 4)),  # MMDDYYYY
+        ("20190304", date(2019, 3, 4)),  # YYYYMMDD
+        ("13-4-2019", date(2019, 4, 13)),  # only one reading possible
+        ("4.13.2019", date(2019, 4, 13)),
+        ("4-4-2019", date(2019, 4, 4)),
+        ("Feb 29 2020", date(2020, 2, 29)),
+        ("11/22/2026", TODAY),  # born today
+        ("11/23/2005", date(2005, 11, 23)),  # 20, turning 21 tomorrow
+        ("11/22/2005", date(2005, 11, 22)),  # 21 today: still served
+        ("3/4/2019\x00\x1b", date(2019, 3, 4)),  # control characters dropped
+    ],
+)
 def test_dates_of_birth_in_the_forms_people_type(text, expected):
     assert v.parse_date_of_birth(text, TODAY) == expected
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("", "Enter the date of birth"),
-    ("   ", "Enter the date of birth"),
-    ("3/4/19", "type the full year"),
-    ("3-4-19", "type the full year"),
-    ("March 4 19", "type the full year"),
-    ("March 4 0019", "type the full year"),
-    ("030419", "type the full year"),
-    ("March 2019", "has no day"),
-    ("February 2019", "has no day"),  # dateutil would quietly clamp a default day 29/30 to the 28th
-    ("March 4", "has no year"),
-    ("Feb 29", "has no year"),
-    ("3-4-2019", "could be March 4 or April 3"),
-    ("3.4.2019", "type it with slashes"),
-    ("5 6 2020", "could be May 6 or June 5"),
-    ("31/3/2019", "month comes first here, so type 3/31/2019"),
-    ("2/30/2020", "February 2020 has 29 days"),
-    ("2/29/2019", "February 2019 has 28 days"),
-    ("13/13/2013", "not a date"),
-    ("0/0/2019", "not a date"),
-    ("June 31 2019", "not a date"),
-    ("yesterday-ish", "not a date"),
-    ("3/4/2019 Monday", "not a date"),
-    ("12345", "not a date"),
-    ("[bold]3/4/2019[/bold]", "not a date"),
-    ("12/1/2026", "in the future"),
-    ("11/23/2026", "in the future"),
-    ("1/1/1990", "up to 21"),
-    ("11/22/2004", "would be 22 now"),  # 22 today
-    ("1" * 41, "too long for a date"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "Enter the date of birth"),
+        ("   ", "Enter the date of birth"),
+        ("3/4/19", "type the full year"),
+        ("3-4-19", "type the full year"),
+        ("March 4 19", "type the full year"),
+        ("March 4 0019", "type the full year"),
+        ("030419", "type the full year"),
+        ("March 2019", "has no day"),
+        ("February 2019", "has no day"),  # dateutil would quietly clamp a default day 29/30 to the 28th
+        ("March 4", "has no year"),
+        ("Feb 29", "has no year"),
+        ("3-4-2019", "could be March 4 or April 3"),
+        ("3.4.2019", "type it with slashes"),
+        ("5 6 2020", "could be May 6 or June 5"),
+        ("31/3/2019", "month comes first here, so type 3/31/2019"),
+        ("2/30/2020", "February 2020 has 29 days"),
+        ("2/29/2019", "February 2019 has 28 days"),
+        ("13/13/2013", "not a date"),
+        ("0/0/2019", "not a date"),
+        ("June 31 2019", "not a date"),
+        ("yesterday-ish", "not a date"),
+        ("3/4/2019 Monday", "not a date"),
+        ("12345", "not a date"),
+        ("[bold]3/4/2019[/bold]", "not a date"),
+        ("12/1/2026", "in the future"),
+        ("11/23/2026", "in the future"),
+        ("1/1/1990", "up to 21"),
+        ("11/22/2004", "would be 22 now"),  # 22 today
+        ("1" * 41, "too long for a date"),
+    ],
+)
 def test_bad_dates_are_refused_with_a_reason(text, reason):
     with pytest.raises(ValidationError, match=reason) as caught:
         v.parse_date_of_birth(text, TODAY)
@@ -245,16 +323,20 @@ def test_the_bad_date_message_says_how_to_type_one():
 
 # -- ages -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("born, months, shown", [
-    (date(2023, 12, 22), 35, "2 y 11 m"),
-    (date(2023, 11, 22), 36, "3 y 0 m"),
-    (date(2023, 11, 23), 35, "2 y 11 m"),  # a day short of 3
-    (date(2026, 3, 22), 8, "8 m"),
-    (date(2026, 3, 23), 7, "7 m"),
-    (date(2026, 11, 22), 0, "0 m"),
-    (date(2027, 1, 1), 0, "0 m"),  # not born yet: never negative
-    (date(2005, 11, 23), 251, "20 y 11 m"),
-])
+
+@pytest.mark.parametrize(
+    "born, months, shown",
+    [
+        (date(2023, 12, 22), 35, "2 y 11 m"),
+        (date(2023, 11, 22), 36, "3 y 0 m"),
+        (date(2023, 11, 23), 35, "2 y 11 m"),  # a day short of 3
+        (date(2026, 3, 22), 8, "8 m"),
+        (date(2026, 3, 23), 7, "7 m"),
+        (date(2026, 11, 22), 0, "0 m"),
+        (date(2027, 1, 1), 0, "0 m"),  # not born yet: never negative
+        (date(2005, 11, 23), 251, "20 y 11 m"),
+    ],
+)
 def test_ages_in_months_and_as_shown(born, months, shown):
     assert v.age_in_months(born, TODAY) == months
     assert v.format_age(born, TODAY) == shown
@@ -267,21 +349,27 @@ def test_month_end_birthdays():
 
 # -- Medicaid numbers -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["123456789", " 123-456 789 ", "123 45 6789", "123\u2013456\u2013789",
-                                  "１２３４５６７８９", "\x00123456789"])
+
+@pytest.mark.parametrize(
+    "text",
+    ["123456789", " 123-456 789 ", "123 45 6789", "123\u2013456\u2013789", "１２３４５６７８９", "\x00123456789"],
+)
 def test_medicaid_numbers_are_compacted(text):
     assert v.parse_medicaid_number(text) == "123456789"
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("", "Enter the Medicaid number from the child's HUSKY card \\(9 digits\\)"),
-    ("  - ", "Enter the Medicaid number"),
-    ("1234567", "Medicaid numbers here are 9 digits; you typed 7."),
-    ("1234567890", "you typed 10"),
-    ("12345678A", "9 digits, with no letters"),
-    ("123.456.789", "no letters or other signs"),
-    ("1" * 61, "too long for a Medicaid number"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "Enter the Medicaid number from the child's HUSKY card \\(9 digits\\)"),
+        ("  - ", "Enter the Medicaid number"),
+        ("1234567", "Medicaid numbers here are 9 digits; you typed 7."),
+        ("1234567890", "you typed 10"),
+        ("12345678A", "9 digits, with no letters"),
+        ("123.456.789", "no letters or other signs"),
+        ("1" * 61, "too long for a Medicaid number"),
+    ],
+)
 def test_bad_medicaid_numbers(text, reason):
     with pytest.raises(ValidationError, match=reason) as caught:
         v.parse_medicaid_number(text)
@@ -323,6 +411,7 @@ def test_masked_medicaid_numbers_show_the_last_four():
 
 # -- Connecticut ZIP codes and towns ----------------------------------------------------------
 
+
 def test_connecticut_zip_codes():
     assert v.parse_zip("06106") == "06106" and v.town_for_zip("06106") == "Hartford"
     assert v.parse_zip(" 06106-1234 ") == "06106"
@@ -330,17 +419,20 @@ def test_connecticut_zip_codes():
     assert v.parse_zip("06511") == "06511" and v.town_for_zip("06511") == "New Haven"
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("", "Enter the ZIP code: 5 digits"),
-    ("10001", "not a Connecticut ZIP code \\(they start with 06\\)"),
-    ("06999", "not a Connecticut ZIP code in use"),
-    ("6106", "missing its leading 0: did you mean 06106"),
-    ("0610", "not a ZIP code: type 5 digits"),
-    ("06106-12", "not a ZIP code"),
-    ("06106-abcd", "not a ZIP code"),
-    ("hartford", "not a ZIP code"),
-    ("0" * 21, "too long for a ZIP code"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "Enter the ZIP code: 5 digits"),
+        ("10001", "not a Connecticut ZIP code \\(they start with 06\\)"),
+        ("06999", "not a Connecticut ZIP code in use"),
+        ("6106", "missing its leading 0: did you mean 06106"),
+        ("0610", "not a ZIP code: type 5 digits"),
+        ("06106-12", "not a ZIP code"),
+        ("06106-abcd", "not a ZIP code"),
+        ("hartford", "not a ZIP code"),
+        ("0" * 21, "too long for a ZIP code"),
+    ],
+)
 def test_bad_zip_codes(text, reason):
     with pytest.raises(ValidationError, match=reason) as caught:
         v.parse_zip(text)
@@ -360,18 +452,21 @@ def test_town_for_unknown_zip_is_blank():
     assert v.town_for_zip("10001") == "" and v.town_for_zip("") == "" and v.town_for_zip("nonsense") == ""
 
 
-@pytest.mark.parametrize("text, town", [
-    ("new haven", "New Haven"),
-    ("NEW   HAVEN", "New Haven"),
-    ("Hartford, CT", "Hartford"),
-    ("hartford ct", "Hartford"),
-    ("Hartford, Connecticut", "Hartford"),
-    ("W Hartford", "West Hartford"),
-    ("w. hartford", "West Hartford"),
-    ("E Hartford", "East Hartford"),
-    ("Killingly", "Killingly"),  # a town the USPS lists only as an alternate name
-    ("storrs", "Storrs"),
-])
+@pytest.mark.parametrize(
+    "text, town",
+    [
+        ("new haven", "New Haven"),
+        ("NEW   HAVEN", "New Haven"),
+        ("Hartford, CT", "Hartford"),
+        ("hartford ct", "Hartford"),
+        ("Hartford, Connecticut", "Hartford"),
+        ("W Hartford", "West Hartford"),
+        ("w. hartford", "West Hartford"),
+        ("E Hartford", "East Hartford"),
+        ("Killingly", "Killingly"),  # a town the USPS lists only as an alternate name
+        ("storrs", "Storrs"),
+    ],
+)
 def test_towns_are_matched_ignoring_case(text, town):
     assert v.parse_town(text) == town
 
@@ -416,20 +511,36 @@ def test_every_town_name_has_a_zip_code_and_parses_to_itself():
 
 def test_connecticut_places_are_loaded_once_and_only_when_needed():
     assert v._ct_places() is v._ct_places()
-    code = ("import json, sys, callcenter.domain.validation as v; before = 'zipcodes' in sys.modules; "
-            "v.parse_person_name('Ann'); v.parse_date_of_birth('3/4/2019', __import__('datetime').date(2026, 1, 1)); "
-            "middle = 'zipcodes' in sys.modules; v.parse_zip('06106'); "
-            "print(json.dumps([before, middle, 'zipcodes' in sys.modules]))")
+    code = (
+        "import json, sys, callcenter.domain.validation as v; before = 'zipcodes' in sys.modules; "
+        "v.parse_person_name('Ann'); v.parse_date_of_birth('3/4/2019', __import__('datetime').date(2026, 1, 1)); "
+        "middle = 'zipcodes' in sys.modules; v.parse_zip('06106'); "
+        "print(json.dumps([before, middle, 'zipcodes' in sys.modules]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [False, False, True]
 
 
 # -- names ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", [
-    "José Núñez", "Mary-Kate O'Brien", "Nguyễn Văn An", "Dr. Ada Okafor", "J.R.R. Tolkien", "'t Hooft",
-    "李小龙", "प्रिया शर्मा", "Zoë", "Jr.", "X", "Ann Lee-Smith Jr.",
-])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "José Núñez",
+        "Mary-Kate O'Brien",
+        "Nguyễn Văn An",
+        "Dr. Ada Okafor",
+        "J.R.R. Tolkien",
+        "'t Hooft",
+        "李小龙",
+        "प्रिया शर्मा",
+        "Zoë",
+        "Jr.",
+        "X",
+        "Ann Lee-Smith Jr.",
+    ],
+)
 def test_names_allow_real_names(name):
     assert v.parse_person_name(name) == name
 
@@ -441,21 +552,24 @@ def test_names_are_normalised():
     assert v.parse_person_name("Ann\x00\x1b Lee") == "Ann Lee"
 
 
-@pytest.mark.parametrize("junk, reason", [
-    ("", "Enter a name"),
-    ("\x00\x01", "Enter a name"),
-    ("R2D2", "cannot contain numbers"),
-    ("[bold]x", "'\\[' cannot be in a name"),
-    ("<script>", "'<' cannot be in a name"),
-    ("Robert'); DROP TABLE child;--", "cannot be in a name"),
-    ("😀", "cannot be in a name"),
-    ("a" * 81, "at most 80 characters \\(now 81\\)"),
-    ("a" * 200_000, "at most 80 characters"),
-    ("Mary--Kate", "single spaces, hyphens"),
-    ("-Ann", "single spaces, hyphens"),
-    ("Ann-", "single spaces, hyphens"),
-    ("\u0301Ann", "Start each part of the name with a letter"),
-])
+@pytest.mark.parametrize(
+    "junk, reason",
+    [
+        ("", "Enter a name"),
+        ("\x00\x01", "Enter a name"),
+        ("R2D2", "cannot contain numbers"),
+        ("[bold]x", "'\\[' cannot be in a name"),
+        ("<script>", "'<' cannot be in a name"),
+        ("Robert'); DROP TABLE child;--", "cannot be in a name"),
+        ("😀", "cannot be in a name"),
+        ("a" * 81, "at most 80 characters \\(now 81\\)"),
+        ("a" * 200_000, "at most 80 characters"),
+        ("Mary--Kate", "single spaces, hyphens"),
+        ("-Ann", "single spaces, hyphens"),
+        ("Ann-", "single spaces, hyphens"),
+        ("\u0301Ann", "Start each part of the name with a letter"),
+    ],
+)
 def test_names_refuse_junk_with_a_reason(junk, reason):
     with pytest.raises(ValidationError, match=reason) as caught:
         v.parse_person_name(junk, "guardian_name")
@@ -463,6 +577,7 @@ def test_names_refuse_junk_with_a_reason(junk, reason):
 
 
 # -- free text --------------------------------------------------------------------------------
+
 
 def test_free_text_is_trimmed_and_collapsed():
     assert v.clean_text("  two   words \x00\x1b ", 50) == "two words"
@@ -498,6 +613,7 @@ def test_clean_text_tolerates_none():
 
 
 # -- phone numbers ----------------------------------------------------------------------------
+
 
 def test_callback_numbers():
     assert v.parse_callback_number("(203) 555-0143") == "+12035550143"

@@ -162,17 +162,23 @@ def test_only_supervisors_manage_accounts(demo_db, now, username):
 def test_the_shell_manages_accounts_without_an_actor(db, now):
     added = agents.add_agent(db, None, " T.Nguyen ", "  Thu  Nguyen ", "supervisor", NEW_PASSWORD, now)
     assert (added.username, added.display_name, added.role, added.state) == (
-        "t.nguyen", "Thu Nguyen", Role.SUPERVISOR, AgentState.OFFLINE)
+        "t.nguyen",
+        "Thu Nguyen",
+        Role.SUPERVISOR,
+        AgentState.OFFLINE,
+    )
     assert agents.sign_in(db, "t.nguyen", NEW_PASSWORD, now).state is AgentState.AVAILABLE
     agents.reset_password(db, None, added.id, "another-good-one", now)
     agents.disable_agent(db, None, added.id, now)
     agents.enable_agent(db, None, added.id, now)
     entries = _audit(db, "add_agent", "reset_password", "disable_agent", "enable_agent")
     assert [(e.action, e.agent_id, e.entity_id) for e in entries] == [
-        ("add_agent", None, added.id), ("reset_password", None, added.id),
-        ("disable_agent", None, added.id), ("enable_agent", None, added.id)]
-    assert json.loads(entries[0].detail) == {"username": "t.nguyen", "display_name": "Thu Nguyen",
-                                             "role": "supervisor"}
+        ("add_agent", None, added.id),
+        ("reset_password", None, added.id),
+        ("disable_agent", None, added.id),
+        ("enable_agent", None, added.id),
+    ]
+    assert json.loads(entries[0].detail) == {"username": "t.nguyen", "display_name": "Thu Nguyen", "role": "supervisor"}
 
 
 def test_a_supervisor_adds_an_agent_who_can_then_manage_others(demo_db, now):
@@ -185,14 +191,17 @@ def test_a_supervisor_adds_an_agent_who_can_then_manage_others(demo_db, now):
     assert not agents.get_agent(demo_db, jordan.id).active
 
 
-@pytest.mark.parametrize("username, name, role, password, field", [
-    ("alex", "Another Alex", "rep", NEW_PASSWORD, "username"),  # taken
-    ("a b", "Spaced Out", "rep", NEW_PASSWORD, "username"),
-    ("newrep", "", "rep", NEW_PASSWORD, "display_name"),
-    ("newrep", "New Rep", "janitor", NEW_PASSWORD, "role"),
-    ("newrep", "New Rep", "rep", "short", "password"),
-    ("newrep", "New Rep", "rep", "newrep", "password"),
-])
+@pytest.mark.parametrize(
+    "username, name, role, password, field",
+    [
+        ("alex", "Another Alex", "rep", NEW_PASSWORD, "username"),  # taken
+        ("a b", "Spaced Out", "rep", NEW_PASSWORD, "username"),
+        ("newrep", "", "rep", NEW_PASSWORD, "display_name"),
+        ("newrep", "New Rep", "janitor", NEW_PASSWORD, "role"),
+        ("newrep", "New Rep", "rep", "short", "password"),
+        ("newrep", "New Rep", "rep", "newrep", "password"),
+    ],
+)
 def test_bad_new_accounts_are_refused_and_nothing_is_written(demo_db, now, username, name, role, password, field):
     before = len(agents.list_agents(demo_db, active_only=False))
     with pytest.raises(ValidationError) as refused:
@@ -266,8 +275,16 @@ def test_unlock_of_a_disabled_or_unknown_agent_is_refused(demo_db, now):
 
 def test_an_account_without_a_password_says_how_to_get_one(db, now):
     with db.write() as session:
-        session.add(Agent(username="legacy", display_name="Legacy Rep", role="rep", state="offline",
-                          state_since=now, created_at=now))
+        session.add(
+            Agent(
+                username="legacy",
+                display_name="Legacy Rep",
+                role="rep",
+                state="offline",
+                state_since=now,
+                created_at=now,
+            )
+        )
     refused = _refusal(db, "legacy", "whatever-typed", now)
     assert "No password is set for legacy" in refused.message and "reset-password legacy" in refused.message
     assert _failed_logins(db, "legacy") == 0

@@ -27,8 +27,15 @@ POLICY = PromisePolicy()
 
 def _agent(db, now, username: str, role: str = "rep", active: bool = True) -> int:
     with db.write() as session:
-        agent = Agent(username=username, display_name=username.title(), role=role, active=active,
-                      state=AgentState.AVAILABLE.value, state_since=now, created_at=now)
+        agent = Agent(
+            username=username,
+            display_name=username.title(),
+            role=role,
+            active=active,
+            state=AgentState.AVAILABLE.value,
+            state_since=now,
+            created_at=now,
+        )
         session.add(agent)
         session.flush()
         return agent.id
@@ -44,14 +51,27 @@ def _child(db, now, first: str = "Lena", last: str = "Park") -> int:
 
 def _write(db, at, agent_id, action, entity="intake", entity_id=1, child_id=None, detail=None):
     with db.write() as session:
-        audit.record(session, at=at, agent_id=agent_id, action=action, entity=entity, entity_id=entity_id,
-                     child_id=child_id, detail=detail, screen="test")
+        audit.record(
+            session,
+            at=at,
+            agent_id=agent_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            child_id=child_id,
+            detail=detail,
+            screen="test",
+        )
 
 
 @pytest.fixture
 def people(db, now):
-    return {"alex": _agent(db, now, "alex"), "jordan": _agent(db, now, "jordan"),
-            "sam": _agent(db, now, "sam", "supervisor"), "okafor": _agent(db, now, "okafor", "psychiatrist")}
+    return {
+        "alex": _agent(db, now, "alex"),
+        "jordan": _agent(db, now, "jordan"),
+        "sam": _agent(db, now, "sam", "supervisor"),
+        "okafor": _agent(db, now, "okafor", "psychiatrist"),
+    }
 
 
 @pytest.fixture
@@ -89,29 +109,52 @@ def test_intake_submission_records_the_child_on_its_entries(db, now):
 def test_matching_a_contact_to_a_child_records_that_child(db, now):
     rep = _agent(db, now, "alex")
     child = _child(db, now)
-    entry, errors = check_fax({"direction": "inbound", "number": "(860) 555-0199", "party": "Elm Pediatrics",
-                               "pages": "2", "at": "", "document_type": "referral", "next_step": "call the family"},
-                              now)
+    entry, errors = check_fax(
+        {
+            "direction": "inbound",
+            "number": "(860) 555-0199",
+            "party": "Elm Pediatrics",
+            "pages": "2",
+            "at": "",
+            "document_type": "referral",
+            "next_step": "call the family",
+        },
+        now,
+    )
     assert errors == {}
     fax = contacts.log_fax(db, rep, entry, now, POLICY)
     contacts.link_child(db, rep, fax.row.id, child, now + timedelta(minutes=1))
     contacts.start_intake(db, rep, fax.row.id, now + timedelta(minutes=2))
     rows = audit.search(db, None, child_id=child)
     assert [(row.action, row.entity, row.entity_id) for row in rows][-1] == ("link_child", "contact", fax.row.id)
-    assert {(row.action, row.entity) for row in rows} == {("link_child", "contact"), ("create", "intake"),
-                                                          ("update", "contact")}
+    assert {(row.action, row.entity) for row in rows} == {
+        ("link_child", "contact"),
+        ("create", "intake"),
+        ("update", "contact"),
+    }
     assert rows[-1].detail["child_id"] == child and rows[-1].detail["was"] is None
     # The fax itself was logged before the match: its entry names no child.
-    assert [row.child_id for row in audit.search(db, None, action="create", since=now - timedelta(minutes=1),
-                                                 until=now + timedelta(seconds=1))] == [None]
+    assert [
+        row.child_id
+        for row in audit.search(
+            db, None, action="create", since=now - timedelta(minutes=1), until=now + timedelta(seconds=1)
+        )
+    ] == [None]
 
 
 def test_work_on_a_childs_promise_records_the_child(db, now):
     rep = _agent(db, now, "alex")
     child = _child(db, now)
     with db.write() as session:
-        promise = promises.new_promise(session, kind=PromiseKind.CALLBACK_REQUEST, title="Call back",
-                                       owner_agent_id=rep, start=now, due=now + timedelta(hours=2), child_id=child)
+        promise = promises.new_promise(
+            session,
+            kind=PromiseKind.CALLBACK_REQUEST,
+            title="Call back",
+            owner_agent_id=rep,
+            start=now,
+            due=now + timedelta(hours=2),
+            child_id=child,
+        )
     promises.log_attempt(db, rep, promise.id, AttemptOutcome.NO_ANSWER, None, now)
     promises.close(db, rep, promise.id, now + timedelta(minutes=5), POLICY)
     rows = audit.search(db, None, child_id=child)
@@ -122,12 +165,27 @@ def test_work_on_a_childs_promise_records_the_child(db, now):
 def test_a_screen_filter_finds_entries_written_under_the_screens_earlier_name(db, now, people):
     """The trail keeps the words an entry was written with; 'promises' and 'callbacks' find both."""
     with db.write() as session:
-        audit.record(session, at=now - timedelta(hours=2), agent_id=people["alex"], action="attempt", entity="task",
-                     entity_id=4, screen="callbacks")
-        audit.record(session, at=now - timedelta(hours=1), agent_id=people["alex"], action="attempt",
-                     entity="promise", entity_id=5, screen="promises")
-        audit.record(session, at=now, agent_id=people["alex"], action="update", entity="intake", entity_id=1,
-                     screen="intake")
+        audit.record(
+            session,
+            at=now - timedelta(hours=2),
+            agent_id=people["alex"],
+            action="attempt",
+            entity="task",
+            entity_id=4,
+            screen="callbacks",
+        )
+        audit.record(
+            session,
+            at=now - timedelta(hours=1),
+            agent_id=people["alex"],
+            action="attempt",
+            entity="promise",
+            entity_id=5,
+            screen="promises",
+        )
+        audit.record(
+            session, at=now, agent_id=people["alex"], action="update", entity="intake", entity_id=1, screen="intake"
+        )
     for word in ("promises", "callbacks"):
         assert [row.record for row in audit.search(db, None, screen=word)] == ["promise#5", "task#4"]
     assert [row.record for row in audit.search(db, None, screen="intake")] == ["intake#1"]
@@ -141,7 +199,11 @@ def test_search_is_newest_first_and_names_the_agent(db, now, trail):
     assert _actions(rows) == ["create", "breach", "link_child", "update", "create"]
     newest, system = rows[0], rows[1]
     assert (newest.agent_username, newest.agent_name, newest.who, newest.record) == (
-        "jordan", "Jordan", "jordan", "contact#5")
+        "jordan",
+        "Jordan",
+        "jordan",
+        "contact#5",
+    )
     assert (system.agent_username, system.who) == (None, "system")
     assert rows[3].detail == {"fields": ["town"]} and rows[0].detail == {}
     assert rows[0].at == now and rows[0].screen == "test"
@@ -149,15 +211,18 @@ def test_search_is_newest_first_and_names_the_agent(db, now, trail):
 
 def test_search_by_child_agent_action_and_days(db, now, trail):
     assert [(row.action, row.child_id) for row in audit.search(db, None, child_id=7)] == [
-        ("link_child", 7), ("create", 7)]
+        ("link_child", 7),
+        ("create", 7),
+    ]
     assert _actions(audit.search(db, None, agent_username="jordan")) == ["create", "update"]
     assert _actions(audit.search(db, None, agent_username="ALEX", child_id=7)) == ["link_child", "create"]
     assert _actions(audit.search(db, None, action="create")) == ["create", "create"]
     assert audit.search(db, None, action="create", agent_username="alex")[0].child_id == 7
     # Days as the screen and the command type them: midnight to midnight in the line's zone.
     today = now.astimezone(line_zone()).date()
-    query, errors = build_filter({"since": (today - timedelta(days=1)).isoformat(),
-                                  "until": (today - timedelta(days=1)).isoformat()}, today)
+    query, errors = build_filter(
+        {"since": (today - timedelta(days=1)).isoformat(), "until": (today - timedelta(days=1)).isoformat()}, today
+    )
     assert errors == {}
     since, until = query.bounds()
     assert _actions(audit.search(db, None, since=since, until=until)) == ["update"]
@@ -214,8 +279,9 @@ def _refuses_changes(db, with_child_column: bool = True) -> None:
 def test_update_and_delete_on_the_audit_table_fail_on_both_engines_after_the_child_column(bare_db, now):
     migrate.upgrade(bare_db, "0008")
     with bare_db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO audit (at, action, entity, entity_id) VALUES (:at, 'create', 'call', 1)"),
-                     {"at": now})
+        conn.execute(
+            text("INSERT INTO audit (at, action, entity, entity_id) VALUES (:at, 'create', 'call', 1)"), {"at": now}
+        )
     migrate.upgrade(bare_db)
     assert migrate.current_revision(bare_db) == migrate.SCHEMA_HEAD
     with bare_db.write() as session:

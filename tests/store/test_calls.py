@@ -39,8 +39,14 @@ def _make_rep(db, now, username="testrep", role="rep"):
     from callcenter.store.models import Agent
 
     with db.write() as session:
-        agent = Agent(username=username, display_name=username.title(), role=role, state="available",
-                      state_since=now, created_at=now)
+        agent = Agent(
+            username=username,
+            display_name=username.title(),
+            role=role,
+            state="available",
+            state_since=now,
+            created_at=now,
+        )
         session.add(agent)
         session.flush()
         return agent.id
@@ -62,7 +68,8 @@ def test_end_call_logs_contact_and_moves_rep_to_wrap_up(demo_db, now):
         contact = session.scalars(select(Contact).where(Contact.call_id == call.id)).one()
         assert contact.outcome == "referral_given" and contact.summary == "gave 3 clinics"
         actions = session.scalars(
-            select(AuditEntry.action).where(AuditEntry.entity == "call", AuditEntry.entity_id == call.id)
+            select(AuditEntry.action)
+            .where(AuditEntry.entity == "call", AuditEntry.entity_id == call.id)
             .order_by(AuditEntry.id)
         ).all()
     assert actions == ["create", "claim", "end"]
@@ -98,7 +105,12 @@ def test_abandoned_caller_leaves_the_queue(db, now):
 
 
 def test_bad_arrivals_write_nothing(db, now):
-    for line, number in [("877", "555"), ("nope", "(203) 555-0143"), ("877", ""), ("877", "[bold]x'; DROP TABLE call;--")]:
+    for line, number in [
+        ("877", "555"),
+        ("nope", "(203) 555-0143"),
+        ("877", ""),
+        ("877", "[bold]x'; DROP TABLE call;--"),
+    ]:
         with pytest.raises(ValidationError):
             calls.arrive(db, line, number, now)
     with db.read() as session:
@@ -131,7 +143,9 @@ def test_caller_history_shows_earlier_calls_from_the_number(db, now):
     agents.change_state(db, agent_id, agent_id, AgentState.AVAILABLE, now)
     second = calls.arrive(db, "877", "203.555.0177", now)
     history = calls.caller_history(db, calls.get_call(db, second).caller_number, exclude_call_id=second)
-    assert [(h.call_id, h.disposition, h.notes) for h in history] == [(first, "callback_requested", "wants a call back")]
+    assert [(h.call_id, h.disposition, h.notes) for h in history] == [
+        (first, "callback_requested", "wants a call back")
+    ]
 
 
 def test_a_caller_who_asks_for_a_callback_gets_a_promise_with_the_call(demo_db, now):
@@ -142,8 +156,15 @@ def test_a_caller_who_asks_for_a_callback_gets_a_promise_with_the_call(demo_db, 
     policy = PromisePolicy()
     rep = _rep(demo_db, now)
     call = calls.claim_next(demo_db, rep.id, now)
-    calls.end_call(demo_db, rep.id, call.id, Disposition.CALLBACK_REQUESTED, now,
-                   "Mother wants a call after 3pm\nabout the wait list", policy)
+    calls.end_call(
+        demo_db,
+        rep.id,
+        call.id,
+        Disposition.CALLBACK_REQUESTED,
+        now,
+        "Mother wants a call after 3pm\nabout the wait list",
+        policy,
+    )
     mine = promises.open_for(demo_db, rep.id)
     callbacks = [timer for timer in mine if timer.kind.value == "callback_request"]
     assert len(callbacks) == 1

@@ -40,8 +40,17 @@ def _claim_until_empty(url: str, agent_id: int, start, results) -> None:
 
 def _make_reps(db, count: int) -> list[int]:
     with db.write() as session:
-        reps = [Agent(username=f"load{i}", display_name=f"Load Rep {i}", role="rep", state="available",
-                      state_since=FIXED_NOW, created_at=FIXED_NOW) for i in range(count)]
+        reps = [
+            Agent(
+                username=f"load{i}",
+                display_name=f"Load Rep {i}",
+                role="rep",
+                state="available",
+                state_since=FIXED_NOW,
+                created_at=FIXED_NOW,
+            )
+            for i in range(count)
+        ]
         session.add_all(reps)
         session.flush()
         return [rep.id for rep in reps]

@@ -29,14 +29,27 @@ from callcenter.store.models import Agent, AuditEntry, Child, Contact, Promise, 
 
 POLICY = PromisePolicy()
 NEW_YORK = ZoneInfo("America/New_York")
-FAX = {"direction": "inbound", "number": "(860) 555-0199", "party": "Elm Pediatrics", "pages": "4", "at": "",
-       "document_type": "referral", "next_step": "call the family to schedule"}
+FAX = {
+    "direction": "inbound",
+    "number": "(860) 555-0199",
+    "party": "Elm Pediatrics",
+    "pages": "4",
+    "at": "",
+    "document_type": "referral",
+    "next_step": "call the family to schedule",
+}
 
 
 def _agent(db, now, username: str, role: str = "rep") -> int:
     with db.write() as session:
-        agent = Agent(username=username, display_name=username.title(), role=role, state=AgentState.AVAILABLE.value,
-                      state_since=now, created_at=now)
+        agent = Agent(
+            username=username,
+            display_name=username.title(),
+            role=role,
+            state=AgentState.AVAILABLE.value,
+            state_since=now,
+            created_at=now,
+        )
         session.add(agent)
         session.flush()
         return agent.id
@@ -54,8 +67,15 @@ def jordan(db, now):
 
 def _child(db, now, first: str, last: str, born: date, medicaid: str | None = None) -> int:
     with db.write() as session:
-        child = Child(first_name=first, last_name=last, date_of_birth=born, town="Hartford",
-                      medicaid_number=medicaid, created_at=now, updated_at=now)
+        child = Child(
+            first_name=first,
+            last_name=last,
+            date_of_birth=born,
+            town="Hartford",
+            medicaid_number=medicaid,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(child)
         session.flush()
         return child.id
@@ -68,8 +88,14 @@ def _fax(db, agent_id, now, **changes):
 
 
 def _outbound(db, agent_id, now, answers_promise_id=None, **changes):
-    fields = {"channel": "voice", "number": "(860) 555-0199", "party": "Maria Lopez", "outcome": "reached",
-              "summary": "", **changes}
+    fields = {
+        "channel": "voice",
+        "number": "(860) 555-0199",
+        "party": "Maria Lopez",
+        "outcome": "reached",
+        "summary": "",
+        **changes,
+    }
     entry, errors = check_outbound(fields)
     assert errors == {}
     return contacts.log_outbound(db, agent_id, entry, now, POLICY, answers_promise_id=answers_promise_id)
@@ -113,7 +139,12 @@ def test_every_channel_lands_in_the_log_newest_first(db, now, alex):
 
     rows = contacts.search(db, ContactFilter())
     assert [(row.channel, row.direction) for row in rows] == [
-        ("voice", "outbound"), ("tty", "inbound"), ("fax", "inbound"), ("web", "inbound"), ("voice", "inbound")]
+        ("voice", "outbound"),
+        ("tty", "inbound"),
+        ("fax", "inbound"),
+        ("web", "inbound"),
+        ("voice", "inbound"),
+    ]
     assert [row.id for row in rows] == [outbound.row.id, tty.row.id, fax.row.id, rows[3].id, rows[4].id]
     by_channel = {(row.channel, row.direction): row for row in rows}
     assert by_channel["voice", "inbound"].number == "+12035550143"
@@ -127,8 +158,9 @@ def test_every_channel_lands_in_the_log_newest_first(db, now, alex):
     assert by_channel["voice", "outbound"].outcome == "reached"
     with db.read() as session:
         assert session.scalar(select(Contact.number_digits).where(Contact.call_id == voice.id)) == "2035550143"
-        audited = session.scalars(select(AuditEntry.entity_id).where(AuditEntry.entity == "contact",
-                                                                     AuditEntry.action == "create")).all()
+        audited = session.scalars(
+            select(AuditEntry.entity_id).where(AuditEntry.entity == "contact", AuditEntry.action == "create")
+        ).all()
     assert set(audited) == {fax.row.id, tty.row.id, outbound.row.id}
 
 
@@ -169,8 +201,15 @@ def test_filters_by_channel_direction_local_dates_agent_status_and_text(db, now,
 
     assert _ids(db, status=FollowUpStatus.OPEN) == [monday.row.id, late_sunday.row.id]
     assert _ids(db, status=FollowUpStatus.DONE) == []
-    _outbound(db, jordan, now, answers_promise_id=monday.follow_up_promise_id, channel="fax", outcome="fax_sent",
-              number="(860) 555-0100")
+    _outbound(
+        db,
+        jordan,
+        now,
+        answers_promise_id=monday.follow_up_promise_id,
+        channel="fax",
+        outcome="fax_sent",
+        number="(860) 555-0100",
+    )
     assert _ids(db, status=FollowUpStatus.DONE) == [monday.row.id]
     assert _ids(db, status=FollowUpStatus.OPEN) == [late_sunday.row.id]
 
@@ -195,13 +234,21 @@ def test_an_inbound_fax_promises_a_follow_up_and_an_outbound_fax_can_keep_it(db,
     tried = _outbound(db, alex, later, answers_promise_id=promise.id, outcome="no_answer")
     assert promises.get(db, promise.id).state.value == "open"
     assert tried.answers_promise_id == promise.id
-    done = _outbound(db, alex, later + timedelta(minutes=30), answers_promise_id=promise.id, outcome="reached",
-                     summary="Scheduled intake for Thursday")
+    done = _outbound(
+        db,
+        alex,
+        later + timedelta(minutes=30),
+        answers_promise_id=promise.id,
+        outcome="reached",
+        summary="Scheduled intake for Thursday",
+    )
     closed = promises.get(db, promise.id)
     assert closed.state.value == "done" and closed.attempts == 2 and closed.last_outcome == "reached"
     assert f"Closed by outbound contact #{done.row.id}" in closed.notes
     assert [(outcome, notes) for _, outcome, notes, _ in promises.attempts_of(db, promise.id)] == [
-        ("no_answer", None), ("reached", "Scheduled intake for Thursday")]
+        ("no_answer", None),
+        ("reached", "Scheduled intake for Thursday"),
+    ]
     detail = contacts.get(db, fax.row.id)
     assert detail.row.follow_up == "done"
     assert [row.id for row in detail.answered_by] == [tried.row.id, done.row.id]
@@ -259,8 +306,9 @@ def test_a_tty_session_autosaves_refuses_stale_and_foreign_writes_and_ends_once(
         contacts.save_transcript(db, alex, session.row.id, "older text", 1, now)
     with pytest.raises(InvalidOperation, match="Only the rep"):
         contacts.save_transcript(db, jordan, session.row.id, "not mine", 2, now)
-    ended = contacts.end_tty(db, alex, session.row.id, "Asked about clinics", "mail the clinic list",
-                             now + timedelta(minutes=20), POLICY)
+    ended = contacts.end_tty(
+        db, alex, session.row.id, "Asked about clinics", "mail the clinic list", now + timedelta(minutes=20), POLICY
+    )
     assert ended.state == "done" and ended.transcript == "GA\nHello, how can we help? GA"
     promise = promises.get(db, ended.follow_up_promise_id)
     assert promise.kind is PromiseKind.TTY_FOLLOWUP and promise.title == "TTY Dana M.: mail the clinic list"
@@ -271,15 +319,15 @@ def test_a_tty_session_autosaves_refuses_stale_and_foreign_writes_and_ends_once(
         contacts.end_tty(db, alex, session.row.id, None, None, now, POLICY)
     assert contacts.open_tty_sessions(db, alex) == []
     with db.read() as reader:
-        assert reader.scalar(select(Contact.ended_at).where(Contact.id == session.row.id)) == \
-            now + timedelta(minutes=20)
+        assert reader.scalar(select(Contact.ended_at).where(Contact.id == session.row.id)) == now + timedelta(
+            minutes=20
+        )
 
 
 def test_an_intake_from_a_contact_is_one_prefilled_draft_per_rep(db, now, alex, jordan):
     fax = _fax(db, alex, now)
     draft = contacts.start_intake(db, alex, fax.row.id, now)
-    assert draft.fields == {"caller_name": "Elm Pediatrics", "callback_number": "(860) 555-0199",
-                            "caller_type": "pcp"}
+    assert draft.fields == {"caller_name": "Elm Pediatrics", "callback_number": "(860) 555-0199", "caller_type": "pcp"}
     assert contacts.start_intake(db, alex, fax.row.id, now).id == draft.id
     assert contacts.get(db, fax.row.id).row.intake_id == draft.id
     assert [d.id for d in intakes.open_drafts(db, alex)] == [draft.id]
@@ -322,13 +370,13 @@ def test_children_are_found_by_name_medicaid_number_or_birth_date(db, now):
 
 def test_the_export_is_the_log_as_a_spreadsheet_safe_csv(db, now, alex):
     _fax(db, alex, now - timedelta(minutes=5))
-    _outbound(db, alex, now, summary="=HYPERLINK(\"http://example.test\")")
+    _outbound(db, alex, now, summary='=HYPERLINK("http://example.test")')
     text = contacts.export_csv(db, ContactFilter())
     rows = list(csv.reader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 3
     newest = dict(zip(rows[0], rows[1], strict=False))
     assert newest["number"] == "(860) 555-0199" and newest["direction"] == "outbound"
-    assert newest["summary"] == "'=HYPERLINK(\"http://example.test\")"
+    assert newest["summary"] == '\'=HYPERLINK("http://example.test")'
     assert newest["when"] == now.astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M")
     fax_row = dict(zip(rows[0], rows[2], strict=False))
     assert (fax_row["channel"], fax_row["pages"], fax_row["follow_up"]) == ("fax", "4", "open")

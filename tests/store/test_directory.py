@@ -13,10 +13,26 @@ from tests.dbutil import FIXED_NOW  # Monday 10:00 in New York
 
 
 def add(db, **fields):
-    base = {"hsds_id": f"t-{fields['name']}", "service_types": "outpatient", "specialties": "", "languages": "English",
-                "town": "Hartford", "zip_code": "06106", "latitude": 41.7620, "longitude": -72.6870, "accepts_husky": True,
-                "is_ecc": False, "min_age_months": 0, "max_age_months": 252, "wait_days": 7, "open_days": 31,
-                "opens_minute": 540, "closes_minute": 1020, "active": True, "description": ""}
+    base = {
+        "hsds_id": f"t-{fields['name']}",
+        "service_types": "outpatient",
+        "specialties": "",
+        "languages": "English",
+        "town": "Hartford",
+        "zip_code": "06106",
+        "latitude": 41.7620,
+        "longitude": -72.6870,
+        "accepts_husky": True,
+        "is_ecc": False,
+        "min_age_months": 0,
+        "max_age_months": 252,
+        "wait_days": 7,
+        "open_days": 31,
+        "opens_minute": 540,
+        "closes_minute": 1020,
+        "active": True,
+        "description": "",
+    }
     base.update(fields)
     with db.write() as session:
         provider = Provider(**base)
@@ -30,17 +46,45 @@ def directory_db(db):
     ids = {
         "anxiety_hartford": add(db, name="Riverside Anxiety Clinic", specialties="anxiety;OCD", wait_days=10),
         "ecc_hartford": add(db, name="Capitol Child Guidance", specialties="depression", is_ecc=True, wait_days=20),
-        "quick_newhaven": add(db, name="Elm City Counseling", specialties="anxiety", town="New Haven",
-                              zip_code="06510", latitude=41.3083, longitude=-72.9279, wait_days=0,
-                              languages="English;Spanish"),
-        "private_only": add(db, name="Private Practice Anxiety Group", specialties="anxiety", accepts_husky=False,
-                            wait_days=1),
-        "toddlers": add(db, name="Little Steps Early Childhood", service_types="early childhood;outpatient",
-                        specialties="parenting skills", min_age_months=0, max_age_months=72),
-        "crisis": add(db, name="Capitol Region Mobile Crisis", service_types="mobile crisis", open_days=127,
-                      opens_minute=0, closes_minute=1440, wait_days=0),
-        "closed": add(db, name="Evening Anxiety Clinic", specialties="anxiety", open_days=31, opens_minute=17 * 60,
-                      closes_minute=21 * 60),
+        "quick_newhaven": add(
+            db,
+            name="Elm City Counseling",
+            specialties="anxiety",
+            town="New Haven",
+            zip_code="06510",
+            latitude=41.3083,
+            longitude=-72.9279,
+            wait_days=0,
+            languages="English;Spanish",
+        ),
+        "private_only": add(
+            db, name="Private Practice Anxiety Group", specialties="anxiety", accepts_husky=False, wait_days=1
+        ),
+        "toddlers": add(
+            db,
+            name="Little Steps Early Childhood",
+            service_types="early childhood;outpatient",
+            specialties="parenting skills",
+            min_age_months=0,
+            max_age_months=72,
+        ),
+        "crisis": add(
+            db,
+            name="Capitol Region Mobile Crisis",
+            service_types="mobile crisis",
+            open_days=127,
+            opens_minute=0,
+            closes_minute=1440,
+            wait_days=0,
+        ),
+        "closed": add(
+            db,
+            name="Evening Anxiety Clinic",
+            specialties="anxiety",
+            open_days=31,
+            opens_minute=17 * 60,
+            closes_minute=21 * 60,
+        ),
         "inactive": add(db, name="Closed Anxiety Center", specialties="anxiety", active=False),
     }
     directory.refresh_vocabulary(db)
@@ -62,8 +106,9 @@ def test_prefix_finds_the_word(directory_db):
     assert ids["inactive"] not in found and ids["toddlers"] not in found
 
 
-@pytest.mark.parametrize("typo, key", [("hartfrod", "anxiety_hartford"), ("anxeity", "anxiety_hartford"),
-                                       ("counselling", "quick_newhaven")])
+@pytest.mark.parametrize(
+    "typo, key", [("hartfrod", "anxiety_hartford"), ("anxeity", "anxiety_hartford"), ("counselling", "quick_newhaven")]
+)
 def test_typos_are_forgiven(directory_db, typo, key):
     db, ids = directory_db
     assert ids[key] in ids_of(directory.search(db, LookupQuery(text=typo), FIXED_NOW))
@@ -88,7 +133,8 @@ def test_each_filter_alone_and_combined(directory_db):
     assert found(ecc_only=True) == {ids["ecc_hartford"]}
     assert ids["closed"] not in found(open_now=True) and ids["crisis"] in found(open_now=True)
     assert found(text="anxiety", husky_only=True, open_now=True, place="06106", radius_miles=5) == {
-        ids["anxiety_hartford"]}
+        ids["anxiety_hartford"]
+    }
 
 
 def test_radius_and_distance_order(directory_db):
@@ -106,8 +152,9 @@ def test_ranking_puts_who_can_meet_the_deadline_first(directory_db):
     emergency = directory.search(db, LookupQuery(place="06106", urgency=Urgency.EMERGENCY), FIXED_NOW)
     first_ids = [h.id for h in emergency.hits if h.meets_deadline]
     assert set(first_ids) == {ids["ecc_hartford"], ids["quick_newhaven"], ids["crisis"]}
-    assert [h.meets_deadline for h in emergency.hits] == sorted((h.meets_deadline for h in emergency.hits),
-                                                                reverse=True)
+    assert [h.meets_deadline for h in emergency.hits] == sorted(
+        (h.meets_deadline for h in emergency.hits), reverse=True
+    )
     routine = directory.search(db, LookupQuery(place="06106", urgency=Urgency.ROUTINE), FIXED_NOW)
     assert routine.hits[0].meets_deadline and routine.hits[0].town == "Hartford"
     assert "meets routine deadline" in routine.hits[0].why
@@ -124,9 +171,11 @@ def test_unknown_place_is_explained():
 
 
 def test_demo_directory_is_searchable(demo_db):
-    result = directory.search(demo_db, LookupQuery(text="anxiety", place="Hartford", radius_miles=25,
-                                                   husky_only=True, urgency=Urgency.URGENT),
-                              datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    result = directory.search(
+        demo_db,
+        LookupQuery(text="anxiety", place="Hartford", radius_miles=25, husky_only=True, urgency=Urgency.URGENT),
+        datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
+    )
     assert result.hits and all(h.accepts_husky and h.distance_miles <= 25 for h in result.hits)
 
 
@@ -140,8 +189,7 @@ EARLY_STOP_QUERIES = [
     LookupQuery(place="Hartford"),
     LookupQuery(place="06510", radius_miles=25, urgency=Urgency.EMERGENCY),
     LookupQuery(text="anxiety", place="New London", urgency=Urgency.URGENT),
-    LookupQuery(text="anxiety", place="06106", radius_miles=25, age_months=92, husky_only=True,
-                urgency=Urgency.URGENT),
+    LookupQuery(text="anxiety", place="06106", radius_miles=25, age_months=92, husky_only=True, urgency=Urgency.URGENT),
     LookupQuery(service_type="outpatient", urgency=Urgency.ROUTINE),
     LookupQuery(ecc_only=True, open_now=True, place="Hartford"),
 ]
@@ -161,11 +209,14 @@ def test_the_ranking_is_deadline_then_husky_then_distance_then_words(demo_db, qu
     hits = directory.search(demo_db, query, FIXED_NOW, limit=100_000).hits
     place = origin_of(query.place) if query.place else None
     with demo_db.read() as session:
-        where = {p.id: (p.latitude, p.longitude) for p in session.query(Provider).filter(
-            Provider.id.in_([hit.id for hit in hits]))}
+        where = {
+            p.id: (p.latitude, p.longitude)
+            for p in session.query(Provider).filter(Provider.id.in_([hit.id for hit in hits]))
+        }
 
     def flat_miles_sq(hit):
         from callcenter.domain.directory import MILES_PER_DEGREE_LATITUDE, miles_per_degree_longitude
+
         latitude, longitude = where[hit.id]
         dy = (latitude - place.latitude) * MILES_PER_DEGREE_LATITUDE
         dx = (longitude - place.longitude) * miles_per_degree_longitude(place.latitude)

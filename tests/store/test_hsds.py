@@ -27,7 +27,8 @@ def uid(prefix: str, number: int) -> str:
 
 
 HARTFORD_CLINIC, WEST_HARTFORD_CLINIC, CRISIS, EARLY, IN_HOME, TEEN, QUIET_CORNER, CLOSED = (
-    uid("e5", n) for n in range(1, 9))
+    uid("e5", n) for n in range(1, 9)
+)
 
 
 @pytest.fixture
@@ -41,8 +42,9 @@ def other_db(db, templates, tmp_path):
 def snapshot(db) -> dict[str, list[tuple]]:
     """Every HSDS row and every provider row (without its serial id and time stamp)."""
     with db.engine.connect() as conn:
-        out = {spec.name: sorted((tuple(row) for row in conn.execute(select(spec.table))), key=repr)
-               for spec in hsds.SPECS}
+        out = {
+            spec.name: sorted((tuple(row) for row in conn.execute(select(spec.table))), key=repr) for spec in hsds.SPECS
+        }
         out["provider"] = sorted((tuple(row) for row in conn.execute(select(*PROVIDER_FIELDS))), key=repr)
     return out
 
@@ -61,13 +63,26 @@ def test_csv_import_writes_the_tables_and_one_provider_per_service_at_location(d
     report = hsds.import_package(db, GOOD_CSV, now)
     assert report.bad_rows == []
     assert {name: c.imported for name, c in report.counts.items()} == {
-        "organization": 3, "service": 7, "location": 5, "address": 5, "service_at_location": 8, "phone": 9,
-        "schedule": 9, "language": 12, "taxonomy": 1, "taxonomy_term": 3, "attribute": 50, "provider": 8}
+        "organization": 3,
+        "service": 7,
+        "location": 5,
+        "address": 5,
+        "service_at_location": 8,
+        "phone": 9,
+        "schedule": 9,
+        "language": 12,
+        "taxonomy": 1,
+        "taxonomy_term": 3,
+        "attribute": 50,
+        "provider": 8,
+    }
     rows = providers(db)
     assert set(rows) == {HARTFORD_CLINIC, WEST_HARTFORD_CLINIC, CRISIS, EARLY, IN_HOME, TEEN, QUIET_CORNER, CLOSED}
     hartford, west = rows[HARTFORD_CLINIC], rows[WEST_HARTFORD_CLINIC]
-    assert (hartford.name, hartford.organization) == ("Capitol Kids Outpatient Clinic",
-                                                      "Capitol Region Child & Family Services")
+    assert (hartford.name, hartford.organization) == (
+        "Capitol Kids Outpatient Clinic",
+        "Capitol Region Child & Family Services",
+    )
     assert (hartford.town, hartford.zip_code, hartford.address) == ("Hartford", "06106", "210 Main Street")
     assert (hartford.latitude, hartford.longitude) == (41.7637, -72.6851)
     assert hartford.phone_number == "+18605550101" and west.phone_number == "+18605550102"
@@ -78,11 +93,19 @@ def test_csv_import_writes_the_tables_and_one_provider_per_service_at_location(d
     # The West Hartford site has its own wait and hours; the service's wait applies in Hartford.
     assert (hartford.wait_days, west.wait_days) == (3, 12)
     assert (hartford.hours, hartford.open_days, hartford.opens_minute, hartford.closes_minute) == (
-        "Mon-Fri 09:00-17:00", 31, 540, 1020)
+        "Mon-Fri 09:00-17:00",
+        31,
+        540,
+        1020,
+    )
     assert (west.hours, west.open_days, west.closes_minute) == ("Mon-Thu 09:00-20:00", 15, 1200)
     crisis = rows[CRISIS]
     assert (crisis.hours, crisis.open_days, crisis.opens_minute, crisis.closes_minute) == (
-        "24 hours, 7 days", 127, 0, 1440)
+        "24 hours, 7 days",
+        127,
+        0,
+        1440,
+    )
     assert crisis.phone_number == "+18605550103"  # a service phone when the site has none
     assert rows[EARLY].phone_number == "+12035550104"  # the fax number is not the one to call
     assert rows[EARLY].address == "300 Chapel Street, Suite 2"
@@ -98,7 +121,10 @@ def test_csv_import_writes_the_tables_and_one_provider_per_service_at_location(d
     # Other taxonomies' terms: a service's apply at each of its sites, a site's to that site alone.
     assert (hartford.taxonomy, west.taxonomy) == ("Child Guidance", "Child Guidance")
     assert (rows[IN_HOME].taxonomy, rows[TEEN].taxonomy, rows[CRISIS].taxonomy) == (
-        "Family Counseling", "Sobriety Support", "")
+        "Family Counseling",
+        "Sobriety Support",
+        "",
+    )
 
 
 def test_json_form_holds_the_same_directory_as_the_csv_form(db, now):
@@ -113,8 +139,9 @@ def test_json_form_holds_the_same_directory_as_the_csv_form(db, now):
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("form, source", [("csv", GOOD_CSV), ("json", GOOD_JSON), ("json", GOOD_CSV),
-                                          ("csv", GOOD_JSON)])
+@pytest.mark.parametrize(
+    "form, source", [("csv", GOOD_CSV), ("json", GOOD_JSON), ("json", GOOD_CSV), ("csv", GOOD_JSON)]
+)
 def test_import_export_import_gives_the_same_directory(db, other_db, now, tmp_path, form, source):
     hsds.import_package(db, source, now)
     target = tmp_path / ("package" if form == "csv" else "directory.json")
@@ -171,14 +198,27 @@ def test_bad_rows_are_reported_with_file_line_and_reason_and_good_rows_kept(db, 
     assert any("contacts.csv" in note for note in report.skipped)
     # The good rows went in, with their provider.
     assert {name: c.imported for name, c in report.counts.items() if c.imported} == {
-        "organization": 1, "service": 1, "location": 1, "address": 1, "service_at_location": 1, "phone": 1,
-        "schedule": 1, "language": 1, "taxonomy_term": 1, "attribute": 3, "provider": 1}
+        "organization": 1,
+        "service": 1,
+        "location": 1,
+        "address": 1,
+        "service_at_location": 1,
+        "phone": 1,
+        "schedule": 1,
+        "language": 1,
+        "taxonomy_term": 1,
+        "attribute": 3,
+        "provider": 1,
+    }
     (only,) = providers(db).values()
     assert only.name == "Brass City Child Guidance"
     assert only.phone_number == "+12035550121" and only.zip_code == "06702" and only.accepts_husky
     assert only.specialties == "anxiety" and only.service_types == "outpatient" and only.wait_days is None
     with db.read() as session:
-        assert session.get(HsdsService, uid("b2", 101)).description == "Fictional outpatient clinic.\nEvening hours on Tuesdays."
+        assert (
+            session.get(HsdsService, uid("b2", 101)).description
+            == "Fictional outpatient clinic.\nEvening hours on Tuesdays."
+        )
 
 
 def _copy(source: Path, target: Path) -> Path:
@@ -248,7 +288,6 @@ def test_a_package_with_only_some_tables_updates_the_providers_it_touches(db, no
     assert closed.active and closed.name == "Thames Valley Trauma Center" and closed.specialties == "anxiety;trauma"
 
 
-
 def test_only_classifications_become_categories_not_facts_with_values(db, now, tmp_path):
     package = _copy(GOOD_CSV, tmp_path / "facts")
     with (package / "attributes.csv").open("a", newline="", encoding="utf-8") as handle:
@@ -276,6 +315,7 @@ def test_a_renamed_taxonomy_term_renames_it_on_every_provider_that_carries_it(db
     assert {hit.id for hit in hits} == {rows[HARTFORD_CLINIC].id, rows[WEST_HARTFORD_CLINIC].id}
     assert hits[0].taxonomy == ("Child and Parent Guidance",)
 
+
 def test_imported_providers_are_found_by_search_and_filters(db, now):
     hsds.import_package(db, GOOD_CSV, now)  # the import itself teaches typo tolerance the new words
     rows = providers(db)
@@ -296,8 +336,9 @@ def test_imported_providers_are_found_by_search_and_filters(db, now):
     assert found(age_months=24) == {rows[CRISIS].id, rows[EARLY].id, rows[QUIET_CORNER].id}
     assert found(place="06511", radius_miles=5) == {rows[EARLY].id, rows[TEEN].id}
     # Monday 10:00 in New York: the Saturday-only and afternoon schedules matter.
-    assert found(open_now=True) == {rows[k].id for k in (HARTFORD_CLINIC, WEST_HARTFORD_CLINIC, CRISIS, EARLY,
-                                                          IN_HOME, QUIET_CORNER)}
+    assert found(open_now=True) == {
+        rows[k].id for k in (HARTFORD_CLINIC, WEST_HARTFORD_CLINIC, CRISIS, EARLY, IN_HOME, QUIET_CORNER)
+    }
     urgent = directory.search(db, LookupQuery(place="Hartford", urgency=Urgency.URGENT), now).hits
     assert urgent[0].meets_deadline and urgent[0].town in ("Hartford", "West Hartford")
 
@@ -322,12 +363,15 @@ def test_json_problems_are_reported_by_item_path(db, now, tmp_path):
     assert "has no id" in reasons["[2].languages[0]"] and "has no id" in reasons["[2].attributes[0]"]
     assert "latitude 'north' is not a number" in reasons["[3].service_at_locations[0].location"]
     # The in-home team's only site is at the rejected location: reported, not silently dropped.
-    assert "that location was not imported (see broken.json:[3].service_at_locations[0].location)" in \
-        reasons["[3].service_at_locations[0]"]
+    assert (
+        "that location was not imported (see broken.json:[3].service_at_locations[0].location)"
+        in reasons["[3].service_at_locations[0]"]
+    )
     assert "that location was not imported" in reasons["[3].service_at_locations[0].location.addresses[0]"]
     assert reasons["[4].service_at_locations[0].location"] == (
         f"this copy of location {uid('c3', 3)!r} differs from the one at "
-        "broken.json:[2].service_at_locations[0].location, which is kept")
+        "broken.json:[2].service_at_locations[0].location, which is kept"
+    )
     assert "is not true or false" in reasons[f"[4].attributes[{husky}]"]
     assert reasons["[7]"] == "should be an HSDS service object, not text"
     assert str(next(b for b in report.bad_rows if b.path == "[2]")) == "broken.json:[2]: missing service id"

@@ -10,8 +10,10 @@ from callcenter.store import hsds
 def test_each_table_spec_matches_its_model():
     for table in hsds.SPECS:
         kinds = {
-            column.name: (float if isinstance(column.type, Float) else int if isinstance(column.type, Integer)
-                          else str, getattr(column.type, "length", None))
+            column.name: (
+                float if isinstance(column.type, Float) else int if isinstance(column.type, Integer) else str,
+                getattr(column.type, "length", None),
+            )
             for column in table.table.columns
         }
         assert table.spec.kinds == kinds, table.name

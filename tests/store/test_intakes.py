@@ -105,7 +105,10 @@ def test_submit_writes_everything_together(demo_db, rep, call_id, now):
         assert intake.not_managed is False
         child = session.get(Child, result.child_id)
         assert (child.first_name, child.medicaid_number, str(child.date_of_birth)) == (
-            "Christopher", "123456789", "2023-11-02")
+            "Christopher",
+            "123456789",
+            "2023-11-02",
+        )
         promise = session.get(Promise, result.promise_id)
         assert promise.kind == "linkage_check" and promise.due_at == result.access_deadline
         assert promise.owner_agent_id == rep.id and promise.original_due_at == promise.due_at
@@ -160,22 +163,30 @@ def test_known_child_is_found_by_medicaid_or_name_and_birth_date(demo_db, rep, c
     result = intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
     by_medicaid = intakes.find_known_children(demo_db, {"medicaid_number": "123-456-789"}, today_of(now))
     by_name = intakes.find_known_children(
-        demo_db, {"child_first_name": "christopher", "child_last_name": "LOPEZ", "child_dob": "2023-11-02"},
-        today_of(now))
+        demo_db,
+        {"child_first_name": "christopher", "child_last_name": "LOPEZ", "child_dob": "2023-11-02"},
+        today_of(now),
+    )
     assert [c.id for c in by_medicaid] == [c.id for c in by_name] == [result.child_id]
     assert by_medicaid[0].medicaid_last4 == "6789"
     # Reusing it does not create a second child.
     second = intakes.start(demo_db, rep.id, now)
-    intakes.submit(demo_db, rep.id, second.id, fields, second.version, now, today_of(now),
-                   reuse_child_id=result.child_id)
+    intakes.submit(
+        demo_db, rep.id, second.id, fields, second.version, now, today_of(now), reuse_child_id=result.child_id
+    )
     with demo_db.read() as session:
         assert session.scalar(select(func.count()).select_from(Child)) == 1
 
 
 def test_pcp_medication_question_records_a_consult_request(demo_db, rep, call_id, now):
     draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
-    fields = complete_fields(caller_type="pcp", caller_name="Dr Sarah Kim", guardian_name="Maria Lopez",
-                             consult_question_type="dose", child_dob="5/1/2014")
+    fields = complete_fields(
+        caller_type="pcp",
+        caller_name="Dr Sarah Kim",
+        guardian_name="Maria Lopez",
+        consult_question_type="dose",
+        child_dob="5/1/2014",
+    )
     result = intakes.submit(demo_db, rep.id, draft.id, fields, draft.version, now, today_of(now))
     with demo_db.read() as session:
         consult = session.get(ConsultRequest, result.consult_id)

@@ -62,8 +62,7 @@ def test_migrated_schema_matches_the_models(db):
         return not (name or "").startswith(ENGINE_SEARCH_OBJECTS) and not (name or "").endswith(ENGINE_SEARCH_OBJECTS)
 
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                               "include_object": compared})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": compared})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
 
@@ -74,7 +73,14 @@ def test_loading_the_models_does_not_load_another_engines_dialect():
     import sys
 
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, callcenter.store.models; "
-                               "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.')))"],
-        capture_output=True, text=True, check=True).stdout.strip()
+        [
+            sys.executable,
+            "-c",
+            "import sys, callcenter.store.models; "
+            "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert loaded == "[]"

@@ -39,15 +39,28 @@ def ny(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 def add_agent(db, username: str, role: str = "rep", state: str = "available") -> int:
     with db.write() as session:
-        agent = Agent(username=username, display_name=username.title(), role=role, state=state,
-                      state_since=NOW - timedelta(hours=1), created_at=NOW)
+        agent = Agent(
+            username=username,
+            display_name=username.title(),
+            role=role,
+            state=state,
+            state_since=NOW - timedelta(hours=1),
+            created_at=NOW,
+        )
         session.add(agent)
         session.flush()
         return agent.id
 
 
-def add_call(db, line: str, arrived: datetime, answered: datetime | None = None, ended: datetime | None = None,
-             agent: int | None = None, priority: Priority = Priority.NORMAL) -> tuple[int, CallFacts]:
+def add_call(
+    db,
+    line: str,
+    arrived: datetime,
+    answered: datetime | None = None,
+    ended: datetime | None = None,
+    agent: int | None = None,
+    priority: Priority = Priority.NORMAL,
+) -> tuple[int, CallFacts]:
     """A call row as the phone system and the reps would have left it, and its facts for the domain."""
     if ended is not None:
         state = CallState.ENDED if answered is not None else CallState.ABANDONED
@@ -55,8 +68,17 @@ def add_call(db, line: str, arrived: datetime, answered: datetime | None = None,
         state = CallState.ON_CALL if answered is not None else CallState.WAITING
     with db.write() as session:
         line_row = session.scalars(select(Line).where(Line.code == line)).one()
-        call = Call(line_id=line_row.id, caller_number="+18605550100", channel=line_row.channel, state=state.value,
-                    priority=int(priority), arrived_at=arrived, answered_at=answered, ended_at=ended, agent_id=agent)
+        call = Call(
+            line_id=line_row.id,
+            caller_number="+18605550100",
+            channel=line_row.channel,
+            state=state.value,
+            priority=int(priority),
+            arrived_at=arrived,
+            answered_at=answered,
+            ended_at=ended,
+            agent_id=agent,
+        )
         session.add(call)
         session.flush()
         return call.id, CallFacts(line, arrived, answered, ended, agent)
@@ -100,8 +122,9 @@ def day_of_calls(db, staff):
     for weeks_back, hour in ((1, 9), (1, 9), (2, 14), (4, 11), (5, 11)):  # five weeks back is not compared
         # Same wall-clock time on an earlier Monday (the zone's arithmetic keeps it across the DST change).
         arrived = datetime(2026, 11, 23, hour, 15, tzinfo=NEW_YORK) - timedelta(weeks=weeks_back)
-        made[f"monday_{weeks_back}_{hour}_{len(made)}"] = add_call(db, "877", arrived, arrived + timedelta(seconds=9),
-                                                                   arrived + timedelta(minutes=4), rep)
+        made[f"monday_{weeks_back}_{hour}_{len(made)}"] = add_call(
+            db, "877", arrived, arrived + timedelta(seconds=9), arrived + timedelta(minutes=4), rep
+        )
     return made
 
 
@@ -131,8 +154,10 @@ def test_figures_are_the_domains_on_the_same_calls(db, staff, day_of_calls):
         assert row.current_call == (mine.current_call if mine else None)
     assert rows[staff["rep"]].calls_handled == 3  # the call across midnight was Sunday's
     assert rows[staff["rep"]].current_call_id == day_of_calls["on_call"][0]
-    assert (rows[staff["rep"]].current_line, rows[staff["rep"]].current_call) == ("877", timedelta(minutes=19,
-                                                                                                     seconds=40))
+    assert (rows[staff["rep"]].current_line, rows[staff["rep"]].current_call) == (
+        "877",
+        timedelta(minutes=19, seconds=40),
+    )
     assert rows[staff["ana"]].current_call_id == day_of_calls["talking_since_sunday"][0]
     assert rows[staff["ana"]].current_line == "866"
     assert rows[staff["off"]].state == "offline" and rows[staff["off"]].current_call is None
@@ -172,8 +197,14 @@ def test_staffing_is_erlang_c_on_the_last_hours_traffic(db, staff):
         add_call(db, "877", arrived, arrived, arrived + timedelta(seconds=240), rep)
     add_call(db, "877", NOW - timedelta(hours=3))  # an older caller (still waiting) is not last hour's rate
     # TTY: quiet hour with one caller waiting; this morning's call gives the handle time.
-    add_call(db, "tty", NOW - timedelta(hours=4), NOW - timedelta(hours=4), NOW - timedelta(hours=4) + timedelta(
-        seconds=300), rep)
+    add_call(
+        db,
+        "tty",
+        NOW - timedelta(hours=4),
+        NOW - timedelta(hours=4),
+        NOW - timedelta(hours=4) + timedelta(seconds=300),
+        rep,
+    )
     add_call(db, "tty", NOW - timedelta(minutes=2))
 
     board = monitor.snapshot(db, staff["sup"], NOW)
@@ -231,17 +262,29 @@ def test_promises_due_soon_overdue_first(db, staff):
     with db.write() as session:
         for hours, owner in ((3, staff["rep"]), (-2, staff["ana"]), (5, staff["rep"]), (1, None)):
             due = NOW + timedelta(hours=hours)
-            promises.new_promise(session, kind=PromiseKind.CALLBACK_REQUEST, title=f"due in {hours} h",
-                            owner_agent_id=owner, start=NOW - timedelta(days=1), due=due)
-        session.add(Promise(kind="callback_request", title="done", state="done", due_at=NOW, original_due_at=NOW,
-                         created_at=NOW))
+            promises.new_promise(
+                session,
+                kind=PromiseKind.CALLBACK_REQUEST,
+                title=f"due in {hours} h",
+                owner_agent_id=owner,
+                start=NOW - timedelta(days=1),
+                due=due,
+            )
+        session.add(
+            Promise(
+                kind="callback_request", title="done", state="done", due_at=NOW, original_due_at=NOW, created_at=NOW
+            )
+        )
     first = promises.open_across_line(db, staff["sup"], NOW + timedelta(hours=4))[0]
     for outcome in (AttemptOutcome.NO_ANSWER, AttemptOutcome.VOICEMAIL):
         promises.log_attempt(db, staff["ana"], first.id, outcome, None, NOW - timedelta(minutes=30))
     board = monitor.snapshot(db, staff["sup"], NOW)
     assert [p.title for p in board.promises] == ["due in -2 h", "due in 1 h", "due in 3 h"]
-    assert (board.promises[0].owner_name, board.promises[0].attempts, board.promises[0].last_outcome) == \
-        ("Ana", 2, "voicemail")
+    assert (board.promises[0].owner_name, board.promises[0].attempts, board.promises[0].last_outcome) == (
+        "Ana",
+        2,
+        "voicemail",
+    )
     assert list(board.promises) == promises.open_across_line(db, staff["sup"], NOW + timedelta(hours=4))
     wider = monitor.snapshot(db, staff["sup"], NOW, promise_horizon=timedelta(hours=6))
     assert len(wider.promises) == 4
@@ -268,17 +311,34 @@ def test_todays_calls_are_read_through_an_index(db):
     since = NOW - timedelta(hours=10)
     with db.engine.connect() as conn:
         if db.is_sqlite:
-            plan = " ".join(str(row[-1]) for row in conn.execute(
-                text("EXPLAIN QUERY PLAN SELECT id FROM call WHERE arrived_at >= :a"),
-                {"a": since.replace(tzinfo=None)}))
-            ended = " ".join(str(row[-1]) for row in conn.execute(
-                text("EXPLAIN QUERY PLAN SELECT id FROM call WHERE ended_at > :a"), {"a": since.replace(tzinfo=None)}))
+            plan = " ".join(
+                str(row[-1])
+                for row in conn.execute(
+                    text("EXPLAIN QUERY PLAN SELECT id FROM call WHERE arrived_at >= :a"),
+                    {"a": since.replace(tzinfo=None)},
+                )
+            )
+            ended = " ".join(
+                str(row[-1])
+                for row in conn.execute(
+                    text("EXPLAIN QUERY PLAN SELECT id FROM call WHERE ended_at > :a"),
+                    {"a": since.replace(tzinfo=None)},
+                )
+            )
         else:
             conn.execute(text("SET enable_seqscan = off"))  # an empty table: ask whether an index could serve
-            plan = " ".join(row[0] for row in conn.execute(
-                text("EXPLAIN SELECT id FROM call WHERE arrived_at >= :a"), {"a": since.replace(tzinfo=None)}))
-            ended = " ".join(row[0] for row in conn.execute(
-                text("EXPLAIN SELECT id FROM call WHERE ended_at > :a"), {"a": since.replace(tzinfo=None)}))
+            plan = " ".join(
+                row[0]
+                for row in conn.execute(
+                    text("EXPLAIN SELECT id FROM call WHERE arrived_at >= :a"), {"a": since.replace(tzinfo=None)}
+                )
+            )
+            ended = " ".join(
+                row[0]
+                for row in conn.execute(
+                    text("EXPLAIN SELECT id FROM call WHERE ended_at > :a"), {"a": since.replace(tzinfo=None)}
+                )
+            )
     assert "ix_call_arrived_at" in plan
     assert "ix_call_ended_at" in ended
 
@@ -294,8 +354,9 @@ def test_day_report_is_the_domains_figures_for_that_day(db, staff, day_of_calls)
     end_of_sunday = day_bounds(sunday, ZONE)[1] - timedelta(microseconds=1)
     report = monitor.day_report(db, sunday, NOW)
     main = report.lines[0].figures
-    assert main == line_figures([c for c in every_call if c.line_code == "877"], settings_of(db, "877"),
-                                end_of_sunday, day=sunday)
+    assert main == line_figures(
+        [c for c in every_call if c.line_code == "877"], settings_of(db, "877"), end_of_sunday, day=sunday
+    )
     # As the day ended: the caller answered at 00:00:15 had not been answered yet, the other still waits.
     assert (main.offered, main.answered, main.abandoned) == (2, 0, 0)
     talk = agent_figures(every_call, end_of_sunday, ZONE)[staff["ana"]].talk_time
@@ -336,9 +397,10 @@ def test_a_rep_may_not_open_the_monitor_or_act_from_it(db, staff):
 
 def _monitor_audit(db) -> list[tuple[str, str, int, str | None]]:
     with db.read() as session:
-        return [(row.action, row.entity, row.entity_id, row.screen)
-                for row in session.scalars(select(AuditEntry).where(AuditEntry.screen == "monitor")
-                                           .order_by(AuditEntry.id))]
+        return [
+            (row.action, row.entity, row.entity_id, row.screen)
+            for row in session.scalars(select(AuditEntry).where(AuditEntry.screen == "monitor").order_by(AuditEntry.id))
+        ]
 
 
 def test_supervisor_sets_an_agents_state_within_the_rules(db, staff):
@@ -357,8 +419,12 @@ def test_reassign_gives_a_waiting_caller_to_a_free_rep(db, staff):
     call_id, _ = add_call(db, "866", NOW - timedelta(minutes=3))
     later = NOW + timedelta(seconds=5)
     view = monitor.reassign_waiting_call(db, staff["sup"], call_id, staff["ben"], later)  # ben is in wrap-up
-    assert (view.state, view.agent_id, view.answered_at, view.line_code) == (CallState.ON_CALL, staff["ben"],
-                                                                             later, "866")
+    assert (view.state, view.agent_id, view.answered_at, view.line_code) == (
+        CallState.ON_CALL,
+        staff["ben"],
+        later,
+        "866",
+    )
     ben = next(row for row in monitor.snapshot(db, staff["sup"], later).agents if row.id == staff["ben"])
     assert (ben.state, ben.state_since, ben.current_call_id) == ("on_call", later, call_id)
     assert _monitor_audit(db) == [("reassign", "call", call_id, "monitor")]
@@ -418,9 +484,10 @@ def test_two_supervisors_reassign_the_same_caller_at_once(db, staff):
     start = context.Event()
     results = context.Queue()
     pairs = ((staff["sup"], staff["rep"]), (second_supervisor, staff["ana"]))
-    processes = [context.Process(target=_reassign_in_another_process,
-                                 args=(db.url, supervisor, call_id, rep, start, results))
-                 for supervisor, rep in pairs]
+    processes = [
+        context.Process(target=_reassign_in_another_process, args=(db.url, supervisor, call_id, rep, start, results))
+        for supervisor, rep in pairs
+    ]
     for process in processes:
         process.start()
     start.set()
@@ -453,5 +520,7 @@ def test_priority_only_goes_up_and_only_while_waiting(db, staff):
         monitor.raise_priority(db, sup, 99999, Priority.EMERGENCY, NOW)
     monitor.raise_priority(db, sup, call_id, Priority.EMERGENCY, NOW)
     assert calls.get_call(db, call_id).priority == Priority.EMERGENCY
-    assert _monitor_audit(db) == [("raise_priority", "call", newer, "monitor"),
-                                  ("raise_priority", "call", call_id, "monitor")]
+    assert _monitor_audit(db) == [
+        ("raise_priority", "call", newer, "monitor"),
+        ("raise_priority", "call", call_id, "monitor"),
+    ]

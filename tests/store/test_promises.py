@@ -18,9 +18,16 @@ from tests.store.test_intakes import today_of
 
 POLICY = PromisePolicy()
 MONDAY_10 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in New York
-FORM = {"pcp_name": "Dr. Ada Okoro", "practice": "Elm Pediatrics", "callback_number": "860 555 0182",
-        "child_first_name": "Sam", "child_dob": "4/5/2015", "question_type": "dose",
-        "question": "Max dose of guanfacine ER at 40 kg?", "urgency": "routine"}
+FORM = {
+    "pcp_name": "Dr. Ada Okoro",
+    "practice": "Elm Pediatrics",
+    "callback_number": "860 555 0182",
+    "child_first_name": "Sam",
+    "child_dob": "4/5/2015",
+    "question_type": "dose",
+    "question": "Max dose of guanfacine ER at 40 kg?",
+    "urgency": "routine",
+}
 
 
 def new_york(day: int, hour: int, minute: int = 0) -> datetime:
@@ -57,14 +64,18 @@ def test_due_soon_without_an_attempt_is_escalated_once_and_overdue_is_a_breach(d
     assert late.breached == (consult.promise_id,)
     view = promises.get(demo_db, consult.promise_id)
     assert view.breached_at == consult.due_at and view.late_minutes == 35
-    assert POLICY.state("consult_callback", new_york(24, 10, 35), view.created_at, view.due_at).status \
+    assert (
+        POLICY.state("consult_callback", new_york(24, 10, 35), view.created_at, view.due_at).status
         is PromiseStatus.OVERDUE
+    )
 
 
 def test_an_attempt_before_due_soon_means_no_escalation(demo_db):
     consult = _consult(demo_db)
     doctor = consult.psychiatrist_id
-    promises.log_attempt(demo_db, doctor, consult.promise_id, AttemptOutcome.VOICEMAIL, "left a message", new_york(23, 12))
+    promises.log_attempt(
+        demo_db, doctor, consult.promise_id, AttemptOutcome.VOICEMAIL, "left a message", new_york(23, 12)
+    )
     assert promises.sweep(demo_db, new_york(23, 18, 30), POLICY).escalated == ()
     assert promises.get(demo_db, consult.promise_id).last_outcome == "voicemail"
 
@@ -76,8 +87,14 @@ def test_a_breach_cannot_be_edited_away(demo_db):
         with pytest.raises(DBAPIError, match="breach"):
             with demo_db.engine.begin() as conn:
                 conn.execute(text(statement + f" WHERE id = {consult.promise_id}"))
-    moved = promises.reschedule(demo_db, consult.psychiatrist_id, consult.promise_id, new_york(25, 12),
-                              "PCP asked for Wednesday", new_york(24, 11))
+    moved = promises.reschedule(
+        demo_db,
+        consult.psychiatrist_id,
+        consult.promise_id,
+        new_york(25, 12),
+        "PCP asked for Wednesday",
+        new_york(24, 11),
+    )
     assert moved.breached_at is not None and moved.original_due_at == consult.due_at
     assert moved.due_at == new_york(25, 12)
 
@@ -107,7 +124,8 @@ def test_closing_a_consult_records_minutes_report_and_closes_its_promise(demo_db
     promise = promises.get(demo_db, consult.promise_id)
     assert promise.state == "done" and promise.late_minutes == 0
     assert consults.for_psychiatrist(demo_db, consult.psychiatrist_id) == [
-        c for c in consults.for_psychiatrist(demo_db, consult.psychiatrist_id) if c.id != consult.id]
+        c for c in consults.for_psychiatrist(demo_db, consult.psychiatrist_id) if c.id != consult.id
+    ]
 
 
 def test_timers_survive_a_restart_and_read_right_at_a_later_clock(demo_db):
@@ -117,9 +135,11 @@ def test_timers_survive_a_restart_and_read_right_at_a_later_clock(demo_db):
     later = Database(url)
     try:
         (row,) = [t for t in promises.open_for(later, consult.psychiatrist_id) if t.id == consult.promise_id]
-        for now, status, countdown in ((new_york(23, 12), PromiseStatus.ON_TRACK, "8h left"),
-                                       (new_york(24, 9, 15), PromiseStatus.DUE_SOON, "45m left"),
-                                       (new_york(24, 11), PromiseStatus.OVERDUE, "overdue 1h")):
+        for now, status, countdown in (
+            (new_york(23, 12), PromiseStatus.ON_TRACK, "8h left"),
+            (new_york(24, 9, 15), PromiseStatus.DUE_SOON, "45m left"),
+            (new_york(24, 11), PromiseStatus.OVERDUE, "overdue 1h"),
+        ):
             state = POLICY.state(row.kind.value, now, row.created_at, row.due_at)
             assert (state.status, state.countdown) == (status, countdown)
     finally:

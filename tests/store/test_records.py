@@ -18,12 +18,26 @@ from tests.store.test_intakes import complete_fields
 
 def _child_with_guardian(db, now) -> int:
     with db.write() as session:
-        guardian = Guardian(first_name="Maria", last_name="Lopez", relationship="mother",
-                            phone_number="+18605550143", created_at=now, updated_at=now)
+        guardian = Guardian(
+            first_name="Maria",
+            last_name="Lopez",
+            relationship="mother",
+            phone_number="+18605550143",
+            created_at=now,
+            updated_at=now,
+        )
         session.add(guardian)
         session.flush()
-        child = Child(first_name="Carlos", last_name="Lopez", date_of_birth=date(2019, 3, 4), town="Hartford",
-                      medicaid_number="012345678", guardian_id=guardian.id, created_at=now, updated_at=now)
+        child = Child(
+            first_name="Carlos",
+            last_name="Lopez",
+            date_of_birth=date(2019, 3, 4),
+            town="Hartford",
+            medicaid_number="012345678",
+            guardian_id=guardian.id,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(child)
         session.flush()
         return child.id
@@ -32,8 +46,9 @@ def _child_with_guardian(db, now) -> int:
 def _openings(db) -> list[tuple]:
     with db.read() as session:
         return session.execute(
-            select(AuditEntry.agent_id, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.child_id,
-                   AuditEntry.screen).where(AuditEntry.action == records.OPEN_RECORD).order_by(AuditEntry.id)
+            select(AuditEntry.agent_id, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.child_id, AuditEntry.screen)
+            .where(AuditEntry.action == records.OPEN_RECORD)
+            .order_by(AuditEntry.id)
         ).all()
 
 
@@ -55,8 +70,10 @@ def test_each_opening_is_its_own_entry(db, now):
     child = _child_with_guardian(db, now)
     records.open_child_record(db, rep, child, "contact log", now)
     records.open_child_record(db, psychiatrist, child, "consults", now + timedelta(minutes=1))
-    assert [(who, screen) for who, _, _, _, screen in _openings(db)] == [(rep, "contact log"),
-                                                                        (psychiatrist, "consults")]
+    assert [(who, screen) for who, _, _, _, screen in _openings(db)] == [
+        (rep, "contact log"),
+        (psychiatrist, "consults"),
+    ]
 
 
 def test_a_missing_child_is_not_found_and_nothing_is_audited(db, now):

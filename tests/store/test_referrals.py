@@ -24,19 +24,25 @@ def test_attach_then_change_outcome_keeps_one_row_and_audits_both(demo_db, now):
     draft = intakes.start(demo_db, alex.id, now)
     first, second = _providers(demo_db)
     referrals.attach(demo_db, alex.id, draft.id, first, check_choice("offered", "", "", now), now)
-    attached = referrals.attach(demo_db, alex.id, draft.id, first,
-                                check_choice("scheduled", "12/3 2:30pm", "", now), now + timedelta(minutes=1))
-    attached = referrals.attach(demo_db, alex.id, draft.id, second,
-                                check_choice("declined", "", "too far", now), now)
+    attached = referrals.attach(
+        demo_db, alex.id, draft.id, first, check_choice("scheduled", "12/3 2:30pm", "", now), now + timedelta(minutes=1)
+    )
+    attached = referrals.attach(demo_db, alex.id, draft.id, second, check_choice("declined", "", "too far", now), now)
     assert [(a.provider_id, a.outcome) for a in attached] == [
-        (first, ReferralOutcome.SCHEDULED), (second, ReferralOutcome.DECLINED)]
+        (first, ReferralOutcome.SCHEDULED),
+        (second, ReferralOutcome.DECLINED),
+    ]
     assert attached[0].appointment_at.isoformat() == "2026-12-03T19:30:00+00:00"
     with demo_db.read() as session:
         assert session.scalar(select(func.count()).select_from(ReferralProvider)) == 2
-        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "intake",
-                                                                   AuditEntry.entity_id == draft.id)).all()
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.entity == "intake", AuditEntry.entity_id == draft.id)
+        ).all()
     assert sorted(a for a in actions if "provider" in a or "referral" in a) == [
-        "attach_provider", "attach_provider", "update_referral"]
+        "attach_provider",
+        "attach_provider",
+        "update_referral",
+    ]
 
 
 def test_submitted_referral_carries_its_providers_into_the_follow_up_task(demo_db, now):

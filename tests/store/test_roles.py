@@ -30,9 +30,16 @@ from tests.store.test_intakes import complete_fields, today_of
 
 POLICY = PromisePolicy()
 NEW_PASSWORD = "plum-orchard-seven"
-CONSULT_FORM = {"pcp_name": "Dr. Ada Okoro", "practice": "Elm Pediatrics", "callback_number": "860 555 0182",
-                "child_first_name": "Sam", "child_dob": "4/5/2015", "question_type": "dose",
-                "question": "Max dose of guanfacine ER at 40 kg?", "urgency": "routine"}
+CONSULT_FORM = {
+    "pcp_name": "Dr. Ada Okoro",
+    "practice": "Elm Pediatrics",
+    "callback_number": "860 555 0182",
+    "child_first_name": "Sam",
+    "child_dob": "4/5/2015",
+    "question_type": "dose",
+    "question": "Max dose of guanfacine ER at 40 kg?",
+    "urgency": "routine",
+}
 
 SUPERVISE = "A rep cannot open supervisor operations."
 OTHER_STATE = "A rep cannot change another agent's state."
@@ -57,9 +64,15 @@ class World:
 
 def _agent(db, now, username: str, role: Role, active: bool = True) -> int:
     with db.write() as session:
-        agent = Agent(username=username, display_name=username.title(), role=role.value, active=active,
-                      state=AgentState.AVAILABLE.value if active else AgentState.OFFLINE.value,
-                      state_since=now - timedelta(hours=1), created_at=now)
+        agent = Agent(
+            username=username,
+            display_name=username.title(),
+            role=role.value,
+            active=active,
+            state=AgentState.AVAILABLE.value if active else AgentState.OFFLINE.value,
+            state_since=now - timedelta(hours=1),
+            created_at=now,
+        )
         session.add(agent)
         session.flush()
         return agent.id
@@ -67,10 +80,16 @@ def _agent(db, now, username: str, role: Role, active: bool = True) -> int:
 
 @pytest.fixture
 def world(db, now) -> World:
-    return World(db, now, sup=_agent(db, now, "sam", Role.SUPERVISOR), alex=_agent(db, now, "alex", Role.REP),
-                 jordan=_agent(db, now, "jordan", Role.REP), okafor=_agent(db, now, "okafor", Role.PSYCHIATRIST),
-                 weiss=_agent(db, now, "weiss", Role.PSYCHIATRIST),
-                 olive=_agent(db, now, "olive", Role.REP, active=False))
+    return World(
+        db,
+        now,
+        sup=_agent(db, now, "sam", Role.SUPERVISOR),
+        alex=_agent(db, now, "alex", Role.REP),
+        jordan=_agent(db, now, "jordan", Role.REP),
+        okafor=_agent(db, now, "okafor", Role.PSYCHIATRIST),
+        weiss=_agent(db, now, "weiss", Role.PSYCHIATRIST),
+        olive=_agent(db, now, "olive", Role.REP, active=False),
+    )
 
 
 def waiting_call(w: World) -> None:
@@ -86,9 +105,15 @@ def alex_on_a_tty_call(w: World) -> None:
 def promise(owner: str) -> Callable[[World], None]:
     def arrange(w: World) -> None:
         with w.db.write() as session:
-            w.ids["task"] = promises.new_promise(session, kind=PromiseKind.CALLBACK_REQUEST, title="Call Maria back",
-                                            owner_agent_id=getattr(w, owner), start=w.now - timedelta(hours=1),
-                                            due=w.now + timedelta(hours=1)).id
+            w.ids["task"] = promises.new_promise(
+                session,
+                kind=PromiseKind.CALLBACK_REQUEST,
+                title="Call Maria back",
+                owner_agent_id=getattr(w, owner),
+                start=w.now - timedelta(hours=1),
+                due=w.now + timedelta(hours=1),
+            ).id
+
     return arrange
 
 
@@ -111,15 +136,15 @@ def alex_draft_and_provider(w: World) -> None:
 
 def alex_draft_with_provider_attached(w: World) -> None:
     alex_draft_and_provider(w)
-    referrals.attach(w.db, w.alex, w.ids["draft"].id, w.ids["provider"], check_choice("offered", "", "", w.now),
-                     w.now)
+    referrals.attach(w.db, w.alex, w.ids["draft"].id, w.ids["provider"], check_choice("offered", "", "", w.now), w.now)
 
 
 def consult_for_okafor(w: World) -> None:
     form, errors = validate_consult(CONSULT_FORM, today_of(w.now))
     assert errors == {}
-    w.ids["consult"] = consults.create(w.db, w.alex, form, w.now - timedelta(hours=1), POLICY,
-                                       psychiatrist_id=w.okafor).id
+    w.ids["consult"] = consults.create(
+        w.db, w.alex, form, w.now - timedelta(hours=1), POLICY, psychiatrist_id=w.okafor
+    ).id
 
 
 def alex_tty_session(w: World) -> None:
@@ -130,8 +155,15 @@ def alex_tty_session(w: World) -> None:
 
 def audit_entry(w: World) -> None:
     with w.db.write() as session:
-        audit.record(session, at=w.now - timedelta(minutes=1), agent_id=w.alex, action="update", entity="intake",
-                     entity_id=1, screen="intake")
+        audit.record(
+            session,
+            at=w.now - timedelta(minutes=1),
+            agent_id=w.alex,
+            action="update",
+            entity="intake",
+            entity_id=1,
+            screen="intake",
+        )
 
 
 def nothing(w: World) -> None:
@@ -139,8 +171,9 @@ def nothing(w: World) -> None:
 
 
 def _outbound(w: World, agent_id: int):
-    entry, errors = check_outbound({"channel": "voice", "number": "(860) 555-0199", "party": "Maria Lopez",
-                                    "outcome": "no_answer", "summary": ""})
+    entry, errors = check_outbound(
+        {"channel": "voice", "number": "(860) 555-0199", "party": "Maria Lopez", "outcome": "no_answer", "summary": ""}
+    )
     assert errors == {}
     return contacts.log_outbound(w.db, agent_id, entry, w.now, POLICY, answers_promise_id=w.ids["task"])
 
@@ -162,111 +195,203 @@ class Case:
 def _ops_by_a_rep() -> list[Case]:
     """1. Supervisor operations, attempted by a rep."""
     return [
-        Case("monitor.snapshot", nothing,
-             lambda w: monitor.snapshot(w.db, w.alex, w.now), PermissionDenied, SUPERVISE,
-             lambda w: monitor.snapshot(w.db, w.sup, w.now), None),
-        Case("monitor.set_agent_state", nothing,
-             lambda w: monitor.set_agent_state(w.db, w.alex, w.jordan, AgentState.AWAY, w.now),
-             PermissionDenied, OTHER_STATE,
-             lambda w: monitor.set_agent_state(w.db, w.sup, w.jordan, AgentState.AWAY, w.now), "change_state"),
-        Case("monitor.reassign_waiting_call", waiting_call,
-             lambda w: monitor.reassign_waiting_call(w.db, w.alex, w.ids["call"], w.alex, w.now),
-             PermissionDenied, SUPERVISE,
-             lambda w: monitor.reassign_waiting_call(w.db, w.sup, w.ids["call"], w.alex, w.now), "reassign"),
-        Case("monitor.raise_priority", waiting_call,
-             lambda w: monitor.raise_priority(w.db, w.alex, w.ids["call"], Priority.EMERGENCY, w.now),
-             PermissionDenied, SUPERVISE,
-             lambda w: monitor.raise_priority(w.db, w.sup, w.ids["call"], Priority.EMERGENCY, w.now),
-             "raise_priority"),
-        Case("promises.open_across_line", promise("jordan"),
-             lambda w: promises.open_across_line(w.db, w.alex, w.now + timedelta(days=1)),
-             PermissionDenied, SUPERVISE,
-             lambda w: promises.open_across_line(w.db, w.sup, w.now + timedelta(days=1)), None),
-        Case("promises.reassign", promise("jordan"),
-             lambda w: promises.reassign(w.db, w.alex, w.ids["task"], w.alex, w.now), PermissionDenied, SUPERVISE,
-             lambda w: promises.reassign(w.db, w.sup, w.ids["task"], w.alex, w.now), "reassign"),
-        Case("agents.change_state-of-another", nothing,
-             lambda w: agents.change_state(w.db, w.alex, w.jordan, AgentState.AWAY, w.now),
-             PermissionDenied, OTHER_STATE,
-             lambda w: agents.change_state(w.db, w.sup, w.jordan, AgentState.AWAY, w.now), "change_state"),
-        Case("agents.add_agent", nothing,
-             lambda w: agents.add_agent(w.db, w.alex, "casey", "Casey Doe", Role.SUPERVISOR, NEW_PASSWORD, w.now),
-             PermissionDenied, MANAGE,
-             lambda w: agents.add_agent(w.db, w.sup, "casey", "Casey Doe", Role.REP, NEW_PASSWORD, w.now),
-             "add_agent"),
-        Case("agents.reset_password", nothing,
-             lambda w: agents.reset_password(w.db, w.alex, w.jordan, NEW_PASSWORD, w.now), PermissionDenied, MANAGE,
-             lambda w: agents.reset_password(w.db, w.sup, w.jordan, NEW_PASSWORD, w.now), "reset_password"),
-        Case("agents.disable_agent", nothing,
-             lambda w: agents.disable_agent(w.db, w.alex, w.jordan, w.now), PermissionDenied, MANAGE,
-             lambda w: agents.disable_agent(w.db, w.sup, w.jordan, w.now), "disable_agent"),
-        Case("agents.enable_agent", nothing,
-             lambda w: agents.enable_agent(w.db, w.alex, w.olive, w.now), PermissionDenied, MANAGE,
-             lambda w: agents.enable_agent(w.db, w.sup, w.olive, w.now), "enable_agent"),
-        Case("audit.search", audit_entry,
-             lambda w: audit.search(w.db, w.alex), PermissionDenied, "A rep cannot read the audit trail.",
-             lambda w: audit.search(w.db, w.sup), None),
+        Case(
+            "monitor.snapshot",
+            nothing,
+            lambda w: monitor.snapshot(w.db, w.alex, w.now),
+            PermissionDenied,
+            SUPERVISE,
+            lambda w: monitor.snapshot(w.db, w.sup, w.now),
+            None,
+        ),
+        Case(
+            "monitor.set_agent_state",
+            nothing,
+            lambda w: monitor.set_agent_state(w.db, w.alex, w.jordan, AgentState.AWAY, w.now),
+            PermissionDenied,
+            OTHER_STATE,
+            lambda w: monitor.set_agent_state(w.db, w.sup, w.jordan, AgentState.AWAY, w.now),
+            "change_state",
+        ),
+        Case(
+            "monitor.reassign_waiting_call",
+            waiting_call,
+            lambda w: monitor.reassign_waiting_call(w.db, w.alex, w.ids["call"], w.alex, w.now),
+            PermissionDenied,
+            SUPERVISE,
+            lambda w: monitor.reassign_waiting_call(w.db, w.sup, w.ids["call"], w.alex, w.now),
+            "reassign",
+        ),
+        Case(
+            "monitor.raise_priority",
+            waiting_call,
+            lambda w: monitor.raise_priority(w.db, w.alex, w.ids["call"], Priority.EMERGENCY, w.now),
+            PermissionDenied,
+            SUPERVISE,
+            lambda w: monitor.raise_priority(w.db, w.sup, w.ids["call"], Priority.EMERGENCY, w.now),
+            "raise_priority",
+        ),
+        Case(
+            "promises.open_across_line",
+            promise("jordan"),
+            lambda w: promises.open_across_line(w.db, w.alex, w.now + timedelta(days=1)),
+            PermissionDenied,
+            SUPERVISE,
+            lambda w: promises.open_across_line(w.db, w.sup, w.now + timedelta(days=1)),
+            None,
+        ),
+        Case(
+            "promises.reassign",
+            promise("jordan"),
+            lambda w: promises.reassign(w.db, w.alex, w.ids["task"], w.alex, w.now),
+            PermissionDenied,
+            SUPERVISE,
+            lambda w: promises.reassign(w.db, w.sup, w.ids["task"], w.alex, w.now),
+            "reassign",
+        ),
+        Case(
+            "agents.change_state-of-another",
+            nothing,
+            lambda w: agents.change_state(w.db, w.alex, w.jordan, AgentState.AWAY, w.now),
+            PermissionDenied,
+            OTHER_STATE,
+            lambda w: agents.change_state(w.db, w.sup, w.jordan, AgentState.AWAY, w.now),
+            "change_state",
+        ),
+        Case(
+            "agents.add_agent",
+            nothing,
+            lambda w: agents.add_agent(w.db, w.alex, "casey", "Casey Doe", Role.SUPERVISOR, NEW_PASSWORD, w.now),
+            PermissionDenied,
+            MANAGE,
+            lambda w: agents.add_agent(w.db, w.sup, "casey", "Casey Doe", Role.REP, NEW_PASSWORD, w.now),
+            "add_agent",
+        ),
+        Case(
+            "agents.reset_password",
+            nothing,
+            lambda w: agents.reset_password(w.db, w.alex, w.jordan, NEW_PASSWORD, w.now),
+            PermissionDenied,
+            MANAGE,
+            lambda w: agents.reset_password(w.db, w.sup, w.jordan, NEW_PASSWORD, w.now),
+            "reset_password",
+        ),
+        Case(
+            "agents.disable_agent",
+            nothing,
+            lambda w: agents.disable_agent(w.db, w.alex, w.jordan, w.now),
+            PermissionDenied,
+            MANAGE,
+            lambda w: agents.disable_agent(w.db, w.sup, w.jordan, w.now),
+            "disable_agent",
+        ),
+        Case(
+            "agents.enable_agent",
+            nothing,
+            lambda w: agents.enable_agent(w.db, w.alex, w.olive, w.now),
+            PermissionDenied,
+            MANAGE,
+            lambda w: agents.enable_agent(w.db, w.sup, w.olive, w.now),
+            "enable_agent",
+        ),
+        Case(
+            "audit.search",
+            audit_entry,
+            lambda w: audit.search(w.db, w.alex),
+            PermissionDenied,
+            "A rep cannot read the audit trail.",
+            lambda w: audit.search(w.db, w.sup),
+            None,
+        ),
     ]
 
 
 def _ops_outside_the_role() -> list[Case]:
     """2. Work that belongs to another role."""
     return [
-        Case("calls.claim_next-by-psychiatrist", waiting_call,
-             lambda w: calls.claim_next(w.db, w.okafor, w.now), PermissionDenied,
-             "A psychiatrist cannot take calls.",
-             lambda w: calls.claim_next(w.db, w.alex, w.now), "claim"),
-        Case("intakes.start-by-psychiatrist", nothing,
-             lambda w: intakes.start(w.db, w.okafor, w.now), PermissionDenied, "A psychiatrist cannot work intakes.",
-             lambda w: intakes.start(w.db, w.alex, w.now), "create"),
-        Case("consults.close-by-rep", consult_for_okafor,
-             lambda w: consults.close(w.db, w.alex, w.ids["consult"], w.now, 15, True, w.now, POLICY),
-             PermissionDenied, "A rep cannot return consult calls.",
-             lambda w: consults.close(w.db, w.okafor, w.ids["consult"], w.now, 15, True, w.now, POLICY), "close"),
-        Case("consults.close-by-supervisor", consult_for_okafor,
-             lambda w: consults.close(w.db, w.sup, w.ids["consult"], w.now, 15, True, w.now, POLICY),
-             PermissionDenied, "A supervisor cannot return consult calls.",
-             lambda w: consults.close(w.db, w.okafor, w.ids["consult"], w.now, 15, True, w.now, POLICY), "close"),
+        Case(
+            "calls.claim_next-by-psychiatrist",
+            waiting_call,
+            lambda w: calls.claim_next(w.db, w.okafor, w.now),
+            PermissionDenied,
+            "A psychiatrist cannot take calls.",
+            lambda w: calls.claim_next(w.db, w.alex, w.now),
+            "claim",
+        ),
+        Case(
+            "intakes.start-by-psychiatrist",
+            nothing,
+            lambda w: intakes.start(w.db, w.okafor, w.now),
+            PermissionDenied,
+            "A psychiatrist cannot work intakes.",
+            lambda w: intakes.start(w.db, w.alex, w.now),
+            "create",
+        ),
+        Case(
+            "consults.close-by-rep",
+            consult_for_okafor,
+            lambda w: consults.close(w.db, w.alex, w.ids["consult"], w.now, 15, True, w.now, POLICY),
+            PermissionDenied,
+            "A rep cannot return consult calls.",
+            lambda w: consults.close(w.db, w.okafor, w.ids["consult"], w.now, 15, True, w.now, POLICY),
+            "close",
+        ),
+        Case(
+            "consults.close-by-supervisor",
+            consult_for_okafor,
+            lambda w: consults.close(w.db, w.sup, w.ids["consult"], w.now, 15, True, w.now, POLICY),
+            PermissionDenied,
+            "A supervisor cannot return consult calls.",
+            lambda w: consults.close(w.db, w.okafor, w.ids["consult"], w.now, 15, True, w.now, POLICY),
+            "close",
+        ),
     ]
 
 
 def _someone_elses_work() -> list[Case]:
     """3. Work that is another person's: Jordan (or another psychiatrist) on Alex's (or Okafor's)."""
+
     def draft(w: World):
         return w.ids["draft"]
 
     def save(agent: str):
-        return lambda w: intakes.save_draft(w.db, getattr(w, agent), draft(w).id, {"caller_name": "Someone"},
-                                            draft(w).version, w.now)
+        return lambda w: intakes.save_draft(
+            w.db, getattr(w, agent), draft(w).id, {"caller_name": "Someone"}, draft(w).version, w.now
+        )
 
     def submit(agent: str):
-        return lambda w: intakes.submit(w.db, getattr(w, agent), draft(w).id, complete_fields(), draft(w).version,
-                                        w.now, today_of(w.now))
+        return lambda w: intakes.submit(
+            w.db, getattr(w, agent), draft(w).id, complete_fields(), draft(w).version, w.now, today_of(w.now)
+        )
 
     def crisis(agent: str):
         return lambda w: intakes.mark_crisis(w.db, getattr(w, agent), draft(w).id, "suicidal", w.now)
 
     def attach(agent: str):
-        return lambda w: referrals.attach(w.db, getattr(w, agent), draft(w).id, w.ids["provider"],
-                                          check_choice("offered", "", "", w.now), w.now)
+        return lambda w: referrals.attach(
+            w.db, getattr(w, agent), draft(w).id, w.ids["provider"], check_choice("offered", "", "", w.now), w.now
+        )
 
     def detach(agent: str):
         return lambda w: referrals.detach(w.db, getattr(w, agent), draft(w).id, w.ids["provider"], w.now)
 
     def attempt(agent: str):
-        return lambda w: promises.log_attempt(w.db, getattr(w, agent), w.ids["task"], AttemptOutcome.NO_ANSWER,
-                                            None, w.now)
+        return lambda w: promises.log_attempt(
+            w.db, getattr(w, agent), w.ids["task"], AttemptOutcome.NO_ANSWER, None, w.now
+        )
 
     def close(agent: str):
         return lambda w: promises.close(w.db, getattr(w, agent), w.ids["task"], w.now, POLICY, "family linked")
 
     def reschedule(agent: str):
-        return lambda w: promises.reschedule(w.db, getattr(w, agent), w.ids["task"], w.now + timedelta(days=1),
-                                           "family asked for tomorrow", w.now)
+        return lambda w: promises.reschedule(
+            w.db, getattr(w, agent), w.ids["task"], w.now + timedelta(days=1), "family asked for tomorrow", w.now
+        )
 
     def end_call(agent: str):
-        return lambda w: calls.end_call(w.db, getattr(w, agent), w.ids["call"], Disposition.INFORMATION_ONLY, w.now,
-                                        "notes")
+        return lambda w: calls.end_call(
+            w.db, getattr(w, agent), w.ids["call"], Disposition.INFORMATION_ONLY, w.now, "notes"
+        )
 
     def notes(agent: str):
         return lambda w: calls.save_notes(w.db, getattr(w, agent), w.ids["call"], "typed by someone")
@@ -275,12 +400,14 @@ def _someone_elses_work() -> list[Case]:
         return lambda w: calls.mark_relay(w.db, getattr(w, agent), w.ids["call"], True, w.now)
 
     def transcript(agent: str):
-        return lambda w: contacts.save_transcript(w.db, getattr(w, agent), w.ids["contact"].row.id, "GA",
-                                                  w.ids["contact"].version, w.now)
+        return lambda w: contacts.save_transcript(
+            w.db, getattr(w, agent), w.ids["contact"].row.id, "GA", w.ids["contact"].version, w.now
+        )
 
     def end_tty(agent: str):
-        return lambda w: contacts.end_tty(w.db, getattr(w, agent), w.ids["contact"].row.id, "talked", None, w.now,
-                                          POLICY)
+        return lambda w: contacts.end_tty(
+            w.db, getattr(w, agent), w.ids["contact"].row.id, "talked", None, w.now, POLICY
+        )
 
     def consult_close(agent: str):
         return lambda w: consults.close(w.db, getattr(w, agent), w.ids["consult"], w.now, 15, True, w.now, POLICY)
@@ -293,28 +420,98 @@ def _someone_elses_work() -> list[Case]:
         Case("intakes.save_draft", alex_draft, save("jordan"), InvalidOperation, intake, save("alex"), "update"),
         Case("intakes.submit", alex_draft, submit("jordan"), InvalidOperation, intake, submit("alex"), "submit"),
         Case("intakes.mark_crisis", alex_draft, crisis("jordan"), InvalidOperation, intake, crisis("alex"), "crisis"),
-        Case("referrals.attach", alex_draft_and_provider, attach("jordan"), InvalidOperation, referral,
-             attach("alex"), "attach_provider"),
-        Case("referrals.detach", alex_draft_with_provider_attached, detach("jordan"), InvalidOperation, referral,
-             detach("alex"), "detach_provider"),
-        Case("promises.log_attempt", promise("alex"), attempt("jordan"), InvalidOperation, promised,
-             attempt("alex"), "attempt"),
+        Case(
+            "referrals.attach",
+            alex_draft_and_provider,
+            attach("jordan"),
+            InvalidOperation,
+            referral,
+            attach("alex"),
+            "attach_provider",
+        ),
+        Case(
+            "referrals.detach",
+            alex_draft_with_provider_attached,
+            detach("jordan"),
+            InvalidOperation,
+            referral,
+            detach("alex"),
+            "detach_provider",
+        ),
+        Case(
+            "promises.log_attempt",
+            promise("alex"),
+            attempt("jordan"),
+            InvalidOperation,
+            promised,
+            attempt("alex"),
+            "attempt",
+        ),
         Case("promises.close", promise("alex"), close("jordan"), InvalidOperation, promised, close("alex"), "close"),
-        Case("promises.reschedule", promise("alex"), reschedule("jordan"), InvalidOperation, promised,
-             reschedule("alex"), "reschedule"),
-        Case("contacts.log_outbound-answering-another-reps-promise", promise("alex"),
-             lambda w: _outbound(w, w.jordan), InvalidOperation, promised, lambda w: _outbound(w, w.alex), "attempt"),
-        Case("calls.end_call", alex_on_a_tty_call, end_call("jordan"), InvalidOperation,
-             "Only the rep handling a call can end it.", end_call("alex"), "end"),
-        Case("calls.save_notes", alex_on_a_tty_call, notes("jordan"), InvalidOperation,
-             "Only the rep handling a call can write its notes.", notes("alex"), "update"),
-        Case("calls.mark_relay", alex_on_a_tty_call, relay("jordan"), InvalidOperation,
-             "Only the rep on a call can mark it as a relay call.", relay("alex"), "update"),
-        Case("contacts.save_transcript", alex_tty_session, transcript("jordan"), InvalidOperation, tty,
-             transcript("alex"), "update"),
+        Case(
+            "promises.reschedule",
+            promise("alex"),
+            reschedule("jordan"),
+            InvalidOperation,
+            promised,
+            reschedule("alex"),
+            "reschedule",
+        ),
+        Case(
+            "contacts.log_outbound-answering-another-reps-promise",
+            promise("alex"),
+            lambda w: _outbound(w, w.jordan),
+            InvalidOperation,
+            promised,
+            lambda w: _outbound(w, w.alex),
+            "attempt",
+        ),
+        Case(
+            "calls.end_call",
+            alex_on_a_tty_call,
+            end_call("jordan"),
+            InvalidOperation,
+            "Only the rep handling a call can end it.",
+            end_call("alex"),
+            "end",
+        ),
+        Case(
+            "calls.save_notes",
+            alex_on_a_tty_call,
+            notes("jordan"),
+            InvalidOperation,
+            "Only the rep handling a call can write its notes.",
+            notes("alex"),
+            "update",
+        ),
+        Case(
+            "calls.mark_relay",
+            alex_on_a_tty_call,
+            relay("jordan"),
+            InvalidOperation,
+            "Only the rep on a call can mark it as a relay call.",
+            relay("alex"),
+            "update",
+        ),
+        Case(
+            "contacts.save_transcript",
+            alex_tty_session,
+            transcript("jordan"),
+            InvalidOperation,
+            tty,
+            transcript("alex"),
+            "update",
+        ),
         Case("contacts.end_tty", alex_tty_session, end_tty("jordan"), InvalidOperation, tty, end_tty("alex"), "end"),
-        Case("consults.close-another-psychiatrists", consult_for_okafor, consult_close("weiss"), InvalidOperation,
-             "This consult is assigned to another psychiatrist", consult_close("okafor"), "close"),
+        Case(
+            "consults.close-another-psychiatrists",
+            consult_for_okafor,
+            consult_close("weiss"),
+            InvalidOperation,
+            "This consult is assigned to another psychiatrist",
+            consult_close("okafor"),
+            "close",
+        ),
     ]
 
 
@@ -328,8 +525,12 @@ def _everything(db) -> dict[str, list[tuple]]:
     """Every row of every table, in key order: two reads are equal only if nothing at all was written."""
     with db.read() as session:
         return {
-            table.name: [tuple(row) for row in session.execute(
-                select(table).order_by(*(list(table.primary_key.columns) or list(table.columns))))]
+            table.name: [
+                tuple(row)
+                for row in session.execute(
+                    select(table).order_by(*(list(table.primary_key.columns) or list(table.columns)))
+                )
+            ]
             for table in SQLModel.metadata.sorted_tables
         }
 
@@ -388,10 +589,12 @@ def test_supervisor_moves_a_waiting_caller_a_rep_could_not(world):
 def test_a_supervisor_may_change_a_reps_draft_as_with_referrals_and_promises(world):
     alex_draft(world)
     draft = world.ids["draft"]
-    version = intakes.save_draft(world.db, world.sup, draft.id, {"caller_name": "Fixed by Sam"}, draft.version,
-                                 world.now)
+    version = intakes.save_draft(
+        world.db, world.sup, draft.id, {"caller_name": "Fixed by Sam"}, draft.version, world.now
+    )
     assert intakes.get(world.db, draft.id).fields["caller_name"] == "Fixed by Sam"
     # And the draft stays Alex's: he carries on from the supervisor's version.
-    assert intakes.save_draft(world.db, world.alex, draft.id, {"caller_name": "Alex again"}, version,
-                              world.now) == version + 1
-
+    assert (
+        intakes.save_draft(world.db, world.alex, draft.id, {"caller_name": "Alex again"}, version, world.now)
+        == version + 1
+    )

@@ -48,8 +48,18 @@ async def still_cursors(pilot) -> None:
 
 
 # Pilot presses keys by name: the characters whose key name is not the character itself.
-KEY_NAMES = {" ": "space", ".": "full_stop", "/": "slash", "-": "minus", "?": "question_mark",
-             "(": "left_parenthesis", ")": "right_parenthesis", ",": "comma", "'": "apostrophe", ":": "colon"}
+KEY_NAMES = {
+    " ": "space",
+    ".": "full_stop",
+    "/": "slash",
+    "-": "minus",
+    "?": "question_mark",
+    "(": "left_parenthesis",
+    ")": "right_parenthesis",
+    ",": "comma",
+    "'": "apostrophe",
+    ":": "colon",
+}
 
 
 async def type_text(pilot, text: str) -> None:

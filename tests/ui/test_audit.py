@@ -65,10 +65,27 @@ def header(screen) -> str:
 async def test_supervisor_reads_the_trail_from_the_monitor_and_filters_it(sqlite_demo_db, now):
     alex = _alex_id(sqlite_demo_db)
     with sqlite_demo_db.write() as session:
-        audit.record(session, at=now - timedelta(minutes=5), agent_id=alex, action="update", entity="intake",
-                     entity_id=30, screen="intake", detail={"draft_fields": ["symptoms"]})
-        audit.record(session, at=now - timedelta(minutes=1), agent_id=alex, action="link_child", entity="contact",
-                     entity_id=31, child_id=42, screen="log", detail={"child_id": 42, "was": None})
+        audit.record(
+            session,
+            at=now - timedelta(minutes=5),
+            agent_id=alex,
+            action="update",
+            entity="intake",
+            entity_id=30,
+            screen="intake",
+            detail={"draft_fields": ["symptoms"]},
+        )
+        audit.record(
+            session,
+            at=now - timedelta(minutes=1),
+            agent_id=alex,
+            action="link_child",
+            entity="contact",
+            entity_id=31,
+            child_id=42,
+            screen="log",
+            detail={"child_id": 42, "was": None},
+        )
     app = make_app(sqlite_demo_db, agent="sam")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_trail(pilot)
@@ -158,8 +175,17 @@ def test_audit_trail_snapshot(snap_compare, sqlite_demo_db, now):
 
     alex = _alex_id(sqlite_demo_db)
     with sqlite_demo_db.write() as session:
-        audit.record(session, at=now - timedelta(minutes=1), agent_id=alex, action="link_child", entity="contact",
-                     entity_id=31, child_id=42, screen="log", detail={"child_id": 42, "was": None, "tasks": [3]})
+        audit.record(
+            session,
+            at=now - timedelta(minutes=1),
+            agent_id=alex,
+            action="link_child",
+            entity="contact",
+            entity_id=31,
+            child_id=42,
+            screen="log",
+            detail={"child_id": 42, "was": None, "tasks": [3]},
+        )
 
     async def run_before(pilot):
         screen = await open_trail(pilot)

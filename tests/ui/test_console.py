@@ -53,9 +53,7 @@ async def test_sign_in_take_next_and_end_with_disposition(sqlite_demo_db):
         await pilot.press("r")
         await settle(pilot)
         assert agents.get_agent(sqlite_demo_db, me.id).state == AgentState.AVAILABLE
-        assert await wait_until(
-            pilot, lambda: pilot.app.screen.query_one("#waiting", DataTable).row_count == 15
-        )
+        assert await wait_until(pilot, lambda: pilot.app.screen.query_one("#waiting", DataTable).row_count == 15)
 
 
 async def test_unknown_username_is_refused_with_a_message(sqlite_demo_db):
@@ -160,4 +158,3 @@ async def test_sign_out_returns_to_sign_in_offline(sqlite_demo_db):
         await pilot.press("o")
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, SignInScreen))
         assert agents.get_agent(sqlite_demo_db, me.id).state == AgentState.OFFLINE
-

@@ -20,7 +20,6 @@ from tests.ui.helpers import make_app, settle, type_text, wait_until
 SIZE = (120, 40)
 
 
-
 async def open_log(pilot) -> ContactLogScreen:
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
     await settle(pilot)
@@ -56,15 +55,18 @@ def known_child(db, now):
 
     rep = agents.open_session(db, "jordan", now)
     draft = intakes.start(db, rep.id, now)
-    submitted = intakes.submit(db, rep.id, draft.id, complete_fields(), draft.version, now,
-                               now.astimezone(line_zone()).date())
+    submitted = intakes.submit(
+        db, rep.id, draft.id, complete_fields(), draft.version, now, now.astimezone(line_zone()).date()
+    )
     return submitted.child_id
 
 
 def counts(db) -> tuple[int, int]:
     with db.read() as session:
-        return (session.scalar(select(func.count()).select_from(Contact)),
-                session.scalar(select(func.count()).select_from(Promise)))
+        return (
+            session.scalar(select(func.count()).select_from(Contact)),
+            session.scalar(select(func.count()).select_from(Promise)),
+        )
 
 
 async def test_fax_referral_from_log_to_closed_follow_up(sqlite_demo_db, now):
@@ -95,8 +97,12 @@ async def test_fax_referral_from_log_to_closed_follow_up(sqlite_demo_db, now):
         with sqlite_demo_db.read() as session:
             fax = session.scalars(select(Contact).where(Contact.channel == "fax")).one()
             promise = session.scalars(select(Promise).where(Promise.contact_id == fax.id)).one()
-        assert (fax.other_number, fax.pages, fax.child_id, fax.document_type) == ("+18605550199", 4, child_id,
-                                                                                  "referral")
+        assert (fax.other_number, fax.pages, fax.child_id, fax.document_type) == (
+            "+18605550199",
+            4,
+            child_id,
+            "referral",
+        )
         assert promise.kind == PromiseKind.FAX_FOLLOWUP.value and promise.state == PromiseState.OPEN.value
         assert promise.owner_agent_id == app.agent.id and promise.child_id == child_id
         assert await wait_until(pilot, lambda: log.detail is not None and log.detail.row.id == fax.id)
@@ -172,14 +178,16 @@ async def test_log_filters_find_a_number_typed_any_way(sqlite_demo_db, now):
 
     alex = agents.open_session(sqlite_demo_db, "alex", now)
     for number, party in (("860-555-0199", "Elm Street Pediatrics"), ("203 555 0143", "Oak Family Practice")):
-        entry, _ = check_fax({"number": number, "party": party, "pages": "2", "document_type": "records",
-                              "next_step": "file it"}, now)
+        entry, _ = check_fax(
+            {"number": number, "party": party, "pages": "2", "document_type": "records", "next_step": "file it"}, now
+        )
         contacts.log_fax(sqlite_demo_db, alex.id, entry, now, make_app(sqlite_demo_db).policy)
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
         log = await open_log(pilot)
-        assert await wait_until(pilot, lambda: {"Elm Street Pediatrics", "Oak Family Practice"} <= {
-            row.party for row in log.rows})
+        assert await wait_until(
+            pilot, lambda: {"Elm Street Pediatrics", "Oak Family Practice"} <= {row.party for row in log.rows}
+        )
         await pilot.press("ctrl+f")
         await type_text(pilot, "(860) 555.0199")
         assert await wait_until(pilot, lambda: [row.number for row in log.rows] == ["+18605550199"])
@@ -187,8 +195,13 @@ async def test_log_filters_find_a_number_typed_any_way(sqlite_demo_db, now):
             await pilot.press("backspace")
         await type_text(pilot, "0143")
         # While the backspaces' empty search is still showing everything, Oak is there too: wait for both.
-        assert await wait_until(pilot, lambda: "Oak Family Practice" in {row.party for row in log.rows}
-                                and all("0143" in row.number for row in log.rows))
+        assert await wait_until(
+            pilot,
+            lambda: (
+                "Oak Family Practice" in {row.party for row in log.rows}
+                and all("0143" in row.number for row in log.rows)
+            ),
+        )
         await fill(pilot, log, "#flt-until", "10/1")
         await fill(pilot, log, "#flt-since", "11/1")
         assert await wait_until(pilot, lambda: "swap" in str(log.query_one("#log-filter-error").render()))
@@ -208,8 +221,9 @@ async def test_tty_session_transcript_is_saved_as_typed_and_reopens(sqlite_demo_
         session_screen = app.screen
         contact_id = session_screen.detail.row.id
         await type_text(pilot, "GA my son will not go to school SK")
-        assert await wait_until(pilot, lambda: (contacts.get(sqlite_demo_db, contact_id).transcript or "")
-                                .endswith("school SK"), timeout=10)
+        assert await wait_until(
+            pilot, lambda: (contacts.get(sqlite_demo_db, contact_id).transcript or "").endswith("school SK"), timeout=10
+        )
         await pilot.press("escape")  # leave: the session stays open
         assert await wait_until(pilot, lambda: app.screen is log)
 
@@ -245,20 +259,38 @@ def seed_log(db, now):
     policy = make_app(db).policy
     child_id = known_child(db, now)
     alex = agents.open_session(db, "alex", now)
-    entry, _ = check_fax({"number": "(860) 555-0199", "party": "Elm Street Pediatrics", "pages": "4",
-                          "document_type": "referral", "next_step": "Call the family to schedule",
-                          "child_id": str(child_id)}, now)
+    entry, _ = check_fax(
+        {
+            "number": "(860) 555-0199",
+            "party": "Elm Street Pediatrics",
+            "pages": "4",
+            "document_type": "referral",
+            "next_step": "Call the family to schedule",
+            "child_id": str(child_id),
+        },
+        now,
+    )
     fax = contacts.log_fax(db, alex.id, entry, now - timedelta(minutes=50), policy)
     start, _ = check_tty_start({"party": "Dana Whitfield", "number": "203 555 0143", "relay": "yes"})
     tty = contacts.start_tty(db, alex.id, start, now - timedelta(minutes=30))
-    contacts.save_transcript(db, alex.id, tty.row.id, "GA my son will not go to school SK", tty.version,
-                             now - timedelta(minutes=25))
-    contacts.end_tty(db, alex.id, tty.row.id, "School avoidance; wants a provider list", None,
-                     now - timedelta(minutes=20), policy)
-    call, _ = check_outbound({"channel": "voice", "number": "(860) 555-0199", "party": "Elm Street Pediatrics",
-                              "outcome": "left_message", "summary": "Asked the nurse to call back"})
-    contacts.log_outbound(db, alex.id, call, now - timedelta(minutes=10), policy,
-                          answers_promise_id=fax.follow_up_promise_id)
+    contacts.save_transcript(
+        db, alex.id, tty.row.id, "GA my son will not go to school SK", tty.version, now - timedelta(minutes=25)
+    )
+    contacts.end_tty(
+        db, alex.id, tty.row.id, "School avoidance; wants a provider list", None, now - timedelta(minutes=20), policy
+    )
+    call, _ = check_outbound(
+        {
+            "channel": "voice",
+            "number": "(860) 555-0199",
+            "party": "Elm Street Pediatrics",
+            "outcome": "left_message",
+            "summary": "Asked the nurse to call back",
+        }
+    )
+    contacts.log_outbound(
+        db, alex.id, call, now - timedelta(minutes=10), policy, answers_promise_id=fax.follow_up_promise_id
+    )
     return fax
 
 
@@ -304,17 +336,29 @@ async def test_the_log_shows_a_child_masked_and_v_opens_the_full_record_audited(
 
     child_id = known_child(sqlite_demo_db, now)
     alex = agents.open_session(sqlite_demo_db, "alex", now)
-    entry, errors = check_fax({"direction": "inbound", "number": "(860) 555-0199", "party": "Elm Pediatrics",
-                               "pages": "2", "at": "", "document_type": "referral", "next_step": "call the family"},
-                              now)
+    entry, errors = check_fax(
+        {
+            "direction": "inbound",
+            "number": "(860) 555-0199",
+            "party": "Elm Pediatrics",
+            "pages": "2",
+            "at": "",
+            "document_type": "referral",
+            "next_step": "call the family",
+        },
+        now,
+    )
     assert errors == {}
     fax = contacts.log_fax(sqlite_demo_db, alex.id, entry, now, PromisePolicy())
     contacts.link_child(sqlite_demo_db, alex.id, fax.row.id, child_id, now)
 
     def openings():
         with sqlite_demo_db.read() as session:
-            return session.execute(select(AuditEntry.agent_id, AuditEntry.child_id, AuditEntry.screen)
-                                   .where(AuditEntry.action == "open_record")).all()
+            return session.execute(
+                select(AuditEntry.agent_id, AuditEntry.child_id, AuditEntry.screen).where(
+                    AuditEntry.action == "open_record"
+                )
+            ).all()
 
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:

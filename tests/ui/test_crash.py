@@ -32,8 +32,9 @@ class Terminal:
         env.pop("TEXTUAL", None)
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # child
-            os.execvpe(sys.executable, [sys.executable, "-m", "callcenter", "--database-url", url,
-                                        "--agent", "alex"], env)
+            os.execvpe(
+                sys.executable, [sys.executable, "-m", "callcenter", "--database-url", url, "--agent", "alex"], env
+            )
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.output = ""
         self._lock = threading.Lock()
@@ -107,15 +108,22 @@ def test_killed_terminal_offers_the_draft_back_with_every_field(sqlite_demo_db, 
         first.type("\x0e")  # ctrl+n: next step (child)
         first.type("Christopher\tLopez\t3/4/2019\t")
         # Autosave is at most about a second behind: wait for the database, not for a sleep.
-        assert _wait(lambda: (intakes.open_drafts(sqlite_demo_db, alex.id) or [None])[0] is not None and
-                     intakes.open_drafts(sqlite_demo_db, alex.id)[0].fields.get("child_dob") == "3/4/2019")
+        assert _wait(
+            lambda: (
+                (intakes.open_drafts(sqlite_demo_db, alex.id) or [None])[0] is not None
+                and intakes.open_drafts(sqlite_demo_db, alex.id)[0].fields.get("child_dob") == "3/4/2019"
+            )
+        )
     finally:
         first.kill()  # SIGKILL: no clean-up code runs
 
     saved = intakes.open_drafts(sqlite_demo_db, alex.id)[0].fields
     assert {k: saved[k] for k in ("caller_name", "guardian_name", "child_first_name", "child_last_name")} == {
-        "caller_name": "Maria Lopez", "guardian_name": "Maria Lopez",
-        "child_first_name": "Christopher", "child_last_name": "Lopez"}
+        "caller_name": "Maria Lopez",
+        "guardian_name": "Maria Lopez",
+        "child_first_name": "Christopher",
+        "child_last_name": "Lopez",
+    }
 
     second = Terminal(url)
     try:

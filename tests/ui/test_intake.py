@@ -162,8 +162,11 @@ async def test_bad_input_is_explained_next_to_the_field_and_kept(sqlite_demo_db)
         zip_error = str(screen.query_one("#row-child_zip .field-error").render())
         assert "full year" in dob_error and "Connecticut" in zip_error
         # Autosave is debounced: wait for it rather than for a fixed time (CI machines are slow).
-        assert await wait_until(pilot, lambda: intakes.get(sqlite_demo_db, screen.intake_id).fields.get(
-            "caller_name", "").startswith("[bold]"), timeout=10)
+        assert await wait_until(
+            pilot,
+            lambda: intakes.get(sqlite_demo_db, screen.intake_id).fields.get("caller_name", "").startswith("[bold]"),
+            timeout=10,
+        )
         saved = intakes.get(sqlite_demo_db, screen.intake_id).fields
         assert saved["child_dob"] == "3/4/19" and saved["caller_name"].startswith("[bold]")
 
@@ -176,6 +179,7 @@ async def test_conflicting_edit_is_refused_and_the_text_stays_on_screen(sqlite_d
         draft = intakes.get(sqlite_demo_db, screen.intake_id)
         intakes.save_draft(sqlite_demo_db, draft.agent_id, draft.id, {"caller_name": "Other Rep"}, draft.version, now)
         await type_into(pilot, screen, "caller_name", "Maria Lopez")
+
         def status() -> str:
             return str(screen.query_one("#save-status").render())
 
@@ -194,8 +198,9 @@ async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):
 
     rep = agents.open_session(sqlite_demo_db, "jordan", now)
     earlier = intakes.start(sqlite_demo_db, rep.id, now)
-    known = intakes.submit(sqlite_demo_db, rep.id, earlier.id, complete_fields(), earlier.version, now,
-                           now.astimezone(line_zone()).date())
+    known = intakes.submit(
+        sqlite_demo_db, rep.id, earlier.id, complete_fields(), earlier.version, now, now.astimezone(line_zone()).date()
+    )
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake_from_call(pilot)

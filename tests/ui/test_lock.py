@@ -21,15 +21,19 @@ SIZE = (120, 40)
 
 def locking_app(db, agent: str = "alex") -> CallCenterApp:
     # Locking is switched on with an hour's grace; each test shortens it when it is ready to be idle.
-    return CallCenterApp(db, clock=lambda: FIXED_NOW, agent_username=agent, refresh_seconds=0.25,
-                         idle_lock_seconds=3600)
+    return CallCenterApp(
+        db, clock=lambda: FIXED_NOW, agent_username=agent, refresh_seconds=0.25, idle_lock_seconds=3600
+    )
 
 
 def lock_ready(app) -> bool:
     """The lock screen is up and its password field has the focus, so typed keys land there."""
     screen = app.screen
-    return isinstance(screen, LockScreen) and bool(screen.query("#lock-password")) \
+    return (
+        isinstance(screen, LockScreen)
+        and bool(screen.query("#lock-password"))
         and screen.focused is screen.query_one("#lock-password")
+    )
 
 
 def error_text(screen: LockScreen) -> str:
@@ -66,8 +70,9 @@ async def test_idle_console_locks_and_unlocks_with_the_half_typed_intake_intact(
 
     with sqlite_demo_db.read() as session:
         alex = session.scalars(select(Agent).where(Agent.username == "alex")).one()
-        failures = session.scalars(select(AuditEntry.action).where(AuditEntry.agent_id == alex.id,
-                                                                   AuditEntry.action == "unlock_failed")).all()
+        failures = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.agent_id == alex.id, AuditEntry.action == "unlock_failed")
+        ).all()
         assert alex.failed_logins == 0  # the right password cleared the count
     assert failures == ["unlock_failed"]
 

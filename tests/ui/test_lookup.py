@@ -39,13 +39,11 @@ async def test_results_follow_typing_and_show_details(sqlite_demo_db):
         assert await wait_until(pilot, lambda: screen.result is not None and screen.result.origin is not None)
         await settle(pilot)
         assert table.row_count == len(screen.result.hits) > 0
-        assert all("anxiety" in hit.specialties or "anxiety" in (hit.description or "")
-                   for hit in screen.result.hits)
+        assert all("anxiety" in hit.specialties or "anxiety" in (hit.description or "") for hit in screen.result.hits)
         distances = [hit.distance_miles for hit in screen.result.hits if hit.accepts_husky]
         assert distances == sorted(distances)
         detail = str(screen.query_one("#detail").render())
         assert screen.result.hits[0].name in detail and "Phone: (" in detail
-
 
 
 async def test_a_taxonomy_term_finds_a_service_and_is_shown_with_it(sqlite_demo_db):
@@ -59,6 +57,7 @@ async def test_a_taxonomy_term_finds_a_service_and_is_shown_with_it(sqlite_demo_
         await settle(pilot)
         assert screen.result.hits[0].name == "Harbor Teen Recovery Services"
         assert "Also listed under: Sobriety Support" in str(screen.query_one("#detail").render())
+
 
 async def test_lookup_from_the_intake_is_prefilled(sqlite_demo_db):
     app = make_app(sqlite_demo_db, agent="alex")
@@ -108,7 +107,9 @@ async def test_attach_a_provider_with_an_appointment_then_submit(sqlite_demo_db)
         await pilot.press("tab", *"12/3", "space", *"2:30pm")
         await pilot.press("tab", *"bring", "space", *"insurance", "space", *"card")
         await pilot.press("enter")
-        assert await wait_until(pilot, lambda: pilot.app.screen is lookup), str(modal.query_one("#attach-error").render())
+        assert await wait_until(pilot, lambda: pilot.app.screen is lookup), str(
+            modal.query_one("#attach-error").render()
+        )
         assert await wait_until(pilot, lambda: len(lookup.attached) == 1)
         assert "appointment Thu Dec 03 14:30" in str(lookup.query_one("#attached").render())
         await pilot.press("escape")

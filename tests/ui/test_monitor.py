@@ -67,15 +67,18 @@ async def test_the_simulator_feeding_calls_moves_the_figures_within_two_seconds(
         shown_before = str(screen.query_one("#mon-lines").get_row("877")[1])
         in_database_before = await asyncio.to_thread(_waiting_in_database, sqlite_demo_db, "877")
         stop = threading.Event()
-        feeder = threading.Thread(target=feed, args=(sqlite_demo_db, {"877": 7200.0}),
-                                  kwargs={"seed": 11, "stop": stop}, daemon=True)
+        feeder = threading.Thread(
+            target=feed, args=(sqlite_demo_db, {"877": 7200.0}), kwargs={"seed": 11, "stop": stop}, daemon=True
+        )
         feeder.start()
         try:
             # Time from the first caller the feed writes, not from the start of the feed.
             assert await wait_until(
-                pilot, lambda: _waiting_in_database(sqlite_demo_db, "877") != in_database_before, timeout=15)
+                pilot, lambda: _waiting_in_database(sqlite_demo_db, "877") != in_database_before, timeout=15
+            )
             assert await wait_until(
-                pilot, lambda: str(screen.query_one("#mon-lines").get_row("877")[1]) != shown_before, timeout=2.0)
+                pilot, lambda: str(screen.query_one("#mon-lines").get_row("877")[1]) != shown_before, timeout=2.0
+            )
         finally:
             stop.set()
             await asyncio.to_thread(feeder.join, 5)
@@ -92,8 +95,14 @@ async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_
     alex = agents.open_session(sqlite_demo_db, "alex", now)
     jordan = agents.open_session(sqlite_demo_db, "jordan", now)
     with sqlite_demo_db.write() as session:
-        promise_id = new_promise(session, kind=PromiseKind.CALLBACK_REQUEST, title="Call Maria back", owner_agent_id=alex.id,
-                           start=now, due=now).id
+        promise_id = new_promise(
+            session,
+            kind=PromiseKind.CALLBACK_REQUEST,
+            title="Call Maria back",
+            owner_agent_id=alex.id,
+            start=now,
+            due=now,
+        ).id
     app = make_app(sqlite_demo_db, agent="sam")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_monitor(pilot)
@@ -104,8 +113,9 @@ async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_
         await pilot.press("s")
         assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
         picker = app.screen
-        options = [picker.query_one("#pick").get_option_at_index(i).id
-                   for i in range(picker.query_one("#pick").option_count)]
+        options = [
+            picker.query_one("#pick").get_option_at_index(i).id for i in range(picker.query_one("#pick").option_count)
+        ]
         for _ in range(options.index(AgentState.AWAY.value)):
             await pilot.press("down")
         await pilot.press("enter")
@@ -118,8 +128,9 @@ async def test_supervisor_changes_an_agent_state_and_reassigns_a_promise(sqlite_
         await pilot.press("r")
         assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
         picker = app.screen
-        choices = [picker.query_one("#pick").get_option_at_index(i).id
-                   for i in range(picker.query_one("#pick").option_count)]
+        choices = [
+            picker.query_one("#pick").get_option_at_index(i).id for i in range(picker.query_one("#pick").option_count)
+        ]
         for _ in range(choices.index(str(jordan.id))):
             await pilot.press("down")
         await pilot.press("enter")

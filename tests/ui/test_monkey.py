@@ -73,8 +73,9 @@ async def test_markup_typed_in_an_intake_is_shown_as_typed(sqlite_demo_db):
         assert MARKUP in shown(intake.query_one("#summary-text", Static))
         # The date's message quotes what was typed; as markup '[/]' would end the console.
         missing = intake.query_one("#missing", OptionList)
-        missing.highlighted = next(i for i in range(missing.option_count)
-                                   if missing.get_option_at_index(i).id == "child_dob")  # scrolled into view
+        missing.highlighted = next(
+            i for i in range(missing.option_count) if missing.get_option_at_index(i).id == "child_dob"
+        )  # scrolled into view
         await settle(pilot)
         assert "'[/]'" in shown(missing), shown(missing)
 
@@ -254,4 +255,3 @@ async def test_paging_a_list_not_yet_laid_out_does_nothing():
         await pilot.pause()
         assert options.highlighted == 0
         assert app._exception is None
-

@@ -20,9 +20,16 @@ from tests.dbutil import FIXED_NOW
 from tests.store.test_intakes import today_of
 from tests.ui.helpers import TERMINAL, make_app, settle, still_cursors, type_text, wait_until
 
-FORM = {"pcp_name": "Dr. Ada Okoro", "practice": "Elm Pediatrics", "callback_number": "860 555 0182",
-        "child_first_name": "Sam", "child_dob": "4/5/2015", "question_type": "dose",
-        "question": "Max dose of guanfacine ER at 40 kg?", "urgency": "routine"}
+FORM = {
+    "pcp_name": "Dr. Ada Okoro",
+    "practice": "Elm Pediatrics",
+    "callback_number": "860 555 0182",
+    "child_first_name": "Sam",
+    "child_dob": "4/5/2015",
+    "question_type": "dose",
+    "question": "Max dose of guanfacine ER at 40 kg?",
+    "urgency": "routine",
+}
 
 
 async def home(pilot):
@@ -67,8 +74,14 @@ def _three_promises(db):
             ("Call back Maria Lopez about intake", FIXED_NOW - timedelta(days=3), FIXED_NOW + timedelta(hours=1)),
             ("TTY caller asked for a call back", FIXED_NOW - timedelta(days=4), FIXED_NOW - timedelta(minutes=35)),
         ):
-            promises.new_promise(session, kind=PromiseKind.CALLBACK_REQUEST if "call back" in title.lower()
-                            else PromiseKind.FAX_FOLLOWUP, title=title, owner_agent_id=rep.id, start=start, due=due)
+            promises.new_promise(
+                session,
+                kind=PromiseKind.CALLBACK_REQUEST if "call back" in title.lower() else PromiseKind.FAX_FOLLOWUP,
+                title=title,
+                owner_agent_id=rep.id,
+                start=start,
+                due=due,
+            )
     return rep
 
 
@@ -83,8 +96,9 @@ def test_promises_screen_snapshot(snap_compare, sqlite_demo_db):
         await settle(pilot)
         await still_cursors(pilot)
 
-    assert snap_compare(make_app(sqlite_demo_db, agent="alex", refresh_seconds=3600), terminal_size=TERMINAL,
-                        run_before=run_before)
+    assert snap_compare(
+        make_app(sqlite_demo_db, agent="alex", refresh_seconds=3600), terminal_size=TERMINAL, run_before=run_before
+    )
 
 
 async def test_a_bad_reschedule_says_what_is_wrong_on_screen_and_keeps_the_dialog(sqlite_demo_db):
@@ -127,11 +141,14 @@ async def test_a_caller_asking_for_a_callback_leaves_the_rep_a_promise(sqlite_de
         await settle(pilot)
         await pilot.press("6")  # callback requested
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
-        requested = [t for t in promises.open_for(sqlite_demo_db, app.agent.id) if t.kind is PromiseKind.CALLBACK_REQUEST]
+        requested = [
+            t for t in promises.open_for(sqlite_demo_db, app.agent.id) if t.kind is PromiseKind.CALLBACK_REQUEST
+        ]
         assert len(requested) == 1
         assert "Mother asks for a call after 3pm" in requested[0].title
         assert requested[0].due_at == PromisePolicy().follow_up_deadline(FIXED_NOW)
         with sqlite_demo_db.read() as session:
             assert session.get(Promise, requested[0].id).call_id == panel.call.id
-        assert await wait_until(pilot, lambda: "Promises: 1 open" in str(
-            pilot.app.screen.query_one("#my-promises").render()), timeout=10)
+        assert await wait_until(
+            pilot, lambda: "Promises: 1 open" in str(pilot.app.screen.query_one("#my-promises").render()), timeout=10
+        )

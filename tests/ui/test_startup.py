@@ -24,8 +24,11 @@ def _error(pilot) -> str:
 
 def test_the_console_and_its_sign_in_screen_load_without_the_data_layer():
     """What runs before the first frame: SQLAlchemy and the tables come later, in a thread."""
-    code = ("import sys, callcenter.cli, callcenter.ui.app, callcenter.ui.screens.signin.signin, callcenter.ui.shared.errors; "
-            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'callcenter.store.models') if m in sys.modules))")
+    code = (
+        "import sys, callcenter.cli, callcenter.ui.app, callcenter.ui.screens.signin.signin, "
+        "callcenter.ui.shared.errors; "
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'callcenter.store.models') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -51,8 +54,7 @@ async def test_a_rep_types_while_the_database_opens_and_is_signed_in_once_it_is_
         assert pilot.app.agent.username == "alex"
 
 
-async def test_an_unreachable_database_is_said_on_the_sign_in_screen_and_tried_again(sqlite_demo_db,
-                                                                                    monkeypatch):
+async def test_an_unreachable_database_is_said_on_the_sign_in_screen_and_tried_again(sqlite_demo_db, monkeypatch):
     monkeypatch.setattr(app_module, "DATABASE_RETRY_SECONDS", 0.2)
     attempts = []
 

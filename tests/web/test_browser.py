@@ -171,14 +171,19 @@ def served(sqlite_demo_db, tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith("CALLCENTER_")}
     server = subprocess.Popen(
         [sys.executable, "-m", "callcenter", "--database-url", f"sqlite:///{path}", "serve", "--port", str(port)],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/"
 
     def answers() -> bool:
         if server.poll() is not None:
-            pytest.fail(f"callcenter serve exited ({server.returncode}):\n{(tmp_path / 'serve.log').read_text()}",
-                        pytrace=False)
+            pytest.fail(
+                f"callcenter serve exited ({server.returncode}):\n{(tmp_path / 'serve.log').read_text()}", pytrace=False
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status == 200
@@ -207,8 +212,9 @@ def test_the_page_loads_nothing_from_outside_the_server(served):
 def _agent(path: str, username: str) -> tuple[str, int]:
     with sqlite3.connect(path) as conn:
         state, agent_id = conn.execute("SELECT state, id FROM agent WHERE username = ?", (username,)).fetchone()
-        sign_ins = conn.execute("SELECT count(*) FROM audit WHERE action = 'sign_in' AND agent_id = ?",
-                                (agent_id,)).fetchone()[0]
+        sign_ins = conn.execute(
+            "SELECT count(*) FROM audit WHERE action = 'sign_in' AND agent_id = ?", (agent_id,)
+        ).fetchone()[0]
     return state, sign_ins
 
 
@@ -233,6 +239,7 @@ def test_a_rep_signs_in_through_the_browser_and_sees_the_queue_board(browser, se
         def check():
             now = screen()
             return now if now is not None and predicate(now) else None
+
         return check
 
     def last_screen() -> str:
@@ -241,13 +248,19 @@ def test_a_rep_signs_in_through_the_browser_and_sees_the_queue_board(browser, se
 
     browser.get(url)
     # The roster is read after the screen mounts and focuses the username box.
-    _wait(showing(lambda s: "Access line console" in s.text and "Alex Rivera" in s.text),
-          "the sign-in screen and its list of agents", last_screen)
+    _wait(
+        showing(lambda s: "Access line console" in s.text and "Alex Rivera" in s.text),
+        "the sign-in screen and its list of agents",
+        last_screen,
+    )
 
     keyboard = browser.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
     keyboard.send_keys("alex")
-    typed = _wait(showing(lambda s: (row := s.row_of("Username")) is not None and "alex" in s.rows[row + 2]),
-                  "alex in the username box", last_screen)
+    typed = _wait(
+        showing(lambda s: (row := s.row_of("Username")) is not None and "alex" in s.rows[row + 2]),
+        "alex in the username box",
+        last_screen,
+    )
     assert typed.cursor_y == typed.row_of("Username") + 2
     # Enter moves the caret to the password box; keys sent before it gets there would land in the username.
     keyboard.send_keys(Keys.ENTER)
@@ -262,12 +275,13 @@ def test_a_rep_signs_in_through_the_browser_and_sees_the_queue_board(browser, se
 
     def board_painted(s: Screen) -> bool:
         # The board paints its frame first and its figures when its first read of the database lands.
-        return ("Alex Rivera · rep   ● available" in s.text
-                and f"Waiting callers — all lines ({waiting} waiting)" in s.text
-                and re.search(r"877\s+Main access line\s+\(877\) 552-8247", s.text) is not None)
+        return (
+            "Alex Rivera · rep   ● available" in s.text
+            and f"Waiting callers — all lines ({waiting} waiting)" in s.text
+            and re.search(r"877\s+Main access line\s+\(877\) 552-8247", s.text) is not None
+        )
 
-    board = _wait(showing(board_painted), "the queue board with alex available and the demo's callers",
-                  last_screen)
+    board = _wait(showing(board_painted), "the queue board with alex available and the demo's callers", last_screen)
     (tmp_path / "queue-board.txt").write_text(board.text, encoding="utf-8")
     assert waiting > 0
     assert "type your username" not in board.text, board.text

@@ -18,8 +18,13 @@ def config(*args: str) -> serve.ServeConfig:
 
 
 def test_help_shows_the_options_and_the_local_default():
-    result = subprocess.run([sys.executable, "-m", "callcenter", "serve", "--help"], capture_output=True,
-                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "callcenter", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr
     for option in ("--host", "--port", "--public-url"):
         assert option in result.stdout
@@ -104,9 +109,20 @@ def test_a_port_in_use_is_a_one_line_error(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "callcenter", "--database-url", f"sqlite:///{tmp_path / 'serve.db'}", "serve",
-             "--port", str(port)],
-            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "callcenter",
+                "--database-url",
+                f"sqlite:///{tmp_path / 'serve.db'}",
+                "serve",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
         )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1 port {port}" in result.stderr

@@ -88,8 +88,9 @@ def _child_id(text: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or int(raw) == 0 or int(raw) > MAX_RECORD_ID:
-        raise ValidationError(f"Child: {raw[:20]!r} is not a child's record number; type it in digits, e.g. 42.",
-                              "child_id")
+        raise ValidationError(
+            f"Child: {raw[:20]!r} is not a child's record number; type it in digits, e.g. 42.", "child_id"
+        )
     return int(raw)
 
 
@@ -98,8 +99,11 @@ def _username(text: str) -> str | None:
     if not raw:
         return None
     if not _USERNAME.match(raw):
-        raise ValidationError(f"Agent: {raw[:40]!r} is not a username; type one like alex (letters, digits, "
-                              ". _ -), or leave it blank for everyone.", "agent")
+        raise ValidationError(
+            f"Agent: {raw[:40]!r} is not a username; type one like alex (letters, digits, "
+            ". _ -), or leave it blank for everyone.",
+            "agent",
+        )
     return raw
 
 
@@ -108,8 +112,10 @@ def _action(text: str) -> str | None:
     if not raw:
         return None
     if not _ACTION.match(raw):
-        raise ValidationError(f"Action: {raw[:40]!r} is not an action; type one word such as create, update, "
-                              "submit or link_child.", "action")
+        raise ValidationError(
+            f"Action: {raw[:40]!r} is not an action; type one word such as create, update, submit or link_child.",
+            "action",
+        )
     return raw
 
 
@@ -118,8 +124,10 @@ def _screen(text: str) -> str | None:
     if not raw:
         return None
     if not _SCREEN.match(raw):
-        raise ValidationError(f"Screen: {raw[:40]!r} is not a screen's name; type one such as intake, promises, "
-                              "monitor or contact log.", "screen")
+        raise ValidationError(
+            f"Screen: {raw[:40]!r} is not a screen's name; type one such as intake, promises, monitor or contact log.",
+            "screen",
+        )
     return raw
 
 
@@ -128,20 +136,27 @@ def _limit(text: str) -> int:
     if not raw:
         return DEFAULT_LIMIT
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationError(f"Limit: {raw[:20]!r} is not a number of entries; type one from 1 to {MAX_LIMIT:,}.",
-                              "limit")
+        raise ValidationError(
+            f"Limit: {raw[:20]!r} is not a number of entries; type one from 1 to {MAX_LIMIT:,}.", "limit"
+        )
     return int(raw)
 
 
-def build_filter(fields: Mapping[str, str], today: date, zone: tzinfo | None = None
-                 ) -> tuple[AuditFilter | None, dict[str, str]]:
+def build_filter(
+    fields: Mapping[str, str], today: date, zone: tzinfo | None = None
+) -> tuple[AuditFilter | None, dict[str, str]]:
     """The filter as typed (child_id, agent, since, until, action, screen, limit); every problem at once."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
-    for key, parse in (("child_id", _child_id), ("agent", _username), ("action", _action), ("screen", _screen),
-                       ("limit", _limit),
-                       ("since", lambda raw: parse_day(raw, "since", today)),
-                       ("until", lambda raw: parse_day(raw, "until", today))):
+    for key, parse in (
+        ("child_id", _child_id),
+        ("agent", _username),
+        ("action", _action),
+        ("screen", _screen),
+        ("limit", _limit),
+        ("since", lambda raw: parse_day(raw, "since", today)),
+        ("until", lambda raw: parse_day(raw, "until", today)),
+    ):
         try:
             values[key] = parse(fields.get(key) or "")
         except ValidationError as error:
@@ -151,8 +166,16 @@ def build_filter(fields: Mapping[str, str], today: date, zone: tzinfo | None = N
         errors["until"] = f"Until: {until:%b %d} is before Since ({since:%b %d}); swap them."
     if errors:
         return None, errors
-    return AuditFilter(values["child_id"], values["agent"], since, until, values["action"], values["limit"],
-                       zone or line_zone(), values["screen"]), {}
+    return AuditFilter(
+        values["child_id"],
+        values["agent"],
+        since,
+        until,
+        values["action"],
+        values["limit"],
+        zone or line_zone(),
+        values["screen"],
+    ), {}
 
 
 def _plain(value: Any) -> str:
@@ -181,12 +204,21 @@ def text_lines(rows: Iterable[AuditRow], zone: tzinfo | None = None) -> list[str
     """A header and one line per entry, aligned for reading in a terminal."""
     widths = (19, 12, 16, 18, 7, 10)
     table = [TEXT_HEADER] + [
-        (local_time(row.at, zone), row.who, row.action, row.record, "" if row.child_id is None else str(row.child_id),
-         row.screen or "", describe_detail(row.detail))
+        (
+            local_time(row.at, zone),
+            row.who,
+            row.action,
+            row.record,
+            "" if row.child_id is None else str(row.child_id),
+            row.screen or "",
+            describe_detail(row.detail),
+        )
         for row in rows
     ]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=True)) + "  " + line[-1]
-            for line in table]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=True)) + "  " + line[-1]
+        for line in table
+    ]
 
 
 CSV_COLUMNS = ("id", "when", "agent", "agent_name", "action", "entity", "entity_id", "child_id", "screen", "detail")
@@ -199,7 +231,21 @@ def csv_text(rows: Iterable[AuditRow], zone: tzinfo | None = None) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         detail = json.dumps(row.detail, sort_keys=True, default=str) if row.detail else None
-        writer.writerow([cell(value) for value in (
-            row.id, local_time(row.at, zone), row.who, row.agent_name, row.action, row.entity, row.entity_id,
-            row.child_id, row.screen, detail)])
+        writer.writerow(
+            [
+                cell(value)
+                for value in (
+                    row.id,
+                    local_time(row.at, zone),
+                    row.who,
+                    row.agent_name,
+                    row.action,
+                    row.entity,
+                    row.entity_id,
+                    row.child_id,
+                    row.screen,
+                    detail,
+                )
+            ]
+        )
     return out.getvalue()

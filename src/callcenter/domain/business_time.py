@@ -73,8 +73,11 @@ def _require_aware(moment: datetime, what: str) -> None:
 
 def _clock_span(opens: time, closes: time) -> timedelta:
     """Wall-clock length of an open day; a closing time of 00:00 means midnight at the end of the day."""
-    end = timedelta(hours=24) if closes == time(0) else timedelta(hours=closes.hour, minutes=closes.minute,
-                                                                  seconds=closes.second)
+    end = (
+        timedelta(hours=24)
+        if closes == time(0)
+        else timedelta(hours=closes.hour, minutes=closes.minute, seconds=closes.second)
+    )
     return end - timedelta(hours=opens.hour, minutes=opens.minute, seconds=opens.second)
 
 
@@ -173,8 +176,14 @@ class BusinessHours:
     @classmethod
     def always_open(cls, time_zone: str = DEFAULT_TIME_ZONE) -> BusinessHours:
         """24 hours a day, 7 days a week, no holidays: business time is wall time."""
-        return cls(time_zone=time_zone, weekdays=frozenset(range(7)), opens=time(0), closes=time(0),
-                   holiday_country=None, holiday_subdivision=None)
+        return cls(
+            time_zone=time_zone,
+            weekdays=frozenset(range(7)),
+            opens=time(0),
+            closes=time(0),
+            holiday_country=None,
+            holiday_subdivision=None,
+        )
 
     def is_business_day(self, day: date) -> bool:
         table = self._year(day.year)
@@ -227,8 +236,7 @@ def _year_table(hours: BusinessHours, number: int) -> _Year:
         next_year = _micros(datetime.combine(date(number + 1, 1, 1), time(0), tzinfo=hours.zone))
     else:
         next_year = _micros(datetime.max.replace(tzinfo=UTC))
-    return _Year(first.toordinal(), tuple(midnights), next_year, tuple(opens), tuple(lengths), tuple(through),
-                 running)
+    return _Year(first.toordinal(), tuple(midnights), next_year, tuple(opens), tuple(lengths), tuple(through), running)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -246,11 +254,13 @@ def _checked_weekdays(days: Iterable[int]) -> frozenset[int]:
     except (TypeError, ValueError):
         raise ValidationError(
             f"Open weekdays {days!r} are not day numbers: use 0 for Monday up to 6 for Sunday, "
-            "or from_settings(weekdays='Mon-Fri').", field="weekdays",
+            "or from_settings(weekdays='Mon-Fri').",
+            field="weekdays",
         ) from None
     if not found:
-        raise ValidationError("No open weekdays: the line must open at least one day, e.g. 'Mon-Fri'.",
-                              field="weekdays")
+        raise ValidationError(
+            "No open weekdays: the line must open at least one day, e.g. 'Mon-Fri'.", field="weekdays"
+        )
     if not found <= set(range(7)):
         raise ValidationError(
             f"Open weekdays {sorted(found)} are out of range: use 0 for Monday up to 6 for Sunday.",
@@ -263,20 +273,21 @@ def _checked_dates(days: Iterable[date]) -> frozenset[date]:
     found = frozenset(days)
     for day in found:
         if not isinstance(day, date) or isinstance(day, datetime):
-            raise ValidationError(f"Extra closed date {day!r} is not a date: pass date(2026, 12, 24).",
-                                  field="extra_closed")
+            raise ValidationError(
+                f"Extra closed date {day!r} is not a date: pass date(2026, 12, 24).", field="extra_closed"
+            )
     return found
 
 
 def _check_clock(opens: time, closes: time) -> None:
     for name, value in (("opens", opens), ("closes", closes)):
         if not isinstance(value, time) or value.tzinfo is not None:
-            raise ValidationError(f"{name} must be a local clock time such as time(9, 0), not {value!r}.",
-                                  field=name)
+            raise ValidationError(f"{name} must be a local clock time such as time(9, 0), not {value!r}.", field=name)
     if closes != time(0) and closes <= opens:
         raise ValidationError(
             f"The line closes ({closes:%H:%M}) before it opens ({opens:%H:%M}): closing must be later "
-            "the same day; use 24:00 for midnight. Overnight hours are not supported.", field="closes",
+            "the same day; use 24:00 for midnight. Overnight hours are not supported.",
+            field="closes",
         )
 
 
@@ -285,7 +296,8 @@ def _checked_calendar(country: str | None, subdivision: str | None) -> tuple[str
         if subdivision is not None:
             raise ValidationError(
                 f"Holiday subdivision {subdivision!r} given without a holiday country: set holiday_country "
-                "too, e.g. 'US' with 'CT'.", field="holiday_subdivision",
+                "too, e.g. 'US' with 'CT'.",
+                field="holiday_subdivision",
             )
         return None, None
     supported = _supported_calendars()
@@ -293,7 +305,8 @@ def _checked_calendar(country: str | None, subdivision: str | None) -> tuple[str
     if code not in supported:
         raise ValidationError(
             f"Unknown holiday country {country!r}: use an ISO country code such as 'US', or none for a line "
-            "that never closes for holidays.", field="holiday_country",
+            "that never closes for holidays.",
+            field="holiday_country",
         )
     if subdivision is None:
         return code, None
@@ -321,8 +334,9 @@ def _parse_date(value: date | str) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationError(f"Extra closed date {value!r} is not a date: write it as 2026-12-24.",
-                              field="extra_closed") from None
+        raise ValidationError(
+            f"Extra closed date {value!r} is not a date: write it as 2026-12-24.", field="extra_closed"
+        ) from None
 
 
 _CLOCK = re.compile(r"(\d{1,2})(?::?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?")
@@ -346,15 +360,29 @@ def parse_clock(text: str, setting: str = "opens") -> time:
             raise ValidationError(f"The line cannot open at {text!r}: use 00:00 for midnight.", field=setting)
         return time(0)
     if hour > 23 or minute > 59:
-        raise ValidationError(hint + " (hours 0-23, minutes 0-59; 24:00 for a midnight close).",
-                              field=setting)
+        raise ValidationError(hint + " (hours 0-23, minutes 0-59; 24:00 for a midnight close).", field=setting)
     return time(hour, minute)
 
 
 _DAY_NUMBERS = {
-    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2, "wednesday": 2,
-    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4, "sat": 5, "saturday": 5,
-    "sun": 6, "sunday": 6,
+    "mon": 0,
+    "monday": 0,
+    "tue": 1,
+    "tues": 1,
+    "tuesday": 1,
+    "wed": 2,
+    "weds": 2,
+    "wednesday": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "thursday": 3,
+    "fri": 4,
+    "friday": 4,
+    "sat": 5,
+    "saturday": 5,
+    "sun": 6,
+    "sunday": 6,
 }
 _DAY_GROUPS = {"daily": range(7), "every day": range(7), "weekdays": range(5), "weekends": (5, 6)}
 
@@ -428,8 +456,10 @@ class BusinessDuration:
         days, minutes = 0, 0
         for number, unit in terms:
             if "." in number:
-                raise ValidationError(f"Use whole numbers in the promise {text!r}: write '90 minutes' "
-                                      "rather than '1.5 hours'.", field="promise")
+                raise ValidationError(
+                    f"Use whole numbers in the promise {text!r}: write '90 minutes' rather than '1.5 hours'.",
+                    field="promise",
+                )
             if unit in _DAY_UNITS:
                 days += int(number)
             elif unit in _HOUR_UNITS:
@@ -437,11 +467,12 @@ class BusinessDuration:
             elif unit in _MINUTE_UNITS:
                 minutes += int(number)
             elif unit.startswith("w"):
-                raise ValidationError(f"Weeks are ambiguous in the promise {text!r}: write business days, "
-                                      "e.g. '5 business days'.", field="promise")
+                raise ValidationError(
+                    f"Weeks are ambiguous in the promise {text!r}: write business days, e.g. '5 business days'.",
+                    field="promise",
+                )
             else:
-                raise ValidationError(f"Unknown unit {unit!r} in the promise {text!r}: {example}.",
-                                      field="promise")
+                raise ValidationError(f"Unknown unit {unit!r} in the promise {text!r}: {example}.", field="promise")
         if days == 0 and minutes == 0:
             raise ValidationError(f"The promise {text!r} is zero: {example}.", field="promise")
         return cls(days, timedelta(minutes=minutes))
@@ -523,8 +554,11 @@ def _earliest_at(year: int, elapsed: int, hours: BusinessHours) -> int:
             return table.opens[index] + elapsed - (table.through[index] - table.lengths[index])
         empty_years = empty_years + 1 if table.total == 0 else 0
         if empty_years > _MAX_EMPTY_YEARS:
-            raise ValidationError(f"The line is never open in {_MAX_EMPTY_YEARS} years around {year}: "
-                                  "check its weekdays and closed dates.", field="weekdays")
+            raise ValidationError(
+                f"The line is never open in {_MAX_EMPTY_YEARS} years around {year}: "
+                "check its weekdays and closed dates.",
+                field="weekdays",
+            )
 
 
 def _within_hours(moment: datetime, hours: BusinessHours) -> bool:
@@ -558,8 +592,11 @@ def next_opening(moment: datetime, hours: BusinessHours) -> datetime:
             return _from_micros(table.opens[following])
         year, reached = year + 1, 0
         table = hours._year(year)
-    raise ValidationError(f"The line never opens in the {_MAX_EMPTY_YEARS} years after {moment:%Y-%m-%d}: "
-                          "check its weekdays and closed dates.", field="weekdays")
+    raise ValidationError(
+        f"The line never opens in the {_MAX_EMPTY_YEARS} years after {moment:%Y-%m-%d}: "
+        "check its weekdays and closed dates.",
+        field="weekdays",
+    )
 
 
 def add_business_time(start: datetime, amount: timedelta, hours: BusinessHours) -> datetime:
@@ -634,8 +671,11 @@ def _due_soon_lead(span: int, window: timedelta | None, share: float) -> int:
 
 
 def due_soon_from(
-    start: datetime, due: datetime, hours: BusinessHours,
-    window: timedelta | None = None, share: float = DUE_SOON_SHARE,
+    start: datetime,
+    due: datetime,
+    hours: BusinessHours,
+    window: timedelta | None = None,
+    share: float = DUE_SOON_SHARE,
 ) -> datetime:
     """When the promise running from ``start`` to ``due`` turns "due soon" (aware UTC).
 
@@ -654,8 +694,13 @@ def due_soon_from(
 
 
 def promise_countdown(
-    now: datetime, start: datetime, due: datetime, hours: BusinessHours, done: bool = False,
-    window: timedelta | None = None, share: float = DUE_SOON_SHARE,
+    now: datetime,
+    start: datetime,
+    due: datetime,
+    hours: BusinessHours,
+    done: bool = False,
+    window: timedelta | None = None,
+    share: float = DUE_SOON_SHARE,
 ) -> PromiseCountdown:
     """Where a promise stands at ``now``, in business time.
 

@@ -10,8 +10,12 @@ from typing import Any
 from callcenter.domain import validation as v
 from callcenter.domain.errors import ValidationError
 
-QUESTION_TYPES = (("medication", "Which medication"), ("dose", "Dose range"), ("side_effects", "Side effects"),
-                  ("options", "Options for a disorder"))
+QUESTION_TYPES = (
+    ("medication", "Which medication"),
+    ("dose", "Dose range"),
+    ("side_effects", "Side effects"),
+    ("options", "Options for a disorder"),
+)
 CONSULT_URGENCIES = (("routine", "Routine"), ("urgent", "Urgent"))
 MAX_QUESTION = 2000
 MAX_PRACTICE = 120
@@ -52,8 +56,9 @@ def parse_npi(text: str) -> str | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) != 10:
-        raise ValidationError("NPI: ten digits (e.g. 1234567893); leave it blank if the office does not know it.",
-                              "npi")
+        raise ValidationError(
+            "NPI: ten digits (e.g. 1234567893); leave it blank if the office does not know it.", "npi"
+        )
     if raw[0] not in "12":
         raise ValidationError("NPI: an NPI starts with 1 or 2; check the number with the office.", "npi")
     if not _luhn_valid(_NPI_PREFIX + raw):
@@ -76,10 +81,8 @@ def validate(fields: Mapping[str, str], today: date) -> tuple[ConsultForm | None
     practice = check("practice", lambda raw: v.clean_text(raw, MAX_PRACTICE, "practice") or None)
     callback = check("callback_number", lambda raw: v.parse_callback_number(raw))
     npi = check("npi", parse_npi)
-    first = check("child_first_name", lambda raw: v.parse_person_name(raw, "child_first_name") if raw.strip()
-                  else None)
-    last = check("child_last_name", lambda raw: v.parse_person_name(raw, "child_last_name") if raw.strip()
-                 else None)
+    first = check("child_first_name", lambda raw: v.parse_person_name(raw, "child_first_name") if raw.strip() else None)
+    last = check("child_last_name", lambda raw: v.parse_person_name(raw, "child_last_name") if raw.strip() else None)
     dob = check("child_dob", lambda raw: v.parse_date_of_birth(raw, today) if raw.strip() else None)
     question_type = fields.get("question_type", "")
     if question_type not in dict(QUESTION_TYPES):
@@ -91,9 +94,11 @@ def validate(fields: Mapping[str, str], today: date) -> tuple[ConsultForm | None
     if urgency not in dict(CONSULT_URGENCIES):
         errors["urgency"] = "Urgency: routine or urgent."
     if not (first or last or dob) and not fields.get("reuse_child_id"):
-        errors.setdefault("child_first_name",
-                          "Child: give at least a first name or initials and the date of birth, so the "
-                          "psychiatrist knows whom the question is about.")
+        errors.setdefault(
+            "child_first_name",
+            "Child: give at least a first name or initials and the date of birth, so the "
+            "psychiatrist knows whom the question is about.",
+        )
     if errors:
         return None, errors
     return ConsultForm(pcp_name, practice, callback, npi, first, last, dob, question_type, question, urgency), {}

@@ -59,8 +59,13 @@ class ContactOutcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"reached": "Reached, done", "fax_sent": "Fax sent, done", "left_message": "Left a message",
-                "no_answer": "No answer", "wrong_number": "Wrong number"}[self.value]
+        return {
+            "reached": "Reached, done",
+            "fax_sent": "Fax sent, done",
+            "left_message": "Left a message",
+            "no_answer": "No answer",
+            "wrong_number": "Wrong number",
+        }[self.value]
 
     @property
     def completes(self) -> bool:
@@ -138,8 +143,9 @@ def parse_pages(text: str) -> int:
     if pages == 0:
         raise ValidationError("Pages: a fax has at least one page; count the pages again.", "pages")
     if pages > MAX_FAX_PAGES:
-        raise ValidationError(f"Pages: {pages:,} is more than any fax the line takes ({MAX_FAX_PAGES}); "
-                              "count the pages again.", "pages")
+        raise ValidationError(
+            f"Pages: {pages:,} is more than any fax the line takes ({MAX_FAX_PAGES}); count the pages again.", "pages"
+        )
     return pages
 
 
@@ -154,23 +160,30 @@ def parse_contact_time(text: str, now: datetime, field: str = "at", zone: ZoneIn
         day = (local_now + timedelta(days=days)).strftime("%m/%d/%Y")
         raw = re.sub(rf"\b{word}\b", day, raw, flags=re.IGNORECASE)
     try:
-        parsed = date_parser.parse(raw.replace(".", ""), default=local_now.replace(tzinfo=None, second=0,
-                                                                                    microsecond=0))
+        parsed = date_parser.parse(
+            raw.replace(".", ""), default=local_now.replace(tzinfo=None, second=0, microsecond=0)
+        )
     except (ValueError, OverflowError):
-        raise ValidationError(f"Time: {raw[:40]!r} is not a date and time; type e.g. 11/23 9:40am, or leave it "
-                              "blank for now.", field) from None
+        raise ValidationError(
+            f"Time: {raw[:40]!r} is not a date and time; type e.g. 11/23 9:40am, or leave it blank for now.", field
+        ) from None
     moment = parsed.replace(tzinfo=zone).astimezone(UTC)
     if moment > now + FUTURE_SLACK:
-        raise ValidationError(f"Time: {parsed:%b %d %H:%M} is in the future; type when the fax actually came or "
-                              "went, or leave it blank for now.", field)
+        raise ValidationError(
+            f"Time: {parsed:%b %d %H:%M} is in the future; type when the fax actually came or "
+            "went, or leave it blank for now.",
+            field,
+        )
     if moment < now - MAX_BACKDATE:
-        raise ValidationError(f"Time: {parsed:%b %d %Y} is more than 30 days ago; check the date (and the year).",
-                              field)
+        raise ValidationError(
+            f"Time: {parsed:%b %d %Y} is more than 30 days ago; check the date (and the year).", field
+        )
     return moment
 
 
-def check_fax(fields: Mapping[str, str], now: datetime, zone: ZoneInfo | None = None
-              ) -> tuple[FaxEntry | None, dict[str, str]]:
+def check_fax(
+    fields: Mapping[str, str], now: datetime, zone: ZoneInfo | None = None
+) -> tuple[FaxEntry | None, dict[str, str]]:
     """Every field at once, so the form shows all its problems together; nothing half-checked is returned."""
     errors: dict[str, str] = {}
     try:
@@ -195,13 +208,18 @@ def check_fax(fields: Mapping[str, str], now: datetime, zone: ZoneInfo | None = 
     except ValueError:
         errors["document_type"] = "Document: choose referral, records, consent form or other."
         document = None
-    next_step = _collect(errors, "next_step", lambda raw: v.clean_text(raw, MAX_NEXT_STEP, "next_step") or None,
-                         fields.get("next_step", ""))
+    next_step = _collect(
+        errors,
+        "next_step",
+        lambda raw: v.clean_text(raw, MAX_NEXT_STEP, "next_step") or None,
+        fields.get("next_step", ""),
+    )
     if "next_step" in errors:
         errors["next_step"] = "Next step: " + errors["next_step"]
     elif inbound and not next_step:
-        errors["next_step"] = ("Next step: say what must happen now (e.g. call the family to schedule); "
-                               "it becomes your follow-up.")
+        errors["next_step"] = (
+            "Next step: say what must happen now (e.g. call the family to schedule); it becomes your follow-up."
+        )
     child_text = (fields.get("child_id") or "").strip()
     child_id = int(child_text) if child_text.isdigit() else None
     if errors:
@@ -243,8 +261,9 @@ def check_outbound(fields: Mapping[str, str]) -> tuple[OutboundEntry | None, dic
     number = _collect(errors, "number", lambda raw: parse_phone(raw, "number"), fields.get("number", ""))
     if "number" in errors:
         errors["number"] = "Number: " + errors["number"]
-    party = _collect(errors, "party", lambda raw: v.clean_text(raw, MAX_PARTY, "party") or None,
-                     fields.get("party", ""))
+    party = _collect(
+        errors, "party", lambda raw: v.clean_text(raw, MAX_PARTY, "party") or None, fields.get("party", "")
+    )
     try:
         outcome = ContactOutcome(fields.get("outcome") or "")
     except ValueError:
@@ -252,16 +271,21 @@ def check_outbound(fields: Mapping[str, str]) -> tuple[OutboundEntry | None, dic
         outcome = None
     if outcome is ContactOutcome.FAX_SENT and channel is not Channel.FAX:
         errors["outcome"] = "Outcome: 'fax sent' is for a fax; for a call choose reached, left a message or no answer."
-    summary = _collect(errors, "summary", lambda raw: v.clean_text(raw, MAX_SUMMARY, "summary", multiline=True)
-                       or None, fields.get("summary", ""))
+    summary = _collect(
+        errors,
+        "summary",
+        lambda raw: v.clean_text(raw, MAX_SUMMARY, "summary", multiline=True) or None,
+        fields.get("summary", ""),
+    )
     if errors:
         return None, errors
     assert outcome is not None  # refused above when missing
     return OutboundEntry(channel, number, party, outcome, summary), {}
 
 
-def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo | None = None
-                 ) -> tuple[ContactFilter | None, dict[str, str]]:
+def build_filter(
+    fields: Mapping[str, str], today: date, zone: ZoneInfo | None = None
+) -> tuple[ContactFilter | None, dict[str, str]]:
     """The log screen's filter bar as typed: channel, direction, from, to, agent, status, search."""
     errors: dict[str, str] = {}
     channel = direction = status = None
@@ -290,8 +314,9 @@ def build_filter(fields: Mapping[str, str], today: date, zone: ZoneInfo | None =
     number_e164, number_digits, text = search_terms(search)
     if errors:
         return None, errors
-    return ContactFilter(channel, direction, since, until, agent_id, status, number_e164, number_digits, text,
-                         zone or line_zone()), {}
+    return ContactFilter(
+        channel, direction, since, until, agent_id, status, number_e164, number_digits, text, zone or line_zone()
+    ), {}
 
 
 _NUMBERISH = re.compile(r"^[\d\s().+\-/]+$")
@@ -344,17 +369,53 @@ class LogRow:
     consult_id: int | None
 
 
-CSV_COLUMNS = ("id", "when", "direction", "channel", "party", "number", "agent", "child", "summary", "outcome",
-               "follow_up", "follow_up_due", "relay", "pages", "document_type", "intake_id", "consult_id")
+CSV_COLUMNS = (
+    "id",
+    "when",
+    "direction",
+    "channel",
+    "party",
+    "number",
+    "agent",
+    "child",
+    "summary",
+    "outcome",
+    "follow_up",
+    "follow_up_due",
+    "relay",
+    "pages",
+    "document_type",
+    "intake_id",
+    "consult_id",
+)
+
+
 def csv_text(rows: Iterable[LogRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([cell(row.id), cell(row.at), row.direction, row.channel, cell(row.party),
-                         format_phone(row.number), cell(row.agent), cell(row.child), cell(row.summary),
-                         cell(row.outcome), cell(row.follow_up), cell(row.follow_up_due), cell(row.relay),
-                         cell(row.pages), cell(row.document_type), cell(row.intake_id), cell(row.consult_id)])
+        writer.writerow(
+            [
+                cell(row.id),
+                cell(row.at),
+                row.direction,
+                row.channel,
+                cell(row.party),
+                format_phone(row.number),
+                cell(row.agent),
+                cell(row.child),
+                cell(row.summary),
+                cell(row.outcome),
+                cell(row.follow_up),
+                cell(row.follow_up_due),
+                cell(row.relay),
+                cell(row.pages),
+                cell(row.document_type),
+                cell(row.intake_id),
+                cell(row.consult_id),
+            ]
+        )
     return out.getvalue()
 
 

@@ -19,11 +19,13 @@ def parse_day(text: str, field: str, today: date) -> date | None:
     try:
         parsed = date_parser.parse(raw, default=datetime(today.year, today.month, today.day)).date()
     except (ValueError, OverflowError):
-        raise ValidationError(f"{field.capitalize()}: {raw[:30]!r} is not a date; type e.g. 11/1 or 11/1/2026.",
-                              field) from None
+        raise ValidationError(
+            f"{field.capitalize()}: {raw[:30]!r} is not a date; type e.g. 11/1 or 11/1/2026.", field
+        ) from None
     if parsed > today:
-        raise ValidationError(f"{field.capitalize()}: {parsed:%b %d %Y} is in the future; the log holds what "
-                              "already happened.", field)
+        raise ValidationError(
+            f"{field.capitalize()}: {parsed:%b %d %Y} is in the future; the log holds what already happened.", field
+        )
     return parsed
 
 

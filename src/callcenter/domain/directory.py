@@ -15,8 +15,14 @@ from callcenter.domain.intake_rules import ACCESS_STANDARD
 from callcenter.domain.model import Urgency
 from callcenter.domain.timefmt import line_zone
 
-SERVICE_TYPES = ("outpatient", "mobile crisis", "care coordination", "intensive in-home", "early childhood",
-                 "substance use")
+SERVICE_TYPES = (
+    "outpatient",
+    "mobile crisis",
+    "care coordination",
+    "intensive in-home",
+    "early childhood",
+    "substance use",
+)
 RADII_MILES = (5, 10, 25, 50)
 MILES_PER_DEGREE_LATITUDE = 69.0
 MIN_TERM = 2
@@ -118,8 +124,15 @@ def minute_of_day(moment: datetime) -> int:
     return local.hour * 60 + local.minute
 
 
-def why_matched(*, distance: float | None, is_ecc: bool, wait_days: int | None, meets: bool | None,
-                urgency: Urgency | None, named: bool | None = None) -> str:
+def why_matched(
+    *,
+    distance: float | None,
+    is_ecc: bool,
+    wait_days: int | None,
+    meets: bool | None,
+    urgency: Urgency | None,
+    named: bool | None = None,
+) -> str:
     """The line a rep reads out to explain a result's place in the list."""
     parts = []
     if named:

@@ -92,8 +92,13 @@ def occupancy(arrival_rate_per_hour: float, aht_seconds: float, agents: int) -> 
     return 1.0 if agents <= traffic else traffic / agents
 
 
-def agents_needed(arrival_rate_per_hour: float, aht_seconds: float, threshold_seconds: float,
-                  target_service_level: float, max_agents: int = DEFAULT_MAX_AGENTS) -> int:
+def agents_needed(
+    arrival_rate_per_hour: float,
+    aht_seconds: float,
+    threshold_seconds: float,
+    target_service_level: float,
+    max_agents: int = DEFAULT_MAX_AGENTS,
+) -> int:
     """The fewest agents whose service level reaches ``target_service_level`` (e.g. 0.80 in 20 s).
 
     Always more agents than the traffic A, since with N <= A the queue never clears. With no
@@ -103,8 +108,10 @@ def agents_needed(arrival_rate_per_hour: float, aht_seconds: float, threshold_se
     traffic = traffic_erlangs(arrival_rate_per_hour, aht_seconds)
     _check_threshold(threshold_seconds)
     if not isinstance(target_service_level, Real) or not 0 < target_service_level < 1:
-        raise ValueError(f"Target service level must be a fraction between 0 and 1, exclusive "
-                         f"(got {target_service_level!r}; 80 % is 0.80).")
+        raise ValueError(
+            f"Target service level must be a fraction between 0 and 1, exclusive "
+            f"(got {target_service_level!r}; 80 % is 0.80)."
+        )
     _check_agents(max_agents, name="max_agents")
     if traffic == 0:
         return 0
@@ -117,9 +124,11 @@ def agents_needed(arrival_rate_per_hour: float, aht_seconds: float, threshold_se
         waiting = _erlang_c_from_b(traffic, agents, blocking)
         if _service_level(traffic, agents, waiting, aht_seconds, threshold_seconds) >= target_service_level:
             return agents
-    raise ValueError(f"Even {max_agents} agents do not reach {target_service_level:.0%} within "
-                     f"{threshold_seconds:g} s for {traffic:.1f} Erlangs of traffic; check the inputs "
-                     f"or raise max_agents.")
+    raise ValueError(
+        f"Even {max_agents} agents do not reach {target_service_level:.0%} within "
+        f"{threshold_seconds:g} s for {traffic:.1f} Erlangs of traffic; check the inputs "
+        f"or raise max_agents."
+    )
 
 
 def _erlang_b_values(traffic: float) -> Iterator[float]:

@@ -100,49 +100,159 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("organization", "organizations.csv",
-         _fields(id=_ID, name=200, alternate_name=200, description=_TEXT, email=200, website=400),
-         required=("name",)),
-    Spec("service", "services.csv",
-         _fields(id=_ID, organization_id=_ID, name=200, alternate_name=200, description=_TEXT, url=400, email=200,
-                 status=20, application_process=_TEXT, fees_description=_TEXT, wait_time=200, fees=_TEXT,
-                 eligibility_description=_TEXT, minimum_age=float, maximum_age=float),
-         refs=(("organization_id", "organization"),), required=("name", "organization_id")),
-    Spec("location", "locations.csv",
-         _fields(id=_ID, location_type=20, organization_id=_ID, name=200, alternate_name=200, description=_TEXT,
-                 url=400, latitude=float, longitude=float),
-         refs=(("organization_id", "organization"),)),
-    Spec("address", "addresses.csv",
-         _fields(id=_ID, location_id=_ID, attention=200, address_1=200, address_2=200, city=80, region=80,
-                 state_province=40, postal_code=20, country=40, address_type=20),
-         refs=(("location_id", "location"),), required=("location_id",)),
-    Spec("service_at_location", "service_at_locations.csv",
-         _fields(id=_ID, service_id=_ID, location_id=_ID, description=_TEXT),
-         refs=(("service_id", "service"), ("location_id", "location")), required=("service_id", "location_id")),
-    Spec("phone", "phones.csv",
-         _fields(id=_ID, location_id=_ID, service_id=_ID, organization_id=_ID, service_at_location_id=_ID, number=32,
-                 extension=20, type=20, description=_TEXT),
-         refs=(("service_at_location_id", "service_at_location"), ("service_id", "service"),
-               ("location_id", "location"), ("organization_id", "organization")),
-         required=("number",), needs_parent=True),
-    Spec("schedule", "schedules.csv",
-         _fields(id=_ID, service_id=_ID, location_id=_ID, service_at_location_id=_ID, freq=10, interval=int, byday=100,
-                 opens_at=16, closes_at=16, description=_TEXT),
-         refs=(("service_at_location_id", "service_at_location"), ("service_id", "service"),
-               ("location_id", "location")), needs_parent=True),
-    Spec("language", "languages.csv",
-         _fields(id=_ID, service_id=_ID, location_id=_ID, name=80, code=20, note=_TEXT),
-         refs=(("service_id", "service"), ("location_id", "location")), needs_parent=True),
-    Spec("taxonomy", "taxonomies.csv",
-         _fields(id=_ID, name=200, description=_TEXT, uri=400, version=40), required=("name",)),
+    Spec(
+        "organization",
+        "organizations.csv",
+        _fields(id=_ID, name=200, alternate_name=200, description=_TEXT, email=200, website=400),
+        required=("name",),
+    ),
+    Spec(
+        "service",
+        "services.csv",
+        _fields(
+            id=_ID,
+            organization_id=_ID,
+            name=200,
+            alternate_name=200,
+            description=_TEXT,
+            url=400,
+            email=200,
+            status=20,
+            application_process=_TEXT,
+            fees_description=_TEXT,
+            wait_time=200,
+            fees=_TEXT,
+            eligibility_description=_TEXT,
+            minimum_age=float,
+            maximum_age=float,
+        ),
+        refs=(("organization_id", "organization"),),
+        required=("name", "organization_id"),
+    ),
+    Spec(
+        "location",
+        "locations.csv",
+        _fields(
+            id=_ID,
+            location_type=20,
+            organization_id=_ID,
+            name=200,
+            alternate_name=200,
+            description=_TEXT,
+            url=400,
+            latitude=float,
+            longitude=float,
+        ),
+        refs=(("organization_id", "organization"),),
+    ),
+    Spec(
+        "address",
+        "addresses.csv",
+        _fields(
+            id=_ID,
+            location_id=_ID,
+            attention=200,
+            address_1=200,
+            address_2=200,
+            city=80,
+            region=80,
+            state_province=40,
+            postal_code=20,
+            country=40,
+            address_type=20,
+        ),
+        refs=(("location_id", "location"),),
+        required=("location_id",),
+    ),
+    Spec(
+        "service_at_location",
+        "service_at_locations.csv",
+        _fields(id=_ID, service_id=_ID, location_id=_ID, description=_TEXT),
+        refs=(("service_id", "service"), ("location_id", "location")),
+        required=("service_id", "location_id"),
+    ),
+    Spec(
+        "phone",
+        "phones.csv",
+        _fields(
+            id=_ID,
+            location_id=_ID,
+            service_id=_ID,
+            organization_id=_ID,
+            service_at_location_id=_ID,
+            number=32,
+            extension=20,
+            type=20,
+            description=_TEXT,
+        ),
+        refs=(
+            ("service_at_location_id", "service_at_location"),
+            ("service_id", "service"),
+            ("location_id", "location"),
+            ("organization_id", "organization"),
+        ),
+        required=("number",),
+        needs_parent=True,
+    ),
+    Spec(
+        "schedule",
+        "schedules.csv",
+        _fields(
+            id=_ID,
+            service_id=_ID,
+            location_id=_ID,
+            service_at_location_id=_ID,
+            freq=10,
+            interval=int,
+            byday=100,
+            opens_at=16,
+            closes_at=16,
+            description=_TEXT,
+        ),
+        refs=(
+            ("service_at_location_id", "service_at_location"),
+            ("service_id", "service"),
+            ("location_id", "location"),
+        ),
+        needs_parent=True,
+    ),
+    Spec(
+        "language",
+        "languages.csv",
+        _fields(id=_ID, service_id=_ID, location_id=_ID, name=80, code=20, note=_TEXT),
+        refs=(("service_id", "service"), ("location_id", "location")),
+        needs_parent=True,
+    ),
+    Spec(
+        "taxonomy",
+        "taxonomies.csv",
+        _fields(id=_ID, name=200, description=_TEXT, uri=400, version=40),
+        required=("name",),
+    ),
     # parent_id is kept as given: a term may come before its parent, or its parent be left out.
-    Spec("taxonomy_term", "taxonomy_terms.csv",
-         _fields(id=100, code=100, name=200, description=_TEXT, parent_id=100, taxonomy=200, language=20,
-                 taxonomy_id=_ID, term_uri=400),
-         refs=(("taxonomy_id", "taxonomy"),), required=("name",)),
-    Spec("attribute", "attributes.csv",
-         _fields(id=_ID, link_id=_ID, link_type=40, link_entity=40, taxonomy_term_id=100, label=200, value=_TEXT),
-         required=("link_id", "taxonomy_term_id")),
+    Spec(
+        "taxonomy_term",
+        "taxonomy_terms.csv",
+        _fields(
+            id=100,
+            code=100,
+            name=200,
+            description=_TEXT,
+            parent_id=100,
+            taxonomy=200,
+            language=20,
+            taxonomy_id=_ID,
+            term_uri=400,
+        ),
+        refs=(("taxonomy_id", "taxonomy"),),
+        required=("name",),
+    ),
+    Spec(
+        "attribute",
+        "attributes.csv",
+        _fields(id=_ID, link_id=_ID, link_type=40, link_entity=40, taxonomy_term_id=100, label=200, value=_TEXT),
+        required=("link_id", "taxonomy_term_id"),
+    ),
 )
 SPEC = {spec.name: spec for spec in SPECS}
 # Tables an attribute may describe (its link_entity).
@@ -315,8 +425,10 @@ def _check_schedule(row: dict[str, Any], problems: list[str]) -> None:
             else:
                 closes = minute
     if opens is not None and closes is not None and closes <= opens:
-        problems.append(f"closes_at {row['closes_at']} is not after opens_at {row['opens_at']} "
-                        "(hours past midnight: split them into two schedules)")
+        problems.append(
+            f"closes_at {row['closes_at']} is not after opens_at {row['opens_at']} "
+            "(hours past midnight: split them into two schedules)"
+        )
 
 
 def _check_language(row: dict[str, Any], problems: list[str]) -> None:
@@ -327,8 +439,7 @@ def _check_language(row: dict[str, Any], problems: list[str]) -> None:
 def _check_attribute(row: dict[str, Any], problems: list[str]) -> None:
     entity = (row.get("link_entity") or "").lower() or None
     if entity is not None and entity not in LINKABLE:
-        problems.append(f"link_entity {row['link_entity']!r} is not kept by this directory "
-                        f"({', '.join(LINKABLE)})")
+        problems.append(f"link_entity {row['link_entity']!r} is not kept by this directory ({', '.join(LINKABLE)})")
     row["link_entity"] = entity
     extra = EXTRAS.get(row.get("taxonomy_term_id") or "")
     if extra is None:
@@ -371,7 +482,8 @@ def is_blank(value: Any) -> bool:
 def kind_of(value: Any) -> str:
     """A JSON value's kind, as a message names it."""
     return {list: "a list", dict: "an object", str: "text", bool: "true/false", type(None): "null"}.get(
-        type(value), "a number")
+        type(value), "a number"
+    )
 
 
 def is_zip_code(text: str) -> bool:

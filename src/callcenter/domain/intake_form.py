@@ -25,22 +25,45 @@ STEPS: tuple[tuple[str, str], ...] = (
 STEP_KEYS = tuple(key for key, _ in STEPS)
 MAX_DRAFT_FIELD = 4000
 
-CALLER_TYPES = (("parent_guardian", "Parent / guardian"), ("pcp", "PCP office"), ("school", "School"),
-                ("other", "Other"))
+CALLER_TYPES = (
+    ("parent_guardian", "Parent / guardian"),
+    ("pcp", "PCP office"),
+    ("school", "School"),
+    ("other", "Other"),
+)
 SEXES = (("female", "Female"), ("male", "Male"), ("nonbinary", "Non-binary / other"), ("unknown", "Not given"))
-INSURANCES = (("husky_a", "HUSKY A"), ("husky_b", "HUSKY B"), ("private", "Private"), ("none", "None"),
-              ("unknown", "Unknown"))
-URGENCIES = (("emergency", "Emergency (seen within 2 hours)"), ("urgent", "Urgent (within 2 days)"),
-             ("routine", "Routine (within 2 weeks)"))
+INSURANCES = (
+    ("husky_a", "HUSKY A"),
+    ("husky_b", "HUSKY B"),
+    ("private", "Private"),
+    ("none", "None"),
+    ("unknown", "Unknown"),
+)
+URGENCIES = (
+    ("emergency", "Emergency (seen within 2 hours)"),
+    ("urgent", "Urgent (within 2 days)"),
+    ("routine", "Routine (within 2 weeks)"),
+)
 YES_NO = (("yes", "Yes"), ("no", "No"), ("unknown", "Don't know"))
-CONSULT_TYPES = (("none", "No medication question"), ("medication", "Which medication"),
-                 ("dose", "Dose range"), ("side_effects", "Side effects"),
-                 ("options", "Options for a disorder"))
-CRISIS_REASONS = (("suicidal", "Suicidal thoughts"), ("harm_to_others", "Harm to others"),
-                  ("medical", "Medical emergency"))
-NEEDS = (("need_scheduling", "Scheduling help"), ("need_transportation", "Transportation"),
-         ("need_case_manager", "Case manager"), ("need_peer_specialist", "Peer specialist"),
-         ("need_interpreter", "Interpreter"))
+CONSULT_TYPES = (
+    ("none", "No medication question"),
+    ("medication", "Which medication"),
+    ("dose", "Dose range"),
+    ("side_effects", "Side effects"),
+    ("options", "Options for a disorder"),
+)
+CRISIS_REASONS = (
+    ("suicidal", "Suicidal thoughts"),
+    ("harm_to_others", "Harm to others"),
+    ("medical", "Medical emergency"),
+)
+NEEDS = (
+    ("need_scheduling", "Scheduling help"),
+    ("need_transportation", "Transportation"),
+    ("need_case_manager", "Case manager"),
+    ("need_peer_specialist", "Peer specialist"),
+    ("need_interpreter", "Interpreter"),
+)
 
 
 @dataclass(frozen=True)
@@ -76,68 +99,202 @@ def _choice(key: str, choices: tuple[tuple[str, str], ...]) -> Parser:
 
 
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("caller_type", "Who is calling", "caller", "choice",
-              "The caller's relation to the child: a parent or guardian, the child's pediatric office (PCP), "
-              "a school, or someone else.", CALLER_TYPES, parse=_choice("caller_type", CALLER_TYPES)),
-    FieldSpec("caller_name", "Caller's name", "caller", "text",
-              "The name of the person on the line, as they give it.", max_length=80,
-              placeholder="e.g. Maria Lopez",
-              parse=lambda raw, today: v.parse_person_name(raw, "caller_name") if raw.strip() else None),
-    FieldSpec("callback_number", "Callback number", "caller", "text",
-              "Where we can call back. US numbers, any format; add an extension with 'x' (203-555-0143 x12).",
-              max_length=40, placeholder="e.g. (203) 555-0143",
-              parse=lambda raw, today: v.parse_callback_number(raw) if raw.strip() else None),
-    FieldSpec("guardian_name", "Parent / guardian name", "caller", "text",
-              "The child's parent or legal guardian. The same as the caller when a parent calls.",
-              max_length=80, placeholder="first and last name",
-              parse=lambda raw, today: v.parse_person_name(raw, "guardian_name") if raw.strip() else None),
-    FieldSpec("guardian_husky", "Parent on HUSKY too?", "caller", "choice",
-              "A parent who is also HUSKY-insured can be helped with her or his own services.", YES_NO,
-              parse=_choice("guardian_husky", YES_NO)),
-    FieldSpec("child_first_name", "Child's first name", "child", "text", "As on the insurance card.", max_length=80,
-              parse=lambda raw, today: v.parse_person_name(raw, "child_first_name") if raw.strip() else None),
-    FieldSpec("child_last_name", "Child's last name", "child", "text", "As on the insurance card.", max_length=80,
-              parse=lambda raw, today: v.parse_person_name(raw, "child_last_name") if raw.strip() else None),
-    FieldSpec("child_dob", "Date of birth", "child", "text",
-              "Month/day/year with a 4-digit year: 3/4/2019, 2019-03-04 or March 4 2019.", max_length=40,
-              placeholder="e.g. 3/4/2019",
-              parse=lambda raw, today: v.parse_date_of_birth(raw, today) if raw.strip() else None),
-    FieldSpec("child_sex", "Sex", "child", "choice", "As the caller gives it.", SEXES,
-              parse=_choice("child_sex", SEXES)),
-    FieldSpec("child_zip", "ZIP code", "child", "text",
-              "The child's home ZIP code in Connecticut (5 digits). Fills in the town.", max_length=10,
-              placeholder="e.g. 06106", parse=lambda raw, today: v.parse_zip(raw) if raw.strip() else None),
-    FieldSpec("child_town", "Town", "child", "text", "The child's home town in Connecticut.", max_length=60,
-              placeholder="e.g. Hartford (filled from the ZIP)", parse=lambda raw, today: v.parse_town(raw) if raw.strip() else None),
-    FieldSpec("child_language", "Language", "child", "text",
-              "The language the family prefers for appointments; ask whether an interpreter is needed.",
-              max_length=40, placeholder="e.g. English", parse=_text(40, "child_language")),
-    FieldSpec("insurance", "Insurance", "child", "choice",
-              "HUSKY A or B (Medicaid/CHIP) children get a managed referral; others get information only.",
-              INSURANCES, parse=_choice("insurance", INSURANCES)),
-    FieldSpec("medicaid_number", "Medicaid number", "child", "text",
-              "From the child's HUSKY card. Required for HUSKY A/B.", max_length=20, placeholder="9 digits, from the HUSKY card",
-              parse=lambda raw, today: v.parse_medicaid_number(raw) if raw.strip() else None),
-    FieldSpec("symptoms", "What is going on", "concern", "multiline",
-              "The symptoms in the caller's words: what, since when, how often, at home or at school.",
-              max_length=2000, parse=_text(2000, "symptoms", multiline=True)),
-    FieldSpec("diagnosis", "Diagnosis (if known)", "concern", "text",
-              "Any diagnosis the child already has; leave blank or type 'unknown' if none.", max_length=200,
-              parse=_text(200, "diagnosis")),
-    FieldSpec("duration", "How long", "concern", "text", "How long this has been going on, e.g. '3 months'.",
-              max_length=120, parse=_text(120, "duration")),
-    FieldSpec("urgency", "Urgency", "concern", "choice",
-              "Emergency: seen within 2 hours. Urgent: within 2 days. Routine: within 2 weeks. "
-              "Any danger to the child or others is a crisis: press F8.", URGENCIES,
-              parse=_choice("urgency", URGENCIES)),
-    FieldSpec("consult_question_type", "PCP medication question", "concern", "choice",
-              "A pediatric office with a medication question is handed to the medication consult line: a child "
-              "psychiatrist calls back within 1 business day.", CONSULT_TYPES,
-              parse=_choice("consult_question_type", CONSULT_TYPES)),
-    *(FieldSpec(key, label, "needs", "flag", f"Tick if the family needs: {label.lower()}.",
-                parse=lambda raw, today: "yes" if raw == "yes" else None) for key, label in NEEDS),
-    FieldSpec("needs_notes", "Other needs", "needs", "multiline", "Anything else the family needs help with.",
-              max_length=1000, parse=_text(1000, "needs_notes", multiline=True)),
+    FieldSpec(
+        "caller_type",
+        "Who is calling",
+        "caller",
+        "choice",
+        "The caller's relation to the child: a parent or guardian, the child's pediatric office (PCP), "
+        "a school, or someone else.",
+        CALLER_TYPES,
+        parse=_choice("caller_type", CALLER_TYPES),
+    ),
+    FieldSpec(
+        "caller_name",
+        "Caller's name",
+        "caller",
+        "text",
+        "The name of the person on the line, as they give it.",
+        max_length=80,
+        placeholder="e.g. Maria Lopez",
+        parse=lambda raw, today: v.parse_person_name(raw, "caller_name") if raw.strip() else None,
+    ),
+    FieldSpec(
+        "callback_number",
+        "Callback number",
+        "caller",
+        "text",
+        "Where we can call back. US numbers, any format; add an extension with 'x' (203-555-0143 x12).",
+        max_length=40,
+        placeholder="e.g. (203) 555-0143",
+        parse=lambda raw, today: v.parse_callback_number(raw) if raw.strip() else None,
+    ),
+    FieldSpec(
+        "guardian_name",
+        "Parent / guardian name",
+        "caller",
+        "text",
+        "The child's parent or legal guardian. The same as the caller when a parent calls.",
+        max_length=80,
+        placeholder="first and last name",
+        parse=lambda raw, today: v.parse_person_name(raw, "guardian_name") if raw.strip() else None,
+    ),
+    FieldSpec(
+        "guardian_husky",
+        "Parent on HUSKY too?",
+        "caller",
+        "choice",
+        "A parent who is also HUSKY-insured can be helped with her or his own services.",
+        YES_NO,
+        parse=_choice("guardian_husky", YES_NO),
+    ),
+    FieldSpec(
+        "child_first_name",
+        "Child's first name",
+        "child",
+        "text",
+        "As on the insurance card.",
+        max_length=80,
+        parse=lambda raw, today: v.parse_person_name(raw, "child_first_name") if raw.strip() else None,
+    ),
+    FieldSpec(
+        "child_last_name",
+        "Child's last name",
+        "child",
+        "text",
+        "As on the insurance card.",
+        max_length=80,
+        parse=lambda raw, today: v.parse_person_name(raw, "child_last_name") if raw.strip() else None,
+    ),
+    FieldSpec(
+        "child_dob",
+        "Date of birth",
+        "child",
+        "text",
+        "Month/day/year with a 4-digit year: 3/4/2019, 2019-03-04 or March 4 2019.",
+        max_length=40,
+        placeholder="e.g. 3/4/2019",
+        parse=lambda raw, today: v.parse_date_of_birth(raw, today) if raw.strip() else None,
+    ),
+    FieldSpec(
+        "child_sex", "Sex", "child", "choice", "As the caller gives it.", SEXES, parse=_choice("child_sex", SEXES)
+    ),
+    FieldSpec(
+        "child_zip",
+        "ZIP code",
+        "child",
+        "text",
+        "The child's home ZIP code in Connecticut (5 digits). Fills in the town.",
+        max_length=10,
+        placeholder="e.g. 06106",
+        parse=lambda raw, today: v.parse_zip(raw) if raw.strip() else None,
+    ),
+    FieldSpec(
+        "child_town",
+        "Town",
+        "child",
+        "text",
+        "The child's home town in Connecticut.",
+        max_length=60,
+        placeholder="e.g. Hartford (filled from the ZIP)",
+        parse=lambda raw, today: v.parse_town(raw) if raw.strip() else None,
+    ),
+    FieldSpec(
+        "child_language",
+        "Language",
+        "child",
+        "text",
+        "The language the family prefers for appointments; ask whether an interpreter is needed.",
+        max_length=40,
+        placeholder="e.g. English",
+        parse=_text(40, "child_language"),
+    ),
+    FieldSpec(
+        "insurance",
+        "Insurance",
+        "child",
+        "choice",
+        "HUSKY A or B (Medicaid/CHIP) children get a managed referral; others get information only.",
+        INSURANCES,
+        parse=_choice("insurance", INSURANCES),
+    ),
+    FieldSpec(
+        "medicaid_number",
+        "Medicaid number",
+        "child",
+        "text",
+        "From the child's HUSKY card. Required for HUSKY A/B.",
+        max_length=20,
+        placeholder="9 digits, from the HUSKY card",
+        parse=lambda raw, today: v.parse_medicaid_number(raw) if raw.strip() else None,
+    ),
+    FieldSpec(
+        "symptoms",
+        "What is going on",
+        "concern",
+        "multiline",
+        "The symptoms in the caller's words: what, since when, how often, at home or at school.",
+        max_length=2000,
+        parse=_text(2000, "symptoms", multiline=True),
+    ),
+    FieldSpec(
+        "diagnosis",
+        "Diagnosis (if known)",
+        "concern",
+        "text",
+        "Any diagnosis the child already has; leave blank or type 'unknown' if none.",
+        max_length=200,
+        parse=_text(200, "diagnosis"),
+    ),
+    FieldSpec(
+        "duration",
+        "How long",
+        "concern",
+        "text",
+        "How long this has been going on, e.g. '3 months'.",
+        max_length=120,
+        parse=_text(120, "duration"),
+    ),
+    FieldSpec(
+        "urgency",
+        "Urgency",
+        "concern",
+        "choice",
+        "Emergency: seen within 2 hours. Urgent: within 2 days. Routine: within 2 weeks. "
+        "Any danger to the child or others is a crisis: press F8.",
+        URGENCIES,
+        parse=_choice("urgency", URGENCIES),
+    ),
+    FieldSpec(
+        "consult_question_type",
+        "PCP medication question",
+        "concern",
+        "choice",
+        "A pediatric office with a medication question is handed to the medication consult line: a child "
+        "psychiatrist calls back within 1 business day.",
+        CONSULT_TYPES,
+        parse=_choice("consult_question_type", CONSULT_TYPES),
+    ),
+    *(
+        FieldSpec(
+            key,
+            label,
+            "needs",
+            "flag",
+            f"Tick if the family needs: {label.lower()}.",
+            parse=lambda raw, today: "yes" if raw == "yes" else None,
+        )
+        for key, label in NEEDS
+    ),
+    FieldSpec(
+        "needs_notes",
+        "Other needs",
+        "needs",
+        "multiline",
+        "Anything else the family needs help with.",
+        max_length=1000,
+        parse=_text(1000, "needs_notes", multiline=True),
+    ),
 )
 
 FIELD_BY_KEY = {spec.key: spec for spec in FIELDS}
@@ -214,7 +371,9 @@ def bounded_draft(fields: Mapping[str, str]) -> dict[str, str]:
 def parse_crisis_reason(raw: str) -> str:
     allowed = {value for value, _ in CRISIS_REASONS}
     if raw not in allowed:
-        raise ValidationError("Pick what the safety concern is: suicidal thoughts, harm to others, or a medical emergency.")
+        raise ValidationError(
+            "Pick what the safety concern is: suicidal thoughts, harm to others, or a medical emergency."
+        )
     return raw
 
 

@@ -156,7 +156,8 @@ def _not_managed(insurance: Insurance) -> Advisory:
             "how to apply for HUSKY, which would make the child eligible for a managed referral."
         )
     return Advisory(
-        "not_managed", "Not HUSKY: no managed referral",
+        "not_managed",
+        "Not HUSKY: no managed referral",
         f"This line manages referrals only for children insured by HUSKY A or B. {offer}",
     )
 
@@ -170,29 +171,41 @@ def advisories(fields: Mapping[str, Any], today: date) -> list[Advisory]:
     if insurance in (Insurance.PRIVATE, Insurance.NONE):
         found.append(_not_managed(insurance))
     elif insurance is Insurance.UNKNOWN:
-        found.append(Advisory(
-            "confirm_insurance", "Confirm insurance",
-            "Ask for the child's insurance card: only HUSKY A or B children get a managed referral. "
-            "Keep going with the intake meanwhile.",
-        ))
+        found.append(
+            Advisory(
+                "confirm_insurance",
+                "Confirm insurance",
+                "Ask for the child's insurance card: only HUSKY A or B children get a managed referral. "
+                "Keep going with the intake meanwhile.",
+            )
+        )
     born = _birth_date(fields.get("child_dob"))
     if born is not None and born <= today and _age_months(born, today) <= EARLY_INTERVENTION_MAX_MONTHS:
-        found.append(Advisory(
-            "early_intervention", "Under 3: early intervention",
-            f"Offer the Child Development Infoline {CHILD_DEVELOPMENT_INFOLINE} for evaluation and early "
-            "intervention, as well as providers with early-childhood and parenting expertise.",
-        ))
+        found.append(
+            Advisory(
+                "early_intervention",
+                "Under 3: early intervention",
+                f"Offer the Child Development Infoline {CHILD_DEVELOPMENT_INFOLINE} for evaluation and early "
+                "intervention, as well as providers with early-childhood and parenting expertise.",
+            )
+        )
     question = str(fields.get("consult_question_type") or "").strip()
     if str(fields.get("caller_type") or "").strip() == "pcp" and question not in ("", "none"):
-        found.append(Advisory(
-            "medication_consult", "Medication question: consult line",
-            f"Hand this to the medication consult line {CONSULT_LINE}: a child and adolescent psychiatrist "
-            "returns the PCP's call within 1 business day. Submitting records the consult request.",
-        ))
+        found.append(
+            Advisory(
+                "medication_consult",
+                "Medication question: consult line",
+                f"Hand this to the medication consult line {CONSULT_LINE}: a child and adolescent psychiatrist "
+                "returns the PCP's call within 1 business day. Submitting records the consult request.",
+            )
+        )
     if str(fields.get("guardian_husky") or "").strip() == "yes":
-        found.append(Advisory(
-            "parent_services", "Parent is on HUSKY too",
-            "The parent is HUSKY-insured as well: offer help finding behavioral-health services for the "
-            "parent too.",
-        ))
+        found.append(
+            Advisory(
+                "parent_services",
+                "Parent is on HUSKY too",
+                "The parent is HUSKY-insured as well: offer help finding behavioral-health services for the "
+                "parent too.",
+            )
+        )
     return found

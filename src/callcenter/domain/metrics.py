@@ -100,8 +100,10 @@ class LineSettings:
         if not self.service_level_seconds >= 0:
             raise ValueError(f"Service-level threshold must be 0 seconds or more (got {self.service_level_seconds}).")
         if not 0 < self.service_level_target <= 1:
-            raise ValueError(f"Service-level target must be a fraction above 0 and at most 1 "
-                             f"(got {self.service_level_target}; 80 % is 0.80).")
+            raise ValueError(
+                f"Service-level target must be a fraction above 0 and at most 1 "
+                f"(got {self.service_level_target}; 80 % is 0.80)."
+            )
         if not self.short_abandon_seconds >= 0:
             raise ValueError(f"Short-abandon limit must be 0 seconds or more (got {self.short_abandon_seconds}).")
         _zone(self.time_zone)
@@ -174,8 +176,9 @@ def local_day(moment: datetime, time_zone: TimeZone | None = None) -> date:
     return moment.astimezone(_zone(time_zone)).date()
 
 
-def line_figures(calls: Iterable[CallFacts], settings: LineSettings, now: datetime,
-                 day: date | None = None) -> LineFigures:
+def line_figures(
+    calls: Iterable[CallFacts], settings: LineSettings, now: datetime, day: date | None = None
+) -> LineFigures:
     """The board for one day from the calls of ONE line (or of lines sharing ``settings``).
 
     ``day`` defaults to today, the local day of ``now``; pass an earlier day with a later ``now``
@@ -255,8 +258,9 @@ def line_figures(calls: Iterable[CallFacts], settings: LineSettings, now: dateti
     )
 
 
-def agent_figures(calls: Iterable[CallFacts], now: datetime,
-                  time_zone: TimeZone | None = None) -> dict[int, AgentFigures]:
+def agent_figures(
+    calls: Iterable[CallFacts], now: datetime, time_zone: TimeZone | None = None
+) -> dict[int, AgentFigures]:
     """Per agent, by agent id: today's answered calls and talk time, and the call in progress.
 
     Today's calls are those that arrived on the local day of ``now`` (so the counts add up to the
@@ -296,8 +300,9 @@ def calls_per_hour(calls: Iterable[CallFacts], day: date, time_zone: TimeZone | 
     return _hour_buckets(calls, {day}, _zone(time_zone))
 
 
-def weekday_average_per_hour(calls: Iterable[CallFacts], day: date, time_zone: TimeZone | None = None,
-                             weeks: int = 4) -> list[float]:
+def weekday_average_per_hour(
+    calls: Iterable[CallFacts], day: date, time_zone: TimeZone | None = None, weeks: int = 4
+) -> list[float]:
     """Per local hour, the mean count over the same weekday in the ``weeks`` weeks before ``day``.
 
     ``day`` itself is left out (it is the one being compared). Each of those days counts even if it

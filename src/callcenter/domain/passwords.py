@@ -37,8 +37,7 @@ MAX_DISPLAY_NAME = 80
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
     # maxmem a little above what the parameters need (128·r·n bytes), or OpenSSL refuses them.
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length,
-                          maxmem=128 * r * n + 2**20)
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=128 * r * n + 2**20)
 
 
 def _b64(data: bytes) -> str:
@@ -78,14 +77,18 @@ def check_new_password(password: str | None, username: str) -> str:
     password = password or ""
     if not password:
         raise ValidationError(
-            f"Password: type a new password of at least {MIN_PASSWORD_LENGTH} characters.", "password")
+            f"Password: type a new password of at least {MIN_PASSWORD_LENGTH} characters.", "password"
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             f"Password: at least {MIN_PASSWORD_LENGTH} characters (this one has {len(password)}); "
-            f"a few words joined by dashes are long and easy to remember.", "password")
+            f"a few words joined by dashes are long and easy to remember.",
+            "password",
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationError(
-            f"Password: at most {MAX_PASSWORD_LENGTH} characters (this one has {len(password)}).", "password")
+            f"Password: at most {MAX_PASSWORD_LENGTH} characters (this one has {len(password)}).", "password"
+        )
     if any(ord(char) < 32 or ord(char) == 127 for char in password):
         raise ValidationError("Password: no tabs, line breaks or other control characters.", "password")
     if password.strip().lower() == (username or "").strip().lower():
@@ -104,7 +107,8 @@ def check_username(username: str | None) -> str:
         if not 2 <= len(name) <= 40:
             raise ValidationError(f"Username: 2 to 40 characters (this one has {len(name)}).", "username")
         raise ValidationError(
-            "Username: only letters a-z, digits, dot, dash and underscore (no spaces), e.g. j.smith.", "username")
+            "Username: only letters a-z, digits, dot, dash and underscore (no spaces), e.g. j.smith.", "username"
+        )
     return name
 
 
@@ -114,8 +118,9 @@ def check_display_name(display_name: str | None) -> str:
     if not name:
         raise ValidationError('Name: type the name colleagues see, e.g. "Jordan Smith".', "display_name")
     if len(name) > MAX_DISPLAY_NAME:
-        raise ValidationError(f"Name: at most {MAX_DISPLAY_NAME} characters (this one has {len(name)}).",
-                              "display_name")
+        raise ValidationError(
+            f"Name: at most {MAX_DISPLAY_NAME} characters (this one has {len(name)}).", "display_name"
+        )
     return name
 
 
@@ -125,4 +130,4 @@ def is_locked(failed_sign_ins: int, limit: int) -> bool:
 
 
 def locked_message(limit: int) -> str:
-    return (f"This account is locked after {limit} failed sign-ins; a supervisor can reset your password.")
+    return f"This account is locked after {limit} failed sign-ins; a supervisor can reset your password."

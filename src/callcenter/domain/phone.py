@@ -20,9 +20,7 @@ def parse_phone(text: str, field: str = "phone") -> str:
     try:
         number = phonenumbers.parse(raw, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        raise ValidationError(
-            f"{raw!r} is not a phone number: type 10 digits, e.g. (203) 555-0143.", field
-        ) from None
+        raise ValidationError(f"{raw!r} is not a phone number: type 10 digits, e.g. (203) 555-0143.", field) from None
     if not phonenumbers.is_possible_number(number):
         raise ValidationError(
             f"{raw!r} has the wrong number of digits: US numbers have 10, e.g. (203) 555-0143.",

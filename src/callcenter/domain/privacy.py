@@ -19,8 +19,9 @@ def medicaid_last4(number: str | None) -> str | None:
     return digits[-4:] if digits else None
 
 
-def masked_child(first: str | None, last: str | None, born: date | None = None,
-                 medicaid_tail: str | None = None) -> str | None:
+def masked_child(
+    first: str | None, last: str | None, born: date | None = None, medicaid_tail: str | None = None
+) -> str | None:
     """'C.L. b.2019 · Medicaid …1234': enough to tell children apart, not enough to identify one."""
     letters = initials(first, last)
     if not letters and born is None and not medicaid_tail:

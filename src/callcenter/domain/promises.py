@@ -31,8 +31,12 @@ class AttemptOutcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"reached": "Reached", "voicemail": "Left voicemail", "no_answer": "No answer",
-                "wrong_number": "Wrong number"}[self.value]
+        return {
+            "reached": "Reached",
+            "voicemail": "Left voicemail",
+            "no_answer": "No answer",
+            "wrong_number": "Wrong number",
+        }[self.value]
 
 
 KIND_LABELS = {
@@ -59,8 +63,9 @@ class PromisePolicy:
     def __post_init__(self) -> None:
         object.__setattr__(self, "wall_clock", BusinessHours.always_open(self.hours.time_zone))
         if not 0 < self.due_soon_share <= 1:
-            raise ValidationError("Due-soon share: a fraction such as 0.25 (the last quarter of the window).",
-                                  "due_soon_share")
+            raise ValidationError(
+                "Due-soon share: a fraction such as 0.25 (the last quarter of the window).", "due_soon_share"
+            )
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> PromisePolicy:
@@ -73,13 +78,18 @@ class PromisePolicy:
             holiday_country=settings.get("holiday_country", "US"),
             holiday_subdivision=settings.get("holiday_subdivision", "CT"),
         )
-        window = BusinessDuration.parse(settings["due_soon"]).amount(hours) if settings.get("due_soon") else timedelta(hours=2)
+        window = (
+            BusinessDuration.parse(settings["due_soon"]).amount(hours)
+            if settings.get("due_soon")
+            else timedelta(hours=2)
+        )
         share_text = settings.get("due_soon_share", "0.25").strip().rstrip("%")
         try:
             share = float(share_text) / (100 if "%" in settings.get("due_soon_share", "") else 1)
         except ValueError:
-            raise ValidationError(f"Due-soon share {share_text!r}: write a fraction like 0.25 or 25%.",
-                                  "due_soon_share") from None
+            raise ValidationError(
+                f"Due-soon share {share_text!r}: write a fraction like 0.25 or 25%.", "due_soon_share"
+            ) from None
         return cls(
             hours=hours,
             consult_promise=BusinessDuration.parse(settings.get("consult_promise", "1 business day")),
@@ -98,8 +108,9 @@ class PromisePolicy:
         return deadline(received_at, self.follow_up_promise, self.hours)
 
     def state(self, kind: str, now: datetime, start: datetime, due: datetime, done: bool = False) -> PromiseCountdown:
-        return promise_countdown(now, start, due, self.hours_for(kind), done=done, window=self.due_soon_window,
-                           share=self.due_soon_share)
+        return promise_countdown(
+            now, start, due, self.hours_for(kind), done=done, window=self.due_soon_window, share=self.due_soon_share
+        )
 
 
 def late_minutes(state: PromiseCountdown) -> int:
@@ -132,5 +143,13 @@ def check_reschedule(new_due_text: str, reason: str, now: datetime) -> tuple[dat
     return new_due, cleaned
 
 
-__all__ = ["AttemptOutcome", "KIND_LABELS", "PromisePolicy", "PromiseCountdown", "PromiseStatus", "check_attempt",
-           "check_reschedule", "late_minutes"]
+__all__ = [
+    "AttemptOutcome",
+    "KIND_LABELS",
+    "PromisePolicy",
+    "PromiseCountdown",
+    "PromiseStatus",
+    "check_attempt",
+    "check_reschedule",
+    "late_minutes",
+]

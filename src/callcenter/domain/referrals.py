@@ -27,8 +27,9 @@ class ReferralOutcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"offered": "Offered to the family", "scheduled": "Appointment scheduled",
-                "declined": "Declined"}[self.value]
+        return {"offered": "Offered to the family", "scheduled": "Appointment scheduled", "declined": "Declined"}[
+            self.value
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,9 @@ def parse_appointment(text: str, now: datetime, zone: ZoneInfo | None = None) ->
     return moment
 
 
-def check_choice(outcome: str, appointment_text: str, note: str, now: datetime,
-                 zone: ZoneInfo | None = None) -> ReferralChoice:
+def check_choice(
+    outcome: str, appointment_text: str, note: str, now: datetime, zone: ZoneInfo | None = None
+) -> ReferralChoice:
     """Validate the rep's outcome form; an appointment is needed exactly when one was scheduled."""
     try:
         chosen = ReferralOutcome(outcome)

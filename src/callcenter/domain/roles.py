@@ -21,8 +21,9 @@ class Permission(StrEnum):
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.REP: frozenset({Permission.TAKE_CALLS, Permission.WORK_INTAKES, Permission.CHANGE_OWN_STATE,
-                         Permission.OPEN_RECORDS}),
+    Role.REP: frozenset(
+        {Permission.TAKE_CALLS, Permission.WORK_INTAKES, Permission.CHANGE_OWN_STATE, Permission.OPEN_RECORDS}
+    ),
     Role.SUPERVISOR: frozenset(Permission) - {Permission.RETURN_CONSULTS},
     Role.PSYCHIATRIST: frozenset({Permission.CHANGE_OWN_STATE, Permission.RETURN_CONSULTS, Permission.OPEN_RECORDS}),
 }

@@ -23,8 +23,9 @@ def use_line_zone(name: str) -> ZoneInfo:
     try:
         zone = ZoneInfo((name or "").strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"Unknown time zone {name!r}: use an IANA name such as 'America/New_York'.",
-                              "time_zone") from None
+        raise ValidationError(
+            f"Unknown time zone {name!r}: use an IANA name such as 'America/New_York'.", "time_zone"
+        ) from None
     _line_zone = zone
     return zone
 

@@ -79,8 +79,9 @@ def _normalise(text: object, multiline: bool = False) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
-def _prepare(text: object, limit: int, too_long: Callable[[int], str], field: str | None,
-             multiline: bool = False) -> str:
+def _prepare(
+    text: object, limit: int, too_long: Callable[[int], str], field: str | None, multiline: bool = False
+) -> str:
     """Normalised text, or ValidationError(too_long(count)) when it is over ``limit`` characters."""
     raw = text if isinstance(text, str) else ""
     if len(raw) > max(HARD_INPUT_CAP, limit):
@@ -100,9 +101,11 @@ def clean_text(text: str, max_length: int, field: str = "text", *, multiline: bo
     with combining accents is stored the same as one typed with precomposed letters.
     """
     return _prepare(
-        text, max_length,
+        text,
+        max_length,
         lambda count: f"Keep it under {max_length:,} characters (now {count:,}).",
-        field, multiline,
+        field,
+        multiline,
     )
 
 
@@ -123,9 +126,11 @@ def parse_person_name(text: str, field: str = "name") -> str:
     Curly apostrophes (O’Brien) are stored as straight ones (O'Brien).
     """
     value = _prepare(
-        text, MAX_NAME_LENGTH,
-        lambda count: f"Names here are at most {MAX_NAME_LENGTH} characters (now {count:,}): "
-                      "shorten it or use initials.",
+        text,
+        MAX_NAME_LENGTH,
+        lambda count: (
+            f"Names here are at most {MAX_NAME_LENGTH} characters (now {count:,}): shorten it or use initials."
+        ),
         field,
     ).translate(_APOSTROPHES)
     if not value:
@@ -144,14 +149,12 @@ def parse_person_name(text: str, field: str = "name") -> str:
             raise ValidationError(f"Names cannot contain numbers: type letters only, {_NAME_EXAMPLE}.", field)
         else:
             raise ValidationError(
-                f"{ch!r} cannot be in a name: use letters, spaces, hyphens, apostrophes and periods, "
-                f"{_NAME_EXAMPLE}.",
+                f"{ch!r} cannot be in a name: use letters, spaces, hyphens, apostrophes and periods, {_NAME_EXAMPLE}.",
                 field,
             )
     if not _NAME_SHAPE.fullmatch("".join(shape)):
         raise ValidationError(
-            "Put single spaces, hyphens, apostrophes or periods between letters, "
-            f"{_NAME_EXAMPLE} or Dr. Ada Okafor.",
+            f"Put single spaces, hyphens, apostrophes or periods between letters, {_NAME_EXAMPLE} or Dr. Ada Okafor.",
             field,
         )
     return value
@@ -160,9 +163,11 @@ def parse_person_name(text: str, field: str = "name") -> str:
 def parse_callback_number(text: str, field: str = "callback_number") -> str:
     """A phone number as E.164 (``+12035550143``, with ``;ext=12`` for an extension)."""
     value = _prepare(
-        text, 40,
-        lambda count: "That is too long for a phone number: type 10 digits, e.g. (203) 555-0143, "
-                      "and 'x' before an extension.",
+        text,
+        40,
+        lambda count: (
+            "That is too long for a phone number: type 10 digits, e.g. (203) 555-0143, and 'x' before an extension."
+        ),
         field,
     )
     return parse_phone(value, field)
@@ -342,8 +347,7 @@ def _compact_id(value: str) -> str:
     return "".join(kept)
 
 
-def parse_medicaid_number(text: str, pattern: str = DEFAULT_MEDICAID_PATTERN, *,
-                          form: str | None = None) -> str:
+def parse_medicaid_number(text: str, pattern: str = DEFAULT_MEDICAID_PATTERN, *, form: str | None = None) -> str:
     """The Medicaid number with spaces and dashes removed, if it fully matches ``pattern``.
 
     ``form`` describes the pattern to a person ("2 letters, 5 digits, 1 letter"); for a plain
@@ -353,15 +357,14 @@ def parse_medicaid_number(text: str, pattern: str = DEFAULT_MEDICAID_PATTERN, *,
     length = int(digits_only.group(1)) if digits_only else None
     described = form or (f"{length} digits" if length is not None else f"in the form {pattern}")
     value = _prepare(
-        text, 60,
+        text,
+        60,
         lambda count: f"That is too long for a Medicaid number: they are {described}.",
         _MEDICAID_FIELD,
     )
     compact = _compact_id(value)
     if not compact:
-        raise ValidationError(
-            f"Enter the Medicaid number from the child's HUSKY card ({described}).", _MEDICAID_FIELD
-        )
+        raise ValidationError(f"Enter the Medicaid number from the child's HUSKY card ({described}).", _MEDICAID_FIELD)
     if _compiled(pattern).fullmatch(compact):
         return compact
     if length is not None:
@@ -402,10 +405,10 @@ _STATE_SUFFIX = re.compile(r"(?:\s*,\s*|\s+)(?:ct|conn\.?|connecticut)\.?$", re.
 
 @dataclass(frozen=True)
 class _Places:
-    zip_town: dict[str, str]        # active ZIP -> its USPS town name
+    zip_town: dict[str, str]  # active ZIP -> its USPS town name
     retired_zip_town: dict[str, str]  # ZIPs no longer in use -> town they were
-    town_zips: dict[str, list[str]]   # casefolded town name -> sorted active ZIPs
-    town_name: dict[str, str]         # casefolded town name -> canonical spelling
+    town_zips: dict[str, list[str]]  # casefolded town name -> sorted active ZIPs
+    town_name: dict[str, str]  # casefolded town name -> canonical spelling
 
 
 def _town_key(name: str) -> str:
@@ -502,7 +505,8 @@ def parse_town(text: str) -> str:
     three close matches in the message.
     """
     value = _prepare(
-        text, 60,
+        text,
+        60,
         lambda count: "No Connecticut town name is that long: type the town, e.g. New Haven, or enter the ZIP code.",
         _TOWN_FIELD,
     )

@@ -14,8 +14,17 @@ from callcenter.store.errors import InvalidOperation, NotFound
 Row = TypeVar("Row", bound=SQLModel)
 
 
-def owned_row(session, agent_id: int, model: type[Row], row_id: int, *, noun: str, owner_column: str,
-              someone_elses: str, permission: Permission | None = None) -> Row:
+def owned_row(
+    session,
+    agent_id: int,
+    model: type[Row],
+    row_id: int,
+    *,
+    noun: str,
+    owner_column: str,
+    someone_elses: str,
+    permission: Permission | None = None,
+) -> Row:
     """The row `agent_id` is about to change: refused unless the agent is active (and may do this
     kind of work), the row exists, and it is theirs or they supervise. `someone_elses` is said to
     anyone else, naming who can."""

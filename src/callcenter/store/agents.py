@@ -86,8 +86,7 @@ def sign_in(db: Database, username: str, password: str, now: datetime):
         raise ValidationError("Type your password.", "password")
     limit = max_failed_sign_ins()
     with db.read() as session:
-        found = session.execute(
-            select(Agent.password_hash, Agent.failed_logins).where(Agent.username == name)).first()
+        found = session.execute(select(Agent.password_hash, Agent.failed_logins).where(Agent.username == name)).first()
     # The slow hash runs before the write transaction, so it never holds SQLite's write lock;
     # an unknown name is checked against a decoy so it takes as long as a known one.
     stored = found.password_hash if found is not None else _decoy_hash()
@@ -98,16 +97,30 @@ def sign_in(db: Database, username: str, password: str, now: datetime):
     with db.write() as session:
         agent = session.scalars(select(Agent).where(Agent.username == name).with_for_update()).first()
         if agent is None:
-            audit.record(session, at=now, agent_id=None, action="sign_in_failed", entity="agent", entity_id=None,
-                         detail={"username": typed[:AUDITED_USERNAME_CHARS], "reason": "unknown username"})
+            audit.record(
+                session,
+                at=now,
+                agent_id=None,
+                action="sign_in_failed",
+                entity="agent",
+                entity_id=None,
+                detail={"username": typed[:AUDITED_USERNAME_CHARS], "reason": "unknown username"},
+            )
             refusal = ValidationError(REFUSED, "password")
         else:
             if agent.password_hash != stored and not passwords.is_locked(agent.failed_logins, limit):
                 matches = passwords.verify_password(password, agent.password_hash)  # reset meanwhile
             refusal = _judge(session, agent, matches, limit, now, failed_action="sign_in_failed", wrong=REFUSED)
             if refusal is None and not agent.active:
-                audit.record(session, at=now, agent_id=agent.id, action="sign_in_failed", entity="agent",
-                             entity_id=agent.id, detail={"reason": "disabled"})
+                audit.record(
+                    session,
+                    at=now,
+                    agent_id=agent.id,
+                    action="sign_in_failed",
+                    entity="agent",
+                    entity_id=agent.id,
+                    detail={"reason": "disabled"},
+                )
                 refusal = ValidationError("This account is disabled: ask a supervisor to enable it.", "username")
             if refusal is None:
                 agent.failed_logins = 0
@@ -150,7 +163,8 @@ def verify_password(db: Database, agent_id: int, password: str, now: datetime) -
     limit = max_failed_sign_ins()
     with db.read() as session:
         found = session.execute(
-            select(Agent.password_hash, Agent.failed_logins, Agent.active).where(Agent.id == agent_id)).first()
+            select(Agent.password_hash, Agent.failed_logins, Agent.active).where(Agent.id == agent_id)
+        ).first()
     if found is None:
         raise NotFound(f"No agent with id {agent_id}.")
     if not found.active:
@@ -174,18 +188,29 @@ def verify_password(db: Database, agent_id: int, password: str, now: datetime) -
         raise refusal
 
 
-def _judge(session, agent: Agent, matches: bool, limit: int, now: datetime, *, failed_action: str,
-           wrong: str) -> ValidationError | None:
+def _judge(
+    session, agent: Agent, matches: bool, limit: int, now: datetime, *, failed_action: str, wrong: str
+) -> ValidationError | None:
     """None when the password was right and the account is not locked; else count, audit, and say why."""
+
     def failed(reason: str) -> None:
-        audit.record(session, at=now, agent_id=agent.id, action=failed_action, entity="agent", entity_id=agent.id,
-                     detail={"reason": reason, "failed_sign_ins": agent.failed_logins})
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent.id,
+            action=failed_action,
+            entity="agent",
+            entity_id=agent.id,
+            detail={"reason": reason, "failed_sign_ins": agent.failed_logins},
+        )
 
     if agent.password_hash is None:  # nothing to guess, so nothing is counted
         failed("no password set")
         return ValidationError(
             f"No password is set for {agent.username} yet: a supervisor can set one "
-            f"(`callcenter agent reset-password {agent.username}`).", "password")
+            f"(`callcenter agent reset-password {agent.username}`).",
+            "password",
+        )
     if passwords.is_locked(agent.failed_logins, limit):
         agent.failed_logins += 1
         failed("locked")
@@ -195,8 +220,15 @@ def _judge(session, agent: Agent, matches: bool, limit: int, now: datetime, *, f
     agent.failed_logins += 1
     failed("wrong password")
     if passwords.is_locked(agent.failed_logins, limit):
-        audit.record(session, at=now, agent_id=agent.id, action="account_locked", entity="agent",
-                     entity_id=agent.id, detail={"failed_sign_ins": agent.failed_logins, "limit": limit})
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent.id,
+            action="account_locked",
+            entity="agent",
+            entity_id=agent.id,
+            detail={"failed_sign_ins": agent.failed_logins, "limit": limit},
+        )
         return ValidationError(passwords.locked_message(limit), "password")
     return ValidationError(wrong, "password")
 
@@ -217,8 +249,9 @@ def _decoy_hash() -> str:
 # --- Accounts: set-up by a supervisor, or from the shell (actor None) ----------------------------
 
 
-def add_agent(db: Database, actor_id: int | None, username: str, display_name: str, role: Role | str,
-              password: str, now: datetime):
+def add_agent(
+    db: Database, actor_id: int | None, username: str, display_name: str, role: Role | str, password: str, now: datetime
+):
     """A new agent, offline, with a password. ``actor_id`` None is the shell (`callcenter agent add`)."""
     name = passwords.check_username(username)
     shown = passwords.check_display_name(display_name)
@@ -231,12 +264,28 @@ def add_agent(db: Database, actor_id: int | None, username: str, display_name: s
         _require_manager(session, actor_id)
         if session.scalar(select(Agent.id).where(Agent.username == name)) is not None:
             raise ValidationError(f"Username {name!r} is taken: pick another (e.g. add an initial).", "username")
-        agent = Agent(username=name, display_name=shown, role=chosen.value, state=AgentState.OFFLINE.value,
-                      state_since=now, created_at=now, active=True, password_hash=hashed, failed_logins=0)
+        agent = Agent(
+            username=name,
+            display_name=shown,
+            role=chosen.value,
+            state=AgentState.OFFLINE.value,
+            state_since=now,
+            created_at=now,
+            active=True,
+            password_hash=hashed,
+            failed_logins=0,
+        )
         session.add(agent)
         session.flush()
-        audit.record(session, at=now, agent_id=actor_id, action="add_agent", entity="agent", entity_id=agent.id,
-                     detail={"username": name, "display_name": shown, "role": chosen.value})
+        audit.record(
+            session,
+            at=now,
+            agent_id=actor_id,
+            action="add_agent",
+            entity="agent",
+            entity_id=agent.id,
+            detail={"username": name, "display_name": shown, "role": chosen.value},
+        )
         return to_view(agent)
 
 
@@ -259,8 +308,15 @@ def reset_password(db: Database, actor_id: int | None, agent_id: int, new_passwo
         agent.password_hash = hashed
         agent.failed_logins = 0
         agent.version += 1
-        audit.record(session, at=now, agent_id=actor_id, action="reset_password", entity="agent",
-                     entity_id=agent.id, detail={"failed_sign_ins_cleared": cleared})
+        audit.record(
+            session,
+            at=now,
+            agent_id=actor_id,
+            action="reset_password",
+            entity="agent",
+            entity_id=agent.id,
+            detail={"failed_sign_ins_cleared": cleared},
+        )
         session.flush()
         return to_view(agent)
 
@@ -285,8 +341,15 @@ def disable_agent(db: Database, actor_id: int | None, agent_id: int, now: dateti
             agent.state = AgentState.OFFLINE.value
             agent.state_since = now
         agent.version += 1
-        audit.record(session, at=now, agent_id=actor_id, action="disable_agent", entity="agent",
-                     entity_id=agent.id, detail={"state_was": was.value})
+        audit.record(
+            session,
+            at=now,
+            agent_id=actor_id,
+            action="disable_agent",
+            entity="agent",
+            entity_id=agent.id,
+            detail={"state_was": was.value},
+        )
         session.flush()
         return to_view(agent)
 
@@ -317,8 +380,7 @@ def _role(role: Role | str) -> Role:
     try:
         return Role(str(role.value if isinstance(role, Role) else role).strip().lower())
     except ValueError:
-        raise ValidationError(
-            f"Role: one of {', '.join(r.value for r in Role)} (got {str(role)!r}).", "role") from None
+        raise ValidationError(f"Role: one of {', '.join(r.value for r in Role)} (got {str(role)!r}).", "role") from None
 
 
 def report_presence(db: Database, agent_id: int, now: datetime) -> None:

@@ -97,9 +97,18 @@ def search(
             .limit(max(limit, 1))
         ).all()
         return [
-            domain_audit.AuditRow(id=entry.id, at=entry.at, agent_username=username, agent_name=name, action=entry.action,
-                     entity=entry.entity, entity_id=entry.entity_id, child_id=entry.child_id, screen=entry.screen,
-                     detail=_detail(entry.detail))
+            domain_audit.AuditRow(
+                id=entry.id,
+                at=entry.at,
+                agent_username=username,
+                agent_name=name,
+                action=entry.action,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                child_id=entry.child_id,
+                screen=entry.screen,
+                detail=_detail(entry.detail),
+            )
             for entry, username, name in found
         ]
 

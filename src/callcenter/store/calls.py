@@ -72,15 +72,18 @@ def arrive(
         session.add(call)
         session.flush()
         audit.record(
-            session, at=now, agent_id=None, action="create", entity="call", entity_id=call.id,
+            session,
+            at=now,
+            agent_id=None,
+            action="create",
+            entity="call",
+            entity_id=call.id,
             detail={"line": code, "priority": Priority(priority).label},
         )
         return call.id
 
 
-def claim_next(
-    db: Database, agent_id: int, now: datetime, line_codes: Sequence[str] | None = None
-) -> CallView | None:
+def claim_next(db: Database, agent_id: int, now: datetime, line_codes: Sequence[str] | None = None) -> CallView | None:
     """Give the agent the best waiting caller: emergencies first, then the longest wait.
 
     Atomic on both engines: PostgreSQL locks the chosen row and lets concurrent claims skip
@@ -117,9 +120,7 @@ def claim_next(
             .with_for_update(skip_locked=True)
         )
         if line_codes:
-            best_waiting = best_waiting.where(
-                Call.line_id.in_(select(Line.id).where(Line.code.in_(list(line_codes))))
-            )
+            best_waiting = best_waiting.where(Call.line_id.in_(select(Line.id).where(Line.code.in_(list(line_codes)))))
         claimed = session.execute(
             update(Call.__table__)
             .where(Call.id == best_waiting.scalar_subquery(), Call.state == CallState.WAITING.value)
@@ -180,9 +181,7 @@ def _claim_statement(with_lines: bool):
     # in SQLAlchemy's compiled cache.
     line_filter = "AND call.line_id IN (SELECT id FROM line WHERE code = ANY(:codes))" if with_lines else ""
     params = [bindparam("now", type_=UTCDateTime())]
-    return text(_CLAIM_SQL.format(line_filter=line_filter)).bindparams(*params).columns(
-        *Call.__table__.columns
-    )
+    return text(_CLAIM_SQL.format(line_filter=line_filter)).bindparams(*params).columns(*Call.__table__.columns)
 
 
 _CLAIM_ANY = None
@@ -287,8 +286,11 @@ def end_call(
         callback_id = None
         if disposition is Disposition.CALLBACK_REQUESTED:
             if not call.caller_number:
-                raise ValidationError("A callback needs a number to call, and this caller left none: choose "
-                                      "another disposition and note how to reach them.", "disposition")
+                raise ValidationError(
+                    "A callback needs a number to call, and this caller left none: choose "
+                    "another disposition and note how to reach them.",
+                    "disposition",
+                )
             # Imported here: promises bring the holiday calendar, which the queue's hot paths never need.
             from callcenter.store.promises import new_promise
 
@@ -297,12 +299,22 @@ def end_call(
 
                 policy = PromisePolicy()
             summary = notes.splitlines()[0][:80] if notes else "asked to be called back"
-            callback_id = new_promise(session, kind=PromiseKind.CALLBACK_REQUEST,
-                                   title=f"Call back {format_phone(call.caller_number)}: {summary}",
-                                   owner_agent_id=agent.id, start=now, due=policy.follow_up_deadline(now),
-                                   call_id=call.id).id
+            callback_id = new_promise(
+                session,
+                kind=PromiseKind.CALLBACK_REQUEST,
+                title=f"Call back {format_phone(call.caller_number)}: {summary}",
+                owner_agent_id=agent.id,
+                start=now,
+                due=policy.follow_up_deadline(now),
+                call_id=call.id,
+            ).id
         audit.record(
-            session, at=now, agent_id=agent.id, action="end", entity="call", entity_id=call.id,
+            session,
+            at=now,
+            agent_id=agent.id,
+            action="end",
+            entity="call",
+            entity_id=call.id,
             detail={"disposition": disposition.value, "callback": callback_id},
         )
         session.flush()
@@ -321,8 +333,15 @@ def save_notes(db: Database, agent_id: int, call_id: int, notes: str) -> int:
             raise InvalidOperation("Only the rep handling a call can write its notes.")
         call.notes = notes or None
         call.version += 1
-        audit.record(session, at=_utcnow(), agent_id=agent_id, action="update", entity="call",
-                     entity_id=call.id, detail={"field": "notes"})
+        audit.record(
+            session,
+            at=_utcnow(),
+            agent_id=agent_id,
+            action="update",
+            entity="call",
+            entity_id=call.id,
+            detail={"field": "notes"},
+        )
         return call.version
 
 
@@ -338,8 +357,15 @@ def mark_relay(db: Database, agent_id: int, call_id: int, relay: bool, now: date
             raise InvalidOperation("Only a TTY call comes through a relay service.")
         call.relay = relay
         call.version += 1
-        audit.record(session, at=now, agent_id=agent_id, action="update", entity="call", entity_id=call.id,
-                     detail={"field": "relay", "value": relay})
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="update",
+            entity="call",
+            entity_id=call.id,
+            detail={"field": "relay", "value": relay},
+        )
         line = session.get(Line, call.line_id)
         return _view_from_row(call, line.code, line.name)
 
@@ -398,8 +424,9 @@ def get_call(db: Database, call_id: int) -> CallView:
         return _call_view(session, call_id)
 
 
-def caller_history(db: Database, caller_number: str | None, exclude_call_id: int | None = None,
-                   limit: int = 20) -> list[HistoryEntry]:
+def caller_history(
+    db: Database, caller_number: str | None, exclude_call_id: int | None = None, limit: int = 20
+) -> list[HistoryEntry]:
     """Earlier calls from the same number, newest first: repeat callers matter."""
     if not caller_number:
         return []
@@ -433,15 +460,12 @@ def board(db: Database, agent_id: int | None, waiting_limit: int = 100) -> Board
     with db.read() as session:
         waiting_flag = func.sum(_case_state(CallState.WAITING))
         on_call_flag = func.sum(_case_state(CallState.ON_CALL))
-        oldest = func.min(
-            _case_value(Call.state == CallState.WAITING.value, Call.arrived_at)
-        )
+        oldest = func.min(_case_value(Call.state == CallState.WAITING.value, Call.arrived_at))
         per_line = (
             select(Line, waiting_flag, oldest, on_call_flag)
             .outerjoin(
                 Call,
-                (Call.line_id == Line.id)
-                & Call.state.in_([CallState.WAITING.value, CallState.ON_CALL.value]),
+                (Call.line_id == Line.id) & Call.state.in_([CallState.WAITING.value, CallState.ON_CALL.value]),
             )
             .group_by(Line.id)
             .order_by(Line.sort_order)
@@ -466,8 +490,7 @@ def board(db: Database, agent_id: int | None, waiting_limit: int = 100) -> Board
             .limit(waiting_limit)
         )
         waiting = tuple(
-            WaitingCall(id=cid, line_code=code, caller_number=number, arrived_at=arrived,
-                        priority=Priority(priority))
+            WaitingCall(id=cid, line_code=code, caller_number=number, arrived_at=arrived, priority=Priority(priority))
             for cid, code, number, arrived, priority in rows
         )
         me = my_call = None
@@ -513,12 +536,12 @@ def _as_utc(value):
 def _line_id(session: Session, code: str) -> int:
     line_id = session.scalars(select(Line.id).where(Line.code == code)).first()
     if line_id is None:
-        raise NotFound(f"Line {code} is not set up in this database: run `callcenter db upgrade` and `callcenter seed`.")
+        raise NotFound(
+            f"Line {code} is not set up in this database: run `callcenter db upgrade` and `callcenter seed`."
+        )
     return line_id
 
 
 def _call_view(session: Session, call_id: int) -> CallView:
-    call, line = session.execute(
-        select(Call, Line).join(Line, Line.id == Call.line_id).where(Call.id == call_id)
-    ).one()
+    call, line = session.execute(select(Call, Line).join(Line, Line.id == Call.line_id).where(Call.id == call_id)).one()
     return _view_from_row(call, line.code, line.name)

@@ -44,30 +44,62 @@ class ConsultView:
 
 def least_busy_psychiatrist(session) -> int | None:
     """Fairness without a roster: the active psychiatrist with the fewest open consults."""
-    open_counts = (select(ConsultRequest.psychiatrist_id, func.count().label("n"))
-                   .where(ConsultRequest.state == "open").group_by(ConsultRequest.psychiatrist_id).subquery())
+    open_counts = (
+        select(ConsultRequest.psychiatrist_id, func.count().label("n"))
+        .where(ConsultRequest.state == "open")
+        .group_by(ConsultRequest.psychiatrist_id)
+        .subquery()
+    )
     row = session.execute(
-        select(Agent.id).outerjoin(open_counts, open_counts.c.psychiatrist_id == Agent.id)
+        select(Agent.id)
+        .outerjoin(open_counts, open_counts.c.psychiatrist_id == Agent.id)
         .where(Agent.role == Role.PSYCHIATRIST.value, Agent.active.is_(True))
-        .order_by(func.coalesce(open_counts.c.n, 0), Agent.id).limit(1)
+        .order_by(func.coalesce(open_counts.c.n, 0), Agent.id)
+        .limit(1)
     ).first()
     return row[0] if row else None
 
 
-def create(db: Database, agent_id: int, form: ConsultForm, now: datetime, policy: PromisePolicy, *,
-           call_id: int | None = None, reuse_child_id: int | None = None,
-           psychiatrist_id: int | None = None) -> ConsultView:
+def create(
+    db: Database,
+    agent_id: int,
+    form: ConsultForm,
+    now: datetime,
+    policy: PromisePolicy,
+    *,
+    call_id: int | None = None,
+    reuse_child_id: int | None = None,
+    psychiatrist_id: int | None = None,
+) -> ConsultView:
     """Record the request and its callback promise together: due = received + the line's promise."""
     with db.write() as session:
         require(load_agent(session, agent_id).role, Permission.WORK_INTAKES)
-        consult_id = add_request(session, agent_id, form, now, policy, call_id=call_id, intake_id=None,
-                                 child_id=reuse_child_id, psychiatrist_id=psychiatrist_id)
+        consult_id = add_request(
+            session,
+            agent_id,
+            form,
+            now,
+            policy,
+            call_id=call_id,
+            intake_id=None,
+            child_id=reuse_child_id,
+            psychiatrist_id=psychiatrist_id,
+        )
     return get(db, consult_id)
 
 
-def add_request(session, agent_id: int, form: ConsultForm, now: datetime, policy: PromisePolicy, *,
-                call_id: int | None, intake_id: int | None, child_id: int | None,
-                psychiatrist_id: int | None) -> int:
+def add_request(
+    session,
+    agent_id: int,
+    form: ConsultForm,
+    now: datetime,
+    policy: PromisePolicy,
+    *,
+    call_id: int | None,
+    intake_id: int | None,
+    child_id: int | None,
+    psychiatrist_id: int | None,
+) -> int:
     """Inside a caller's transaction (the consult screen, or an intake handing over its question)."""
     if child_id is not None and session.get(Child, child_id) is None:
         raise NotFound(f"No child {child_id} to attach the consult to.")
@@ -79,20 +111,47 @@ def add_request(session, agent_id: int, form: ConsultForm, now: datetime, policy
         psychiatrist_id = least_busy_psychiatrist(session)
     child_name = " ".join(part for part in (form.child_first_name, form.child_last_name) if part) or None
     consult = ConsultRequest(
-        call_id=call_id, intake_id=intake_id, child_id=child_id, pcp_name=form.pcp_name, practice=form.practice,
-        callback_number=form.callback_number, npi=form.npi, question_type=form.question_type,
-        question=form.question, urgency=form.urgency, received_at=now, psychiatrist_id=psychiatrist_id,
-        child_name=child_name, child_dob=form.child_dob,
+        call_id=call_id,
+        intake_id=intake_id,
+        child_id=child_id,
+        pcp_name=form.pcp_name,
+        practice=form.practice,
+        callback_number=form.callback_number,
+        npi=form.npi,
+        question_type=form.question_type,
+        question=form.question,
+        urgency=form.urgency,
+        received_at=now,
+        psychiatrist_id=psychiatrist_id,
+        child_name=child_name,
+        child_dob=form.child_dob,
     )
     session.add(consult)
     session.flush()
     due = policy.consult_deadline(now)
-    promises.new_promise(session, kind=PromiseKind.CONSULT_CALLBACK,
-                    title=f"Call back {form.pcp_name} ({form.practice or 'PCP'}) about {_child_label(consult)}",
-                    owner_agent_id=psychiatrist_id, start=now, due=due, consult_id=consult.id, call_id=call_id,
-                    intake_id=intake_id, child_id=child_id)
-    audit.record(session, at=now, agent_id=agent_id, action="create", entity="consult", entity_id=consult.id,
-                 detail={"due": due, "psychiatrist_id": psychiatrist_id}, screen="consult", child_id=child_id)
+    promises.new_promise(
+        session,
+        kind=PromiseKind.CONSULT_CALLBACK,
+        title=f"Call back {form.pcp_name} ({form.practice or 'PCP'}) about {_child_label(consult)}",
+        owner_agent_id=psychiatrist_id,
+        start=now,
+        due=due,
+        consult_id=consult.id,
+        call_id=call_id,
+        intake_id=intake_id,
+        child_id=child_id,
+    )
+    audit.record(
+        session,
+        at=now,
+        agent_id=agent_id,
+        action="create",
+        entity="consult",
+        entity_id=consult.id,
+        detail={"due": due, "psychiatrist_id": psychiatrist_id},
+        screen="consult",
+        child_id=child_id,
+    )
     return consult.id
 
 
@@ -103,19 +162,40 @@ def _child_label(consult: ConsultRequest) -> str:
 
 
 def _select():
-    return (select(ConsultRequest, Promise.due_at, Promise.id, Agent.display_name, Child.first_name, Child.last_name)
-            .outerjoin(Promise, (Promise.consult_id == ConsultRequest.id) & (Promise.kind == PromiseKind.CONSULT_CALLBACK.value))
-            .outerjoin(Agent, Agent.id == ConsultRequest.psychiatrist_id)
-            .outerjoin(Child, Child.id == ConsultRequest.child_id))
+    return (
+        select(ConsultRequest, Promise.due_at, Promise.id, Agent.display_name, Child.first_name, Child.last_name)
+        .outerjoin(
+            Promise, (Promise.consult_id == ConsultRequest.id) & (Promise.kind == PromiseKind.CONSULT_CALLBACK.value)
+        )
+        .outerjoin(Agent, Agent.id == ConsultRequest.psychiatrist_id)
+        .outerjoin(Child, Child.id == ConsultRequest.child_id)
+    )
 
 
 def _view(row) -> ConsultView:
     consult, due, promise_id, doctor, first, last = row
     child = masked_child(first, last, consult.child_dob) if first else _child_label(consult)
-    return ConsultView(consult.id, consult.pcp_name, consult.practice, consult.callback_number, consult.npi, child,
-                       consult.question_type, consult.question, consult.urgency, consult.received_at, due, promise_id,
-                       consult.psychiatrist_id, doctor, consult.state, consult.returned_at, consult.minutes_spent,
-                       consult.written_report, consult.child_id)
+    return ConsultView(
+        consult.id,
+        consult.pcp_name,
+        consult.practice,
+        consult.callback_number,
+        consult.npi,
+        child,
+        consult.question_type,
+        consult.question,
+        consult.urgency,
+        consult.received_at,
+        due,
+        promise_id,
+        consult.psychiatrist_id,
+        doctor,
+        consult.state,
+        consult.returned_at,
+        consult.minutes_spent,
+        consult.written_report,
+        consult.child_id,
+    )
 
 
 def get(db: Database, consult_id: int) -> ConsultView:
@@ -136,8 +216,16 @@ def for_psychiatrist(db: Database, agent_id: int, include_closed: bool = False) 
         return [_view(row) for row in session.execute(statement.order_by(Promise.due_at, ConsultRequest.id)).all()]
 
 
-def close(db: Database, agent_id: int, consult_id: int, returned_at: datetime, minutes: int, written_report: bool,
-          now: datetime, policy: PromisePolicy) -> ConsultView:
+def close(
+    db: Database,
+    agent_id: int,
+    consult_id: int,
+    returned_at: datetime,
+    minutes: int,
+    written_report: bool,
+    now: datetime,
+    policy: PromisePolicy,
+) -> ConsultView:
     """The call was returned: when, how long, whether a written report went out; its promise closes with it."""
     with db.write() as session:
         agent = load_agent(session, agent_id)
@@ -156,20 +244,33 @@ def close(db: Database, agent_id: int, consult_id: int, returned_at: datetime, m
         consult.written_report = written_report
         consult.state = "closed"
         consult.version += 1
-        promise = session.scalars(select(Promise).where(Promise.consult_id == consult.id,
-                                                  Promise.state == PromiseState.OPEN.value)).first()
+        promise = session.scalars(
+            select(Promise).where(Promise.consult_id == consult.id, Promise.state == PromiseState.OPEN.value)
+        ).first()
         if promise is not None:
             promises._close(session, promise, agent_id, returned_at, policy, None)
-        audit.record(session, at=now, agent_id=agent_id, action="close", entity="consult", entity_id=consult.id,
-                     detail={"minutes": minutes, "written_report": written_report}, screen="consult",
-                     child_id=consult.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="close",
+            entity="consult",
+            entity_id=consult.id,
+            detail={"minutes": minutes, "written_report": written_report},
+            screen="consult",
+            child_id=consult.child_id,
+        )
     return get(db, consult_id)
 
 
 def psychiatrists(db: Database) -> list[tuple[int, str]]:
     with db.read() as session:
-        return [(row.id, row.display_name) for row in session.scalars(
-            select(Agent).where(Agent.role == Role.PSYCHIATRIST.value, Agent.active.is_(True)).order_by(Agent.id))]
+        return [
+            (row.id, row.display_name)
+            for row in session.scalars(
+                select(Agent).where(Agent.role == Role.PSYCHIATRIST.value, Agent.active.is_(True)).order_by(Agent.id)
+            )
+        ]
 
 
 __all__ = ["ConsultView", "close", "create", "for_psychiatrist", "get", "least_busy_psychiatrist", "psychiatrists"]

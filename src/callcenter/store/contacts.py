@@ -83,10 +83,19 @@ def log_fax(db: Database, agent_id: int, entry: FaxEntry, now: datetime, policy:
         if entry.child_id is not None and session.get(Child, entry.child_id) is None:
             raise NotFound(f"No child {entry.child_id}; search for the child again.")
         contact = Contact(
-            at=entry.at, direction=entry.direction.value, channel=Channel.FAX.value, line_id=_line_id(session, "fax"),
-            other_party=entry.party, other_number=entry.number, number_digits=number_digits(entry.number) or None,
-            pages=entry.pages, document_type=entry.document_type.value, next_step=entry.next_step,
-            child_id=entry.child_id, agent_id=agent_id, state=DONE,
+            at=entry.at,
+            direction=entry.direction.value,
+            channel=Channel.FAX.value,
+            line_id=_line_id(session, "fax"),
+            other_party=entry.party,
+            other_number=entry.number,
+            number_digits=number_digits(entry.number) or None,
+            pages=entry.pages,
+            document_type=entry.document_type.value,
+            next_step=entry.next_step,
+            child_id=entry.child_id,
+            agent_id=agent_id,
+            state=DONE,
         )
         session.add(contact)
         session.flush()
@@ -94,18 +103,30 @@ def log_fax(db: Database, agent_id: int, entry: FaxEntry, now: datetime, policy:
         if entry.next_step:
             sent_or_received = "from" if entry.direction is Direction.INBOUND else "to"
             promise_id = promises.new_promise(
-                session, kind=PromiseKind.FAX_FOLLOWUP, title=f"Fax {sent_or_received} {entry.party}: {entry.next_step}",
-                owner_agent_id=agent_id, start=entry.at, due=policy.follow_up_deadline(entry.at),
-                contact_id=contact.id, child_id=entry.child_id,
+                session,
+                kind=PromiseKind.FAX_FOLLOWUP,
+                title=f"Fax {sent_or_received} {entry.party}: {entry.next_step}",
+                owner_agent_id=agent_id,
+                start=entry.at,
+                due=policy.follow_up_deadline(entry.at),
+                contact_id=contact.id,
+                child_id=entry.child_id,
             ).id
-        audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
-                     detail={"channel": contact.channel, "direction": contact.direction, "follow_up": promise_id},
-                     screen=SCREEN, child_id=entry.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="create",
+            entity="contact",
+            entity_id=contact.id,
+            detail={"channel": contact.channel, "direction": contact.direction, "follow_up": promise_id},
+            screen=SCREEN,
+            child_id=entry.child_id,
+        )
         return _detail(session, contact)
 
 
-def start_tty(db: Database, agent_id: int, start: TtyStart, now: datetime, call_id: int | None = None
-              ) -> ContactDetail:
+def start_tty(db: Database, agent_id: int, start: TtyStart, now: datetime, call_id: int | None = None) -> ContactDetail:
     """Open a TTY session; it stays "open" (and its transcript autosaves) until end_tty."""
     with db.write() as session:
         _require_worker(session, agent_id)
@@ -114,43 +135,84 @@ def start_tty(db: Database, agent_id: int, start: TtyStart, now: datetime, call_
                 raise NotFound(f"No call {call_id}.")
             # The same call's session again (a second press, or a restarted terminal): carry on with it.
             running = session.scalars(
-                select(Contact).where(Contact.call_id == call_id, Contact.agent_id == agent_id,
-                                      Contact.channel == Channel.TTY.value, Contact.state == OPEN)
+                select(Contact).where(
+                    Contact.call_id == call_id,
+                    Contact.agent_id == agent_id,
+                    Contact.channel == Channel.TTY.value,
+                    Contact.state == OPEN,
+                )
             ).first()
             if running is not None:
                 return _detail(session, running)
         contact = Contact(
-            at=now, direction=Direction.INBOUND.value, channel=Channel.TTY.value, line_id=_line_id(session, "tty"),
-            other_party=start.party, other_number=start.number, number_digits=number_digits(start.number) or None,
-            relay=start.relay, agent_id=agent_id, call_id=call_id, state=OPEN,
+            at=now,
+            direction=Direction.INBOUND.value,
+            channel=Channel.TTY.value,
+            line_id=_line_id(session, "tty"),
+            other_party=start.party,
+            other_number=start.number,
+            number_digits=number_digits(start.number) or None,
+            relay=start.relay,
+            agent_id=agent_id,
+            call_id=call_id,
+            state=OPEN,
         )
         session.add(contact)
         session.flush()
-        audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
-                     detail={"channel": contact.channel, "relay": start.relay, "call_id": call_id}, screen=SCREEN)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="create",
+            entity="contact",
+            entity_id=contact.id,
+            detail={"channel": contact.channel, "relay": start.relay, "call_id": call_id},
+            screen=SCREEN,
+        )
         return _detail(session, contact)
 
 
-def save_transcript(db: Database, agent_id: int, contact_id: int, transcript: str, expected_version: int,
-                    now: datetime) -> int:
+def save_transcript(
+    db: Database, agent_id: int, contact_id: int, transcript: str, expected_version: int, now: datetime
+) -> int:
     """Autosave of a running TTY session's transcript, as typed; returns the contact's new version."""
     if len(transcript) > MAX_TRANSCRIPT:
-        raise ValidationError(f"Transcript: keep it under {MAX_TRANSCRIPT:,} characters (now {len(transcript):,}); "
-                              "end this session and start another.", "transcript")
+        raise ValidationError(
+            f"Transcript: keep it under {MAX_TRANSCRIPT:,} characters (now {len(transcript):,}); "
+            "end this session and start another.",
+            "transcript",
+        )
     with db.write() as session:
         contact = _running_session(session, agent_id, contact_id)
         if contact.version != expected_version:
-            raise ConflictingEdit("This transcript was saved from another terminal since you opened it; "
-                                  "your text is kept on screen.")
+            raise ConflictingEdit(
+                "This transcript was saved from another terminal since you opened it; your text is kept on screen."
+            )
         contact.transcript = transcript or None
         contact.version += 1
-        audit.record(session, at=now, agent_id=agent_id, action="update", entity="contact", entity_id=contact.id,
-                     detail={"field": "transcript"}, screen=SCREEN, child_id=contact.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="update",
+            entity="contact",
+            entity_id=contact.id,
+            detail={"field": "transcript"},
+            screen=SCREEN,
+            child_id=contact.child_id,
+        )
         return contact.version
 
 
-def end_tty(db: Database, agent_id: int, contact_id: int, summary: str | None, next_step: str | None,
-            now: datetime, policy: PromisePolicy) -> ContactDetail:
+def end_tty(
+    db: Database,
+    agent_id: int,
+    contact_id: int,
+    summary: str | None,
+    next_step: str | None,
+    now: datetime,
+    policy: PromisePolicy,
+) -> ContactDetail:
     summary = v.clean_text(summary or "", MAX_SUMMARY, "summary", multiline=True) or None
     next_step = v.clean_text(next_step or "", MAX_NEXT_STEP, "next_step") or None
     with db.write() as session:
@@ -163,48 +225,101 @@ def end_tty(db: Database, agent_id: int, contact_id: int, summary: str | None, n
         promise_id = None
         if next_step:
             promise_id = promises.new_promise(
-                session, kind=PromiseKind.TTY_FOLLOWUP, title=f"TTY {contact.other_party}: {next_step}",
-                owner_agent_id=agent_id, start=now, due=policy.follow_up_deadline(now), contact_id=contact.id,
+                session,
+                kind=PromiseKind.TTY_FOLLOWUP,
+                title=f"TTY {contact.other_party}: {next_step}",
+                owner_agent_id=agent_id,
+                start=now,
+                due=policy.follow_up_deadline(now),
+                contact_id=contact.id,
                 child_id=contact.child_id,
             ).id
-        audit.record(session, at=now, agent_id=agent_id, action="end", entity="contact", entity_id=contact.id,
-                     detail={"follow_up": promise_id}, screen=SCREEN, child_id=contact.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="end",
+            entity="contact",
+            entity_id=contact.id,
+            detail={"follow_up": promise_id},
+            screen=SCREEN,
+            child_id=contact.child_id,
+        )
         session.flush()
         return _detail(session, contact)
 
 
-def log_outbound(db: Database, agent_id: int, entry: OutboundEntry, now: datetime, policy: PromisePolicy,
-                 answers_promise_id: int | None = None) -> ContactDetail:
+def log_outbound(
+    db: Database,
+    agent_id: int,
+    entry: OutboundEntry,
+    now: datetime,
+    policy: PromisePolicy,
+    answers_promise_id: int | None = None,
+) -> ContactDetail:
     """A call, TTY call or fax we made. Answering a follow-up records an attempt on it, and a completing
     outcome closes it: the contact and the promise it keeps are written together or not at all."""
     with db.write() as session:
         _require_worker(session, agent_id)
         promise = promises._workable(session, agent_id, answers_promise_id) if answers_promise_id is not None else None
         contact = Contact(
-            at=now, direction=Direction.OUTBOUND.value, channel=entry.channel.value,
+            at=now,
+            direction=Direction.OUTBOUND.value,
+            channel=entry.channel.value,
             line_id=_line_id(session, OUTBOUND_LINES[entry.channel]) if entry.channel in OUTBOUND_LINES else None,
-            other_party=entry.party, other_number=entry.number, number_digits=number_digits(entry.number) or None,
-            outcome=entry.outcome.value, summary=entry.summary, agent_id=agent_id, state=DONE,
+            other_party=entry.party,
+            other_number=entry.number,
+            number_digits=number_digits(entry.number) or None,
+            outcome=entry.outcome.value,
+            summary=entry.summary,
+            agent_id=agent_id,
+            state=DONE,
             answers_promise_id=answers_promise_id,
-            child_id=promise.child_id if promise else None, intake_id=promise.intake_id if promise else None,
+            child_id=promise.child_id if promise else None,
+            intake_id=promise.intake_id if promise else None,
             consult_id=promise.consult_id if promise else None,
         )
         session.add(contact)
         session.flush()
-        audit.record(session, at=now, agent_id=agent_id, action="create", entity="contact", entity_id=contact.id,
-                     detail={"channel": contact.channel, "direction": contact.direction,
-                             "outcome": contact.outcome, "answers_promise_id": answers_promise_id}, screen=SCREEN,
-                     child_id=contact.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="create",
+            entity="contact",
+            entity_id=contact.id,
+            detail={
+                "channel": contact.channel,
+                "direction": contact.direction,
+                "outcome": contact.outcome,
+                "answers_promise_id": answers_promise_id,
+            },
+            screen=SCREEN,
+            child_id=contact.child_id,
+        )
         if promise is not None:
             attempt = ATTEMPT_OUTCOMES[entry.outcome]
-            session.add(PromiseAttempt(promise_id=promise.id, at=now, agent_id=agent_id, outcome=attempt.value,
-                                    notes=entry.summary))
+            session.add(
+                PromiseAttempt(
+                    promise_id=promise.id, at=now, agent_id=agent_id, outcome=attempt.value, notes=entry.summary
+                )
+            )
             promise.version += 1
-            audit.record(session, at=now, agent_id=agent_id, action="attempt", entity="promise", entity_id=promise.id,
-                         detail={"outcome": attempt.value, "contact_id": contact.id}, screen=SCREEN,
-                         child_id=promise.child_id)
+            audit.record(
+                session,
+                at=now,
+                agent_id=agent_id,
+                action="attempt",
+                entity="promise",
+                entity_id=promise.id,
+                detail={"outcome": attempt.value, "contact_id": contact.id},
+                screen=SCREEN,
+                child_id=promise.child_id,
+            )
             if entry.outcome.completes:
-                promises._close(session, promise, agent_id, now, policy, note=f"Closed by outbound contact #{contact.id}")
+                promises._close(
+                    session, promise, agent_id, now, policy, note=f"Closed by outbound contact #{contact.id}"
+                )
             session.flush()
         return _detail(session, contact)
 
@@ -225,9 +340,17 @@ def link_child(db: Database, agent_id: int, contact_id: int, child_id: int, now:
         for promise in open_promises:
             promise.child_id = child_id
             promise.version += 1
-        audit.record(session, at=now, agent_id=agent_id, action="link_child", entity="contact", entity_id=contact.id,
-                     detail={"child_id": child_id, "was": previous, "promises": [promise.id for promise in open_promises]},
-                     screen=SCREEN, child_id=child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="link_child",
+            entity="contact",
+            entity_id=contact.id,
+            detail={"child_id": child_id, "was": previous, "promises": [promise.id for promise in open_promises]},
+            screen=SCREEN,
+            child_id=child_id,
+        )
         session.flush()
         return _detail(session, contact)
 
@@ -238,8 +361,11 @@ def start_intake(db: Database, agent_id: int, contact_id: int, now: datetime) ->
         _require_worker(session, agent_id)
         contact = _load(session, contact_id)
         existing = session.scalars(
-            select(Intake).where(Intake.contact_id == contact.id, Intake.agent_id == agent_id,
-                                 Intake.status == IntakeStatus.DRAFT.value).order_by(Intake.id)
+            select(Intake)
+            .where(
+                Intake.contact_id == contact.id, Intake.agent_id == agent_id, Intake.status == IntakeStatus.DRAFT.value
+            )
+            .order_by(Intake.id)
         ).first()
         if existing is not None:
             return draft_view(session, existing)
@@ -250,16 +376,41 @@ def start_intake(db: Database, agent_id: int, contact_id: int, now: datetime) ->
             fields["callback_number"] = format_phone(contact.other_number)
         if contact.channel == Channel.FAX.value:
             fields["caller_type"] = "pcp"  # faxes come from pediatric offices ("PCP office" on the form)
-        intake = Intake(call_id=contact.call_id, contact_id=contact.id, agent_id=agent_id,
-                        status=IntakeStatus.DRAFT.value, draft=json.dumps(fields), created_at=now, updated_at=now)
+        intake = Intake(
+            call_id=contact.call_id,
+            contact_id=contact.id,
+            agent_id=agent_id,
+            status=IntakeStatus.DRAFT.value,
+            draft=json.dumps(fields),
+            created_at=now,
+            updated_at=now,
+        )
         session.add(intake)
         session.flush()
         contact.intake_id = intake.id
         contact.version += 1
-        audit.record(session, at=now, agent_id=agent_id, action="create", entity="intake", entity_id=intake.id,
-                     detail={"contact_id": contact.id}, screen=SCREEN, child_id=contact.child_id)
-        audit.record(session, at=now, agent_id=agent_id, action="update", entity="contact", entity_id=contact.id,
-                     detail={"intake_id": intake.id}, screen=SCREEN, child_id=contact.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="create",
+            entity="intake",
+            entity_id=intake.id,
+            detail={"contact_id": contact.id},
+            screen=SCREEN,
+            child_id=contact.child_id,
+        )
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="update",
+            entity="contact",
+            entity_id=contact.id,
+            detail={"intake_id": intake.id},
+            screen=SCREEN,
+            child_id=contact.child_id,
+        )
         return draft_view(session, intake)
 
 
@@ -270,8 +421,9 @@ def open_tty_sessions(db: Database, agent_id: int) -> list[ContactDetail]:
     """The agent's TTY sessions still running, oldest first: what a restarted terminal offers to resume."""
     with db.read() as session:
         running = session.scalars(
-            select(Contact).where(Contact.agent_id == agent_id, Contact.channel == Channel.TTY.value,
-                                  Contact.state == OPEN).order_by(Contact.at, Contact.id)
+            select(Contact)
+            .where(Contact.agent_id == agent_id, Contact.channel == Channel.TTY.value, Contact.state == OPEN)
+            .order_by(Contact.at, Contact.id)
         ).all()
         return [_detail(session, contact) for contact in running]
 
@@ -289,11 +441,22 @@ def find_children(db: Database, text: str, limit: int = 8) -> list[KnownChild]:
     condition = _child_condition(text)
     with db.read() as session:
         children = session.scalars(
-            select(Child).where(condition)
-            .order_by(func.lower(Child.last_name), func.lower(Child.first_name), Child.id).limit(limit)
+            select(Child)
+            .where(condition)
+            .order_by(func.lower(Child.last_name), func.lower(Child.first_name), Child.id)
+            .limit(limit)
         ).all()
-    return [KnownChild(child.id, child.first_name, child.last_name, child.date_of_birth, child.town,
-                       child.medicaid_number[-4:] if child.medicaid_number else None) for child in children]
+    return [
+        KnownChild(
+            child.id,
+            child.first_name,
+            child.last_name,
+            child.date_of_birth,
+            child.town,
+            child.medicaid_number[-4:] if child.medicaid_number else None,
+        )
+        for child in children
+    ]
 
 
 def search(db: Database, query: ContactFilter, limit: int = 500) -> list[LogRow]:
@@ -331,8 +494,9 @@ def _running_session(session, agent_id: int, contact_id: int) -> Contact:
     if contact.agent_id != agent_id:
         raise InvalidOperation("Only the rep running this TTY session can write to it.")
     if contact.state != OPEN:
-        raise InvalidOperation("This TTY session has ended; its transcript is kept as it was. "
-                               "Start a new session to keep typing.")
+        raise InvalidOperation(
+            "This TTY session has ended; its transcript is kept as it was. Start a new session to keep typing."
+        )
     return contact
 
 
@@ -346,9 +510,15 @@ def _child_condition(text: str):
         return Child.date_of_birth == v.parse_date_of_birth(text, date.max, max_age_years=date.max.year)
     except ValidationError:
         pass
-    return and_(*(or_(func.lower(Child.first_name).startswith(word, autoescape=True),
-                      func.lower(Child.last_name).startswith(word, autoescape=True))
-                  for word in text.lower().split()))
+    return and_(
+        *(
+            or_(
+                func.lower(Child.first_name).startswith(word, autoescape=True),
+                func.lower(Child.last_name).startswith(word, autoescape=True),
+            )
+            for word in text.lower().split()
+        )
+    )
 
 
 def _conditions(query: ContactFilter) -> list:
@@ -367,7 +537,9 @@ def _conditions(query: ContactFilter) -> list:
     if query.status is not None:
         has_promise = exists().where(Promise.contact_id == Contact.id)
         has_open_promise = exists().where(Promise.contact_id == Contact.id, Promise.state == PromiseState.OPEN.value)
-        conditions.append(has_open_promise if query.status is FollowUpStatus.OPEN else and_(has_promise, ~has_open_promise))
+        conditions.append(
+            has_open_promise if query.status is FollowUpStatus.OPEN else and_(has_promise, ~has_open_promise)
+        )
     if query.number_e164:
         # The stored digits leave out any extension, so one indexed equality finds both forms.
         conditions.append(Contact.number_digits == number_digits(query.number_e164))
@@ -376,8 +548,14 @@ def _conditions(query: ContactFilter) -> list:
     if query.text:
         # Each word somewhere in the entry. lower() on both sides rather than ilike: SQLite's LIKE and
         # PostgreSQL's ILIKE disagree on case, lower() agrees on both for the letters people type.
-        searched = (Contact.other_party, Contact.summary, Contact.transcript, Contact.next_step,
-                    Child.first_name, Child.last_name)
+        searched = (
+            Contact.other_party,
+            Contact.summary,
+            Contact.transcript,
+            Contact.next_step,
+            Child.first_name,
+            Child.last_name,
+        )
         for word in query.text.lower().split():
             conditions.append(or_(*(func.lower(column).contains(word, autoescape=True) for column in searched)))
     return conditions
@@ -385,10 +563,25 @@ def _conditions(query: ContactFilter) -> list:
 
 def _rows(session, conditions: list, order: list, limit: int | None = None) -> list[LogRow]:
     statement = (
-        select(Contact.id, Contact.at, Contact.direction, Contact.channel, Contact.other_party, Contact.other_number,
-               Agent.display_name, Child.first_name, Child.last_name, Child.date_of_birth, Contact.summary,
-               Contact.outcome, Contact.relay, Contact.pages, Contact.document_type, Contact.intake_id,
-               Contact.consult_id)
+        select(
+            Contact.id,
+            Contact.at,
+            Contact.direction,
+            Contact.channel,
+            Contact.other_party,
+            Contact.other_number,
+            Agent.display_name,
+            Child.first_name,
+            Child.last_name,
+            Child.date_of_birth,
+            Contact.summary,
+            Contact.outcome,
+            Contact.relay,
+            Contact.pages,
+            Contact.document_type,
+            Contact.intake_id,
+            Contact.consult_id,
+        )
         .outerjoin(Agent, Agent.id == Contact.agent_id)
         .outerjoin(Child, Child.id == Contact.child_id)
         .where(*conditions)
@@ -401,11 +594,27 @@ def _rows(session, conditions: list, order: list, limit: int | None = None) -> l
     rows = []
     for row in found:
         state, due = follow_ups.get(row[0], (None, None))
-        rows.append(LogRow(id=row[0], at=row[1], direction=row[2], channel=row[3], party=row[4], number=row[5],
-                           agent=row[6], child=_masked_child(row[7], row[8], row[9]), summary=row[10],
-                           outcome=row[11], follow_up=_follow_up_status(state), follow_up_due=due,
-                           relay=bool(row[12]), pages=row[13], document_type=row[14], intake_id=row[15],
-                           consult_id=row[16]))
+        rows.append(
+            LogRow(
+                id=row[0],
+                at=row[1],
+                direction=row[2],
+                channel=row[3],
+                party=row[4],
+                number=row[5],
+                agent=row[6],
+                child=_masked_child(row[7], row[8], row[9]),
+                summary=row[10],
+                outcome=row[11],
+                follow_up=_follow_up_status(state),
+                follow_up_due=due,
+                relay=bool(row[12]),
+                pages=row[13],
+                document_type=row[14],
+                intake_id=row[15],
+                consult_id=row[16],
+            )
+        )
     return rows
 
 
@@ -420,9 +629,10 @@ def _newest_follow_ups(session, contact_ids: list[int]) -> dict[int, tuple[str, 
     """
     newest: dict[int, tuple[int, str, datetime]] = {}
     for start in range(0, len(contact_ids), FOLLOW_UP_BATCH):
-        batch = contact_ids[start:start + FOLLOW_UP_BATCH]
+        batch = contact_ids[start : start + FOLLOW_UP_BATCH]
         for contact_id, promise_id, state, due in session.execute(
-                select(Promise.contact_id, Promise.id, Promise.state, Promise.due_at).where(Promise.contact_id.in_(batch))):
+            select(Promise.contact_id, Promise.id, Promise.state, Promise.due_at).where(Promise.contact_id.in_(batch))
+        ):
             if contact_id not in newest or promise_id > newest[contact_id][0]:
                 newest[contact_id] = (promise_id, state, due)
     return {contact_id: (state, due) for contact_id, (_, state, due) in newest.items()}
@@ -443,7 +653,9 @@ def _follow_up_status(promise_state: str | None) -> str | None:
 
 def _detail(session, contact: Contact) -> ContactDetail:
     (row,) = _rows(session, [Contact.id == contact.id], [Contact.id])
-    follow_up = session.scalars(select(Promise).where(Promise.contact_id == contact.id).order_by(Promise.id.desc())).first()
+    follow_up = session.scalars(
+        select(Promise).where(Promise.contact_id == contact.id).order_by(Promise.id.desc())
+    ).first()
     answered_by = _rows(
         session,
         [Contact.answers_promise_id.in_(select(Promise.id).where(Promise.contact_id == contact.id))],
@@ -451,10 +663,21 @@ def _detail(session, contact: Contact) -> ContactDetail:
     )
     child = session.get(Child, contact.child_id) if contact.child_id else None
     return ContactDetail(
-        row=row, state=contact.state, version=contact.version, agent_id=contact.agent_id,
-        transcript=contact.transcript, next_step=contact.next_step, call_id=contact.call_id,
-        child_id=contact.child_id, child=masked_child(child.first_name, child.last_name, child.date_of_birth,
-                                                      medicaid_last4(child.medicaid_number)) if child else None,
-        follow_up_promise_id=follow_up.id if follow_up else None, follow_up_title=follow_up.title if follow_up else None,
-        answers_promise_id=contact.answers_promise_id, answered_by=tuple(answered_by),
+        row=row,
+        state=contact.state,
+        version=contact.version,
+        agent_id=contact.agent_id,
+        transcript=contact.transcript,
+        next_step=contact.next_step,
+        call_id=contact.call_id,
+        child_id=contact.child_id,
+        child=masked_child(
+            child.first_name, child.last_name, child.date_of_birth, medicaid_last4(child.medicaid_number)
+        )
+        if child
+        else None,
+        follow_up_promise_id=follow_up.id if follow_up else None,
+        follow_up_title=follow_up.title if follow_up else None,
+        answers_promise_id=contact.answers_promise_id,
+        answered_by=tuple(answered_by),
     )

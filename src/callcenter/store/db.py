@@ -36,9 +36,7 @@ class Database:
             )
         # Writes on SQLite take the write lock when they begin, so two terminals never
         # interleave a read-then-write (BEGIN IMMEDIATE); on PostgreSQL it is the same engine.
-        self._write_engine = (
-            self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        )
+        self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
 
     @contextmanager
     def read(self) -> Iterator[Session]:

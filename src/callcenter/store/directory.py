@@ -89,8 +89,9 @@ def search(db: Database, query: LookupQuery, now: datetime, limit: int = 50) -> 
     with db.read() as session:
         tiers: dict[str, ColumnElement] = {}
         if wait_limit is not None:
-            tiers["meets"] = or_(Provider.is_ecc.is_(True),
-                                 and_(Provider.wait_days.is_not(None), Provider.wait_days <= wait_limit))
+            tiers["meets"] = or_(
+                Provider.is_ecc.is_(True), and_(Provider.wait_days.is_not(None), Provider.wait_days <= wait_limit)
+            )
         if not query.husky_only:
             tiers["husky"] = Provider.accepts_husky.is_(True)
         corrected: tuple[str, ...] = ()
@@ -109,16 +110,24 @@ def search(db: Database, query: LookupQuery, now: datetime, limit: int = 50) -> 
             branch = [cond if want else not_(cond) for cond, want in zip(tiers.values(), wanted, strict=True)]
             if match is not None and not tier.get("named"):
                 branch.append(match)  # "named for every word" already implies every word matches
-            found = _page_in_order(session, conditions + branch, origin, query.radius_miles, need,
-                                   named if "named" not in tiers else None)
-            picked += [(provider_id, tier | ({"named": is_named} if is_named is not None else {}))
-                       for provider_id, is_named in found]
+            found = _page_in_order(
+                session, conditions + branch, origin, query.radius_miles, need, named if "named" not in tiers else None
+            )
+            picked += [
+                (provider_id, tier | ({"named": is_named} if is_named is not None else {}))
+                for provider_id, is_named in found
+            ]
         rows = {}
         if picked:
-            rows = {row.id: row for row in session.execute(
-                select(*_HIT_COLUMNS).where(Provider.id.in_([provider_id for provider_id, _ in picked])))}
-    hits = tuple(_hit(rows[provider_id], origin, wait_limit, query, named=tier.get("named"))
-                 for provider_id, tier in picked)
+            rows = {
+                row.id: row
+                for row in session.execute(
+                    select(*_HIT_COLUMNS).where(Provider.id.in_([provider_id for provider_id, _ in picked]))
+                )
+            }
+    hits = tuple(
+        _hit(rows[provider_id], origin, wait_limit, query, named=tier.get("named")) for provider_id, tier in picked
+    )
     return LookupResult(hits=hits, origin=origin, corrected=corrected)
 
 
@@ -127,21 +136,29 @@ def search(db: Database, query: LookupQuery, now: datetime, limit: int = 50) -> 
 _RINGS_MILES = (3.0, 10.0, 25.0)
 
 
-def _page_in_order(session, conditions: list[ColumnElement], origin: Origin | None, radius: float | None,
-                   need: int, named: ColumnElement | None) -> list[tuple[int, bool | None]]:
+def _page_in_order(
+    session,
+    conditions: list[ColumnElement],
+    origin: Origin | None,
+    radius: float | None,
+    need: int,
+    named: ColumnElement | None,
+) -> list[tuple[int, bool | None]]:
     """The first `need` providers meeting the conditions, nearest (or by name) first; with `named`,
     those named for the words come first among equally near ones. Each with whether it is named."""
     # Labelled, and ordered by the label: written out twice, SQLite would build the word list twice.
     named_first = (case((named, 0), else_=1) if named is not None else literal_column("NULL")).label("named_rank")
     if origin is None:
-        found = session.execute(select(Provider.id, named_first).where(*conditions)
-                                .order_by(Provider.name, Provider.id).limit(need)).all()
+        found = session.execute(
+            select(Provider.id, named_first).where(*conditions).order_by(Provider.name, Provider.id).limit(need)
+        ).all()
     else:
         order = [_distance_sq(origin)] + ([named_first] if named is not None else []) + [Provider.name, Provider.id]
         for ring in [ring for ring in _RINGS_MILES if not radius or ring < radius] + [radius]:
             ring_conditions = list(conditions) + (_within(origin, ring) if ring else [])
-            found = session.execute(select(Provider.id, named_first).where(*ring_conditions).order_by(*order)
-                                    .limit(need)).all()
+            found = session.execute(
+                select(Provider.id, named_first).where(*ring_conditions).order_by(*order).limit(need)
+            ).all()
             if len(found) >= need:
                 break
     return [(provider_id, None if rank is None else rank == 0) for provider_id, rank in found]
@@ -191,25 +208,35 @@ def _text_conditions(db: Database, session, groups: list[list[str]]) -> tuple[Co
     """Every word matches somewhere; and the ranking tier: every word is in the name or specialties."""
     if db.is_postgres:
         tsquery = " & ".join("(" + " | ".join(f"{word}:*" for word in group) + ")" for group in groups)
-        return (literal_column(PG_VECTOR).op("@@")(func.to_tsquery("simple", tsquery)),
-                literal_column(PG_TITLE_VECTOR).op("@@")(func.to_tsquery("simple", tsquery)))
+        return (
+            literal_column(PG_VECTOR).op("@@")(func.to_tsquery("simple", tsquery)),
+            literal_column(PG_TITLE_VECTOR).op("@@")(func.to_tsquery("simple", tsquery)),
+        )
     match = " AND ".join("(" + " OR ".join(f'"{word}"*' for word in group) + ")" for group in groups)
-    count = session.scalar(text("SELECT count(*) FROM (SELECT rowid FROM provider_fts WHERE provider_fts MATCH :match "
-                                "LIMIT :enough)"), {"match": match, "enough": _DENSE_MATCHES + 1})
+    count = session.scalar(
+        text("SELECT count(*) FROM (SELECT rowid FROM provider_fts WHERE provider_fts MATCH :match LIMIT :enough)"),
+        {"match": match, "enough": _DENSE_MATCHES + 1},
+    )
     # "id + 0" keeps SQLite from driving the query from a long list of matches (then sorting them
     # all): it walks providers in page order instead and tests each against the list.
     matched_id = Provider.id + 0 if count > _DENSE_MATCHES else Provider.id
-    return (matched_id.in_(_fts_rowids("match", match)),
-            (Provider.id + 0).in_(_fts_rowids("named", "{name specialties} : (" + match + ")")))
+    return (
+        matched_id.in_(_fts_rowids("match", match)),
+        (Provider.id + 0).in_(_fts_rowids("named", "{name specialties} : (" + match + ")")),
+    )
 
 
 def _fts_rowids(name: str, match: str):
-    return select(literal_column("rowid")).select_from(text("provider_fts")).where(
-        text(f"provider_fts MATCH :{name}").bindparams(**{name: match}))
+    return (
+        select(literal_column("rowid"))
+        .select_from(text("provider_fts"))
+        .where(text(f"provider_fts MATCH :{name}").bindparams(**{name: match}))
+    )
 
 
-def get_provider(db: Database, provider_id: int, origin: Origin | None = None,
-                 query: LookupQuery | None = None) -> ProviderHit:
+def get_provider(
+    db: Database, provider_id: int, origin: Origin | None = None, query: LookupQuery | None = None
+) -> ProviderHit:
     with db.read() as session:
         row = session.execute(select(*_HIT_COLUMNS).where(Provider.id == provider_id)).one_or_none()
         if row is None:
@@ -263,8 +290,11 @@ def _spelled(db: Database, session, terms: list[str]) -> tuple[list[list[str]], 
         options = [term]
         candidates = near.get(term)
         if candidates:
-            close = [w for w in difflib.get_close_matches(term, candidates, n=SPELLING_CHOICES,
-                                                          cutoff=SPELLING_CUTOFF) if w != term]
+            close = [
+                w
+                for w in difflib.get_close_matches(term, candidates, n=SPELLING_CHOICES, cutoff=SPELLING_CUTOFF)
+                if w != term
+            ]
             options += close
             corrections += [f"{term}→{word}" for word in close]
         groups.append(options)
@@ -279,11 +309,14 @@ def _near_words(db: Database, session, terms: list[str]) -> dict[str, list[str]]
     if db.is_postgres:
         # pg_trgm finds the nearest words through its index (migration 0013), for every term in one
         # round trip; difflib then judges them exactly as on SQLite, so both engines correct alike.
-        rows = session.execute(text(
-            "SELECT t.term, w.word FROM unnest(CAST(:terms AS text[])) AS t(term) CROSS JOIN LATERAL "
-            "(SELECT word FROM provider_words WHERE word % t.term "
-            " ORDER BY similarity(word, t.term) DESC, word LIMIT :many) AS w"),
-            {"terms": terms, "many": TRIGRAM_CANDIDATES})
+        rows = session.execute(
+            text(
+                "SELECT t.term, w.word FROM unnest(CAST(:terms AS text[])) AS t(term) CROSS JOIN LATERAL "
+                "(SELECT word FROM provider_words WHERE word % t.term "
+                " ORDER BY similarity(word, t.term) DESC, word LIMIT :many) AS w"
+            ),
+            {"terms": terms, "many": TRIGRAM_CANDIDATES},
+        )
         near: dict[str, list[str]] = {term: [] for term in terms}
         for term, word in rows:
             near[term].append(word)
@@ -298,19 +331,58 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 # What a hit shows: every column but the HSDS id, the searchable opening hours and the timestamps.
 _HIT_COLUMNS = tuple(
-    getattr(Provider, name) for name in (
-        "id", "name", "organization", "description", "address", "town", "zip_code", "phone_number", "hours",
-        "service_types", "specialties", "taxonomy", "languages", "accepts_husky", "is_ecc", "min_age_months",
-        "max_age_months", "wait_days", "latitude", "longitude")
+    getattr(Provider, name)
+    for name in (
+        "id",
+        "name",
+        "organization",
+        "description",
+        "address",
+        "town",
+        "zip_code",
+        "phone_number",
+        "hours",
+        "service_types",
+        "specialties",
+        "taxonomy",
+        "languages",
+        "accepts_husky",
+        "is_ecc",
+        "min_age_months",
+        "max_age_months",
+        "wait_days",
+        "latitude",
+        "longitude",
+    )
 )
 
 
-def _hit(row, origin: Origin | None, wait_limit: int | None, query: LookupQuery,
-         named: bool | None = None) -> ProviderHit:
+def _hit(
+    row, origin: Origin | None, wait_limit: int | None, query: LookupQuery, named: bool | None = None
+) -> ProviderHit:
     """A result from a row of _HIT_COLUMNS (unpacked by position: a page builds fifty of these)."""
-    (provider_id, name, organization, description, address, town, zip_code, phone_number, hours, service_types,
-     specialties, taxonomy, languages, accepts_husky, is_ecc, min_age_months, max_age_months, wait_days, latitude,
-     longitude) = row
+    (
+        provider_id,
+        name,
+        organization,
+        description,
+        address,
+        town,
+        zip_code,
+        phone_number,
+        hours,
+        service_types,
+        specialties,
+        taxonomy,
+        languages,
+        accepts_husky,
+        is_ecc,
+        min_age_months,
+        max_age_months,
+        wait_days,
+        latitude,
+        longitude,
+    ) = row
     distance = (
         distance_miles(origin, latitude, longitude)
         if origin is not None and latitude is not None and longitude is not None
@@ -341,6 +413,7 @@ def _hit(row, origin: Origin | None, wait_limit: int | None, query: LookupQuery,
         distance_miles=distance,
         meets_deadline=meets,
         named=named,
-        why=why_matched(distance=distance, is_ecc=is_ecc, wait_days=wait_days, meets=meets,
-                        urgency=query.urgency, named=named),
+        why=why_matched(
+            distance=distance, is_ecc=is_ecc, wait_days=wait_days, meets=meets, urgency=query.urgency, named=named
+        ),
     )

@@ -52,9 +52,7 @@ def translated_errors() -> Iterator[None]:
     except exc.OperationalError as error:
         text = str(error.orig or error).lower()
         if "locked" in text or "busy" in text:
-            raise DatabaseBusy(
-                "The database is busy with another terminal's work; trying again."
-            ) from error
+            raise DatabaseBusy("The database is busy with another terminal's work; trying again.") from error
         if "no such column" in text or "has no column" in text or "no such table" in text:
             raise SchemaMismatch(
                 "The database is older than this console: run `callcenter db upgrade`, then try again."

@@ -83,8 +83,15 @@ def start(db: Database, agent_id: int, now: datetime, call_id: int | None = None
         )
         session.add(intake)
         session.flush()
-        audit.record(session, at=now, agent_id=agent_id, action="create", entity="intake", entity_id=intake.id,
-                     detail={"call_id": call_id})
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="create",
+            entity="intake",
+            entity_id=intake.id,
+            detail={"call_id": call_id},
+        )
         return _view(session, intake)
 
 
@@ -104,8 +111,16 @@ def open_record(db: Database, actor_id: int, intake_id: int, screen: str, now: d
         intake = session.get(Intake, intake_id)
         if intake is None:
             raise NotFound(f"No intake {intake_id}.")
-        audit.record(session, at=now, agent_id=actor_id, action="open_record", entity="intake", entity_id=intake_id,
-                     screen=(screen or "")[:40] or None, child_id=intake.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=actor_id,
+            action="open_record",
+            entity="intake",
+            entity_id=intake_id,
+            screen=(screen or "")[:40] or None,
+            child_id=intake.child_id,
+        )
         return _view(session, intake)
 
 
@@ -129,15 +144,23 @@ def save_draft(
         _editable(session, agent_id, intake_id)
         result = session.execute(
             update(Intake)
-            .where(Intake.id == intake_id, Intake.version == expected_version,
-                   Intake.status == IntakeStatus.DRAFT.value)
+            .where(
+                Intake.id == intake_id, Intake.version == expected_version, Intake.status == IntakeStatus.DRAFT.value
+            )
             .values(draft=payload, updated_at=now, version=Intake.version + 1)
             .returning(Intake.version)
         ).scalar_one_or_none()
         if result is None:
             raise _conflict(session, intake_id)
-        audit.record(session, at=now, agent_id=agent_id, action="update", entity="intake", entity_id=intake_id,
-                     detail={"draft_fields": sorted(k for k, v in fields.items() if v)})
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="update",
+            entity="intake",
+            entity_id=intake_id,
+            detail={"draft_fields": sorted(k for k, v in fields.items() if v)},
+        )
         return result
 
 
@@ -156,8 +179,15 @@ def mark_crisis(db: Database, agent_id: int, intake_id: int, reason: str, now: d
         intake.draft = json.dumps(fields, sort_keys=True)
         intake.updated_at = now
         intake.version += 1
-        audit.record(session, at=now, agent_id=agent_id, action="crisis", entity="intake", entity_id=intake_id,
-                     detail={"reason": reason})
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="crisis",
+            entity="intake",
+            entity_id=intake_id,
+            detail={"reason": reason},
+        )
         session.flush()
         return _view(session, intake)
 
@@ -187,7 +217,9 @@ def find_known_children(db: Database, fields: Mapping[str, str], today: date) ->
                 date_of_birth=child.date_of_birth,
                 town=child.town,
                 medicaid_last4=child.medicaid_number[-4:] if child.medicaid_number else None,
-                matched_on="Medicaid number" if medicaid and child.medicaid_number == medicaid else "name and date of birth",
+                matched_on="Medicaid number"
+                if medicaid and child.medicaid_number == medicaid
+                else "name and date of birth",
             )
             for child in rows
         ]
@@ -245,16 +277,33 @@ def submit(
             child = Child(**child_fields, created_at=now, updated_at=now)
             session.add(child)
             session.flush()
-            audit.record(session, at=now, agent_id=agent_id, action="create", entity="child", entity_id=child.id,
-                         screen="intake", child_id=child.id)
+            audit.record(
+                session,
+                at=now,
+                agent_id=agent_id,
+                action="create",
+                entity="child",
+                entity_id=child.id,
+                screen="intake",
+                child_id=child.id,
+            )
         else:
             changed = sorted(k for k, v in child_fields.items() if v is not None and getattr(child, k) != v)
             for key in changed:
                 setattr(child, key, child_fields[key])
             child.updated_at = now
             child.version += 1
-            audit.record(session, at=now, agent_id=agent_id, action="update", entity="child", entity_id=child.id,
-                         detail={"fields": changed}, screen="intake", child_id=child.id)
+            audit.record(
+                session,
+                at=now,
+                agent_id=agent_id,
+                action="update",
+                entity="child",
+                entity_id=child.id,
+                detail={"fields": changed},
+                screen="intake",
+                child_id=child.id,
+            )
         urgency = Urgency(clean["urgency"])
         deadline = intake_rules.access_deadline(urgency, now)
         advice = {a.kind for a in intake_rules.advisories(clean, today)}
@@ -283,31 +332,67 @@ def submit(
             intake.consult_question_type = question_type
             # The intake hands its PCP's question over as a consult request, the one way one is made.
             question = ConsultForm(
-                pcp_name=clean.get("caller_name") or "PCP office", practice=None,
-                callback_number=clean["callback_number"], npi=None, child_first_name=child.first_name,
-                child_last_name=child.last_name, child_dob=child.date_of_birth, question_type=question_type,
+                pcp_name=clean.get("caller_name") or "PCP office",
+                practice=None,
+                callback_number=clean["callback_number"],
+                npi=None,
+                child_first_name=child.first_name,
+                child_last_name=child.last_name,
+                child_dob=child.date_of_birth,
+                question_type=question_type,
                 question=clean.get("symptoms") or "",
-                urgency="urgent" if urgency in (Urgency.EMERGENCY, Urgency.URGENT) else "routine")
-            consult_id = consults.add_request(session, agent_id, question, now, policy or PromisePolicy(),
-                                              call_id=intake.call_id, intake_id=intake.id, child_id=child.id,
-                                              psychiatrist_id=None)
+                urgency="urgent" if urgency in (Urgency.EMERGENCY, Urgency.URGENT) else "routine",
+            )
+            consult_id = consults.add_request(
+                session,
+                agent_id,
+                question,
+                now,
+                policy or PromisePolicy(),
+                call_id=intake.call_id,
+                intake_id=intake.id,
+                child_id=child.id,
+                psychiatrist_id=None,
+            )
         promise = promises.new_promise(
-            session, kind=PromiseKind.LINKAGE_CHECK,
-            title=f"Check that {masked_child(child.first_name, child.last_name, child.date_of_birth)} was linked to care",
-            owner_agent_id=agent_id, start=now, due=deadline, call_id=intake.call_id, intake_id=intake.id,
-            child_id=child.id)
+            session,
+            kind=PromiseKind.LINKAGE_CHECK,
+            title=f"Check that {masked_child(child.first_name, child.last_name, child.date_of_birth)} "
+            "was linked to care",
+            owner_agent_id=agent_id,
+            start=now,
+            due=deadline,
+            call_id=intake.call_id,
+            intake_id=intake.id,
+            child_id=child.id,
+        )
         referrals.write_follow_up_notes(session, intake.id)
-        audit.record(session, at=now, agent_id=agent_id, action="submit", entity="intake", entity_id=intake.id,
-                     detail={"urgency": urgency.value, "promise_id": promise.id, "crisis": intake.crisis_at is not None},
-                     screen="intake", child_id=child.id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="submit",
+            entity="intake",
+            entity_id=intake.id,
+            detail={"urgency": urgency.value, "promise_id": promise.id, "crisis": intake.crisis_at is not None},
+            screen="intake",
+            child_id=child.id,
+        )
         return SubmittedIntake(intake.id, child.id, guardian.id, promise.id, deadline, consult_id)
 
 
 def _editable(session, agent_id: int, intake_id: int) -> Intake:
     # A draft is its rep's work, changed only by them or a supervisor.
-    intake = owned_row(session, agent_id, Intake, intake_id, noun="intake", owner_column="agent_id",
-                       permission=Permission.WORK_INTAKES,
-                       someone_elses="This intake belongs to another rep; only they or a supervisor can change it.")
+    intake = owned_row(
+        session,
+        agent_id,
+        Intake,
+        intake_id,
+        noun="intake",
+        owner_column="agent_id",
+        permission=Permission.WORK_INTAKES,
+        someone_elses="This intake belongs to another rep; only they or a supervisor can change it.",
+    )
     if intake.status != IntakeStatus.DRAFT.value:
         raise InvalidOperation(f"Intake {intake_id} was already submitted; it can no longer be edited here.")
     return intake

@@ -137,8 +137,21 @@ class Intake(SQLModel, table=True):
 class Provider(SQLModel, table=True):
     # Migration 0010: lookups read pages in order (name) and rings around a place from these alone.
     __table_args__ = (
-        Index("ix_provider_place", "latitude", "longitude", "active", "accepts_husky", "is_ecc", "wait_days",
-              "min_age_months", "max_age_months", "open_days", "opens_minute", "closes_minute", "name"),
+        Index(
+            "ix_provider_place",
+            "latitude",
+            "longitude",
+            "active",
+            "accepts_husky",
+            "is_ecc",
+            "wait_days",
+            "min_age_months",
+            "max_age_months",
+            "open_days",
+            "opens_minute",
+            "closes_minute",
+            "name",
+        ),
         Index("ix_provider_name_id", "name", "id"),
     )
 
@@ -194,8 +207,10 @@ class Contact(SQLModel, table=True):
     """One entry of the contact log, for every channel."""
 
     # The log screen filters by channel over a date range, and finds follow-ups by their contact.
-    __table_args__ = (Index("ix_contact_channel_at", "channel", "at"),
-                      Index("ix_contact_answers_task_id", "answers_task_id"))
+    __table_args__ = (
+        Index("ix_contact_channel_at", "channel", "at"),
+        Index("ix_contact_answers_task_id", "answers_task_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime | None = _when(index=True, nullable=False)
@@ -223,7 +238,8 @@ class Contact(SQLModel, table=True):
     # For an outbound contact: the follow-up it answered.
     # Tables and columns keep the names they were created with ("task" is the promise table).
     answers_promise_id: int | None = Field(
-        default=None, sa_column=Column("answers_task_id", Integer, ForeignKey("task.id", use_alter=True)))
+        default=None, sa_column=Column("answers_task_id", Integer, ForeignKey("task.id", use_alter=True))
+    )
     state: str = Field(default="done", max_length=10)  # "open" while a TTY session runs
     ended_at: datetime | None = _when()
     version: int = Field(default=1)
@@ -490,7 +506,20 @@ def declare_partial_indexes() -> None:
     if "ix_call_waiting_order" in {index.name for index in table.indexes}:
         return
     waiting = text("state = 'waiting'")
-    Index("ix_call_waiting_order", table.c.priority.desc(), table.c.arrived_at, table.c.id,
-          postgresql_where=waiting, sqlite_where=waiting)
-    Index("ix_call_waiting_line_order", table.c.line_id, table.c.priority.desc(), table.c.arrived_at,
-          table.c.id, postgresql_where=waiting, sqlite_where=waiting)
+    Index(
+        "ix_call_waiting_order",
+        table.c.priority.desc(),
+        table.c.arrived_at,
+        table.c.id,
+        postgresql_where=waiting,
+        sqlite_where=waiting,
+    )
+    Index(
+        "ix_call_waiting_line_order",
+        table.c.line_id,
+        table.c.priority.desc(),
+        table.c.arrived_at,
+        table.c.id,
+        postgresql_where=waiting,
+        sqlite_where=waiting,
+    )

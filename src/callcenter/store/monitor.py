@@ -120,8 +120,9 @@ class DayReport:
     agents: tuple[AgentDayRow, ...]
 
 
-def snapshot(db: Database, supervisor_id: int, now: datetime,
-             promise_horizon: timedelta = timedelta(hours=4)) -> Snapshot:
+def snapshot(
+    db: Database, supervisor_id: int, now: datetime, promise_horizon: timedelta = timedelta(hours=4)
+) -> Snapshot:
     """Everything the monitor shows at ``now``, in five queries that read only today's calls.
 
     "Today" is each line's local day of ``now`` (it resets at local midnight); the hourly chart,
@@ -138,8 +139,17 @@ def snapshot(db: Database, supervisor_id: int, now: datetime,
             # costs more than the scan itself (about 14 ms against 8 at 500,000 calls).
             connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         agents = connection.execute(
-            select(Agent.id, Agent.display_name, Agent.role, Agent.state, Agent.state_since, Agent.active,
-                   Agent.failed_logins, Agent.username, Agent.seen_at)
+            select(
+                Agent.id,
+                Agent.display_name,
+                Agent.role,
+                Agent.state,
+                Agent.state_since,
+                Agent.active,
+                Agent.failed_logins,
+                Agent.username,
+                Agent.seen_at,
+            )
         ).all()
         me = next((agent for agent in agents if agent.id == supervisor_id and agent.active), None)
         if me is None:
@@ -161,17 +171,24 @@ def snapshot(db: Database, supervisor_id: int, now: datetime,
         todays = [day_bounds(local_day(now, s.zone), s.zone) for s in settings.values()] or [(now, now)]
         since = min(hour_ago, *(start for start, _ in todays))
         live = [CallState.WAITING.value, CallState.ON_CALL.value]
-        ids, facts = _load_calls(session, {line.id: line.code for line in lines}, union_all(
-            _call_columns().where(Call.arrived_at >= since, Call.arrived_at < max(end for _, end in todays),
-                                  Call.state.not_in(live)),
-            # A waiting call has not been answered, ended or given to anyone (claim_next and abandon
-            # change the state with those columns): the queue index alone holds all it needs.
-            select(Call.id, Call.line_id, type_coerce(Call.arrived_at, DateTime()), _NO_TIME, _NO_TIME, null())
-            .where(Call.state == CallState.WAITING.value),
-            _call_columns().where(Call.state == CallState.ON_CALL.value),
-            _call_columns().where(Call.ended_at > hour_ago, Call.ended_at <= now, Call.arrived_at < since,
-                                  Call.state.not_in(live)),
-        ))
+        ids, facts = _load_calls(
+            session,
+            {line.id: line.code for line in lines},
+            union_all(
+                _call_columns().where(
+                    Call.arrived_at >= since, Call.arrived_at < max(end for _, end in todays), Call.state.not_in(live)
+                ),
+                # A waiting call has not been answered, ended or given to anyone (claim_next and abandon
+                # change the state with those columns): the queue index alone holds all it needs.
+                select(
+                    Call.id, Call.line_id, type_coerce(Call.arrived_at, DateTime()), _NO_TIME, _NO_TIME, null()
+                ).where(Call.state == CallState.WAITING.value),
+                _call_columns().where(Call.state == CallState.ON_CALL.value),
+                _call_columns().where(
+                    Call.ended_at > hour_ago, Call.ended_at <= now, Call.arrived_at < since, Call.state.not_in(live)
+                ),
+            ),
+        )
 
         weekday_average = _weekday_average(session, db.url, day, zone)
 
@@ -180,14 +197,19 @@ def snapshot(db: Database, supervisor_id: int, now: datetime,
     by_line: dict[str, list[CallFacts]] = defaultdict(list)
     for call in facts:
         by_line[call.line_code].append(call)
-    line_rows = tuple(LineRow(line.code, line.name, line_figures(by_line[line.code], settings[line.id], now))
-                      for line in lines)
+    line_rows = tuple(
+        LineRow(line.code, line.name, line_figures(by_line[line.code], settings[line.id], now)) for line in lines
+    )
 
-    on_shift = sum(1 for agent in agents if agent.active
-                   and agent.state != AgentState.OFFLINE.value and can(agent.role, Permission.TAKE_CALLS))
+    on_shift = sum(
+        1
+        for agent in agents
+        if agent.active and agent.state != AgentState.OFFLINE.value and can(agent.role, Permission.TAKE_CALLS)
+    )
     staffing = tuple(
         _staffing(line.code, settings[line.id], by_line[line.code], row.figures, on_shift, now)
-        for line, row in zip(lines, line_rows, strict=True) if line.channel in QUEUED_CHANNELS
+        for line, row in zip(lines, line_rows, strict=True)
+        if line.channel in QUEUED_CHANNELS
     )
 
     return Snapshot(
@@ -220,11 +242,17 @@ def day_report(db: Database, day: date, now: datetime) -> DayReport:
         if bounds:
             start = min(start for start, _ in bounds.values())
             end = max(end for _, end in bounds.values())
-            _, facts = _load_calls(session, {line.id: line.code for line in lines},
-                                   _call_columns().where(Call.arrived_at >= start, Call.arrived_at < end))
+            _, facts = _load_calls(
+                session,
+                {line.id: line.code for line in lines},
+                _call_columns().where(Call.arrived_at >= start, Call.arrived_at < end),
+            )
         agent_ids = {call.agent_id for call in facts if call.agent_id is not None}
-        names: dict[int, str] = dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids))).all()) \
-            if agent_ids else {}
+        names: dict[int, str] = (
+            dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids))).all())
+            if agent_ids
+            else {}
+        )
 
     def as_of(end: datetime) -> datetime:
         # The last moment of the day (the end bound is the next day's first instant).
@@ -234,16 +262,23 @@ def day_report(db: Database, day: date, now: datetime) -> DayReport:
     for call in facts:
         by_line[call.line_code].append(call)
     line_rows = tuple(
-        LineRow(line.code, line.name,
-                line_figures(by_line[line.code], settings[line.id], as_of(bounds[line.id][1]), day=day))
+        LineRow(
+            line.code,
+            line.name,
+            line_figures(by_line[line.code], settings[line.id], as_of(bounds[line.id][1]), day=day),
+        )
         for line in lines
     )
     day_end = day_bounds(day, zone)[1]
-    figures = agent_figures(facts, as_of(day_end), zone) \
-        if local_day(as_of(day_end), zone) == day else {}  # a day still to come has no agents' figures
+    figures = (
+        agent_figures(facts, as_of(day_end), zone) if local_day(as_of(day_end), zone) == day else {}
+    )  # a day still to come has no agents' figures
     agents = sorted(
-        (AgentDayRow(agent_id, names.get(agent_id, f"agent {agent_id}"), f.calls_handled, f.talk_time)
-         for agent_id, f in figures.items() if f.calls_handled),
+        (
+            AgentDayRow(agent_id, names.get(agent_id, f"agent {agent_id}"), f.calls_handled, f.talk_time)
+            for agent_id, f in figures.items()
+            if f.calls_handled
+        ),
         key=lambda row: (row.name.lower(), row.id),
     )
     return DayReport(day, zone.key, line_rows, tuple(agents))
@@ -272,12 +307,19 @@ def set_agent_state(db: Database, supervisor_id: int, agent_id: int, state: Agen
         agent.state = target.value
         agent.state_since = now
         agent.version += 1
-        audit.record(session, at=now, agent_id=supervisor_id, action="change_state", entity="agent",
-                     entity_id=agent.id, detail={"from": current.value, "to": target.value}, screen=SCREEN)
+        audit.record(
+            session,
+            at=now,
+            agent_id=supervisor_id,
+            action="change_state",
+            entity="agent",
+            entity_id=agent.id,
+            detail={"from": current.value, "to": target.value},
+            screen=SCREEN,
+        )
 
 
-def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_agent_id: int,
-                          now: datetime) -> CallView:
+def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_agent_id: int, now: datetime) -> CallView:
     """Hand a waiting caller straight to a rep who is available or in wrap-up; the rep goes on call.
 
     Safe against a rep's "take next" and another supervisor at the same moment: the agent's row is
@@ -292,13 +334,16 @@ def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_age
             raise InvalidOperation(f"{rep.display_name} does not take queue calls.")
         state = AgentState(rep.state)
         if state not in CAN_BE_GIVEN_A_CALL:
-            raise InvalidOperation(f"{rep.display_name} is {state.label}: give the caller to someone "
-                                   f"available or in wrap-up.")
+            raise InvalidOperation(
+                f"{rep.display_name} is {state.label}: give the caller to someone available or in wrap-up."
+            )
         silence = silent_for(state, rep.seen_at, now)
         if silence is not None:
-            raise InvalidOperation(f"{rep.display_name}'s console has not been heard from for "
-                                   f"{int(silence.total_seconds() // 60)} min (closed or lost?): give the caller to "
-                                   f"someone else, or set them offline (s).")
+            raise InvalidOperation(
+                f"{rep.display_name}'s console has not been heard from for "
+                f"{int(silence.total_seconds() // 60)} min (closed or lost?): give the caller to "
+                f"someone else, or set them offline (s)."
+            )
         given = session.execute(
             update(Call.__table__)
             .where(Call.id == call_id, Call.state == CallState.WAITING.value)
@@ -310,8 +355,16 @@ def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_age
         rep.state = AgentState.ON_CALL.value
         rep.state_since = now
         rep.version += 1
-        audit.record(session, at=now, agent_id=supervisor_id, action="reassign", entity="call", entity_id=call_id,
-                     detail={"to": rep.id, "rep_was": state.value}, screen=SCREEN)
+        audit.record(
+            session,
+            at=now,
+            agent_id=supervisor_id,
+            action="reassign",
+            entity="call",
+            entity_id=call_id,
+            detail={"to": rep.id, "rep_was": state.value},
+            screen=SCREEN,
+        )
         session.flush()
         return _call_view(session, call_id)
 
@@ -329,8 +382,9 @@ def raise_priority(db: Database, supervisor_id: int, call_id: int, priority: Pri
         if before.state != CallState.WAITING.value:
             raise InvalidOperation(f"Call {call_id} is no longer waiting ({before.state.replace('_', ' ')}).")
         if priority < before.priority:
-            raise InvalidOperation(f"Call {call_id} is already {Priority(before.priority).label}: "
-                                   f"a priority can only be raised.")
+            raise InvalidOperation(
+                f"Call {call_id} is already {Priority(before.priority).label}: a priority can only be raised."
+            )
         if priority == before.priority:
             return
         # Conditional on the state and a lower priority, so a claim or another raise in between wins.
@@ -341,9 +395,16 @@ def raise_priority(db: Database, supervisor_id: int, call_id: int, priority: Pri
         ).rowcount
         if not changed:
             raise InvalidOperation(f"Call {call_id} changed meanwhile; look again.")
-        audit.record(session, at=now, agent_id=supervisor_id, action="raise_priority", entity="call",
-                     entity_id=call_id, detail={"from": Priority(before.priority).label, "to": priority.label},
-                     screen=SCREEN)
+        audit.record(
+            session,
+            at=now,
+            agent_id=supervisor_id,
+            action="raise_priority",
+            entity="call",
+            entity_id=call_id,
+            detail={"from": Priority(before.priority).label, "to": priority.label},
+            screen=SCREEN,
+        )
 
 
 # --- Helpers ---------------------------------------------------------------------------------------
@@ -351,24 +412,47 @@ def raise_priority(db: Database, supervisor_id: int, call_id: int, priority: Pri
 
 _NO_TIME = type_coerce(null(), DateTime())
 # A line's name and the settings its figures are measured against, in board order.
-_LINE_COLUMNS = select(Line.id, Line.code, Line.name, Line.channel, Line.time_zone, Line.service_level_seconds,
-                       Line.service_level_target, Line.short_abandon_seconds).order_by(Line.sort_order, Line.id)
+_LINE_COLUMNS = select(
+    Line.id,
+    Line.code,
+    Line.name,
+    Line.channel,
+    Line.time_zone,
+    Line.service_level_seconds,
+    Line.service_level_target,
+    Line.short_abandon_seconds,
+).order_by(Line.sort_order, Line.id)
 
 
 def _call_columns():
     # The timestamps come back naive (they are stored as naive UTC) and get their zone in _load_calls:
     # the same as UTCDateTime does, without its per-value call for thousands of values.
-    return select(Call.id, Call.line_id, type_coerce(Call.arrived_at, DateTime()),
-                  type_coerce(Call.answered_at, DateTime()), type_coerce(Call.ended_at, DateTime()), Call.agent_id)
+    return select(
+        Call.id,
+        Call.line_id,
+        type_coerce(Call.arrived_at, DateTime()),
+        type_coerce(Call.answered_at, DateTime()),
+        type_coerce(Call.ended_at, DateTime()),
+        Call.agent_id,
+    )
 
 
 def _load_calls(session, line_codes: dict[int, str], statement) -> tuple[list[int], list[CallFacts]]:
     """Call ids and their facts, side by side. Core rows, not ORM: thousands per refresh."""
     rows = session.connection().execute(statement).all()
-    return ([row[0] for row in rows],
-            [CallFacts(line_codes[line_id], arrived.replace(tzinfo=UTC),
-                       answered and answered.replace(tzinfo=UTC), ended and ended.replace(tzinfo=UTC), agent)
-             for _, line_id, arrived, answered, ended, agent in rows])
+    return (
+        [row[0] for row in rows],
+        [
+            CallFacts(
+                line_codes[line_id],
+                arrived.replace(tzinfo=UTC),
+                answered and answered.replace(tzinfo=UTC),
+                ended and ended.replace(tzinfo=UTC),
+                agent,
+            )
+            for _, line_id, arrived, answered, ended, agent in rows
+        ],
+    )
 
 
 def _promises_due(session, due_before: datetime) -> list[PromiseView]:
@@ -380,22 +464,58 @@ def _promises_due(session, due_before: datetime) -> list[PromiseView]:
     """
     mine = PromiseAttempt.promise_id == Promise.id
     attempts = select(func.count()).where(mine).scalar_subquery()
-    last_outcome = select(PromiseAttempt.outcome).where(mine).order_by(PromiseAttempt.id.desc()).limit(1).scalar_subquery()
+    last_outcome = (
+        select(PromiseAttempt.outcome).where(mine).order_by(PromiseAttempt.id.desc()).limit(1).scalar_subquery()
+    )
     naive = DateTime()  # as in _call_columns: the zone is added below, cheaper than per-value type processing
-    rows = session.connection().execute(
-        select(Promise.id, Promise.kind, Promise.title, Promise.owner_agent_id, Agent.display_name, Promise.state,
-               type_coerce(Promise.created_at, naive), type_coerce(Promise.due_at, naive),
-               type_coerce(Promise.original_due_at, naive), attempts, last_outcome,
-               type_coerce(Promise.escalated_at, naive), type_coerce(Promise.breached_at, naive),
-               Promise.late_minutes, Promise.notes, Promise.consult_id, Promise.intake_id, Promise.version, Promise.contact_id)
-        .outerjoin(Agent, Agent.id == Promise.owner_agent_id)
-        .where(Promise.state == PromiseState.OPEN.value, Promise.due_at <= due_before)
-        .order_by(Promise.due_at, Promise.id)
-        .limit(PROMISE_LIMIT)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Promise.id,
+                Promise.kind,
+                Promise.title,
+                Promise.owner_agent_id,
+                Agent.display_name,
+                Promise.state,
+                type_coerce(Promise.created_at, naive),
+                type_coerce(Promise.due_at, naive),
+                type_coerce(Promise.original_due_at, naive),
+                attempts,
+                last_outcome,
+                type_coerce(Promise.escalated_at, naive),
+                type_coerce(Promise.breached_at, naive),
+                Promise.late_minutes,
+                Promise.notes,
+                Promise.consult_id,
+                Promise.intake_id,
+                Promise.version,
+                Promise.contact_id,
+            )
+            .outerjoin(Agent, Agent.id == Promise.owner_agent_id)
+            .where(Promise.state == PromiseState.OPEN.value, Promise.due_at <= due_before)
+            .order_by(Promise.due_at, Promise.id)
+            .limit(PROMISE_LIMIT)
+        )
+        .all()
+    )
     return [
-        PromiseView(row[0], PromiseKind(row[1]), row[2], row[3], row[4], PromiseState(row[5]), _utc(row[6]), _utc(row[7]),
-                  _utc(row[8]), row[9] or 0, row[10], _utc(row[11]), _utc(row[12]), *row[13:])
+        PromiseView(
+            row[0],
+            PromiseKind(row[1]),
+            row[2],
+            row[3],
+            row[4],
+            PromiseState(row[5]),
+            _utc(row[6]),
+            _utc(row[7]),
+            _utc(row[8]),
+            row[9] or 0,
+            row[10],
+            _utc(row[11]),
+            _utc(row[12]),
+            *row[13:],
+        )
         for row in rows
     ]
 
@@ -413,7 +533,8 @@ def _weekday_average(session, url: str, day: date, zone: str) -> tuple[float, ..
     known = _WEEKDAY_AVERAGES.get(key)
     if known is None:
         arrivals = _arrivals_by_quarter_hour(
-            session, [day_bounds(day - timedelta(weeks=back), zone) for back in range(1, WEEKS_COMPARED + 1)])
+            session, [day_bounds(day - timedelta(weeks=back), zone) for back in range(1, WEEKS_COMPARED + 1)]
+        )
         known = tuple(weekday_average_per_hour(arrivals, day, zone, WEEKS_COMPARED))
         if len(_WEEKDAY_AVERAGES) > 64:  # a console left open for months: forget old days
             _WEEKDAY_AVERAGES.clear()
@@ -434,10 +555,12 @@ def _arrivals_by_quarter_hour(session, spans: list[tuple[datetime, datetime]]) -
         quarter = cast(func.strftime("%s", Call.arrived_at), Integer) // QUARTER_HOUR_SECONDS
     else:  # a timestamp holding UTC: its epoch is the UTC epoch
         quarter = cast(func.floor(func.extract("epoch", Call.arrived_at) / QUARTER_HOUR_SECONDS), BigInteger)
-    arrivals = union_all(*(
-        select(quarter.label("quarter")).where(Call.arrived_at >= start, Call.arrived_at < end)
-        for start, end in spans
-    )).subquery()
+    arrivals = union_all(
+        *(
+            select(quarter.label("quarter")).where(Call.arrived_at >= start, Call.arrived_at < end)
+            for start, end in spans
+        )
+    ).subquery()
     facts: list[CallFacts] = []
     counts = session.connection().execute(select(arrivals.c.quarter, func.count()).group_by(arrivals.c.quarter))
     for quarter_index, count in counts:
@@ -453,8 +576,9 @@ def _refuse_not_waiting(session, call_id: int) -> None:
     raise InvalidOperation(f"Call {call_id} is no longer waiting ({state.replace('_', ' ')}).")
 
 
-def _agent_rows(agents, ids: list[int], facts: list[CallFacts], now: datetime, zone: str,
-                lock_limit: int) -> tuple[AgentRow, ...]:
+def _agent_rows(
+    agents, ids: list[int], facts: list[CallFacts], now: datetime, zone: str, lock_limit: int
+) -> tuple[AgentRow, ...]:
     # Only calls given to someone count for agents (the waiting crowd does not): the same figures, sooner.
     given = [(call_id, call) for call_id, call in zip(ids, facts, strict=True) if call.agent_id is not None]
     figures = agent_figures((call for _, call in given), now, zone)
@@ -474,18 +598,29 @@ def _agent_rows(agents, ids: list[int], facts: list[CallFacts], now: datetime, z
     for agent in ordered:
         mine = figures.get(agent.id)
         call_id, call = current.get(agent.id, (None, None))
-        rows.append(AgentRow(
-            id=agent.id, name=agent.display_name, role=agent.role, state=agent.state, state_since=agent.state_since,
-            current_call_id=call_id, current_line=call.line_code if call else None,
-            current_call=mine.current_call if mine else None, calls_handled=mine.calls_handled if mine else 0,
-            active=bool(agent.active), locked=is_locked(agent.failed_logins or 0, lock_limit),
-            username=agent.username, silent_for=silent_for(AgentState(agent.state), agent.seen_at, now),
-        ))
+        rows.append(
+            AgentRow(
+                id=agent.id,
+                name=agent.display_name,
+                role=agent.role,
+                state=agent.state,
+                state_since=agent.state_since,
+                current_call_id=call_id,
+                current_line=call.line_code if call else None,
+                current_call=mine.current_call if mine else None,
+                calls_handled=mine.calls_handled if mine else 0,
+                active=bool(agent.active),
+                locked=is_locked(agent.failed_logins or 0, lock_limit),
+                username=agent.username,
+                silent_for=silent_for(AgentState(agent.state), agent.seen_at, now),
+            )
+        )
     return tuple(rows)
 
 
-def _staffing(code: str, settings: LineSettings, calls: Iterable[CallFacts], today: LineFigures,
-              on_shift: int, now: datetime) -> Staffing:
+def _staffing(
+    code: str, settings: LineSettings, calls: Iterable[CallFacts], today: LineFigures, on_shift: int, now: datetime
+) -> Staffing:
     since = now - STAFFING_WINDOW
     arrivals = 0
     handle_times: list[float] = []

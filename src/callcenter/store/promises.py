@@ -51,19 +51,31 @@ class SweepResult:
     breached: tuple[int, ...]
 
 
-def new_promise(session, *, kind: PromiseKind, title: str, owner_agent_id: int | None, start: datetime, due: datetime,
-             **links) -> Promise:
+def new_promise(
+    session, *, kind: PromiseKind, title: str, owner_agent_id: int | None, start: datetime, due: datetime, **links
+) -> Promise:
     """Inside a caller's transaction: the one way a promise is created."""
-    promise = Promise(kind=kind.value, title=title[:200], owner_agent_id=owner_agent_id, state=PromiseState.OPEN.value,
-                due_at=due, original_due_at=due, created_at=start, **links)
+    promise = Promise(
+        kind=kind.value,
+        title=title[:200],
+        owner_agent_id=owner_agent_id,
+        state=PromiseState.OPEN.value,
+        due_at=due,
+        original_due_at=due,
+        created_at=start,
+        **links,
+    )
     session.add(promise)
     session.flush()
     return promise
 
 
 def _views(session, where, order, limit: int | None = None) -> list[PromiseView]:
-    attempts = (select(PromiseAttempt.promise_id, func.count().label("n"), func.max(PromiseAttempt.id).label("last_id"))
-                .group_by(PromiseAttempt.promise_id).subquery())
+    attempts = (
+        select(PromiseAttempt.promise_id, func.count().label("n"), func.max(PromiseAttempt.id).label("last_id"))
+        .group_by(PromiseAttempt.promise_id)
+        .subquery()
+    )
     last = aliased(PromiseAttempt)
     statement = (
         select(Promise, Agent.display_name, attempts.c.n, last.outcome)
@@ -76,10 +88,27 @@ def _views(session, where, order, limit: int | None = None) -> list[PromiseView]
     if limit is not None:
         statement = statement.limit(limit)
     return [
-        PromiseView(promise.id, PromiseKind(promise.kind), promise.title, promise.owner_agent_id, owner, PromiseState(promise.state),
-                  promise.created_at, promise.due_at, promise.original_due_at, count or 0, outcome, promise.escalated_at,
-                  promise.breached_at, promise.late_minutes, promise.notes, promise.consult_id, promise.intake_id, promise.version,
-                  promise.contact_id)
+        PromiseView(
+            promise.id,
+            PromiseKind(promise.kind),
+            promise.title,
+            promise.owner_agent_id,
+            owner,
+            PromiseState(promise.state),
+            promise.created_at,
+            promise.due_at,
+            promise.original_due_at,
+            count or 0,
+            outcome,
+            promise.escalated_at,
+            promise.breached_at,
+            promise.late_minutes,
+            promise.notes,
+            promise.consult_id,
+            promise.intake_id,
+            promise.version,
+            promise.contact_id,
+        )
         for promise, owner, count, outcome in session.execute(statement).all()
     ]
 
@@ -87,16 +116,24 @@ def _views(session, where, order, limit: int | None = None) -> list[PromiseView]
 def open_for(db: Database, agent_id: int, limit: int = 500) -> list[PromiseView]:
     """The agent's open promises, soonest due first."""
     with db.read() as session:
-        return _views(session, [Promise.owner_agent_id == agent_id, Promise.state == PromiseState.OPEN.value],
-                      [Promise.due_at, Promise.id], limit)
+        return _views(
+            session,
+            [Promise.owner_agent_id == agent_id, Promise.state == PromiseState.OPEN.value],
+            [Promise.due_at, Promise.id],
+            limit,
+        )
 
 
 def open_across_line(db: Database, supervisor_id: int, due_before: datetime, limit: int = 200) -> list[PromiseView]:
     """Supervisors: every rep's promises due before a moment (overdue first), and the flagged ones."""
     with db.read() as session:
         require(load_agent(session, supervisor_id).role, Permission.SUPERVISE)
-        return _views(session, [Promise.state == PromiseState.OPEN.value, Promise.due_at <= due_before],
-                      [Promise.due_at, Promise.id], limit)
+        return _views(
+            session,
+            [Promise.state == PromiseState.OPEN.value, Promise.due_at <= due_before],
+            [Promise.due_at, Promise.id],
+            limit,
+        )
 
 
 def get(db: Database, promise_id: int) -> PromiseView:
@@ -112,32 +149,59 @@ def attempts_of(db: Database, promise_id: int) -> list[tuple[datetime, str, str 
         rows = session.execute(
             select(PromiseAttempt.at, PromiseAttempt.outcome, PromiseAttempt.notes, Agent.display_name)
             .outerjoin(Agent, Agent.id == PromiseAttempt.agent_id)
-            .where(PromiseAttempt.promise_id == promise_id).order_by(PromiseAttempt.id)
+            .where(PromiseAttempt.promise_id == promise_id)
+            .order_by(PromiseAttempt.id)
         ).all()
     return [tuple(row) for row in rows]
 
 
 def _workable(session, agent_id: int, promise_id: int) -> Promise:
-    promise = owned_row(session, agent_id, Promise, promise_id, noun="promise", owner_column="owner_agent_id",
-                        someone_elses="This promise belongs to someone else; only they or a supervisor can work it.")
+    promise = owned_row(
+        session,
+        agent_id,
+        Promise,
+        promise_id,
+        noun="promise",
+        owner_column="owner_agent_id",
+        someone_elses="This promise belongs to someone else; only they or a supervisor can work it.",
+    )
     if promise.state != PromiseState.OPEN.value:
         raise InvalidOperation(f"This promise is already {promise.state}.")
     return promise
 
 
-def log_attempt(db: Database, agent_id: int, promise_id: int, outcome: AttemptOutcome, notes: str | None,
-                now: datetime) -> PromiseView:
+def log_attempt(
+    db: Database, agent_id: int, promise_id: int, outcome: AttemptOutcome, notes: str | None, now: datetime
+) -> PromiseView:
     with db.write() as session:
         promise = _workable(session, agent_id, promise_id)
-        session.add(PromiseAttempt(promise_id=promise.id, at=now, agent_id=agent_id, outcome=outcome.value, notes=notes))
+        session.add(
+            PromiseAttempt(promise_id=promise.id, at=now, agent_id=agent_id, outcome=outcome.value, notes=notes)
+        )
         promise.version += 1
-        audit.record(session, at=now, agent_id=agent_id, action="attempt", entity="promise", entity_id=promise.id,
-                     detail={"outcome": outcome.value}, screen="promises", child_id=promise.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="attempt",
+            entity="promise",
+            entity_id=promise.id,
+            detail={"outcome": outcome.value},
+            screen="promises",
+            child_id=promise.child_id,
+        )
     return get(db, promise_id)
 
 
-def close(db: Database, agent_id: int, promise_id: int, now: datetime, policy: PromisePolicy,
-          note: str | None = None, expected_version: int | None = None) -> PromiseView:
+def close(
+    db: Database,
+    agent_id: int,
+    promise_id: int,
+    now: datetime,
+    policy: PromisePolicy,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> PromiseView:
     with db.write() as session:
         promise = _workable(session, agent_id, promise_id)
         if expected_version is not None and promise.version != expected_version:
@@ -154,11 +218,22 @@ def _close(session, promise: Promise, agent_id: int, now: datetime, policy: Prom
     if note:
         promise.notes = f"{promise.notes}\n{note}" if promise.notes else note
     promise.version += 1
-    audit.record(session, at=now, agent_id=agent_id, action="close", entity="promise", entity_id=promise.id,
-                 detail={"late_minutes": promise.late_minutes}, screen="promises", child_id=promise.child_id)
+    audit.record(
+        session,
+        at=now,
+        agent_id=agent_id,
+        action="close",
+        entity="promise",
+        entity_id=promise.id,
+        detail={"late_minutes": promise.late_minutes},
+        screen="promises",
+        child_id=promise.child_id,
+    )
 
 
-def reschedule(db: Database, agent_id: int, promise_id: int, new_due: datetime, reason: str, now: datetime) -> PromiseView:
+def reschedule(
+    db: Database, agent_id: int, promise_id: int, new_due: datetime, reason: str, now: datetime
+) -> PromiseView:
     """Move the due time; the original stays, and a breach already recorded stays recorded."""
     with db.write() as session:
         promise = _workable(session, agent_id, promise_id)
@@ -167,9 +242,17 @@ def reschedule(db: Database, agent_id: int, promise_id: int, new_due: datetime, 
         promise.escalated_at = None if promise.breached_at is None else promise.escalated_at
         promise.reschedule_reason = reason
         promise.version += 1
-        audit.record(session, at=now, agent_id=agent_id, action="reschedule", entity="promise", entity_id=promise.id,
-                     detail={"from": old_due, "to": new_due, "original": promise.original_due_at, "reason": reason},
-                     screen="promises", child_id=promise.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="reschedule",
+            entity="promise",
+            entity_id=promise.id,
+            detail={"from": old_due, "to": new_due, "original": promise.original_due_at, "reason": reason},
+            screen="promises",
+            child_id=promise.child_id,
+        )
     return get(db, promise_id)
 
 
@@ -183,8 +266,17 @@ def reassign(db: Database, supervisor_id: int, promise_id: int, to_agent_id: int
         old = promise.owner_agent_id
         promise.owner_agent_id = target.id
         promise.version += 1
-        audit.record(session, at=now, agent_id=supervisor_id, action="reassign", entity="promise", entity_id=promise.id,
-                     detail={"from": old, "to": target.id}, screen="monitor", child_id=promise.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=supervisor_id,
+            action="reassign",
+            entity="promise",
+            entity_id=promise.id,
+            detail={"from": old, "to": target.id},
+            screen="monitor",
+            child_id=promise.child_id,
+        )
     return get(db, promise_id)
 
 
@@ -198,30 +290,63 @@ def sweep(db: Database, now: datetime, policy: PromisePolicy) -> SweepResult:
     with db.write() as session:
         tried = select(PromiseAttempt.promise_id).where(PromiseAttempt.promise_id == Promise.id).exists()
         rows = session.execute(
-            select(Promise.id, Promise.kind, Promise.created_at, Promise.due_at, Promise.escalated_at, Promise.breached_at, tried,
-                   Promise.child_id)
-            .where(Promise.state == PromiseState.OPEN.value, Promise.due_at <= now + SWEEP_HORIZON,
-                   (Promise.breached_at.is_(None)))
+            select(
+                Promise.id,
+                Promise.kind,
+                Promise.created_at,
+                Promise.due_at,
+                Promise.escalated_at,
+                Promise.breached_at,
+                tried,
+                Promise.child_id,
+            ).where(
+                Promise.state == PromiseState.OPEN.value,
+                Promise.due_at <= now + SWEEP_HORIZON,
+                (Promise.breached_at.is_(None)),
+            )
         ).all()
         for promise_id, kind, start, due, escalated_at, _breached_at, has_attempt, child_id in rows:
             state = policy.state(kind, now, start, due)
             if state.status is PromiseStatus.OVERDUE:
                 done = session.execute(
-                    update(Promise).where(Promise.id == promise_id, Promise.breached_at.is_(None))
-                    .values(breached_at=due, late_minutes=late_minutes(state),
-                            escalated_at=func.coalesce(Promise.escalated_at, now))
+                    update(Promise)
+                    .where(Promise.id == promise_id, Promise.breached_at.is_(None))
+                    .values(
+                        breached_at=due,
+                        late_minutes=late_minutes(state),
+                        escalated_at=func.coalesce(Promise.escalated_at, now),
+                    )
                 ).rowcount
                 if done:
                     breached.append(promise_id)
-                    audit.record(session, at=now, agent_id=None, action="breach", entity="promise", entity_id=promise_id,
-                                 detail={"due": due, "late_minutes": late_minutes(state)}, screen="promises",
-                                 child_id=child_id)
+                    audit.record(
+                        session,
+                        at=now,
+                        agent_id=None,
+                        action="breach",
+                        entity="promise",
+                        entity_id=promise_id,
+                        detail={"due": due, "late_minutes": late_minutes(state)},
+                        screen="promises",
+                        child_id=child_id,
+                    )
             elif state.status is PromiseStatus.DUE_SOON and escalated_at is None and not has_attempt:
                 done = session.execute(
-                    update(Promise).where(Promise.id == promise_id, Promise.escalated_at.is_(None)).values(escalated_at=now)
+                    update(Promise)
+                    .where(Promise.id == promise_id, Promise.escalated_at.is_(None))
+                    .values(escalated_at=now)
                 ).rowcount
                 if done:
                     escalated.append(promise_id)
-                    audit.record(session, at=now, agent_id=None, action="escalate", entity="promise",
-                                 entity_id=promise_id, detail={"due": due}, screen="promises", child_id=child_id)
+                    audit.record(
+                        session,
+                        at=now,
+                        agent_id=None,
+                        action="escalate",
+                        entity="promise",
+                        entity_id=promise_id,
+                        detail={"due": due},
+                        screen="promises",
+                        child_id=child_id,
+                    )
     return SweepResult(tuple(escalated), tuple(breached))

@@ -67,12 +67,27 @@ def open_child_record(db: Database, actor_id: int, child_id: int, screen: str, n
             .limit(RECENT_INTAKES)
         ).all()
         contacts = session.scalar(select(func.count()).select_from(Contact).where(Contact.child_id == child_id))
-        audit.record(session, at=now, agent_id=actor_id, action=OPEN_RECORD, entity="child", entity_id=child_id,
-                     screen=(screen or "")[:40] or None, child_id=child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=actor_id,
+            action=OPEN_RECORD,
+            entity="child",
+            entity_id=child_id,
+            screen=(screen or "")[:40] or None,
+            child_id=child_id,
+        )
         return ChildRecord(
-            id=child.id, first_name=child.first_name, last_name=child.last_name, date_of_birth=child.date_of_birth,
-            sex=child.sex, town=child.town, zip_code=child.zip_code, language=child.language,
-            medicaid_number=child.medicaid_number, insurance=child.insurance,
+            id=child.id,
+            first_name=child.first_name,
+            last_name=child.last_name,
+            date_of_birth=child.date_of_birth,
+            sex=child.sex,
+            town=child.town,
+            zip_code=child.zip_code,
+            language=child.language,
+            medicaid_number=child.medicaid_number,
+            insurance=child.insurance,
             guardian_name=f"{guardian.first_name} {guardian.last_name}".strip() if guardian else None,
             guardian_relationship=guardian.relationship if guardian else None,
             guardian_phone=guardian.phone_number if guardian else None,

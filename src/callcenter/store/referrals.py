@@ -30,8 +30,9 @@ class AttachedProvider:
     recorded_at: datetime | None
 
 
-def attach(db: Database, agent_id: int, intake_id: int, provider_id: int, choice: ReferralChoice,
-           now: datetime) -> list[AttachedProvider]:
+def attach(
+    db: Database, agent_id: int, intake_id: int, provider_id: int, choice: ReferralChoice, now: datetime
+) -> list[AttachedProvider]:
     """Attach a provider (or change its outcome); the referral's follow-up promise is brought up to date."""
     try:
         with db.write() as session:
@@ -40,8 +41,9 @@ def attach(db: Database, agent_id: int, intake_id: int, provider_id: int, choice
             if provider is None:
                 raise NotFound(f"No provider {provider_id} in the directory.")
             row = session.scalars(
-                select(ReferralProvider).where(ReferralProvider.intake_id == intake.id,
-                                               ReferralProvider.provider_id == provider_id)
+                select(ReferralProvider).where(
+                    ReferralProvider.intake_id == intake.id, ReferralProvider.provider_id == provider_id
+                )
             ).first()
             action = "attach_provider" if row is None else "update_referral"
             if row is None:
@@ -54,10 +56,21 @@ def attach(db: Database, agent_id: int, intake_id: int, provider_id: int, choice
             row.recorded_at = now
             row.version += 1
             session.flush()
-            audit.record(session, at=now, agent_id=agent_id, action=action, entity="intake", entity_id=intake.id,
-                         detail={"provider_id": provider_id, "outcome": choice.outcome.value,
-                                 "appointment_at": choice.appointment_at}, screen="lookup",
-                         child_id=intake.child_id)
+            audit.record(
+                session,
+                at=now,
+                agent_id=agent_id,
+                action=action,
+                entity="intake",
+                entity_id=intake.id,
+                detail={
+                    "provider_id": provider_id,
+                    "outcome": choice.outcome.value,
+                    "appointment_at": choice.appointment_at,
+                },
+                screen="lookup",
+                child_id=intake.child_id,
+            )
             attached = _attached(session, intake.id)
             _update_follow_up(session, intake.id, attached)
             return attached
@@ -72,16 +85,25 @@ def detach(db: Database, agent_id: int, intake_id: int, provider_id: int, now: d
         if intake.status != "draft":
             raise InvalidOperation("The referral was submitted: record the provider as declined instead.")
         row = session.scalars(
-            select(ReferralProvider).where(ReferralProvider.intake_id == intake.id,
-                                           ReferralProvider.provider_id == provider_id)
+            select(ReferralProvider).where(
+                ReferralProvider.intake_id == intake.id, ReferralProvider.provider_id == provider_id
+            )
         ).first()
         if row is None:
             raise NotFound("That provider is not attached to this referral.")
         session.delete(row)
         session.flush()
-        audit.record(session, at=now, agent_id=agent_id, action="detach_provider", entity="intake",
-                     entity_id=intake.id, detail={"provider_id": provider_id}, screen="intake",
-                     child_id=intake.child_id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="detach_provider",
+            entity="intake",
+            entity_id=intake.id,
+            detail={"provider_id": provider_id},
+            screen="intake",
+            child_id=intake.child_id,
+        )
         return _attached(session, intake.id)
 
 
@@ -97,9 +119,16 @@ def follow_up_summary(db: Database, intake_id: int) -> str:
 
 
 def _workable(session, agent_id: int, intake_id: int) -> Intake:
-    intake = owned_row(session, agent_id, Intake, intake_id, noun="intake", owner_column="agent_id",
-                       permission=Permission.WORK_INTAKES,
-                       someone_elses="This referral belongs to another rep; ask them or a supervisor to change it.")
+    intake = owned_row(
+        session,
+        agent_id,
+        Intake,
+        intake_id,
+        noun="intake",
+        owner_column="agent_id",
+        permission=Permission.WORK_INTAKES,
+        someone_elses="This referral belongs to another rep; ask them or a supervisor to change it.",
+    )
     if intake.status not in {"draft", "submitted"}:
         raise InvalidOperation(f"Intake {intake_id} is {intake.status}; providers can no longer be attached.")
     return intake
@@ -113,8 +142,16 @@ def _attached(session, intake_id: int) -> list[AttachedProvider]:
         .order_by(ReferralProvider.id)
     ).all()
     return [
-        AttachedProvider(row.provider_id, name, town, phone, ReferralOutcome(row.outcome), row.appointment_at,
-                         row.note, row.recorded_at)
+        AttachedProvider(
+            row.provider_id,
+            name,
+            town,
+            phone,
+            ReferralOutcome(row.outcome),
+            row.appointment_at,
+            row.note,
+            row.recorded_at,
+        )
         for row, name, town, phone in rows
     ]
 

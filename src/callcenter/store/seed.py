@@ -70,8 +70,15 @@ def seed_demo(db: Database, now: datetime, *, seed: int = DEMO_SEED) -> dict[str
         session.add_all(calls)
         session.flush()
         for call in calls:
-            audit.record(session, at=now, agent_id=None, action="create", entity="call",
-                         entity_id=call.id, detail={"source": "demo seed"})
+            audit.record(
+                session,
+                at=now,
+                agent_id=None,
+                action="create",
+                entity="call",
+                entity_id=call.id,
+                detail={"source": "demo seed"},
+            )
             if call.state == CallState.ENDED.value:
                 session.add(contact_for(call, fallback_at=now))
         # The demo directory goes in as HSDS rows, through the same checks and provider derivation as
@@ -100,9 +107,7 @@ def _demo_agents(now: datetime) -> list[Agent]:
         ]
 
 
-def _demo_waiting(
-    rng: random.Random, now: datetime, line_ids: dict[str, int], known_numbers: list[str]
-) -> list[Call]:
+def _demo_waiting(rng: random.Random, now: datetime, line_ids: dict[str, int], known_numbers: list[str]) -> list[Call]:
     """Callers waiting right now; some have called before, so the call panel shows history."""
     plan = [("877", 9), ("866", 2), ("tty", 1), ("fax", 2), ("web", 2)]
     calls: list[Call] = []
@@ -168,11 +173,19 @@ def _demo_history(rng: random.Random, now: datetime, line_ids: dict[str, int], r
 def _demo_hours(rng: random.Random, services: list[str]) -> dict:
     """An HSDS schedule (weekly): the description is what a rep reads out."""
     if "mobile crisis" in services:
-        return {"description": "24 hours, 7 days", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": "00:00",
-                "closes_at": "24:00"}
+        return {
+            "description": "24 hours, 7 days",
+            "byday": "MO,TU,WE,TH,FR,SA,SU",
+            "opens_at": "00:00",
+            "closes_at": "24:00",
+        }
     if rng.random() < 0.7:
-        return {"description": "Mon-Fri 09:00-17:00", "byday": "MO,TU,WE,TH,FR", "opens_at": "09:00",
-                "closes_at": "17:00"}
+        return {
+            "description": "Mon-Fri 09:00-17:00",
+            "byday": "MO,TU,WE,TH,FR",
+            "opens_at": "09:00",
+            "closes_at": "17:00",
+        }
     return {"description": "Mon-Thu 09:00-20:00", "byday": "MO,TU,WE,TH", "opens_at": "09:00", "closes_at": "20:00"}
 
 
@@ -224,45 +237,75 @@ def demo_directory(rng: random.Random, count: int = MIN_DEMO_PROVIDERS) -> dict[
         organization = f"{name.split(' of ')[0]} (demo)"
         if organization not in organizations:
             organizations[organization] = f"demo-org-{len(organizations) + 1:03d}"
-            tables["organization"].append({"id": organizations[organization], "name": organization,
-                                           "description": "Fictional demo organization."})
+            tables["organization"].append(
+                {"id": organizations[organization], "name": organization, "description": "Fictional demo organization."}
+            )
         service_id, location_id, sal_id = f"demo-svc-{key}", f"demo-loc-{key}", f"demo-{key}"
-        tables["service"].append({
-            "id": service_id,
-            "organization_id": organizations[organization],
-            "name": name,
-            "description": (
-                f"Fictional demo provider offering {', '.join(services)} for children and "
-                f"families in {place['city']}; focus on {', '.join(specialties)}."
-            ),
-            "status": "active" if active else "inactive",
-            "minimum_age": min_age / 12,
-            "maximum_age": max_age / 12,
-        })
-        tables["location"].append({"id": location_id, "organization_id": organizations[organization],
-                                   "name": name, "location_type": "physical",
-                                   "latitude": float(place["lat"]), "longitude": float(place["long"])})
-        tables["address"].append({"id": f"demo-adr-{key}", "location_id": location_id, "address_1": street,
-                                  "city": place["city"], "state_province": "CT", "postal_code": place["zip_code"],
-                                  "country": "US", "address_type": "physical"})
+        tables["service"].append(
+            {
+                "id": service_id,
+                "organization_id": organizations[organization],
+                "name": name,
+                "description": (
+                    f"Fictional demo provider offering {', '.join(services)} for children and "
+                    f"families in {place['city']}; focus on {', '.join(specialties)}."
+                ),
+                "status": "active" if active else "inactive",
+                "minimum_age": min_age / 12,
+                "maximum_age": max_age / 12,
+            }
+        )
+        tables["location"].append(
+            {
+                "id": location_id,
+                "organization_id": organizations[organization],
+                "name": name,
+                "location_type": "physical",
+                "latitude": float(place["lat"]),
+                "longitude": float(place["long"]),
+            }
+        )
+        tables["address"].append(
+            {
+                "id": f"demo-adr-{key}",
+                "location_id": location_id,
+                "address_1": street,
+                "city": place["city"],
+                "state_province": "CT",
+                "postal_code": place["zip_code"],
+                "country": "US",
+                "address_type": "physical",
+            }
+        )
         tables["service_at_location"].append({"id": sal_id, "service_id": service_id, "location_id": location_id})
-        tables["phone"].append({"id": f"demo-tel-{key}", "service_at_location_id": sal_id, "number": phone,
-                                "type": "voice"})
-        tables["schedule"].append({"id": f"demo-sch-{key}", "service_at_location_id": sal_id, "freq": "WEEKLY",
-                                   **hours})
+        tables["phone"].append(
+            {"id": f"demo-tel-{key}", "service_at_location_id": sal_id, "number": phone, "type": "voice"}
+        )
+        tables["schedule"].append(
+            {"id": f"demo-sch-{key}", "service_at_location_id": sal_id, "freq": "WEEKLY", **hours}
+        )
         for number, language in enumerate(languages, start=1):
-            tables["language"].append({"id": f"demo-lng-{key}-{number}", "service_id": service_id,
-                                       "name": language})
-        extras = [(hsds.TERM_HUSKY, "true" if accepts_husky else "false"),
-                  (hsds.TERM_ECC, "true" if is_ecc else "false"),
-                  *((hsds.TERM_SERVICE_TYPE, value) for value in services),
-                  *((hsds.TERM_SPECIALTY, value) for value in specialties),
-                  (hsds.TERM_WAIT_DAYS, str(wait_days))]
+            tables["language"].append({"id": f"demo-lng-{key}-{number}", "service_id": service_id, "name": language})
+        extras = [
+            (hsds.TERM_HUSKY, "true" if accepts_husky else "false"),
+            (hsds.TERM_ECC, "true" if is_ecc else "false"),
+            *((hsds.TERM_SERVICE_TYPE, value) for value in services),
+            *((hsds.TERM_SPECIALTY, value) for value in specialties),
+            (hsds.TERM_WAIT_DAYS, str(wait_days)),
+        ]
         for number, (term, value) in enumerate(extras, start=1):
             extra = hsds.EXTRAS[term]
-            tables["attribute"].append({"id": f"demo-att-{key}-{number:02d}", "link_id": service_id,
-                                        "link_entity": "service", "link_type": extra.link_type,
-                                        "taxonomy_term_id": term, "label": extra.label, "value": value})
+            tables["attribute"].append(
+                {
+                    "id": f"demo-att-{key}-{number:02d}",
+                    "link_id": service_id,
+                    "link_entity": "service",
+                    "link_type": extra.link_type,
+                    "taxonomy_term_id": term,
+                    "label": extra.label,
+                    "value": value,
+                }
+            )
     return tables
 
 

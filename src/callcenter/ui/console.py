@@ -116,8 +116,10 @@ class ConsoleApp(App[None]):
                 break
             except DatabaseUnavailable as error:
                 # A server restarting, a network blip: say so on the sign-in screen and keep trying.
-                self.call_from_thread(self.show_startup_problem, f"{error.message.rstrip('.')}. "
-                                      f"Trying again every {DATABASE_RETRY_SECONDS} seconds.")
+                self.call_from_thread(
+                    self.show_startup_problem,
+                    f"{error.message.rstrip('.')}. Trying again every {DATABASE_RETRY_SECONDS} seconds.",
+                )
                 if self._stop_opening.wait(DATABASE_RETRY_SECONDS):
                     return
             except Exception as error:  # noqa: BLE001 - a bad URL or schema: nothing to retry, stop and say why
@@ -173,8 +175,9 @@ class ConsoleApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         # Every key, click, scroll or paste counts as the agent being at the console.
-        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
-                              events.Paste)):
+        if isinstance(
+            event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+        ):
             self._last_input = time.monotonic()
         await super().on_event(event)
 
@@ -197,8 +200,12 @@ class ConsoleApp(App[None]):
     def report_failure(self, error: BaseException) -> None:
         message, retry = explain(error)
         # Messages quote what was typed ("'[/]' is not a date"): plain text, never markup.
-        self.notify(message, title="Retrying" if retry else "Not done", severity="error" if not retry else "warning",
-                    markup=False)
+        self.notify(
+            message,
+            title="Retrying" if retry else "Not done",
+            severity="error" if not retry else "warning",
+            markup=False,
+        )
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

@@ -52,8 +52,18 @@ AREAS: tuple[tuple[str, type[Screen[Any]]], ...] = (
 UNSAID_ACTIONS = frozenset({"back", "cancel", "close"})
 
 _KEY_NAMES = {
-    "question_mark": "?", "escape": "Esc", "enter": "Enter", "tab": "Tab", "shift+tab": "shift+Tab",
-    "plus": "+", "minus": "-", "up": "↑", "down": "↓", "left": "←", "right": "→", "space": "Space",
+    "question_mark": "?",
+    "escape": "Esc",
+    "enter": "Enter",
+    "tab": "Tab",
+    "shift+tab": "shift+Tab",
+    "plus": "+",
+    "minus": "-",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "space": "Space",
 }
 
 
@@ -78,13 +88,17 @@ def _keys_text(keys: Iterable[str]) -> str:
 
 
 def settings_words(idle_lock_seconds: float | None, max_failed: int) -> dict[str, str]:
-    idle = "never locks by itself" if idle_lock_seconds is None else \
-        f"also locks itself after {round(idle_lock_seconds / 60)} quiet minutes"
+    idle = (
+        "never locks by itself"
+        if idle_lock_seconds is None
+        else f"also locks itself after {round(idle_lock_seconds / 60)} quiet minutes"
+    )
     return {"idle_lock": idle, "max_failed": str(max_failed)}
 
 
-def _binding_rows(where: str, bindings: Iterable[BindingType], help_words: Mapping[str, str],
-                  settings: Mapping[str, str]) -> list[KeyRow]:
+def _binding_rows(
+    where: str, bindings: Iterable[BindingType], help_words: Mapping[str, str], settings: Mapping[str, str]
+) -> list[KeyRow]:
     keys_of: dict[str, list[str]] = {}
     for binding in bindings:
         if not isinstance(binding, Binding):
@@ -99,8 +113,10 @@ def _binding_rows(where: str, bindings: Iterable[BindingType], help_words: Mappi
         keys = keys_of.setdefault(action, [])
         keys.extend(key.strip() for key in binding.key.split(",") if key.strip() not in keys)
     descriptions = {b.action: b.description for b in bindings if isinstance(b, Binding)}
-    return [KeyRow(where, _keys_text(keys), help_words.get(action, descriptions[action].lower()).format(**settings))
-            for action, keys in keys_of.items()]
+    return [
+        KeyRow(where, _keys_text(keys), help_words.get(action, descriptions[action].lower()).format(**settings))
+        for action, keys in keys_of.items()
+    ]
 
 
 def key_map(app_class: type[App[Any]], settings: Mapping[str, str]) -> list[KeyRow]:

@@ -77,8 +77,12 @@ class NavigationApp(SessionApp):
         settings = settings_words(self.idle_lock_seconds, max_failed_sign_ins())
         self.push_screen(HelpScreen(markdown_table(key_map(type(self), settings))))
 
-    def action_lookup(self, query: LookupQuery | None = None, intake_id: int | None = None,
-                      on_close: Callable[[None], None] | None = None) -> None:
+    def action_lookup(
+        self,
+        query: LookupQuery | None = None,
+        intake_id: int | None = None,
+        on_close: Callable[[None], None] | None = None,
+    ) -> None:
         from callcenter.ui.screens.lookup.lookup import LookupScreen
 
         if self.agent is None or isinstance(self.screen, LookupScreen):

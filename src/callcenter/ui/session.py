@@ -139,10 +139,15 @@ class SessionApp(ConsoleApp):
             return
         self._leaving = True
         agent = self.agent
-        saves = [] if agent is None else [
-            save for screen in self.screen_stack
-            if isinstance(screen, KeepsTyping) and (save := screen.final_save(agent.id)) is not None
-        ]
+        saves = (
+            []
+            if agent is None
+            else [
+                save
+                for screen in self.screen_stack
+                if isinstance(screen, KeepsTyping) and (save := screen.final_save(agent.id)) is not None
+            ]
+        )
         self._go_offline(agent, saves, then_exit)
 
     @work(thread=True, exclusive=True, group="agent-state", exit_on_error=False)
@@ -169,8 +174,13 @@ class SessionApp(ConsoleApp):
         kept = " What you typed last is still on screen, not saved." if unsaved else ""
         if then_exit:
             self._quit_anyway_until = time.monotonic() + QUIT_ANYWAY_SECONDS
-            self.notify(f"{message}{kept} Press ctrl+q again to quit anyway.",
-                        title="Not quit yet", severity="error", timeout=QUIT_ANYWAY_SECONDS, markup=False)
+            self.notify(
+                f"{message}{kept} Press ctrl+q again to quit anyway.",
+                title="Not quit yet",
+                severity="error",
+                timeout=QUIT_ANYWAY_SECONDS,
+                markup=False,
+            )
         else:
             self.notify(f"{message}{kept}", title="Not signed out", severity="error", timeout=15, markup=False)
 

@@ -57,17 +57,20 @@ def check(session: Session, package: Package) -> Checked:
                 if row_id in good[spec.name]:
                     first = where[spec.name][row_id]
                     if not package.json_form:
-                        problems.insert(0, f"duplicate {spec.name} id {row_id!r} (first at {first}); "
-                                           "this row is skipped")
+                        problems.insert(
+                            0, f"duplicate {spec.name} id {row_id!r} (first at {first}); this row is skipped"
+                        )
                     elif problems or good[spec.name][row_id] != row:
-                        problems.insert(0, f"this copy of {spec.name} {row_id!r} differs from the one at {first}, "
-                                           "which is kept")
+                        problems.insert(
+                            0, f"this copy of {spec.name} {row_id!r} differs from the one at {first}, which is kept"
+                        )
                     else:
                         continue  # the same organization or location nested under several services
                 elif row_id in rejected[spec.name]:
                     if not package.json_form:
-                        problems.insert(0, f"duplicate {spec.name} id {row_id!r} (first at "
-                                           f"{rejected[spec.name][row_id]})")
+                        problems.insert(
+                            0, f"duplicate {spec.name} id {row_id!r} (first at {rejected[spec.name][row_id]})"
+                        )
                     elif not problems:  # another copy of a nested record already rejected
                         problems.append(f"{spec.name} {row_id!r} was not imported (see {rejected[spec.name][row_id]})")
             if not raw.problems:
@@ -76,8 +79,11 @@ def check(session: Session, package: Package) -> Checked:
                         problem = parent_problem(column, parent, row[column])
                         if problem:
                             problems.append(problem)
-                if spec.name == "attribute" and row.get("link_id") and not any(
-                        p.startswith("link_entity") for p in problems):
+                if (
+                    spec.name == "attribute"
+                    and row.get("link_id")
+                    and not any(p.startswith("link_entity") for p in problems)
+                ):
                     entities = [row["link_entity"]] if row["link_entity"] else list(LINKABLE)
                     hits = [e for e in entities if row["link_id"] in good[e] or row["link_id"] in known[e]]
                     if hits:
@@ -87,18 +93,24 @@ def check(session: Session, package: Package) -> Checked:
                         target = row["link_entity"] or "record"
                         problems.append(
                             f"link_id {row['link_id']!r}: that {missed[0]} was not imported "
-                            f"(see {rejected[missed[0]][row['link_id']]})" if missed else
-                            f"link_id {row['link_id']!r} matches no {target} in the package or the directory")
+                            f"(see {rejected[missed[0]][row['link_id']]})"
+                            if missed
+                            else f"link_id {row['link_id']!r} matches no {target} in the package or the directory"
+                        )
                 extra = EXTRAS.get(row["taxonomy_term_id"] or "") if spec.name == "attribute" else None
                 if extra is not None and not problems and row["link_entity"] not in ("service", "service_at_location"):
-                    problems.append(f"{row['taxonomy_term_id']} belongs on a service or service_at_location, "
-                                    f"not on a {row['link_entity']}")
+                    problems.append(
+                        f"{row['taxonomy_term_id']} belongs on a service or service_at_location, "
+                        f"not on a {row['link_entity']}"
+                    )
                 if extra is not None and not problems:
                     if extra.kind != "list":
                         key = (row["link_id"], row["taxonomy_term_id"])
                         if key in extras_seen:
-                            problems.append(f"a second {row['taxonomy_term_id']} for {row['link_entity']} "
-                                            f"{row['link_id']!r} (first at {extras_seen[key]})")
+                            problems.append(
+                                f"a second {row['taxonomy_term_id']} for {row['link_entity']} "
+                                f"{row['link_id']!r} (first at {extras_seen[key]})"
+                            )
                         else:
                             extras_seen[key] = raw.where
             if problems:
@@ -113,8 +125,11 @@ def check(session: Session, package: Package) -> Checked:
 
 def _bad_order(bad: BadRow) -> tuple:
     item = re.match(r"\[(\d+)\]", bad.path or "")
-    rank = -1 if bad.file == "datapackage.json" else next(
-        (index for index, spec in enumerate(SPECS) if spec.file == bad.file), len(SPECS))
+    rank = (
+        -1
+        if bad.file == "datapackage.json"
+        else next((index for index, spec in enumerate(SPECS) if spec.file == bad.file), len(SPECS))
+    )
     return (rank, bad.file, bad.line or 0, int(item.group(1)) if item else -1)
 
 

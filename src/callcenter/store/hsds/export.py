@@ -70,14 +70,23 @@ def _resource(spec: Table) -> dict[str, Any]:
     fields = []
     for column in spec.table.columns:
         kind = next((name for base, name in DATAPACKAGE_TYPES.items() if isinstance(column.type, base)), "string")
-        fields.append({"name": column.name, "type": kind,
-                       **({"constraints": {"required": True}} if not column.nullable else {})})
+        fields.append(
+            {"name": column.name, "type": kind, **({"constraints": {"required": True}} if not column.nullable else {})}
+        )
     schema: dict[str, Any] = {"fields": fields, "primaryKey": "id"}
     if spec.refs:
-        schema["foreignKeys"] = [{"fields": column, "reference": {"resource": parent, "fields": "id"}}
-                                 for column, parent in spec.refs]
-    return {"name": spec.name, "path": spec.file, "profile": "tabular-data-resource", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8", "schema": schema}
+        schema["foreignKeys"] = [
+            {"fields": column, "reference": {"resource": parent, "fields": "id"}} for column, parent in spec.refs
+        ]
+    return {
+        "name": spec.name,
+        "path": spec.file,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "schema": schema,
+    }
 
 
 def _write_json_package(path: Path, data: Mapping[str, list[dict]]) -> None:
@@ -99,8 +108,11 @@ def _write_json_package(path: Path, data: Mapping[str, list[dict]]) -> None:
         if name == "attribute":
             term = by_id["taxonomy_term"].get(row["taxonomy_term_id"])
             if term is None:  # one of the line's extras, or a term the package never described
-                out["taxonomy_term"] = {"id": row["taxonomy_term_id"], "code": row["taxonomy_term_id"],
-                                        "name": row["label"] or row["taxonomy_term_id"]}
+                out["taxonomy_term"] = {
+                    "id": row["taxonomy_term_id"],
+                    "code": row["taxonomy_term_id"],
+                    "name": row["label"] or row["taxonomy_term_id"],
+                }
             else:
                 out["taxonomy_term"] = obj("taxonomy_term", term)
                 if term["taxonomy_id"] in by_id["taxonomy"]:
@@ -119,15 +131,19 @@ def _write_json_package(path: Path, data: Mapping[str, list[dict]]) -> None:
     services = []
     for service in data["service"]:
         item = entity("service", service, ("phone", "schedule", "language", "attribute"))
-        item["organization"] = entity("organization", by_id["organization"][service["organization_id"]],
-                                      ("phone", "attribute"))
+        item["organization"] = entity(
+            "organization", by_id["organization"][service["organization_id"]], ("phone", "attribute")
+        )
         item["service_at_locations"] = []
         for sal in data["service_at_location"]:
             if sal["service_id"] != service["id"]:
                 continue
             entry = entity("service_at_location", sal, ("phone", "schedule", "attribute"))
-            entry["location"] = entity("location", by_id["location"][sal["location_id"]],
-                                       ("address", "phone", "schedule", "language", "attribute"))
+            entry["location"] = entity(
+                "location",
+                by_id["location"][sal["location_id"]],
+                ("address", "phone", "schedule", "language", "attribute"),
+            )
             item["service_at_locations"].append(entry)
         services.append(item)
     path.write_text(json.dumps(services, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -71,8 +71,12 @@ def load_bundle(session: Session, sal_ids: list[str]) -> Bundle:
     load("service", "id", (row["service_id"] for row in bundle.service_at_location.values()))
     load("organization", "id", (row["organization_id"] for row in bundle.service.values()))
     load("location", "id", (row["location_id"] for row in bundle.service_at_location.values()))
-    keys = {"service_at_location": list(bundle.service_at_location), "service": list(bundle.service),
-            "location": list(bundle.location), "organization": list(bundle.organization)}
+    keys = {
+        "service_at_location": list(bundle.service_at_location),
+        "service": list(bundle.service),
+        "location": list(bundle.location),
+        "organization": list(bundle.organization),
+    }
     load("address", "location_id", keys["location"])
     for name in ("phone", "schedule", "language"):
         for column, parent in SPEC[name].refs:
@@ -85,8 +89,11 @@ def load_bundle(session: Session, sal_ids: list[str]) -> Bundle:
 def derive_providers(bundle: Bundle, sal_ids: Iterable[str], now: datetime) -> list[dict[str, Any]]:
     """The provider search rows (column -> value, no id) for these service_at_locations."""
     by = _Index(bundle)
-    return [_provider(bundle, by, bundle.service_at_location[sal_id], now) for sal_id in sal_ids
-            if sal_id in bundle.service_at_location]
+    return [
+        _provider(bundle, by, bundle.service_at_location[sal_id], now)
+        for sal_id in sal_ids
+        if sal_id in bundle.service_at_location
+    ]
 
 
 class _Index:
@@ -115,7 +122,8 @@ def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str,
     location = bundle.location.get(sal["location_id"]) or {}
     addresses = by.of("address", "location", location.get("id"))
     address = next((a for a in addresses if a.get("address_type") in (None, "physical")), None) or (
-        addresses[0] if addresses else {})
+        addresses[0] if addresses else {}
+    )
     scalars: dict[str, str] = {}
     lists: dict[str, list[str]] = defaultdict(list)
     categories: list[str] = []
@@ -143,9 +151,11 @@ def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str,
         name = language.get("name") or language.get("code")
         if name and name not in spoken:
             spoken.append(name)
-    hours = _hours([*by.of("schedule", "service_at_location", sal["id"])]
-                   or [s for s in by.of("schedule", "service", service["id"]) if not s.get("service_at_location_id")]
-                   or by.of("schedule", "location", location.get("id")))
+    hours = _hours(
+        [*by.of("schedule", "service_at_location", sal["id"])]
+        or [s for s in by.of("schedule", "service", service["id"]) if not s.get("service_at_location_id")]
+        or by.of("schedule", "location", location.get("id"))
+    )
     latitude, longitude = location.get("latitude"), location.get("longitude")
     postal = address.get("postal_code") or None
     if postal and is_zip_code(postal):
@@ -194,8 +204,12 @@ def _fit(values: list[str], limit: int) -> str:
 
 
 def _phone(by: _Index, sal: dict, service: dict, location: dict, organization: dict) -> str | None:
-    for parent, record in (("service_at_location", sal), ("service", service), ("location", location),
-                           ("organization", organization)):
+    for parent, record in (
+        ("service_at_location", sal),
+        ("service", service),
+        ("location", location),
+        ("organization", organization),
+    ):
         for phone in by.of("phone", parent, record.get("id")):
             if phone.get("type") != "fax":
                 return phone["number"] + (f";ext={phone['extension']}" if phone.get("extension") else "")
@@ -238,8 +252,9 @@ def _describe(codes: list[str], start: int | None, end: int | None) -> str:
         return "24 hours, 7 days"
     if not codes or len(plain) == 7:
         days = "Daily"
-    elif len(plain) == len(codes) and len(plain) > 2 and \
-            order.index(plain[-1]) - order.index(plain[0]) == len(plain) - 1:
+    elif (
+        len(plain) == len(codes) and len(plain) > 2 and order.index(plain[-1]) - order.index(plain[0]) == len(plain) - 1
+    ):
         days = f"{DAY_NAMES[plain[0]]}-{DAY_NAMES[plain[-1]]}"
     else:
         days = ", ".join(DAY_NAMES.get(code[-2:], code) if code in DAY_BITS else code for code in codes)
@@ -286,4 +301,3 @@ def upsert_providers(session: Session, bundle: Bundle, sal_ids: list[str], now: 
     count.imported, count.updated = len(new), len(changed)
     count.unchanged = len(derived) - len(new) - len(changed)
     return count
-

@@ -64,16 +64,30 @@ def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str,
     try:
         package = json.loads(descriptor.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as error:
-        bad.append(BadRow("datapackage.json", error.lineno, None,
-                          f"not valid JSON ({error.msg}); reading the CSV files by their standard names"))
+        bad.append(
+            BadRow(
+                "datapackage.json",
+                error.lineno,
+                None,
+                f"not valid JSON ({error.msg}); reading the CSV files by their standard names",
+            )
+        )
         return found
     except UnicodeDecodeError:
-        bad.append(BadRow("datapackage.json", None, None, "not UTF-8 text; reading the CSV files by their standard names"))
+        bad.append(
+            BadRow("datapackage.json", None, None, "not UTF-8 text; reading the CSV files by their standard names")
+        )
         return found
     resources = package.get("resources") if isinstance(package, dict) else None
     if not isinstance(resources, list):
-        bad.append(BadRow("datapackage.json", None, "resources",
-                          "has no list of resources; reading the CSV files by their standard names"))
+        bad.append(
+            BadRow(
+                "datapackage.json",
+                None,
+                "resources",
+                "has no list of resources; reading the CSV files by their standard names",
+            )
+        )
         return found
     listed: dict[str, Path] = {}
     for index, resource in enumerate(resources):
@@ -82,14 +96,25 @@ def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str,
         name = str(resource.get("name") or "").strip().lower()
         file = resource.get("path")
         file = file[0] if isinstance(file, list) and file else file
-        table = name if name in SPEC else name[:-1] if name.endswith("s") and name[:-1] in SPEC else (
-            f"{name[:-3]}y" if name.endswith("ies") and f"{name[:-3]}y" in SPEC else None)
+        table = (
+            name
+            if name in SPEC
+            else name[:-1]
+            if name.endswith("s") and name[:-1] in SPEC
+            else (f"{name[:-3]}y" if name.endswith("ies") and f"{name[:-3]}y" in SPEC else None)
+        )
         if table is None:
             skipped.append(f"{file or name} (HSDS {name or 'resource'} is not kept by this directory)")
             continue
         if not isinstance(file, str) or not (folder / file).is_file():
-            bad.append(BadRow("datapackage.json", None, f"resources[{index}]",
-                              f"lists {file!r} for {table} but there is no such file in {folder.name}"))
+            bad.append(
+                BadRow(
+                    "datapackage.json",
+                    None,
+                    f"resources[{index}]",
+                    f"lists {file!r} for {table} but there is no such file in {folder.name}",
+                )
+            )
             continue
         listed[table] = folder / file
     return {**found, **listed}
@@ -120,8 +145,15 @@ def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[Raw
                 return rows
             columns = [name.strip().lower() for name in header]
             if "id" not in columns:
-                bad.append(BadRow(label, 1, None, "the header names no id column: the first line must name the "
-                                                   f"columns ({', '.join(spec.columns[:4])}, ...)"))
+                bad.append(
+                    BadRow(
+                        label,
+                        1,
+                        None,
+                        "the header names no id column: the first line must name the "
+                        f"columns ({', '.join(spec.columns[:4])}, ...)",
+                    )
+                )
                 return rows
             last = reader.line_num
             try:
@@ -130,15 +162,22 @@ def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[Raw
                     if not any(cell.strip() for cell in record):
                         continue
                     if len(record) > len(columns):
-                        bad.append(BadRow(label, start, None, f"{len(record)} values but the header names "
-                                          f"{len(columns)} columns (a comma inside a value needs quotes)"))
+                        bad.append(
+                            BadRow(
+                                label,
+                                start,
+                                None,
+                                f"{len(record)} values but the header names "
+                                f"{len(columns)} columns (a comma inside a value needs quotes)",
+                            )
+                        )
                         continue
                     values = {name: value for name, value in zip(columns, record, strict=False) if name in spec.columns}
                     rows.append(Raw(spec.name, Where(label, start), values))
             except csv.Error as error:
                 bad.append(BadRow(label, reader.line_num, None, f"cannot read the rest of the file: {error}"))
     except UnicodeDecodeError:
-        bad.append(BadRow(label, None, None, "is not UTF-8 text: save it as \"CSV UTF-8\""))
+        bad.append(BadRow(label, None, None, 'is not UTF-8 text: save it as "CSV UTF-8"'))
     return rows
 
 
@@ -173,8 +212,9 @@ class _JsonWalker:
         self.rows: list[Raw] = []
         self.bad: list[BadRow] = []
 
-    def _emit(self, table: str, item: Any, path: str, implied: Mapping[str, Any],
-              orphan: str | None = None) -> str | None:
+    def _emit(
+        self, table: str, item: Any, path: str, implied: Mapping[str, Any], orphan: str | None = None
+    ) -> str | None:
         """Add one row; returns its id (None when it has none) for its children's foreign keys."""
         if not isinstance(item, dict):
             self.bad.append(BadRow(self.label, None, path, f"should be an HSDS {table} object, not {kind_of(item)}"))
@@ -214,8 +254,16 @@ class _JsonWalker:
             implied["taxonomy_id"] = self._emit("taxonomy", detail, f"{path}.taxonomy_detail", {})
         self._emit("taxonomy_term", {**term, "id": term_id}, path, implied)
 
-    def _children(self, item: dict, key: str, table: str, path: str, implied: Mapping[str, Any],
-                  parent: str, parent_id: str | None) -> None:
+    def _children(
+        self,
+        item: dict,
+        key: str,
+        table: str,
+        path: str,
+        implied: Mapping[str, Any],
+        parent: str,
+        parent_id: str | None,
+    ) -> None:
         children = item.get(key)
         if children is None:
             return
@@ -232,8 +280,13 @@ class _JsonWalker:
 
     def _nested(self, item: dict, entity: str, own_id: str | None, path: str) -> None:
         link = {f"{entity}_id": own_id}
-        for key, table in (("phones", "phone"), ("schedules", "schedule"), ("languages", "language"),
-                           ("addresses", "address"), ("attributes", "attribute")):
+        for key, table in (
+            ("phones", "phone"),
+            ("schedules", "schedule"),
+            ("languages", "language"),
+            ("addresses", "address"),
+            ("attributes", "attribute"),
+        ):
             if table in ("language", "schedule") and entity == "organization":
                 continue
             if table == "address" and entity != "location":
@@ -258,22 +311,28 @@ class _JsonWalker:
         if sals is None:
             return
         if not isinstance(sals, list):
-            self.bad.append(BadRow(self.label, None, f"{path}.service_at_locations",
-                                   "should be a list of service_at_location objects"))
+            self.bad.append(
+                BadRow(
+                    self.label, None, f"{path}.service_at_locations", "should be a list of service_at_location objects"
+                )
+            )
             return
         for index, sal in enumerate(sals):
             sal_path = f"{path}.service_at_locations[{index}]"
-            orphan = None if service_id else f"its service ({path}) has no id, so this service_at_location cannot be linked"
+            orphan = (
+                None if service_id else f"its service ({path}) has no id, so this service_at_location cannot be linked"
+            )
             sal_implied: dict[str, Any] = {"service_id": service_id}
             location = sal.get("location") if isinstance(sal, dict) else None
             if location is not None:
                 location_id = self._emit("location", location, f"{sal_path}.location", {})
                 sal_implied["location_id"] = location_id
                 if location_id is None and orphan is None:
-                    orphan = f"its location ({sal_path}.location) has no id, so this service_at_location cannot be linked"
+                    orphan = (
+                        f"its location ({sal_path}.location) has no id, so this service_at_location cannot be linked"
+                    )
                 if isinstance(location, dict):
                     self._nested(location, "location", location_id, f"{sal_path}.location")
             sal_id = self._emit("service_at_location", sal, sal_path, sal_implied, orphan)
             if isinstance(sal, dict):
                 self._nested(sal, "service_at_location", sal_id, sal_path)
-

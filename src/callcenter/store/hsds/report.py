@@ -74,4 +74,3 @@ class ImportReport:
             out.append(f"{len(self.bad_rows)} bad row{'s' if len(self.bad_rows) != 1 else ''} not imported:")
             out += [str(bad) for bad in self.bad_rows]
         return out
-

@@ -73,4 +73,4 @@ SPEC = {spec.name: spec for spec in SPECS}
 def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
     values = list(values)
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]

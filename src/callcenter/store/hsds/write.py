@@ -33,12 +33,14 @@ def import_package(db: Database, path: str | Path, now: datetime | None = None) 
     return report
 
 
-def import_records(session: Session, tables: Mapping[str, Iterable[Mapping[str, Any]]], now: datetime,
-                   source: str = "records") -> ImportReport:
+def import_records(
+    session: Session, tables: Mapping[str, Iterable[Mapping[str, Any]]], now: datetime, source: str = "records"
+) -> ImportReport:
     """Import HSDS rows built in code (the demo seed) through the same checks and writes as a package."""
     rows = [
         Raw(table, Where(source, path=f"{table}[{index}]"), dict(values))
-        for table in SPEC if table in tables
+        for table in SPEC
+        if table in tables
         for index, values in enumerate(tables[table])
     ]
     return _import(session, Package(source, rows, set(tables), json_form=False), now)
@@ -140,9 +142,7 @@ def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
     for chunk in chunks(sorted(touched["organization"])):
         services.update(session.scalars(select(service.c.id).where(service.c.organization_id.in_(chunk))))
     found: set[str] = set()
-    for column, ids in ((sal.c.id, sals), (sal.c.service_id, services),
-                        (sal.c.location_id, touched["location"])):
+    for column, ids in ((sal.c.id, sals), (sal.c.service_id, services), (sal.c.location_id, touched["location"])):
         for chunk in chunks(sorted(ids)):
             found.update(session.scalars(select(sal.c.id).where(column.in_(chunk))))
     return found
-

@@ -42,7 +42,7 @@ class SaveRetry:
 
     def failed(self) -> float:
         """Schedule the next try (replacing a pending one); returns its delay in seconds."""
-        delay = min(FIRST_RETRY_SECONDS * 2 ** self.failures, LONGEST_RETRY_SECONDS)
+        delay = min(FIRST_RETRY_SECONDS * 2**self.failures, LONGEST_RETRY_SECONDS)
         self.failures += 1
         if self._timer is not None:
             self._timer.stop()
@@ -99,9 +99,16 @@ class Autosave(Generic[Content]):
     Screens call ``changed()`` on every edit and ``save_now()`` before leaving or acting on the text.
     """
 
-    def __init__(self, screen: ConsoleScreen, *, saved: Content, read: Callable[[], Content],
-                 write: Callable[[Content, int], None], delay: float,
-                 status: StatusPainter | None = None) -> None:
+    def __init__(
+        self,
+        screen: ConsoleScreen,
+        *,
+        saved: Content,
+        read: Callable[[], Content],
+        write: Callable[[Content, int], None],
+        delay: float,
+        status: StatusPainter | None = None,
+    ) -> None:
         self._screen = screen
         self._read = read
         self._write = write
@@ -139,8 +146,9 @@ class Autosave(Generic[Content]):
         if content == self._draft.saved and not self._retry.failures:
             return
         number = self._draft.number()
-        self._screen.run_worker(lambda: self._save_in_thread(content, number), thread=True, group="autosave",
-                                exit_on_error=False)
+        self._screen.run_worker(
+            lambda: self._save_in_thread(content, number), thread=True, group="autosave", exit_on_error=False
+        )
 
     def closed(self) -> None:
         """The record is finished (submitted, ended): nothing more is written to it. Called from the

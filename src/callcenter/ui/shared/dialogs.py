@@ -90,4 +90,3 @@ class ConfirmScreen(ConsoleModal[bool | None]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(True if yes else None)  # no answers nothing: the change is not made
-

@@ -26,12 +26,15 @@ def crash_report(error: BaseException | None) -> str:
     import traceback
     from pathlib import Path
 
-    lines = ["The console stopped on an unexpected error. Intake drafts and TTY transcripts are saved as",
-             "they are typed: start it again to carry on. Give this report to whoever runs the console."]
+    lines = [
+        "The console stopped on an unexpected error. Intake drafts and TTY transcripts are saved as",
+        "they are typed: start it again to carry on. Give this report to whoever runs the console.",
+    ]
     if error is None:
         return "\n".join(lines)
-    lines.append(f"{type(error).__name__} (its message and the values in play are left out: they may hold "
-                 "a child's details)")
+    lines.append(
+        f"{type(error).__name__} (its message and the values in play are left out: they may hold a child's details)"
+    )
     for frame in traceback.extract_tb(error.__traceback__)[-10:]:
         path = Path(frame.filename)
         shown = "/".join(path.parts[-3:]) if "callcenter" in path.parts else "/".join(path.parts[-2:])

@@ -189,8 +189,13 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
         self._load(self.query_used, select_key)
 
     def _load(self, query: Query | None, select_key: str | None) -> None:
-        self.run_worker(lambda: self._fetch_in_thread(query, select_key), thread=True, exclusive=True,
-                        group=LOAD_GROUP, exit_on_error=False)
+        self.run_worker(
+            lambda: self._fetch_in_thread(query, select_key),
+            thread=True,
+            exclusive=True,
+            group=LOAD_GROUP,
+            exit_on_error=False,
+        )
 
     def _fetch_in_thread(self, query: Query | None, select_key: str | None) -> None:
         _ = self.app.policy  # built here, off the UI thread, the first time

@@ -19,8 +19,14 @@ OUTBOUND_CHANNELS = (("Phone call", "voice"), ("TTY call", "tty"), ("Fax", "fax"
 class OutboundScreen(FormModal[OutboundEntry | None]):
     """Against a follow-up, a completing outcome (reached, fax sent) closes it."""
 
-    def __init__(self, party: str = "", number: str = "", channel: str = "voice", promise_id: int | None = None,
-                 promise_title: str | None = None) -> None:
+    def __init__(
+        self,
+        party: str = "",
+        number: str = "",
+        channel: str = "voice",
+        promise_id: int | None = None,
+        promise_title: str | None = None,
+    ) -> None:
         super().__init__()
         self._initial = (party, number, channel)
         self.promise_id = promise_id
@@ -29,8 +35,11 @@ class OutboundScreen(FormModal[OutboundEntry | None]):
     def compose(self) -> ComposeResult:
         party, number, channel = self._initial
         with Vertical(classes="modal-box"):
-            title = f"Outbound contact for follow-up #{self.promise_id}: {self.promise_title}" if self.promise_id else \
-                "Outbound contact"
+            title = (
+                f"Outbound contact for follow-up #{self.promise_id}: {self.promise_title}"
+                if self.promise_id
+                else "Outbound contact"
+            )
             yield Static(title, classes="modal-title", markup=False)
             yield Label("How", classes="field-label")
             yield Select(OUTBOUND_CHANNELS, value=channel, allow_blank=False, id="out-channel", compact=True)
@@ -39,12 +48,18 @@ class OutboundScreen(FormModal[OutboundEntry | None]):
             yield Label("Who (office or person)", classes="field-label")
             yield Input(party, placeholder="e.g. Maria Lopez", id="out-party", max_length=120, compact=True)
             yield Label("Outcome", classes="field-label")
-            yield Select([(outcome.label, outcome.value) for outcome in ContactOutcome], prompt="choose",
-                         id="out-outcome", compact=True)
+            yield Select(
+                [(outcome.label, outcome.value) for outcome in ContactOutcome],
+                prompt="choose",
+                id="out-outcome",
+                compact=True,
+            )
             yield Label("Summary", classes="field-label")
             yield Input(placeholder="what was said or sent", id="out-summary", max_length=2000, compact=True)
             yield Label("", id="out-error", classes="form-error field-error", markup=False)
-            hint = "Reached or fax sent closes the follow-up; other outcomes log an attempt. " if self.promise_id else ""
+            hint = (
+                "Reached or fax sent closes the follow-up; other outcomes log an attempt. " if self.promise_id else ""
+            )
             yield Static(f"{hint}ctrl+s: save · Esc: cancel", classes="modal-hint")
 
     def on_mount(self) -> None:
@@ -54,10 +69,15 @@ class OutboundScreen(FormModal[OutboundEntry | None]):
         after_typed_keys(self, self._save_form)
 
     def _save_form(self) -> None:
-        entry, errors = rules.check_outbound({
-            "channel": chosen_value(self, "#out-channel"), "outcome": chosen_value(self, "#out-outcome"),
-            "number": self.query_one("#out-number", Input).value, "party": self.query_one("#out-party", Input).value,
-            "summary": self.query_one("#out-summary", Input).value})
+        entry, errors = rules.check_outbound(
+            {
+                "channel": chosen_value(self, "#out-channel"),
+                "outcome": chosen_value(self, "#out-outcome"),
+                "number": self.query_one("#out-number", Input).value,
+                "party": self.query_one("#out-party", Input).value,
+                "summary": self.query_one("#out-summary", Input).value,
+            }
+        )
         if errors:
             field, message = next(iter(errors.items()))
             self.query_one("#out-error", Label).update(message)

@@ -12,10 +12,18 @@ from callcenter.store.promises import PromiseView
 if TYPE_CHECKING:
     from callcenter.ui.app import CallCenterApp
 
-STATUS_STYLE = {PromiseStatus.ON_TRACK: "green", PromiseStatus.DUE_SOON: "bold yellow",
-                PromiseStatus.OVERDUE: "bold reverse red", PromiseStatus.DONE: "dim"}
-STATUS_LABEL = {PromiseStatus.ON_TRACK: "on track", PromiseStatus.DUE_SOON: "due soon", PromiseStatus.OVERDUE: "OVERDUE",
-                PromiseStatus.DONE: "done"}
+STATUS_STYLE = {
+    PromiseStatus.ON_TRACK: "green",
+    PromiseStatus.DUE_SOON: "bold yellow",
+    PromiseStatus.OVERDUE: "bold reverse red",
+    PromiseStatus.DONE: "dim",
+}
+STATUS_LABEL = {
+    PromiseStatus.ON_TRACK: "on track",
+    PromiseStatus.DUE_SOON: "due soon",
+    PromiseStatus.OVERDUE: "OVERDUE",
+    PromiseStatus.DONE: "done",
+}
 
 
 class PromiseBoard:
@@ -31,10 +39,15 @@ class PromiseBoard:
     def announce(self, app: CallCenterApp, now: datetime) -> None:
         """Due soon and overdue raise one notification each, not one per tick."""
         for row, state in self.states(app, now):
-            if state.status in (PromiseStatus.DUE_SOON, PromiseStatus.OVERDUE) and (row.id, state.status) not in \
-                    self.announced:
+            if (
+                state.status in (PromiseStatus.DUE_SOON, PromiseStatus.OVERDUE)
+                and (row.id, state.status) not in self.announced
+            ):
                 self.announced.add((row.id, state.status))
-                app.notify(f"{KIND_LABELS[row.kind]}: {row.title} — {state.countdown}",
-                           title="Overdue" if state.status is PromiseStatus.OVERDUE else "Due soon",
-                           severity="error" if state.status is PromiseStatus.OVERDUE else "warning", timeout=8,
-                           markup=False)
+                app.notify(
+                    f"{KIND_LABELS[row.kind]}: {row.title} — {state.countdown}",
+                    title="Overdue" if state.status is PromiseStatus.OVERDUE else "Due soon",
+                    severity="error" if state.status is PromiseStatus.OVERDUE else "warning",
+                    timeout=8,
+                    markup=False,
+                )

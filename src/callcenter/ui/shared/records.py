@@ -51,15 +51,19 @@ def describe_record(record: ChildRecord) -> str:
     lines.append(f"Intakes ({len(record.intakes)} most recent):" if record.intakes else "No intakes yet.")
     for intake in record.intakes:
         at = format_local(intake.created_at) if intake.created_at else "?"
-        lines.append(f"  #{intake.id} {intake.status} · {at} · {intake.agent or ''} · {intake.needs or ''}".rstrip(" ·"))
+        lines.append(
+            f"  #{intake.id} {intake.status} · {at} · {intake.agent or ''} · {intake.needs or ''}".rstrip(" ·")
+        )
     lines.append(f"Contacts logged about this child: {record.contacts}")
     return "\n".join(lines)
 
 
 def describe_intake(draft: DraftView) -> str:
     """An intake as read-only text: every field that has a value, in the form's order and words."""
-    lines = [f"Intake #{draft.id} · {draft.status.value}" + (f" · crisis path {when(draft.crisis_at)}"
-                                                              if draft.crisis_at else "")]
+    lines = [
+        f"Intake #{draft.id} · {draft.status.value}"
+        + (f" · crisis path {when(draft.crisis_at)}" if draft.crisis_at else "")
+    ]
     for spec in FIELDS:
         value = draft.fields.get(spec.key)
         if value:
@@ -69,10 +73,14 @@ def describe_intake(draft: DraftView) -> str:
 
 
 def describe_consult(consult: ConsultView) -> str:
-    lines = [f"Consult request #{consult.id} · {consult.state}", f"PCP: {consult.pcp_name} {consult.practice or ''}",
-             f"Callback: {format_phone(consult.callback_number)}", f"Child: {consult.child}",
-             f"Question ({consult.question_type}): {consult.question}",
-             f"Psychiatrist: {consult.psychiatrist_name or 'unassigned'}"]
+    lines = [
+        f"Consult request #{consult.id} · {consult.state}",
+        f"PCP: {consult.pcp_name} {consult.practice or ''}",
+        f"Callback: {format_phone(consult.callback_number)}",
+        f"Child: {consult.child}",
+        f"Question ({consult.question_type}): {consult.question}",
+        f"Psychiatrist: {consult.psychiatrist_name or 'unassigned'}",
+    ]
     if consult.returned_at:
         lines.append(f"Returned {when(consult.returned_at)}, {consult.minutes_spent} min")
     return "\n".join(lines)

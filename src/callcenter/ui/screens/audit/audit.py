@@ -43,10 +43,13 @@ def _short_when(row: AuditRow, zone: tzinfo) -> str:
 def describe(row: AuditRow, zone: tzinfo) -> str:
     """The highlighted entry in full: every detail on its own line."""
     who = f"{row.agent_username} ({row.agent_name})" if row.agent_username else "system (nobody signed in)"
-    lines = [f"Entry #{row.id} · {rules.local_time(row.at, zone)}", f"Who: {who}",
-             f"Did: {row.action} on {row.record}",
-             f"Child: #{row.child_id}" if row.child_id is not None else "Child: —",
-             f"Screen: {row.screen or '—'}"]
+    lines = [
+        f"Entry #{row.id} · {rules.local_time(row.at, zone)}",
+        f"Who: {who}",
+        f"Did: {row.action} on {row.record}",
+        f"Child: #{row.child_id}" if row.child_id is not None else "Child: —",
+        f"Screen: {row.screen or '—'}",
+    ]
     if row.detail:
         lines.append("Detail:")
         lines += [f"  {key}: {_plain(row.detail[key])}" for key in sorted(row.detail)]
@@ -58,8 +61,11 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
 
     CSS_PATH = styles_dir() / "audit.tcss"
     KEY_NOTES = (
-        ("filter row", "child id, agent username, since and until days (`11/1`, `today`), action (`submit`, "
-                       "`link_child`, ...); `Enter` returns to the list"),
+        (
+            "filter row",
+            "child id, agent username, since and until days (`11/1`, `today`), action (`submit`, "
+            "`link_child`, ...); `Enter` returns to the list",
+        ),
         ("`↑` / `↓`", "the entry in full follows on the right: who, what, which record and child, every detail"),
     )
     KEY_HELP = {"focus_filters": "to the filter row"}
@@ -75,8 +81,14 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
     BODY_ID = "audit-body"
     FILTER_ERROR_ID = "audit-filter-error"
     FILTER_PREFIX = "aud-"
-    COLUMNS: ClassVar = (Column("When", "when", 14), Column("Agent", "agent", 10), Column("Action", "action", 14),
-                         Column("Record", "record", 13), Column("Child", "child", 6), Column("Screen", "screen", 11))
+    COLUMNS: ClassVar = (
+        Column("When", "when", 14),
+        Column("Agent", "agent", 10),
+        Column("Action", "action", 14),
+        Column("Record", "record", 13),
+        Column("Child", "child", 6),
+        Column("Screen", "screen", 11),
+    )
 
     @property
     def zone(self) -> tzinfo:
@@ -95,9 +107,17 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
     def fetch(self, query: AuditFilter | None) -> list[AuditRow]:
         assert query is not None
         since, until = query.bounds()
-        return audit.search(self.app.db, self.app.signed_in_agent().id, child_id=query.child_id,
-                            agent_username=query.agent_username, since=since, until=until, action=query.action,
-                            screen=query.screen, limit=query.limit)
+        return audit.search(
+            self.app.db,
+            self.app.signed_in_agent().id,
+            child_id=query.child_id,
+            agent_username=query.agent_username,
+            since=since,
+            until=until,
+            action=query.action,
+            screen=query.screen,
+            limit=query.limit,
+        )
 
     def load_failed(self, error: BaseException) -> None:
         message, retry = explain(error)
@@ -108,8 +128,14 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
         self._loaded(None, [], None)
 
     def cells(self, row: AuditRow) -> list:
-        return [_short_when(row, self.zone), Text(row.who), row.action, row.record,
-                "" if row.child_id is None else str(row.child_id), row.screen or ""]
+        return [
+            _short_when(row, self.zone),
+            Text(row.who),
+            row.action,
+            row.record,
+            "" if row.child_id is None else str(row.child_id),
+            row.screen or "",
+        ]
 
     def title_for(self, rows: list[AuditRow], query: AuditFilter | None) -> str:
         more = ""

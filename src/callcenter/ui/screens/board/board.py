@@ -223,8 +223,9 @@ class QueueBoardScreen(ConsoleScreen[None]):
 
     def _waiting_cells(self, call: WaitingCall) -> list:
         return [
-            Text(call.priority.label.upper() if call.priority else "normal",
-                 style=PRIORITY_STYLE[call.priority] or "dim"),
+            Text(
+                call.priority.label.upper() if call.priority else "normal", style=PRIORITY_STYLE[call.priority] or "dim"
+            ),
             Text(call.line_code),
             Text(format_phone(call.caller_number) or "web referral"),
             format_wait(self.app.clock() - call.arrived_at),
@@ -268,8 +269,10 @@ class QueueBoardScreen(ConsoleScreen[None]):
         agent = self.app.agent
         if call is not None:
             talking = format_wait(now - call.answered_at) if call.answered_at else ""
-            bar.update(f"On call with {format_phone(call.caller_number) or 'web referral'} "
-                       f"({call.line_code}) · {talking} — press c to open the call")
+            bar.update(
+                f"On call with {format_phone(call.caller_number) or 'web referral'} "
+                f"({call.line_code}) · {talking} — press c to open the call"
+            )
             bar.set_classes("on-call")
         elif agent is not None and agent.state == AgentState.WRAP_UP:
             bar.update("Wrap-up — finish your notes, then press r when ready for the next caller")
@@ -306,8 +309,10 @@ class QueueBoardScreen(ConsoleScreen[None]):
         soon = sum(1 for _, state in states if state.status is PromiseStatus.DUE_SOON)
         first, state = states[0]
         panel.display = True
-        panel.update(f"Promises: {len(states)} open · {overdue} overdue · {soon} due soon — next: "
-                     f"{first.title[:48]} ({state.countdown}) · p: open")
+        panel.update(
+            f"Promises: {len(states)} open · {overdue} overdue · {soon} due soon — next: "
+            f"{first.title[:48]} ({state.countdown}) · p: open"
+        )
         panel.set_class(overdue > 0, "overdue")
         panel.set_class(overdue == 0 and soon > 0, "due-soon")
 
@@ -317,7 +322,8 @@ class QueueBoardScreen(ConsoleScreen[None]):
         which = f"line {self.line_filter}" if self.line_filter else "all lines"
         more = f", showing the first {shown}" if self.line_filter is None and total > shown else ""
         self.query_one("#waiting-title", Static).update(
-            f"Waiting callers — {which} ({shown if self.line_filter else total} waiting{more}) · f: change line · t: take next"
+            f"Waiting callers — {which} ({shown if self.line_filter else total} waiting{more})"
+            " · f: change line · t: take next"
         )
 
     def watch_line_filter(self) -> None:
@@ -331,7 +337,8 @@ class QueueBoardScreen(ConsoleScreen[None]):
         if action == "take_next" and (agent is None or not can(agent.role, Permission.TAKE_CALLS)):
             return False
         if action in ("new_intake", "consult_request") and (
-                agent is None or not can(agent.role, Permission.WORK_INTAKES)):
+            agent is None or not can(agent.role, Permission.WORK_INTAKES)
+        ):
             return False
         if action == "monitor" and (agent is None or not can(agent.role, Permission.SUPERVISE)):
             return False
@@ -394,8 +401,9 @@ class QueueBoardScreen(ConsoleScreen[None]):
         if agent is None or not can(agent.role, Permission.WORK_INTAKES):
             return
         opened_at = self.app.clock()
-        drafts = [d for d in intakes.open_drafts(self.app.db, agent.id)
-                  if d.updated_at is None or d.updated_at <= opened_at]
+        drafts = [
+            d for d in intakes.open_drafts(self.app.db, agent.id) if d.updated_at is None or d.updated_at <= opened_at
+        ]
         if drafts:
             self.app.call_from_thread(self._offer_draft, drafts)
 

@@ -43,8 +43,9 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
     def __init__(self, call: CallView) -> None:
         super().__init__()
         self.call = call
-        self.autosave: Autosave[str] = Autosave(self, saved=call.notes or "", read=self._notes, write=self._write_notes,
-                                                delay=NOTES_SAVE_DELAY)
+        self.autosave: Autosave[str] = Autosave(
+            self, saved=call.notes or "", read=self._notes, write=self._write_notes, delay=NOTES_SAVE_DELAY
+        )
 
     def compose(self) -> ComposeResult:
         call = self.call
@@ -61,13 +62,19 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
             )
         yield Static("Earlier contacts from this number", classes="section-title", id="history-title")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        notes_title = "TTY transcript and notes (saved as you type)" if call.channel == "tty" else \
-            "Call notes (saved as you type)"
+        notes_title = (
+            "TTY transcript and notes (saved as you type)"
+            if call.channel == "tty"
+            else "Call notes (saved as you type)"
+        )
         yield Static(notes_title, classes="section-title")
         yield TextArea(call.notes or "", id="call-notes", soft_wrap=True)
         with Horizontal(id="call-hint"):
-            yield Static("ctrl+g: guided intake · ctrl+e: end the call with a disposition · esc: back to the board (call stays open)",
-                         markup=False)
+            yield Static(
+                "ctrl+g: guided intake · ctrl+e: end the call with a disposition · "
+                "esc: back to the board (call stays open)",
+                markup=False,
+            )
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -129,9 +136,7 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
         title.update(f"Earlier contacts from this number: {len(entries)} — repeat caller")
         title.add_class("repeat")
         for entry in entries:
-            outcome = (
-                Disposition(entry.disposition).label if entry.disposition else entry.state.value.replace("_", " ")
-            )
+            outcome = Disposition(entry.disposition).label if entry.disposition else entry.state.value.replace("_", " ")
             table.add_row(
                 format_local(entry.at),
                 Text(entry.line_code),
@@ -174,8 +179,15 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
     def end_call(self, disposition: Disposition, notes: str) -> None:
         # A refusal is said by the app; the panel stays open with the notes intact.
         with self.autosave.lock:  # the notes go with the ending; no autosave lands after it
-            ended = calls.end_call(self.app.db, self.app.signed_in_agent().id, self.call.id, disposition,
-                                   self.app.clock(), notes, policy=self.app.policy)
+            ended = calls.end_call(
+                self.app.db,
+                self.app.signed_in_agent().id,
+                self.call.id,
+                disposition,
+                self.app.clock(),
+                notes,
+                policy=self.app.policy,
+            )
             self.autosave.closed()
         self.app.call_from_thread(self._ended, ended)
 

@@ -30,8 +30,10 @@ RELOAD_EVERY = 5  # ticks of the app's refresh interval
 
 class ConsultsScreen(ListDetailScreen[ConsultView, None]):
     CSS_PATH = styles_dir() / "consults.tcss"
-    KEY_HELP = {"close_consult": "the call was returned: when, minutes spent, written report sent",
-                "view_record": "the child's full record, when the request is matched to one (audited)"}
+    KEY_HELP = {
+        "close_consult": "the call was returned: when, minutes spent, written report sent",
+        "view_record": "the child's full record, when the request is matched to one (audited)",
+    }
     BINDINGS = [
         Binding("x", "close_consult", "Returned: close"),
         Binding("v", "view_record", "Child's record"),
@@ -44,8 +46,13 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
     DETAIL_BOX_ID = "consult-detail-box"
     BODY_ID = "consults-body"
     RELOAD_TICKS = RELOAD_EVERY
-    COLUMNS: ClassVar = (Column("State", "state", 9), Column("Left", "left", 13), Column("PCP", "pcp", 22),
-                         Column("Child", "child", 14), Column("About", "about", 14))
+    COLUMNS: ClassVar = (
+        Column("State", "state", 9),
+        Column("Left", "left", 13),
+        Column("PCP", "pcp", 22),
+        Column("Child", "child", 14),
+        Column("About", "about", 14),
+    )
 
     def fetch(self, query: None) -> list[ConsultView]:
         return consults.for_psychiatrist(self.app.db, self.app.signed_in_agent().id)
@@ -60,26 +67,35 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
     def cells(self, row: ConsultView) -> list:
         state = self._countdown(row)
         style = STATUS_STYLE[state.status]
-        return [Text(STATUS_LABEL[state.status], style=style), Text(state.countdown, style=style),
-                Text(row.pcp_name), Text(row.child), dict(consult_rules.QUESTION_TYPES)[row.question_type]]
+        return [
+            Text(STATUS_LABEL[state.status], style=style),
+            Text(state.countdown, style=style),
+            Text(row.pcp_name),
+            Text(row.child),
+            dict(consult_rules.QUESTION_TYPES)[row.question_type],
+        ]
 
     def title_for(self, rows: list[ConsultView], query: None) -> str:
         overdue = sum(self._status(row) is PromiseStatus.OVERDUE for row in rows)
-        return (f"My consults: {len(rows)} open, {overdue} overdue · promise: call back within "
-                f"{self.app.policy.consult_promise}")
+        return (
+            f"My consults: {len(rows)} open, {overdue} overdue · promise: call back within "
+            f"{self.app.policy.consult_promise}"
+        )
 
     def describe(self, row: ConsultView | None) -> str:
         if row is None:
             return "No open consults."
-        return "\n".join([
-            f"Consult #{row.id} · {row.urgency}",
-            f"{row.pcp_name}, {row.practice or 'practice not given'}",
-            f"Call back: {format_phone(row.callback_number)}" + (f" · NPI {row.npi}" if row.npi else ""),
-            f"Child: {row.child}" + (" (v opens the full record)" if row.child_id else ""),
-            f"Received {format_local(row.received_at)[:-3]} · due {format_local(row.due_at)[:-3]}",
-            "",
-            row.question,
-        ])
+        return "\n".join(
+            [
+                f"Consult #{row.id} · {row.urgency}",
+                f"{row.pcp_name}, {row.practice or 'practice not given'}",
+                f"Call back: {format_phone(row.callback_number)}" + (f" · NPI {row.npi}" if row.npi else ""),
+                f"Child: {row.child}" + (" (v opens the full record)" if row.child_id else ""),
+                f"Received {format_local(row.received_at)[:-3]} · due {format_local(row.due_at)[:-3]}",
+                "",
+                row.question,
+            ]
+        )
 
     def action_view_record(self) -> None:
         row = self.selected()
@@ -100,11 +116,22 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
 
     @work(thread=True, group="consult-close", exit_on_error=False)
     def close_consult(self, row: ConsultView, returned_at: datetime, minutes: int, written: bool) -> None:
-        consults.close(self.app.db, self.app.signed_in_agent().id, row.id, returned_at, minutes, written,
-                       self.app.clock(), self.app.policy)
+        consults.close(
+            self.app.db,
+            self.app.signed_in_agent().id,
+            row.id,
+            returned_at,
+            minutes,
+            written,
+            self.app.clock(),
+            self.app.policy,
+        )
         codes = consult_rules.interprofessional_codes(minutes, written)
-        self.app.call_from_thread(self.notify, f"Consult #{row.id} closed: {minutes} min"
-                                  + (f", supports {' / '.join(codes)}" if codes else ""), title="Returned")
+        self.app.call_from_thread(
+            self.notify,
+            f"Consult #{row.id} closed: {minutes} min" + (f", supports {' / '.join(codes)}" if codes else ""),
+            title="Returned",
+        )
         self.app.call_from_thread(self.reload)
 
 
@@ -117,8 +144,11 @@ class CloseConsultScreen(FormModal[tuple[datetime, int, bool] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(f"Returned call: {self.consult.pcp_name} about {self.consult.child}", classes="modal-title",
-                         markup=False)
+            yield Static(
+                f"Returned call: {self.consult.pcp_name} about {self.consult.child}",
+                classes="modal-title",
+                markup=False,
+            )
             yield Label("When was the call returned? (blank: now)", classes="field-label")
             yield Input(placeholder="11/23 2:40pm", id="returned")
             yield Label("Minutes spent", classes="field-label")
@@ -140,7 +170,9 @@ class CloseConsultScreen(FormModal[tuple[datetime, int, bool] | None]):
             if returned > now:
                 raise ValidationError("Returned: that is in the future; leave it blank for now.", "returned")
         except ValidationError as error:
-            self.show_error(ValidationError(error.message.replace("Appointment", "Returned"), error.field),
-                            {"minutes": "#minutes", "appointment": "#returned", "returned": "#returned"})
+            self.show_error(
+                ValidationError(error.message.replace("Appointment", "Returned"), error.field),
+                {"minutes": "#minutes", "appointment": "#returned", "returned": "#returned"},
+            )
             return
         self.dismiss((returned, minutes, written))

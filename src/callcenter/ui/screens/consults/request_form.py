@@ -59,15 +59,24 @@ class ConsultFormScreen(ConsoleScreen[None]):
                 yield Input(value, placeholder=placeholder, id=f"c-{key}", max_length=400, compact=True)
                 yield Label("", id=f"e-{key}", classes="field-error", markup=False)
             yield Label("Question about", classes="field-label")
-            yield Select([(label, value) for value, label in consult_rules.QUESTION_TYPES], id="c-question_type",
-                         prompt="choose", compact=True)
+            yield Select(
+                [(label, value) for value, label in consult_rules.QUESTION_TYPES],
+                id="c-question_type",
+                prompt="choose",
+                compact=True,
+            )
             yield Label("", id="e-question_type", classes="field-error", markup=False)
             yield Label("The question, for the psychiatrist", classes="field-label")
             yield TextArea(id="c-question", soft_wrap=True, tab_behavior="focus")
             yield Label("", id="e-question", classes="field-error", markup=False)
             yield Label("Urgency", classes="field-label")
-            yield Select([(label, value) for value, label in consult_rules.CONSULT_URGENCIES], value="routine",
-                         allow_blank=False, id="c-urgency", compact=True)
+            yield Select(
+                [(label, value) for value, label in consult_rules.CONSULT_URGENCIES],
+                value="routine",
+                allow_blank=False,
+                id="c-urgency",
+                compact=True,
+            )
             yield Label("Psychiatrist", classes="field-label")
             yield Select([], prompt="the least busy one", id="c-psychiatrist", compact=True)
             yield Label("", id="e-urgency", classes="field-error", markup=False)
@@ -81,8 +90,10 @@ class ConsultFormScreen(ConsoleScreen[None]):
     @work(thread=True, exit_on_error=False)
     def load_psychiatrists(self) -> None:
         doctors = consults.psychiatrists(self.app.db)
-        self.app.call_from_thread(self.query_one("#c-psychiatrist", Select).set_options,
-                                  [(Text(name), agent_id) for agent_id, name in doctors])  # a name, not markup
+        self.app.call_from_thread(
+            self.query_one("#c-psychiatrist", Select).set_options,
+            [(Text(name), agent_id) for agent_id, name in doctors],
+        )  # a name, not markup
 
     def _fields(self) -> dict[str, str]:
         fields = {key: self.query_one(f"#c-{key}", Input).value for key, _, _ in FORM_FIELDS}
@@ -105,8 +116,7 @@ class ConsultFormScreen(ConsoleScreen[None]):
         if errors or form is None:
             first = next(iter(errors))
             self.query_one(f"#c-{first}").focus()
-            self.query_one("#consult-status", Static).update(
-                f"{len(errors)} field(s) to fix; nothing was saved yet.")
+            self.query_one("#consult-status", Static).update(f"{len(errors)} field(s) to fix; nothing was saved yet.")
             return
         doctor = self.query_one("#c-psychiatrist", Select).value
         self.save(form, None if doctor is Select.NULL else int(str(doctor)))
@@ -114,13 +124,24 @@ class ConsultFormScreen(ConsoleScreen[None]):
     @work(thread=True, group="consult-save", exit_on_error=False)
     def save(self, form: ConsultForm, psychiatrist_id: int | None) -> None:
         # A refusal is said by the app; the form stays as typed.
-        view = consults.create(self.app.db, self.app.signed_in_agent().id, form, self.app.clock(), self.app.policy,
-                               call_id=self.call_id, psychiatrist_id=psychiatrist_id)
+        view = consults.create(
+            self.app.db,
+            self.app.signed_in_agent().id,
+            form,
+            self.app.clock(),
+            self.app.policy,
+            call_id=self.call_id,
+            psychiatrist_id=psychiatrist_id,
+        )
         self.app.call_from_thread(self._saved, view)
 
     def _saved(self, view: ConsultView) -> None:
-        self.notify(f"Callback promised by {format_local(view.due_at)[:-3]} ({view.psychiatrist_name or 'unassigned'}).",
-                    title=f"Consult #{view.id} requested", timeout=8, markup=False)
+        self.notify(
+            f"Callback promised by {format_local(view.due_at)[:-3]} ({view.psychiatrist_name or 'unassigned'}).",
+            title=f"Consult #{view.id} requested",
+            timeout=8,
+            markup=False,
+        )
         close_when_on_top(self)
 
     def action_back(self) -> None:

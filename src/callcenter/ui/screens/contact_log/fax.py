@@ -35,8 +35,10 @@ FAX_FIELDS = (
 class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
     CSS_PATH = styles_dir() / "contact_log.tcss"
     KEY_NOTES = (("type", "number, sender, pages, when it came or went, document, next step"),)
-    KEY_HELP = {"save": "save the fax (an inbound fax leaves you a follow-up)",
-                "match_child": "match the fax to a known child"}
+    KEY_HELP = {
+        "save": "save the fax (an inbound fax leaves you a follow-up)",
+        "match_child": "match the fax to a known child",
+    }
     BINDINGS = [
         Binding("f10", "save", "Save", priority=True),
         Binding("ctrl+s", "save", "Save", show=False, priority=True),
@@ -56,23 +58,37 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
         with VerticalScroll(id="fax-form", classes="contact-form"):
             yield Static("Log a fax", classes="step-title")
             yield Label("Direction", classes="field-label")
-            yield Select([("Received (inbound)", "inbound"), ("Sent (outbound)", "outbound")], value="inbound",
-                         allow_blank=False, id="x-direction", compact=True)
+            yield Select(
+                [("Received (inbound)", "inbound"), ("Sent (outbound)", "outbound")],
+                value="inbound",
+                allow_blank=False,
+                id="x-direction",
+                compact=True,
+            )
             yield Label("", id="e-direction", classes="field-error", markup=False)
             for key, label, placeholder in FAX_FIELDS:
                 yield Label(label, id=f"l-{key}", classes="field-label")
                 yield Input(placeholder=placeholder, id=f"x-{key}", max_length=120, compact=True)
                 yield Label("", id=f"e-{key}", classes="field-error", markup=False)
             yield Label("Document", classes="field-label")
-            yield Select([(document.label, document.value) for document in FaxDocument], prompt="choose",
-                         id="x-document_type", compact=True)
+            yield Select(
+                [(document.label, document.value) for document in FaxDocument],
+                prompt="choose",
+                id="x-document_type",
+                compact=True,
+            )
             yield Label("", id="e-document_type", classes="field-error", markup=False)
             yield Label("Child (F4 to match a known child)", classes="field-label")
             yield Static("not matched: the follow-up can match it later", id="x-child", markup=False)
-            yield Label("Next step (becomes your follow-up, due in 1 business day)", id="l-next_step",
-                        classes="field-label", markup=False)
-            yield Input(placeholder="e.g. call the family to schedule an intake", id="x-next_step", max_length=400,
-                        compact=True)
+            yield Label(
+                "Next step (becomes your follow-up, due in 1 business day)",
+                id="l-next_step",
+                classes="field-label",
+                markup=False,
+            )
+            yield Input(
+                placeholder="e.g. call the family to schedule an intake", id="x-next_step", max_length=400, compact=True
+            )
             yield Label("", id="e-next_step", classes="field-error", markup=False)
         yield Static("", id="fax-status", classes="form-status", markup=False)
         yield Footer()
@@ -85,8 +101,9 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
     @on(Select.Changed, "#x-direction")
     def _direction(self, event: Select.Changed) -> None:
         inbound = event.value != "outbound"
-        self.query_one("#l-party", Label).update("Sender (office or person)" if inbound else
-                                                 "Recipient (office or person)")
+        self.query_one("#l-party", Label).update(
+            "Sender (office or person)" if inbound else "Recipient (office or person)"
+        )
         self.query_one("#l-at", Label).update("Received at (blank = now)" if inbound else "Sent at (blank = now)")
 
     def fields(self) -> dict[str, str]:
@@ -104,7 +121,8 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
         if child is not None:
             self.child = child
             self.query_one("#x-child", Static).update(
-                masked_child(child.first_name, child.last_name, child.date_of_birth, child.medicaid_last4) or "")
+                masked_child(child.first_name, child.last_name, child.date_of_birth, child.medicaid_last4) or ""
+            )
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -128,8 +146,7 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
 
     @work(thread=True, exclusive=True, group="fax-save", exit_on_error=False)
     def save(self, entry: FaxEntry) -> None:
-        detail = contacts.log_fax(self.app.db, self.app.signed_in_agent().id, entry, self.app.clock(),
-                                  self.app.policy)
+        detail = contacts.log_fax(self.app.db, self.app.signed_in_agent().id, entry, self.app.clock(), self.app.policy)
         self.app.call_from_thread(self._saved, detail)
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:

@@ -46,8 +46,11 @@ def _short_when(row: LogRow) -> str:
 def describe(detail: ContactDetail) -> str:
     """The entry and everything it links to, as the detail pane shows it."""
     row = detail.row
-    head = (f"#{row.id} · {CHANNEL_SHORT.get(row.channel, row.channel)} {row.direction} · {when(row.at)}"
-            + (" · relay service" if row.relay else "") + (" · SESSION OPEN" if detail.state == "open" else ""))
+    head = (
+        f"#{row.id} · {CHANNEL_SHORT.get(row.channel, row.channel)} {row.direction} · {when(row.at)}"
+        + (" · relay service" if row.relay else "")
+        + (" · SESSION OPEN" if detail.state == "open" else "")
+    )
     lines = [head, f"{row.party or 'unknown party'} {format_phone(row.number)}".strip()]
     if row.agent:
         lines.append(f"Logged by {row.agent}")
@@ -58,8 +61,11 @@ def describe(detail: ContactDetail) -> str:
         lines.append(f"Child: {detail.child} (v opens the full record)")
     else:
         lines.append("Child: not matched yet (c to match)")
-    links = [f"intake #{row.intake_id}" if row.intake_id else "", f"consult #{row.consult_id}" if row.consult_id else "",
-             f"call #{detail.call_id}" if detail.call_id else ""]
+    links = [
+        f"intake #{row.intake_id}" if row.intake_id else "",
+        f"consult #{row.consult_id}" if row.consult_id else "",
+        f"call #{detail.call_id}" if detail.call_id else "",
+    ]
     if any(links):
         lines.append("Linked: " + ", ".join(link for link in links if link))
     if detail.next_step:
@@ -68,8 +74,10 @@ def describe(detail: ContactDetail) -> str:
         due = f", due {when(row.follow_up_due)}" if row.follow_up == "open" else ""
         lines.append(f"Follow-up #{detail.follow_up_promise_id} {row.follow_up}{due}: {detail.follow_up_title}")
     for answer in detail.answered_by:
-        lines.append(f"  {when(answer.at)} {CHANNEL_SHORT.get(answer.channel)} out to {answer.party or ''} "
-                     f"{format_phone(answer.number)}: {rules.outcome_label(answer.outcome)}")
+        lines.append(
+            f"  {when(answer.at)} {CHANNEL_SHORT.get(answer.channel)} out to {answer.party or ''} "
+            f"{format_phone(answer.number)}: {rules.outcome_label(answer.outcome)}"
+        )
     if detail.answers_promise_id:
         lines.append(f"Answers follow-up #{detail.answers_promise_id}")
     if row.outcome and row.direction == "inbound":
@@ -87,21 +95,27 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
 
     CSS_PATH = styles_dir() / "contact_log.tcss"
     KEY_NOTES = (
-        ("filter bar", "channel, in/out, from and to dates (`11/1`, `today`), agent, follow-up open/done, and a "
-                       "search box: a number in any format (`(860) 555-0199`, `860.555.0199`, or just `0199`), the "
-                       "child's name, or any words"),
-        ("`Enter`", "open what the entry leads to: your open TTY session or intake draft reopens; a submitted "
-                    "intake or a consult request is shown read-only"),
+        (
+            "filter bar",
+            "channel, in/out, from and to dates (`11/1`, `today`), agent, follow-up open/done, and a "
+            "search box: a number in any format (`(860) 555-0199`, `860.555.0199`, or just `0199`), the "
+            "child's name, or any words",
+        ),
+        (
+            "`Enter`",
+            "open what the entry leads to: your open TTY session or intake draft reopens; a submitted "
+            "intake or a consult request is shown read-only",
+        ),
     )
     KEY_HELP = {
         "focus_search": "to the search box; `Enter` there returns to the list",
         "log_fax": "log a fax, received or sent",
         "tty_session": "start a TTY session",
         "outbound": "outbound contact (call, TTY or fax) for the entry: reached or fax sent closes its follow-up, "
-                    "other outcomes log an attempt",
+        "other outcomes log an attempt",
         "match_child": "match the entry to a known child",
         "view_record": "the matched child's full record (lists show initials, birth year, Medicaid's last four); "
-                       "the opening is audited",
+        "the opening is audited",
         "intake": "start an intake from the entry (prefilled with the sender)",
         "export": "export what the filter shows as CSV (to `CALLCENTER_EXPORT_DIR` or the home folder)",
     }
@@ -123,10 +137,17 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
     DETAIL_BOX_ID = "log-detail-box"
     FILTER_ERROR_ID = "log-filter-error"
     FILTER_PREFIX = "flt-"
-    COLUMNS: ClassVar = (Column("When", "when", 11), Column("Dir", "dir", 3), Column("Channel", "channel", 9),
-                         Column("Party", "party", 15), Column("Number", "number", 14), Column("Agent", "agent", 10),
-                         Column("Child", "child", 11), Column("Outcome", "outcome", 16),
-                         Column("Follow-up", "follow", 9))
+    COLUMNS: ClassVar = (
+        Column("When", "when", 11),
+        Column("Dir", "dir", 3),
+        Column("Channel", "channel", 9),
+        Column("Party", "party", 15),
+        Column("Number", "number", 14),
+        Column("Agent", "agent", 10),
+        Column("Child", "child", 11),
+        Column("Outcome", "outcome", 16),
+        Column("Follow-up", "follow", 9),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -134,17 +155,27 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
 
     def compose_filters(self) -> ComposeResult:
         with Horizontal(id="log-filters"):
-            yield Select([("Voice", "voice"), ("TTY", "tty"), ("Fax", "fax"), ("Web", "web")], prompt="any channel",
-                         id="flt-channel", compact=True)
-            yield Select([("Inbound", "inbound"), ("Outbound", "outbound")], prompt="in & out", id="flt-direction",
-                         compact=True)
+            yield Select(
+                [("Voice", "voice"), ("TTY", "tty"), ("Fax", "fax"), ("Web", "web")],
+                prompt="any channel",
+                id="flt-channel",
+                compact=True,
+            )
+            yield Select(
+                [("Inbound", "inbound"), ("Outbound", "outbound")], prompt="in & out", id="flt-direction", compact=True
+            )
             yield Input(placeholder="from 11/1", id="flt-since", max_length=20, compact=True)
             yield Input(placeholder="to today", id="flt-until", max_length=20, compact=True)
             yield Select([], prompt="any agent", id="flt-agent", compact=True)
-            yield Select([("Open follow-up", "open"), ("Follow-up done", "done")], prompt="any follow-up",
-                         id="flt-status", compact=True)
-            yield Input(placeholder="number, child or words", id="flt-search", max_length=rules.MAX_SEARCH,
-                        compact=True)
+            yield Select(
+                [("Open follow-up", "open"), ("Follow-up done", "done")],
+                prompt="any follow-up",
+                id="flt-status",
+                compact=True,
+            )
+            yield Input(
+                placeholder="number, child or words", id="flt-search", max_length=rules.MAX_SEARCH, compact=True
+            )
 
     def on_mount(self) -> None:  # the list's own set-up runs too: Textual calls every class's on_mount
         self.load_agents()
@@ -158,17 +189,23 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
         from callcenter.store import agents
 
         people = agents.list_agents(self.app.db, active_only=False)
-        self.app.call_from_thread(self.query_one("#flt-agent", Select).set_options,
-                                  [(Text(person.display_name), person.id) for person in people])
+        self.app.call_from_thread(
+            self.query_one("#flt-agent", Select).set_options,
+            [(Text(person.display_name), person.id) for person in people],
+        )
 
     # -- the list ------------------------------------------------------------------------------------
 
     def read_filter(self) -> tuple[ContactFilter | None, dict[str, str]]:
-        fields = {"channel": chosen_value(self, "#flt-channel"), "direction": chosen_value(self, "#flt-direction"),
-                  "agent_id": chosen_value(self, "#flt-agent"), "status": chosen_value(self, "#flt-status"),
-                  "since": self.query_one("#flt-since", Input).value,
-                  "until": self.query_one("#flt-until", Input).value,
-                  "search": self.query_one("#flt-search", Input).value}
+        fields = {
+            "channel": chosen_value(self, "#flt-channel"),
+            "direction": chosen_value(self, "#flt-direction"),
+            "agent_id": chosen_value(self, "#flt-agent"),
+            "status": chosen_value(self, "#flt-status"),
+            "since": self.query_one("#flt-since", Input).value,
+            "until": self.query_one("#flt-until", Input).value,
+            "search": self.query_one("#flt-search", Input).value,
+        }
         today = self.app.clock().astimezone(self.app.policy.hours.zone).date()
         return rules.build_filter(fields, today, self.app.policy.hours.zone)
 
@@ -177,13 +214,22 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
         return contacts.search(self.app.db, query)
 
     def cells(self, row: LogRow) -> list:
-        follow = {"open": Text("open", style="bold yellow"),
-                  "done": Text("done", style="dim")}.get(row.follow_up or "", Text(""))
+        follow = {"open": Text("open", style="bold yellow"), "done": Text("done", style="dim")}.get(
+            row.follow_up or "", Text("")
+        )
         channel = CHANNEL_SHORT.get(row.channel, row.channel) + (" relay" if row.relay else "")
         # Text, not str: a DataTable reads a str cell as markup, and these are the database's words.
-        return [_short_when(row), "in" if row.direction == "inbound" else "out", Text(channel), Text(row.party or ""),
-                Text(format_phone(row.number)), Text(row.agent or ""), Text(row.child or ""),
-                Text(rules.outcome_label(row.outcome)), follow]
+        return [
+            _short_when(row),
+            "in" if row.direction == "inbound" else "out",
+            Text(channel),
+            Text(row.party or ""),
+            Text(format_phone(row.number)),
+            Text(row.agent or ""),
+            Text(row.child or ""),
+            Text(rules.outcome_label(row.outcome)),
+            follow,
+        ]
 
     def title_for(self, rows: list[LogRow], query: ContactFilter | None) -> str:
         open_count = sum(row.follow_up == "open" for row in rows)
@@ -286,17 +332,30 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
         answering = detail.follow_up_promise_id if detail.row.follow_up == "open" else None
         channel = "tty" if detail.row.channel == "tty" else "voice"
         self.ask(
-            OutboundScreen(detail.row.party or "", format_phone(detail.row.number), channel, answering,
-                           detail.follow_up_title),
-            lambda entry: self.save_outbound(entry, answering))
+            OutboundScreen(
+                detail.row.party or "", format_phone(detail.row.number), channel, answering, detail.follow_up_title
+            ),
+            lambda entry: self.save_outbound(entry, answering),
+        )
 
     @work(thread=True, group="log-write", exit_on_error=False)
     def save_outbound(self, entry: OutboundEntry, promise_id: int | None) -> None:
-        saved = contacts.log_outbound(self.app.db, self.app.signed_in_agent().id, entry, self.app.clock(),
-                                      self.app.policy, answers_promise_id=promise_id)
+        saved = contacts.log_outbound(
+            self.app.db,
+            self.app.signed_in_agent().id,
+            entry,
+            self.app.clock(),
+            self.app.policy,
+            answers_promise_id=promise_id,
+        )
         closed = promise_id is not None and entry.outcome.completes
-        message = ("Outbound contact logged; the follow-up is closed." if closed else
-                   "Outbound contact logged; the follow-up stays open." if promise_id else "Outbound contact logged.")
+        message = (
+            "Outbound contact logged; the follow-up is closed."
+            if closed
+            else "Outbound contact logged; the follow-up stays open."
+            if promise_id
+            else "Outbound contact logged."
+        )
         self.app.call_from_thread(self.notify, message)
         self.app.call_from_thread(self.reload, str(saved.row.id))
 
@@ -308,8 +367,11 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
     @work(thread=True, group="log-write", exit_on_error=False)
     def link(self, detail: ContactDetail, child: KnownChild) -> None:
         contacts.link_child(self.app.db, self.app.signed_in_agent().id, detail.row.id, child.id, self.app.clock())
-        self.app.call_from_thread(self.notify, f"Matched to {masked_child(child.first_name, child.last_name, child.date_of_birth)}.",
-                                  markup=False)
+        self.app.call_from_thread(
+            self.notify,
+            f"Matched to {masked_child(child.first_name, child.last_name, child.date_of_birth)}.",
+            markup=False,
+        )
         self.app.call_from_thread(self.reload, str(detail.row.id))
 
     def action_intake(self) -> None:
@@ -333,13 +395,17 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
             target.write_text(text, encoding="utf-8")
             target.chmod(0o600)  # the log names children: readable by the rep alone
         except OSError as error:
-            self.app.call_from_thread(self.notify, f"Could not write {target}: {error.strerror}. Set "
-                                      f"{EXPORT_DIR_ENV} to a folder you can write to.", severity="error",
-                                      markup=False)
+            self.app.call_from_thread(
+                self.notify,
+                f"Could not write {target}: {error.strerror}. Set {EXPORT_DIR_ENV} to a folder you can write to.",
+                severity="error",
+                markup=False,
+            )
             return
         count = text.count("\n") - 1
-        self.app.call_from_thread(self.notify, f"{count} entries written to {target}", title="Exported", timeout=10,
-                                  markup=False)
+        self.app.call_from_thread(
+            self.notify, f"{count} entries written to {target}", title="Exported", timeout=10, markup=False
+        )
 
     def _after_write(self, detail: ContactDetail | None) -> None:
         if detail is not None:

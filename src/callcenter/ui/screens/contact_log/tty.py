@@ -42,8 +42,7 @@ class TtyStartScreen(FormModal[ContactDetail | None]):
             yield Label("Caller", classes="field-label")
             yield Input(placeholder="a name, or 'unknown caller'", id="tty-party", max_length=120, compact=True)
             yield Label("TTY number", classes="field-label")
-            yield Input(placeholder="blank if none, e.g. (203) 555-0143", id="tty-number", max_length=40,
-                        compact=True)
+            yield Input(placeholder="blank if none, e.g. (203) 555-0143", id="tty-number", max_length=40, compact=True)
             yield Checkbox("Relay service call", id="tty-relay", compact=True)
             yield Label("", id="tty-error", classes="form-error field-error", markup=False)
             yield Static("Enter or ctrl+s: start · Esc: cancel", classes="modal-hint")
@@ -55,9 +54,13 @@ class TtyStartScreen(FormModal[ContactDetail | None]):
         after_typed_keys(self, self._save_form)
 
     def _save_form(self) -> None:
-        start, errors = rules.check_tty_start({
-            "party": self.query_one("#tty-party", Input).value, "number": self.query_one("#tty-number", Input).value,
-            "relay": "yes" if self.query_one("#tty-relay", Checkbox).value else ""})
+        start, errors = rules.check_tty_start(
+            {
+                "party": self.query_one("#tty-party", Input).value,
+                "number": self.query_one("#tty-number", Input).value,
+                "relay": "yes" if self.query_one("#tty-relay", Checkbox).value else "",
+            }
+        )
         if errors or start is None:
             field, message = next(iter(errors.items()))
             self.query_one("#tty-error", Label).update(message)
@@ -98,17 +101,26 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         super().__init__()
         self.detail = detail
         self.version = detail.version
-        self.autosave: Autosave[str] = Autosave(self, saved=detail.transcript or "", read=self._transcript,
-                                                write=self._write_transcript, delay=AUTOSAVE_DELAY,
-                                                status=self._set_status)
+        self.autosave: Autosave[str] = Autosave(
+            self,
+            saved=detail.transcript or "",
+            read=self._transcript,
+            write=self._write_transcript,
+            delay=AUTOSAVE_DELAY,
+            status=self._set_status,
+        )
 
     def compose(self) -> ComposeResult:
         row = self.detail.row
         yield ConsoleHeader()
         relay = " · RELAY SERVICE" if row.relay else ""
         who = f"{row.party or 'unknown caller'} {format_phone(row.number)}".strip()
-        yield Static(f"TTY session #{row.id} with {who}{relay} · started {when(row.at)}", id="tty-title",
-                     classes="section-title", markup=False)
+        yield Static(
+            f"TTY session #{row.id} with {who}{relay} · started {when(row.at)}",
+            id="tty-title",
+            classes="section-title",
+            markup=False,
+        )
         yield Label("Transcript and notes: type as the conversation goes", classes="field-label")
         yield TextArea(self.detail.transcript or "", id="tty-transcript", soft_wrap=True, tab_behavior="focus")
         yield SaveStatus()
@@ -128,8 +140,9 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         self.autosave.changed()
 
     def _write_transcript(self, text: str, agent_id: int) -> None:
-        self.version = contacts.save_transcript(self.app.db, agent_id, self.detail.row.id, rules.check_transcript(text),
-                                                self.version, self.app.clock())
+        self.version = contacts.save_transcript(
+            self.app.db, agent_id, self.detail.row.id, rules.check_transcript(text), self.version, self.app.clock()
+        )
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.query_one(SaveStatus).show(text, error)
@@ -150,8 +163,9 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         db, agent, contact_id = self.app.db, self.app.signed_in_agent().id, self.detail.row.id
         with self.autosave.lock:  # the last words typed are saved before the session closes, never after
             # A failure leaves the session open and the text on screen; the app says why.
-            self.version = contacts.save_transcript(db, agent, contact_id, rules.check_transcript(text),
-                                                    self.version, self.app.clock())
+            self.version = contacts.save_transcript(
+                db, agent, contact_id, rules.check_transcript(text), self.version, self.app.clock()
+            )
             contacts.end_tty(db, agent, contact_id, summary, next_step, self.app.clock(), self.app.policy)
             self.autosave.closed()
         self.app.call_from_thread(self._ended, next_step)
@@ -175,8 +189,9 @@ class EndTtyScreen(FormModal[tuple[str | None, str | None] | None]):
             yield Label("Summary", classes="field-label")
             yield Input(placeholder="what the caller needed", id="end-summary", max_length=2000, compact=True)
             yield Label("Next step (optional; becomes your follow-up)", classes="field-label")
-            yield Input(placeholder="e.g. send the provider list by TTY", id="end-next_step", max_length=400,
-                        compact=True)
+            yield Input(
+                placeholder="e.g. send the provider list by TTY", id="end-next_step", max_length=400, compact=True
+            )
             yield Label("", id="end-error", classes="form-error field-error", markup=False)
             yield Static("Enter or ctrl+s: end · Esc: back to the session", classes="modal-hint")
 
@@ -188,10 +203,13 @@ class EndTtyScreen(FormModal[tuple[str | None, str | None] | None]):
 
     def _save_form(self) -> None:
         try:
-            summary = validation.clean_text(self.query_one("#end-summary", Input).value, rules.MAX_SUMMARY,
-                                            "summary") or None
-            next_step = validation.clean_text(self.query_one("#end-next_step", Input).value, rules.MAX_NEXT_STEP,
-                                              "next_step") or None
+            summary = (
+                validation.clean_text(self.query_one("#end-summary", Input).value, rules.MAX_SUMMARY, "summary") or None
+            )
+            next_step = (
+                validation.clean_text(self.query_one("#end-next_step", Input).value, rules.MAX_NEXT_STEP, "next_step")
+                or None
+            )
         except ValidationError as error:
             self.query_one("#end-error", Label).update(error.message)
             return

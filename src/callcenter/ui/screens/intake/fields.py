@@ -26,8 +26,13 @@ class FieldRow(Vertical):
         if spec.kind != "flag":
             yield Label(spec.label, classes="field-label", markup=False)
         if spec.kind == "text":
-            yield Input(self._initial, placeholder=spec.placeholder, id=field_id(spec.key),
-                        max_length=spec.max_length * 2, select_on_focus=False)
+            yield Input(
+                self._initial,
+                placeholder=spec.placeholder,
+                id=field_id(spec.key),
+                max_length=spec.max_length * 2,
+                select_on_focus=False,
+            )
         elif spec.kind == "multiline":
             area = TextArea(self._initial, id=field_id(spec.key), soft_wrap=True, tab_behavior="focus")
             yield area

@@ -23,8 +23,9 @@ class CrisisReasonScreen(ConsoleModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box crisis-box"):
             yield Static("SAFETY CONCERN — what is happening?", classes="modal-title")
-            yield ConsoleOptionList(*(Option(f"{n}  {label}", id=value) for n, (value, label)
-                               in enumerate(CRISIS_REASONS, start=1)))
+            yield ConsoleOptionList(
+                *(Option(f"{n}  {label}", id=value) for n, (value, label) in enumerate(CRISIS_REASONS, start=1))
+            )
             yield Static("Enter to switch this intake to the crisis path · Esc to cancel", classes="modal-hint")
 
     def on_mount(self) -> None:

@@ -46,8 +46,10 @@ CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicai
 
 class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "intake.tcss"
-    KEY_NOTES = (("`Tab` / `shift+Tab`", "next / previous field; a field is checked when you leave it"),
-                 ("`alt+1` … `alt+5`", "jump to a step"))
+    KEY_NOTES = (
+        ("`Tab` / `shift+Tab`", "next / previous field; a field is checked when you leave it"),
+        ("`alt+1` … `alt+5`", "jump to a step"),
+    )
     KEY_HELP = {
         "next_step": "next step: Caller, Child, Concern, Needs, Summary",
         "previous_step": "previous step",
@@ -87,8 +89,13 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         self.crisis_at: datetime | None = draft.crisis_at
         self.step = "caller"
         self.autosave: Autosave[dict[str, str]] = Autosave(
-            self, saved=dict(draft.fields), read=lambda: dict(self.values), write=self._write_draft,
-            delay=AUTOSAVE_DELAY, status=self._set_status)
+            self,
+            saved=dict(draft.fields),
+            read=lambda: dict(self.values),
+            write=self._write_draft,
+            delay=AUTOSAVE_DELAY,
+            status=self._set_status,
+        )
         self._asked_children: set[int] = set()
         self._errors: dict[str, str] = {}
         self._shown_advisories: list[str] | None = None
@@ -197,8 +204,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         self.autosave.changed()
 
     def _write_draft(self, snapshot: dict[str, str], agent_id: int) -> None:
-        self.version = intakes.save_draft(self.app.db, agent_id, self.intake_id, snapshot, self.version,
-                                          self.app.clock())
+        self.version = intakes.save_draft(
+            self.app.db, agent_id, self.intake_id, snapshot, self.version, self.app.clock()
+        )
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.query_one(SaveStatus).show(text, error)
@@ -239,8 +247,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         self.query_one("#step-list", OptionList).highlighted = intake_form.STEP_KEYS.index(step)
         if step == "summary":
             self._render_summary()
-            self._focus_now(self.query_one("#missing", OptionList) if self._missing_count else
-                            self.query_one("#submit", Button))
+            self._focus_now(
+                self.query_one("#missing", OptionList) if self._missing_count else self.query_one("#submit", Button)
+            )
         else:
             self._focus_first_field()
 
@@ -315,8 +324,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     @work(thread=True, group="intake-save", exit_on_error=False)
     def mark_crisis(self, reason: str) -> None:
         with self.autosave.lock:  # between two saves, never inside one: both move the version on
-            view = intakes.mark_crisis(self.app.db, self.app.signed_in_agent().id, self.intake_id, reason,
-                                       self.app.clock())
+            view = intakes.mark_crisis(
+                self.app.db, self.app.signed_in_agent().id, self.intake_id, reason, self.app.clock()
+            )
             self.version = view.version
         self.app.call_from_thread(self._crisis_marked, view)
 
@@ -359,8 +369,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                 self._row(key).set_value(value)
         if child.date_of_birth and not self.values.get("child_dob"):
             self._row("child_dob").set_value(intake_form.display_value("child_dob", child.date_of_birth))
-        self.notify(f"Using the existing record of {child.first_name} {child.last_name}.", title="Known child",
-                    markup=False)
+        self.notify(
+            f"Using the existing record of {child.first_name} {child.last_name}.", title="Known child", markup=False
+        )
         self._schedule_save()
 
     def action_find_provider(self) -> None:
@@ -368,8 +379,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
 
         clean, _ = self._clean()
         self.action_save_now()  # the referral's providers hang off the saved draft
-        self.app.action_lookup(query_for_intake(clean, self.today), intake_id=self.intake_id,
-                               on_close=self._lookup_closed)
+        self.app.action_lookup(
+            query_for_intake(clean, self.today), intake_id=self.intake_id, on_close=self._lookup_closed
+        )
 
     def _lookup_closed(self, _: None) -> None:
         self.load_attached()  # the rep may have attached providers there
@@ -422,8 +434,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         missing = self.query_one("#missing", OptionList)
         missing.clear_options()
         missing.add_options(
-            Option(f"{intake_form.FIELD_BY_KEY[key].label if key in intake_form.FIELD_BY_KEY else key}: {message}",
-                   id=key)
+            Option(
+                f"{intake_form.FIELD_BY_KEY[key].label if key in intake_form.FIELD_BY_KEY else key}: {message}", id=key
+            )
             for key, message in errors.items()
         )
         self._missing_count = len(errors)
@@ -455,9 +468,17 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     def submit_intake(self, snapshot: dict[str, str]) -> None:
         reuse = int(snapshot["reuse_child_id"]) if snapshot.get("reuse_child_id", "").isdigit() else None
         with self.autosave.lock:  # a refusal is said by the app; the form stays, with every field
-            result = intakes.submit(self.app.db, self.app.signed_in_agent().id, self.intake_id, snapshot,
-                                    self.version, self.app.clock(), self.today, reuse_child_id=reuse,
-                                    policy=self.app.policy)
+            result = intakes.submit(
+                self.app.db,
+                self.app.signed_in_agent().id,
+                self.intake_id,
+                snapshot,
+                self.version,
+                self.app.clock(),
+                self.today,
+                reuse_child_id=reuse,
+                policy=self.app.policy,
+            )
             self.autosave.closed()
         self.app.call_from_thread(self._submitted, result)
 

@@ -21,8 +21,9 @@ class AttachProviderScreen(ConsoleModal[ReferralChoice | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, provider_name: str, outcome: str = ReferralOutcome.OFFERED.value,
-                 appointment: str = "", note: str = "") -> None:
+    def __init__(
+        self, provider_name: str, outcome: str = ReferralOutcome.OFFERED.value, appointment: str = "", note: str = ""
+    ) -> None:
         super().__init__()
         self.provider_name = provider_name
         self._initial = (outcome, appointment, note)
@@ -32,8 +33,13 @@ class AttachProviderScreen(ConsoleModal[ReferralChoice | None]):
         with Vertical(classes="modal-box attach-box"):
             yield Static(f"Attach to the referral: {self.provider_name}", classes="modal-title", markup=False)
             yield Label("Outcome", classes="field-label")
-            yield Select([(o.label, o.value) for o in ReferralOutcome], value=outcome, allow_blank=False,
-                         id="attach-outcome", compact=True)
+            yield Select(
+                [(o.label, o.value) for o in ReferralOutcome],
+                value=outcome,
+                allow_blank=False,
+                id="attach-outcome",
+                compact=True,
+            )
             yield Label("Appointment date and time (when scheduled)", classes="field-label")
             yield Input(appointment, placeholder="12/3 2:30pm", id="attach-appointment")
             yield Label("Note (why declined, who to ask for…)", classes="field-label")
@@ -51,8 +57,12 @@ class AttachProviderScreen(ConsoleModal[ReferralChoice | None]):
     def action_save(self) -> None:
         outcome = self.query_one("#attach-outcome", Select).value
         try:
-            choice = check_choice(str(outcome), self.query_one("#attach-appointment", Input).value,
-                                  self.query_one("#attach-note", Input).value, self.app.clock())
+            choice = check_choice(
+                str(outcome),
+                self.query_one("#attach-appointment", Input).value,
+                self.query_one("#attach-note", Input).value,
+                self.app.clock(),
+            )
         except ValidationError as error:
             self.query_one("#attach-error", Label).update(error.message)
             target = {"appointment": "#attach-appointment", "note": "#attach-note"}.get(error.field or "")

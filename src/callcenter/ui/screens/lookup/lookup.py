@@ -58,16 +58,21 @@ class LookupScreen(ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "lookup.tcss"
     KEY_NOTES = (
         ("type", "results follow the typing: words, prefixes (`anx`) and typos (`hartfrod`)"),
-        ("`Tab`", "through the filters: town or ZIP, radius, service, age (`7`, `30m`, `2y6m`), language, urgency, "
-                  "HUSKY, ECC only, open now"),
-        ("`↑` / `↓` in the results", "the detail pane follows: address, phone, hours, services, ages, insurance, "
-                                     "ECC standard, why listed"),
+        (
+            "`Tab`",
+            "through the filters: town or ZIP, radius, service, age (`7`, `30m`, `2y6m`), language, urgency, "
+            "HUSKY, ECC only, open now",
+        ),
+        (
+            "`↑` / `↓` in the results",
+            "the detail pane follows: address, phone, hours, services, ages, insurance, ECC standard, why listed",
+        ),
     )
     KEY_HELP = {
         "focus_search": "back to the search text",
         "copy_details": "copy the family-facing details as plain text",
         "attach": "(opened from an intake) attach the provider to the referral: offered, appointment scheduled "
-                  "with its date and time, or declined with why",
+        "with its date and time, or declined with why",
     }
     BINDINGS = [
         Binding("ctrl+f", "focus_search", "Search text", priority=True),
@@ -93,19 +98,34 @@ class LookupScreen(ConsoleScreen[None]):
         yield ConsoleHeader()
         with Vertical(id="lookup-filters"):
             with Horizontal(classes="filter-row"):
-                yield Input(q.text, placeholder="what the child needs: anxiety, ADHD, early childhood… (typos are fine)",
-                            id="q")
+                yield Input(
+                    q.text, placeholder="what the child needs: anxiety, ADHD, early childhood… (typos are fine)", id="q"
+                )
                 yield Input(q.place, placeholder="town or ZIP", id="place")
-                yield Select([(f"within {r} mi", r) for r in RADII_MILES], prompt="any distance",
-                             value=int(q.radius_miles) if q.radius_miles else Select.NULL, id="radius", compact=True)
+                yield Select(
+                    [(f"within {r} mi", r) for r in RADII_MILES],
+                    prompt="any distance",
+                    value=int(q.radius_miles) if q.radius_miles else Select.NULL,
+                    id="radius",
+                    compact=True,
+                )
             with Horizontal(classes="filter-row"):
-                yield Select([(s, s) for s in SERVICE_TYPES], prompt="any service",
-                             value=q.service_type or Select.NULL, id="service", compact=True)
-                yield Input("" if q.age_months is None else f"{q.age_months}m", placeholder="age: 7, 30m",
-                            id="age")
+                yield Select(
+                    [(s, s) for s in SERVICE_TYPES],
+                    prompt="any service",
+                    value=q.service_type or Select.NULL,
+                    id="service",
+                    compact=True,
+                )
+                yield Input("" if q.age_months is None else f"{q.age_months}m", placeholder="age: 7, 30m", id="age")
                 yield Input(q.language or "", placeholder="language", id="language")
-                yield Select([(u.value, u.value) for u in Urgency], prompt="any urgency",
-                             value=q.urgency.value if q.urgency else Select.NULL, id="urgency", compact=True)
+                yield Select(
+                    [(u.value, u.value) for u in Urgency],
+                    prompt="any urgency",
+                    value=q.urgency.value if q.urgency else Select.NULL,
+                    id="urgency",
+                    compact=True,
+                )
                 yield Checkbox("HUSKY", q.husky_only, id="husky")
                 yield Checkbox("ECC only", q.ecc_only, id="ecc")
                 yield Checkbox("Open now", q.open_now, id="open")
@@ -186,8 +206,11 @@ class LookupScreen(ConsoleScreen[None]):
         table = self.query_one("#results", DataTable)
         table.clear()
         for hit in result.hits:
-            flags = " ".join(flag for flag, on_ in (("ECC", hit.is_ecc), ("✓due", hit.meets_deadline),
-                                                    ("noHUSKY", not hit.accepts_husky)) if on_)
+            flags = " ".join(
+                flag
+                for flag, on_ in (("ECC", hit.is_ecc), ("✓due", hit.meets_deadline), ("noHUSKY", not hit.accepts_husky))
+                if on_
+            )
             table.add_row(
                 Text(hit.name),
                 Text(hit.town or ""),
@@ -250,8 +273,13 @@ class LookupScreen(ConsoleScreen[None]):
             self.notify("Pick a provider first.")
             return
         current = next((a for a in self.attached if a.provider_id == hit.id), None)
-        screen = AttachProviderScreen(hit.name) if current is None else AttachProviderScreen(
-            hit.name, current.outcome.value, format_appointment(current.appointment_at), current.note or "")
+        screen = (
+            AttachProviderScreen(hit.name)
+            if current is None
+            else AttachProviderScreen(
+                hit.name, current.outcome.value, format_appointment(current.appointment_at), current.note or ""
+            )
+        )
         self.app.push_screen(screen, lambda choice: self._attach_chosen(hit, choice))
 
     def _attach_chosen(self, hit: ProviderHit, choice: ReferralChoice | None) -> None:
@@ -261,8 +289,9 @@ class LookupScreen(ConsoleScreen[None]):
     @work(thread=True, group="lookup-attach", exit_on_error=False)
     def save_attachment(self, hit: ProviderHit, choice: ReferralChoice) -> None:
         assert self.intake_id is not None
-        attached = referrals.attach(self.app.db, self.app.signed_in_agent().id, self.intake_id, hit.id, choice,
-                                    self.app.clock())
+        attached = referrals.attach(
+            self.app.db, self.app.signed_in_agent().id, self.intake_id, hit.id, choice, self.app.clock()
+        )
         self.app.call_from_thread(self._attached_saved, hit, choice, attached)
 
     def _attached_saved(self, hit: ProviderHit, choice: ReferralChoice, attached: list[AttachedProvider]) -> None:

@@ -26,8 +26,12 @@ class ResetPasswordScreen(FormModal[str | None]):
         with Vertical(classes="modal-box"):
             yield Static(f"New password for {self.title_text}", classes="modal-title", markup=False)
             yield Label("New password", classes="field-label")
-            yield Input(placeholder=f"at least {MIN_PASSWORD_LENGTH} characters", id="new-password",
-                        password=True, max_length=MAX_PASSWORD_LENGTH)
+            yield Input(
+                placeholder=f"at least {MIN_PASSWORD_LENGTH} characters",
+                id="new-password",
+                password=True,
+                max_length=MAX_PASSWORD_LENGTH,
+            )
             yield Label("Same password again", classes="field-label")
             yield Input(id="confirm-password", password=True, max_length=MAX_PASSWORD_LENGTH)
             yield Label("", id="reset-error", classes="form-error", markup=False)

@@ -62,11 +62,11 @@ class MonitorScreen(ConsoleScreen[None]):
         "toggle_waiting": "show waiting callers instead of promises (and back)",
         "assign_caller": "give the highlighted waiting caller to an available rep (audited)",
         "raise_priority": "raise the highlighted waiting caller's priority (audited)",
-        "app.audit_trail": "audit trail (also \"Audit trail\" in the command palette, for supervisors)",
+        "app.audit_trail": 'audit trail (also "Audit trail" in the command palette, for supervisors)',
         "reset_password": "reset the highlighted agent's password: typed twice, checked as you type; unlocks a "
-                          "locked account (audited)",
+        "locked account (audited)",
         "toggle_enabled": "disable the highlighted agent (no more sign-ins; their history stays) or enable them "
-                          "again, after a `y` (audited)",
+        "again, after a `y` (audited)",
     }
     BINDINGS = [
         Binding("s", "agent_state", "Agent state"),
@@ -112,22 +112,43 @@ class MonitorScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         lines = self.query_one("#mon-lines", DataTable)
-        for label, key, width in (("Line", "line", 24), ("Waiting", "waiting", 7), ("Longest", "longest", 7),
-                                  ("On call", "on_call", 7), ("Answered", "answered", 8), ("Abandoned", "abandoned", 9),
-                                  ("Service level", "sl", 13), ("ASA", "asa", 6), ("Abandon", "abandon_rate", 7),
-                                  ("AHT", "aht", 7)):
+        for label, key, width in (
+            ("Line", "line", 24),
+            ("Waiting", "waiting", 7),
+            ("Longest", "longest", 7),
+            ("On call", "on_call", 7),
+            ("Answered", "answered", 8),
+            ("Abandoned", "abandoned", 9),
+            ("Service level", "sl", 13),
+            ("ASA", "asa", 6),
+            ("Abandon", "abandon_rate", 7),
+            ("AHT", "aht", 7),
+        ):
             lines.add_column(label, key=key, width=width)
         agents = self.query_one("#mon-agents", DataTable)
-        for label, key, width in (("Agent", "agent", 15), ("State", "state", 9), ("For", "for", 7),
-                                  ("Call", "call", 9), ("Today", "handled", 5)):
+        for label, key, width in (
+            ("Agent", "agent", 15),
+            ("State", "state", 9),
+            ("For", "for", 7),
+            ("Call", "call", 9),
+            ("Today", "handled", 5),
+        ):
             agents.add_column(label, key=key, width=width)
         promise_table = self.query_one("#mon-promises", DataTable)
-        for label, key, width in (("State", "state", 9), ("Due", "due", 11), ("Owner", "owner", 12),
-                                  ("What", "what", 30)):
+        for label, key, width in (
+            ("State", "state", 9),
+            ("Due", "due", 11),
+            ("Owner", "owner", 12),
+            ("What", "what", 30),
+        ):
             promise_table.add_column(label, key=key, width=width)
         waiting = self.query_one("#mon-waiting", DataTable)
-        for label, key, width in (("Line", "line", 5), ("Caller", "caller", 15), ("Waiting", "wait", 8),
-                                  ("Priority", "priority", 9)):
+        for label, key, width in (
+            ("Line", "line", 5),
+            ("Caller", "caller", 15),
+            ("Waiting", "wait", 8),
+            ("Priority", "priority", 9),
+        ):
             waiting.add_column(label, key=key, width=width)
         waiting.display = False
         agents.focus()
@@ -144,8 +165,13 @@ class MonitorScreen(ConsoleScreen[None]):
         self._read_snapshot(self._requested)
 
     def _read_snapshot(self, number: int) -> None:
-        self.run_worker(lambda: self._read_in_thread(number), thread=True, group=REFRESH_GROUP, name=str(number),
-                        exit_on_error=False)
+        self.run_worker(
+            lambda: self._read_in_thread(number),
+            thread=True,
+            group=REFRESH_GROUP,
+            name=str(number),
+            exit_on_error=False,
+        )
 
     def _read_in_thread(self, number: int) -> None:
         _ = self.app.policy  # built here, off the UI thread, the first time
@@ -177,7 +203,8 @@ class MonitorScreen(ConsoleScreen[None]):
         self._paint_waiting(taken, waiting)
         self.query_one("#mon-title", Static).update(
             f"Today {taken.day:%a %b %d} (resets at midnight, line time) · as of "
-            f"{format_local(taken.at, with_date=False)}")
+            f"{format_local(taken.at, with_date=False)}"
+        )
         self._paint_lines(taken)
         self._paint_agents(taken)
         self._paint_promises(taken)
@@ -209,18 +236,34 @@ class MonitorScreen(ConsoleScreen[None]):
             figures = line.figures
             met = figures.meets_target
             sl_style = "" if met is None else ("green" if met else "bold red")
-            rows.append((line.code, [
-                Text(f"{line.code:<4}{line.name}"), str(figures.waiting_now),
-                Text(_span(figures.longest_wait), style="bold red" if figures.longest_wait and
-                     figures.longest_wait.total_seconds() > 120 else ""),
-                str(figures.on_call_now), str(figures.answered), str(figures.abandoned),
-                Text(f"{_pct(figures.service_level)} / {figures.service_level_target:.0%}", style=sl_style),
-                _span(figures.average_speed_of_answer), _pct(figures.abandonment_rate),
-                _span(figures.average_handle_time)]))
+            rows.append(
+                (
+                    line.code,
+                    [
+                        Text(f"{line.code:<4}{line.name}"),
+                        str(figures.waiting_now),
+                        Text(
+                            _span(figures.longest_wait),
+                            style="bold red"
+                            if figures.longest_wait and figures.longest_wait.total_seconds() > 120
+                            else "",
+                        ),
+                        str(figures.on_call_now),
+                        str(figures.answered),
+                        str(figures.abandoned),
+                        Text(f"{_pct(figures.service_level)} / {figures.service_level_target:.0%}", style=sl_style),
+                        _span(figures.average_speed_of_answer),
+                        _pct(figures.abandonment_rate),
+                        _span(figures.average_handle_time),
+                    ],
+                )
+            )
         if taken.lines:
-            note = (f"Service level: calls answered within the line's threshold out of calls offered; callers "
-                    f"who hung up within the short-abandon limit are left out "
-                    f"({sum(line.figures.short_abandons for line in taken.lines)} today).")
+            note = (
+                f"Service level: calls answered within the line's threshold out of calls offered; callers "
+                f"who hung up within the short-abandon limit are left out "
+                f"({sum(line.figures.short_abandons for line in taken.lines)} today)."
+            )
         self._fill(self.query_one("#mon-lines", DataTable), rows)
         self.query_one("#mon-sl-note", Static).update(note)
 
@@ -229,8 +272,9 @@ class MonitorScreen(ConsoleScreen[None]):
         for agent in taken.agents:
             since = _span(taken.at - agent.state_since) if agent.state_since else "—"
             state = AgentState(agent.state)
-            style = {"available": "green", "on_call": "cyan", "wrap_up": "yellow", "away": "dim",
-                     "offline": "dim"}.get(agent.state, "")
+            style = {"available": "green", "on_call": "cyan", "wrap_up": "yellow", "away": "dim", "offline": "dim"}.get(
+                agent.state, ""
+            )
             label = state.label
             if not agent.active:
                 label, style = "disabled", "dim strike"
@@ -239,8 +283,9 @@ class MonitorScreen(ConsoleScreen[None]):
             elif agent.silent_for is not None:  # a killed terminal or a dropped network: not really there
                 label, style = _lost_label(agent.silent_for), "bold red"
             call = f"{agent.current_line} {_span(agent.current_call)}" if agent.current_call_id else ""
-            rows.append((str(agent.id), [Text(agent.name), Text(label, style=style), since, call,
-                                         str(agent.calls_handled)]))
+            rows.append(
+                (str(agent.id), [Text(agent.name), Text(label, style=style), since, call, str(agent.calls_handled)])
+            )
         self._fill(self.query_one("#mon-agents", DataTable), rows)
 
     def _paint_promises(self, taken: Snapshot) -> None:
@@ -251,18 +296,34 @@ class MonitorScreen(ConsoleScreen[None]):
             label = "BREACHED" if promise.breached_at else STATUS_LABEL[state.status]
             if promise.escalated_at and state.status is not PromiseStatus.OVERDUE and not promise.breached_at:
                 label = "flagged"
-            rows.append((str(promise.id), [Text(label, style=style), format_local(promise.due_at)[4:-3],
-                                         Text(promise.owner_name or "unassigned"),
-                                         Text(f"{KIND_LABELS[promise.kind]}: {promise.title}")]))
+            rows.append(
+                (
+                    str(promise.id),
+                    [
+                        Text(label, style=style),
+                        format_local(promise.due_at)[4:-3],
+                        Text(promise.owner_name or "unassigned"),
+                        Text(f"{KIND_LABELS[promise.kind]}: {promise.title}"),
+                    ],
+                )
+            )
         self._fill(self.query_one("#mon-promises", DataTable), rows)
 
     def _paint_waiting(self, taken: Snapshot, waiting: list[WaitingCall]) -> None:
         rows = []
         for call in waiting:
             style = {"emergency": "bold reverse red", "high": "bold yellow"}.get(call.priority.label, "")
-            rows.append((str(call.id), [call.line_code, format_phone(call.caller_number) or "web referral",
-                                        format_wait(taken.at - call.arrived_at),
-                                        Text(call.priority.label, style=style)]))
+            rows.append(
+                (
+                    str(call.id),
+                    [
+                        call.line_code,
+                        format_phone(call.caller_number) or "web referral",
+                        format_wait(taken.at - call.arrived_at),
+                        Text(call.priority.label, style=style),
+                    ],
+                )
+            )
         self._fill(self.query_one("#mon-waiting", DataTable), rows)
 
     @staticmethod
@@ -277,11 +338,15 @@ class MonitorScreen(ConsoleScreen[None]):
                 continue
             aht = f"{staffing.aht_seconds / 60:.1f} min"
             needed = "—" if staffing.agents_needed is None else str(staffing.agents_needed)
-            predicted = ("queue would grow" if staffing.predicted_service_level is None else
-                         f"SL {staffing.predicted_service_level:.0%}, ASA "
-                         f"{(staffing.predicted_asa_seconds or 0):.0f} s")
-            lines.append(f"{staffing.line_code}: {staffing.arrivals_last_hour}/h, AHT {aht} · need {needed}, "
-                         f"on shift {staffing.agents_on_shift} → {predicted}")
+            predicted = (
+                "queue would grow"
+                if staffing.predicted_service_level is None
+                else f"SL {staffing.predicted_service_level:.0%}, ASA {(staffing.predicted_asa_seconds or 0):.0f} s"
+            )
+            lines.append(
+                f"{staffing.line_code}: {staffing.arrivals_last_hour}/h, AHT {aht} · need {needed}, "
+                f"on shift {staffing.agents_on_shift} → {predicted}"
+            )
         return lines
 
     # -- actions -----------------------------------------------------------------------------
@@ -294,8 +359,12 @@ class MonitorScreen(ConsoleScreen[None]):
         if agent is None:
             return
         choices = [(state.label.capitalize(), state.value) for state in AgentState if state is not AgentState.ON_CALL]
-        self.ask(PickScreen(f"Set {agent.name}'s state", choices), lambda chosen: self.change(
-            lambda db, me, now: monitor.set_agent_state(db, me, agent.id, AgentState(chosen), now)))
+        self.ask(
+            PickScreen(f"Set {agent.name}'s state", choices),
+            lambda chosen: self.change(
+                lambda db, me, now: monitor.set_agent_state(db, me, agent.id, AgentState(chosen), now)
+            ),
+        )
 
     def action_reassign(self) -> None:
         promise_id = self._selected("#mon-promises")
@@ -303,8 +372,10 @@ class MonitorScreen(ConsoleScreen[None]):
             self.notify("Pick a promise first (Tab to the promises list).")
             return
         reps = [(agent.name, str(agent.id)) for agent in self.snapshot.agents if agent.role == "rep" and agent.active]
-        self.ask(PickScreen("Reassign the promise to", reps), lambda chosen: self.change(
-            lambda db, me, now: promises.reassign(db, me, promise_id, int(chosen), now)))
+        self.ask(
+            PickScreen("Reassign the promise to", reps),
+            lambda chosen: self.change(lambda db, me, now: promises.reassign(db, me, promise_id, int(chosen), now)),
+        )
 
     def _selected_agent(self) -> AgentRow | None:
         agent_id = self._selected("#mon-agents")
@@ -317,8 +388,10 @@ class MonitorScreen(ConsoleScreen[None]):
         agent = self._selected_agent()
         if agent is None:
             return
-        self.ask(ResetPasswordScreen(agent.name, agent.username), lambda password: self.change(
-            lambda db, me, now: agents.reset_password(db, me, agent.id, password, now)))
+        self.ask(
+            ResetPasswordScreen(agent.name, agent.username),
+            lambda password: self.change(lambda db, me, now: agents.reset_password(db, me, agent.id, password, now)),
+        )
 
     def action_toggle_enabled(self) -> None:
         agent = self._selected_agent()
@@ -328,8 +401,10 @@ class MonitorScreen(ConsoleScreen[None]):
             self.notify("You cannot disable your own account: ask another supervisor.", severity="warning")
             return
         if agent.active:
-            question = (f"Disable {agent.name}? They are signed out of the queue and cannot sign in until "
-                        f"enabled again; their history stays.")
+            question = (
+                f"Disable {agent.name}? They are signed out of the queue and cannot sign in until "
+                f"enabled again; their history stays."
+            )
         else:
             question = f"Enable {agent.name} again? They sign in with the password they had."
         toggle = agents.disable_agent if agent.active else agents.enable_agent
@@ -359,9 +434,13 @@ class MonitorScreen(ConsoleScreen[None]):
         # Those whose console went quiet are left out: the store would refuse them anyway.
         if self.snapshot is None:
             return []
-        return [(f"{agent.name} ({AgentState(agent.state).label})", str(agent.id)) for agent in self.snapshot.agents
-                if agent.role == "rep" and agent.state in (AgentState.AVAILABLE.value, AgentState.WRAP_UP.value)
-                and agent.silent_for is None]
+        return [
+            (f"{agent.name} ({AgentState(agent.state).label})", str(agent.id))
+            for agent in self.snapshot.agents
+            if agent.role == "rep"
+            and agent.state in (AgentState.AVAILABLE.value, AgentState.WRAP_UP.value)
+            and agent.silent_for is None
+        ]
 
     def action_assign_caller(self) -> None:
         call_id = self._selected("#mon-waiting") if self.query_one("#mon-waiting").display else None
@@ -370,21 +449,34 @@ class MonitorScreen(ConsoleScreen[None]):
             return
         reps = self._available_reps()
         if not reps:
-            self.notify("No rep is available or in wrap-up (with a console that is still there) to take the caller.",
-                        severity="warning")
+            self.notify(
+                "No rep is available or in wrap-up (with a console that is still there) to take the caller.",
+                severity="warning",
+            )
             return
-        self.ask(PickScreen("Give the caller to", reps), lambda chosen: self.change(
-            lambda db, me, now: monitor.reassign_waiting_call(db, me, call_id, int(chosen), now)))
+        self.ask(
+            PickScreen("Give the caller to", reps),
+            lambda chosen: self.change(
+                lambda db, me, now: monitor.reassign_waiting_call(db, me, call_id, int(chosen), now)
+            ),
+        )
 
     def action_raise_priority(self) -> None:
         call_id = self._selected("#mon-waiting") if self.query_one("#mon-waiting").display else None
         if call_id is None:
             self.notify("Pick a waiting caller first (w shows them).")
             return
-        choices = [(priority.label.capitalize(), str(priority.value)) for priority in Priority
-                   if priority is not Priority.NORMAL]
-        self.ask(PickScreen("Raise the caller's priority to", choices), lambda chosen: self.change(
-            lambda db, me, now: monitor.raise_priority(db, me, call_id, Priority(int(chosen)), now)))
+        choices = [
+            (priority.label.capitalize(), str(priority.value))
+            for priority in Priority
+            if priority is not Priority.NORMAL
+        ]
+        self.ask(
+            PickScreen("Raise the caller's priority to", choices),
+            lambda chosen: self.change(
+                lambda db, me, now: monitor.raise_priority(db, me, call_id, Priority(int(chosen)), now)
+            ),
+        )
 
     def action_back(self) -> None:
         self.dismiss(None)

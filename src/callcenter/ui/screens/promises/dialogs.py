@@ -76,8 +76,9 @@ class RescheduleScreen(FormModal[tuple[datetime, str] | None]):
 
     def action_save(self) -> None:
         try:
-            result = check_reschedule(self.query_one("#new-due", Input).value, self.query_one("#reason", Input).value,
-                                      self.app.clock())
+            result = check_reschedule(
+                self.query_one("#new-due", Input).value, self.query_one("#reason", Input).value, self.app.clock()
+            )
         except ValidationError as error:
             self.show_error(error, {"new_due": "#new-due", "reason": "#reason"})
             return

@@ -50,8 +50,14 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
     DETAIL_ID = "promise-detail"
     DETAIL_BOX_ID = None
     RELOAD_TICKS = RELOAD_EVERY
-    COLUMNS: ClassVar = (Column("State", "state", 10), Column("Left", "left", 14), Column("Due", "due", 17),
-                         Column("Kind", "kind", 17), Column("What", "title", 40), Column("Tries", "tries", 5))
+    COLUMNS: ClassVar = (
+        Column("State", "state", 10),
+        Column("Left", "left", 14),
+        Column("Due", "due", 17),
+        Column("Kind", "kind", 17),
+        Column("What", "title", 40),
+        Column("Tries", "tries", 5),
+    )
 
     @property
     def board(self) -> PromiseBoard:
@@ -106,21 +112,31 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
     @staticmethod
     def _cells(row: PromiseView, state: PromiseCountdown) -> list:
         style = STATUS_STYLE[state.status]
-        return [Text(STATUS_LABEL[state.status], style=style), Text(state.countdown, style=style),
-                format_local(row.due_at)[:-3], KIND_LABELS[row.kind], Text(row.title), str(row.attempts)]
+        return [
+            Text(STATUS_LABEL[state.status], style=style),
+            Text(state.countdown, style=style),
+            format_local(row.due_at)[:-3],
+            KIND_LABELS[row.kind],
+            Text(row.title),
+            str(row.attempts),
+        ]
 
     def title_for(self, rows: list[PromiseView], query: None) -> str:
         counts = dict.fromkeys(PromiseStatus, 0)
         for _, state in self._states():
             counts[state.status] += 1
-        return (f"My promises: {len(rows)} open — {counts[PromiseStatus.OVERDUE]} overdue, "
-                f"{counts[PromiseStatus.DUE_SOON]} due soon · times left are business time")
+        return (
+            f"My promises: {len(rows)} open — {counts[PromiseStatus.OVERDUE]} overdue, "
+            f"{counts[PromiseStatus.DUE_SOON]} due soon · times left are business time"
+        )
 
     def describe(self, row: PromiseView | None) -> str:
         if row is None:
             return "Nothing open: every promise is kept." if not self.rows else ""
-        lines = [f"{KIND_LABELS[row.kind]} #{row.id}: {row.title}",
-                 f"Started {format_local(row.created_at)[:-3]} · due {format_local(row.due_at)[:-3]}"]
+        lines = [
+            f"{KIND_LABELS[row.kind]} #{row.id}: {row.title}",
+            f"Started {format_local(row.created_at)[:-3]} · due {format_local(row.due_at)[:-3]}",
+        ]
         if row.original_due_at != row.due_at:
             lines.append(f"Originally due {format_local(row.original_due_at)[:-3]} (rescheduled)")
         if row.breached_at is not None:
@@ -145,8 +161,12 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
         row = self._need_row()
         if row is None:
             return
-        self.ask(AttemptScreen(row.title), lambda result: self.change(
-            lambda db, me, now: promises.log_attempt(db, me, row.id, result[0], result[1], now), "Attempt logged."))
+        self.ask(
+            AttemptScreen(row.title),
+            lambda result: self.change(
+                lambda db, me, now: promises.log_attempt(db, me, row.id, result[0], result[1], now), "Attempt logged."
+            ),
+        )
 
     def action_close_promise(self) -> None:
         row = self._need_row()
@@ -159,17 +179,27 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
             self.action_outbound()
             return
         policy = self.app.policy
-        self.ask(ClosePromiseScreen(row.title), lambda note: self.change(
-            lambda db, me, now: promises.close(db, me, row.id, now, policy, note or None, expected_version=row.version),
-            "Promise kept: closed."))
+        self.ask(
+            ClosePromiseScreen(row.title),
+            lambda note: self.change(
+                lambda db, me, now: promises.close(
+                    db, me, row.id, now, policy, note or None, expected_version=row.version
+                ),
+                "Promise kept: closed.",
+            ),
+        )
 
     def action_reschedule(self) -> None:
         row = self._need_row()
         if row is None:
             return
-        self.ask(RescheduleScreen(row.title), lambda result: self.change(
-            lambda db, me, now: promises.reschedule(db, me, row.id, result[0], result[1], now),
-            "New due time saved; the original stays on record."))
+        self.ask(
+            RescheduleScreen(row.title),
+            lambda result: self.change(
+                lambda db, me, now: promises.reschedule(db, me, row.id, result[0], result[1], now),
+                "New due time saved; the original stays on record.",
+            ),
+        )
 
     def action_outbound(self) -> None:
         row = self._need_row()
@@ -194,8 +224,10 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
             if entry is None:
                 return
             kept = "; promise kept: closed." if entry.outcome.completes else "; the promise stays open."
-            self.change(lambda db, me, now: contacts.log_outbound(db, me, entry, now, policy, answers_promise_id=row.id),
-                        "Outbound contact logged" + kept)
+            self.change(
+                lambda db, me, now: contacts.log_outbound(db, me, entry, now, policy, answers_promise_id=row.id),
+                "Outbound contact logged" + kept,
+            )
 
         self.app.push_screen(OutboundScreen(party, number, channel, row.id, row.title), logged)
 

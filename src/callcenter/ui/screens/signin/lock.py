@@ -42,8 +42,11 @@ class LockScreen(ConsoleScreen[bool]):
             yield Label(f"Password for {self._display_name} ({self._username})", id="lock-label", markup=False)
             yield Input(password=True, id="lock-password", max_length=128, placeholder="your password")
             yield Label("", id="lock-error", markup=False)
-            yield Static("Your work is kept as it was. Not you? ctrl+o signs this agent out; drafts are saved.",
-                         id="lock-hint", markup=False)
+            yield Static(
+                "Your work is kept as it was. Not you? ctrl+o signs this agent out; drafts are saved.",
+                id="lock-hint",
+                markup=False,
+            )
         yield Footer()
 
     def on_mount(self) -> None:

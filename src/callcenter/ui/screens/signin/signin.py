@@ -28,10 +28,16 @@ ROLE_LABEL = {Role.REP: "representative", Role.SUPERVISOR: "supervisor", Role.PS
 
 class SignInScreen(ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "signin.tcss"
-    KEY_NOTES = (("username, `Enter`, password, `Enter`",
-                  "sign in ({max_failed} wrong passwords in a row lock the account until a supervisor resets it)"),)
-    KEY_HELP = {"focus_list": "pick your name from the list (then `Enter`); the password box comes next",
-                "focus_input": "back to typing a username"}
+    KEY_NOTES = (
+        (
+            "username, `Enter`, password, `Enter`",
+            "sign in ({max_failed} wrong passwords in a row lock the account until a supervisor resets it)",
+        ),
+    )
+    KEY_HELP = {
+        "focus_list": "pick your name from the list (then `Enter`); the password box comes next",
+        "focus_input": "back to typing a username",
+    }
     BINDINGS = [
         Binding("down", "focus_list", "Pick from list", show=False),
         Binding("escape", "focus_input", "Type a name", show=False),
@@ -51,8 +57,9 @@ class SignInScreen(ConsoleScreen[None]):
             yield Label("Username", id="username-label")
             yield Input(placeholder="type your username, or pick below", id="username", max_length=40)
             yield Label("Password", id="password-label")
-            yield Input(placeholder="then your password and Enter", id="password", password=True,
-                        max_length=MAX_PASSWORD_LENGTH)
+            yield Input(
+                placeholder="then your password and Enter", id="password", password=True, max_length=MAX_PASSWORD_LENGTH
+            )
             yield Label("", id="signin-error", markup=False)
             yield OptionList(id="agent-list")
         yield Footer()
@@ -93,8 +100,7 @@ class SignInScreen(ConsoleScreen[None]):
         option_list.clear_options()
         option_list.add_options(
             # Text, not str: a name is whatever was typed when the account was made, never markup.
-            Option(Text(f"{agent.display_name:<22} {ROLE_LABEL[agent.role]:<15} {agent.username}"),
-                   id=agent.username)
+            Option(Text(f"{agent.display_name:<22} {ROLE_LABEL[agent.role]:<15} {agent.username}"), id=agent.username)
             for agent in roster
         )
 
