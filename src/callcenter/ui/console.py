@@ -2,8 +2,8 @@
 policy, and one place where failures become words.
 
 The app is built in layers, each in its own module and each knowing only those below it:
-``ConsoleApp`` (here) → ``SessionApp`` (signing in and out) → ``NavigationApp`` (opening screens) →
-``CallCenterApp`` (keys, styles, start).
+``KeysInOrder`` (keys handled in the order typed) → ``ConsoleApp`` (here) → ``SessionApp`` (signing
+in and out) → ``NavigationApp`` (opening screens) → ``CallCenterApp`` (keys, styles, start).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from textual import events, on, work
-from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from callcenter.ui.keys import KeysInOrder
 from callcenter.ui.shared.errors import explain
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class ConsoleApp(App[None]):
+class ConsoleApp(KeysInOrder):
     def __init__(
         self,
         db: Database | None = None,
