@@ -5,9 +5,9 @@
 (Not bench/typing.py: a script of that name would shadow the standard typing module for
 every script in bench/.)
 
-Types into the intake's text fields like a rep: bursts of keys with short pauses in which the
-debounced autosave writes the draft to SQLite in a worker thread, so keystrokes land while saves
-run. Each keystroke is timed from the key press until the app has handled it and repainted.
+Types into the intake's text fields like a rep: bursts of keys with short pauses. Every change is
+written to SQLite as it is typed, in a worker thread (one write at a time, the newest text next), so
+keystrokes land while saves run. Each keystroke is timed from the key press until the app has handled it and repainted.
 Baseline, same run: the same keystrokes into a bare Textual Input on an otherwise empty app.
 """
 
@@ -64,7 +64,7 @@ async def type_keys(pilot, keys: int, burst: int = 25) -> list[float]:
         if after:
             timings.append((after[0] - start) * 1000)
         if len(timings) % burst == 0:
-            await asyncio.sleep(0.6)  # a breath: the autosave fires and writes while typing resumes
+            await asyncio.sleep(0.6)  # a breath between bursts, as a rep listens
     return timings
 
 

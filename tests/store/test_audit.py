@@ -307,3 +307,18 @@ def test_update_and_delete_on_the_audit_table_fail_on_both_engines_after_the_chi
     _refuses_changes(bare_db)
     with bare_db.read() as session:
         assert session.query(AuditEntry).count() == 2
+
+
+def test_text_saved_as_typed_is_audited_once_a_minute_per_agent_and_record(db, now):
+    """Saves come keystroke by keystroke; the trail keeps who edited which record, to the minute."""
+    rep = _agent(db, now, "alex")
+    draft = intakes.start(db, rep, now)
+    version = draft.version
+    for second, name in enumerate(("M", "Ma", "Mar", "Mari", "Maria")):
+        version = intakes.save_draft(db, rep, draft.id, {"caller_name": name}, version, now + timedelta(seconds=second))
+    updates = [row for row in audit.search(db, None, action="update") if row.record == f"intake#{draft.id}"]
+    assert len(updates) == 1 and updates[0].at == now
+    version = intakes.save_draft(db, rep, draft.id, {"caller_name": "Maria L"}, version, now + timedelta(seconds=65))
+    updates = [row for row in audit.search(db, None, action="update") if row.record == f"intake#{draft.id}"]
+    assert [row.at for row in updates] == [now + timedelta(seconds=65), now]
+    assert intakes.get(db, draft.id).fields["caller_name"] == "Maria L"

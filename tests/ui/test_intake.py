@@ -11,6 +11,7 @@ from callcenter.store.models import Intake, Promise
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.call.call_panel import CallScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
+from callcenter.ui.shared.conflict import ConflictScreen
 from tests.ui.helpers import make_app, settle, type_text, wait_until
 
 SIZE = (120, 40)
@@ -171,24 +172,55 @@ async def test_bad_input_is_explained_next_to_the_field_and_kept(sqlite_demo_db)
         assert saved["child_dob"] == "3/4/19" and saved["caller_name"].startswith("[bold]")
 
 
-async def test_conflicting_edit_is_refused_and_the_text_stays_on_screen(sqlite_demo_db, now):
+async def test_conflicting_edit_is_refused_and_the_rep_chooses_field_by_field(sqlite_demo_db, now):
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake_from_call(pilot)
         # Another terminal saves the same intake first.
         draft = intakes.get(sqlite_demo_db, screen.intake_id)
-        intakes.save_draft(sqlite_demo_db, draft.agent_id, draft.id, {"caller_name": "Other Rep"}, draft.version, now)
+        intakes.save_draft(
+            sqlite_demo_db,
+            draft.agent_id,
+            draft.id,
+            {"caller_name": "Other Rep", "symptoms": "their notes"},
+            draft.version,
+            now,
+        )
         await type_into(pilot, screen, "caller_name", "Maria Lopez")
+        await type_into(pilot, screen, "guardian_name", "Ana Lopez")
 
         def status() -> str:
             return str(screen.query_one("#save-status").render())
 
         assert await wait_until(pilot, lambda: "Another rep saved this intake" in status(), timeout=10), status()
+        assert "ctrl+r compares" in status()
         assert screen.query_one("#field-caller_name", Input).value == "Maria Lopez"  # kept on screen
         assert intakes.get(sqlite_demo_db, screen.intake_id).fields["caller_name"] == "Other Rep"  # not overwritten
-        await pilot.press("ctrl+r")  # take theirs
-        await settle(pilot)
+        await pilot.press("ctrl+r")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        chooser = app.screen
+        keys = [key for _, key, _, _ in chooser.rows]
+        # Every field the two versions disagree on, the prefilled callback number among them (theirs lacks it).
+        assert keys == ["callback_number", "caller_name", "guardian_name", "symptoms"]
+        for key in keys:  # theirs for the caller's name and the symptoms; mine for the rest
+            if key in {"caller_name", "symptoms"}:
+                await pilot.press("t")
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: app.screen is screen)
+        assert await wait_until(pilot, lambda: status().startswith("Saved"), timeout=10), status()
         assert screen.query_one("#field-caller_name", Input).value == "Other Rep"
+        saved = intakes.get(sqlite_demo_db, screen.intake_id).fields
+        assert (saved["caller_name"], saved["guardian_name"], saved["symptoms"]) == (
+            "Other Rep",
+            "Ana Lopez",
+            "their notes",
+        )
+        assert saved["callback_number"]  # kept from this rep's version
+        await type_into(pilot, screen, "caller_name", " Jr")  # and saving goes on from the chosen version
+        assert await wait_until(
+            pilot, lambda: intakes.get(sqlite_demo_db, screen.intake_id).fields["caller_name"] == "Other Rep Jr"
+        ), (intakes.get(sqlite_demo_db, screen.intake_id).fields["caller_name"], status(), screen.values["caller_name"])
 
 
 async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):

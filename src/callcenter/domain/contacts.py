@@ -246,7 +246,8 @@ def check_tty_start(fields: Mapping[str, str]) -> tuple[TtyStart | None, dict[st
 
 
 def check_transcript(text: str) -> str:
-    return v.clean_text(text, MAX_TRANSCRIPT, "transcript", multiline=True)
+    """A TTY transcript as typed: its line breaks and spacing are the conversation's."""
+    return v.keep_as_typed(text, MAX_TRANSCRIPT, "transcript")
 
 
 def check_outbound(fields: Mapping[str, str]) -> tuple[OutboundEntry | None, dict[str, str]]:

@@ -109,6 +109,20 @@ def clean_text(text: str, max_length: int, field: str = "text", *, multiline: bo
     )
 
 
+def keep_as_typed(text: str, max_length: int, field: str = "text") -> str:
+    """Running text kept exactly as typed (a TTY transcript): line breaks become ``\\n`` and control
+    characters other than newline and tab are dropped, but nothing is trimmed or collapsed, so a
+    trailing newline or a run of spaces is still there when the text is opened again."""
+    raw = text if isinstance(text, str) else ""
+    if len(raw) > max(HARD_INPUT_CAP, max_length):
+        raise ValidationError(f"Keep it under {max_length:,} characters (now {len(raw):,}).", field)
+    value = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    if len(value) > max_length:
+        raise ValidationError(f"Keep it under {max_length:,} characters (now {len(value):,}).", field)
+    return value
+
+
 # ---------------------------------------------------------------------------------------------
 # Names and phone numbers
 # ---------------------------------------------------------------------------------------------

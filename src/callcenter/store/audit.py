@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -46,6 +46,46 @@ def record(
             child_id=child_id,
         )
     )
+
+
+TYPING_AUDIT_EVERY = timedelta(minutes=1)
+
+
+def record_typing(
+    session: Session,
+    *,
+    at: datetime,
+    agent_id: int,
+    entity: str,
+    entity_id: int,
+    detail: dict[str, Any] | None = None,
+    child_id: int | None = None,
+) -> None:
+    """An 'update' entry for text saved as it is typed: one a minute per agent and record, not one a
+    keystroke. The trail still says who edited the record and when, to the minute; the record holds
+    the text."""
+    recent = session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.at > at - TYPING_AUDIT_EVERY,
+            AuditEntry.agent_id == agent_id,
+            AuditEntry.entity == entity,
+            AuditEntry.entity_id == entity_id,
+            AuditEntry.action == "update",
+        )
+        .limit(1)
+    )
+    if recent is None:
+        record(
+            session,
+            at=at,
+            agent_id=agent_id,
+            action="update",
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+            child_id=child_id,
+        )
 
 
 def search(

@@ -331,16 +331,11 @@ def save_notes(db: Database, agent_id: int, call_id: int, notes: str) -> int:
             raise NotFound(f"No call {call_id}.")
         if call.agent_id != agent_id:
             raise InvalidOperation("Only the rep handling a call can write its notes.")
+        db.typing_commit(session)
         call.notes = notes or None
         call.version += 1
-        audit.record(
-            session,
-            at=_utcnow(),
-            agent_id=agent_id,
-            action="update",
-            entity="call",
-            entity_id=call.id,
-            detail={"field": "notes"},
+        audit.record_typing(
+            session, at=_utcnow(), agent_id=agent_id, entity="call", entity_id=call.id, detail={"field": "notes"}
         )
         return call.version
 

@@ -185,20 +185,17 @@ def save_transcript(
     with db.write() as session:
         contact = _running_session(session, agent_id, contact_id)
         if contact.version != expected_version:
-            raise ConflictingEdit(
-                "This transcript was saved from another terminal since you opened it; your text is kept on screen."
-            )
+            raise ConflictingEdit("This transcript was saved from another terminal since you opened it.")
+        db.typing_commit(session)
         contact.transcript = transcript or None
         contact.version += 1
-        audit.record(
+        audit.record_typing(
             session,
             at=now,
             agent_id=agent_id,
-            action="update",
             entity="contact",
             entity_id=contact.id,
             detail={"field": "transcript"},
-            screen=SCREEN,
             child_id=contact.child_id,
         )
         return contact.version

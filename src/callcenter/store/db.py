@@ -50,6 +50,14 @@ class Database:
             with session.begin():
                 yield session
 
+    def typing_commit(self, session: Session) -> None:
+        """Text saved as it is typed commits without waiting for PostgreSQL's disk flush: the server
+        has it at once (a killed console loses nothing it sent), and only a crash of the database
+        server itself within a fraction of a second could lose it. Each keystroke's save is then
+        a local round trip, not a disk write. SQLite in WAL mode already commits without a flush."""
+        if self.is_postgres:
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+
     def check_connection(self) -> None:
         try:
             with self.engine.connect() as conn:

@@ -141,6 +141,7 @@ def save_draft(
     """Store the fields as typed (not yet validated). Refused if someone saved since `expected_version`."""
     payload = json.dumps(intake_form.bounded_draft(fields), sort_keys=True)
     with db.write() as session:
+        db.typing_commit(session)
         _editable(session, agent_id, intake_id)
         result = session.execute(
             update(Intake)
@@ -152,11 +153,10 @@ def save_draft(
         ).scalar_one_or_none()
         if result is None:
             raise _conflict(session, intake_id)
-        audit.record(
+        audit.record_typing(
             session,
             at=now,
             agent_id=agent_id,
-            action="update",
             entity="intake",
             entity_id=intake_id,
             detail={"draft_fields": sorted(k for k, v in fields.items() if v)},
@@ -399,13 +399,11 @@ def _editable(session, agent_id: int, intake_id: int) -> Intake:
 
 
 def _conflict(session, intake_id: int) -> ConflictingEdit:
+    """Why a save was refused, in words the screen adds its own next step to."""
     intake = session.get(Intake, intake_id)
     if intake is not None and intake.status != IntakeStatus.DRAFT.value:
-        return ConflictingEdit("This intake was submitted from another terminal. Your text is kept on screen.")
-    return ConflictingEdit(
-        "Another rep saved this intake after you opened it, so your change was not saved. "
-        "Your text is kept on screen: compare, then press ctrl+r to reload theirs."
-    )
+        return ConflictingEdit("This intake was submitted from another terminal.")
+    return ConflictingEdit("Another rep saved this intake after you opened it.")
 
 
 def _view(session, intake: Intake) -> DraftView:

@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from callcenter.ui.keys import KeysInOrder
 from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.outbox import Outbox
 
 if TYPE_CHECKING:
     from callcenter.domain.promises import PromisePolicy
@@ -71,6 +72,7 @@ class ConsoleApp(KeysInOrder):
         self.clock = clock
         self.refresh_seconds = refresh_seconds
         self.agent: AgentView | None = None
+        self.outbox = Outbox(self)  # what was typed and is not saved yet, whatever screen it came from
         # agent_username: the caller has already established who this is (tests, benchmarks): no
         # password asked. prefill_username (--agent): only typed in for the person, who still signs in.
         self._auto_sign_in = agent_username

@@ -3,9 +3,10 @@ presence report that tells supervisors this console is still here."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -13,14 +14,14 @@ from textual.timer import Timer
 
 from callcenter.ui.console import ConsoleApp
 from callcenter.ui.messages import SignedIn
-from callcenter.ui.shared.autosave import KeepsTyping
 from callcenter.ui.shared.errors import explain
 
 if TYPE_CHECKING:
     from callcenter.domain.model import AgentState
     from callcenter.store.views import AgentView
 
-QUIT_ANYWAY_SECONDS = 15  # after quitting was stopped, how long a second ctrl+q quits without trying again
+QUIT_ANYWAY_SECONDS = 15  # after leaving was stopped, how long asking again leaves anyway
+LAST_SAVE_SECONDS = 5.0  # a closed terminal's last save and sign-off wait no longer than this
 
 
 class SessionApp(ConsoleApp):
@@ -30,8 +31,13 @@ class SessionApp(ConsoleApp):
         # begun, a key pressed a moment later ("r" for ready) must not set them available again.
         self._own_state_lock = threading.Lock()
         self._leaving = False
-        # Quitting failed to save or go offline: a ctrl+q within this moment (monotonic seconds) just quits.
+        # Leaving waits while something typed is not saved; asked again within this moment
+        # (monotonic seconds), it leaves anyway and says what is lost.
         self._quit_anyway_until = 0.0
+        self._leave_anyway_until = 0.0
+        self._waiting_to_leave: bool | None = None  # leave (True: quit) once the outbox is saved
+        self._left = False  # offline already: the terminal closing has nothing more to do
+        self.outbox.on_change(self._outbox_changed)
         self._presence_timer: Timer | None = None  # reports this console while someone is signed in
 
     # -- signing in --------------------------------------------------------------------------------
@@ -67,6 +73,7 @@ class SessionApp(ConsoleApp):
         from callcenter.ui.screens.board.board import QueueBoardScreen
 
         self.agent = event.agent
+        self._left = False
         self.sub_title = f"{event.agent.display_name} · {event.agent.role.value}"
         self._start_reporting_presence()
         if len(self.screen_stack) > 1:
@@ -122,67 +129,118 @@ class SessionApp(ConsoleApp):
     # -- leaving ---------------------------------------------------------------------------------------
 
     def sign_out(self) -> None:
-        """Offline and back to sign-in from anywhere: what was typed in the last moment is saved,
-        then every screen above the base is closed."""
-        self._leave(then_exit=False)
+        """Offline and back to sign-in from anywhere, once what was typed is saved. While something
+        cannot be saved, the console says so and waits for it; asked again soon after, it signs out
+        anyway and says what is lost."""
+        self._leave(then_exit=False, anyway=time.monotonic() < self._leave_anyway_until)
 
     async def action_quit(self) -> None:
-        """Quitting saves what was typed in the last moment and sets the agent offline first, so
-        supervisors never see (nor give callers to) an agent who has gone."""
-        if self.agent is None or time.monotonic() < self._quit_anyway_until or not self.database_open:
+        """Quitting saves what was typed and sets the agent offline first, so supervisors never see (nor
+        give callers to) an agent who has gone; the same waiting, and the same 'again to quit anyway'."""
+        if self.agent is None or not self.database_open:
             self.exit()
             return
-        self._leave(then_exit=True)
+        self._leave(then_exit=True, anyway=time.monotonic() < self._quit_anyway_until)
 
-    def _leave(self, *, then_exit: bool) -> None:
+    def _leave(self, *, then_exit: bool, anyway: bool = False) -> None:
         if self._leaving:
             return
         self._leaving = True
-        agent = self.agent
-        saves = (
-            []
-            if agent is None
-            else [
-                save
-                for screen in self.screen_stack
-                if isinstance(screen, KeepsTyping) and (save := screen.final_save(agent.id)) is not None
-            ]
-        )
-        self._go_offline(agent, saves, then_exit)
+        self._waiting_to_leave = None
+        self._go_offline(self.agent, then_exit, anyway)
 
     @work(thread=True, exclusive=True, group="agent-state", exit_on_error=False)
-    def _go_offline(self, agent: AgentView | None, saves: list[Callable[[], None]], then_exit: bool) -> None:
+    def _go_offline(self, agent: AgentView | None, then_exit: bool, anyway: bool) -> None:
         from callcenter.domain.model import AgentState
         from callcenter.store import agents
 
         with self._own_state_lock:
-            step = "save"
+            left = self.outbox.flush(agent.id) if agent is not None else []
+            if left and not anyway:
+                self._leaving = False
+                self.call_from_thread(self._wait_to_leave, then_exit)
+                return
+            lost = self.outbox.summary() if left else ""
             try:
-                for save in saves:
-                    save()
-                step = "offline"
                 if agent is not None:
                     agents.change_state(self.db, agent.id, agent.id, AgentState.OFFLINE, self.clock())
-            except Exception as error:  # noqa: BLE001 - said, and the console stays open
-                self._leaving = False
-                self.call_from_thread(self._could_not_leave, error, step == "save", then_exit)
-                return
-        self.call_from_thread(self.exit if then_exit else self.show_sign_in)
+            except Exception as error:  # noqa: BLE001 - said, and the console stays open (unless leaving anyway)
+                if not anyway:
+                    self._leaving = False
+                    self.call_from_thread(self._could_not_leave, error, then_exit)
+                    return
+            self._left = True
+        if then_exit:
+            self.call_from_thread(self.exit, None, 0, f"Quit without saving {lost}." if lost else None)
+        else:
+            message = f"Signed out without saving {lost}." if lost else ""
+            self.call_from_thread(lambda: self.call_later(self.show_sign_in, message))
 
-    def _could_not_leave(self, error: BaseException, unsaved: bool, then_exit: bool) -> None:
+    def _wait_to_leave(self, then_exit: bool) -> None:
+        """Something typed is not saved: stay, say what, and leave by itself once it is saved."""
+        what = self.outbox.summary()
+        again = "ctrl+q again quits" if then_exit else "signing out again (o) signs out"
+        if then_exit:
+            self._quit_anyway_until = time.monotonic() + QUIT_ANYWAY_SECONDS
+        else:
+            self._leave_anyway_until = time.monotonic() + QUIT_ANYWAY_SECONDS
+        self._waiting_to_leave = then_exit
+        how = (
+            "A conflict waits for you: open it and press ctrl+r to choose. "
+            if any(draft.conflict for draft in self.outbox.unsaved)
+            else ""
+        )
+        self.notify(
+            f"Not saved yet: {what}. {how}You {'quit' if then_exit else 'are signed out'} as soon as it is "
+            f"saved; {again} now and loses it.",
+            title="Waiting to save",
+            severity="warning",
+            timeout=QUIT_ANYWAY_SECONDS,
+            markup=False,
+        )
+
+    def _outbox_changed(self) -> None:
+        if self._waiting_to_leave is not None and not self.outbox.unsaved and not self._leaving:
+            self._leave(then_exit=self._waiting_to_leave)
+
+    def _could_not_leave(self, error: BaseException, then_exit: bool) -> None:
         message, _ = explain(error)
-        kept = " What you typed last is still on screen, not saved." if unsaved else ""
         if then_exit:
             self._quit_anyway_until = time.monotonic() + QUIT_ANYWAY_SECONDS
             self.notify(
-                f"{message}{kept} Press ctrl+q again to quit anyway.",
+                f"{message} Press ctrl+q again to quit anyway.",
                 title="Not quit yet",
                 severity="error",
                 timeout=QUIT_ANYWAY_SECONDS,
                 markup=False,
             )
         else:
-            self.notify(f"{message}{kept}", title="Not signed out", severity="error", timeout=15, markup=False)
+            self._leave_anyway_until = time.monotonic() + QUIT_ANYWAY_SECONDS
+            self.notify(
+                f"{message} Sign out again to sign out anyway.",
+                title="Not signed out",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+
+    async def _on_exit_app(self) -> None:
+        """The terminal went away without signing out (a closed browser tab, a dropped SSH session):
+        save what can be saved and go offline, for a few seconds at most, before Textual exits."""
+        agent = self.agent
+        if agent is None or self._left:
+            return
+        self._left = True
+
+        def last_save() -> None:
+            from callcenter.domain.model import AgentState
+            from callcenter.store import agents
+
+            self.outbox.flush(agent.id, on_app_thread=False)
+            agents.change_state(self.db, agent.id, agent.id, AgentState.OFFLINE, self.clock())
+
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.to_thread(last_save), timeout=LAST_SAVE_SECONDS)
 
     def account_disabled(self) -> None:
         """A supervisor disabled the signed-in account (seen by the board's refresh): close every
@@ -198,6 +256,8 @@ class SessionApp(ConsoleApp):
 
         self.agent = None
         self._leaving = False
+        self._waiting_to_leave = None
+        self.outbox.drop_all()
         if self._presence_timer is not None:
             self._presence_timer.stop()
             self._presence_timer = None

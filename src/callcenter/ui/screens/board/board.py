@@ -87,6 +87,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
             yield Static("", id="agent-status", markup=False)
             yield Static("", id="clock", markup=False)
         yield Static("", id="db-status", markup=False)
+        yield Static("", id="unsaved", markup=False)
         yield Static("Lines", classes="section-title")
         yield DataTable(id="lines", cursor_type="none", zebra_stripes=True)
         yield Static("", id="waiting-title", classes="section-title", markup=False)
@@ -113,6 +114,20 @@ class QueueBoardScreen(ConsoleScreen[None]):
         self.refresh_board()
         self.offer_unfinished_drafts()
         self.set_interval(self.app.refresh_seconds, self._tick)
+        self.app.outbox.on_change(self._paint_unsaved)
+        self._paint_unsaved()
+
+    def on_unmount(self) -> None:
+        self.app.outbox.off_change(self._paint_unsaved)
+
+    def _paint_unsaved(self) -> None:
+        """Typing the database has not confirmed, whatever screen it was typed on: said until saved."""
+        if not self.is_mounted:
+            return
+        banner = self.query_one("#unsaved", Static)
+        what = self.app.outbox.summary()
+        banner.update(f"Not saved yet: {what}. Kept in this console and tried again by itself." if what else "")
+        banner.set_class(bool(what), "visible")
 
     # -- data ------------------------------------------------------------------------------
 

@@ -21,8 +21,6 @@ from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.widgets import ConsoleHeader
 
-NOTES_SAVE_DELAY = 0.8
-
 
 class CallScreen(KeepsTyping, ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "call.tcss"
@@ -43,8 +41,19 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
     def __init__(self, call: CallView) -> None:
         super().__init__()
         self.call = call
+        app, call_id = self.app, call.id
+
+        def write(notes: str, version: int, agent_id: int) -> int:
+            return calls.save_notes(app.db, agent_id, call_id, notes)  # a call's notes are its rep's alone
+
         self.autosave: Autosave[str] = Autosave(
-            self, saved=call.notes or "", read=self._notes, write=self._write_notes, delay=NOTES_SAVE_DELAY
+            self,
+            key=("call", call.id),
+            label=f"the notes of call #{call.id}",
+            saved=call.notes or "",
+            version=0,
+            read=self._notes,
+            write=write,
         )
 
     def compose(self) -> ComposeResult:
@@ -68,7 +77,7 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
             else "Call notes (saved as you type)"
         )
         yield Static(notes_title, classes="section-title")
-        yield TextArea(call.notes or "", id="call-notes", soft_wrap=True)
+        yield TextArea(self.autosave.current, id="call-notes", soft_wrap=True)
         with Horizontal(id="call-hint"):
             yield Static(
                 "ctrl+g: guided intake · ctrl+e: end the call with a disposition · "
@@ -150,9 +159,6 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
 
     def _notes(self) -> str:
         return self.query_one("#call-notes", TextArea).text
-
-    def _write_notes(self, text: str, agent_id: int) -> None:
-        calls.save_notes(self.app.db, agent_id, self.call.id, text)
 
     @on(TextArea.Changed, "#call-notes")
     def _notes_changed(self) -> None:

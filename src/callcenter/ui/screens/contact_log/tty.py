@@ -17,16 +17,15 @@ from callcenter.domain.phone import format_phone
 from callcenter.resources import styles_dir
 from callcenter.store import contacts
 from callcenter.store.contacts import ContactDetail
-from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus
+from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus, leaving_words
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
+from callcenter.ui.shared.conflict import ConflictScreen
 from callcenter.ui.shared.dialogs import FormModal
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import when
 from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader
-
-AUTOSAVE_DELAY = 0.5
 
 
 class TtyStartScreen(FormModal[ContactDetail | None]):
@@ -79,7 +78,7 @@ class TtyStartScreen(FormModal[ContactDetail | None]):
 
 
 class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
-    """The running transcript, saved half a second after the last key."""
+    """The running transcript, saved as it is typed."""
 
     CSS_PATH = styles_dir() / "contact_log.tcss"
     KEY_NOTES = (("type", "the transcript, saved as you type"),)
@@ -87,12 +86,14 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         "intake": "guided intake from the session",
         "end_session": "end the session: a summary, and a next step that becomes your follow-up",
         "save_now": "save now",
+        "compare": "after a conflicting edit: your transcript beside the one saved elsewhere; keep one",
         "leave": "leave the session open; `Enter` on it in the contact log returns to it",
     }
     BINDINGS = [
         Binding("ctrl+g", "intake", "Guided intake", priority=True),
         Binding("ctrl+e", "end_session", "End session", priority=True),
         Binding("ctrl+s", "save_now", "Save", priority=True),
+        Binding("ctrl+r", "compare", "Compare", show=False, priority=True),
         Binding("escape", "leave", "Leave (kept open)"),
     ]
     SUB_TITLE = "TTY session"
@@ -100,13 +101,26 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
     def __init__(self, detail: ContactDetail) -> None:
         super().__init__()
         self.detail = detail
-        self.version = detail.version
+        app, contact_id = self.app, detail.row.id
+
+        def write(text: str, version: int, agent_id: int) -> int:
+            return contacts.save_transcript(
+                app.db, agent_id, contact_id, rules.check_transcript(text), version, app.clock()
+            )
+
+        def theirs() -> tuple[str, int]:
+            saved = contacts.get(app.db, contact_id)
+            return saved.transcript or "", saved.version
+
         self.autosave: Autosave[str] = Autosave(
             self,
+            key=("tty", contact_id),
+            label=f"TTY session #{contact_id}",
             saved=detail.transcript or "",
+            version=detail.version,
             read=self._transcript,
-            write=self._write_transcript,
-            delay=AUTOSAVE_DELAY,
+            write=write,
+            read_theirs=theirs,
             status=self._set_status,
         )
 
@@ -122,7 +136,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
             markup=False,
         )
         yield Label("Transcript and notes: type as the conversation goes", classes="field-label")
-        yield TextArea(self.detail.transcript or "", id="tty-transcript", soft_wrap=True, tab_behavior="focus")
+        yield TextArea(self.autosave.current, id="tty-transcript", soft_wrap=True, tab_behavior="focus")
         yield SaveStatus()
         yield Footer()
 
@@ -130,7 +144,8 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         area = self.query_one("#tty-transcript", TextArea)
         area.focus()
         area.move_cursor(area.document.end)
-        self._set_status("Saved" if self.detail.transcript else "Nothing typed yet")
+        if not self.autosave.draft.unsaved:
+            self._set_status("Saved" if self.autosave.current else "Nothing typed yet")
 
     def _transcript(self) -> str:
         return self.query_one("#tty-transcript", TextArea).text
@@ -139,13 +154,31 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
     def _typed(self) -> None:
         self.autosave.changed()
 
-    def _write_transcript(self, text: str, agent_id: int) -> None:
-        self.version = contacts.save_transcript(
-            self.app.db, agent_id, self.detail.row.id, rules.check_transcript(text), self.version, self.app.clock()
+    def _set_status(self, text: str, error: bool = False) -> None:
+        for line in self.query(SaveStatus):  # none while the screen is being built or closed
+            line.show(text, error)
+
+    def action_compare(self) -> None:
+        """After a conflict: this console's transcript beside the one saved elsewhere; keep one."""
+        conflict = self.autosave.draft.conflict
+        if conflict is None:
+            self.notify("Nothing to compare: no one else has saved this transcript.")
+            return
+        mine = self._transcript()
+        self.ask(
+            ConflictScreen(
+                f"TTY session #{self.detail.row.id}",
+                conflict.message,
+                [("Transcript", "transcript", mine, conflict.theirs)],
+            ),
+            lambda keep_mine: self._resolved(mine if keep_mine else conflict.theirs),
         )
 
-    def _set_status(self, text: str, error: bool = False) -> None:
-        self.query_one(SaveStatus).show(text, error)
+    def _resolved(self, chosen: str) -> None:
+        area = self.query_one("#tty-transcript", TextArea)
+        if area.text != chosen:
+            area.text = chosen
+        self.autosave.draft.resolve(chosen)
 
     def action_save_now(self) -> None:
         self.autosave.save_now()
@@ -163,8 +196,8 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         db, agent, contact_id = self.app.db, self.app.signed_in_agent().id, self.detail.row.id
         with self.autosave.lock:  # the last words typed are saved before the session closes, never after
             # A failure leaves the session open and the text on screen; the app says why.
-            self.version = contacts.save_transcript(
-                db, agent, contact_id, rules.check_transcript(text), self.version, self.app.clock()
+            self.autosave.draft.version = contacts.save_transcript(
+                db, agent, contact_id, rules.check_transcript(text), self.autosave.draft.version, self.app.clock()
             )
             contacts.end_tty(db, agent, contact_id, summary, next_step, self.app.clock(), self.app.policy)
             self.autosave.closed()
@@ -176,7 +209,12 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
 
     def action_leave(self) -> None:
         self.autosave.save_now()
-        self.notify("The session stays open; open it again from the contact log (Enter).")
+        draft = self.autosave.draft
+        self.notify(
+            leaving_words(draft, "the session stays open: Enter on it in the contact log reopens it"),
+            severity="warning" if draft.problem or draft.conflict else "information",
+            markup=False,
+        )
         self.dismiss(None)
 
 

@@ -33,14 +33,15 @@ from callcenter.store.referrals import AttachedProvider
 from callcenter.store.views import KnownChild
 from callcenter.ui.screens.intake.fields import FieldRow, field_id
 from callcenter.ui.screens.intake.modals import CrisisReasonScreen, KnownChildScreen
-from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus
+from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus, leaving_words
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
+from callcenter.ui.shared.conflict import ConflictScreen
 from callcenter.ui.shared.formatting import attached_line
+from callcenter.ui.shared.outbox import changed_fields
 from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader, ConsoleOptionList
 
-AUTOSAVE_DELAY = 0.5  # seconds after the last keystroke; the issue allows about one second
 CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicaid_number"}
 
 
@@ -56,9 +57,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         "crisis": "**crisis**: safety concern (suicidal thoughts, harm to others, medical emergency)",
         "field_help": "what the focused field means and the format it takes (also shown at the bottom)",
         "find_provider": "find a provider, prefilled from the child's details",
-        "save_now": "save now (the draft is also saved half a second after you stop typing)",
+        "save_now": "save now: try a save that failed again at once (every change is saved as you type)",
         "submit": "submit; with fields missing, the summary lists them and `Enter` jumps to one",
-        "reload": "after a conflicting edit: reload the version another rep saved",
+        "reload": "after a conflicting edit: compare your text with the other rep's and choose, field by field",
         "leave": "leave; the draft stays saved and is offered again at the next sign-in",
     }
     BINDINGS = [
@@ -72,7 +73,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         Binding("f3", "find_provider", "Find provider", priority=True),
         Binding("ctrl+s", "save_now", "Save", priority=True),
         Binding("f10", "submit", "Submit", priority=True),
-        Binding("ctrl+r", "reload", "Reload", show=False, priority=True),
+        Binding("ctrl+r", "reload", "Compare", show=False, priority=True),
         Binding("escape", "leave", "Leave (kept)"),
         *[
             Binding(f"alt+{number}", f"go_step('{key}')", label, show=False, priority=True)
@@ -84,18 +85,30 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         super().__init__()
         self.draft = draft
         self.intake_id = draft.id
-        self.version = draft.version
-        self.values: dict[str, str] = dict(draft.fields)
         self.crisis_at: datetime | None = draft.crisis_at
         self.step = "caller"
+        app, intake_id = self.app, draft.id
+
+        def write(fields: dict[str, str], version: int, agent_id: int) -> int:
+            return intakes.save_draft(app.db, agent_id, intake_id, fields, version, app.clock())
+
+        def theirs() -> tuple[dict[str, str], int]:
+            saved = intakes.get(app.db, intake_id)
+            return dict(saved.fields), saved.version
+
         self.autosave: Autosave[dict[str, str]] = Autosave(
             self,
+            key=("intake", draft.id),
+            label=f"intake #{draft.id}",
             saved=dict(draft.fields),
+            version=draft.version,
             read=lambda: dict(self.values),
-            write=self._write_draft,
-            delay=AUTOSAVE_DELAY,
+            write=write,
+            read_theirs=theirs,
             status=self._set_status,
         )
+        # What the outbox still holds for this intake (typed, not yet saved) comes back as typed.
+        self.values: dict[str, str] = dict(self.autosave.current)
         self._asked_children: set[int] = set()
         self._errors: dict[str, str] = {}
         self._shown_advisories: list[str] | None = None
@@ -203,36 +216,41 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     def _schedule_save(self) -> None:
         self.autosave.changed()
 
-    def _write_draft(self, snapshot: dict[str, str], agent_id: int) -> None:
-        self.version = intakes.save_draft(
-            self.app.db, agent_id, self.intake_id, snapshot, self.version, self.app.clock()
-        )
-
     def _set_status(self, text: str, error: bool = False) -> None:
-        self.query_one(SaveStatus).show(text, error)
+        for line in self.query(SaveStatus):  # none while the screen is being built or closed
+            line.show(text, error)
 
     def action_save_now(self) -> None:
         self.autosave.save_now()
 
     def action_reload(self) -> None:
-        """After a conflict: take the other rep's saved version (what this screen showed is replaced)."""
-        if not self.autosave.conflict:
-            self.notify("Nothing to reload: your draft is the newest.")
+        """After a conflict: the rep's text beside the other rep's; per field, keep one or the other."""
+        conflict = self.autosave.draft.conflict
+        if conflict is None:
+            self.notify("Nothing to compare: no other rep has saved over your draft.")
             return
-        self.reload_draft()
+        mine, theirs = dict(self.values), dict(conflict.theirs)
+        rows = [
+            (
+                intake_form.FIELD_BY_KEY[key].label if key in intake_form.FIELD_BY_KEY else key,
+                key,
+                mine.get(key, ""),
+                theirs.get(key, ""),
+            )
+            for key in changed_fields(mine, theirs)
+        ]
+        self.ask(
+            ConflictScreen(f"Intake #{self.intake_id}", conflict.message, rows),
+            lambda keep_mine: self._conflict_resolved(mine, theirs, keep_mine),
+        )
 
-    @work(thread=True, exclusive=True, group="intake-reload", exit_on_error=False)
-    def reload_draft(self) -> None:
-        fresh = intakes.get(self.app.db, self.intake_id)
-        self.app.call_from_thread(self._reloaded, fresh)
-
-    def _reloaded(self, fresh: DraftView) -> None:
-        self.version = fresh.version
-        self.autosave.reloaded(dict(fresh.fields))
-        self.values = dict(fresh.fields)
+    def _conflict_resolved(self, mine: dict[str, str], theirs: dict[str, str], keep_mine: set[str]) -> None:
+        chosen = {**theirs, **{key: mine.get(key, "") for key in keep_mine}}
+        self.values = chosen
         for spec in intake_form.FIELDS:
-            self._row(spec.key).set_value(self.values.get(spec.key, ""))
-        self._set_status(f"Reloaded the saved draft (version {fresh.version}).")
+            self._row(spec.key).set_value(chosen.get(spec.key, ""))
+        self.values = dict(chosen)  # setting the fields above reports each as changed; the choice stands
+        self.autosave.draft.resolve(dict(chosen))  # its own copy: the form's values change as the rep types
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -327,7 +345,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
             view = intakes.mark_crisis(
                 self.app.db, self.app.signed_in_agent().id, self.intake_id, reason, self.app.clock()
             )
-            self.version = view.version
+            self.autosave.draft.version = view.version
         self.app.call_from_thread(self._crisis_marked, view)
 
     def _crisis_marked(self, view: DraftView) -> None:
@@ -473,7 +491,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                 self.app.signed_in_agent().id,
                 self.intake_id,
                 snapshot,
-                self.version,
+                self.autosave.draft.version,
                 self.app.clock(),
                 self.today,
                 reuse_child_id=reuse,
@@ -493,5 +511,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
 
     def action_leave(self) -> None:
         self.autosave.save_now()
-        self.notify("Draft kept: it reopens from the call panel (ctrl+g) or after sign-in.")
+        self.notify(
+            leaving_words(self.autosave.draft, "it reopens from the call panel (ctrl+g) or after sign-in"),
+            severity="warning" if self.autosave.draft.problem or self.autosave.conflict else "information",
+            markup=False,
+        )
         self.dismiss(None)
