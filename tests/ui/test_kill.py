@@ -46,3 +46,28 @@ def test_kill_nine_a_fifth_of_a_second_after_typing_keeps_every_key(sqlite_demo_
         console.close()
     fields = intakes.get(sqlite_demo_db, draft.id).fields
     assert "Maria Lopez LAST" in fields.values(), fields
+
+
+@pytest.mark.slow
+def test_a_dropped_ssh_session_saves_and_goes_offline(sqlite_demo_db):
+    """SIGHUP, as sshd sends when the link drops: the console ends, the agent is not left 'available'."""
+    import os
+    import signal
+
+    from callcenter.domain.model import AgentState
+
+    console = PtyConsole(sqlite_demo_db.url)
+    try:
+        wait_for(lambda: b"Password" in console.output, 60)
+        time.sleep(0.5)
+        console.type(PASSWORD)
+        console.key("enter")
+        alex = agents.get_by_username(sqlite_demo_db, "alex")
+        wait_for(lambda: _seen(sqlite_demo_db, alex.id), 60)
+        assert agents.get_agent(sqlite_demo_db, alex.id).state is AgentState.AVAILABLE
+        time.sleep(0.5)
+        os.kill(console.process.pid, signal.SIGHUP)
+        console.process.wait(20)
+    finally:
+        console.close()
+    assert agents.get_agent(sqlite_demo_db, alex.id).state is AgentState.OFFLINE

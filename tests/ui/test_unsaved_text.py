@@ -163,3 +163,23 @@ async def test_the_tty_transcript_keeps_its_trailing_newline(sqlite_demo_db):
         assert await wait_until(
             pilot, lambda: contacts.get(sqlite_demo_db, detail.row.id).transcript == "HELLO GA\nNEXT LINE"
         )
+
+
+async def test_a_terminal_closing_saves_what_it_can_and_leaves_the_agent_offline(locked_db):
+    """A closed browser tab (textual-serve asks the console to exit) or a dropped session: no sign-out."""
+    from textual import messages as textual_messages
+
+    from callcenter.domain.model import AgentState
+
+    db, other = locked_db
+    app = make_app(db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        intake = await new_intake(pilot)
+        other.execute("BEGIN IMMEDIATE")
+        await type_in(pilot, intake, "duration", "since spring")
+        assert await wait_until(pilot, lambda: "Not saved yet" in status(intake), timeout=10)
+        other.execute("COMMIT")  # the database answers again, and at that moment the tab is closed
+        app.post_message(textual_messages.ExitApp())
+        assert await wait_until(pilot, lambda: not app.is_running, timeout=10)
+    assert intakes.get(db, intake.intake_id).fields["duration"] == "since spring"
+    assert agents.get_by_username(db, "alex").state is AgentState.OFFLINE

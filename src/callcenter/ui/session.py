@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from textual import messages as textual_messages
 from textual import on, work
 from textual.timer import Timer
 
@@ -46,6 +48,7 @@ class SessionApp(ConsoleApp):
         """The first screen: the sign-in screen, or straight in for an agent named by the caller."""
         from callcenter.ui.screens.signin.signin import SignInScreen
 
+        self._close_gently_on_hangup()
         if self._open_database is not None and self._auto_sign_in:
             self.start_opening_database()  # no sign-in screen to show first
         if self.idle_lock_seconds is not None:
@@ -224,9 +227,21 @@ class SessionApp(ConsoleApp):
                 markup=False,
             )
 
+    def _close_gently_on_hangup(self) -> None:
+        """A dropped SSH session (SIGHUP) or a stop from outside (SIGTERM) ends the console the way a
+        closed browser tab does: what can be saved is saved and the agent goes offline first."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, lambda: self.post_message(textual_messages.ExitApp()))
+
     async def _on_exit_app(self) -> None:
         """The terminal went away without signing out (a closed browser tab, a dropped SSH session):
         save what can be saved and go offline, for a few seconds at most, before Textual exits."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
         agent = self.agent
         if agent is None or self._left:
             return
