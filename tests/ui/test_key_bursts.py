@@ -240,3 +240,45 @@ async def test_a_password_typed_in_a_burst_unlocks(sqlite_demo_db):
             [*"demo-passwrd", "backspace", "backspace", *"rd-1", "left", "left", "left", "left", "o", "end", "enter"],
         )
         assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen), timeout=10)
+
+
+async def test_the_first_letter_after_a_tab_lands_in_the_next_field(sqlite_demo_db):
+    """Keys 150 ms apart, as over a slow link: the field being left keeps its text, the next gets all of its own."""
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        intake = await new_intake(pilot)
+        intake.jump_to_field("child_first_name")
+        await pilot.pause()
+        for key in [*"Mateo", "tab", *"Lopez", "tab", *"12/20/2019"]:
+            burst(app, [key])
+            await pilot.pause(0.15)
+        await settle(pilot)
+        assert (intake.values["child_first_name"], intake.values["child_last_name"], intake.values["child_dob"]) == (
+            "Mateo",
+            "Lopez",
+            "12/20/2019",
+        )
+
+
+async def test_the_consult_npi_and_the_fax_time_take_bursts(sqlite_demo_db):
+    from callcenter.ui.screens.consults.request_form import ConsultFormScreen
+    from callcenter.ui.screens.contact_log.fax import FaxFormScreen
+
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        await pilot.press("k")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ConsultFormScreen))
+        await settle(pilot)
+        await delivered(pilot, ["tab", "tab", "tab", *"1245319599"])
+        assert app.screen.query_one("#c-npi", Input).value == "1245319599"
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        app.push_screen(FaxFormScreen())
+        assert await wait_until(pilot, lambda: isinstance(app.screen, FaxFormScreen))
+        await settle(pilot)
+        app.screen.query_one("#x-at", Input).focus()
+        await pilot.pause()
+        await delivered(pilot, [*"10/6 10am", "backspace", "backspace", *"pm"])
+        assert app.screen.query_one("#x-at", Input).value == "10/6 10pm"
