@@ -93,3 +93,26 @@ def test_bad_closing_minutes(typed):
 )
 def test_codes_follow_minutes_and_the_written_report(minutes, written, codes):
     assert interprofessional_codes(minutes, written) == codes
+
+
+def test_a_returned_call_lies_between_the_request_and_now_and_each_wrong_time_says_which():
+    from datetime import UTC, datetime
+
+    from callcenter.domain.consults import parse_returned_at
+
+    now = datetime(2026, 12, 6, 3, 22, tzinfo=UTC)  # Sat Dec 5, 22:22 in New York
+    received = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)  # Fri Dec 4, 15:00
+    assert parse_returned_at("", received, now) == now
+    assert parse_returned_at("yesterday 4pm", received, now) == datetime(2026, 12, 4, 21, 0, tzinfo=UTC)
+    for typed, words in (
+        ("12/1 2pm", r"before the request came in \(Fri Dec 04 15:00\)"),
+        ("12/4 3pm", None),
+        ("12/4 2pm", "before the request came in"),
+        ("12/5 11pm", "is still to come"),
+        ("soon-ish", "is not a date and time"),
+    ):
+        if words is None:
+            assert parse_returned_at(typed, received, now) == received
+            continue
+        with pytest.raises(ValidationError, match=words):
+            parse_returned_at(typed, received, now)

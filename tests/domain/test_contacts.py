@@ -240,3 +240,10 @@ def test_csv_export_defuses_spreadsheet_formulas_typed_into_notes():
     text = csv_text([_row(summary='=HYPERLINK("http://x")', party="+1 trick")])
     record = dict(zip(*list(csv.reader(io.StringIO(text))), strict=True))
     assert record["summary"].startswith("'=") and record["party"] == "'+1 trick"
+
+
+def test_an_hour_typed_without_minutes_is_on_the_hour_not_the_minutes_of_now():
+    late = datetime(2026, 12, 6, 3, 22, tzinfo=UTC)  # 22:22 on Dec 5 in New York
+    assert parse_contact_time("yesterday 4pm", late).astimezone(line_zone()).strftime("%m/%d %H:%M") == "12/04 16:00"
+    assert parse_contact_time("12/5 9am", late).astimezone(line_zone()).strftime("%m/%d %H:%M") == "12/05 09:00"
+    assert parse_contact_time("9:40pm", late).astimezone(line_zone()).strftime("%m/%d %H:%M") == "12/05 21:40"

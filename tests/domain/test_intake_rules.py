@@ -71,6 +71,19 @@ def test_day_and_week_deadlines_keep_the_local_time_across_a_clock_change():
     assert due.astimezone(UTC) - start.astimezone(UTC) == timedelta(weeks=2, hours=-1)  # one real hour fewer
 
 
+def test_days_are_counted_on_the_lines_calendar_when_the_time_is_stored_in_utc():
+    """Times are kept in UTC; 18:30 local on a Friday before the clocks change is due 18:30 local."""
+    spring = datetime(2027, 3, 12, 18, 30, tzinfo=NEW_YORK).astimezone(UTC)  # EST; clocks change on the 14th
+    assert access_deadline(Urgency.URGENT, spring).astimezone(NEW_YORK) == datetime(
+        2027, 3, 14, 18, 30, tzinfo=NEW_YORK
+    )
+    autumn = datetime(2027, 10, 29, 18, 30, tzinfo=NEW_YORK).astimezone(UTC)  # EDT; clocks change on Nov 7
+    assert access_deadline(Urgency.ROUTINE, autumn).astimezone(NEW_YORK) == datetime(
+        2027, 11, 12, 18, 30, tzinfo=NEW_YORK
+    )
+    assert access_deadline(Urgency.ROUTINE, autumn).tzinfo is UTC
+
+
 def test_emergency_deadlines_are_two_real_hours_even_when_the_clocks_change():
     start = datetime(2026, 11, 1, 0, 30, tzinfo=NEW_YORK)  # EDT; clocks fall back at 2:00 that night
     due = access_deadline(Urgency.EMERGENCY, start)

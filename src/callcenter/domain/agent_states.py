@@ -24,7 +24,7 @@ def check_manual_change(current: AgentState, target: AgentState) -> None:
         return
     if target not in MANUAL_TARGETS[current]:
         if current == AgentState.ON_CALL:
-            raise ValidationError("End the current call first (key e), then change state.")
+            raise ValidationError("End the current call first (c opens it, then ctrl+e), then change state.")
         raise ValidationError(f"Cannot go from {current.label} to {target.label} by hand.")
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from callcenter.domain import validation as v
+from callcenter.domain.days import read_local_time
 from callcenter.domain.errors import ValidationError
+from callcenter.domain.timefmt import line_zone
 
 QUESTION_TYPES = (
     ("medication", "Which medication"),
@@ -134,3 +136,38 @@ def interprofessional_codes(minutes: int, written_report: bool) -> tuple[str, ..
     else:
         verbal = "99449"
     return (verbal, "99451")
+
+
+RETURN_SLACK = timedelta(minutes=2)  # terminal clocks drift a little
+
+
+def parse_returned_at(text: str, received_at: datetime, now: datetime) -> datetime:
+    """When the psychiatrist returned the PCP's call: blank is now; it lies between the request
+    coming in and now. UTC in, UTC out; typed in the line's time zone."""
+    raw = " ".join((text or "").split())
+    if not raw or raw.lower() == "now":
+        return now
+    zone = line_zone()
+    try:
+        local = read_local_time(raw, now.astimezone(zone))
+    except ValueError:
+        raise ValidationError(
+            f"Returned: {raw[:30]!r} is not a date and time; type e.g. 2:40pm or 11/23 2:40pm, or leave it "
+            "blank for now.",
+            "returned",
+        ) from None
+    moment = local.replace(tzinfo=zone).astimezone(UTC)
+    if moment > now + RETURN_SLACK:
+        raise ValidationError(
+            f"Returned: {local:%a %b %d %H:%M} is still to come; type when the call was made, or leave it "
+            "blank for now.",
+            "returned",
+        )
+    if moment < received_at - RETURN_SLACK:
+        received = received_at.astimezone(zone)
+        raise ValidationError(
+            f"Returned: {local:%a %b %d %H:%M} is before the request came in ({received:%a %b %d %H:%M}); "
+            "check the day.",
+            "returned",
+        )
+    return moment

@@ -13,10 +13,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil import parser as date_parser
-
 from callcenter.domain import validation as v
-from callcenter.domain.days import day_range, parse_day
+from callcenter.domain.days import day_range, parse_day, read_local_time
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import Channel, Direction
 from callcenter.domain.phone import format_phone, parse_phone, phone_search_key
@@ -155,15 +153,9 @@ def parse_contact_time(text: str, now: datetime, field: str = "at", zone: ZoneIn
     if not raw or raw.lower() == "now":
         return now
     zone = zone or line_zone()
-    local_now = now.astimezone(zone)
-    for word, days in (("yesterday", -1), ("today", 0), ("tomorrow", 1)):  # how people say it at the fax machine
-        day = (local_now + timedelta(days=days)).strftime("%m/%d/%Y")
-        raw = re.sub(rf"\b{word}\b", day, raw, flags=re.IGNORECASE)
     try:
-        parsed = date_parser.parse(
-            raw.replace(".", ""), default=local_now.replace(tzinfo=None, second=0, microsecond=0)
-        )
-    except (ValueError, OverflowError):
+        parsed = read_local_time(raw, now.astimezone(zone))
+    except ValueError:
         raise ValidationError(
             f"Time: {raw[:40]!r} is not a date and time; type e.g. 11/23 9:40am, or leave it blank for now.", field
         ) from None

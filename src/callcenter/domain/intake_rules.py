@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from callcenter.domain.model import Insurance, Urgency
+from callcenter.domain.timefmt import line_zone
 
 #: The intake's steps, in order.
 STEPS: tuple[str, ...] = ("caller", "child", "concern", "needs", "summary")
@@ -72,9 +73,10 @@ _PLACE_KEYS = ("child_zip", "child_town")
 def access_deadline(urgency: Urgency | str, from_time: datetime) -> datetime:
     """When the first appointment is due under the ECC access standard; aware in, aware out.
 
-    Days and weeks are calendar time in ``from_time``'s zone (a call at 10:00 is due at 10:00
-    two days later, across a daylight-saving change too). The 2-hour emergency window is elapsed
-    time: 2 real hours, even on the night the clocks change. The result is in ``from_time``'s zone.
+    Days and weeks are counted on the line's local calendar (``timefmt.line_zone``): a call at 18:30
+    is due at 18:30 two days later, across a daylight-saving change too, whatever zone ``from_time``
+    is given in (times are stored in UTC). The 2-hour emergency window is elapsed time: 2 real hours,
+    even on the night the clocks change. The result is in ``from_time``'s zone.
     """
     if from_time.tzinfo is None or from_time.utcoffset() is None:
         raise ValueError("access_deadline needs a timezone-aware time")
@@ -82,9 +84,10 @@ def access_deadline(urgency: Urgency | str, from_time: datetime) -> datetime:
     zone = from_time.tzinfo
     if window < timedelta(days=1):
         return (from_time.astimezone(UTC) + window).astimezone(zone)
-    # Wall-clock addition, then a round trip through UTC so a time that falls in the
-    # spring-forward gap is moved to a real one.
-    return (from_time + window).astimezone(UTC).astimezone(zone)
+    # Wall-clock addition on the line's calendar, then a round trip through UTC so a time that
+    # falls in the spring-forward gap is moved to a real one.
+    local = from_time.astimezone(line_zone())
+    return (local + window).astimezone(UTC).astimezone(zone)
 
 
 def _insurance(value: Any) -> Insurance | None:

@@ -8,6 +8,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from callcenter.domain import contacts as rules
 from callcenter.domain.contacts import ContactOutcome, OutboundEntry
+from callcenter.domain.errors import ValidationError
 from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.dialogs import FormModal
 from callcenter.ui.shared.typeahead import after_typed_keys
@@ -80,7 +81,6 @@ class OutboundScreen(FormModal[OutboundEntry | None]):
         )
         if errors:
             field, message = next(iter(errors.items()))
-            self.query_one("#out-error", Label).update(message)
-            self.query_one(f"#out-{field}").focus()
+            self.show_error(ValidationError(message, field), {field: f"#out-{field}"})
             return
         close_when_on_top(self, entry)

@@ -16,7 +16,6 @@ from callcenter.domain import consults as consult_rules
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import format_phone
 from callcenter.domain.promises import PromiseCountdown, PromiseStatus
-from callcenter.domain.referrals import parse_appointment
 from callcenter.domain.timefmt import format_local
 from callcenter.resources import styles_dir
 from callcenter.store import consults
@@ -161,18 +160,13 @@ class CloseConsultScreen(FormModal[tuple[datetime, int, bool] | None]):
         self.query_one("#minutes").focus()
 
     def action_save(self) -> None:
-        now = self.app.clock()
         written = self.query_one("#written", Checkbox).value
         try:
             minutes = consult_rules.check_closing(self.query_one("#minutes", Input).value, written)
-            typed = self.query_one("#returned", Input).value.strip()
-            returned = now if not typed else parse_appointment(typed, self.consult.received_at)
-            if returned > now:
-                raise ValidationError("Returned: that is in the future; leave it blank for now.", "returned")
-        except ValidationError as error:
-            self.show_error(
-                ValidationError(error.message.replace("Appointment", "Returned"), error.field),
-                {"minutes": "#minutes", "appointment": "#returned", "returned": "#returned"},
+            returned = consult_rules.parse_returned_at(
+                self.query_one("#returned", Input).value, self.consult.received_at, self.app.clock()
             )
+        except ValidationError as error:
+            self.show_error(error, {"minutes": "#minutes", "returned": "#returned"})
             return
         self.dismiss((returned, minutes, written))

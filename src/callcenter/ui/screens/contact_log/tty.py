@@ -62,8 +62,7 @@ class TtyStartScreen(FormModal[ContactDetail | None]):
         )
         if errors or start is None:
             field, message = next(iter(errors.items()))
-            self.query_one("#tty-error", Label).update(message)
-            self.query_one(f"#tty-{field}").focus()
+            self.show_error(ValidationError(message, field), {field: f"#tty-{field}"})
             return
         self.start(start)
 
@@ -73,7 +72,7 @@ class TtyStartScreen(FormModal[ContactDetail | None]):
         self.app.call_from_thread(close_when_on_top, self, detail)
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
-        self.query_one("#tty-error", Label).update(explain(error)[0])
+        self.show_error(ValidationError(explain(error)[0]))
         return True
 
 
@@ -249,6 +248,6 @@ class EndTtyScreen(FormModal[tuple[str | None, str | None] | None]):
                 or None
             )
         except ValidationError as error:
-            self.query_one("#end-error", Label).update(error.message)
+            self.show_error(error, {"summary": "#end-summary", "next_step": "#end-next_step"})
             return
         close_when_on_top(self, (summary, next_step))

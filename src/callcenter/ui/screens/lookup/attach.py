@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,10 +10,10 @@ from textual.widgets import Input, Label, Select, Static
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.referrals import ReferralChoice, ReferralOutcome, check_choice
 from callcenter.resources import styles_dir
-from callcenter.ui.shared.base import ConsoleModal
+from callcenter.ui.shared.dialogs import FormModal
 
 
-class AttachProviderScreen(ConsoleModal[ReferralChoice | None]):
+class AttachProviderScreen(FormModal[ReferralChoice | None]):
     CSS_PATH = styles_dir() / "lookup.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "Attach", priority=True),
@@ -44,15 +43,11 @@ class AttachProviderScreen(ConsoleModal[ReferralChoice | None]):
             yield Input(appointment, placeholder="12/3 2:30pm", id="attach-appointment")
             yield Label("Note (why declined, who to ask for…)", classes="field-label")
             yield Input(note, placeholder="optional unless declined", id="attach-note", max_length=800)
-            yield Label("", id="attach-error", classes="field-error", markup=False)
+            yield Label("", id="attach-error", classes="form-error field-error", markup=False)
             yield Static("Enter or ctrl+s: attach · Esc: cancel", classes="modal-hint")
 
     def on_mount(self) -> None:
         self.query_one("#attach-outcome", Select).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_save()
 
     def action_save(self) -> None:
         outcome = self.query_one("#attach-outcome", Select).value
@@ -64,12 +59,6 @@ class AttachProviderScreen(ConsoleModal[ReferralChoice | None]):
                 self.app.clock(),
             )
         except ValidationError as error:
-            self.query_one("#attach-error", Label).update(error.message)
-            target = {"appointment": "#attach-appointment", "note": "#attach-note"}.get(error.field or "")
-            if target:
-                self.query_one(target).focus()
+            self.show_error(error, {"appointment": "#attach-appointment", "note": "#attach-note"})
             return
         self.dismiss(choice)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
