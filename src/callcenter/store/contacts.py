@@ -201,6 +201,27 @@ def save_transcript(
         return contact.version
 
 
+def mark_relay(db: Database, agent_id: int, contact_id: int, relay: bool, now: datetime) -> ContactDetail:
+    """A running TTY session turned out to come through a relay service (or not): the log says so."""
+    with db.write() as session:
+        contact = _running_session(session, agent_id, contact_id)
+        if contact.relay != relay:
+            contact.relay = relay
+            contact.version += 1
+            audit.record(
+                session,
+                at=now,
+                agent_id=agent_id,
+                action="update",
+                entity="contact",
+                entity_id=contact.id,
+                detail={"relay": relay},
+                screen=SCREEN,
+                child_id=contact.child_id,
+            )
+    return get(db, contact_id)
+
+
 def end_tty(
     db: Database,
     agent_id: int,

@@ -326,7 +326,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         panel.display = True
         panel.update(
             f"Promises: {len(states)} open · {overdue} overdue · {soon} due soon — next: "
-            f"{first.title[:48]} ({state.countdown}) · p: open"
+            f"{first.title[:48]} ({state.countdown}, {self.app.policy.counts_in(first.kind.value)} time) · p: open"
         )
         panel.set_class(overdue > 0, "overdue")
         panel.set_class(overdue == 0 and soon > 0, "due-soon")
@@ -338,7 +338,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         more = f", showing the first {shown}" if self.line_filter is None and total > shown else ""
         self.query_one("#waiting-title", Static).update(
             f"Waiting callers — {which} ({shown if self.line_filter else total} waiting{more})"
-            " · f: change line · t: take next"
+            f" · f: change line{' · t: take next' if self._may_take_calls() else ''}"
         )
 
     def watch_line_filter(self) -> None:
@@ -346,6 +346,10 @@ class QueueBoardScreen(ConsoleScreen[None]):
             self._apply_waiting(self._visible_waiting())
 
     # -- actions ---------------------------------------------------------------------------
+
+    def _may_take_calls(self) -> bool:
+        agent = self.app.agent
+        return agent is not None and can(agent.role, Permission.TAKE_CALLS)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         agent = self.app.agent

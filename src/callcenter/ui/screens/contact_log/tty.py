@@ -85,6 +85,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         "intake": "guided intake from the session",
         "end_session": "end the session: a summary, and a next step that becomes your follow-up",
         "save_now": "save now",
+        "relay": "mark or unmark the session as a relay-service call",
         "compare": "after a conflicting edit: your transcript beside the one saved elsewhere; keep one",
         "leave": "leave the session open; `Enter` on it in the contact log returns to it",
     }
@@ -92,6 +93,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         Binding("ctrl+g", "intake", "Guided intake", priority=True),
         Binding("ctrl+e", "end_session", "End session", priority=True),
         Binding("ctrl+s", "save_now", "Save", priority=True),
+        Binding("ctrl+y", "relay", "Relay call", priority=True),
         Binding("ctrl+r", "compare", "Compare", show=False, priority=True),
         Binding("escape", "leave", "Leave (kept open)"),
     ]
@@ -124,22 +126,35 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         )
 
     def compose(self) -> ComposeResult:
-        row = self.detail.row
         yield ConsoleHeader()
-        relay = " · RELAY SERVICE" if row.relay else ""
-        who = f"{row.party or 'unknown caller'} {format_phone(row.number)}".strip()
-        yield Static(
-            f"TTY session #{row.id} with {who}{relay} · started {when(row.at)}",
-            id="tty-title",
-            classes="section-title",
-            markup=False,
-        )
+        yield Static("", id="tty-title", classes="section-title", markup=False)
         yield Label("Transcript and notes: type as the conversation goes", classes="field-label")
         yield TextArea(self.autosave.current, id="tty-transcript", soft_wrap=True, tab_behavior="focus")
         yield SaveStatus()
         yield Footer()
 
+    def _paint_title(self) -> None:
+        row = self.detail.row
+        relay = " · RELAY SERVICE" if row.relay else ""
+        who = f"{row.party or 'unknown caller'} {format_phone(row.number)}".strip()
+        self.query_one("#tty-title", Static).update(f"TTY session #{row.id} with {who}{relay} · started {when(row.at)}")
+
+    def action_relay(self) -> None:
+        self.mark_relay(not self.detail.row.relay)
+
+    @work(thread=True, exclusive=True, group="tty-relay", exit_on_error=False)
+    def mark_relay(self, relay: bool) -> None:
+        detail = contacts.mark_relay(
+            self.app.db, self.app.signed_in_agent().id, self.detail.row.id, relay, self.app.clock()
+        )
+        with self.autosave.lock:  # the session's version moved on: the next transcript save starts from it
+            self.autosave.draft.version = detail.version
+        self.detail = detail
+        self.app.call_from_thread(self._paint_title)
+        self.app.call_from_thread(self.notify, "Marked as a relay-service call." if relay else "Relay mark removed.")
+
     def on_mount(self) -> None:
+        self._paint_title()
         area = self.query_one("#tty-transcript", TextArea)
         area.focus()
         area.move_cursor(area.document.end)

@@ -70,6 +70,7 @@ class LookupScreen(ConsoleScreen[None]):
     )
     KEY_HELP = {
         "focus_search": "back to the search text",
+        "to_results": "from the search text or a filter: down into the results (`Enter` too)",
         "copy_details": "copy the family-facing details as plain text",
         "attach": "(opened from an intake) attach the provider to the referral: offered, appointment scheduled "
         "with its date and time, or declined with why",
@@ -78,6 +79,7 @@ class LookupScreen(ConsoleScreen[None]):
         Binding("ctrl+f", "focus_search", "Search text", priority=True),
         Binding("ctrl+y", "copy_details", "Copy for family", priority=True),
         Binding("ctrl+a", "attach", "Attach to referral", priority=True),
+        Binding("down", "to_results", "Results", show=False),
         Binding("escape", "close", "Back"),
     ]
     # The screen's own subtitle: closing the screen leaves the app's (the agent, on the board) as it was.
@@ -260,11 +262,6 @@ class LookupScreen(ConsoleScreen[None]):
 
     # -- attaching to the intake's referral --------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "attach":
-            return self.intake_id is not None  # only meaningful when opened from an intake
-        return True
-
     def action_attach(self) -> None:
         if self.intake_id is None:
             return
@@ -309,6 +306,22 @@ class LookupScreen(ConsoleScreen[None]):
         box = self.query_one("#attached", Static)
         box.display = bool(attached)
         box.update("Attached to this referral: " + "; ".join(attached_line(a) for a in attached))
+
+    def action_to_results(self) -> None:
+        results = self.query_one("#results", DataTable)
+        if results.row_count:
+            results.focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_to_results()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "attach":
+            return self.intake_id is not None  # only meaningful when opened from an intake
+        if action == "to_results":  # Down inside the results moves the cursor, as usual
+            return not isinstance(self.focused, DataTable)
+        return True
 
     def action_focus_search(self) -> None:
         self.query_one("#q", Input).focus()
