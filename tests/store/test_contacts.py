@@ -331,6 +331,8 @@ def test_an_intake_from_a_contact_is_one_prefilled_draft_per_rep(db, now, alex, 
     assert contacts.start_intake(db, alex, fax.row.id, now).id == draft.id
     assert contacts.get(db, fax.row.id).row.intake_id == draft.id
     assert [d.id for d in intakes.open_drafts(db, alex)] == [draft.id]
+    # Left without typing, it stays: the fax's entry leads to it.
+    assert intakes.discard_if_untouched(db, alex, draft.id, now) is False
     theirs = contacts.start_intake(db, jordan, fax.row.id, now)
     assert theirs.id != draft.id
     phoned = _outbound(db, alex, now, party="Maria Lopez")

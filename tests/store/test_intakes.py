@@ -200,3 +200,54 @@ def test_private_insurance_is_recorded_as_not_managed(demo_db, rep, call_id, now
     with demo_db.read() as session:
         intake = session.get(Intake, result.intake_id)
         assert intake.not_managed is True and intake.early_intervention_offered is False
+
+
+@pytest.mark.parametrize("intake_first", [True, False], ids=["submitted during the call", "after the call ended"])
+def test_the_calls_contact_log_entry_names_the_child_of_its_submitted_intake(demo_db, rep, call_id, now, intake_first):
+    from callcenter.domain.contacts import build_filter
+    from callcenter.domain.model import Disposition
+    from callcenter.store import contacts
+
+    def submit():
+        draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
+        return intakes.submit(demo_db, rep.id, draft.id, complete_fields(), draft.version, now, today_of(now))
+
+    def end():
+        calls.end_call(demo_db, rep.id, call_id, Disposition.REFERRAL_GIVEN, now + timedelta(minutes=5), "")
+
+    result = submit() if intake_first else None
+    end()
+    if not intake_first:
+        result = submit()
+    query, _ = build_filter({}, today_of(now))
+    detail = next(
+        d for d in (contacts.get(demo_db, row.id) for row in contacts.search(demo_db, query)) if d.call_id == call_id
+    )
+    assert (detail.child_id, detail.row.intake_id) == (result.child_id, result.intake_id)
+    assert detail.row.child  # the list shows the child, masked
+
+
+def test_unfinished_drafts_are_offered_crisis_first_then_the_fullest_then_the_newest(demo_db, rep, now):
+    empty = intakes.start(demo_db, rep.id, now + timedelta(minutes=3))
+    full = intakes.start(demo_db, rep.id, now + timedelta(minutes=1))
+    intakes.save_draft(
+        demo_db, rep.id, full.id, {"caller_name": "Ana", "duration": "a year"}, full.version, now + timedelta(minutes=1)
+    )
+    crisis = intakes.start(demo_db, rep.id, now)
+    intakes.mark_crisis(demo_db, rep.id, crisis.id, "suicidal", now)
+    one_field = intakes.start(demo_db, rep.id, now + timedelta(minutes=2))
+    intakes.save_draft(
+        demo_db, rep.id, one_field.id, {"caller_name": "Bo"}, one_field.version, now + timedelta(minutes=2)
+    )
+    assert [draft.id for draft in intakes.open_drafts(demo_db, rep.id)] == [crisis.id, full.id, one_field.id, empty.id]
+
+
+def test_a_draft_left_with_nothing_typed_is_not_kept(demo_db, rep, call_id, now):
+    untouched = intakes.start(demo_db, rep.id, now)
+    typed = intakes.start(demo_db, rep.id, now)
+    intakes.save_draft(demo_db, rep.id, typed.id, {"caller_name": "Ana"}, typed.version, now)
+    assert intakes.discard_if_untouched(demo_db, rep.id, untouched.id, now) is True
+    assert intakes.discard_if_untouched(demo_db, rep.id, typed.id, now) is False
+    on_a_call = intakes.start(demo_db, rep.id, now, call_id=call_id)
+    assert intakes.discard_if_untouched(demo_db, rep.id, on_a_call.id, now) is False  # the call panel reopens it
+    assert [draft.id for draft in intakes.open_drafts(demo_db, rep.id)] == [typed.id, on_a_call.id]

@@ -152,3 +152,43 @@ async def test_a_caller_asking_for_a_callback_leaves_the_rep_a_promise(sqlite_de
         assert await wait_until(
             pilot, lambda: "Promises: 1 open" in str(pilot.app.screen.query_one("#my-promises").render()), timeout=10
         )
+
+
+async def test_each_promise_says_which_clock_it_counts(sqlite_demo_db):
+    """A linkage check runs on the access standard's calendar time; a callback on business time."""
+    from textual.widgets import Static
+
+    from callcenter.domain.promises import PromisePolicy
+
+    alex = agents.open_session(sqlite_demo_db, "alex", FIXED_NOW)
+    with sqlite_demo_db.write() as session:
+        linkage = promises.new_promise(
+            session,
+            kind=PromiseKind.LINKAGE_CHECK,
+            title="Check Ana was linked",
+            owner_agent_id=alex.id,
+            start=FIXED_NOW,
+            due=FIXED_NOW + timedelta(days=14),
+        )
+        callback = promises.new_promise(
+            session,
+            kind=PromiseKind.CALLBACK_REQUEST,
+            title="Call Bo back",
+            owner_agent_id=alex.id,
+            start=FIXED_NOW,
+            due=FIXED_NOW + timedelta(hours=3),
+        )
+    assert PromisePolicy().counts_in("linkage_check") == "calendar"
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=TERMINAL) as pilot:
+        await home(pilot)
+        await pilot.press("p")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PromisesScreen) and app.screen.rows)
+        screen = app.screen
+        table = screen.query_one("#promises", DataTable)
+        clocks = {key.value: str(table.get_cell(key, "clock")) for key in table.rows}
+        assert (clocks[str(linkage.id)], clocks[str(callback.id)]) == ("calendar", "business")
+        assert "times left are business time" not in str(screen.query_one("#promises-title", Static).render())
+        table.move_cursor(row=list(clocks).index(str(linkage.id)))
+        await pilot.pause()
+        assert "Counts calendar time" in str(screen.query_one("#promise-detail", Static).render())

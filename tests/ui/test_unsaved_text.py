@@ -183,3 +183,15 @@ async def test_a_terminal_closing_saves_what_it_can_and_leaves_the_agent_offline
         assert await wait_until(pilot, lambda: not app.is_running, timeout=10)
     assert intakes.get(db, intake.intake_id).fields["duration"] == "since spring"
     assert agents.get_by_username(db, "alex").state is AgentState.OFFLINE
+
+
+async def test_an_intake_opened_and_left_with_nothing_typed_is_not_kept(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await new_intake(pilot)
+            await pilot.press("escape")
+            assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        alex = agents.get_by_username(sqlite_demo_db, "alex")
+        assert await wait_until(pilot, lambda: intakes.open_drafts(sqlite_demo_db, alex.id) == [])

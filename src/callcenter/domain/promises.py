@@ -98,6 +98,22 @@ class PromisePolicy:
             due_soon_share=share,
         )
 
+    def counts_in(self, kind: str) -> str:
+        """Which clock a promise's countdown runs on: "business" time, or "calendar" time (linkage
+        checks follow the access standard, which runs around the clock)."""
+        return "calendar" if kind == PromiseKind.LINKAGE_CHECK.value else "business"
+
+    def clock_words(self, kind: str) -> str:
+        """The clock, as a rep reads it under a promise."""
+        if self.counts_in(kind) == "calendar":
+            return "Counts calendar time: the access standard runs nights, weekends and holidays too."
+        hours = self.hours
+        days = "Mon–Fri" if hours.weekdays == frozenset(range(5)) else "its open days"
+        return (
+            f"Counts business time: {days} {hours.opens:%H:%M}–{hours.closes:%H:%M}"
+            f"{', holidays off' if hours.holiday_country else ''}."
+        )
+
     def hours_for(self, kind: str) -> BusinessHours:
         return self.wall_clock if kind == PromiseKind.LINKAGE_CHECK.value else self.hours
 

@@ -19,6 +19,7 @@ from callcenter.domain.model import (
     Channel,
     Direction,
     Disposition,
+    IntakeStatus,
     Priority,
     PromiseKind,
 )
@@ -32,7 +33,7 @@ from callcenter.store.errors import InvalidOperation, NotFound
 
 if TYPE_CHECKING:
     from callcenter.domain.promises import PromisePolicy
-from callcenter.store.models import Agent, AuditEntry, Call, Contact, Line
+from callcenter.store.models import Agent, AuditEntry, Call, Contact, Intake, Line
 from callcenter.store.views import (
     BoardSnapshot,
     CallView,
@@ -282,7 +283,17 @@ def end_call(
         agent.state = AgentState.WRAP_UP.value
         agent.state_since = now
         agent.version += 1
-        session.add(contact_for(call, fallback_at=now))
+        entry = contact_for(call, fallback_at=now)
+        # An intake submitted during the call already names the child: the log entry shows it too.
+        submitted = session.execute(
+            select(Intake.id, Intake.child_id)
+            .where(Intake.call_id == call.id, Intake.status == IntakeStatus.SUBMITTED.value)
+            .order_by(Intake.id.desc())
+            .limit(1)
+        ).first()
+        if submitted is not None:
+            entry.intake_id, entry.child_id = submitted
+        session.add(entry)
         callback_id = None
         if disposition is Disposition.CALLBACK_REQUESTED:
             if not call.caller_number:

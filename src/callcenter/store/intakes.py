@@ -22,7 +22,7 @@ from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
-from callcenter.store.models import Call, Child, Guardian, Intake
+from callcenter.store.models import Call, Child, Contact, Guardian, Intake
 from callcenter.store.views import KnownChild
 
 
@@ -125,14 +125,47 @@ def open_record(db: Database, actor_id: int, intake_id: int, screen: str, now: d
 
 
 def open_drafts(db: Database, agent_id: int) -> list[DraftView]:
-    """Drafts this rep left unfinished (e.g. the terminal died), newest first."""
+    """Drafts this rep left unfinished (e.g. the terminal died), the most important first: a crisis,
+    then the one with most typed in it, then the newest."""
     with db.read() as session:
         rows = session.scalars(
-            select(Intake)
-            .where(Intake.agent_id == agent_id, Intake.status == IntakeStatus.DRAFT.value)
-            .order_by(Intake.updated_at.desc())
+            select(Intake).where(Intake.agent_id == agent_id, Intake.status == IntakeStatus.DRAFT.value)
         ).all()
-        return [_view(session, intake) for intake in rows]
+        views = [_view(session, intake) for intake in rows]
+    return sorted(
+        views,
+        key=lambda view: (
+            view.crisis_at is None,
+            -sum(1 for value in view.fields.values() if value),
+            -(view.updated_at.timestamp() if view.updated_at else 0),
+        ),
+    )
+
+
+def discard_if_untouched(db: Database, agent_id: int, intake_id: int, now: datetime) -> bool:
+    """A draft left with nothing typed in it (never saved since it was opened, no crisis marked) and
+    tied to no call or logged contact is not kept to be offered again: it is marked abandoned.
+    True when it was."""
+    with db.write() as session:
+        intake = _editable(session, agent_id, intake_id)
+        if intake.version != 1 or intake.crisis_at is not None or intake.call_id is not None:
+            return False
+        if session.scalars(select(Contact.id).where(Contact.intake_id == intake_id).limit(1)).first() is not None:
+            return False  # started from a logged contact (a fax, a TTY call): the entry leads to it
+        intake.status = IntakeStatus.ABANDONED.value
+        intake.updated_at = now
+        intake.version += 1
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="abandon",
+            entity="intake",
+            entity_id=intake_id,
+            detail={"reason": "nothing typed"},
+            screen="intake",
+        )
+        return True
 
 
 def save_draft(
@@ -353,6 +386,12 @@ def submit(
                 intake_id=intake.id,
                 child_id=child.id,
                 psychiatrist_id=None,
+            )
+        if intake.call_id is not None:  # the call already ended and logged itself: its entry names the child now
+            session.execute(
+                update(Contact)
+                .where(Contact.call_id == intake.call_id, Contact.child_id.is_(None))
+                .values(child_id=child.id, intake_id=intake.id)
             )
         promise = promises.new_promise(
             session,

@@ -45,13 +45,25 @@ from callcenter.ui.shared.widgets import ConsoleHeader, ConsoleOptionList
 CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicaid_number"}
 
 
+class StepList(ConsoleOptionList):
+    """The intake's steps; with the list focused (F4), a step's number opens it."""
+
+    BINDINGS = [Binding(str(number), f"pick({number - 1})", show=False) for number in range(1, 10)]
+
+    def action_pick(self, index: int) -> None:
+        if index < self.option_count:
+            self.highlighted = index
+            self.action_select()
+
+
 class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "intake.tcss"
     KEY_NOTES = (
         ("`Tab` / `shift+Tab`", "next / previous field; a field is checked when you leave it"),
-        ("`alt+1` … `alt+5`", "jump to a step"),
+        ("`F4`, then `1` … `5`", "jump to a step (`alt+1` … `alt+5` too, where the terminal sends them)"),
     )
     KEY_HELP = {
+        "steps": "the list of steps: `1` … `5` or arrows and `Enter` open one",
         "next_step": "next step: Caller, Child, Concern, Needs, Summary",
         "previous_step": "previous step",
         "crisis": "**crisis**: safety concern (suicidal thoughts, harm to others, medical emergency)",
@@ -66,8 +78,10 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         # Tab moves focus before the next key is read, so a rep typing ahead never lands in the old field.
         Binding("tab", "app.focus_next", show=False, priority=True),
         Binding("shift+tab", "app.focus_previous", show=False, priority=True),
-        Binding("ctrl+n", "next_step", "Next step", priority=True),
-        Binding("ctrl+b", "previous_step", "Prev step", priority=True),
+        # F-keys reach the console from every terminal and from the browser (where ctrl+n opens a window).
+        Binding("f6,ctrl+n", "next_step", "Next step", priority=True),
+        Binding("f5,ctrl+b", "previous_step", "Prev step", priority=True),
+        Binding("f4", "steps", "Steps", priority=True),
         Binding("f8", "crisis", "CRISIS", priority=True),
         Binding("f2", "field_help", "Field help", priority=True),
         Binding("f3", "find_provider", "Find provider", priority=True),
@@ -124,7 +138,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         yield Static("", id="crisis-banner", markup=False)
         yield Vertical(id="advisories")
         with Horizontal(id="intake-body"):
-            yield ConsoleOptionList(
+            yield StepList(
                 *(Option(f"{n}  {label}", id=key) for n, (key, label) in enumerate(intake_form.STEPS, start=1)),
                 id="step-list",
             )
@@ -270,6 +284,9 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
             )
         else:
             self._focus_first_field()
+
+    def action_steps(self) -> None:
+        self._focus_now(self.query_one("#step-list", OptionList))
 
     def action_next_step(self) -> None:
         index = intake_form.STEP_KEYS.index(self.step)
@@ -500,6 +517,16 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
             self.autosave.closed()
         self.app.call_from_thread(self._submitted, result)
 
+    def discard_untouched(self) -> None:
+        """The app's worker, not this screen's: the screen is closing."""
+        app, agent_id, intake_id = self.app, self.app.signed_in_agent().id, self.intake_id
+        app.run_worker(
+            lambda: intakes.discard_if_untouched(app.db, agent_id, intake_id, app.clock()),
+            thread=True,
+            group="intake-discard",
+            exit_on_error=False,
+        )
+
     def _submitted(self, result: SubmittedIntake) -> None:
         consult = f" Medication consult #{result.consult_id} requested." if result.consult_id else ""
         self.notify(
@@ -510,6 +537,10 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         close_when_on_top(self)  # help or the lookup may have opened over the form meanwhile
 
     def action_leave(self) -> None:
+        if self.autosave.draft.version == self.draft.version == 1 and self.values == dict(self.draft.fields):
+            self.discard_untouched()  # nothing typed: not kept to be offered again
+            self.dismiss(None)
+            return
         self.autosave.save_now()
         self.notify(
             leaving_words(self.autosave.draft, "it reopens from the call panel (ctrl+g) or after sign-in"),

@@ -53,6 +53,7 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
     COLUMNS: ClassVar = (
         Column("State", "state", 10),
         Column("Left", "left", 14),
+        Column("Clock", "clock", 8),
         Column("Due", "due", 17),
         Column("Kind", "kind", 17),
         Column("What", "title", 40),
@@ -109,12 +110,12 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
         now = self.app.clock()
         return self._cells(row, self.app.policy.state(row.kind.value, now, row.created_at, row.due_at))
 
-    @staticmethod
-    def _cells(row: PromiseView, state: PromiseCountdown) -> list:
+    def _cells(self, row: PromiseView, state: PromiseCountdown) -> list:
         style = STATUS_STYLE[state.status]
         return [
             Text(STATUS_LABEL[state.status], style=style),
             Text(state.countdown, style=style),
+            Text(self.app.policy.counts_in(row.kind.value), style="dim"),
             format_local(row.due_at)[:-3],
             KIND_LABELS[row.kind],
             Text(row.title),
@@ -127,7 +128,7 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
             counts[state.status] += 1
         return (
             f"My promises: {len(rows)} open — {counts[PromiseStatus.OVERDUE]} overdue, "
-            f"{counts[PromiseStatus.DUE_SOON]} due soon · times left are business time"
+            f"{counts[PromiseStatus.DUE_SOON]} due soon · each counts the clock it shows"
         )
 
     def describe(self, row: PromiseView | None) -> str:
@@ -136,6 +137,7 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
         lines = [
             f"{KIND_LABELS[row.kind]} #{row.id}: {row.title}",
             f"Started {format_local(row.created_at)[:-3]} · due {format_local(row.due_at)[:-3]}",
+            self.app.policy.clock_words(row.kind.value),
         ]
         if row.original_due_at != row.due_at:
             lines.append(f"Originally due {format_local(row.original_due_at)[:-3]} (rescheduled)")
