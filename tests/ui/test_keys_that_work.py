@@ -53,7 +53,7 @@ async def test_the_board_offers_t_only_to_those_who_take_calls(sqlite_demo_db):
     for username, offered in (("alex", True), ("okafor", False)):
         app = make_app(sqlite_demo_db, agent=username)
         async with app.run_test(size=SIZE) as pilot:
-            assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+            assert await wait_until(pilot, lambda app=app: isinstance(app.screen, QueueBoardScreen))
             await settle(pilot)
             title = str(app.screen.query_one("#waiting-title", Static).render())
             assert ("t: take next" in title) is offered, (username, title)
