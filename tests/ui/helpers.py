@@ -40,10 +40,13 @@ async def still_cursors(pilot) -> None:
     """A blinking cursor makes pictures differ by when they were taken: hold every cursor on."""
     from textual.widgets import Input, TextArea
 
-    for widget in pilot.app.screen.query(Input):
+    widgets = [*pilot.app.screen.query(Input), *pilot.app.screen.query(TextArea)]
+    for widget in widgets:
         widget.cursor_blink = False
-    for widget in pilot.app.screen.query(TextArea):
-        widget.cursor_blink = False
+    await pilot.pause()
+    # A blink tick already queued when the blinking stopped may have hidden a cursor: show the focused one.
+    for widget in widgets:
+        widget._cursor_visible = widget.has_focus
     await pilot.pause()
 
 

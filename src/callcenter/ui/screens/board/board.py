@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from callcenter.domain.lines import LINE_CODES
@@ -27,6 +27,8 @@ from callcenter.store.views import AgentView, BoardSnapshot, CallView, WaitingCa
 from callcenter.ui.screens.board.resume_draft import ResumeDraftScreen
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.keybar import KeyBar
+from callcenter.ui.shared.table import Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader, highlighted_key
 
 LINE_FILTERS: tuple[str | None, ...] = (None, *LINE_CODES)
@@ -34,6 +36,22 @@ PRIORITY_STYLE = {Priority.EMERGENCY: "bold reverse red", Priority.HIGH: "bold y
 MAX_BACKOFF_TICKS = 10
 PROMISES_EVERY = 5  # ticks between reads of the agent's promises; countdowns repaint every tick
 SWEEP_EVERY = 30  # ticks between escalation sweeps (any terminal's sweep serves the whole line)
+
+
+LINE_COLUMNS = (
+    Column("Line", "line", 30, grow=1, min_width=18, max_width=40),
+    Column("Number", "number", 14),
+    Column("Waiting", "waiting", 7),
+    Column("Longest", "longest", 7),
+    Column("On call", "on_call", 7),
+)
+WAITING_COLUMNS = (
+    Column("Priority", "priority", 9),
+    Column("Line", "line", 4),
+    Column("Caller", "caller", 22, grow=1, min_width=14, max_width=30),
+    Column("Waiting", "wait", 7),
+    Column("Arrived", "arrived", 8),
+)
 
 
 class QueueBoardScreen(ConsoleScreen[None]):
@@ -56,7 +74,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
     BINDINGS = [
         Binding("t", "take_next", "Take next", priority=True),
         Binding("f", "cycle_line", "Line filter"),
-        Binding("c", "open_call", "Current call"),
+        Binding("c", "open_call", "Call"),
         Binding("n", "new_intake", "New intake"),
         Binding("p", "promises", "Promises"),
         Binding("k", "consult_request", "Consult req"),
@@ -89,29 +107,20 @@ class QueueBoardScreen(ConsoleScreen[None]):
         yield Static("", id="db-status", markup=False)
         yield Static("", id="unsaved", markup=False)
         yield Static("Lines", classes="section-title")
-        yield DataTable(id="lines", cursor_type="none", zebra_stripes=True)
+        yield FittedTable(LINE_COLUMNS, id="lines", cursor_type="none")
         yield Static("", id="waiting-title", classes="section-title", markup=False)
         with Vertical(id="waiting-box"):
-            yield DataTable(id="waiting", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(WAITING_COLUMNS, id="waiting")
         yield Static("", id="my-call", markup=False)
         yield Static("", id="my-promises", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        lines = self.query_one("#lines", DataTable)
-        lines.add_column("Line", key="line", width=30)
-        lines.add_column("Number", key="number", width=16)
-        lines.add_column("Waiting", key="waiting", width=8)
-        lines.add_column("Longest wait", key="longest", width=13)
-        lines.add_column("On call", key="on_call", width=8)
-        waiting = self.query_one("#waiting", DataTable)
-        waiting.add_column("Priority", key="priority", width=11)
-        waiting.add_column("Line", key="line", width=6)
-        waiting.add_column("Caller", key="caller", width=22)
-        waiting.add_column("Waiting", key="wait", width=9)
-        waiting.add_column("Arrived", key="arrived", width=9)
         self._render_waiting_title()
         self.refresh_board()
+        # Deadlines missed while no console was open are flagged at sign-in, not a tick later.
+        self.refresh_promises(sweep=True)
+        self._ticks = 1
         self.offer_unfinished_drafts()
         self.set_interval(self.app.refresh_seconds, self._tick)
         self.app.outbox.on_change(self._paint_unsaved)
