@@ -53,3 +53,16 @@ async def test_help_shows_the_key_map_with_the_settings_in_use(sqlite_demo_db, m
         assert "it also locks itself after 5 quiet minutes" in shown
         assert "sign in (3 wrong passwords in a row lock the account" in shown
         assert "`t` | take the next caller" in shown
+        # The keys of the screen the rep is on come first: here the queue board's.
+        assert shown.splitlines()[2].startswith("| Queue board |")
+
+
+def test_the_key_map_can_start_with_the_keys_of_the_screen_in_use():
+    from callcenter.ui.screens.promises.promises import PromisesScreen
+
+    everything = key_map(CallCenterApp, settings_words(None, 5))
+    promises_first = key_map(CallCenterApp, settings_words(None, 5), first=PromisesScreen)
+    assert sorted(everything, key=repr) == sorted(promises_first, key=repr)  # the same rows
+    wheres = [row.where for row in promises_first]
+    assert wheres[: wheres.count("Promises")] == ["Promises"] * wheres.count("Promises")
+    assert everything[0].where == "Everywhere"

@@ -25,8 +25,8 @@ async def promises_on_screen(db: Database, now) -> dict[str, tuple[str, str]]:
         table = app.screen.query_one("#promises", DataTable)
         assert await wait_until(pilot, lambda: table.row_count == 3)
         shown = {}
-        for index in range(table.row_count):
-            state, left, _due, _kind, title, _tries = (str(cell).strip() for cell in table.get_row_at(index))
+        for row in table.ordered_rows:
+            state, left, title = (str(table.get_cell(row.key, column)).strip() for column in ("state", "left", "title"))
             shown[title] = (state, left)
     return shown
 

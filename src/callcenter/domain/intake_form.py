@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from callcenter.domain import examples
 from callcenter.domain import validation as v
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.intake_rules import is_husky, required_missing
@@ -116,7 +117,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "text",
         "The name of the person on the line, as they give it.",
         max_length=80,
-        placeholder="e.g. Maria Lopez",
+        placeholder=examples.PERSON,
         parse=lambda raw, today: v.parse_person_name(raw, "caller_name") if raw.strip() else None,
     ),
     FieldSpec(
@@ -225,7 +226,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "text",
         "From the child's HUSKY card. Required for HUSKY A/B.",
         max_length=20,
-        placeholder="9 digits, from the HUSKY card",
+        placeholder="nine digits, from the HUSKY card",
         parse=lambda raw, today: v.parse_medicaid_number(raw) if raw.strip() else None,
     ),
     FieldSpec(

@@ -148,7 +148,7 @@ def parse_person_name(text: str, field: str = "name") -> str:
         field,
     ).translate(_APOSTROPHES)
     if not value:
-        raise ValidationError("Enter a name, e.g. Maria Lopez.", field)
+        raise ValidationError("Enter a name, e.g. Jane Doe.", field)
     shape: list[str] = []
     for ch in value:
         category = unicodedata.category(ch)

@@ -29,9 +29,13 @@ class CallCenterApp(NavigationApp):
         "quit": "quit: what you typed is saved and you go offline (during a call, a second `ctrl+q` quits anyway)",
         "lock": "(signed in) lock the console now; it {idle_lock}",
     }
+    # Screens lay out differently by the room they have (styles select on these classes): a
+    # narrow terminal (80 columns) stacks what sits side by side, a wide one (160+) shows more.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("f3", "lookup", "Find provider"),
+        Binding("f3", "lookup", "Lookup"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+l", "lock", "Lock", show=False),
         # Priority, so a key typed right after Tab lands in the next field, not the one being left.

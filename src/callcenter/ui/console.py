@@ -13,7 +13,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
@@ -21,6 +21,7 @@ from textual import events, on, work
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from callcenter.domain.timefmt import line_zone
 from callcenter.ui.keys import KeysInOrder
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.outbox import Outbox
@@ -80,6 +81,10 @@ class ConsoleApp(KeysInOrder):
         # None: never lock by itself (tests, benchmarks); the command passes CALLCENTER_IDLE_LOCK_MINUTES.
         self.idle_lock_seconds = idle_lock_seconds
         self._last_input = time.monotonic()
+
+    def line_today(self) -> date:
+        """Today on the line's calendar (its time zone), by the console's clock."""
+        return self.clock().astimezone(line_zone()).date()
 
     # -- the database ------------------------------------------------------------------------------
 

@@ -119,13 +119,17 @@ def _binding_rows(
     ]
 
 
-def key_map(app_class: type[App[Any]], settings: Mapping[str, str]) -> list[KeyRow]:
-    """Every row of the key map: the app's keys, then each screen's notes and bindings."""
+def key_map(
+    app_class: type[App[Any]], settings: Mapping[str, str], first: type[Screen[Any]] | None = None
+) -> list[KeyRow]:
+    """Every row of the key map: the app's keys, then each screen's notes and bindings. With `first`
+    (the screen the person is on), that screen's keys come before all others."""
     rows = [KeyRow("Everywhere", keys, what.format(**settings)) for keys, what in getattr(app_class, "KEY_NOTES", ())]
     rows += _binding_rows("Everywhere", app_class.BINDINGS, getattr(app_class, "KEY_HELP", {}), settings)
     for where, screen in AREAS:
-        rows += [KeyRow(where, keys, what.format(**settings)) for keys, what in getattr(screen, "KEY_NOTES", ())]
-        rows += _binding_rows(where, screen.BINDINGS, getattr(screen, "KEY_HELP", {}), settings)
+        area = [KeyRow(where, keys, what.format(**settings)) for keys, what in getattr(screen, "KEY_NOTES", ())]
+        area += _binding_rows(where, screen.BINDINGS, getattr(screen, "KEY_HELP", {}), settings)
+        rows = area + rows if first is not None and issubclass(first, screen) else rows + area
     return rows
 
 

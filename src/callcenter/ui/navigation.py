@@ -75,7 +75,7 @@ class NavigationApp(SessionApp):
         if isinstance(self.screen, HelpScreen):
             return
         settings = settings_words(self.idle_lock_seconds, max_failed_sign_ins())
-        self.push_screen(HelpScreen(markdown_table(key_map(type(self), settings))))
+        self.push_screen(HelpScreen(markdown_table(key_map(type(self), settings, first=type(self.screen)))))
 
     def action_lookup(
         self,

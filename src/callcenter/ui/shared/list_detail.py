@@ -11,31 +11,25 @@ and what the detail pane says.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.keybar import KeyBar
+from callcenter.ui.shared.table import Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader, highlighted_key
 
 Row = TypeVar("Row")
 Query = TypeVar("Query")
 
 LOAD_GROUP = "list-load"
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str
-    key: str
-    width: int
 
 
 class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
@@ -59,6 +53,7 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
         self._filter_timer: Timer | None = None
         self._wanted_key: str | None = None  # a row a write asked to show; a racing reload must not move off it
         self.ticks = 0
+        self.loads = 0  # how many reads have painted (the first one is the screen shown with its data)
 
     # -- what a screen says ----------------------------------------------------------------------
 
@@ -110,10 +105,10 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
                 yield from self._list_and_detail()
         else:
             yield from self._list_and_detail()
-        yield Footer()
+        yield KeyBar()
 
     def _list_and_detail(self) -> ComposeResult:
-        yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
+        yield FittedTable(self.COLUMNS, id=self.TABLE_ID)
         detail = Static("", id=self.DETAIL_ID, markup=False)
         if self.DETAIL_BOX_ID is None:
             yield detail
@@ -122,10 +117,7 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
                 yield detail
 
     def on_mount(self) -> None:
-        table = self.table
-        for column in self.COLUMNS:
-            table.add_column(column.label, key=column.key, width=column.width)
-        table.focus()
+        self.table.focus()
         self.apply_filter()
         if self.RELOAD_TICKS is not None:
             self.set_interval(self.app.refresh_seconds, self._tick)
@@ -217,6 +209,7 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
         self.paint_rows(keep)
         self.set_title(self.title_for(rows, query))
         self.show_selected()
+        self.loads += 1
         self.after_load()
 
     def paint_rows(self, keep: str | None) -> None:

@@ -7,6 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from callcenter.domain import contacts as rules
+from callcenter.domain import examples
 from callcenter.domain.contacts import ContactOutcome, OutboundEntry
 from callcenter.domain.errors import ValidationError
 from callcenter.ui.shared.closing import close_when_on_top
@@ -47,7 +48,7 @@ class OutboundScreen(FormModal[OutboundEntry | None]):
             yield Label("Number", classes="field-label")
             yield Input(number, placeholder="e.g. (860) 555-0199", id="out-number", max_length=40, compact=True)
             yield Label("Who (office or person)", classes="field-label")
-            yield Input(party, placeholder="e.g. Maria Lopez", id="out-party", max_length=120, compact=True)
+            yield Input(party, placeholder=examples.PERSON, id="out-party", max_length=120, compact=True)
             yield Label("Outcome", classes="field-label")
             yield Select(
                 [(outcome.label, outcome.value) for outcome in ContactOutcome],

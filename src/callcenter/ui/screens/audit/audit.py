@@ -12,18 +12,20 @@ from textual.containers import Horizontal
 from textual.widgets import Input
 
 from callcenter.domain import audit as rules
+from callcenter.domain import examples
 from callcenter.domain.audit import AuditFilter, AuditRow
 from callcenter.resources import styles_dir
 from callcenter.store import audit
 from callcenter.ui.shared.errors import explain
-from callcenter.ui.shared.list_detail import Column, ListDetailScreen
+from callcenter.ui.shared.list_detail import ListDetailScreen
+from callcenter.ui.shared.table import Column
 
 FILTERS = (  # (key in the filter, input id, placeholder, max length)
     ("child_id", "aud-child", "child id", 12),
     ("agent", "aud-agent", "agent username", 40),
-    ("since", "aud-since", "since 11/1", 20),
+    ("since", "aud-since", "since", 20),  # the example is dated: see compose_filters
     ("until", "aud-until", "until today", 20),
-    ("action", "aud-action", "action, e.g. submit", 40),
+    ("action", "aud-action", "action e.g. submit", 40),
 )
 
 
@@ -83,11 +85,11 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
     FILTER_PREFIX = "aud-"
     COLUMNS: ClassVar = (
         Column("When", "when", 14),
-        Column("Agent", "agent", 10),
-        Column("Action", "action", 14),
-        Column("Record", "record", 13),
+        Column("Agent", "agent", 10, grow=1, min_width=8, max_width=24),
+        Column("Action", "action", 14, grow=1, min_width=10, max_width=24),
+        Column("Record", "record", 13, grow=1, min_width=10, max_width=24),
         Column("Child", "child", 6),
-        Column("Screen", "screen", 11),
+        Column("Screen", "screen", 11, min_width=8),
     )
 
     @property
@@ -96,7 +98,9 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
 
     def compose_filters(self) -> ComposeResult:
         with Horizontal(id="audit-filters"):
-            for _, widget_id, placeholder, length in FILTERS:
+            for key, widget_id, placeholder, length in FILTERS:
+                if key == "since":
+                    placeholder = examples.a_start_this_month(self.app.line_today(), placeholder)
                 yield Input(placeholder=placeholder, id=widget_id, max_length=length, compact=True)
 
     def read_filter(self) -> tuple[AuditFilter | None, dict[str, str]]:

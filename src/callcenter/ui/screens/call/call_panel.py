@@ -6,8 +6,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static, TextArea
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static, TextArea
 
 from callcenter.domain.model import Disposition, Priority
 from callcenter.domain.phone import format_phone
@@ -19,7 +19,18 @@ from callcenter.ui.screens.call.disposition import DispositionScreen
 from callcenter.ui.shared.autosave import Autosave, KeepsTyping
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
+from callcenter.ui.shared.formatting import when
+from callcenter.ui.shared.keybar import KeyBar
+from callcenter.ui.shared.table import Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader
+
+HISTORY_COLUMNS = (
+    Column("When", "when", 16),
+    Column("Line", "line", 4),
+    Column("Outcome", "outcome", 14, min_width=10),
+    Column("Rep", "rep", 12, grow=1, min_width=8, max_width=24),
+    Column("Notes", "notes", 20, grow=4, min_width=10, max_width=120),
+)
 
 
 class CallScreen(KeepsTyping, ConsoleScreen[None]):
@@ -35,7 +46,7 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
         Binding("ctrl+g", "intake", "Guided intake", priority=True),
         Binding("ctrl+e", "end_call", "End call", priority=True),
         Binding("ctrl+y", "relay", "Relay call", priority=True),
-        Binding("escape", "back", "Board"),
+        Binding("escape", "back", "Board (call stays open)"),
     ]
 
     def __init__(self, call: CallView) -> None:
@@ -70,7 +81,7 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
                 markup=False,
             )
         yield Static("Earlier contacts from this number", classes="section-title", id="history-title")
-        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(HISTORY_COLUMNS, id="history")
         notes_title = (
             "TTY transcript and notes (saved as you type)"
             if call.channel == "tty"
@@ -78,13 +89,7 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
         )
         yield Static(notes_title, classes="section-title")
         yield TextArea(self.autosave.current, id="call-notes", soft_wrap=True)
-        with Horizontal(id="call-hint"):
-            yield Static(
-                "ctrl+g: guided intake · ctrl+e: end the call with a disposition · "
-                "esc: back to the board (call stays open)",
-                markup=False,
-            )
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "relay":
@@ -109,12 +114,6 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         self._paint_title()
-        history = self.query_one("#history", DataTable)
-        history.add_column("When", key="when", width=20)
-        history.add_column("Line", key="line", width=5)
-        history.add_column("Outcome", key="outcome", width=20)
-        history.add_column("Rep", key="rep", width=16)
-        history.add_column("Notes", key="notes")
         self._paint_times()
         self.set_interval(1.0, self._paint_times)
         self.load_history()
@@ -147,7 +146,7 @@ class CallScreen(KeepsTyping, ConsoleScreen[None]):
         for entry in entries:
             outcome = Disposition(entry.disposition).label if entry.disposition else entry.state.value.replace("_", " ")
             table.add_row(
-                format_local(entry.at),
+                when(entry.at),
                 Text(entry.line_code),
                 Text(outcome, style="bold red" if entry.state.value == "abandoned" else ""),
                 Text(entry.agent_name or "—"),

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Label, Static
 
 from callcenter.domain import consults as consult_rules
+from callcenter.domain import examples
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.phone import format_phone
 from callcenter.domain.promises import PromiseCountdown, PromiseStatus
@@ -21,8 +22,9 @@ from callcenter.resources import styles_dir
 from callcenter.store import consults
 from callcenter.store.consults import ConsultView
 from callcenter.ui.shared.dialogs import FormModal
-from callcenter.ui.shared.list_detail import Column, ListDetailScreen
+from callcenter.ui.shared.list_detail import ListDetailScreen
 from callcenter.ui.shared.promise_status import STATUS_LABEL, STATUS_STYLE
+from callcenter.ui.shared.table import Column
 
 RELOAD_EVERY = 5  # ticks of the app's refresh interval
 
@@ -48,9 +50,9 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
     COLUMNS: ClassVar = (
         Column("State", "state", 9),
         Column("Left", "left", 13),
-        Column("PCP", "pcp", 22),
-        Column("Child", "child", 14),
-        Column("About", "about", 14),
+        Column("PCP", "pcp", 22, grow=2, min_width=12, max_width=36),
+        Column("Child", "child", 14, grow=1, min_width=10, max_width=20),
+        Column("About", "about", 14, grow=3, min_width=8, max_width=90),
     )
 
     def fetch(self, query: None) -> list[ConsultView]:
@@ -71,7 +73,7 @@ class ConsultsScreen(ListDetailScreen[ConsultView, None]):
             Text(state.countdown, style=style),
             Text(row.pcp_name),
             Text(row.child),
-            dict(consult_rules.QUESTION_TYPES)[row.question_type],
+            Text(f"{dict(consult_rules.QUESTION_TYPES)[row.question_type]}: {' '.join(row.question.split())}"),
         ]
 
     def title_for(self, rows: list[ConsultView], query: None) -> str:
@@ -149,9 +151,9 @@ class CloseConsultScreen(FormModal[tuple[datetime, int, bool] | None]):
                 markup=False,
             )
             yield Label("When was the call returned? (blank: now)", classes="field-label")
-            yield Input(placeholder="11/23 2:40pm", id="returned")
+            yield Input(placeholder=examples.PAST_MOMENT, id="returned")
             yield Label("Minutes spent", classes="field-label")
-            yield Input(placeholder="15", id="minutes", type="integer")
+            yield Input(placeholder=examples.MINUTES, id="minutes", type="integer")
             yield Checkbox("Written report sent to the PCP", id="written")
             yield Label("", classes="form-error field-error", markup=False)
             yield Static("ctrl+s: close the consult · Esc: cancel", classes="modal-hint")

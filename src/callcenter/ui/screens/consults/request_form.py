@@ -7,9 +7,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from callcenter.domain import consults as consult_rules
+from callcenter.domain import examples
 from callcenter.domain.consults import ConsultForm
 from callcenter.domain.phone import format_phone
 from callcenter.domain.timefmt import format_local
@@ -18,17 +19,18 @@ from callcenter.store import consults
 from callcenter.store.consults import ConsultView
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
+from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader
 
 FORM_FIELDS = (
-    ("pcp_name", "Requesting PCP", "Dr. Ada Okoro"),
-    ("practice", "Practice", "Elm Street Pediatrics"),
-    ("callback_number", "Callback number", "(860) 555-0182"),
-    ("npi", "NPI (optional)", "10 digits"),
-    ("child_first_name", "Child's first name or initials", "Sam"),
+    ("pcp_name", "Requesting PCP", examples.DOCTOR),
+    ("practice", "Practice", examples.PRACTICE),
+    ("callback_number", "Callback number", examples.PHONE),
+    ("npi", "NPI (optional)", "ten digits"),
+    ("child_first_name", "Child's first name or initials", examples.CHILD_FIRST_NAME),
     ("child_last_name", "Child's last name (optional)", ""),
-    ("child_dob", "Child's date of birth", "4/5/2015"),
+    ("child_dob", "Child's date of birth", examples.DATE_OF_BIRTH),
 )
 
 
@@ -81,7 +83,7 @@ class ConsultFormScreen(ConsoleScreen[None]):
             yield Select([], prompt="the least busy one", id="c-psychiatrist", compact=True)
             yield Label("", id="e-urgency", classes="field-error", markup=False)
         yield Static("", id="consult-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#c-pcp_name").focus()

@@ -6,10 +6,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker
 
 from callcenter.domain import contacts as rules
+from callcenter.domain import examples
 from callcenter.domain.contacts import FaxDocument, FaxEntry
 from callcenter.domain.privacy import masked_child
 from callcenter.resources import styles_dir
@@ -21,14 +22,15 @@ from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import when
+from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader, chosen_value
 
 FAX_FIELDS = (
-    ("number", "Fax number", "e.g. (860) 555-0199"),
-    ("party", "Sender (office or person)", "e.g. Elm Street Pediatrics"),
+    ("number", "Fax number", examples.PHONE),
+    ("party", "Sender (office or person)", examples.PRACTICE),
     ("pages", "Pages", "e.g. 4"),
-    ("at", "Received at (blank = now)", "blank for now, or e.g. 11/23 9:40am, yesterday 4pm"),
+    ("at", "Received at (blank = now)", "e.g. yesterday 4pm, or blank for now"),
 )
 
 
@@ -91,7 +93,7 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
             )
             yield Label("", id="e-next_step", classes="field-error", markup=False)
         yield Static("", id="fax-status", classes="form-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#x-number").focus()

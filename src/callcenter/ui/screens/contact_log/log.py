@@ -10,10 +10,11 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Grid
 from textual.widgets import DataTable, Input, Select, Static
 
 from callcenter.domain import contacts as rules
+from callcenter.domain import examples
 from callcenter.domain.contacts import ContactFilter, FaxDocument, LogRow, OutboundEntry
 from callcenter.domain.model import Channel
 from callcenter.domain.phone import format_phone
@@ -28,9 +29,10 @@ from callcenter.ui.screens.contact_log.fax import FaxFormScreen
 from callcenter.ui.screens.contact_log.tty import TtySessionScreen, TtyStartScreen
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import when
-from callcenter.ui.shared.list_detail import Column, ListDetailScreen
+from callcenter.ui.shared.list_detail import ListDetailScreen
 from callcenter.ui.shared.outbound import OutboundScreen
 from callcenter.ui.shared.records import LinkedRecordScreen, describe_consult, describe_intake
+from callcenter.ui.shared.table import Column
 from callcenter.ui.shared.widgets import chosen_value
 
 EXPORT_DIR_ENV = "CALLCENTER_EXPORT_DIR"
@@ -138,14 +140,15 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
     FILTER_ERROR_ID = "log-filter-error"
     FILTER_PREFIX = "flt-"
     COLUMNS: ClassVar = (
+        # Narrower than 100 columns the detail pane says the direction, the agent and the outcome.
         Column("When", "when", 11),
-        Column("Dir", "dir", 3),
+        Column("Dir", "dir", 3, shown_from=100),
         Column("Channel", "channel", 9),
-        Column("Party", "party", 15),
+        Column("Party", "party", 15, grow=2, min_width=10, max_width=36),
         Column("Number", "number", 14),
-        Column("Agent", "agent", 10),
-        Column("Child", "child", 11),
-        Column("Outcome", "outcome", 16),
+        Column("Agent", "agent", 10, grow=1, min_width=8, max_width=22, shown_from=100),
+        Column("Child", "child", 11, grow=1, min_width=9, max_width=28),
+        Column("Outcome", "outcome", 16, grow=2, min_width=10, max_width=50, shown_from=100),
         Column("Follow-up", "follow", 9),
     )
 
@@ -154,7 +157,7 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
         self.detail: ContactDetail | None = None
 
     def compose_filters(self) -> ComposeResult:
-        with Horizontal(id="log-filters"):
+        with Grid(id="log-filters"):
             yield Select(
                 [("Voice", "voice"), ("TTY", "tty"), ("Fax", "fax"), ("Web", "web")],
                 prompt="any channel",
@@ -164,7 +167,12 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
             yield Select(
                 [("Inbound", "inbound"), ("Outbound", "outbound")], prompt="in & out", id="flt-direction", compact=True
             )
-            yield Input(placeholder="from 11/1", id="flt-since", max_length=20, compact=True)
+            yield Input(
+                placeholder=examples.a_start_this_month(self.app.line_today(), "from"),
+                id="flt-since",
+                max_length=20,
+                compact=True,
+            )
             yield Input(placeholder="to today", id="flt-until", max_length=20, compact=True)
             yield Select([], prompt="any agent", id="flt-agent", compact=True)
             yield Select(

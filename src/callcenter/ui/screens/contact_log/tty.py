@@ -6,7 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Checkbox, Footer, Input, Label, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Static, TextArea
 from textual.worker import Worker
 
 from callcenter.domain import contacts as rules
@@ -24,6 +24,7 @@ from callcenter.ui.shared.conflict import ConflictScreen
 from callcenter.ui.shared.dialogs import FormModal
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import when
+from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader
 
@@ -41,7 +42,9 @@ class TtyStartScreen(FormModal[ContactDetail | None]):
             yield Label("Caller", classes="field-label")
             yield Input(placeholder="a name, or 'unknown caller'", id="tty-party", max_length=120, compact=True)
             yield Label("TTY number", classes="field-label")
-            yield Input(placeholder="blank if none, e.g. (203) 555-0143", id="tty-number", max_length=40, compact=True)
+            yield Input(
+                placeholder="e.g. (203) 555-0143, or blank if none", id="tty-number", max_length=40, compact=True
+            )
             yield Checkbox("Relay service call", id="tty-relay", compact=True)
             yield Label("", id="tty-error", classes="form-error field-error", markup=False)
             yield Static("Enter or ctrl+s: start · Esc: cancel", classes="modal-hint")
@@ -131,7 +134,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         yield Label("Transcript and notes: type as the conversation goes", classes="field-label")
         yield TextArea(self.autosave.current, id="tty-transcript", soft_wrap=True, tab_behavior="focus")
         yield SaveStatus()
-        yield Footer()
+        yield KeyBar()
 
     def _paint_title(self) -> None:
         row = self.detail.row

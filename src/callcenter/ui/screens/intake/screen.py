@@ -13,7 +13,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     ContentSwitcher,
-    Footer,
     Input,
     OptionList,
     Select,
@@ -25,7 +24,7 @@ from textual.widgets.option_list import Option
 from callcenter.domain import intake_form, intake_rules
 from callcenter.domain.model import Urgency
 from callcenter.domain.phone import format_phone
-from callcenter.domain.timefmt import format_local, line_zone
+from callcenter.domain.timefmt import format_local
 from callcenter.resources import styles_dir
 from callcenter.store import intakes, referrals
 from callcenter.store.intakes import DraftView, SubmittedIntake
@@ -38,6 +37,7 @@ from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.conflict import ConflictScreen
 from callcenter.ui.shared.formatting import attached_line
+from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.outbox import changed_fields
 from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader, ConsoleOptionList
@@ -157,7 +157,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                     yield Button("Submit referral (F10)", id="submit", variant="success")
         yield Static("", id="field-help", markup=False)
         yield SaveStatus()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#step-list", OptionList).highlighted = 0
@@ -170,7 +170,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
 
     @property
     def today(self) -> date:
-        return self.app.clock().astimezone(line_zone()).date()
+        return self.app.line_today()
 
     def _row(self, key: str) -> FieldRow:
         return self.query_one(f"#row-{key}", FieldRow)

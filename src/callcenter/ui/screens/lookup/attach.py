@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
+from callcenter.domain import examples
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.referrals import ReferralChoice, ReferralOutcome, check_choice
 from callcenter.resources import styles_dir
@@ -40,7 +41,9 @@ class AttachProviderScreen(FormModal[ReferralChoice | None]):
                 compact=True,
             )
             yield Label("Appointment date and time (when scheduled)", classes="field-label")
-            yield Input(appointment, placeholder="12/3 2:30pm", id="attach-appointment")
+            yield Input(
+                appointment, placeholder=examples.a_later_moment(self.app.line_today()), id="attach-appointment"
+            )
             yield Label("Note (why declined, who to ask for…)", classes="field-label")
             yield Input(note, placeholder="optional unless declined", id="attach-note", max_length=800)
             yield Label("", id="attach-error", classes="form-error field-error", markup=False)

@@ -8,9 +8,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Checkbox, DataTable, Footer, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from textual.worker import Worker
 
 from callcenter.domain.directory import RADII_MILES, SERVICE_TYPES, LookupQuery
@@ -26,6 +26,8 @@ from callcenter.ui.screens.lookup.attach import AttachProviderScreen
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import attached_line, format_appointment
+from callcenter.ui.shared.keybar import KeyBar
+from callcenter.ui.shared.table import Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader
 
 SEARCH_DELAY = 0.02  # seconds of quiet before the query runs: coalesces a burst of keys, no more
@@ -52,6 +54,15 @@ def parse_age(text: str) -> int | None:
     if not 0 <= total <= 30 * 12:
         raise ValidationError("Age: between 0 and 30 years.", "age")
     return total
+
+
+RESULT_COLUMNS = (
+    Column("Provider", "name", 30, grow=3, min_width=16, max_width=64),
+    Column("Town", "town", 13, grow=1, min_width=8, max_width=22),
+    Column("Mi", "mi", 4),
+    Column("Wait", "wait", 5),
+    Column("Flags", "flags", 16, min_width=8),
+)
 
 
 class LookupScreen(ConsoleScreen[None]):
@@ -101,9 +112,12 @@ class LookupScreen(ConsoleScreen[None]):
         with Vertical(id="lookup-filters"):
             with Horizontal(classes="filter-row"):
                 yield Input(
-                    q.text, placeholder="what the child needs: anxiety, ADHD, early childhood… (typos are fine)", id="q"
+                    q.text,
+                    placeholder="what the child needs: anxiety, ADHD, early childhood… (typos are fine)",
+                    id="q",
+                    compact=True,
                 )
-                yield Input(q.place, placeholder="town or ZIP", id="place")
+                yield Input(q.place, placeholder="town or ZIP", id="place", compact=True)
                 yield Select(
                     [(f"within {r} mi", r) for r in RADII_MILES],
                     prompt="any distance",
@@ -111,7 +125,7 @@ class LookupScreen(ConsoleScreen[None]):
                     id="radius",
                     compact=True,
                 )
-            with Horizontal(classes="filter-row"):
+            with Grid(id="more-filters"):  # one row when wide; the check boxes go under when narrow
                 yield Select(
                     [(s, s) for s in SERVICE_TYPES],
                     prompt="any service",
@@ -119,8 +133,13 @@ class LookupScreen(ConsoleScreen[None]):
                     id="service",
                     compact=True,
                 )
-                yield Input("" if q.age_months is None else f"{q.age_months}m", placeholder="age: 7, 30m", id="age")
-                yield Input(q.language or "", placeholder="language", id="language")
+                yield Input(
+                    "" if q.age_months is None else f"{q.age_months}m",
+                    placeholder="age, e.g. 7 or 30m",
+                    id="age",
+                    compact=True,
+                )
+                yield Input(q.language or "", placeholder="language", id="language", compact=True)
                 yield Select(
                     [(u.value, u.value) for u in Urgency],
                     prompt="any urgency",
@@ -128,24 +147,18 @@ class LookupScreen(ConsoleScreen[None]):
                     id="urgency",
                     compact=True,
                 )
-                yield Checkbox("HUSKY", q.husky_only, id="husky")
-                yield Checkbox("ECC only", q.ecc_only, id="ecc")
-                yield Checkbox("Open now", q.open_now, id="open")
+                yield Checkbox("HUSKY", q.husky_only, id="husky", compact=True)
+                yield Checkbox("ECC only", q.ecc_only, id="ecc", compact=True)
+                yield Checkbox("Open now", q.open_now, id="open", compact=True)
         with Horizontal(id="lookup-body"):
-            yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(RESULT_COLUMNS, id="results")
             with VerticalScroll(id="detail-box"):
                 yield Static("Pick a result to see its details.", id="detail", markup=False)
         yield Static("", id="attached", markup=False)
         yield Static("", id="lookup-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one("#results", DataTable)
-        table.add_column("Provider", key="name", width=33)
-        table.add_column("Town", key="town", width=13)
-        table.add_column("Mi", key="mi", width=5)
-        table.add_column("Wait", key="wait", width=6)
-        table.add_column("", key="flags", width=9)
         self.query_one("#q", Input).focus()
         self.query_one("#attached", Static).display = False
         self.run_search()

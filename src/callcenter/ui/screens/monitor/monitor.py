@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from callcenter.domain.model import AgentState, Priority
@@ -27,7 +27,9 @@ from callcenter.ui.screens.monitor.dialogs import ResetPasswordScreen
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.dialogs import ConfirmScreen, PickScreen
 from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.promise_status import STATUS_LABEL, STATUS_STYLE
+from callcenter.ui.shared.table import Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader, highlighted_id
 
 REFRESH_SECONDS = 1.0
@@ -51,6 +53,40 @@ def _lost_label(silence: timedelta) -> str:
     return f"lost {minutes}m" if minutes < 60 else f"lost {minutes // 60}h"
 
 
+WIDE_ENOUGH = 100  # narrower, the lines table leaves out the day's counts and times; the rates stay
+LINE_COLUMNS = (
+    Column("Line", "line", 24, grow=2, min_width=12, max_width=36),
+    Column("Waiting", "waiting", 7),
+    Column("Longest", "longest", 7),
+    Column("On call", "on_call", 7),
+    Column("Answered", "answered", 8, shown_from=WIDE_ENOUGH),
+    Column("Abandoned", "abandoned", 9, shown_from=WIDE_ENOUGH),
+    Column("Service level", "sl", 13),
+    Column("ASA", "asa", 6, shown_from=WIDE_ENOUGH),
+    Column("Abandon", "abandon_rate", 7),
+    Column("AHT", "aht", 7, shown_from=WIDE_ENOUGH),
+)
+AGENT_COLUMNS = (
+    Column("Agent", "agent", 15, grow=2, min_width=10, max_width=30),
+    Column("State", "state", 9),
+    Column("For", "for", 7),
+    Column("Call", "call", 9, shown_from=50),  # side by side at 80 columns, the lists keep what matters most
+    Column("Today", "handled", 5, shown_from=50),
+)
+PROMISE_COLUMNS = (
+    Column("State", "state", 9),
+    Column("Due", "due", 12),
+    Column("Owner", "owner", 12, grow=1, min_width=8, max_width=24, shown_from=60),
+    Column("What", "what", 30, grow=3, min_width=12, max_width=90),
+)
+WAITING_COLUMNS = (
+    Column("Line", "line", 5),
+    Column("Caller", "caller", 15, grow=1, max_width=24),
+    Column("Waiting", "wait", 8),
+    Column("Priority", "priority", 9),
+)
+
+
 class MonitorScreen(ConsoleScreen[None]):
     """Refreshes by itself every second in a worker; the screen never waits on the database."""
 
@@ -70,13 +106,13 @@ class MonitorScreen(ConsoleScreen[None]):
     }
     BINDINGS = [
         Binding("s", "agent_state", "Agent state"),
-        Binding("r", "reassign", "Reassign promise"),
-        Binding("w", "toggle_waiting", "Waiting callers"),
-        Binding("a", "assign_caller", "Give caller to rep"),
+        Binding("r", "reassign", "Reassign"),
+        Binding("w", "toggle_waiting", "Waiting"),
+        Binding("a", "assign_caller", "Give caller"),
         Binding("plus", "raise_priority", "Raise priority"),
         Binding("t", "app.audit_trail", "Audit trail"),  # the app checks the role
-        Binding("p", "reset_password", "Reset password"),
-        Binding("x", "toggle_enabled", "Disable/enable agent"),
+        Binding("p", "reset_password", "Password"),
+        Binding("x", "toggle_enabled", "Enable/disable"),
         Binding("escape", "back", "Back"),
     ]
     SUB_TITLE = "Live monitor"  # the screen's own; the app's stays the agent's name and role
@@ -95,7 +131,7 @@ class MonitorScreen(ConsoleScreen[None]):
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
         yield Static("", id="mon-title", classes="section-title", markup=False)
-        yield DataTable(id="mon-lines", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(LINE_COLUMNS, id="mon-lines")
         yield Static("", id="mon-sl-note", markup=False)
         with Horizontal(id="mon-middle"):
             with Vertical(id="mon-chart-box"):
@@ -105,53 +141,14 @@ class MonitorScreen(ConsoleScreen[None]):
                 yield Static("Staffing (Erlang C, last hour)", classes="mon-caption")
                 yield Static("", id="mon-staffing", markup=False)
         with Horizontal(id="mon-bottom"):
-            yield DataTable(id="mon-agents", cursor_type="row", zebra_stripes=True)
-            yield DataTable(id="mon-promises", cursor_type="row", zebra_stripes=True)
-            yield DataTable(id="mon-waiting", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+            yield FittedTable(AGENT_COLUMNS, id="mon-agents")
+            yield FittedTable(PROMISE_COLUMNS, id="mon-promises")
+            yield FittedTable(WAITING_COLUMNS, id="mon-waiting")
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        lines = self.query_one("#mon-lines", DataTable)
-        for label, key, width in (
-            ("Line", "line", 24),
-            ("Waiting", "waiting", 7),
-            ("Longest", "longest", 7),
-            ("On call", "on_call", 7),
-            ("Answered", "answered", 8),
-            ("Abandoned", "abandoned", 9),
-            ("Service level", "sl", 13),
-            ("ASA", "asa", 6),
-            ("Abandon", "abandon_rate", 7),
-            ("AHT", "aht", 7),
-        ):
-            lines.add_column(label, key=key, width=width)
-        agents = self.query_one("#mon-agents", DataTable)
-        for label, key, width in (
-            ("Agent", "agent", 15),
-            ("State", "state", 9),
-            ("For", "for", 7),
-            ("Call", "call", 9),
-            ("Today", "handled", 5),
-        ):
-            agents.add_column(label, key=key, width=width)
-        promise_table = self.query_one("#mon-promises", DataTable)
-        for label, key, width in (
-            ("State", "state", 9),
-            ("Due", "due", 11),
-            ("Owner", "owner", 12),
-            ("What", "what", 30),
-        ):
-            promise_table.add_column(label, key=key, width=width)
-        waiting = self.query_one("#mon-waiting", DataTable)
-        for label, key, width in (
-            ("Line", "line", 5),
-            ("Caller", "caller", 15),
-            ("Waiting", "wait", 8),
-            ("Priority", "priority", 9),
-        ):
-            waiting.add_column(label, key=key, width=width)
-        waiting.display = False
-        agents.focus()
+        self.query_one("#mon-waiting", DataTable).display = False
+        self.query_one("#mon-agents", DataTable).focus()
         self.refresh_snapshot()
         self.set_interval(REFRESH_SECONDS, self._tick)
 
@@ -213,7 +210,7 @@ class MonitorScreen(ConsoleScreen[None]):
         self.query_one("#mon-staffing", Static).update("\n".join(self._staffing_lines(taken)))
 
     @staticmethod
-    def _fill(table: DataTable, rows: list[tuple[str, list[object]]]) -> None:
+    def _fill(table: FittedTable, rows: list[tuple[str, list[object]]]) -> None:
         """Update cells in place when the rows are the same ones, so the cursor and scroll stay put."""
         keys = [key for key, _ in rows]
         if [key.value for key in table.rows] != keys:
@@ -224,7 +221,7 @@ class MonitorScreen(ConsoleScreen[None]):
             if rows:
                 table.move_cursor(row=min(selected, len(rows) - 1))
             return
-        columns = [column.key for column in table.ordered_columns]
+        columns = [column.key for column in table.specs]  # every column's cells, shown or not
         for key, cells in rows:
             for column, value in zip(columns, cells, strict=True):
                 table.update_cell(key, column, value)
@@ -264,7 +261,7 @@ class MonitorScreen(ConsoleScreen[None]):
                 f"who hung up within the short-abandon limit are left out "
                 f"({sum(line.figures.short_abandons for line in taken.lines)} today)."
             )
-        self._fill(self.query_one("#mon-lines", DataTable), rows)
+        self._fill(self.query_one("#mon-lines", FittedTable), rows)
         self.query_one("#mon-sl-note", Static).update(note)
 
     def _paint_agents(self, taken: Snapshot) -> None:
@@ -286,7 +283,7 @@ class MonitorScreen(ConsoleScreen[None]):
             rows.append(
                 (str(agent.id), [Text(agent.name), Text(label, style=style), since, call, str(agent.calls_handled)])
             )
-        self._fill(self.query_one("#mon-agents", DataTable), rows)
+        self._fill(self.query_one("#mon-agents", FittedTable), rows)
 
     def _paint_promises(self, taken: Snapshot) -> None:
         rows = []
@@ -307,7 +304,7 @@ class MonitorScreen(ConsoleScreen[None]):
                     ],
                 )
             )
-        self._fill(self.query_one("#mon-promises", DataTable), rows)
+        self._fill(self.query_one("#mon-promises", FittedTable), rows)
 
     def _paint_waiting(self, taken: Snapshot, waiting: list[WaitingCall]) -> None:
         rows = []
@@ -324,7 +321,7 @@ class MonitorScreen(ConsoleScreen[None]):
                     ],
                 )
             )
-        self._fill(self.query_one("#mon-waiting", DataTable), rows)
+        self._fill(self.query_one("#mon-waiting", FittedTable), rows)
 
     @staticmethod
     def _staffing_lines(taken: Snapshot) -> list[str]:

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
+from callcenter.domain import examples
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.promises import AttemptOutcome, check_attempt, check_reschedule
 from callcenter.resources import styles_dir
@@ -65,7 +66,7 @@ class RescheduleScreen(FormModal[tuple[datetime, str] | None]):
         with Vertical(classes="modal-box"):
             yield Static(f"Reschedule: {self.title_text}", classes="modal-title", markup=False)
             yield Label("New due date and time", classes="field-label")
-            yield Input(placeholder="12/3 2:30pm", id="new-due")
+            yield Input(placeholder=examples.a_later_moment(self.app.line_today()), id="new-due")
             yield Label("Reason (kept on record with the original due time)", classes="field-label")
             yield Input(placeholder="e.g. family asked for Monday", id="reason", max_length=600)
             yield Label("", classes="form-error field-error", markup=False)

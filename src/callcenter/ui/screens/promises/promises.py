@@ -18,9 +18,10 @@ from callcenter.store import contacts, promises
 from callcenter.store.db import Database
 from callcenter.store.promises import PromiseView
 from callcenter.ui.screens.promises.dialogs import AttemptScreen, ClosePromiseScreen, RescheduleScreen
-from callcenter.ui.shared.list_detail import Column, ListDetailScreen
+from callcenter.ui.shared.list_detail import ListDetailScreen
 from callcenter.ui.shared.outbound import OutboundScreen
 from callcenter.ui.shared.promise_status import STATUS_LABEL, STATUS_STYLE, PromiseBoard
+from callcenter.ui.shared.table import Column
 
 RELOAD_EVERY = 5  # ticks between reads of the database; countdowns repaint every tick
 SWEEP_EVERY = 30  # ticks between escalation sweeps
@@ -52,12 +53,12 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
     RELOAD_TICKS = RELOAD_EVERY
     COLUMNS: ClassVar = (
         Column("State", "state", 10),
-        Column("Left", "left", 14),
-        Column("Clock", "clock", 8),
-        Column("Due", "due", 17),
-        Column("Kind", "kind", 17),
-        Column("What", "title", 40),
-        Column("Tries", "tries", 5),
+        Column("Left", "left", 12),
+        Column("Clock", "clock", 8, shown_from=100),  # narrower, the detail line says which clock
+        Column("Due", "due", 16),
+        Column("Kind", "kind", 16, shown_from=100),  # narrower, the detail line names the kind
+        Column("What", "title", 40, grow=4, min_width=14, max_width=110),
+        Column("Tries", "tries", 5, shown_from=100),
     )
 
     @property

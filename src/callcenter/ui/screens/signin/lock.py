@@ -10,12 +10,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
 from callcenter.resources import styles_dir
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.keybar import KeyBar
 
 
 class LockScreen(ConsoleScreen[bool]):
@@ -47,7 +48,7 @@ class LockScreen(ConsoleScreen[bool]):
                 id="lock-hint",
                 markup=False,
             )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#lock-password", Input).focus()

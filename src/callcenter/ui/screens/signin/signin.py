@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -19,6 +19,7 @@ from callcenter.resources import styles_dir
 from callcenter.ui.messages import SignedIn
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.keybar import KeyBar
 
 if TYPE_CHECKING:
     from callcenter.store.views import AgentView
@@ -62,7 +63,7 @@ class SignInScreen(ConsoleScreen[None]):
             )
             yield Label("", id="signin-error", markup=False)
             yield OptionList(id="agent-list")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         username = self.query_one("#username", Input)
