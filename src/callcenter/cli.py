@@ -278,7 +278,11 @@ def _run(args) -> int:
     from callcenter.ui.app import CallCenterApp
 
     app = CallCenterApp(
-        open_database=open_line, prefill_username=args.agent, policy=policy, idle_lock_seconds=idle_lock
+        open_database=open_line,
+        prefill_username=args.agent,
+        policy=policy,
+        idle_lock_seconds=idle_lock,
+        freeze_heap=True,
     )
     try:
         app.run()

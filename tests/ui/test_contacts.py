@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import DataTable, Input, Select, TextArea
 
 from callcenter.domain.model import PromiseKind, PromiseState
 from callcenter.store import agents, contacts, intakes
@@ -375,3 +375,44 @@ async def test_the_log_shows_a_child_masked_and_v_opens_the_full_record_audited(
         assert openings() == [(alex.id, child_id, "contact log")]
         await pilot.press("escape")
         assert await wait_until(pilot, lambda: app.screen is log)
+
+
+async def test_a_long_log_opens_with_one_read_and_shows_every_row(sqlite_demo_db, now, monkeypatch):
+    """The first rows paint first and the rest follow; opening the log reads it once, not once for the
+    screen and again for its filter row settling or its first showing."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from callcenter.domain.contacts import number_digits
+
+    with sqlite_demo_db.write() as session:
+        session.execute(
+            insert(Contact),
+            [
+                {
+                    "at": now - timedelta(minutes=index),
+                    "direction": "inbound",
+                    "channel": "phone",
+                    "other_party": f"Caller {index}",
+                    "other_number": f"+1860555{index:04d}",
+                    "number_digits": number_digits(f"+1860555{index:04d}"),
+                    "relay": False,
+                    "state": "done",
+                    "version": 1,
+                }
+                for index in range(150)
+            ],
+        )
+    reads = []
+    real_search = contacts.search
+    monkeypatch.setattr(contacts, "search", lambda *args, **kwargs: reads.append(1) or real_search(*args, **kwargs))
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_log(pilot)
+        await pilot.pause(0.5)  # longer than the filter row's pause before it reads again
+        table = screen.query_one("#log", DataTable)
+        assert len(screen.rows) > 100
+        assert table.row_count == len(screen.rows)
+        assert [row.key.value for row in table.ordered_rows] == [str(row.id) for row in screen.rows]
+        assert len(reads) == 1

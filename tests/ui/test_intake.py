@@ -31,7 +31,7 @@ async def open_intake_from_call(pilot):
 
 async def choose(pilot, screen, key: str, value: str):
     """Pick a Select's option the way a rep does: focus it, open it, type to search, Enter."""
-    screen.jump_to_field(key)
+    await screen.jump_to_field(key)
     await pilot.pause()
     from textual.widgets import Select
 
@@ -48,7 +48,7 @@ async def choose(pilot, screen, key: str, value: str):
 
 
 async def type_into(pilot, screen, key: str, text: str):
-    screen.jump_to_field(key)
+    await screen.jump_to_field(key)
     await pilot.pause()
     await type_text(pilot, text)
     await pilot.press("tab")
@@ -67,7 +67,7 @@ async def fill_routine_referral(pilot, screen, dob="3/4/2019", insurance="husky_
     await choose(pilot, screen, "insurance", insurance)
     if insurance.startswith("husky"):
         await type_into(pilot, screen, "medicaid_number", "123 456 789")
-    screen.jump_to_field("symptoms")
+    await screen.jump_to_field("symptoms")
     await pilot.pause()
     await pilot.press(*"Never listens".replace(" ", "|").split("|")[0])
     await pilot.press("space", *"listens")

@@ -157,7 +157,7 @@ async def test_an_intake_burst_saves_the_names_as_typed(sqlite_demo_db):
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
         intake = await new_intake(pilot)
-        intake.jump_to_field("child_first_name")
+        await intake.jump_to_field("child_first_name")
         await pilot.pause()
         await delivered(pilot, [*"Marua", "backspace", "backspace", *"ia", "tab", *"Lopez", "tab", *"12/20/2019"])
         assert (intake.values["child_first_name"], intake.values["child_last_name"], intake.values["child_dob"]) == (
@@ -178,7 +178,7 @@ async def test_an_intake_multiline_field_takes_a_burst_with_enter_and_arrows(sql
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
         intake = await new_intake(pilot)
-        intake.jump_to_field("symptoms")
+        await intake.jump_to_field("symptoms")
         await pilot.pause()
         await delivered(
             pilot, [*"worries a lot", "enter", *"sleeps badly", "up", "home", "delete", "W", "end", *" at school"]
@@ -247,7 +247,7 @@ async def test_the_first_letter_after_a_tab_lands_in_the_next_field(sqlite_demo_
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
         intake = await new_intake(pilot)
-        intake.jump_to_field("child_first_name")
+        await intake.jump_to_field("child_first_name")
         await pilot.pause()
         for key in [*"Mateo", "tab", *"Lopez", "tab", *"12/20/2019"]:
             burst(app, [key])
@@ -282,3 +282,22 @@ async def test_the_consult_npi_and_the_fax_time_take_bursts(sqlite_demo_db):
         await pilot.pause()
         await delivered(pilot, [*"10/6 10am", "backspace", "backspace", *"pm"])
         assert app.screen.query_one("#x-at", Input).value == "10/6 10pm"
+
+
+async def test_a_step_change_typed_as_the_intake_opens_lands_in_the_next_step(sqlite_demo_db):
+    """The steps not shown first are built a moment after the intake paints: F6 and the name typed
+    in that moment wait for them and land in the child step, in order."""
+    from callcenter.ui.screens.intake.screen import IntakeScreen
+
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        burst(app, ["n"])
+        assert await wait_until(pilot, lambda: isinstance(app.screen, IntakeScreen), timeout=5)
+        intake = app.screen
+        assert not intake._later_steps_ready.is_set()  # the moment this test is about
+        await delivered(pilot, ["f6", *"Maria", "tab", *"Lopez"])
+        assert intake.step == "child"
+        assert (intake.values.get("child_first_name"), intake.values.get("child_last_name")) == ("Maria", "Lopez")
+        assert intake.query_one("#field-child_first_name", Input).value == "Maria"

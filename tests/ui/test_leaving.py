@@ -45,7 +45,7 @@ async def intake_by_hand_with_a_name(pilot) -> IntakeScreen:
     assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, IntakeScreen))
     await settle(pilot)
     intake = pilot.app.screen
-    intake.jump_to_field("caller_name")
+    await intake.jump_to_field("caller_name")
     await pilot.pause()
     await type_text(pilot, "Maria Lopez")
     return intake
@@ -124,7 +124,7 @@ async def intake_typed_while_locked(pilot, other_terminal) -> IntakeScreen:
     assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, IntakeScreen))
     await settle(pilot)
     intake = pilot.app.screen
-    intake.jump_to_field("caller_name")
+    await intake.jump_to_field("caller_name")
     await pilot.pause()
     other_terminal.execute("BEGIN IMMEDIATE")
     await type_text(pilot, "Maria Lopez")

@@ -44,7 +44,7 @@ async def test_idle_console_locks_and_unlocks_with_the_half_typed_intake_intact(
     app = locking_app(sqlite_demo_db)
     async with app.run_test(size=SIZE) as pilot:
         intake = await open_intake_from_call(pilot)
-        intake.jump_to_field("caller_name")
+        await intake.jump_to_field("caller_name")
         await pilot.pause()
         await type_text(pilot, "Maria Lo")  # half typed: no Tab, no autosave needed
         field = intake.query_one("#field-caller_name", Input)

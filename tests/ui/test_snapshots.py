@@ -96,7 +96,7 @@ async def _quiet(pilot):
 
 
 async def _fill(pilot, screen, key, text):
-    screen.jump_to_field(key)
+    await screen.jump_to_field(key)
     await pilot.pause()
     await type_text(pilot, text)
     await pilot.press("tab")

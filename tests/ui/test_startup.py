@@ -94,3 +94,22 @@ async def test_a_database_that_cannot_be_opened_at_all_closes_the_console_with_t
         assert await wait_until(pilot, lambda: not app.is_running, timeout=5)
     assert isinstance(app.startup_failure, ValueError)
     assert app.return_code == 1
+
+
+async def test_the_command_line_console_freezes_what_start_up_built_once_the_board_is_up(sqlite_demo_db):
+    """A console run from the command line (a terminal, or a browser tab's own `callcenter run`) keeps
+    the garbage collector's full passes off what lives as long as the process; consoles made otherwise
+    (several in one process, as tests do) leave it alone."""
+    import gc
+
+    gc.unfreeze()
+    app = CallCenterApp(
+        sqlite_demo_db, clock=lambda: FIXED_NOW, agent_username="alex", refresh_seconds=0.25, freeze_heap=True
+    )
+    try:
+        async with app.run_test(size=TERMINAL) as pilot:
+            assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+            assert gc.get_freeze_count() == 0  # not while the board is still being shown
+            assert await wait_until(pilot, lambda: gc.get_freeze_count() > 0, timeout=5)
+    finally:
+        gc.unfreeze()

@@ -42,7 +42,7 @@ async def new_intake(pilot) -> IntakeScreen:
 
 
 async def type_in(pilot, intake: IntakeScreen, key: str, text: str) -> None:
-    intake.jump_to_field(key)
+    await intake.jump_to_field(key)
     await pilot.pause()
     await type_text(pilot, text)
 

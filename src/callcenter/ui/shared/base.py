@@ -9,8 +9,9 @@ only, so no screen area imports the app (nor, through it, another area).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual._context import active_app
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -45,14 +46,37 @@ class WorkerFailures:
             self.app.report_failure(error)  # type: ignore[attr-defined]
 
 
-class ConsoleScreen(WorkerFailures, Screen[ResultType]):
+class SizedAtBirth:
+    """A screen takes the terminal's breakpoint classes (``-narrow``, ``-short`` …) when it is made.
+    Textual adds them on the first resize, after the screen's widgets were styled without them, and
+    every widget is then styled a second time: on a form-sized screen that doubles the time to show it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            app = active_app.get()
+        except LookupError:  # made outside a running app (a test building it): the resize will do
+            return
+        screen: Screen[object] = self  # type: ignore[assignment]  # a mixin: self is a screen
+        width, height = app.size
+        horizontal = (
+            app.HORIZONTAL_BREAKPOINTS if screen.HORIZONTAL_BREAKPOINTS is None else screen.HORIZONTAL_BREAKPOINTS
+        )
+        vertical = app.VERTICAL_BREAKPOINTS if screen.VERTICAL_BREAKPOINTS is None else screen.VERTICAL_BREAKPOINTS
+        classes = screen._get_breakpoint_classes(width, horizontal or []) | screen._get_breakpoint_classes(
+            height, vertical or []
+        )
+        screen.add_class(*classes, update=False)
+
+
+class ConsoleScreen(SizedAtBirth, WorkerFailures, Screen[ResultType]):
     """A full screen of the console."""
 
     if TYPE_CHECKING:
         app: CallCenterApp  # the console's own app, for the type checker
 
 
-class ConsoleModal(WorkerFailures, ModalScreen[ResultType]):
+class ConsoleModal(SizedAtBirth, WorkerFailures, ModalScreen[ResultType]):
     """A dialog over a console screen."""
 
     if TYPE_CHECKING:

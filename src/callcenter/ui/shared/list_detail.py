@@ -32,6 +32,9 @@ Query = TypeVar("Query")
 LOAD_GROUP = "list-load"
 
 
+FIRST_ROWS = 60  # more than the tallest terminal shows at once
+
+
 class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
     # Widget ids, per screen: its styles and its tests know them.
     TABLE_ID: ClassVar[str] = "list"
@@ -141,6 +144,9 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
             return
         if self._filter_timer is not None:
             self._filter_timer.stop()
+        query, errors = self.read_filter()
+        if self._filter_ok and not errors and query == self.query_used:
+            return  # the filter row settling as it mounts, or typed back to what is shown: no new read
         self._filter_timer = self.set_timer(self.FILTER_DELAY, self.apply_filter)
 
     @on(Input.Submitted)
@@ -213,14 +219,28 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
         self.after_load()
 
     def paint_rows(self, keep: str | None) -> None:
-        """Rebuild the list, the cursor staying on the row it was on when that row is still there."""
+        """Rebuild the list, the cursor staying on the row it was on when that row is still there.
+
+        The rows a screen can show go in first and paint; the rest (up to a few hundred) follow just
+        after, so a long list opens as fast as a short one."""
         table = self.table
         table.clear()
-        for row in self.rows:
-            table.add_row(*self.cells(row), key=self.row_key(row))
         keys = [self.row_key(row) for row in self.rows]
-        if keep is not None and keep in keys:
-            table.move_cursor(row=keys.index(keep))
+        at = keys.index(keep) if keep is not None and keep in keys else None
+        first = max(FIRST_ROWS, (at or 0) + 1)
+        for row, key in zip(self.rows[:first], keys[:first], strict=True):
+            table.add_row(*self.cells(row), key=key)
+        if at is not None:
+            table.move_cursor(row=at)
+        if len(self.rows) > first:
+            self.call_after_refresh(self._paint_more, self.rows, first)
+
+    def _paint_more(self, rows: list[Row], start: int) -> None:
+        if rows is not self.rows:  # read again since: that read painted its own rows
+            return
+        table = self.table
+        for row in rows[start:]:
+            table.add_row(*self.cells(row), key=self.row_key(row))
 
     # -- the highlighted row -----------------------------------------------------------------------
 

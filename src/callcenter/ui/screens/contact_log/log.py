@@ -190,7 +190,8 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
 
     def on_screen_resume(self) -> None:
         """Back from an intake, a session or another screen: what it changed shows at once."""
-        self.reload()
+        if self.loads:  # not on first showing: the first read is already under way
+            self.reload()
 
     @work(thread=True, exit_on_error=False)
     def load_agents(self) -> None:

@@ -14,12 +14,18 @@ def field_id(key: str) -> str:
 
 
 class FieldRow(Vertical):
-    """Holds one field; the screen reads and writes values through `value` / `set_value`."""
+    """Holds one field; the screen reads and writes values through `value` / `set_value`.
+
+    A row may be read and written before it is on screen (the intake mounts the steps not shown
+    first a moment after it paints): until its input exists, the row keeps the value, the error and
+    whether it is locked, and its input starts from them."""
 
     def __init__(self, spec: FieldSpec, value: str = "") -> None:
         super().__init__(classes=f"field-row kind-{spec.kind}", id=f"row-{spec.key}")
         self.spec = spec
         self._initial = value
+        self._error: str | None = None
+        self._locked = False
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -32,9 +38,12 @@ class FieldRow(Vertical):
                 id=field_id(spec.key),
                 max_length=spec.max_length * 2,
                 select_on_focus=False,
+                disabled=self._locked,
             )
         elif spec.kind == "multiline":
-            area = TextArea(self._initial, id=field_id(spec.key), soft_wrap=True, tab_behavior="focus")
+            area = TextArea(
+                self._initial, id=field_id(spec.key), soft_wrap=True, tab_behavior="focus", disabled=self._locked
+            )
             yield area
         elif spec.kind == "choice":
             yield Select(
@@ -43,10 +52,16 @@ class FieldRow(Vertical):
                 prompt=f"choose {spec.label.lower()}",
                 id=field_id(spec.key),
                 compact=True,
+                disabled=self._locked,
             )
         else:
-            yield Checkbox(spec.label, value=self._initial == "yes", id=field_id(spec.key))
-        yield Label("", classes="field-error", markup=False)
+            yield Checkbox(spec.label, value=self._initial == "yes", id=field_id(spec.key), disabled=self._locked)
+        yield Label(self._error or "", classes="field-error", markup=False)
+
+    @property
+    def ready(self) -> bool:
+        """Its input exists (it has been composed)."""
+        return bool(self.query(f"#{field_id(self.spec.key)}"))
 
     @property
     def widget(self):
@@ -54,6 +69,8 @@ class FieldRow(Vertical):
 
     @property
     def value(self) -> str:
+        if not self.ready:
+            return self._initial
         widget = self.widget
         if isinstance(widget, Input):
             return widget.value
@@ -64,6 +81,9 @@ class FieldRow(Vertical):
         return "yes" if widget.value else ""
 
     def set_value(self, text: str) -> None:
+        if not self.ready:
+            self._initial = text
+            return
         widget = self.widget
         if isinstance(widget, Input):
             if widget.value != text:
@@ -77,6 +97,13 @@ class FieldRow(Vertical):
             widget.value = text == "yes"
 
     def show_error(self, message: str | None) -> None:
-        label = self.query_one(".field-error", Label)
-        label.update(message or "")
+        self._error = message
         self.set_class(bool(message), "invalid")
+        if self.ready:
+            self.query_one(".field-error", Label).update(message or "")
+
+    def lock_field(self) -> None:
+        """No more changes to this field (the crisis path cannot be silently undone)."""
+        self._locked = True
+        if self.ready:
+            self.widget.disabled = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 
 from textual import on, work
@@ -43,6 +44,7 @@ from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader, ConsoleOptionList
 
 CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicaid_number"}
+FIRST_STEP = intake_form.STEP_KEYS[0]  # shown when the intake opens
 
 
 class StepList(ConsoleOptionList):
@@ -127,6 +129,11 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         self._errors: dict[str, str] = {}
         self._shown_advisories: list[str] | None = None
         self.attached: list[AttachedProvider] = []
+        self.rows = {spec.key: FieldRow(spec, self.values.get(spec.key, "")) for spec in intake_form.FIELDS}
+        # The first step is built with the screen; the others a moment after it paints (a form of
+        # twenty-odd fields built at once doubled the time to open it). Until they are, a step
+        # change waits for them, so keys typed after it still land in order.
+        self._later_steps_ready = asyncio.Event()
         # Its own subtitle, like every screen's: the app's stays the agent's (see LookupScreen.SUB_TITLE).
         number = format_phone(draft.caller_number) if draft.caller_number else "started by hand"
         self.sub_title = f"Intake #{self.intake_id} · {number}"
@@ -142,12 +149,12 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                 *(Option(f"{n}  {label}", id=key) for n, (key, label) in enumerate(intake_form.STEPS, start=1)),
                 id="step-list",
             )
-            with ContentSwitcher(initial="step-caller", id="steps"):
+            with ContentSwitcher(initial=f"step-{FIRST_STEP}", id="steps"):
                 for key, label in intake_form.STEPS[:-1]:
                     with VerticalScroll(id=f"step-{key}", classes="step"):
                         yield Static(label, classes="step-title")
-                        for spec in intake_form.fields_of(key):
-                            yield FieldRow(spec, self.values.get(spec.key, ""))
+                        if key == FIRST_STEP:
+                            yield from self._rows_of(key)
                 with VerticalScroll(id="step-summary", classes="step"):
                     yield Static("Summary", classes="step-title")
                     yield Static("", id="summary-text", markup=False)
@@ -167,13 +174,23 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         self._set_status(f"Draft #{self.intake_id} · saved as you type")
         self._focus_first_field()
         self.load_attached()
+        self.call_after_refresh(self._build_later_steps)
+
+    def _rows_of(self, step: str) -> list[FieldRow]:
+        return [self.rows[spec.key] for spec in intake_form.fields_of(step)]
+
+    async def _build_later_steps(self) -> None:
+        for key, _label in intake_form.STEPS[:-1]:
+            if key != FIRST_STEP:
+                await self.query_one(f"#step-{key}", VerticalScroll).mount_all(self._rows_of(key))
+        self._later_steps_ready.set()
 
     @property
     def today(self) -> date:
         return self.app.line_today()
 
     def _row(self, key: str) -> FieldRow:
-        return self.query_one(f"#row-{key}", FieldRow)
+        return self.rows[key]
 
     # -- typing and autosave ---------------------------------------------------------------
 
@@ -273,7 +290,11 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         letters typed right after ctrl+n would land in the field being left."""
         self.set_focus(widget)
 
-    def action_go_step(self, step: str) -> None:
+    async def action_go_step(self, step: str) -> None:
+        await self._later_steps_ready.wait()
+        self.show_step(step)
+
+    def show_step(self, step: str) -> None:
         self.step = step
         self.query_one("#steps", ContentSwitcher).current = f"step-{step}"
         self.query_one("#step-list", OptionList).highlighted = intake_form.STEP_KEYS.index(step)
@@ -288,33 +309,33 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     def action_steps(self) -> None:
         self._focus_now(self.query_one("#step-list", OptionList))
 
-    def action_next_step(self) -> None:
+    async def action_next_step(self) -> None:
         index = intake_form.STEP_KEYS.index(self.step)
-        self.action_go_step(intake_form.STEP_KEYS[min(index + 1, len(intake_form.STEP_KEYS) - 1)])
+        await self.action_go_step(intake_form.STEP_KEYS[min(index + 1, len(intake_form.STEP_KEYS) - 1)])
 
-    def action_previous_step(self) -> None:
+    async def action_previous_step(self) -> None:
         index = intake_form.STEP_KEYS.index(self.step)
-        self.action_go_step(intake_form.STEP_KEYS[max(index - 1, 0)])
+        await self.action_go_step(intake_form.STEP_KEYS[max(index - 1, 0)])
 
     @on(OptionList.OptionSelected, "#step-list")
-    def _step_picked(self, event: OptionList.OptionSelected) -> None:
-        self.action_go_step(str(event.option.id))
+    async def _step_picked(self, event: OptionList.OptionSelected) -> None:
+        await self.action_go_step(str(event.option.id))
 
     def _focus_first_field(self) -> None:
         fields = intake_form.fields_of(self.step)
         if fields:
             self._focus_now(self.query_one(f"#{field_id(fields[0].key)}"))
 
-    def jump_to_field(self, key: str) -> None:
+    async def jump_to_field(self, key: str) -> None:
         spec = intake_form.FIELD_BY_KEY.get(key)
         if spec is None:
             return
-        self.action_go_step(spec.step)
+        await self.action_go_step(spec.step)
         self._focus_now(self.query_one(f"#{field_id(key)}"))
 
     @on(OptionList.OptionSelected, "#missing")
-    def _missing_picked(self, event: OptionList.OptionSelected) -> None:
-        self.jump_to_field(str(event.option.id))
+    async def _missing_picked(self, event: OptionList.OptionSelected) -> None:
+        await self.jump_to_field(str(event.option.id))
 
     # -- help ------------------------------------------------------------------------------
 
@@ -379,8 +400,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         when = format_local(self.crisis_at, with_date=False) if self.crisis_at else ""
         banner.update(f"CRISIS — {reason} (crisis path taken {when}). {intake_rules.CRISIS_SCRIPT}")
         banner.add_class("visible")
-        urgency = self._row("urgency").widget
-        urgency.disabled = True  # the crisis path cannot be silently undone
+        self._row("urgency").lock_field()  # the crisis path cannot be silently undone
 
     @work(thread=True, exclusive=True, group="intake-known-child", exit_on_error=False)
     def look_for_known_child(self, snapshot: dict[str, str]) -> None:
@@ -490,7 +510,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     def _submit_form(self) -> None:
         _, errors = self._clean()
         if errors:
-            self.action_go_step("summary")
+            self.call_later(self.action_go_step, "summary")
             self.notify(f"{len(errors)} field(s) need attention first.", severity="warning")
             return
         self.submit_intake(dict(self.values))
