@@ -291,6 +291,27 @@ def test_a_rep_signs_in_through_the_browser_and_sees_the_queue_board(browser, se
     # The sign-in went through the database like any terminal's.
     assert _agent(path, "alex") == ("available", 1)
 
+    # The intake's step keys arrive through the browser (ctrl+n would open a window, alt+digits are
+    # characters to xterm.js): F6 next, F5 back, F4 then a digit to jump.
+    from callcenter.domain import intake_form
+
+    def focused_field(step: str) -> str:
+        return f"{intake_form.fields_of(step)[0].label}: "  # the help line names the focused field
+
+    def help_line_says(text: str):
+        return showing(lambda s: any(row.strip().startswith(text) for row in s.rows))
+
+    keyboard.send_keys("n")
+    _wait(help_line_says(focused_field("caller")), "a new intake on its first step", last_screen)
+    keyboard.send_keys(Keys.F6)
+    _wait(help_line_says(focused_field("child")), "F6: the child step", last_screen)
+    keyboard.send_keys("Maria")
+    _wait(showing(lambda s: "Maria" in s.text), "the child's name typed in the child step", last_screen)
+    keyboard.send_keys(Keys.F5)
+    _wait(help_line_says(focused_field("caller")), "F5: back to the caller step", last_screen)
+    keyboard.send_keys(Keys.F4, "3")
+    _wait(help_line_says(focused_field("concern")), "F4 then 3: the concern step", last_screen)
+
 
 def test_without_chromium_ci_fails_rather_than_skips(monkeypatch, tmp_path):
     import tests.web.test_browser as here
