@@ -386,6 +386,30 @@ def test_report_as_csv(db_url):
     assert [row["section"] for row in rows] == ["line"] * 5 + ["agent"] * 2
 
 
+def test_report_csv_defuses_a_name_that_would_run_as_a_formula(db_url):
+    """Every export is written by one CSV writer: a display name typed as a formula stays text."""
+    import csv
+
+    from sqlalchemy import update
+
+    from callcenter.store.db import Database
+    from callcenter.store.models import Agent
+
+    run("--database-url", db_url, "seed")
+    _fill_report_day(db_url)
+    db = Database(db_url)
+    with db.write() as session:
+        session.execute(
+            update(Agent).where(Agent.username == "alex").values(display_name='=HYPERLINK("http://x.example","a")')
+        )
+    db.dispose()
+    result = run("--database-url", db_url, "report", "--date", REPORT_DAY, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    names = [row["name"] for row in csv.DictReader(result.stdout.splitlines()) if row["section"] == "agent"]
+    assert '\'=HYPERLINK("http://x.example","a")' in names
+    assert not any(name.startswith("=") for name in names)
+
+
 @pytest.mark.parametrize("bad", ["2025-13-01", "11/3/2025", "yesterday", "20251103", ""])
 def test_report_refuses_a_bad_date_before_touching_the_database(tmp_path, bad):
     result = run("--database-url", f"sqlite:///{tmp_path / 'never.db'}", "report", "--date", bad)
@@ -698,3 +722,27 @@ def test_a_bad_lock_limit_stops_the_console_before_the_database(tmp_path):
     assert result.returncode == 2
     assert "CALLCENTER_MAX_FAILED_SIGNINS wants a whole number from 1 to 100" in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize("url", ["", "   "])
+def test_an_empty_database_url_is_refused_not_read_as_the_default(tmp_path, url):
+    home = tmp_path / "home"
+    result = run("--database-url", url, "seed", env={"HOME": str(home), "XDG_DATA_HOME": str(home / "data")})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--database-url: is empty" in result.stderr
+    assert not home.exists()  # no default database was made
+
+
+@pytest.mark.parametrize("call_id", ["2147483648", str(2**63), "0", "-4", "seven"])
+def test_a_call_id_out_of_range_is_one_clear_line(db_url, call_id):
+    run("--database-url", db_url, "seed")
+    result = run("--database-url", db_url, "call", "hangup", "--id", call_id)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "argument --id: must be a whole number from 1 to 2147483647" in result.stderr
+
+
+def test_a_huge_line_value_is_not_echoed_back_whole(db_url):
+    run("--database-url", db_url, "seed")
+    result = run("--database-url", db_url, "call", "arrive", "--line", "x" * 120_000)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "Unknown line" in result.stderr and len(result.stderr) < 300

@@ -14,6 +14,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+MAX_RECORD_ID = 2**31 - 1  # the largest id either engine's tables hold
+
+
+def _database_url(text: str) -> str:
+    """Refused before anything is opened: an empty URL would quietly mean the default database."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a database URL, or leave the option out for the default")
+    return text.strip()
+
+
+def _record_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_RECORD_ID:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_RECORD_ID}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callcenter",
@@ -21,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--database-url",
+        type=_database_url,
         help="SQLAlchemy URL (default: $CALLCENTER_DATABASE_URL, else a SQLite file in your data directory)",
     )
     parser.add_argument(
@@ -54,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     arrive.add_argument("--from", dest="caller", default="", help='caller number, e.g. "(203) 555-0143"')
     arrive.add_argument("--priority", choices=["normal", "high", "emergency"], default="normal")
     hangup = call_sub.add_parser("hangup", help="a waiting caller hangs up (abandoned)")
-    hangup.add_argument("--id", dest="call_id", type=int, required=True)
+    hangup.add_argument("--id", dest="call_id", type=_record_id, required=True)
 
     directory = sub.add_parser("directory", help="the provider directory as Open Referral HSDS packages")
     directory_sub = directory.add_subparsers(dest="directory_command", required=True)
@@ -529,8 +550,7 @@ def _report_text(report) -> str:
 
 
 def _report_csv(report) -> str:
-    import csv
-    import io
+    from callcenter.domain.spreadsheet import csv_document
 
     def number(value, places: int = 4):
         return "" if value is None else round(value, places)
@@ -538,12 +558,10 @@ def _report_csv(report) -> str:
     def seconds(value):
         return "" if value is None else round(value.total_seconds(), 1)
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
+    rows: list[list[object]] = []
     for row in report.lines:
         f = row.figures
-        writer.writerow(
+        rows.append(
             [
                 "line",
                 row.code,
@@ -561,7 +579,7 @@ def _report_csv(report) -> str:
             ]
         )
     for agent in report.agents:
-        writer.writerow(
+        rows.append(
             [
                 "agent",
                 agent.id,
@@ -578,7 +596,7 @@ def _report_csv(report) -> str:
                 seconds(agent.talk_time),
             ]
         )
-    return buffer.getvalue()
+    return csv_document(REPORT_COLUMNS, rows)
 
 
 def _audit(args) -> int:

@@ -7,10 +7,14 @@ relays over a websocket to xterm.js in the page. Every session opens the same da
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import ipaddress
 import os
+import re
 import shlex
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +24,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 TITLE = "Access line console"
 WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
+# Each browser tab is a console process (~70 MiB): a cap keeps a flood of tabs from taking the machine.
+MAX_SESSIONS = 40
+MAX_SESSIONS_PER_ADDRESS = 4
 
 
 class ServeSettingError(ValueError):
@@ -121,12 +128,108 @@ def console_command(python: str | None = None) -> str:
     return shlex.join([python or sys.executable, "-m", "callcenter", "run"])
 
 
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origin(config: ServeConfig, origin: str | None) -> bool:
+    """Only the console's own page may open a console: a page on another site must not drive one
+    with the rep's browser. On this machine only, any loopback name for the same port is its own page."""
+    if not origin:
+        return False
+    origin = origin.strip().rstrip("/").lower()
+    if origin == origin_of(config.url):
+        return True
+    parts = urlsplit(origin)
+    return (
+        config.loopback_only
+        and config.public_url is None
+        and parts.scheme == "http"
+        and parts.port == config.port
+        and is_loopback(parts.hostname or "")
+    )
+
+
+def inline_script_hashes(page: str) -> list[str]:
+    """CSP hashes of the page's inline scripts: they may run, nothing injected may."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii") + "'"
+        for body in re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    ]
+
+
+def security_headers(config: ServeConfig) -> dict[str, str]:
+    page = (PAGE_TEMPLATES / "app_index.html").read_text(encoding="utf-8")
+    websocket = origin_of(config.url).replace("http", "ws", 1)
+    policy = [
+        "default-src 'self'",
+        "script-src 'self' " + " ".join(inline_script_hashes(page)),
+        "style-src 'self' 'unsafe-inline'",  # xterm.js styles the terminal's rows as it draws them
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        f"connect-src 'self' {websocket}",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "object-src 'none'",
+    ]
+    return {
+        "Content-Security-Policy": "; ".join(policy),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
+
+
 def build_server(config: ServeConfig, command: str | None = None):
+    import aiohttp_jinja2
+    import jinja2
+    from aiohttp import web
     from textual_serve.server import Server
+
+    headers = security_headers(config)
+    sessions: Counter[str] = Counter()  # open consoles per client address
+
+    @web.middleware
+    async def with_headers(request: web.Request, handler):
+        response = await handler(request)
+        if not response.prepared:  # a websocket is already under way: its handshake had them
+            response.headers.update(headers)
+        return response
 
     class ConsoleServer(Server):
         async def on_startup(self, app) -> None:
             """No banner: textual-serve's would print the command line; `serve` prints the address."""
+
+        async def _make_app(self) -> web.Application:
+            """textual-serve's routes, with the headers above and no listing of the static folder."""
+            app = web.Application(middlewares=[with_headers])
+            aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+            app.add_routes(
+                [
+                    web.get("/", self.handle_index, name="index"),
+                    web.get("/ws", self.handle_websocket, name="websocket"),
+                    web.get("/download/{key}", self.handle_download, name="download"),
+                    web.static("/static", self.statics_path, show_index=False, name="static"),
+                ]
+            )
+            app.on_startup.append(self.on_startup)
+            app.on_shutdown.append(self.on_shutdown)
+            return app
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            if not allowed_origin(config, request.headers.get("Origin")):
+                raise web.HTTPForbidden(text="This console opens only from its own page.")
+            address = request.remote or "unknown"
+            if sum(sessions.values()) >= MAX_SESSIONS or sessions[address] >= MAX_SESSIONS_PER_ADDRESS:
+                raise web.HTTPTooManyRequests(text="Too many consoles are open: close a tab and try again.")
+            sessions[address] += 1
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                sessions[address] -= 1
 
     return ConsoleServer(
         command or console_command(),

@@ -57,7 +57,30 @@ def test_wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(dem
     assert (known.agent_id, known.entity, known.entity_id) == (alex_id, "agent", alex_id)
     assert json.loads(known.detail)["reason"] == "wrong password"
     assert (stranger.agent_id, stranger.entity, stranger.entity_id) == (None, "agent", None)
-    assert json.loads(stranger.detail)["username"] == ("nobody-" + "x" * 60)[:40]
+    assert json.loads(stranger.detail) == {"reason": "unknown username", "characters_typed": 67}
+
+
+def test_a_password_typed_into_the_username_box_never_reaches_the_trail(demo_db, now):
+    _refusal(demo_db, "MyS3cret-Passw0rd!", DEMO_PASSWORD, now)
+    with demo_db.read() as session:
+        trail = " ".join(f"{e.action} {e.detail or ''}" for e in session.scalars(select(AuditEntry)))
+    assert "sign_in_failed" in trail
+    assert "MyS3cret" not in trail and "mys3cret" not in trail
+
+
+def test_a_locked_account_is_checked_as_long_as_any_other(demo_db, now, monkeypatch):
+    """The password is hashed for a locked account too: how long the answer takes does not say
+    whether an account is locked (nor, with the decoy, whether it exists)."""
+    from callcenter.domain import passwords
+
+    for attempt in range(5):
+        _refusal(demo_db, "alex", f"wrong-password-{attempt}", now)
+    checked = []
+    real_verify = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda *args: checked.append(1) or real_verify(*args))
+    for username in ("alex", "nobody-at-all", "jordan"):
+        _refusal(demo_db, username, "another-wrong-one", now)
+    assert len(checked) == 3
 
 
 def test_empty_fields_are_asked_for_and_not_counted(demo_db, now):

@@ -145,6 +145,7 @@ def browser():
     options.binary_location = str(CHROMIUM)
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console: CSP refusals show there
     # An explicit driver path: Selenium Manager is never asked to download one.
     service = Service(executable_path=str(CHROMEDRIVER), popen_kw={"start_new_session": True})
     driver = webdriver.Chrome(service=service, options=options)
@@ -311,6 +312,12 @@ def test_a_rep_signs_in_through_the_browser_and_sees_the_queue_board(browser, se
     _wait(help_line_says(focused_field("caller")), "F5: back to the caller step", last_screen)
     keyboard.send_keys(Keys.F4, "3")
     _wait(help_line_says(focused_field("concern")), "F4 then 3: the concern step", last_screen)
+
+    # The page's security policy lets everything the console needs run: nothing was refused.
+    refused = [
+        entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]
+    ]
+    assert not refused, refused
 
 
 def test_without_chromium_ci_fails_rather_than_skips(monkeypatch, tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -13,7 +11,7 @@ from typing import Any
 
 from callcenter.domain.days import day_range, parse_day
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.spreadsheet import cell
+from callcenter.domain.spreadsheet import csv_document
 from callcenter.domain.timefmt import line_zone
 
 DEFAULT_LIMIT = 500
@@ -225,27 +223,22 @@ CSV_COLUMNS = ("id", "when", "agent", "agent_name", "action", "entity", "entity_
 
 
 def csv_text(rows: Iterable[AuditRow], zone: tzinfo | None = None) -> str:
-    """Every cell through the contact log's defusing: a detail typed by a rep never runs as a formula."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        detail = json.dumps(row.detail, sort_keys=True, default=str) if row.detail else None
-        writer.writerow(
-            [
-                cell(value)
-                for value in (
-                    row.id,
-                    local_time(row.at, zone),
-                    row.who,
-                    row.agent_name,
-                    row.action,
-                    row.entity,
-                    row.entity_id,
-                    row.child_id,
-                    row.screen,
-                    detail,
-                )
-            ]
-        )
-    return out.getvalue()
+    """Every cell defused: a detail typed by a rep never runs as a formula."""
+    return csv_document(
+        CSV_COLUMNS,
+        (
+            (
+                row.id,
+                local_time(row.at, zone),
+                row.who,
+                row.agent_name,
+                row.action,
+                row.entity,
+                row.entity_id,
+                row.child_id,
+                row.screen,
+                json.dumps(row.detail, sort_keys=True, default=str) if row.detail else None,
+            )
+            for row in rows
+        ),
+    )

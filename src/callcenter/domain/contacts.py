@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from callcenter.domain.days import day_range, parse_day, read_local_time
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import Channel, Direction
 from callcenter.domain.phone import format_phone, parse_phone, phone_search_key
-from callcenter.domain.spreadsheet import cell
+from callcenter.domain.spreadsheet import csv_document
 from callcenter.domain.timefmt import line_zone
 
 MAX_FAX_PAGES = 200  # the longest records packet the line has seen is well under this; more is a typo
@@ -384,32 +382,31 @@ CSV_COLUMNS = (
 
 
 def csv_text(rows: Iterable[LogRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [
-                cell(row.id),
-                cell(row.at),
+    return csv_document(
+        CSV_COLUMNS,
+        (
+            (
+                row.id,
+                row.at,
                 row.direction,
                 row.channel,
-                cell(row.party),
+                row.party,
                 format_phone(row.number),
-                cell(row.agent),
-                cell(row.child),
-                cell(row.summary),
-                cell(row.outcome),
-                cell(row.follow_up),
-                cell(row.follow_up_due),
-                cell(row.relay),
-                cell(row.pages),
-                cell(row.document_type),
-                cell(row.intake_id),
-                cell(row.consult_id),
-            ]
-        )
-    return out.getvalue()
+                row.agent,
+                row.child,
+                row.summary,
+                row.outcome,
+                row.follow_up,
+                row.follow_up_due,
+                row.relay,
+                row.pages,
+                row.document_type,
+                row.intake_id,
+                row.consult_id,
+            )
+            for row in rows
+        ),
+    )
 
 
 def outcome_label(value: str | None) -> str:

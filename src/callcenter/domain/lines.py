@@ -28,6 +28,7 @@ LINES: tuple[LineSpec, ...] = (
 )
 
 LINE_CODES = tuple(spec.code for spec in LINES)
+SHOWN_CHARACTERS = 30  # of a line that is not one, quoted back in the error
 
 
 def line_code_from_text(text: str) -> str:
@@ -40,4 +41,5 @@ def line_code_from_text(text: str) -> str:
         if cleaned == spec.code or (digits and cleaned in (digits, digits[1:])):
             return spec.code
     known = ", ".join(LINE_CODES)
-    raise ValidationError(f"Unknown line {text!r}: use one of {known}.", field="line")
+    shown = text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS] + "…"  # not a screenful back
+    raise ValidationError(f"Unknown line {shown!r}: use one of {known}.", field="line")

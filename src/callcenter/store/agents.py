@@ -20,7 +20,6 @@ from callcenter.store.models import Agent
 
 REFUSED = "Username or password is not right. Check both (is caps lock on?) and try again."
 WRONG_PASSWORD = "That password is not right. Check it (is caps lock on?) and try again."
-AUDITED_USERNAME_CHARS = 40
 
 
 def to_view(agent: Agent, limit: int | None = None):
@@ -90,8 +89,9 @@ def sign_in(db: Database, username: str, password: str, now: datetime):
     # The slow hash runs before the write transaction, so it never holds SQLite's write lock;
     # an unknown name is checked against a decoy so it takes as long as a known one.
     stored = found.password_hash if found is not None else _decoy_hash()
-    skip = found is not None and passwords.is_locked(found.failed_logins, limit)
-    matches = found is not None and not skip and passwords.verify_password(password, stored)
+    # A locked account is checked too (and the answer ignored), so it takes as long as any other.
+    verified = passwords.verify_password(password, stored)
+    matches = found is not None and not passwords.is_locked(found.failed_logins, limit) and verified
 
     refusal: ValidationError | None = None
     with db.write() as session:
@@ -104,7 +104,8 @@ def sign_in(db: Database, username: str, password: str, now: datetime):
                 action="sign_in_failed",
                 entity="agent",
                 entity_id=None,
-                detail={"username": typed[:AUDITED_USERNAME_CHARS], "reason": "unknown username"},
+                # Not the text: a password typed into the username box would stay in the trail for good.
+                detail={"reason": "unknown username", "characters_typed": len(typed)},
             )
             refusal = ValidationError(REFUSED, "password")
         else:
