@@ -746,3 +746,60 @@ def test_a_huge_line_value_is_not_echoed_back_whole(db_url):
     result = run("--database-url", db_url, "call", "arrive", "--line", "x" * 120_000)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "Unknown line" in result.stderr and len(result.stderr) < 300
+
+
+def _mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_a_database_url_naming_a_folder_or_another_file_is_refused_untouched(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n")
+    notes.chmod(0o644)
+    for target, words in ((folder, "is not a database file"), (notes, "is not a SQLite database")):
+        result = run("--database-url", f"sqlite:///{target}", "seed")
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert words in result.stderr
+        assert _mode(target) in (0o755, 0o644)
+    assert notes.read_text() == "shopping list\n"
+    assert sorted(path.name for path in folder.iterdir()) == []
+
+
+def test_a_command_that_reads_never_creates_a_database(tmp_path):
+    missing = tmp_path / "not" / "there" / "cc.db"
+    for command in (["report", "--date", "2025-11-03"], ["audit"], ["log", "export", "--out", "-"], ["db", "current"]):
+        result = run("--database-url", f"sqlite:///{missing}", *command)
+        assert result.returncode != 0 and "Traceback" not in result.stderr, command
+        assert "No database at" in result.stderr, command
+    assert not (tmp_path / "not").exists()
+
+
+def test_a_sqlite_url_with_a_host_is_refused_before_any_file_is_made(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "callcenter", "--database-url", "sqlite://tmp/x.db", "seed"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "A sqlite URL has no host" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_password_in_the_database_url_is_warned_about(tmp_path):
+    result = run("--database-url", "postgresql://someone:s3cret@127.0.0.1:1/nowhere", "db", "current", timeout=30)
+    assert "the password in --database-url shows to every user of this machine" in result.stderr
+    assert "s3cret" not in result.stderr
+
+
+def test_directory_import_of_a_device_is_refused_before_the_database_is_made(tmp_path):
+    database = tmp_path / "never.db"
+    result = run("--database-url", f"sqlite:///{database}", "directory", "import", "/dev/zero", timeout=30)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is not a file nor a folder" in result.stderr
+    assert not database.exists()

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 EXPORT_LIMIT = 100_000
 
@@ -196,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    if args.database_url and urlsplit(args.database_url).password:
+        print(
+            "callcenter: warning: the password in --database-url shows to every user of this machine (ps); "
+            "put the URL in CALLCENTER_DATABASE_URL, or the password in ~/.pgpass.",
+            file=sys.stderr,
+        )
     from callcenter.config import use_line_time_zone
     from callcenter.domain.errors import ValidationError
 
@@ -248,12 +255,15 @@ def _one_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else "unexpected error"
 
 
-def open_database(url: str | None, *, prepare: bool):
-    """Connect, and (for commands that need a ready schema) migrate an outdated database."""
+def open_database(url: str | None, *, prepare: bool, create: bool = True):
+    """Connect, and (for commands that need a ready schema) migrate an outdated database.
+
+    `create`: commands that set a line up (run, serve, seed, db upgrade, ...) may make a new SQLite
+    file; the others only read or change a line that exists, and refuse a missing one untouched."""
     from callcenter.config import resolve_database_url
     from callcenter.store.db import Database
 
-    db = Database(resolve_database_url(url))
+    db = Database(resolve_database_url(url), create=create)
     db.check_connection()
     if prepare:
         from callcenter.store import migrate
@@ -359,7 +369,7 @@ def _serve(args) -> int:
 def _db(args) -> int:
     from callcenter.store import migrate
 
-    db = open_database(args.database_url, prepare=False)
+    db = open_database(args.database_url, prepare=False, create=args.db_command == "upgrade")
     if args.db_command == "upgrade":
         before = migrate.current_revision(db)
         migrate.upgrade(db)
@@ -402,7 +412,7 @@ def _call(args) -> int:
         call_id = calls.arrive(db, args.line, args.caller, _now(), Priority[args.priority.upper()])
         print(call_id)
         return 0
-    db = open_database(args.database_url, prepare=True)
+    db = open_database(args.database_url, prepare=True, create=False)
     if calls.abandon(db, args.call_id, _now()):
         print(f"call {args.call_id} abandoned")
         return 0
@@ -413,7 +423,13 @@ def _call(args) -> int:
 def _directory(args) -> int:
     from callcenter.store import hsds
 
-    db = open_database(args.database_url, prepare=True)
+    if args.directory_command != "export":
+        try:  # a path that is no package is refused before the database is opened (or made)
+            hsds.check_package_path(args.path)
+        except hsds.PackageError as error:
+            print(f"callcenter: {error.message}", file=sys.stderr)
+            return 1
+    db = open_database(args.database_url, prepare=True, create=args.directory_command != "export")
     if args.directory_command == "export":
         form = args.format or ("json" if args.path.lower().endswith(".json") else "csv")
         counts = hsds.export_package(db, args.path, form)
@@ -461,7 +477,7 @@ def _log_export(args) -> int:
     )
     if query is None:
         return 2
-    db = open_database(args.database_url, prepare=True)
+    db = open_database(args.database_url, prepare=True, create=False)
     rows = contacts.search(db, query, limit=EXPORT_LIMIT)
     text = csv_text(rows)
     if args.out == "-":
@@ -514,7 +530,7 @@ def _report(args) -> int:
     if day > local_day(now, line_zone()):  # nothing to report yet, rather than a table of zeros
         print(f"callcenter: {day.isoformat()} has not happened yet: pick today or an earlier day.", file=sys.stderr)
         return 2
-    db = open_database(args.database_url, prepare=True)
+    db = open_database(args.database_url, prepare=True, create=False)
     report = monitor.day_report(db, day, now)
     sys.stdout.write(_report_csv(report) if args.format == "csv" else _report_text(report))
     return 0
@@ -617,7 +633,7 @@ def _audit(args) -> int:
     )
     if query is None:
         return 2
-    db = open_database(args.database_url, prepare=True)
+    db = open_database(args.database_url, prepare=True, create=False)
     since, until = query.bounds()
     # No agent signs in here: whoever can open the database reads its trail.
     rows = audit.search(
@@ -652,7 +668,7 @@ def _agent(args) -> int:
     command = args.agent_command
     try:
         if command == "list":
-            db = open_database(args.database_url, prepare=True)
+            db = open_database(args.database_url, prepare=True, create=False)
             _print_agents(agents.list_agents(db, active_only=False))
             return 0
         # Check what was typed before connecting: a bad name or password never touches the database.
@@ -666,12 +682,12 @@ def _agent(args) -> int:
             return 0
         if command == "reset-password":
             password = _new_password(username, args.password_stdin)
-            db = open_database(args.database_url, prepare=True)
+            db = open_database(args.database_url, prepare=True, create=False)
             target = agents.get_by_username(db, username)
             agents.reset_password(db, None, target.id, password, _now())
             print(f"password set for {username}" + (" (account unlocked)" if target.locked else ""))
             return 0
-        db = open_database(args.database_url, prepare=True)
+        db = open_database(args.database_url, prepare=True, create=False)
         target = agents.get_by_username(db, username)
         if command == "disable":
             agents.disable_agent(db, None, target.id, _now())

@@ -19,13 +19,22 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 class Database:
     """One engine per process; every store operation opens its own short session."""
 
-    def __init__(self, url: str, *, connect_timeout: int = 5, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout: int = 5,
+        busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+        create: bool = True,
+    ) -> None:
+        """`create`: a SQLite file that does not exist yet is made (private to its owner); without
+        it, a missing file is refused and nothing is written."""
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.is_postgres = parsed.get_backend_name() == "postgresql"
         if self.is_sqlite:
-            self.engine = _sqlite_engine(url, busy_timeout_ms)
+            self.engine = _sqlite_engine(url, busy_timeout_ms, create)
         else:
             self.engine = create_engine(
                 url,
@@ -75,12 +84,45 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
-    path = make_url(url).database
-    if path and path != ":memory:":
-        folder = Path(path).expanduser().parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _create_private_file(Path(path).expanduser())
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def checked_sqlite_path(url: str, create: bool) -> Path | None:
+    """The database file a sqlite URL names, checked before anything on disk is touched: None for an
+    in-memory database. Refused (DatabaseUnavailable, saying what would work): a URL with a host, a
+    folder or device, a file that is not a SQLite database, and a missing file unless `create`."""
+    parsed = make_url(url)
+    if parsed.host:
+        raise DatabaseUnavailable(
+            f"A sqlite URL has no host ({parsed.host!r} in {url[:80]!r}): write sqlite:///relative/file.db "
+            "or sqlite:////absolute/file.db."
+        )
+    if not parsed.database or parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database).expanduser()
+    if path.exists() or path.is_symlink():
+        if not path.is_file():
+            raise DatabaseUnavailable(f"{path} is not a database file (a folder or a device): give a .db file's path.")
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+        if header and header != SQLITE_HEADER:
+            raise DatabaseUnavailable(
+                f"{path} is not a SQLite database: give the console's database file, or a path where none exists yet."
+            )
+        return path
+    if not create:
+        raise DatabaseUnavailable(
+            f"No database at {path}: check --database-url, or create it with `callcenter db upgrade` "
+            "(`callcenter seed --demo` for the demo)."
+        )
+    return path
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, create: bool = True) -> Engine:
+    path = checked_sqlite_path(url, create)
+    if path is not None and not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _create_private_file(path)
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")
@@ -103,13 +145,10 @@ def _sqlite_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
 
 
 def _create_private_file(path: Path) -> None:
-    """Children's records live in this file: readable by its owner only, WAL and SHM too."""
+    """Children's records live in this file: readable by its owner only. SQLite gives its WAL and
+    SHM files the same mode. A file that already exists is someone's: its mode is left alone."""
     old_umask = os.umask(0o077)
     try:
-        for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            if candidate.exists():
-                candidate.chmod(0o600)
-        if not path.exists():
-            path.touch(mode=0o600)
+        path.touch(mode=0o600, exist_ok=False)
     finally:
         os.umask(old_umask)

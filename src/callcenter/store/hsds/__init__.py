@@ -42,7 +42,7 @@ from callcenter.domain.hsds import (
 from callcenter.store.hsds import check, export, providers, read, write
 from callcenter.store.hsds.export import export_package
 from callcenter.store.hsds.providers import Bundle, derive_providers
-from callcenter.store.hsds.read import PackageError, read_package
+from callcenter.store.hsds.read import PackageError, check_package_path, read_package
 from callcenter.store.hsds.report import BadRow, ImportReport, TableCount, Where
 from callcenter.store.hsds.tables import SPEC, SPECS, Table
 from callcenter.store.hsds.write import import_package, import_records
@@ -61,6 +61,7 @@ __all__ = [
     "Extra",
     "ImportReport",
     "PackageError",
+    "check_package_path",
     "Table",
     "TableCount",
     "Where",

@@ -18,6 +18,41 @@ class PackageError(StoreError):
     """The package could not be read at all (missing, not a package, not JSON)."""
 
 
+MAX_FILE_BYTES = 256 * 1024 * 1024  # a statewide directory is a few MB; more is not a directory
+MAX_CELL_CHARS = 100_000  # one value: a description runs to a few thousand characters
+
+
+def check_package_path(path: str | Path) -> Path:
+    """What `directory import` may read, checked before anything else happens: an existing folder, or
+    a regular file of a sane size (not a device, a pipe or gigabytes)."""
+    path = Path(path)
+    if not path.exists():
+        raise PackageError(f"No such file or folder: {path}")
+    if path.is_dir():
+        return path
+    if not path.is_file():
+        raise PackageError(f"{path} is not a file nor a folder (a device or a pipe): give an HSDS package.")
+    _check_size(path, path.name)
+    return path
+
+
+def _check_size(path: Path, label: str) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise PackageError(
+            f"{label} is {size // (1024 * 1024)} MB; a directory package file is at most "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MB."
+        )
+
+
+def _inside(folder: Path, file: Path) -> bool:
+    """The file is in the package's folder, following links: a package names no file elsewhere."""
+    try:
+        return file.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
+
+
 @dataclass
 class Raw:
     """One row as read, not yet checked."""
@@ -41,9 +76,7 @@ class Package:
 
 
 def read_package(path: str | Path) -> Package:
-    path = Path(path)
-    if not path.exists():
-        raise PackageError(f"No such file or folder: {path}")
+    path = check_package_path(path)
     if path.is_dir():
         return _read_csv_package(path)
     if path.name == "datapackage.json":
@@ -58,6 +91,12 @@ def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str,
     found = {spec.name: folder / spec.file for spec in SPECS if (folder / spec.file).is_file()}
     if "service_at_location" not in found and (folder / "service_at_location.csv").is_file():
         found["service_at_location"] = folder / "service_at_location.csv"
+    for table, file in list(found.items()):
+        if not _inside(folder, file):
+            bad.append(
+                BadRow(file.name, None, None, f"links outside {folder.name}: only files inside the package are read")
+            )
+            del found[table]
     descriptor = folder / "datapackage.json"
     if not descriptor.is_file():
         return found
@@ -106,6 +145,18 @@ def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str,
         if table is None:
             skipped.append(f"{file or name} (HSDS {name or 'resource'} is not kept by this directory)")
             continue
+        if isinstance(file, str) and (
+            Path(file).is_absolute() or ".." in Path(file).parts or not _inside(folder, folder / file)
+        ):
+            bad.append(
+                BadRow(
+                    "datapackage.json",
+                    None,
+                    f"resources[{index}]",
+                    f"lists {file!r} for {table}, outside {folder.name}: only files inside the package are read",
+                )
+            )
+            continue
         if not isinstance(file, str) or not (folder / file).is_file():
             bad.append(
                 BadRow(
@@ -130,7 +181,9 @@ def _read_csv_package(folder: Path) -> Package:
     rows: list[Raw] = []
     for spec in SPECS:
         if spec.name in files:
-            rows += _read_csv(files[spec.name], files[spec.name].relative_to(folder).as_posix(), spec, bad)
+            label = files[spec.name].relative_to(folder).as_posix()
+            _check_size(files[spec.name], label)
+            rows += _read_csv(files[spec.name], label, spec, bad)
     return Package(str(folder), rows, set(files), json_form=False, bad=bad, skipped=skipped)
 
 
@@ -138,6 +191,7 @@ def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[Raw
     rows: list[Raw] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
+            csv.field_size_limit(MAX_CELL_CHARS)
             reader = csv.reader(handle)
             try:
                 header = next(reader)
@@ -175,7 +229,17 @@ def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[Raw
                     values = {name: value for name, value in zip(columns, record, strict=False) if name in spec.columns}
                     rows.append(Raw(spec.name, Where(label, start), values))
             except csv.Error as error:
-                bad.append(BadRow(label, reader.line_num, None, f"cannot read the rest of the file: {error}"))
+                cut = "field larger than field limit" in str(error)
+                bad.append(
+                    BadRow(
+                        label,
+                        reader.line_num,
+                        None,
+                        f"a value longer than {MAX_CELL_CHARS:,} characters: the rest of the file was not read"
+                        if cut
+                        else f"cannot read the rest of the file: {error}",
+                    )
+                )
     except UnicodeDecodeError:
         bad.append(BadRow(label, None, None, 'is not UTF-8 text: save it as "CSV UTF-8"'))
     return rows
