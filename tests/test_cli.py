@@ -803,3 +803,25 @@ def test_directory_import_of_a_device_is_refused_before_the_database_is_made(tmp
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "is not a file nor a folder" in result.stderr
     assert not database.exists()
+
+
+def test_audit_verify_reports_tampering_and_keeps_the_head(db_url, tmp_path):
+    run("--database-url", db_url, "seed", "--demo")
+    head = tmp_path / "audit-head"
+    first = run("--database-url", db_url, "audit", "verify", "--head", str(head))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("audit chain intact:") and head.read_text().split()[0].isdigit()
+
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:  # whoever can write the file: triggers are no obstacle
+        conn.execute("DROP TRIGGER audit_no_delete")
+        conn.execute("DROP TRIGGER audit_seal_no_delete")
+        newest = conn.execute("SELECT max(id) FROM audit").fetchone()[0]
+        conn.execute("DELETE FROM audit WHERE id = ?", (newest,))
+        conn.execute("DELETE FROM audit_seal WHERE entry_id = ?", (newest,))
+    plain = run("--database-url", db_url, "audit", "verify")
+    assert plain.returncode == 0  # the shorter chain is whole in itself
+    checked = run("--database-url", db_url, "audit", "verify", "--head", str(head))
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert "its newest entries were deleted" in checked.stderr
+    assert "the audit trail was tampered with" in checked.stderr

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 EXPORT_LIMIT = 100_000
@@ -129,7 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="text: two tables for reading (the default); csv: one row per line and per agent",
     )
 
-    trail = sub.add_parser("audit", help="the audit trail: who did what to which record, newest first")
+    trail = sub.add_parser(
+        "audit", help="the audit trail: who did what to which record, newest first; `audit verify` checks its chain"
+    )
+    trail.add_argument(
+        "what",
+        nargs="?",
+        choices=["verify"],
+        help="verify: walk the trail's hash chain and say the first entry changed, deleted or inserted out of order",
+    )
+    trail.add_argument(
+        "--head",
+        metavar="FILE",
+        help="(verify) the chain's end as seen last time: checked that the chain still reaches it, then updated",
+    )
     trail.add_argument("--child", default="", metavar="ID", help="only entries about this child's record")
     # Not dest "agent": that is the console's own --agent (sign in as).
     trail.add_argument("--agent", dest="audit_agent", default="", metavar="USERNAME", help="only what this agent did")
@@ -615,7 +629,36 @@ def _report_csv(report) -> str:
     return csv_document(REPORT_COLUMNS, rows)
 
 
+def _audit_verify(args) -> int:
+    from callcenter.domain.audit_chain import Head
+    from callcenter.store import audit
+
+    head_file = Path(args.head) if args.head else None
+    recorded = None
+    if head_file is not None and head_file.exists():
+        recorded = Head.parse(head_file.read_text(encoding="utf-8", errors="replace")[:200])
+        if recorded is None:
+            print(f"callcenter: {head_file} holds no chain head (seal number and digest)", file=sys.stderr)
+            return 2
+    db = open_database(args.database_url, prepare=True, create=False)
+    report = audit.verify(db, recorded)
+    for problem in report.problems:
+        print(f"callcenter: audit chain: {problem}", file=sys.stderr)
+    if not report.intact:
+        print(
+            f"callcenter: the audit trail was tampered with ({len(report.problems)} problem(s) shown)", file=sys.stderr
+        )
+        return 1
+    end = f"seal {report.head.seq}, {report.head.digest[:16]}…" if report.head else "no entries yet"
+    print(f"audit chain intact: {report.sealed} entries sealed, ending at {end}")
+    if head_file is not None and report.head is not None:
+        head_file.write_text(report.head.text(), encoding="utf-8")
+    return 0
+
+
 def _audit(args) -> int:
+    if args.what == "verify":
+        return _audit_verify(args)
     from callcenter.domain.audit import build_filter, csv_text, text_lines
     from callcenter.store import audit
 

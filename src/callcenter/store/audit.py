@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from callcenter.domain.audit import AuditRow
 
 from callcenter.domain.roles import Permission, require
-from callcenter.store.db import Database
+from callcenter.store.db import AUDIT_SEAL_LOCK, Database
 from callcenter.store.errors import NotFound
-from callcenter.store.models import Agent, AuditEntry
+from callcenter.store.models import Agent, AuditEntry, AuditSeal
 
 # Every write in the store records through this module; the reading side's domain (filters, CSV,
 # phone and postcode validation behind them) is imported only when the trail is read.
 DEFAULT_LIMIT = 500
+SEAL_BATCH = 500  # entries sealed per transaction: new writers wait at most this long on PostgreSQL
 
 
 def record(
@@ -34,6 +37,10 @@ def record(
     screen: str | None = None,
     child_id: int | None = None,
 ) -> None:
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get("audit_lock"):
+        # A transaction not begun by Database.write: it joins the writers here (see AUDIT_SEAL_LOCK).
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": AUDIT_SEAL_LOCK})
+        session.info["audit_lock"] = True
     session.add(
         AuditEntry(
             at=at,
@@ -161,3 +168,84 @@ def _detail(text: str | None) -> dict[str, Any]:
     except ValueError:  # written by hand or by an older version: shown as it is
         return {"text": text}
     return value if isinstance(value, dict) else {"value": value}
+
+
+# -- the hash chain (domain/audit_chain) -------------------------------------------------------------
+
+
+def _sealed_entry(row: AuditEntry):
+    from callcenter.domain.audit_chain import SealedEntry
+
+    assert row.id is not None and row.at is not None
+    return SealedEntry(
+        row.id, row.at, row.agent_id, row.action, row.entity, row.entity_id, row.screen, row.detail, row.child_id
+    )
+
+
+def _database_now(session: Session) -> datetime:
+    from datetime import UTC
+
+    value = session.execute(select(func.current_timestamp())).scalar_one()
+    if isinstance(value, str):  # SQLite: "YYYY-MM-DD HH:MM:SS", in UTC
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@contextmanager
+def _sealing(db: Database) -> Iterator[Session]:
+    """The sealer's transaction: one sealer at a time, and (PostgreSQL) no writer in flight."""
+    if not db.is_postgres:
+        with db.write() as session:  # SQLite: the write lock already keeps everyone else out
+            yield session
+        return
+    with db.read() as session, session.begin():  # not db.write: that joins the writers' shared lock
+        session.execute(text("SET LOCAL lock_timeout = '3s'"))
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_SEAL_LOCK})
+        yield session
+
+
+def seal(db: Database, batch: int = SEAL_BATCH) -> int:
+    """Chain the committed entries not sealed yet, oldest first, `batch` at most; how many were sealed.
+    Any console's sweep runs it, and `audit verify` first; two at once take turns."""
+    from callcenter.domain.audit_chain import GENESIS, digest
+
+    with _sealing(db) as session:
+        last = session.execute(select(AuditSeal).order_by(AuditSeal.seq.desc()).limit(1)).scalars().first()
+        previous, seq, after = (last.digest, last.seq, last.entry_id) if last else (GENESIS, 0, 0)
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return 0
+        now = _database_now(session)
+        for row in rows:
+            seq += 1
+            previous = digest(previous, _sealed_entry(row), now)
+            assert row.id is not None
+            session.add(AuditSeal(seq=seq, entry_id=row.id, digest=previous, sealed_at=now))
+        return len(rows)
+
+
+def seal_all(db: Database) -> int:
+    sealed = 0
+    while count := seal(db):
+        sealed += count
+    return sealed
+
+
+def verify(db: Database, recorded_head=None):
+    """Seal what is committed, then walk the whole chain against the entries as they are now."""
+    from callcenter.domain.audit_chain import Seal, check_chain
+
+    seal_all(db)
+    with db.read() as session:
+        seals = [
+            Seal(row.seq, row.entry_id, row.digest, row.sealed_at)
+            for row in session.execute(
+                select(AuditSeal.seq, AuditSeal.entry_id, AuditSeal.digest, AuditSeal.sealed_at).order_by(AuditSeal.seq)
+            )
+        ]
+        entries = {row.id: _sealed_entry(row) for row in session.scalars(select(AuditEntry))}
+    sealed_ids = {seal.entry_id for seal in seals}
+    unsealed = [entry_id for entry_id in entries if entry_id not in sealed_ids]
+    return check_chain(seals, entries, unsealed, recorded_head)

@@ -57,6 +57,11 @@ class Database:
         """One transaction: commits when the block ends, rolls back on any error."""
         with translated_errors(), Session(self._write_engine, expire_on_commit=False) as session:
             with session.begin():
+                if self.is_postgres:
+                    # Shared with every other writer, taken before any row is locked: the audit
+                    # sealer (store/audit.seal) waits for the writers in flight, never in a cycle.
+                    session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": AUDIT_SEAL_LOCK})
+                    session.info["audit_lock"] = True
                 yield session
 
     def typing_commit(self, session: Session) -> None:
@@ -85,6 +90,9 @@ class Database:
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# PostgreSQL advisory lock: every write transaction holds it shared, the audit sealer alone. So the
+# sealer sees no entry still uncommitted below one it seals (ids are taken before commit, in any order).
+AUDIT_SEAL_LOCK = 0x6175646974  # "audit"
 
 
 def checked_sqlite_path(url: str, create: bool) -> Path | None:

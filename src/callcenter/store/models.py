@@ -326,6 +326,18 @@ class AuditEntry(SQLModel, table=True):
     child_id: int | None = Field(default=None, index=True)
 
 
+class AuditSeal(SQLModel, table=True):
+    """The audit trail's hash chain (domain/audit_chain): append-only like the trail itself."""
+
+    __tablename__ = "audit_seal"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # numbered by the sealer
+    # No foreign key: a deleted entry must still show, as a seal without its entry.
+    entry_id: int = Field(unique=True)
+    digest: str = Field(max_length=64)
+    sealed_at: datetime | None = _when(nullable=False)  # the database's clock, not a console's
+
+
 # --- The resource directory in Open Referral HSDS 3.0 form -----------------------------------
 # Primary keys are the HSDS ids (UUID-like strings) so a package re-imported updates in place.
 # The `provider` table above stays the denormalised search row: one per service_at_location.

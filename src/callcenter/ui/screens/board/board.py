@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from rich.text import Text
@@ -20,7 +21,8 @@ from callcenter.domain.promises import PromiseStatus
 from callcenter.domain.roles import Permission, can
 from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.resources import styles_dir
-from callcenter.store import calls, intakes, promises
+from callcenter.store import audit, calls, intakes, promises
+from callcenter.store.errors import StoreError
 from callcenter.store.intakes import DraftView
 from callcenter.store.promises import PromiseView
 from callcenter.store.views import AgentView, BoardSnapshot, CallView, WaitingCall
@@ -313,6 +315,8 @@ class QueueBoardScreen(ConsoleScreen[None]):
         policy = self.app.policy  # built here, off the UI thread, the first time
         if sweep:
             promises.sweep(self.app.db, self.app.clock(), policy)
+            with contextlib.suppress(StoreError):  # another console is sealing: the next sweep goes on
+                audit.seal(self.app.db)
         rows = promises.open_for(self.app.db, agent.id)
         self.app.call_from_thread(self._promises_loaded, rows)
 
