@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from callcenter.store import migrate, seed
+from callcenter.store import migrate, roles, seed
 from callcenter.store.db import Database
 
 # Monday 23 Nov 2026, 10:00 in New York: a business morning, so clocks and deadlines read naturally.
@@ -46,8 +47,12 @@ def pg_reachable() -> str | None:
         return str(error).splitlines()[0]
 
 
-def pg_url(name: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+def pg_url(name: str, user: str | None = None) -> str:
+    """The admin URL for another database, or for another user (trust authentication here)."""
+    url = make_url(PG_ADMIN_URL).set(database=name)
+    if user is not None:
+        url = url.set(username=user, password=None)
+    return url.render_as_string(hide_password=False)
 
 
 def _admin(sql: str, **params) -> list[tuple]:
@@ -232,6 +237,7 @@ class Templates:
         self.server = server or ServerObjects()
         self._built: set[tuple[str, bool]] = set()
         self._pg_templates: dict[bool, str] = {}
+        self._roles: tuple[str, str, str] | None = None
 
     def sqlite(self, target: Path, with_demo: bool) -> Database:
         template = self.folder / f"template-{'demo' if with_demo else 'empty'}.db"
@@ -245,15 +251,31 @@ class Templates:
         shutil.copyfile(template, target)
         return Database(f"sqlite:///{target}")
 
+    def console_roles(self) -> tuple[str, str, str]:
+        """This run's console and web group roles, and the login the tests' consoles use."""
+        if self._roles is None:
+            console = self.server.create_role("console", login=False)
+            web = self.server.create_role("web", login=False)
+            login = self.server.create_role("rep", login=True)
+            _admin(f"GRANT {console} TO {login}")
+            self._roles = (console, web, login)
+        return self._roles
+
     def postgres(self, with_demo: bool) -> Database:
+        """A clone of the template, opened as a console opens it: a login with the console role's
+        rights only (store/roles.py). `db.owner_url` is the owner's, for what only an owner may do."""
+        console, web, login = self.console_roles()
         if with_demo not in self._pg_templates:
             template = self.server.create_database(f"tpl_{'demo' if with_demo else 'empty'}_")
             db = Database(pg_url(template))
             prepare(db, with_demo)
+            roles.apply_grants(db, console, web)
             db.dispose()
             self._pg_templates[with_demo] = template
         name = self.server.create_database("t", template=self._pg_templates[with_demo])
-        return Database(pg_url(name))
+        db = Database(pg_url(name, user=login))
+        db.owner_url = pg_url(name)  # type: ignore[attr-defined]
+        return db
 
     def drop_all(self) -> list[str]:
         return self.server.drop_all()

@@ -825,3 +825,67 @@ def test_audit_verify_reports_tampering_and_keeps_the_head(db_url, tmp_path):
     assert checked.returncode == 1 and "Traceback" not in checked.stderr
     assert "its newest entries were deleted" in checked.stderr
     assert "the audit trail was tampered with" in checked.stderr
+
+
+def test_db_upgrade_sets_the_roles_rights_and_db_login_makes_a_console_login(templates, postgres_ready):
+    """On PostgreSQL, as the owner: the schema, the two group roles with their rights, then a login
+    that works the line and is refused the audit trail's undoing."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    from tests.dbutil import pg_url
+
+    server = templates.server
+    database = server.create_database("cli")
+    console, web = server.name("console"), server.name("web")
+    login = server.name("frontdesk")
+    server.roles.extend([login, console, web])  # dropped with the run's objects, members first
+    env = {"CALLCENTER_CONSOLE_ROLE": console, "CALLCENTER_WEB_ROLE": web}
+    upgraded = run("--database-url", pg_url(database), "db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"consoles log in as members of {console}" in upgraded.stdout
+    made = run_with_env_input(
+        ["--database-url", pg_url(database), "db", "login", login, "--password-stdin"], "a long enough password\n", env
+    )
+    assert made.returncode == 0, made.stderr
+    engine = create_engine(pg_url(database, user=login))
+    try:
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM line")).scalar() == 0
+            conn.execute(text("INSERT INTO audit (at, action, entity) VALUES (now(), 'note', 'line')"))
+        with pytest.raises(DBAPIError, match="permission denied"), engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit"))
+    finally:
+        engine.dispose()
+
+
+def run_with_env_input(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "callcenter", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
+        env={**os.environ, **env},
+    )
+
+
+def test_exports_from_the_shell_are_audited(db_url, tmp_path):
+    run("--database-url", db_url, "seed", "--demo")
+    assert (
+        run(
+            "--database-url", db_url, "log", "export", "--out", str(tmp_path / "log.csv"), "--channel", "fax"
+        ).returncode
+        == 0
+    )
+    assert run("--database-url", db_url, "report", "--date", "2026-11-23", "--format", "csv").returncode == 0
+    assert run("--database-url", db_url, "audit", "--format", "csv", "--limit", "3").returncode == 0
+    listed = run("--database-url", db_url, "audit", "--action", "export", "--format", "csv")
+    assert listed.returncode == 0, listed.stderr
+    import csv
+
+    rows = list(csv.DictReader(listed.stdout.splitlines()))
+    assert sorted(row["entity"] for row in rows) == ["audit", "contact", "report"]
+    assert all(row["screen"] == "shell" and "os_user" in row["detail"] for row in rows)
+    contact = next(row for row in rows if row["entity"] == "contact")
+    assert '"channel": "fax"' in contact["detail"]

@@ -45,7 +45,7 @@ def test_leftovers_of_a_dead_run_are_swept_and_a_live_runs_are_kept(server):
 
     swept = sweep_leftovers()
 
-    assert {dead_database, dead_role} <= set(swept)
+    # Another run sweeping at the same moment may be the one that drops them: gone is what counts.
     assert live_database not in swept and live_role not in swept
     names = _names()
     assert dead_database not in names and dead_role not in names

@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="create or upgrade the schema to the newest version")
     db_sub.add_parser("current", help="print the schema version of the database")
+    login = db_sub.add_parser(
+        "login",
+        help="(PostgreSQL, as the owner) a login for consoles or the web site, with only their rights",
+    )
+    login.add_argument("name", help="the login's name, e.g. console_frontdesk")
+    login.add_argument("--role", choices=["console", "web"], default="console", help="what it may do (default console)")
+    login.add_argument("--password-stdin", action="store_true", help="read the password as one line from stdin")
 
     seed = sub.add_parser("seed", help="fill the database")
     seed.add_argument("--demo", action="store_true", help="demo agents, waiting callers and a directory")
@@ -281,9 +288,18 @@ def open_database(url: str | None, *, prepare: bool, create: bool = True):
     db.check_connection()
     if prepare:
         from callcenter.store import migrate
+        from callcenter.store.errors import DatabaseUnavailable
 
         if migrate.needs_upgrade(db):
-            migrate.upgrade(db)
+            try:
+                migrate.upgrade(db)
+            except Exception as error:
+                if "permission denied" in str(error) or "must be owner" in str(error):
+                    raise DatabaseUnavailable(
+                        "The database's schema is older than this console and this login may not change it: "
+                        "run `callcenter db upgrade` as the database's owner."
+                    ) from error
+                raise
     return db
 
 
@@ -381,14 +397,27 @@ def _serve(args) -> int:
 
 
 def _db(args) -> int:
-    from callcenter.store import migrate
+    from callcenter.config import group_roles
+    from callcenter.store import migrate, roles
 
+    console_role, web_role = group_roles()
+    if args.db_command == "login":
+        name = roles.checked_role_name(args.name)
+        password = _new_password(name, args.password_stdin)
+        db = open_database(args.database_url, prepare=False, create=False)
+        group = console_role if args.role == "console" else web_role
+        roles.create_login(db, name, group, password)
+        print(f"login {name} made, with the rights of {group}")
+        return 0
     db = open_database(args.database_url, prepare=False, create=args.db_command == "upgrade")
     if args.db_command == "upgrade":
         before = migrate.current_revision(db)
         migrate.upgrade(db)
         after = migrate.current_revision(db)
         print(f"schema at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+        if db.is_postgres:
+            roles.apply_grants(db, console_role, web_role)
+            print(f"rights set: consoles log in as members of {console_role}, the web site of {web_role}")
     else:
         print(migrate.current_revision(db) or "empty")
     return 0
@@ -475,7 +504,7 @@ def _checked_filter(build_filter, fields: dict):
 
 
 def _log_export(args) -> int:
-    from callcenter.domain.contacts import build_filter, csv_text
+    from callcenter.domain.contacts import build_filter
     from callcenter.store import contacts
 
     query = _checked_filter(
@@ -492,8 +521,7 @@ def _log_export(args) -> int:
     if query is None:
         return 2
     db = open_database(args.database_url, prepare=True, create=False)
-    rows = contacts.search(db, query, limit=EXPORT_LIMIT)
-    text = csv_text(rows)
+    text, count = contacts.export_csv(db, query, agent_id=None, now=_now(), screen="shell", limit=EXPORT_LIMIT)
     if args.out == "-":
         sys.stdout.write(text)
         return 0
@@ -501,7 +529,7 @@ def _log_export(args) -> int:
     descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(descriptor, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
-    print(f"{len(rows)} contacts written to {args.out}", file=sys.stderr)
+    print(f"{count} contacts written to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -546,6 +574,17 @@ def _report(args) -> int:
         return 2
     db = open_database(args.database_url, prepare=True, create=False)
     report = monitor.day_report(db, day, now)
+    from callcenter.store import audit
+
+    audit.record_export(
+        db,
+        at=now,
+        agent_id=None,
+        what="report",
+        filters={"date": day, "format": args.format},
+        rows=len(report.lines) + len(report.agents),
+        screen="shell",
+    )
     sys.stdout.write(_report_csv(report) if args.format == "csv" else _report_text(report))
     return 0
 
@@ -691,6 +730,22 @@ def _audit(args) -> int:
         limit=query.limit,
     )
     if args.format == "csv":
+        audit.record_export(
+            db,
+            at=_now(),
+            agent_id=None,
+            what="audit",
+            filters={
+                "child": query.child_id,
+                "agent": query.agent_username,
+                "since": query.since,
+                "until": query.until,
+                "action": query.action,
+                "screen": query.screen,
+            },
+            rows=len(rows),
+            screen="shell",
+        )
         sys.stdout.write(csv_text(rows))
     else:
         sys.stdout.write("\n".join(text_lines(rows)) + "\n")

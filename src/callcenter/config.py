@@ -7,6 +7,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 DATABASE_URL_ENV = "CALLCENTER_DATABASE_URL"
+# PostgreSQL group roles `db upgrade` grants to and `db login` makes members of (store/roles.py).
+CONSOLE_ROLE_ENV = "CALLCENTER_CONSOLE_ROLE"
+WEB_ROLE_ENV = "CALLCENTER_WEB_ROLE"
+
+
+def group_roles() -> tuple[str, str]:
+    """The console's and the web site's group roles: the settings, else callcenter_console/_web."""
+    return (
+        os.environ.get(CONSOLE_ROLE_ENV, "").strip() or "callcenter_console",
+        os.environ.get(WEB_ROLE_ENV, "").strip() or "callcenter_web",
+    )
 
 
 def default_sqlite_path() -> Path:

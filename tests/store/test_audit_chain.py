@@ -18,7 +18,7 @@ from callcenter.store.models import AuditEntry, AuditSeal
 def _tamper(db, *statements: str) -> None:
     """As the owner (PostgreSQL) or a file writer (SQLite): the triggers are switched off first."""
     if db.is_postgres:
-        engine = create_engine(db.url)
+        engine = create_engine(db.owner_url)
         with engine.begin() as conn:
             conn.execute(text("ALTER TABLE audit DISABLE TRIGGER USER"))
             conn.execute(text("ALTER TABLE audit_seal DISABLE TRIGGER USER"))

@@ -373,8 +373,9 @@ def test_children_are_found_by_name_medicaid_number_or_birth_date(db, now):
 def test_the_export_is_the_log_as_a_spreadsheet_safe_csv(db, now, alex):
     _fax(db, alex, now - timedelta(minutes=5))
     _outbound(db, alex, now, summary='=HYPERLINK("http://example.test")')
-    text = contacts.export_csv(db, ContactFilter())
+    text, count = contacts.export_csv(db, ContactFilter(), agent_id=alex, now=now, screen="contact_log")
     rows = list(csv.reader(io.StringIO(text)))
+    assert count == 2
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 3
     newest = dict(zip(rows[0], rows[1], strict=False))
     assert newest["number"] == "(860) 555-0199" and newest["direction"] == "outbound"
@@ -382,7 +383,29 @@ def test_the_export_is_the_log_as_a_spreadsheet_safe_csv(db, now, alex):
     assert newest["when"] == now.astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M")
     fax_row = dict(zip(rows[0], rows[2], strict=False))
     assert (fax_row["channel"], fax_row["pages"], fax_row["follow_up"]) == ("fax", "4", "open")
-    assert len(list(csv.reader(io.StringIO(contacts.export_csv(db, ContactFilter(channel=Channel.FAX)))))) == 2
+    faxes, _ = contacts.export_csv(db, ContactFilter(channel=Channel.FAX), agent_id=alex, now=now, screen="contact_log")
+    assert len(list(csv.reader(io.StringIO(faxes)))) == 2
+
+
+def test_every_export_is_audited_with_who_and_the_filter(db, now, alex):
+    import json
+
+    from sqlalchemy import select
+
+    from callcenter.store.models import AuditEntry
+
+    _fax(db, alex, now - timedelta(minutes=5))
+    contacts.export_csv(db, ContactFilter(channel=Channel.FAX), agent_id=alex, now=now, screen="contact_log")
+    contacts.export_csv(db, ContactFilter(), agent_id=None, now=now, screen="shell")
+    with db.read() as session:
+        exports = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.id)))
+    assert [(entry.agent_id, entry.entity, entry.screen) for entry in exports] == [
+        (alex, "contact", "contact_log"),
+        (None, "contact", "shell"),
+    ]
+    by_rep, from_shell = (json.loads(entry.detail) for entry in exports)
+    assert by_rep["filter"] == {"channel": "fax"} and by_rep["rows"] == 1 and "os_user" not in by_rep
+    assert from_shell["filter"] == {} and from_shell["os_user"]
 
 
 def test_a_missing_contact_is_not_found(db, now, alex):

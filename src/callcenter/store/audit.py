@@ -55,6 +55,42 @@ def record(
     )
 
 
+def record_export(
+    db: Database,
+    *,
+    at: datetime,
+    agent_id: int | None,
+    what: str,
+    filters: dict[str, Any],
+    rows: int,
+    screen: str,
+) -> None:
+    """An export leaves the database with children's details: who took what, with which filter.
+    From the shell no one signs in: the machine's user is recorded instead."""
+    detail: dict[str, Any] = {"filter": {key: str(value) for key, value in filters.items() if value not in (None, "")}}
+    detail["rows"] = rows
+    if agent_id is None:
+        import getpass
+
+        try:
+            detail["os_user"] = getpass.getuser()
+        except (KeyError, OSError):  # no name for this uid (a container): the uid says it
+            import os
+
+            detail["os_user"] = f"uid {os.getuid()}"
+    with db.write() as session:
+        record(
+            session,
+            at=at,
+            agent_id=agent_id,
+            action="export",
+            entity=what,
+            entity_id=None,
+            detail=detail,
+            screen=screen,
+        )
+
+
 TYPING_AUDIT_EVERY = timedelta(minutes=1)
 
 

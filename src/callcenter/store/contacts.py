@@ -483,8 +483,15 @@ def search(db: Database, query: ContactFilter, limit: int = 500) -> list[LogRow]
         return _rows(session, _conditions(query), [Contact.at.desc(), Contact.id.desc()], limit)
 
 
-def export_csv(db: Database, query: ContactFilter, limit: int = 100_000) -> str:
-    return csv_text(search(db, query, limit))
+def export_csv(
+    db: Database, query: ContactFilter, *, agent_id: int | None, now: datetime, screen: str, limit: int = 100_000
+) -> tuple[str, int]:
+    """The filtered log as CSV, and how many entries it holds; the export is audited (who, the
+    filter, how many rows)."""
+    rows = search(db, query, limit)
+    filters = {name: getattr(query, name) for name in query.__dataclass_fields__ if name != "zone"}
+    audit.record_export(db, at=now, agent_id=agent_id, what="contact", filters=filters, rows=len(rows), screen=screen)
+    return csv_text(rows), len(rows)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -261,7 +261,7 @@ def refresh_vocabulary(db: Database) -> None:
 def refresh_vocabulary_in(session) -> None:
     """Within the transaction that wrote providers: PostgreSQL's view of the directory's words."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY provider_words"))
+        session.execute(text("SELECT refresh_provider_words()"))  # the owner's rights (migration 0015)
 
 
 def _vocabulary(db: Database, session) -> tuple[set[str], dict[str, list[str]]]:

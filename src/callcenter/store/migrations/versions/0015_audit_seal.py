@@ -1,8 +1,12 @@
-"""audit seal: the audit trail's hash chain
+"""audit seal: the audit trail's hash chain; the directory's words refreshed without owning them
 
 Each committed audit entry is sealed in order with a digest chained to the one before, so an entry
 changed, deleted or written in behind the others shows when the chain is verified
 (`callcenter audit verify`). The seals are append-only, as the trail is.
+
+On PostgreSQL, consoles now log in with a role that owns nothing (store/roles.py), and refreshing a
+materialized view takes its owner: `refresh_provider_words()` runs the refresh with the owner's
+rights (SECURITY DEFINER, its search path fixed) and is all a console may do to the view.
 
 Revision ID: 0015
 Revises: 0014
@@ -45,10 +49,17 @@ def upgrade() -> None:
             "CREATE TRIGGER audit_seal_no_truncate BEFORE TRUNCATE ON audit_seal "
             "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()"
         )
+        op.execute(
+            "CREATE FUNCTION refresh_provider_words() RETURNS void LANGUAGE sql SECURITY DEFINER "
+            "SET search_path = public, pg_temp "
+            "AS 'REFRESH MATERIALIZED VIEW CONCURRENTLY provider_words'"
+        )
+        op.execute("REVOKE ALL ON FUNCTION refresh_provider_words() FROM PUBLIC")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS refresh_provider_words()")
         op.execute("DROP TRIGGER IF EXISTS audit_seal_append_only ON audit_seal")
         op.execute("DROP TRIGGER IF EXISTS audit_seal_no_truncate ON audit_seal")
     op.drop_table('audit_seal')

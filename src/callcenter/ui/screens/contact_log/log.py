@@ -399,7 +399,9 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
         folder = Path(os.environ.get(EXPORT_DIR_ENV) or Path.home())
         stamp = self.app.clock().astimezone(self.app.policy.hours.zone).strftime("%Y%m%d-%H%M%S")
         target = folder / f"contact-log-{stamp}.csv"
-        text = contacts.export_csv(self.app.db, query)
+        text, _count = contacts.export_csv(
+            self.app.db, query, agent_id=self.app.signed_in_agent().id, now=self.app.clock(), screen="contact_log"
+        )
         try:
             target.write_text(text, encoding="utf-8")
             target.chmod(0o600)  # the log names children: readable by the rep alone

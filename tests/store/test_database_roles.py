@@ -1,0 +1,103 @@
+"""PostgreSQL least privilege: the console's login may work the line but not undo its audit trail;
+the web site's login reads the directory and nothing else. (The store and UI tests on PostgreSQL
+all run as this run's console login: tests/dbutil.py.)"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError
+
+from callcenter.store import audit, calls, roles
+from callcenter.store.models import AuditEntry
+from tests.dbutil import _admin, pg_url
+
+pytestmark = pytest.mark.parametrize("db", ["postgres"], indirect=True)
+
+# What an attacker with a console's login tried; each must be refused by the database itself.
+REFUSED = [
+    "ALTER TABLE audit DISABLE TRIGGER USER",
+    "DELETE FROM audit",
+    "UPDATE audit SET action = 'forged'",
+    "TRUNCATE audit",
+    "SET LOCAL session_replication_role = replica",
+    "DROP TRIGGER audit_append_only ON audit",
+    "DELETE FROM audit_seal",
+    "UPDATE audit_seal SET digest = 'x'",
+    "CREATE TABLE planted (id integer)",
+    "ALTER TABLE agent ADD COLUMN planted text",
+    "DROP TABLE call",
+]
+
+
+def _database(db) -> str:
+    return db.engine.url.database
+
+
+@pytest.mark.parametrize("statement", REFUSED)
+def test_the_console_login_is_refused_what_would_undo_the_trail(db, now, statement):
+    calls.arrive(db, "877", "(860) 555-0101", now)  # something in the trail to protect
+    assert db.engine.url.username != "postgres"
+    with pytest.raises(DBAPIError) as refused:
+        with db.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert "permission denied" in str(refused.value) or "must be owner" in str(refused.value)
+    with db.read() as session:
+        assert session.scalar(select(AuditEntry.id).limit(1)) is not None
+
+
+def test_the_console_login_may_add_to_the_trail_and_work_the_line(db, now):
+    """A forged row is possible with the console's rights (every console must add entries): it is
+    attributable to that login and host, and sealed like any other (README, the threat model)."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO audit (at, agent_id, action, entity, entity_id) VALUES (:at, NULL, 'note', 'agent', 1)"),
+            {"at": now},
+        )
+    call_id = calls.arrive(db, "877", "(860) 555-0102", now)
+    assert calls.abandon(db, call_id, now)
+    assert audit.seal_all(db) > 0 and audit.verify(db).intact
+
+
+def test_the_web_login_reads_the_directory_and_nothing_else(db, templates):
+    _console, web, _login = templates.console_roles()
+    reader = f"{web}_reader"
+    _admin(f"CREATE ROLE {reader} LOGIN IN ROLE {web}")
+    templates.server.roles.append(reader)  # dropped with the run's other roles
+    engine = create_engine(pg_url(_database(db), user=reader))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM provider")).scalar() >= 0
+            conn.execute(text("SELECT count(*) FROM hsds_service"))
+        for statement in ("SELECT * FROM agent", "SELECT * FROM child", "SELECT * FROM audit", "DELETE FROM provider"):
+            with pytest.raises(DBAPIError, match="permission denied"):
+                with engine.begin() as conn:
+                    conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_a_login_made_by_the_owner_has_the_console_rights(db, templates):
+    console, _web, _login = templates.console_roles()
+    owner = type(db)(db.owner_url)
+    name = f"{console}_frontdesk"
+    templates.server.roles.append(name)
+    roles.create_login(owner, name, console, "a long enough password")
+    owner.dispose()
+    engine = create_engine(pg_url(_database(db), user=name))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM line")).scalar() == 5
+        with pytest.raises(DBAPIError, match="permission denied"):
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM audit"))
+    finally:
+        engine.dispose()
+
+
+def test_role_names_are_checked_before_any_statement(db):
+    with pytest.raises(roles.RoleError):
+        roles.apply_grants(db, "console; DROP TABLE audit", "web")
+    with pytest.raises(roles.RoleError) as refused:
+        roles.apply_grants(db, "fine_console_name", "fine_web_name")  # not the owner: says who should
+    assert "as the database's owner" in refused.value.message
