@@ -172,8 +172,8 @@ def main() -> None:
         f"startup_bare_textual_with_models_median: {floor * 1000:.0f} ms "
         f"({floor / bare:.2f} x baseline; the floor for a board read through the models)"
     )
-    print(f"startup_console_to_sign_in_median: {sign_in * 1000:.0f} ms (target: <= 2.0 x baseline)")
-    print(f"startup_sign_in_ratio: {sign_in / bare:.2f} x (target: <= 2.0)")
+    print(f"startup_console_to_sign_in_median: {sign_in * 1000:.0f} ms (target: <= 1.5 x baseline)")
+    print(f"startup_sign_in_ratio: {sign_in / bare:.2f} x (target: <= 1.5)")
     print(f"startup_console_to_board_median: {board * 1000:.0f} ms (target: <= 2.0 x baseline)")
     print(f"startup_board_ratio: {board / bare:.2f} x (target: <= 2.0)")
     enter = statistics.median(seconds["enter_to_board"])

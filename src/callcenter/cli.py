@@ -310,6 +310,7 @@ def _run(args) -> int:
         max_failed_sign_ins,
         promise_policy,
         resolve_database_url,
+        sign_in_roster,
     )
     from callcenter.domain.errors import ValidationError
 
@@ -317,6 +318,7 @@ def _run(args) -> int:
         policy = promise_policy() if any(os.environ.get(name) for name in PROMISE_SETTINGS_ENV.values()) else None
         max_failed_sign_ins()  # checked here so a bad value stops the console, not each sign-in
         idle_lock = idle_lock_seconds()
+        roster = sign_in_roster(default=args.simulate)  # the demo lists its agents to pick from
     except ValidationError as error:
         print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
         return 2
@@ -343,6 +345,7 @@ def _run(args) -> int:
         prefill_username=args.agent,
         policy=policy,
         idle_lock_seconds=idle_lock,
+        show_roster=roster,
         freeze_heap=True,
     )
     try:

@@ -100,6 +100,23 @@ def max_failed_sign_ins(environment: dict[str, str] | None = None) -> int:
 
 IDLE_LOCK_ENV = "CALLCENTER_IDLE_LOCK_MINUTES"
 DEFAULT_IDLE_LOCK_MINUTES = 10
+SIGN_IN_ROSTER_ENV = "CALLCENTER_SIGN_IN_ROSTER"
+
+
+def sign_in_roster(default: bool = False, environment: dict[str, str] | None = None) -> bool:
+    """Whether the sign-in screen lists every agent's name (a kiosk, the demo) or asks for a username
+    (the default: a screen anyone may see, the web page included, says nothing about who works here)."""
+    from callcenter.domain.errors import ValidationError
+
+    env = os.environ if environment is None else environment
+    text = (env.get(SIGN_IN_ROSTER_ENV) or "").strip().lower()
+    if not text:
+        return default
+    if text in ("on", "yes", "true", "1"):
+        return True
+    if text in ("off", "no", "false", "0"):
+        return False
+    raise ValidationError(f"{SIGN_IN_ROSTER_ENV} wants on or off (got {text[:40]!r}).", SIGN_IN_ROSTER_ENV)
 
 
 def idle_lock_seconds(environment: dict[str, str] | None = None) -> float | None:

@@ -10,8 +10,12 @@ from tests.dbutil import FIXED_NOW
 TERMINAL = (120, 36)
 
 
-def make_app(db, *, agent: str | None = None, now=FIXED_NOW, refresh_seconds: float = 0.25) -> CallCenterApp:
-    return CallCenterApp(db, clock=lambda: now, agent_username=agent, refresh_seconds=refresh_seconds)
+def make_app(
+    db, *, agent: str | None = None, now=FIXED_NOW, refresh_seconds: float = 0.25, show_roster: bool = False
+) -> CallCenterApp:
+    return CallCenterApp(
+        db, clock=lambda: now, agent_username=agent, refresh_seconds=refresh_seconds, show_roster=show_roster
+    )
 
 
 async def settle(pilot, rounds: int = 3) -> None:

@@ -175,7 +175,7 @@ async def test_a_name_that_looks_like_markup_is_listed_as_typed_on_the_sign_in_s
     from tests.ui.helpers import wait_until
 
     agent_store.add_agent(sqlite_demo_db, None, "odd", "Odd [/] [bold]Name", "rep", "a-long-password-9", now)
-    app = CallCenterApp(sqlite_demo_db, clock=lambda: now)
+    app = CallCenterApp(sqlite_demo_db, clock=lambda: now, show_roster=True)
     async with app.run_test(size=(120, 40)) as pilot:
         assert await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
         options = app.screen.query_one("#agent-list", OptionList)

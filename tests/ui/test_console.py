@@ -68,7 +68,7 @@ async def test_unknown_username_is_refused_with_a_message(sqlite_demo_db):
 
 
 async def test_pick_name_from_the_list(sqlite_demo_db):
-    app = make_app(sqlite_demo_db)
+    app = make_app(sqlite_demo_db, show_roster=True)  # a kiosk's or the demo's sign-in screen
     async with app.run_test(size=TERMINAL) as pilot:
         await settle(pilot)
         await pilot.press("down", "enter")  # first in the list is a rep

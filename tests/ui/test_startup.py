@@ -40,7 +40,7 @@ async def test_a_rep_types_while_the_database_opens_and_is_signed_in_once_it_is_
         release.wait(10)
         return sqlite_demo_db
 
-    app = CallCenterApp(open_database=slow_open, clock=lambda: FIXED_NOW, refresh_seconds=0.25)
+    app = CallCenterApp(open_database=slow_open, clock=lambda: FIXED_NOW, refresh_seconds=0.25, show_roster=True)
     async with app.run_test(size=TERMINAL) as pilot:
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, SignInScreen))
         screen = pilot.app.screen
@@ -64,7 +64,7 @@ async def test_an_unreachable_database_is_said_on_the_sign_in_screen_and_tried_a
             raise DatabaseUnavailable("Cannot reach the database at postgresql://db.example/line: refused")
         return sqlite_demo_db
 
-    app = CallCenterApp(open_database=flaky_open, clock=lambda: FIXED_NOW, refresh_seconds=0.25)
+    app = CallCenterApp(open_database=flaky_open, clock=lambda: FIXED_NOW, refresh_seconds=0.25, show_roster=True)
     async with app.run_test(size=TERMINAL) as pilot:
         assert await wait_until(pilot, lambda: "Cannot reach the database" in _error(pilot))
         assert "Trying again every" in _error(pilot)
@@ -113,3 +113,28 @@ async def test_the_command_line_console_freezes_what_start_up_built_once_the_boa
             assert await wait_until(pilot, lambda: gc.get_freeze_count() > 0, timeout=5)
     finally:
         gc.unfreeze()
+
+
+async def test_the_sign_in_screen_names_no_one_unless_the_line_asks_it_to(sqlite_demo_db):
+    """By default (a screen anyone may see, the web page too) no agent is listed; a kiosk or the
+    demo turns the list on (CALLCENTER_SIGN_IN_ROSTER)."""
+    from callcenter.config import sign_in_roster
+
+    assert sign_in_roster(environment={}) is False
+    assert sign_in_roster(default=True, environment={}) is True
+    assert sign_in_roster(environment={"CALLCENTER_SIGN_IN_ROSTER": "on"}) is True
+    plain = CallCenterApp(sqlite_demo_db, clock=lambda: FIXED_NOW)
+    async with plain.run_test(size=TERMINAL) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(plain.screen, SignInScreen))
+        await pilot.pause(0.3)
+        assert not plain.screen.query("#agent-list")
+        assert "Alex Rivera" not in str(plain.screen.query_one("#signin-box").render())
+        await pilot.press("down")  # nothing to pick from: the key does nothing
+        assert plain.screen.focused is plain.screen.query_one("#username", Input)
+    listed = CallCenterApp(sqlite_demo_db, clock=lambda: FIXED_NOW, show_roster=True)
+    async with listed.run_test(size=TERMINAL) as pilot:
+        assert await wait_until(
+            pilot, lambda: isinstance(listed.screen, SignInScreen) and listed.screen.query("#agent-list")
+        )
+        options = listed.screen.query_one("#agent-list", OptionList)
+        assert await wait_until(pilot, lambda: options.option_count > 0)

@@ -248,12 +248,13 @@ def test_a_rep_signs_in_through_the_browser_and_sees_the_queue_board(browser, se
         return "the page's terminal was never created" if now is None else "screen was:\n" + now.text
 
     browser.get(url)
-    # The roster is read after the screen mounts and focuses the username box.
-    _wait(
-        showing(lambda s: "Access line console" in s.text and "Alex Rivera" in s.text),
-        "the sign-in screen and its list of agents",
+    signin = _wait(
+        showing(lambda s: "Access line console" in s.text and "type your username" in s.text),
+        "the sign-in screen",
         last_screen,
     )
+    # A page anyone can open names no one who works here.
+    assert "Alex Rivera" not in signin.text and "Sam Kim" not in signin.text
 
     keyboard = browser.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
     keyboard.send_keys("alex")

@@ -53,8 +53,10 @@ class ConsoleApp(KeysInOrder):
         refresh_seconds: float = 1.0,
         policy: PromisePolicy | None = None,
         idle_lock_seconds: float | None = None,
+        show_roster: bool = False,
     ) -> None:
         super().__init__()
+        self.show_roster = show_roster  # the sign-in screen lists the agents (config.sign_in_roster)
         # Either a database, or how to open one: then the sign-in screen paints first and the data
         # layer (SQLAlchemy, the tables) loads and connects in a thread while the rep types.
         if (db is None) == (open_database is None):

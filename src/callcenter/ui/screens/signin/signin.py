@@ -36,7 +36,8 @@ class SignInScreen(ConsoleScreen[None]):
         ),
     )
     KEY_HELP = {
-        "focus_list": "pick your name from the list (then `Enter`); the password box comes next",
+        "focus_list": "(when the agents are listed: the demo, or `CALLCENTER_SIGN_IN_ROSTER=on`) pick your name "
+        "from the list, then `Enter`; the password box comes next",
         "focus_input": "back to typing a username",
     }
     BINDINGS = [
@@ -56,13 +57,18 @@ class SignInScreen(ConsoleScreen[None]):
             yield Static("Access line console", id="signin-title")
             yield Static("Children's behavioral health · 877-552-8247", id="signin-subtitle")
             yield Label("Username", id="username-label")
-            yield Input(placeholder="type your username, or pick below", id="username", max_length=40)
+            yield Input(
+                placeholder="type your username, or pick below" if self.app.show_roster else "type your username",
+                id="username",
+                max_length=40,
+            )
             yield Label("Password", id="password-label")
             yield Input(
                 placeholder="then your password and Enter", id="password", password=True, max_length=MAX_PASSWORD_LENGTH
             )
             yield Label("", id="signin-error", markup=False)
-            yield OptionList(id="agent-list")
+            if self.app.show_roster:
+                yield OptionList(id="agent-list")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -73,7 +79,8 @@ class SignInScreen(ConsoleScreen[None]):
         else:
             username.focus()
         self.call_after_refresh(self.app.start_opening_database)
-        self.load_agents()
+        if self.app.show_roster:
+            self.load_agents()
         if self._initial_error:
             self._show_error(self._initial_error)
 
@@ -157,6 +164,9 @@ class SignInScreen(ConsoleScreen[None]):
         label = self.query_one("#signin-error", Label)
         label.update(message)
         label.set_class(bool(message), "visible")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.app.show_roster if action == "focus_list" else True
 
     def action_focus_list(self) -> None:
         option_list = self.query_one("#agent-list", OptionList)
