@@ -594,7 +594,7 @@ def test_agent_add_reset_disable_enable_and_list(db_url):
     assert added.stdout.strip() == "added t.nguyen (Thu Nguyen, supervisor)"
     active, failed, stored, role, name = _account(db_url, "t.nguyen")
     assert (active, failed, role, name) == (1, 0, "supervisor", "Thu Nguyen")
-    assert stored.startswith("scrypt$") and "first-good-password" not in stored
+    assert stored.startswith("$argon2id$") and "first-good-password" not in stored
     db = Database(db_url)
     try:
         assert agents.sign_in(db, "t.nguyen", "first-good-password", FIXED_NOW).username == "t.nguyen"
@@ -646,7 +646,7 @@ def test_agent_add_reset_disable_enable_and_list(db_url):
         ("disable_agent", None),
         ("enable_agent", None),
     ]
-    assert not any("password-" in detail or "scrypt" in detail for _, _, detail in trail)
+    assert not any("password-" in detail or "argon2" in detail or "scrypt" in detail for _, _, detail in trail)
 
 
 @pytest.mark.parametrize(

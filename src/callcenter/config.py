@@ -101,6 +101,8 @@ def max_failed_sign_ins(environment: dict[str, str] | None = None) -> int:
 IDLE_LOCK_ENV = "CALLCENTER_IDLE_LOCK_MINUTES"
 DEFAULT_IDLE_LOCK_MINUTES = 10
 SIGN_IN_ROSTER_ENV = "CALLCENTER_SIGN_IN_ROSTER"
+# Set by `callcenter serve` for each browser tab's console: the address the page was opened from.
+CLIENT_ADDRESS_ENV = "CALLCENTER_CLIENT_ADDRESS"
 
 
 def sign_in_roster(default: bool = False, environment: dict[str, str] | None = None) -> bool:

@@ -15,6 +15,7 @@ import re
 import shlex
 import sys
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -189,8 +190,11 @@ def build_server(config: ServeConfig, command: str | None = None):
     from aiohttp import web
     from textual_serve.server import Server
 
+    from callcenter.config import CLIENT_ADDRESS_ENV
+
     headers = security_headers(config)
     sessions: Counter[str] = Counter()  # open consoles per client address
+    session_address: ContextVar[str] = ContextVar("session_address", default="")
 
     @web.middleware
     async def with_headers(request: web.Request, handler):
@@ -200,6 +204,19 @@ def build_server(config: ServeConfig, command: str | None = None):
         return response
 
     class ConsoleServer(Server):
+        """textual-serve's server, hardened (see above); each tab's console learns the address it was
+        opened from through its environment (a shell assignment before the command)."""
+
+        @property
+        def command(self) -> str:
+            address = session_address.get()
+            base = self._base_command
+            return f"{CLIENT_ADDRESS_ENV}={shlex.quote(address)} {base}" if address else base
+
+        @command.setter
+        def command(self, value: str) -> None:
+            self._base_command = value
+
         async def on_startup(self, app) -> None:
             """No banner: textual-serve's would print the command line; `serve` prints the address."""
 
@@ -226,6 +243,7 @@ def build_server(config: ServeConfig, command: str | None = None):
             if sum(sessions.values()) >= MAX_SESSIONS or sessions[address] >= MAX_SESSIONS_PER_ADDRESS:
                 raise web.HTTPTooManyRequests(text="Too many consoles are open: close a tab and try again.")
             sessions[address] += 1
+            session_address.set(address)  # this request's task only: read as the console is started
             try:
                 return await super().handle_websocket(request)
             finally:

@@ -1,4 +1,5 @@
-"""Passwords are stored as salted scrypt hashes, checked in constant time, and chosen with care."""
+"""Passwords are stored as salted argon2id hashes (older scrypt ones still verify and are replaced),
+checked a few at a time, and chosen with care."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from callcenter.domain.errors import ValidationError
 
 def test_hash_has_the_documented_form_and_verifies():
     stored = passwords.hash_password("correct-horse-battery")
-    scheme, n, r, p, salt, digest = stored.split("$")
-    assert (scheme, n, r, p) == ("scrypt", "16384", "8", "1")
-    assert len(base64.b64decode(salt)) == 16
-    assert len(base64.b64decode(digest)) == 32
+    _, scheme, version, parameters, salt, digest = stored.split("$")
+    # OWASP's argon2id minimum: 19 MiB of memory, 2 passes, 1 lane.
+    assert (scheme, version, parameters) == ("argon2id", "v=19", "m=19456,t=2,p=1")
+    assert len(base64.b64decode(salt + "==")) == 16
+    assert len(base64.b64decode(digest + "==")) == 32
+    assert not passwords.needs_rehash(stored)
     assert passwords.verify_password("correct-horse-battery", stored)
     assert not passwords.verify_password("correct-horse-batterY", stored)
     assert not passwords.verify_password("", stored)
@@ -55,9 +58,8 @@ def test_no_password_never_matches():
 
 def test_a_hash_with_other_parameters_still_verifies():
     # Raising the cost later must not lock everyone out: the parameters travel with the hash.
-    salt = b"0123456789abcdef"
-    digest = passwords._scrypt("older-password", salt, 2**12, 8, 1, 32)
-    stored = f"scrypt$4096$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    stored = passwords.legacy_scrypt_hash("older-password", b"0123456789abcdef", n=2**12)
+    assert stored.startswith("scrypt$4096$8$1$")
     assert passwords.verify_password("older-password", stored)
     assert not passwords.verify_password("newer-password", stored)
 
@@ -144,3 +146,46 @@ def test_lock_limit_comes_from_the_environment():
     for bad in ("0", "three", "-1", "101", "2.5"):
         with pytest.raises(ValidationError, match=MAX_FAILED_SIGNINS_ENV):
             max_failed_sign_ins({MAX_FAILED_SIGNINS_ENV: bad})
+
+
+def test_an_older_scrypt_hash_still_verifies_and_asks_to_be_replaced():
+    legacy = passwords.legacy_scrypt_hash("correct-horse-battery", b"0123456789abcdef")
+    assert legacy.startswith("scrypt$16384$8$1$")
+    assert passwords.verify_password("correct-horse-battery", legacy)
+    assert not passwords.verify_password("correct-horse-batterY", legacy)
+    assert passwords.needs_rehash(legacy)
+    weaker = "$argon2id$v=19$m=4096,t=1,p=1$" + passwords.hash_password("x" * 12).split("$", 4)[4]
+    assert passwords.needs_rehash(weaker)
+
+
+def test_no_more_than_a_few_checks_run_at_once(monkeypatch):
+    """A flood of sign-ins waits its turn instead of taking 19 MiB each, all at once."""
+    import threading
+    import time
+
+    active, most = [0], [0]
+    lock = threading.Lock()
+    real = passwords._HASHER
+
+    class CountingHasher:
+        def verify(self, stored, password):
+            with lock:
+                active[0] += 1
+                most[0] = max(most[0], active[0])
+            time.sleep(0.02)
+            try:
+                return real.verify(stored, password)
+            finally:
+                with lock:
+                    active[0] -= 1
+
+    stored = passwords.hash_password("correct-horse-battery")
+    monkeypatch.setattr(passwords, "_HASHER", CountingHasher())
+    threads = [
+        threading.Thread(target=passwords.verify_password, args=("correct-horse-battery", stored)) for _ in range(12)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == passwords.MAX_CONCURRENT_CHECKS

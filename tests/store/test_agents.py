@@ -261,7 +261,7 @@ def test_no_password_or_hash_ever_reaches_the_audit_trail(demo_db, now):
         hashes = list(session.scalars(select(Agent.password_hash).where(Agent.password_hash.is_not(None))))
     for secret in [DEMO_PASSWORD, NEW_PASSWORD, "fresh-start-password", "unlock-attempt-wrong", *typed]:
         assert secret not in trail
-    assert "scrypt$" not in trail and not any(stored in trail for stored in hashes)
+    assert "argon2" not in trail and "scrypt$" not in trail and not any(stored in trail for stored in hashes)
     assert {"sign_in_failed", "account_locked", "reset_password", "add_agent", "unlock_failed"} <= set(trail.split())
 
 
@@ -326,3 +326,40 @@ def test_the_monitor_shows_locked_and_disabled_agents(demo_db, now, monkeypatch)
     assert by_name["jordan"].locked and by_name["jordan"].active
     assert not by_name["priya"].active and rows[-1].username == "priya"  # disabled ones last
     assert not by_name["alex"].locked
+
+
+def test_an_older_hash_is_replaced_at_the_next_good_sign_in_and_only_then(demo_db, now):
+    from sqlalchemy import update
+
+    from callcenter.domain import passwords
+
+    legacy = passwords.legacy_scrypt_hash(DEMO_PASSWORD, b"0123456789abcdef")
+    with demo_db.write() as session:
+        session.execute(update(Agent).where(Agent.username == "alex").values(password_hash=legacy))
+    _refusal(demo_db, "alex", "not-the-password", now)
+
+    def stored() -> str:
+        with demo_db.read() as session:
+            return session.scalar(select(Agent.password_hash).where(Agent.username == "alex"))
+
+    assert stored() == legacy  # a wrong password changes nothing
+    agents.sign_in(demo_db, "alex", DEMO_PASSWORD, now)
+    upgraded = stored()
+    assert upgraded.startswith("$argon2id$") and not passwords.needs_rehash(upgraded)
+    assert passwords.verify_password(DEMO_PASSWORD, upgraded)
+    agents.sign_in(demo_db, "alex", DEMO_PASSWORD, now)
+    assert stored() == upgraded  # a current hash stays as it is
+
+
+def test_a_sign_in_from_the_web_console_records_the_client_address(demo_db, now):
+    _refusal(demo_db, "alex", "not-the-password", now)
+    _refusal(demo_db, "nobody-here", "not-the-password", now)
+    agents.sign_in(demo_db, "alex", DEMO_PASSWORD, now, client="203.0.113.7")
+    entries = _audit(demo_db, "sign_in", "sign_in_failed")
+    assert [json.loads(entry.detail or "{}").get("client") for entry in entries] == [None, None, "203.0.113.7"]
+    agents.sign_in(demo_db, "sam", DEMO_PASSWORD, now)
+    _refusal(demo_db, "jordan", "wrong-one-here", now)
+    with pytest.raises(ValidationError):
+        agents.sign_in(demo_db, "jordan", "wrong-again-here", now, client="198.51.100.4")
+    last = _audit(demo_db, "sign_in_failed")[-1]
+    assert json.loads(last.detail)["client"] == "198.51.100.4"

@@ -7,6 +7,7 @@ Object.prototype, installed before the page's script runs, hands it over when th
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -290,8 +291,13 @@ def test_a_rep_signs_in_through_the_browser_and_sees_the_queue_board(browser, se
     browser.save_screenshot(str(tmp_path / "queue-board.png"))
     assert (tmp_path / "queue-board.png").stat().st_size > 0
 
-    # The sign-in went through the database like any terminal's.
+    # The sign-in went through the database like any terminal's, saying where the browser was.
     assert _agent(path, "alex") == ("available", 1)
+    with sqlite3.connect(path) as conn:
+        (detail,) = conn.execute(
+            "SELECT detail FROM audit WHERE action = 'sign_in' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert json.loads(detail) == {"client": "127.0.0.1"}
 
     # The intake's step keys arrive through the browser (ctrl+n would open a window, alt+digits are
     # characters to xterm.js): F6 next, F5 back, F4 then a digit to jump.

@@ -121,3 +121,33 @@ async def test_consoles_are_capped_per_address_and_in_all(monkeypatch):
 )
 def test_which_origins_are_the_consoles_own(config, origin, allowed):
     assert allowed_origin(config, origin) is allowed
+
+
+async def test_each_console_is_told_the_address_its_page_was_opened_from(tmp_path):
+    """Its sign-in audit entry then says where the sign-in came from (tests/store/test_agents.py)."""
+    import asyncio
+
+    seen = tmp_path / "client"
+    command = (
+        shlex.join(["sh", "-c", f'printf %s "$CALLCENTER_CLIENT_ADDRESS" > {seen}; exec "$0" "$@"'])
+        + " "
+        + (STAND_IN_CONSOLE)
+    )
+    config = ServeConfig(port=free_port())
+    server = build_server(config, command=command)
+    runner = web.AppRunner(await server._make_app())
+    await runner.setup()
+    await web.TCPSite(runner, config.host, config.port).start()
+    url = f"http://{config.host}:{config.port}"
+    try:
+        async with aiohttp.ClientSession() as client:
+            socket = await client.ws_connect(url + "/ws", headers={"Origin": url})
+            for _ in range(100):
+                if seen.exists() and seen.read_text():
+                    break
+                await asyncio.sleep(0.05)
+            await socket.close()
+    finally:
+        await runner.cleanup()
+    assert seen.read_text() == "127.0.0.1"
+    assert server.command == command  # outside a session's request: the plain command

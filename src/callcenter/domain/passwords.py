@@ -1,7 +1,10 @@
 """Sign-in credentials: how passwords are stored and checked, and which names and passwords are usable.
 
-Passwords are kept only as scrypt hashes (standard library, no extra dependency), encoded with
-their parameters so the cost can be raised later without invalidating stored hashes.
+New passwords are stored as argon2id hashes with OWASP's parameters (19 MiB, 2 passes, 1 lane) in
+the standard encoded form, which carries its parameters: raising them later leaves older hashes
+readable, and `needs_rehash` says which to replace at the next good sign-in. Hashes from before
+(scrypt, N = 2^14) still verify and are replaced the same way. Checking is bounded: at most a few
+run at once, so a flood of sign-ins cannot take the machine's memory.
 """
 
 from __future__ import annotations
@@ -10,18 +13,24 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import re
+import threading
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from callcenter.domain.errors import ValidationError
 
-SCHEME = "scrypt"
-SCRYPT_N = 2**14
-SCRYPT_R = 8
-SCRYPT_P = 1
-SALT_BYTES = 16
-HASH_BYTES = 32
-# Parameters read back from a stored hash are bounded, so a tampered row cannot make a
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_TIME_COST = 2
+ARGON2_PARALLELISM = 1
+_HASHER = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM)
+# Each check holds ~19 MiB for ~50 ms: four at once is plenty for a line's sign-ins at shift change.
+MAX_CONCURRENT_CHECKS = 4
+_CHECKS = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
+
+LEGACY_SCHEME = "scrypt"
+# Parameters read back from a stored scrypt hash are bounded, so a tampered row cannot make a
 # sign-in allocate gigabytes or spin for minutes.
 _MAX_N = 2**17
 _MAX_R = 16
@@ -35,28 +44,40 @@ USERNAME_RE = re.compile(r"[a-z0-9._-]{2,40}")
 MAX_DISPLAY_NAME = 80
 
 
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
-    # maxmem a little above what the parameters need (128·r·n bytes), or OpenSSL refuses them.
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=128 * r * n + 2**20)
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def hash_password(password: str) -> str:
-    """``scrypt$16384$8$1$<salt>$<hash>`` with a fresh random salt (base64 both)."""
-    salt = os.urandom(SALT_BYTES)
-    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES)
-    return f"{SCHEME}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    """``$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`` with a fresh random salt."""
+    with _CHECKS:
+        return _HASHER.hash(password)
 
 
 def verify_password(password: str | None, stored: str | None) -> bool:
     """True when ``password`` matches ``stored``; False for no hash, a malformed one or no password."""
     if password is None or not stored:
         return False
+    with _CHECKS:
+        if stored.startswith("$argon2"):
+            try:
+                return _HASHER.verify(stored, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return False
+        return _verify_scrypt(password, stored)
+
+
+def needs_rehash(stored: str | None) -> bool:
+    """A hash made with older parameters or the older scheme: replace it at the next good sign-in."""
+    if not stored:
+        return False
+    if not stored.startswith("$argon2"):
+        return True
+    try:
+        return _HASHER.check_needs_rehash(stored)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+def _verify_scrypt(password: str, stored: str) -> bool:
     parts = stored.split("$")
-    if len(parts) != 6 or parts[0] != SCHEME:
+    if len(parts) != 6 or parts[0] != LEGACY_SCHEME:
         return False
     try:
         n, r, p = (int(part) for part in parts[1:4])
@@ -68,8 +89,17 @@ def verify_password(password: str | None, stored: str | None) -> bool:
         return False
     if not salt or not 16 <= len(expected) <= 64:
         return False
-    actual = _scrypt(password, salt, n, r, p, len(expected))
+    # maxmem a little above what the parameters need (128·r·n bytes), or OpenSSL refuses them.
+    actual = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=len(expected), maxmem=128 * r * n + 2**20
+    )
     return hmac.compare_digest(actual, expected)
+
+
+def legacy_scrypt_hash(password: str, salt: bytes, n: int = 2**14, r: int = 8, p: int = 1) -> str:
+    """A hash as stored before argon2id (to test that such accounts still sign in and are upgraded)."""
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=128 * r * n + 2**20)
+    return f"{LEGACY_SCHEME}${n}${r}${p}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def check_new_password(password: str | None, username: str) -> str:

@@ -69,7 +69,12 @@ def get_by_username(db: Database, username: str):
 # --- Signing in -------------------------------------------------------------------------------
 
 
-def sign_in(db: Database, username: str, password: str, now: datetime):
+def _from(client: str | None) -> dict[str, str]:
+    """Where a sign-in came from, when the console knows (the web console's client address)."""
+    return {"client": client[:64]} if client else {}
+
+
+def sign_in(db: Database, username: str, password: str, now: datetime, client: str | None = None):
     """Sign an agent in with their password; they start available.
 
     An unknown username and a wrong password get the same answer. Every failure is counted and
@@ -92,6 +97,8 @@ def sign_in(db: Database, username: str, password: str, now: datetime):
     # A locked account is checked too (and the answer ignored), so it takes as long as any other.
     verified = passwords.verify_password(password, stored)
     matches = found is not None and not passwords.is_locked(found.failed_logins, limit) and verified
+    # An older hash is replaced by one with today's parameters, now that the password is known.
+    upgraded = passwords.hash_password(password) if matches and passwords.needs_rehash(stored) else None
 
     refusal: ValidationError | None = None
     with db.write() as session:
@@ -105,13 +112,15 @@ def sign_in(db: Database, username: str, password: str, now: datetime):
                 entity="agent",
                 entity_id=None,
                 # Not the text: a password typed into the username box would stay in the trail for good.
-                detail={"reason": "unknown username", "characters_typed": len(typed)},
+                detail={"reason": "unknown username", "characters_typed": len(typed), **_from(client)},
             )
             refusal = ValidationError(REFUSED, "password")
         else:
             if agent.password_hash != stored and not passwords.is_locked(agent.failed_logins, limit):
                 matches = passwords.verify_password(password, agent.password_hash)  # reset meanwhile
-            refusal = _judge(session, agent, matches, limit, now, failed_action="sign_in_failed", wrong=REFUSED)
+            refusal = _judge(
+                session, agent, matches, limit, now, failed_action="sign_in_failed", wrong=REFUSED, client=client
+            )
             if refusal is None and not agent.active:
                 audit.record(
                     session,
@@ -120,12 +129,14 @@ def sign_in(db: Database, username: str, password: str, now: datetime):
                     action="sign_in_failed",
                     entity="agent",
                     entity_id=agent.id,
-                    detail={"reason": "disabled"},
+                    detail={"reason": "disabled", **_from(client)},
                 )
                 refusal = ValidationError("This account is disabled: ask a supervisor to enable it.", "username")
             if refusal is None:
                 agent.failed_logins = 0
-                _start_session(session, agent, now)
+                if upgraded is not None and agent.password_hash == stored:  # not reset meanwhile
+                    agent.password_hash = upgraded
+                _start_session(session, agent, now, client)
                 session.flush()
                 return to_view(agent, limit)
     raise refusal
@@ -190,7 +201,15 @@ def verify_password(db: Database, agent_id: int, password: str, now: datetime) -
 
 
 def _judge(
-    session, agent: Agent, matches: bool, limit: int, now: datetime, *, failed_action: str, wrong: str
+    session,
+    agent: Agent,
+    matches: bool,
+    limit: int,
+    now: datetime,
+    *,
+    failed_action: str,
+    wrong: str,
+    client: str | None = None,
 ) -> ValidationError | None:
     """None when the password was right and the account is not locked; else count, audit, and say why."""
 
@@ -202,7 +221,7 @@ def _judge(
             action=failed_action,
             entity="agent",
             entity_id=agent.id,
-            detail={"reason": reason, "failed_sign_ins": agent.failed_logins},
+            detail={"reason": reason, "failed_sign_ins": agent.failed_logins, **_from(client)},
         )
 
     if agent.password_hash is None:  # nothing to guess, so nothing is counted
@@ -234,16 +253,25 @@ def _judge(
     return ValidationError(wrong, "password")
 
 
-def _start_session(session, agent: Agent, now: datetime) -> None:
+def _start_session(session, agent: Agent, now: datetime, client: str | None = None) -> None:
     if agent.state == AgentState.OFFLINE:
         agent.state = AgentState.AVAILABLE
         agent.state_since = now
         agent.version += 1
-    audit.record(session, at=now, agent_id=agent.id, action="sign_in", entity="agent", entity_id=agent.id)
+    audit.record(
+        session,
+        at=now,
+        agent_id=agent.id,
+        action="sign_in",
+        entity="agent",
+        entity_id=agent.id,
+        detail=_from(client) or None,
+    )
 
 
 @cache
 def _decoy_hash() -> str:
+    """Made once: an unknown name then costs one check, as a known one does, not a hash and a check."""
     return passwords.hash_password("no such agent: a decoy that no password matches")
 
 

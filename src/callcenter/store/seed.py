@@ -90,7 +90,7 @@ def seed_demo(db: Database, now: datetime, *, seed: int = DEMO_SEED) -> dict[str
 
 
 def _demo_agents(now: datetime) -> list[Agent]:
-    # One hash shared by every demo agent: each scrypt hash costs tens of milliseconds at start-up.
+    # One hash shared by every demo agent: each hash costs tens of milliseconds at start-up.
     password_hash = hash_password(DEMO_PASSWORD)
     with (seed_dir() / "demo_agents.csv").open(newline="") as handle:
         return [

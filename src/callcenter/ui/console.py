@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from textual import events, on, work
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from callcenter.config import CLIENT_ADDRESS_ENV
 from callcenter.domain.timefmt import line_zone
 from callcenter.ui.keys import KeysInOrder
 from callcenter.ui.shared.errors import explain
@@ -57,6 +59,8 @@ class ConsoleApp(KeysInOrder):
     ) -> None:
         super().__init__()
         self.show_roster = show_roster  # the sign-in screen lists the agents (config.sign_in_roster)
+        # A browser tab's console: the address the web server saw, for the sign-in's audit entry.
+        self.client_address: str | None = os.environ.get(CLIENT_ADDRESS_ENV) or None
         # Either a database, or how to open one: then the sign-in screen paints first and the data
         # layer (SQLAlchemy, the tables) loads and connects in a thread while the rep types.
         if (db is None) == (open_database is None):

@@ -143,7 +143,7 @@ class SignInScreen(ConsoleScreen[None]):
         db = self.app.db
         from callcenter.store import agents
 
-        agent = agents.sign_in(db, username, password, self.app.clock())
+        agent = agents.sign_in(db, username, password, self.app.clock(), client=self.app.client_address)
         self.app.call_from_thread(self.post_message, SignedIn(agent))
 
     def _refused(self, message: str, field: str | None) -> None:
