@@ -363,3 +363,21 @@ def test_a_sign_in_from_the_web_console_records_the_client_address(demo_db, now)
         agents.sign_in(demo_db, "jordan", "wrong-again-here", now, client="198.51.100.4")
     last = _audit(demo_db, "sign_in_failed")[-1]
     assert json.loads(last.detail)["client"] == "198.51.100.4"
+
+
+def test_a_second_console_takes_the_agent_over_and_the_first_cannot_sign_them_out(demo_db, now):
+    first = agents.sign_in(demo_db, "alex", DEMO_PASSWORD, now)
+    assert agents.report_presence(demo_db, first.id, now, first.console_token)
+    second = agents.open_session(demo_db, "alex", now + timedelta(minutes=1))
+    assert second.console_token and second.console_token != first.console_token
+    [taken] = [e for e in _audit(demo_db, "sign_in") if e.detail]
+    assert json.loads(taken.detail) == {"took_over_another_console": True}
+
+    # The first console is told at its next report, and leaving it does not touch the agent.
+    assert not agents.report_presence(demo_db, first.id, now + timedelta(minutes=2), first.console_token)
+    assert not agents.sign_out(demo_db, first.id, first.console_token, now + timedelta(minutes=2))
+    assert agents.get_by_username(demo_db, "alex").state is AgentState.AVAILABLE
+    assert agents.report_presence(demo_db, second.id, now + timedelta(minutes=2), second.console_token)
+
+    assert agents.sign_out(demo_db, second.id, second.console_token, now + timedelta(minutes=3))
+    assert agents.get_by_username(demo_db, "alex").state is AgentState.OFFLINE

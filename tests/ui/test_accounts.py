@@ -199,3 +199,29 @@ async def test_an_agent_disabled_while_signed_in_is_signed_out_at_once(sqlite_de
         assert pilot.app.agent is None
         assert len(pilot.app.screen_stack) == 2  # nothing of alex's is left below the sign-in
         assert await wait_until(pilot, lambda: "disabled this account" in _error(pilot))
+
+
+async def test_signing_in_on_a_second_console_signs_the_first_out_and_leaves_the_agent_be(sqlite_demo_db, now):
+    """The first console learns at its next presence report, says why, keeps what was typed, and
+    leaving it later does not set the agent offline under the second console."""
+    from callcenter.domain.model import AgentState
+    from callcenter.store import agents as agent_store
+    from callcenter.ui.screens.signin.signin import SignInScreen
+    from tests.ui.helpers import settle, wait_until
+
+    first = make_app(sqlite_demo_db, agent="alex")
+    async with first.run_test(size=(120, 40)) as pilot:
+        assert await wait_until(pilot, lambda: first.agent is not None and first.agent.console_token)
+        await settle(pilot)
+        agent_store.open_session(sqlite_demo_db, "alex", now)  # the same agent, on another console
+        first.report_presence()
+
+        def said() -> str:
+            if not isinstance(first.screen, SignInScreen) or not first.screen.query("#signin-error"):
+                return ""
+            return str(first.screen.query_one("#signin-error").render())
+
+        assert await wait_until(pilot, lambda: "signed in on another console" in said(), timeout=5), said()
+        assert "so this one has signed out. Everything typed here was saved." in said()
+        await first.action_quit()
+    assert agent_store.get_by_username(sqlite_demo_db, "alex").state is AgentState.AVAILABLE

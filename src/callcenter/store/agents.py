@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 
@@ -136,9 +138,9 @@ def sign_in(db: Database, username: str, password: str, now: datetime, client: s
                 agent.failed_logins = 0
                 if upgraded is not None and agent.password_hash == stored:  # not reset meanwhile
                     agent.password_hash = upgraded
-                _start_session(session, agent, now, client)
+                token = _start_session(session, agent, now, client)
                 session.flush()
-                return to_view(agent, limit)
+                return replace(to_view(agent, limit), console_token=token)
     raise refusal
 
 
@@ -159,9 +161,9 @@ def open_session(db: Database, username: str, now: datetime):
                 f"No active agent named {username.strip()!r}: check the spelling or ask a supervisor.",
                 "username",
             )
-        _start_session(session, agent, now)
+        token = _start_session(session, agent, now)
         session.flush()
-        return to_view(agent)
+        return replace(to_view(agent), console_token=token)
 
 
 def verify_password(db: Database, agent_id: int, password: str, now: datetime) -> None:
@@ -253,11 +255,16 @@ def _judge(
     return ValidationError(wrong, "password")
 
 
-def _start_session(session, agent: Agent, now: datetime, client: str | None = None) -> None:
+def _start_session(session, agent: Agent, now: datetime, client: str | None = None) -> str:
+    """The agent is now signed in on this console (a new token); another console they were signed
+    in on is taken over: it learns so at its next presence report. Returns this console's token."""
+    took_over = agent.console_token is not None and agent.state != AgentState.OFFLINE
     if agent.state == AgentState.OFFLINE:
         agent.state = AgentState.AVAILABLE
         agent.state_since = now
         agent.version += 1
+    agent.console_token = secrets.token_hex(8)
+    detail = {**_from(client), **({"took_over_another_console": True} if took_over else {})}
     audit.record(
         session,
         at=now,
@@ -265,8 +272,9 @@ def _start_session(session, agent: Agent, now: datetime, client: str | None = No
         action="sign_in",
         entity="agent",
         entity_id=agent.id,
-        detail=_from(client) or None,
+        detail=detail or None,
     )
+    return agent.console_token
 
 
 @cache
@@ -412,11 +420,41 @@ def _role(role: Role | str) -> Role:
         raise ValidationError(f"Role: one of {', '.join(r.value for r in Role)} (got {str(role)!r}).", "role") from None
 
 
-def report_presence(db: Database, agent_id: int, now: datetime) -> None:
+def report_presence(db: Database, agent_id: int, now: datetime, console_token: str | None = None) -> bool:
     """The agent's console is still there (every few seconds while signed in). Not audited and no
-    new version: it is a heartbeat, not an edit."""
+    new version: it is a heartbeat, not an edit. False when the agent has since signed in on
+    another console (`console_token` is not theirs any more): nothing is recorded then."""
     with db.write() as session:
-        session.execute(update(Agent.__table__).where(Agent.id == agent_id).values(seen_at=now))
+        statement = update(Agent.__table__).where(Agent.id == agent_id).values(seen_at=now)
+        if console_token is not None:
+            statement = statement.where(Agent.console_token == console_token)
+        return session.execute(statement).rowcount > 0
+
+
+def sign_out(db: Database, agent_id: int, console_token: str | None, now: datetime) -> bool:
+    """The agent leaves this console (sign-out, quit, a closed terminal): offline, unless they have
+    since signed in on another console, which keeps them as they are there (False)."""
+    with db.write() as session:
+        agent = _load(session, agent_id)
+        if console_token is not None and agent.console_token != console_token:
+            return False
+        agent.console_token = None
+        current = AgentState(agent.state)
+        if current != AgentState.OFFLINE:
+            check_manual_change(current, AgentState.OFFLINE)
+            agent.state = AgentState.OFFLINE
+            agent.state_since = now
+            agent.version += 1
+            audit.record(
+                session,
+                at=now,
+                agent_id=agent_id,
+                action="change_state",
+                entity="agent",
+                entity_id=agent_id,
+                detail={"from": current.value, "to": AgentState.OFFLINE.value},
+            )
+        return True
 
 
 def change_state(db: Database, actor_id: int, agent_id: int, target: AgentState, now: datetime):

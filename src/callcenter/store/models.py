@@ -26,6 +26,9 @@ class Agent(SQLModel, table=True):
     state: str = Field(default="offline", max_length=20)
     state_since: datetime | None = _when()
     seen_at: datetime | None = _when()  # when its console last reported (domain/agent_states: presence)
+    # Which console the agent is signed in on: a sign-in elsewhere takes over, and the console it
+    # took over from neither reports the agent present nor signs them out (store/agents.sign_out).
+    console_token: str | None = Field(default=None, max_length=32)
     active: bool = Field(default=True)
     password_hash: str | None = Field(default=None, max_length=255)
     failed_logins: int = Field(default=0)

@@ -18,6 +18,7 @@ class AgentView:
     state_since: datetime | None
     active: bool = True
     locked: bool = False  # failed sign-ins reached the limit; a password reset unlocks
+    console_token: str | None = None  # set only for the console that signed the agent in
 
 
 @dataclass(frozen=True, slots=True)

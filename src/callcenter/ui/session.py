@@ -9,6 +9,7 @@ import gc
 import signal
 import threading
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual import messages as textual_messages
@@ -109,7 +110,8 @@ class SessionApp(ConsoleApp):
         ignored, once signing out has begun: it must not sign the agent back in."""
         if self.agent is None or self._leaving or agent.id != self.agent.id:
             return False
-        self.agent = agent
+        # The reading says who the agent is now; which console they are on stays this console's.
+        self.agent = replace(agent, console_token=self.agent.console_token)
         return True
 
     # -- the idle lock -------------------------------------------------------------------------------
@@ -167,7 +169,6 @@ class SessionApp(ConsoleApp):
 
     @work(thread=True, exclusive=True, group="agent-state", exit_on_error=False)
     def _go_offline(self, agent: AgentView | None, then_exit: bool, anyway: bool) -> None:
-        from callcenter.domain.model import AgentState
         from callcenter.store import agents
 
         with self._own_state_lock:
@@ -178,8 +179,8 @@ class SessionApp(ConsoleApp):
                 return
             lost = self.outbox.summary() if left else ""
             try:
-                if agent is not None:
-                    agents.change_state(self.db, agent.id, agent.id, AgentState.OFFLINE, self.clock())
+                if agent is not None:  # offline, unless the agent has since signed in on another console
+                    agents.sign_out(self.db, agent.id, agent.console_token, self.clock())
             except Exception as error:  # noqa: BLE001 - said, and the console stays open (unless leaving anyway)
                 if not anyway:
                     self._leaving = False
@@ -261,11 +262,10 @@ class SessionApp(ConsoleApp):
         self._left = True
 
         def last_save() -> None:
-            from callcenter.domain.model import AgentState
             from callcenter.store import agents
 
             self.outbox.flush(agent.id, on_app_thread=False)
-            agents.change_state(self.db, agent.id, agent.id, AgentState.OFFLINE, self.clock())
+            agents.sign_out(self.db, agent.id, agent.console_token, self.clock())
 
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.to_thread(last_save), timeout=LAST_SAVE_SECONDS)
@@ -328,6 +328,23 @@ class SessionApp(ConsoleApp):
         if agent is None:
             return
         try:
-            agents.report_presence(self.db, agent.id, self.clock())
+            still_here = agents.report_presence(self.db, agent.id, self.clock(), agent.console_token)
         except Exception:  # noqa: BLE001 - the board reports a database that is away; the next report retries
             return
+        if not still_here:
+            self._taken_over(agent)
+
+    def _taken_over(self, agent: AgentView) -> None:
+        """(In a worker.) The agent signed in on another console: this one saves what was typed and
+        goes back to the sign-in screen, leaving the agent's state to the console they are on now."""
+        with self._own_state_lock:
+            if self.agent is not agent or self._leaving:
+                return
+            self._leaving = True
+            left = self.outbox.flush(agent.id)
+            lost = self.outbox.summary() if left else ""
+            self._left = True
+        message = f"{agent.display_name} signed in on another console, so this one has signed out." + (
+            f" Not saved: {lost}." if lost else " Everything typed here was saved."
+        )
+        self.call_from_thread(lambda: self.call_later(self.show_sign_in, message))
