@@ -320,6 +320,10 @@ def test_a_rep_signs_in_through_the_browser_and_sees_the_queue_board(browser, se
     keyboard.send_keys(Keys.F4, "3")
     _wait(help_line_says(focused_field("concern")), "F4 then 3: the concern step", last_screen)
 
+    # Leaving the page (a closed tab) ends its console, which signs the agent out.
+    browser.get("about:blank")
+    _wait(lambda: _agent(path, "alex")[0] == "offline", "alex offline once the page is left", lambda: "")
+
     # The page's security policy lets everything the console needs run: nothing was refused.
     refused = [
         entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]
