@@ -439,21 +439,7 @@ def sign_out(db: Database, agent_id: int, console_token: str | None, now: dateti
         if console_token is not None and agent.console_token != console_token:
             return False
         agent.console_token = None
-        current = AgentState(agent.state)
-        if current != AgentState.OFFLINE:
-            check_manual_change(current, AgentState.OFFLINE)
-            agent.state = AgentState.OFFLINE
-            agent.state_since = now
-            agent.version += 1
-            audit.record(
-                session,
-                at=now,
-                agent_id=agent_id,
-                action="change_state",
-                entity="agent",
-                entity_id=agent_id,
-                detail={"from": current.value, "to": AgentState.OFFLINE.value},
-            )
+        _set_state(session, agent, agent_id, AgentState.OFFLINE, now)
         return True
 
 
@@ -468,24 +454,29 @@ def change_state(db: Database, actor_id: int, agent_id: int, target: AgentState,
         else:
             require(actor.role, Permission.CHANGE_ANY_AGENT_STATE)
             agent = _load(session, agent_id)
-        current = AgentState(agent.state)
-        if current == target:
-            return to_view(agent)
-        check_manual_change(current, target)
-        agent.state = target
-        agent.state_since = now
-        agent.version += 1
-        audit.record(
-            session,
-            at=now,
-            agent_id=actor_id,
-            action="change_state",
-            entity="agent",
-            entity_id=agent.id,
-            detail={"from": current.value, "to": target.value},
-        )
+        _set_state(session, agent, actor_id, target, now)
         session.flush()
         return to_view(agent)
+
+
+def _set_state(session, agent: Agent, actor_id: int, target: AgentState, now: datetime) -> None:
+    """A change of state the rules allow by hand, audited; nothing when the agent is in it already."""
+    current = AgentState(agent.state)
+    if current == target:
+        return
+    check_manual_change(current, target)
+    agent.state = target
+    agent.state_since = now
+    agent.version += 1
+    audit.record(
+        session,
+        at=now,
+        agent_id=actor_id,
+        action="change_state",
+        entity="agent",
+        entity_id=agent.id,
+        detail={"from": current.value, "to": target.value},
+    )
 
 
 def _load(session, agent_id: int) -> Agent:
