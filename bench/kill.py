@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import percentile, temporary_postgres, timed  # noqa: E402
 from callcenter.store import agents, intakes  # noqa: E402
 from callcenter.store.db import Database  # noqa: E402
-from tests.dbutil import prepare  # noqa: E402
+from tests.dbutil import prepare, stored_intake  # noqa: E402
 from tests.ptyconsole import PASSWORD, PtyConsole, wait_for  # noqa: E402
 
 KEY_EVERY = 0.040
@@ -80,7 +80,7 @@ def one_kill(db: Database, rng: random.Random) -> tuple[float, bool]:
         killed_at = killed[0]
     finally:
         console.close()
-    saved = max(intakes.get(db, draft.id).fields.values(), key=len, default="")
+    saved = max(stored_intake(db, draft.id).fields.values(), key=len, default="")
     in_order = TEXT.startswith(saved)
     shown = [at for at in sent if at < killed_at]  # keys sent after the kill were never on screen
     if len(saved) >= len(shown):

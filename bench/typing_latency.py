@@ -109,7 +109,7 @@ async def console_run(keys: int) -> tuple[list[float], int]:
                 timings += await type_keys(pilot, min(per_field, keys - len(timings)))
             await asyncio.sleep(1.0)
             await app.workers.wait_for_complete()
-            saved = intakes.get(db, screen.intake_id)
+            saved = intakes.get(db, app.signed_in_agent().actor, screen.intake_id, app.clock())
         return timings, saved.version
 
 

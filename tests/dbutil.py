@@ -20,8 +20,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from callcenter.domain.actor import Actor
 from callcenter.store import migrate, roles, seed
 from callcenter.store.db import Database
+from callcenter.store.intakes import DraftView
 
 # Monday 23 Nov 2026, 10:00 in New York: a business morning, so clocks and deadlines read naturally.
 FIXED_NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -279,3 +281,24 @@ class Templates:
 
     def drop_all(self) -> list[str]:
         return self.server.drop_all()
+
+
+def signed_in(db: Database, agent: int | str, now: datetime = FIXED_NOW) -> Actor:
+    """The store's acting agent for a console signed in as ``agent`` (an id or a username), as the
+    console gets it at sign-in (no password: the test vouches for who it is)."""
+    from callcenter.store import agents
+
+    username = agent if isinstance(agent, str) else agents.get_agent(db, agent).username
+    return agents.open_session(db, username, now).actor
+
+
+def stored_intake(db: Database, intake_id: int) -> DraftView:
+    """An intake as saved, read straight from its row: a test's look at the database, not a
+    console's read of a child's record (so not audited)."""
+    from callcenter.store import intakes
+    from callcenter.store.models import Intake
+
+    with db.read() as session:
+        row = session.get(Intake, intake_id)
+        assert row is not None, f"no intake {intake_id}"
+        return intakes._view(session, row)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from callcenter.domain.actor import Actor
+
 EXPORT_LIMIT = 100_000
 
 
@@ -524,7 +526,9 @@ def _log_export(args) -> int:
     if query is None:
         return 2
     db = open_database(args.database_url, prepare=True, create=False)
-    text, count = contacts.export_csv(db, query, agent_id=None, now=_now(), screen="shell", limit=EXPORT_LIMIT)
+    text, count = contacts.export_csv(
+        db, query, actor=Actor.shell("log export"), now=_now(), screen="shell", limit=EXPORT_LIMIT
+    )
     if args.out == "-":
         sys.stdout.write(text)
         return 0
@@ -576,13 +580,13 @@ def _report(args) -> int:
         print(f"callcenter: {day.isoformat()} has not happened yet: pick today or an earlier day.", file=sys.stderr)
         return 2
     db = open_database(args.database_url, prepare=True, create=False)
-    report = monitor.day_report(db, day, now)
+    report = monitor.day_report(db, Actor.shell("report"), day, now)
     from callcenter.store import audit
 
     audit.record_export(
         db,
         at=now,
-        agent_id=None,
+        actor=Actor.shell("report"),
         what="report",
         filters={"date": day, "format": args.format},
         rows=len(report.lines) + len(report.agents),
@@ -723,7 +727,7 @@ def _audit(args) -> int:
     # No agent signs in here: whoever can open the database reads its trail.
     rows = audit.search(
         db,
-        None,
+        Actor.shell("audit"),
         child_id=query.child_id,
         agent_username=query.agent_username,
         since=since,
@@ -736,7 +740,7 @@ def _audit(args) -> int:
         audit.record_export(
             db,
             at=_now(),
-            agent_id=None,
+            actor=Actor.shell("audit"),
             what="audit",
             filters={
                 "child": query.child_id,
@@ -778,23 +782,23 @@ def _agent(args) -> int:
             name = passwords.check_display_name(args.name)
             password = _new_password(username, args.password_stdin)
             db = open_database(args.database_url, prepare=True)
-            added = agents.add_agent(db, None, username, name, args.role, password, _now())
+            added = agents.add_agent(db, Actor.shell("agent add"), username, name, args.role, password, _now())
             print(f"added {added.username} ({added.display_name}, {added.role.value})")
             return 0
         if command == "reset-password":
             password = _new_password(username, args.password_stdin)
             db = open_database(args.database_url, prepare=True, create=False)
             target = agents.get_by_username(db, username)
-            agents.reset_password(db, None, target.id, password, _now())
+            agents.reset_password(db, Actor.shell("agent reset-password"), target.id, password, _now())
             print(f"password set for {username}" + (" (account unlocked)" if target.locked else ""))
             return 0
         db = open_database(args.database_url, prepare=True, create=False)
         target = agents.get_by_username(db, username)
         if command == "disable":
-            agents.disable_agent(db, None, target.id, _now())
+            agents.disable_agent(db, Actor.shell("agent disable"), target.id, _now())
             print(f"{username} disabled: they cannot sign in until `callcenter agent enable {username}`")
         else:
-            agents.enable_agent(db, None, target.id, _now())
+            agents.enable_agent(db, Actor.shell("agent enable"), target.id, _now())
             print(f"{username} enabled")
         return 0
     except (ValidationError, StoreError) as error:

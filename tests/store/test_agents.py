@@ -9,15 +9,20 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.config import MAX_FAILED_SIGNINS_ENV
+from callcenter.domain.actor import Actor
 from callcenter.domain.errors import PermissionDenied, ValidationError
 from callcenter.domain.model import AgentState, Role
 from callcenter.store import agents, calls, monitor
 from callcenter.store.errors import InvalidOperation, NotFound
 from callcenter.store.models import Agent, AuditEntry
 from callcenter.store.seed import DEMO_PASSWORD
+from tests.dbutil import signed_in
 
-LOCKED = "This account is locked after 5 failed sign-ins; a supervisor can reset your password."
+# Sign-in says the same to a locked account as to a wrong password: the words do not tell who is locked.
+LOCKED = agents.REFUSED
 NEW_PASSWORD = "plum-orchard-seven"
+
+SHELL = Actor.shell("test")  # the store as `callcenter ...` on the server uses it
 
 
 def _audit(db, *actions: str) -> list[AuditEntry]:
@@ -95,7 +100,8 @@ def test_five_failures_lock_until_a_supervisor_resets_the_password(demo_db, now)
         refused = _refusal(demo_db, "jordan", f"guess-number-{attempt}", now)
         assert refused.message.startswith("Username or password is not right.")
     fifth = _refusal(demo_db, "jordan", "guess-number-5", now)
-    assert fifth.message == LOCKED
+    assert fifth.message == LOCKED == refused.message  # the same words as any wrong password
+    assert "supervisor" in LOCKED  # and they say where to turn when it is the account
     [locked] = _audit(demo_db, "account_locked")
     jordan = agents.get_by_username(demo_db, "jordan")
     assert locked.entity_id == jordan.id and jordan.locked
@@ -105,7 +111,7 @@ def test_five_failures_lock_until_a_supervisor_resets_the_password(demo_db, now)
     assert agents.get_agent(demo_db, jordan.id).state is AgentState.OFFLINE
 
     sam = agents.sign_in(demo_db, "sam", DEMO_PASSWORD, now)
-    reset = agents.reset_password(demo_db, sam.id, jordan.id, NEW_PASSWORD, now)
+    reset = agents.reset_password(demo_db, signed_in(demo_db, sam.id), jordan.id, NEW_PASSWORD, now)
     assert not reset.locked and _failed_logins(demo_db, "jordan") == 0
     assert _refusal(demo_db, "jordan", DEMO_PASSWORD, now).message.startswith("Username or password")
     assert agents.sign_in(demo_db, "jordan", NEW_PASSWORD, now).state is AgentState.AVAILABLE
@@ -126,14 +132,14 @@ def test_lock_limit_follows_the_environment(demo_db, now, monkeypatch):
     monkeypatch.setenv(MAX_FAILED_SIGNINS_ENV, "2")
     _refusal(demo_db, "luis", "first-wrong-one", now)
     second = _refusal(demo_db, "luis", "second-wrong-one", now)
-    assert second.message == "This account is locked after 2 failed sign-ins; a supervisor can reset your password."
+    assert second.message == agents.REFUSED
     assert agents.get_by_username(demo_db, "luis").locked
 
 
 def test_disabled_agents_are_refused_and_can_be_enabled_again(demo_db, now):
     sam = agents.sign_in(demo_db, "sam", DEMO_PASSWORD, now)
     priya = agents.sign_in(demo_db, "priya", DEMO_PASSWORD, now)
-    disabled = agents.disable_agent(demo_db, sam.id, priya.id, now + timedelta(minutes=1))
+    disabled = agents.disable_agent(demo_db, signed_in(demo_db, sam.id), priya.id, now + timedelta(minutes=1))
     assert not disabled.active and disabled.state is AgentState.OFFLINE
     assert disabled.state_since == now + timedelta(minutes=1)
 
@@ -146,23 +152,23 @@ def test_disabled_agents_are_refused_and_can_be_enabled_again(demo_db, now):
     assert "priya" not in [agent.username for agent in agents.list_agents(demo_db)]
     assert "priya" in [agent.username for agent in agents.list_agents(demo_db, active_only=False)]
     with pytest.raises(InvalidOperation, match="already disabled"):
-        agents.disable_agent(demo_db, sam.id, priya.id, now)
+        agents.disable_agent(demo_db, signed_in(demo_db, sam.id), priya.id, now)
 
-    agents.enable_agent(demo_db, sam.id, priya.id, now)
+    agents.enable_agent(demo_db, signed_in(demo_db, sam.id), priya.id, now)
     assert agents.sign_in(demo_db, "priya", DEMO_PASSWORD, now).active
     assert [e.action for e in _audit(demo_db, "disable_agent", "enable_agent")] == ["disable_agent", "enable_agent"]
     with pytest.raises(InvalidOperation, match="already enabled"):
-        agents.enable_agent(demo_db, sam.id, priya.id, now)
+        agents.enable_agent(demo_db, signed_in(demo_db, sam.id), priya.id, now)
 
 
 def test_a_supervisor_cannot_disable_themself_nor_an_agent_on_a_call(demo_db, now):
     sam = agents.sign_in(demo_db, "sam", DEMO_PASSWORD, now)
     with pytest.raises(InvalidOperation, match="your own account"):
-        agents.disable_agent(demo_db, sam.id, sam.id, now)
+        agents.disable_agent(demo_db, signed_in(demo_db, sam.id), sam.id, now)
     alex = agents.sign_in(demo_db, "alex", DEMO_PASSWORD, now)
     calls.claim_next(demo_db, alex.id, now)
     with pytest.raises(InvalidOperation, match="on a call"):
-        agents.disable_agent(demo_db, sam.id, alex.id, now)
+        agents.disable_agent(demo_db, signed_in(demo_db, sam.id), alex.id, now)
     assert agents.get_agent(demo_db, alex.id).active
 
 
@@ -171,19 +177,19 @@ def test_only_supervisors_manage_accounts(demo_db, now, username):
     actor = agents.open_session(demo_db, username, now)
     jordan = agents.get_by_username(demo_db, "jordan")
     with pytest.raises(PermissionDenied, match="manage agents' accounts"):
-        agents.reset_password(demo_db, actor.id, jordan.id, NEW_PASSWORD, now)
+        agents.reset_password(demo_db, signed_in(demo_db, actor.id), jordan.id, NEW_PASSWORD, now)
     with pytest.raises(PermissionDenied):
-        agents.disable_agent(demo_db, actor.id, jordan.id, now)
+        agents.disable_agent(demo_db, signed_in(demo_db, actor.id), jordan.id, now)
     with pytest.raises(PermissionDenied):
-        agents.enable_agent(demo_db, actor.id, jordan.id, now)
+        agents.enable_agent(demo_db, signed_in(demo_db, actor.id), jordan.id, now)
     with pytest.raises(PermissionDenied):
-        agents.add_agent(demo_db, actor.id, "newbie", "New Bie", "rep", NEW_PASSWORD, now)
+        agents.add_agent(demo_db, signed_in(demo_db, actor.id), "newbie", "New Bie", "rep", NEW_PASSWORD, now)
     assert agents.sign_in(demo_db, "jordan", DEMO_PASSWORD, now).active  # nothing changed
     assert _audit(demo_db, "reset_password", "disable_agent", "enable_agent", "add_agent") == []
 
 
 def test_the_shell_manages_accounts_without_an_actor(db, now):
-    added = agents.add_agent(db, None, " T.Nguyen ", "  Thu  Nguyen ", "supervisor", NEW_PASSWORD, now)
+    added = agents.add_agent(db, SHELL, " T.Nguyen ", "  Thu  Nguyen ", "supervisor", NEW_PASSWORD, now)
     assert (added.username, added.display_name, added.role, added.state) == (
         "t.nguyen",
         "Thu Nguyen",
@@ -191,9 +197,9 @@ def test_the_shell_manages_accounts_without_an_actor(db, now):
         AgentState.OFFLINE,
     )
     assert agents.sign_in(db, "t.nguyen", NEW_PASSWORD, now).state is AgentState.AVAILABLE
-    agents.reset_password(db, None, added.id, "another-good-one", now)
-    agents.disable_agent(db, None, added.id, now)
-    agents.enable_agent(db, None, added.id, now)
+    agents.reset_password(db, SHELL, added.id, "another-good-one", now)
+    agents.disable_agent(db, SHELL, added.id, now)
+    agents.enable_agent(db, SHELL, added.id, now)
     entries = _audit(db, "add_agent", "reset_password", "disable_agent", "enable_agent")
     assert [(e.action, e.agent_id, e.entity_id) for e in entries] == [
         ("add_agent", None, added.id),
@@ -206,11 +212,13 @@ def test_the_shell_manages_accounts_without_an_actor(db, now):
 
 def test_a_supervisor_adds_an_agent_who_can_then_manage_others(demo_db, now):
     sam = agents.sign_in(demo_db, "sam", DEMO_PASSWORD, now)
-    lead = agents.add_agent(demo_db, sam.id, "lead", "Team Lead", Role.SUPERVISOR, NEW_PASSWORD, now)
+    lead = agents.add_agent(
+        demo_db, signed_in(demo_db, sam.id), "lead", "Team Lead", Role.SUPERVISOR, NEW_PASSWORD, now
+    )
     [entry] = _audit(demo_db, "add_agent")
     assert entry.agent_id == sam.id and entry.entity_id == lead.id
     jordan = agents.get_by_username(demo_db, "jordan")
-    agents.disable_agent(demo_db, lead.id, jordan.id, now)
+    agents.disable_agent(demo_db, signed_in(demo_db, lead.id), jordan.id, now)
     assert not agents.get_agent(demo_db, jordan.id).active
 
 
@@ -228,20 +236,20 @@ def test_a_supervisor_adds_an_agent_who_can_then_manage_others(demo_db, now):
 def test_bad_new_accounts_are_refused_and_nothing_is_written(demo_db, now, username, name, role, password, field):
     before = len(agents.list_agents(demo_db, active_only=False))
     with pytest.raises(ValidationError) as refused:
-        agents.add_agent(demo_db, None, username, name, role, password, now)
+        agents.add_agent(demo_db, SHELL, username, name, role, password, now)
     assert refused.value.field == field
     assert len(agents.list_agents(demo_db, active_only=False)) == before
     assert _audit(demo_db, "add_agent") == []
 
 
 def test_a_weak_reset_is_refused_and_the_old_password_still_works(demo_db, now):
-    long_name = agents.add_agent(demo_db, None, "christopher", "Christopher Lee", "rep", NEW_PASSWORD, now)
+    long_name = agents.add_agent(demo_db, SHELL, "christopher", "Christopher Lee", "rep", NEW_PASSWORD, now)
     with pytest.raises(ValidationError, match="must not be the username"):
-        agents.reset_password(demo_db, None, long_name.id, "Christopher", now)
+        agents.reset_password(demo_db, SHELL, long_name.id, "Christopher", now)
     with pytest.raises(ValidationError, match="at least 10 characters"):
-        agents.reset_password(demo_db, None, long_name.id, "short", now)
+        agents.reset_password(demo_db, SHELL, long_name.id, "short", now)
     with pytest.raises(NotFound):
-        agents.reset_password(demo_db, None, 999_999, NEW_PASSWORD, now)
+        agents.reset_password(demo_db, SHELL, 999_999, NEW_PASSWORD, now)
     assert agents.sign_in(demo_db, "christopher", NEW_PASSWORD, now)
     assert _audit(demo_db, "reset_password") == []
 
@@ -252,8 +260,10 @@ def test_no_password_or_hash_ever_reaches_the_audit_trail(demo_db, now):
     for password in typed:
         _refusal(demo_db, "alex", password, now)
     alex = agents.get_by_username(demo_db, "alex")
-    agents.reset_password(demo_db, sam.id, alex.id, NEW_PASSWORD, now)
-    added = agents.add_agent(demo_db, sam.id, "newrep", "New Rep", "rep", "fresh-start-password", now)
+    agents.reset_password(demo_db, signed_in(demo_db, sam.id), alex.id, NEW_PASSWORD, now)
+    added = agents.add_agent(
+        demo_db, signed_in(demo_db, sam.id), "newrep", "New Rep", "rep", "fresh-start-password", now
+    )
     with pytest.raises(ValidationError):
         agents.verify_password(demo_db, added.id, "unlock-attempt-wrong", now)
     with demo_db.read() as session:
@@ -289,7 +299,7 @@ def test_unlock_checks_the_password_and_shares_the_lock(demo_db, now):
 def test_unlock_of_a_disabled_or_unknown_agent_is_refused(demo_db, now):
     sam = agents.sign_in(demo_db, "sam", DEMO_PASSWORD, now)
     jordan = agents.sign_in(demo_db, "jordan", DEMO_PASSWORD, now)
-    agents.disable_agent(demo_db, sam.id, jordan.id, now)
+    agents.disable_agent(demo_db, signed_in(demo_db, sam.id), jordan.id, now)
     with pytest.raises(InvalidOperation, match="disabled"):
         agents.verify_password(demo_db, jordan.id, DEMO_PASSWORD, now)
     with pytest.raises(NotFound):
@@ -320,7 +330,7 @@ def test_the_monitor_shows_locked_and_disabled_agents(demo_db, now, monkeypatch)
     sam = agents.sign_in(demo_db, "sam", DEMO_PASSWORD, now)
     _refusal(demo_db, "jordan", "one-bad-guess", now)
     priya = agents.get_by_username(demo_db, "priya")
-    agents.disable_agent(demo_db, sam.id, priya.id, now)
+    agents.disable_agent(demo_db, signed_in(demo_db, sam.id), priya.id, now)
     rows = monitor.snapshot(demo_db, sam.id, now).agents
     by_name = {row.username: row for row in rows}
     assert by_name["jordan"].locked and by_name["jordan"].active

@@ -9,20 +9,23 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from callcenter.domain.actor import Actor
 from callcenter.domain.audit import build_filter
 from callcenter.domain.contacts import check_fax
 from callcenter.domain.errors import PermissionDenied
 from callcenter.domain.model import AgentState, PromiseKind
 from callcenter.domain.promises import AttemptOutcome, PromisePolicy
 from callcenter.domain.timefmt import line_zone
-from callcenter.store import audit, contacts, intakes, migrate, promises
+from callcenter.store import agents, audit, contacts, intakes, migrate, promises
 from callcenter.store.db import Database
-from callcenter.store.errors import NotFound
+from callcenter.store.errors import InvalidOperation, NotFound, SessionEnded
 from callcenter.store.models import Agent, AuditEntry, Child
-from tests.dbutil import pg_url
+from tests.dbutil import pg_url, signed_in, stored_intake
 from tests.store.test_intakes import complete_fields
 
 POLICY = PromisePolicy()
+
+SHELL = Actor.shell("test")  # the store as `callcenter ...` on the server uses it
 
 
 def _agent(db, now, username: str, role: str = "rep", active: bool = True) -> int:
@@ -103,7 +106,7 @@ def test_intake_submission_records_the_child_on_its_entries(db, now):
     assert entries[("child", "create")] == result.child_id
     assert entries[("intake", "submit")] == result.child_id
     assert entries[("intake", "create")] is None  # a draft has no child yet
-    assert [row.entity for row in audit.search(db, None, child_id=result.child_id)] == ["intake", "child"]
+    assert [row.entity for row in audit.search(db, SHELL, child_id=result.child_id)] == ["intake", "child"]
 
 
 def test_matching_a_contact_to_a_child_records_that_child(db, now):
@@ -125,7 +128,7 @@ def test_matching_a_contact_to_a_child_records_that_child(db, now):
     fax = contacts.log_fax(db, rep, entry, now, POLICY)
     contacts.link_child(db, rep, fax.row.id, child, now + timedelta(minutes=1))
     contacts.start_intake(db, rep, fax.row.id, now + timedelta(minutes=2))
-    rows = audit.search(db, None, child_id=child)
+    rows = audit.search(db, SHELL, child_id=child)
     assert [(row.action, row.entity, row.entity_id) for row in rows][-1] == ("link_child", "contact", fax.row.id)
     assert {(row.action, row.entity) for row in rows} == {
         ("link_child", "contact"),
@@ -137,7 +140,7 @@ def test_matching_a_contact_to_a_child_records_that_child(db, now):
     assert [
         row.child_id
         for row in audit.search(
-            db, None, action="create", since=now - timedelta(minutes=1), until=now + timedelta(seconds=1)
+            db, SHELL, action="create", since=now - timedelta(minutes=1), until=now + timedelta(seconds=1)
         )
     ] == [None]
 
@@ -157,7 +160,7 @@ def test_work_on_a_childs_promise_records_the_child(db, now):
         )
     promises.log_attempt(db, rep, promise.id, AttemptOutcome.NO_ANSWER, None, now)
     promises.close(db, rep, promise.id, now + timedelta(minutes=5), POLICY)
-    rows = audit.search(db, None, child_id=child)
+    rows = audit.search(db, SHELL, child_id=child)
     assert _actions(rows) == ["close", "attempt"]
     assert {(row.record, row.screen) for row in rows} == {(f"promise#{promise.id}", "promises")}
 
@@ -187,16 +190,18 @@ def test_a_screen_filter_finds_entries_written_under_the_screens_earlier_name(db
             session, at=now, agent_id=people["alex"], action="update", entity="intake", entity_id=1, screen="intake"
         )
     for word in ("promises", "callbacks"):
-        assert [row.record for row in audit.search(db, None, screen=word)] == ["promise#5", "task#4"]
-    assert [row.record for row in audit.search(db, None, screen="intake")] == ["intake#1"]
+        assert [row.record for row in audit.search(db, SHELL, screen=word)] == ["promise#5", "task#4"]
+    assert [row.record for row in audit.search(db, SHELL, screen="intake")] == ["intake#1"]
 
 
 # --- search --------------------------------------------------------------------------------------
 
 
 def test_search_is_newest_first_and_names_the_agent(db, now, trail):
-    rows = audit.search(db, trail["sam"])
-    assert _actions(rows) == ["create", "breach", "link_child", "update", "create"]
+    rows = audit.search(db, signed_in(db, trail["sam"]))
+    assert _actions(rows) == ["sign_in", "create", "breach", "link_child", "update", "create"]
+    assert rows[0].agent_username == "sam"  # the supervisor's own sign-in, just now
+    rows = rows[1:]
     newest, system = rows[0], rows[1]
     assert (newest.agent_username, newest.agent_name, newest.who, newest.record) == (
         "jordan",
@@ -210,14 +215,14 @@ def test_search_is_newest_first_and_names_the_agent(db, now, trail):
 
 
 def test_search_by_child_agent_action_and_days(db, now, trail):
-    assert [(row.action, row.child_id) for row in audit.search(db, None, child_id=7)] == [
+    assert [(row.action, row.child_id) for row in audit.search(db, SHELL, child_id=7)] == [
         ("link_child", 7),
         ("create", 7),
     ]
-    assert _actions(audit.search(db, None, agent_username="jordan")) == ["create", "update"]
-    assert _actions(audit.search(db, None, agent_username="ALEX", child_id=7)) == ["link_child", "create"]
-    assert _actions(audit.search(db, None, action="create")) == ["create", "create"]
-    assert audit.search(db, None, action="create", agent_username="alex")[0].child_id == 7
+    assert _actions(audit.search(db, SHELL, agent_username="jordan")) == ["create", "update"]
+    assert _actions(audit.search(db, SHELL, agent_username="ALEX", child_id=7)) == ["link_child", "create"]
+    assert _actions(audit.search(db, SHELL, action="create")) == ["create", "create"]
+    assert audit.search(db, SHELL, action="create", agent_username="alex")[0].child_id == 7
     # Days as the screen and the command type them: midnight to midnight in the line's zone.
     today = now.astimezone(line_zone()).date()
     query, errors = build_filter(
@@ -225,27 +230,54 @@ def test_search_by_child_agent_action_and_days(db, now, trail):
     )
     assert errors == {}
     since, until = query.bounds()
-    assert _actions(audit.search(db, None, since=since, until=until)) == ["update"]
+    assert _actions(audit.search(db, SHELL, since=since, until=until)) == ["update"]
     since, _ = build_filter({"since": "today"}, today)[0].bounds()
-    assert _actions(audit.search(db, None, since=since)) == ["create", "breach", "link_child"]
-    assert len(audit.search(db, None, limit=2)) == 2
-    assert audit.search(db, None, child_id=999) == []
+    assert _actions(audit.search(db, SHELL, since=since)) == ["create", "breach", "link_child"]
+    assert len(audit.search(db, SHELL, limit=2)) == 2
+    assert audit.search(db, SHELL, child_id=999) == []
 
 
 def test_an_unknown_agent_name_is_a_message_not_an_empty_list(db, now, trail):
     with pytest.raises(NotFound, match="No agent with the username 'nobody'"):
-        audit.search(db, trail["sam"], agent_username="nobody")
+        audit.search(db, signed_in(db, trail["sam"]), agent_username="nobody")
 
 
 def test_only_supervisors_and_the_shell_read_the_trail(db, now, trail):
+    sessions = {who: signed_in(db, trail[who]) for who in ("alex", "okafor", "sam")}  # three sign-ins
     for who in ("alex", "okafor"):
         with pytest.raises(PermissionDenied, match="cannot read the audit trail"):
-            audit.search(db, trail[who])
-    assert len(audit.search(db, trail["sam"])) == 5
-    assert len(audit.search(db, None)) == 5  # `callcenter audit`, run by whoever holds the database
-    gone = _agent(db, now, "former", "supervisor", active=False)
+            audit.search(db, sessions[who])
+    assert len(audit.search(db, sessions["sam"])) == 5 + 3
+    assert len(audit.search(db, SHELL)) == 5 + 3  # `callcenter audit`, run by whoever holds the database
+    former = _agent(db, now, "former", "supervisor")
+    as_former = signed_in(db, former)
+    agents.disable_agent(db, SHELL, former, now)
     with pytest.raises(NotFound):
-        audit.search(db, gone)
+        audit.search(db, as_former)
+
+
+def test_the_store_is_given_who_acts_not_a_bare_id_nor_nothing(db, now, trail):
+    """`audit.search(db, None)` or another agent's id from a rep's process used to run as the shell."""
+    for stand_in in (None, trail["sam"], str(trail["sam"])):
+        with pytest.raises(InvalidOperation, match="needs who is acting"):
+            audit.search(db, stand_in)  # type: ignore[arg-type]
+        with pytest.raises(InvalidOperation, match="needs who is acting"):
+            agents.reset_password(db, stand_in, trail["alex"], "a-new-long-password", now)  # type: ignore[arg-type]
+
+
+def test_a_console_whose_session_ended_is_refused(db, now, trail):
+    first = signed_in(db, trail["sam"])
+    assert audit.search(db, first)
+    second = signed_in(db, trail["sam"])  # signed in on another console: the first is taken over
+    with pytest.raises(SessionEnded, match="sign in again"):
+        audit.search(db, first)
+    assert audit.search(db, second)
+    agents.sign_out(db, trail["sam"], second.console_token, now)
+    with pytest.raises(SessionEnded):
+        audit.search(db, second)
+    forged = Actor.console(trail["sam"], None)  # an id with no session behind it
+    with pytest.raises(SessionEnded):
+        audit.search(db, forged)
 
 
 # --- append-only through the migration -------------------------------------------------------------
@@ -287,7 +319,7 @@ def test_update_and_delete_on_the_audit_table_fail_on_both_engines_after_the_chi
     with bare_db.write() as session:
         audit.record(session, at=now, agent_id=None, action="update", entity="child", entity_id=3, child_id=3)
     _refuses_changes(bare_db)
-    assert [(row.action, row.child_id) for row in audit.search(bare_db, None)] == [("update", 3), ("create", None)]
+    assert [(row.action, row.child_id) for row in audit.search(bare_db, SHELL)] == [("update", 3), ("create", None)]
     with bare_db.engine.connect() as conn:
         if bare_db.engine.dialect.name == "sqlite":
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM audit WHERE child_id = 3").all()
@@ -316,9 +348,9 @@ def test_text_saved_as_typed_is_audited_once_a_minute_per_agent_and_record(db, n
     version = draft.version
     for second, name in enumerate(("M", "Ma", "Mar", "Mari", "Maria")):
         version = intakes.save_draft(db, rep, draft.id, {"caller_name": name}, version, now + timedelta(seconds=second))
-    updates = [row for row in audit.search(db, None, action="update") if row.record == f"intake#{draft.id}"]
+    updates = [row for row in audit.search(db, SHELL, action="update") if row.record == f"intake#{draft.id}"]
     assert len(updates) == 1 and updates[0].at == now
     version = intakes.save_draft(db, rep, draft.id, {"caller_name": "Maria L"}, version, now + timedelta(seconds=65))
-    updates = [row for row in audit.search(db, None, action="update") if row.record == f"intake#{draft.id}"]
+    updates = [row for row in audit.search(db, SHELL, action="update") if row.record == f"intake#{draft.id}"]
     assert [row.at for row in updates] == [now + timedelta(seconds=65), now]
-    assert intakes.get(db, draft.id).fields["caller_name"] == "Maria L"
+    assert stored_intake(db, draft.id).fields["caller_name"] == "Maria L"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from callcenter.domain.actor import Actor
 from callcenter.domain.contacts import (
     CSV_COLUMNS,
     ContactFilter,
@@ -26,6 +27,7 @@ from callcenter.domain.promises import PromisePolicy
 from callcenter.store import agents, calls, contacts, intakes, promises
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
 from callcenter.store.models import Agent, AuditEntry, Child, Contact, Promise, PromiseAttempt
+from tests.dbutil import signed_in
 
 POLICY = PromisePolicy()
 NEW_YORK = ZoneInfo("America/New_York")
@@ -38,6 +40,8 @@ FAX = {
     "document_type": "referral",
     "next_step": "call the family to schedule",
 }
+
+SHELL = Actor.shell("test")  # the store as `callcenter ...` on the server uses it
 
 
 def _agent(db, now, username: str, role: str = "rep") -> int:
@@ -373,7 +377,7 @@ def test_children_are_found_by_name_medicaid_number_or_birth_date(db, now):
 def test_the_export_is_the_log_as_a_spreadsheet_safe_csv(db, now, alex):
     _fax(db, alex, now - timedelta(minutes=5))
     _outbound(db, alex, now, summary='=HYPERLINK("http://example.test")')
-    text, count = contacts.export_csv(db, ContactFilter(), agent_id=alex, now=now, screen="contact_log")
+    text, count = contacts.export_csv(db, ContactFilter(), actor=signed_in(db, alex), now=now, screen="contact_log")
     rows = list(csv.reader(io.StringIO(text)))
     assert count == 2
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 3
@@ -383,7 +387,9 @@ def test_the_export_is_the_log_as_a_spreadsheet_safe_csv(db, now, alex):
     assert newest["when"] == now.astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M")
     fax_row = dict(zip(rows[0], rows[2], strict=False))
     assert (fax_row["channel"], fax_row["pages"], fax_row["follow_up"]) == ("fax", "4", "open")
-    faxes, _ = contacts.export_csv(db, ContactFilter(channel=Channel.FAX), agent_id=alex, now=now, screen="contact_log")
+    faxes, _ = contacts.export_csv(
+        db, ContactFilter(channel=Channel.FAX), actor=signed_in(db, alex), now=now, screen="contact_log"
+    )
     assert len(list(csv.reader(io.StringIO(faxes)))) == 2
 
 
@@ -395,13 +401,15 @@ def test_every_export_is_audited_with_who_and_the_filter(db, now, alex):
     from callcenter.store.models import AuditEntry
 
     _fax(db, alex, now - timedelta(minutes=5))
-    contacts.export_csv(db, ContactFilter(channel=Channel.FAX), agent_id=alex, now=now, screen="contact_log")
-    contacts.export_csv(db, ContactFilter(), agent_id=None, now=now, screen="shell")
+    contacts.export_csv(
+        db, ContactFilter(channel=Channel.FAX), actor=signed_in(db, alex), now=now, screen="contact_log"
+    )
+    contacts.export_csv(db, ContactFilter(), actor=SHELL, now=now, screen="shell")
     with db.read() as session:
         exports = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.id)))
     assert [(entry.agent_id, entry.entity, entry.screen) for entry in exports] == [
         (alex, "contact", "contact_log"),
-        (None, "contact", "shell"),
+        (None, "contact", "shell: test"),
     ]
     by_rep, from_shell = (json.loads(entry.detail) for entry in exports)
     assert by_rep["filter"] == {"channel": "fax"} and by_rep["rows"] == 1 and "os_user" not in by_rep

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, select
 
 from callcenter.domain import erlang
+from callcenter.domain.actor import Actor
 from callcenter.domain.errors import PermissionDenied, ValidationError
 from callcenter.domain.metrics import (
     CallFacts,
@@ -26,11 +27,13 @@ from callcenter.domain.promises import AttemptOutcome
 from callcenter.store import calls, monitor, promises
 from callcenter.store.errors import InvalidOperation, NotFound
 from callcenter.store.models import Agent, AuditEntry, Call, Line
-from tests.dbutil import FIXED_NOW
+from tests.dbutil import FIXED_NOW, signed_in
 
 NEW_YORK = ZoneInfo("America/New_York")
 ZONE = "America/New_York"
 NOW = FIXED_NOW  # Monday 23 Nov 2026, 10:00 in New York
+
+SHELL = Actor.shell("test")  # the store as `callcenter ...` on the server uses it
 
 
 def ny(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -46,10 +49,17 @@ def add_agent(db, username: str, role: str = "rep", state: str = "available") ->
             state=state,
             state_since=NOW - timedelta(hours=1),
             created_at=NOW,
+            console_token=None if state == "offline" else f"{username}-console",
         )
         session.add(agent)
         session.flush()
         return agent.id
+
+
+def acting(db, agent_id: int) -> Actor:
+    """The agent's console session (every agent added here not offline is signed in on one)."""
+    with db.read() as session:
+        return Actor.console(agent_id, session.get(Agent, agent_id).console_token)
 
 
 def add_call(
@@ -230,7 +240,7 @@ def test_staffing_is_erlang_c_on_the_last_hours_traffic(db, staff):
 
     # Two agents for two Erlangs: the queue would never clear, so no prediction rather than 0 % and infinity.
     for name in ("rep", "ana"):
-        monitor.set_agent_state(db, staff["sup"], staff[name], AgentState.OFFLINE, NOW)
+        monitor.set_agent_state(db, acting(db, staff["sup"]), staff[name], AgentState.OFFLINE, NOW)
     short = {row.line_code: row for row in monitor.snapshot(db, staff["sup"], NOW).staffing}["877"]
     assert short.agents_on_shift == 2 and short.agents_needed == 4
     assert short.predicted_service_level is None and short.predicted_asa_seconds is None
@@ -352,7 +362,7 @@ def test_day_report_is_the_domains_figures_for_that_day(db, staff, day_of_calls)
     every_call = [facts for _, facts in day_of_calls.values()]
     sunday = ny(22, 12).astimezone(NEW_YORK).date()
     end_of_sunday = day_bounds(sunday, ZONE)[1] - timedelta(microseconds=1)
-    report = monitor.day_report(db, sunday, NOW)
+    report = monitor.day_report(db, SHELL, sunday, NOW)
     main = report.lines[0].figures
     assert main == line_figures(
         [c for c in every_call if c.line_code == "877"], settings_of(db, "877"), end_of_sunday, day=sunday
@@ -363,7 +373,7 @@ def test_day_report_is_the_domains_figures_for_that_day(db, staff, day_of_calls)
     assert talk == timedelta(minutes=19) - timedelta(microseconds=1)  # 23:41 to the end of Sunday
     assert report.agents == (monitor.AgentDayRow(staff["ana"], "Ana", 1, talk),)
 
-    today = monitor.day_report(db, NOW.astimezone(NEW_YORK).date(), NOW)
+    today = monitor.day_report(db, SHELL, NOW.astimezone(NEW_YORK).date(), NOW)
     board = monitor.snapshot(db, staff["sup"], NOW)
     assert [daily(row.figures) for row in today.lines] == [daily(row.figures) for row in board.lines]
     handled = {row.name: (row.calls_handled, row.talk_time) for row in today.agents}
@@ -380,13 +390,13 @@ def test_a_rep_may_not_open_the_monitor_or_act_from_it(db, staff):
     with pytest.raises(PermissionDenied):
         monitor.snapshot(db, rep, NOW)
     with pytest.raises(PermissionDenied):
-        monitor.set_agent_state(db, rep, staff["ana"], AgentState.AWAY, NOW)
+        monitor.set_agent_state(db, signed_in(db, rep), staff["ana"], AgentState.AWAY, NOW)
     with pytest.raises(PermissionDenied):
-        monitor.set_agent_state(db, rep, rep, AgentState.AWAY, NOW)  # not even your own, from here
+        monitor.set_agent_state(db, signed_in(db, rep), rep, AgentState.AWAY, NOW)  # not even your own, from here
     with pytest.raises(PermissionDenied):
-        monitor.reassign_waiting_call(db, rep, call_id, rep, NOW)
+        monitor.reassign_waiting_call(db, signed_in(db, rep), call_id, rep, NOW)
     with pytest.raises(PermissionDenied):
-        monitor.raise_priority(db, rep, call_id, Priority.EMERGENCY, NOW)
+        monitor.raise_priority(db, signed_in(db, rep), call_id, Priority.EMERGENCY, NOW)
     with pytest.raises(PermissionDenied):
         monitor.snapshot(db, staff["doc"], NOW)
     assert calls.get_call(db, call_id).state == CallState.WAITING
@@ -404,21 +414,23 @@ def _monitor_audit(db) -> list[tuple[str, str, int, str | None]]:
 
 
 def test_supervisor_sets_an_agents_state_within_the_rules(db, staff):
-    monitor.set_agent_state(db, staff["sup"], staff["rep"], AgentState.AWAY, NOW)
+    monitor.set_agent_state(db, acting(db, staff["sup"]), staff["rep"], AgentState.AWAY, NOW)
     board = {row.id: row for row in monitor.snapshot(db, staff["sup"], NOW).agents}
     assert (board[staff["rep"]].state, board[staff["rep"]].state_since) == ("away", NOW)
-    monitor.set_agent_state(db, staff["sup"], staff["rep"], AgentState.AWAY, NOW)  # already away: nothing
+    monitor.set_agent_state(db, acting(db, staff["sup"]), staff["rep"], AgentState.AWAY, NOW)  # already away: nothing
     assert _monitor_audit(db) == [("change_state", "agent", staff["rep"], "monitor")]
     call_id, _ = add_call(db, "877", NOW)
-    monitor.reassign_waiting_call(db, staff["sup"], call_id, staff["ana"], NOW)
+    monitor.reassign_waiting_call(db, acting(db, staff["sup"]), call_id, staff["ana"], NOW)
     with pytest.raises(ValidationError, match="End the current call"):
-        monitor.set_agent_state(db, staff["sup"], staff["ana"], AgentState.OFFLINE, NOW)
+        monitor.set_agent_state(db, acting(db, staff["sup"]), staff["ana"], AgentState.OFFLINE, NOW)
 
 
 def test_reassign_gives_a_waiting_caller_to_a_free_rep(db, staff):
     call_id, _ = add_call(db, "866", NOW - timedelta(minutes=3))
     later = NOW + timedelta(seconds=5)
-    view = monitor.reassign_waiting_call(db, staff["sup"], call_id, staff["ben"], later)  # ben is in wrap-up
+    view = monitor.reassign_waiting_call(
+        db, acting(db, staff["sup"]), call_id, staff["ben"], later
+    )  # ben is in wrap-up
     assert (view.state, view.agent_id, view.answered_at, view.line_code) == (
         CallState.ON_CALL,
         staff["ben"],
@@ -430,13 +442,13 @@ def test_reassign_gives_a_waiting_caller_to_a_free_rep(db, staff):
     assert _monitor_audit(db) == [("reassign", "call", call_id, "monitor")]
 
     with pytest.raises(InvalidOperation, match="no longer waiting"):
-        monitor.reassign_waiting_call(db, staff["sup"], call_id, staff["rep"], later)
+        monitor.reassign_waiting_call(db, acting(db, staff["sup"]), call_id, staff["rep"], later)
     other, _ = add_call(db, "877", NOW)
     for busy, reason in ((staff["ben"], "on call"), (staff["off"], "offline"), (staff["doc"], "does not take")):
         with pytest.raises(InvalidOperation, match=reason):
-            monitor.reassign_waiting_call(db, staff["sup"], other, busy, later)
+            monitor.reassign_waiting_call(db, acting(db, staff["sup"]), other, busy, later)
     with pytest.raises(NotFound):
-        monitor.reassign_waiting_call(db, staff["sup"], 99999, staff["rep"], later)
+        monitor.reassign_waiting_call(db, acting(db, staff["sup"]), 99999, staff["rep"], later)
     assert calls.get_call(db, other).state == CallState.WAITING
     assert calls.claim_next(db, staff["rep"], later).id == other  # the refused caller is still in the queue
 
@@ -454,9 +466,11 @@ def test_an_agent_whose_console_went_quiet_is_shown_and_not_given_callers(db, st
     assert rows[staff["ben"]].silent_for is None  # no console ever reported: nothing to say
     call_id, _ = add_call(db, "877", NOW - timedelta(minutes=1))
     with pytest.raises(InvalidOperation, match="not been heard from for 5 min"):
-        monitor.reassign_waiting_call(db, staff["sup"], call_id, staff["rep"], NOW)
+        monitor.reassign_waiting_call(db, acting(db, staff["sup"]), call_id, staff["rep"], NOW)
     assert calls.get_call(db, call_id).state == CallState.WAITING
-    assert monitor.reassign_waiting_call(db, staff["sup"], call_id, staff["ana"], NOW).agent_id == staff["ana"]
+    assert (
+        monitor.reassign_waiting_call(db, acting(db, staff["sup"]), call_id, staff["ana"], NOW).agent_id == staff["ana"]
+    )
     with db.read() as session:  # a heartbeat is not an edit: no new version, no audit row
         assert session.get(Agent, staff["rep"]).version == 1
         assert not session.scalars(select(AuditEntry).where(AuditEntry.entity == "agent")).all()
@@ -468,7 +482,7 @@ def _reassign_in_another_process(url: str, supervisor: int, call_id: int, rep: i
     db = Database(url)
     start.wait()
     try:
-        view = monitor.reassign_waiting_call(db, supervisor, call_id, rep, FIXED_NOW)
+        view = monitor.reassign_waiting_call(db, signed_in(db, supervisor), call_id, rep, FIXED_NOW)
         results.put((rep, "given", view.agent_id))
     except InvalidOperation as refused:
         results.put((rep, "refused", refused.message))
@@ -507,18 +521,20 @@ def test_priority_only_goes_up_and_only_while_waiting(db, staff):
     sup = staff["sup"]
     call_id, _ = add_call(db, "877", NOW - timedelta(minutes=5))
     newer, _ = add_call(db, "877", NOW - timedelta(minutes=1))
-    monitor.raise_priority(db, sup, newer, Priority.HIGH, NOW)
+    monitor.raise_priority(db, signed_in(db, sup), newer, Priority.HIGH, NOW)
     assert calls.get_call(db, newer).priority == Priority.HIGH
-    monitor.raise_priority(db, sup, newer, Priority.HIGH, NOW)  # already high: nothing changes, nothing logged
+    monitor.raise_priority(
+        db, signed_in(db, sup), newer, Priority.HIGH, NOW
+    )  # already high: nothing changes, nothing logged
     with pytest.raises(InvalidOperation, match="only be raised"):
-        monitor.raise_priority(db, sup, newer, Priority.NORMAL, NOW)
+        monitor.raise_priority(db, signed_in(db, sup), newer, Priority.NORMAL, NOW)
     assert calls.get_call(db, newer).priority == Priority.HIGH
     assert calls.claim_next(db, staff["rep"], NOW).id == newer  # raised above the longer wait
     with pytest.raises(InvalidOperation, match="no longer waiting"):
-        monitor.raise_priority(db, sup, newer, Priority.EMERGENCY, NOW)
+        monitor.raise_priority(db, signed_in(db, sup), newer, Priority.EMERGENCY, NOW)
     with pytest.raises(NotFound):
-        monitor.raise_priority(db, sup, 99999, Priority.EMERGENCY, NOW)
-    monitor.raise_priority(db, sup, call_id, Priority.EMERGENCY, NOW)
+        monitor.raise_priority(db, signed_in(db, sup), 99999, Priority.EMERGENCY, NOW)
+    monitor.raise_priority(db, signed_in(db, sup), call_id, Priority.EMERGENCY, NOW)
     assert calls.get_call(db, call_id).priority == Priority.EMERGENCY
     assert _monitor_audit(db) == [
         ("raise_priority", "call", newer, "monitor"),

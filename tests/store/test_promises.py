@@ -110,10 +110,10 @@ def test_only_the_owner_or_a_supervisor_works_a_promise(demo_db):
     other = next(doc for doc, _ in consults.psychiatrists(demo_db) if doc != consult.psychiatrist_id)
     with pytest.raises(InvalidOperation, match="another psychiatrist"):
         consults.close(demo_db, other, consult.id, MONDAY_10, 10, True, MONDAY_10, POLICY)
-    moved = promises.reassign(demo_db, sam.id, consult.promise_id, other, MONDAY_10)
+    moved = promises.reassign(demo_db, sam.actor, consult.promise_id, other, MONDAY_10)
     assert moved.owner_agent_id == other
     with pytest.raises(PermissionDenied):
-        promises.reassign(demo_db, alex.id, consult.promise_id, alex.id, MONDAY_10)
+        promises.reassign(demo_db, alex.actor, consult.promise_id, alex.id, MONDAY_10)
 
 
 def test_closing_a_consult_records_minutes_report_and_closes_its_promise(demo_db):

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
+from callcenter.domain.actor import Actor
 from callcenter.domain.consults import validate as validate_consult
 from callcenter.domain.contacts import check_outbound, check_tty_start
 from callcenter.domain.errors import PermissionDenied
@@ -26,6 +27,7 @@ from callcenter.domain.referrals import check_choice
 from callcenter.store import agents, audit, calls, consults, contacts, intakes, monitor, promises, referrals
 from callcenter.store.errors import InvalidOperation
 from callcenter.store.models import Agent, AuditEntry, Provider
+from tests.dbutil import stored_intake
 from tests.store.test_intakes import complete_fields, today_of
 
 POLICY = PromisePolicy()
@@ -61,6 +63,11 @@ class World:
     olive: int  # a rep whose account is disabled
     ids: dict[str, Any] = field(default_factory=dict)  # what the case set up
 
+    def acting(self, agent_id: int) -> Actor:
+        """The agent's console session: each active agent here is signed in on one."""
+        with self.db.read() as session:
+            return Actor.console(agent_id, session.get(Agent, agent_id).console_token)
+
 
 def _agent(db, now, username: str, role: Role, active: bool = True) -> int:
     with db.write() as session:
@@ -72,6 +79,7 @@ def _agent(db, now, username: str, role: Role, active: bool = True) -> int:
             state=AgentState.AVAILABLE.value if active else AgentState.OFFLINE.value,
             state_since=now - timedelta(hours=1),
             created_at=now,
+            console_token=f"{username}-console" if active else None,
         )
         session.add(agent)
         session.flush()
@@ -207,28 +215,28 @@ def _ops_by_a_rep() -> list[Case]:
         Case(
             "monitor.set_agent_state",
             nothing,
-            lambda w: monitor.set_agent_state(w.db, w.alex, w.jordan, AgentState.AWAY, w.now),
+            lambda w: monitor.set_agent_state(w.db, w.acting(w.alex), w.jordan, AgentState.AWAY, w.now),
             PermissionDenied,
             OTHER_STATE,
-            lambda w: monitor.set_agent_state(w.db, w.sup, w.jordan, AgentState.AWAY, w.now),
+            lambda w: monitor.set_agent_state(w.db, w.acting(w.sup), w.jordan, AgentState.AWAY, w.now),
             "change_state",
         ),
         Case(
             "monitor.reassign_waiting_call",
             waiting_call,
-            lambda w: monitor.reassign_waiting_call(w.db, w.alex, w.ids["call"], w.alex, w.now),
+            lambda w: monitor.reassign_waiting_call(w.db, w.acting(w.alex), w.ids["call"], w.alex, w.now),
             PermissionDenied,
             SUPERVISE,
-            lambda w: monitor.reassign_waiting_call(w.db, w.sup, w.ids["call"], w.alex, w.now),
+            lambda w: monitor.reassign_waiting_call(w.db, w.acting(w.sup), w.ids["call"], w.alex, w.now),
             "reassign",
         ),
         Case(
             "monitor.raise_priority",
             waiting_call,
-            lambda w: monitor.raise_priority(w.db, w.alex, w.ids["call"], Priority.EMERGENCY, w.now),
+            lambda w: monitor.raise_priority(w.db, w.acting(w.alex), w.ids["call"], Priority.EMERGENCY, w.now),
             PermissionDenied,
             SUPERVISE,
-            lambda w: monitor.raise_priority(w.db, w.sup, w.ids["call"], Priority.EMERGENCY, w.now),
+            lambda w: monitor.raise_priority(w.db, w.acting(w.sup), w.ids["call"], Priority.EMERGENCY, w.now),
             "raise_priority",
         ),
         Case(
@@ -243,10 +251,10 @@ def _ops_by_a_rep() -> list[Case]:
         Case(
             "promises.reassign",
             promise("jordan"),
-            lambda w: promises.reassign(w.db, w.alex, w.ids["task"], w.alex, w.now),
+            lambda w: promises.reassign(w.db, w.acting(w.alex), w.ids["task"], w.alex, w.now),
             PermissionDenied,
             SUPERVISE,
-            lambda w: promises.reassign(w.db, w.sup, w.ids["task"], w.alex, w.now),
+            lambda w: promises.reassign(w.db, w.acting(w.sup), w.ids["task"], w.alex, w.now),
             "reassign",
         ),
         Case(
@@ -261,46 +269,48 @@ def _ops_by_a_rep() -> list[Case]:
         Case(
             "agents.add_agent",
             nothing,
-            lambda w: agents.add_agent(w.db, w.alex, "casey", "Casey Doe", Role.SUPERVISOR, NEW_PASSWORD, w.now),
+            lambda w: agents.add_agent(
+                w.db, w.acting(w.alex), "casey", "Casey Doe", Role.SUPERVISOR, NEW_PASSWORD, w.now
+            ),
             PermissionDenied,
             MANAGE,
-            lambda w: agents.add_agent(w.db, w.sup, "casey", "Casey Doe", Role.REP, NEW_PASSWORD, w.now),
+            lambda w: agents.add_agent(w.db, w.acting(w.sup), "casey", "Casey Doe", Role.REP, NEW_PASSWORD, w.now),
             "add_agent",
         ),
         Case(
             "agents.reset_password",
             nothing,
-            lambda w: agents.reset_password(w.db, w.alex, w.jordan, NEW_PASSWORD, w.now),
+            lambda w: agents.reset_password(w.db, w.acting(w.alex), w.jordan, NEW_PASSWORD, w.now),
             PermissionDenied,
             MANAGE,
-            lambda w: agents.reset_password(w.db, w.sup, w.jordan, NEW_PASSWORD, w.now),
+            lambda w: agents.reset_password(w.db, w.acting(w.sup), w.jordan, NEW_PASSWORD, w.now),
             "reset_password",
         ),
         Case(
             "agents.disable_agent",
             nothing,
-            lambda w: agents.disable_agent(w.db, w.alex, w.jordan, w.now),
+            lambda w: agents.disable_agent(w.db, w.acting(w.alex), w.jordan, w.now),
             PermissionDenied,
             MANAGE,
-            lambda w: agents.disable_agent(w.db, w.sup, w.jordan, w.now),
+            lambda w: agents.disable_agent(w.db, w.acting(w.sup), w.jordan, w.now),
             "disable_agent",
         ),
         Case(
             "agents.enable_agent",
             nothing,
-            lambda w: agents.enable_agent(w.db, w.alex, w.olive, w.now),
+            lambda w: agents.enable_agent(w.db, w.acting(w.alex), w.olive, w.now),
             PermissionDenied,
             MANAGE,
-            lambda w: agents.enable_agent(w.db, w.sup, w.olive, w.now),
+            lambda w: agents.enable_agent(w.db, w.acting(w.sup), w.olive, w.now),
             "enable_agent",
         ),
         Case(
             "audit.search",
             audit_entry,
-            lambda w: audit.search(w.db, w.alex),
+            lambda w: audit.search(w.db, w.acting(w.alex)),
             PermissionDenied,
             "A rep cannot read the audit trail.",
-            lambda w: audit.search(w.db, w.sup),
+            lambda w: audit.search(w.db, w.acting(w.sup)),
             None,
         ),
     ]
@@ -576,11 +586,11 @@ def test_supervisor_reads_the_board_and_the_promises_a_rep_cannot(world):
 def test_supervisor_moves_a_waiting_caller_a_rep_could_not(world):
     waiting_call(world)
     with pytest.raises(PermissionDenied):
-        monitor.reassign_waiting_call(world.db, world.jordan, world.ids["call"], world.jordan, world.now)
+        monitor.reassign_waiting_call(world.db, world.acting(world.jordan), world.ids["call"], world.jordan, world.now)
     with pytest.raises(PermissionDenied):
-        monitor.raise_priority(world.db, world.jordan, world.ids["call"], Priority.HIGH, world.now)
-    monitor.raise_priority(world.db, world.sup, world.ids["call"], Priority.HIGH, world.now)
-    given = monitor.reassign_waiting_call(world.db, world.sup, world.ids["call"], world.jordan, world.now)
+        monitor.raise_priority(world.db, world.acting(world.jordan), world.ids["call"], Priority.HIGH, world.now)
+    monitor.raise_priority(world.db, world.acting(world.sup), world.ids["call"], Priority.HIGH, world.now)
+    given = monitor.reassign_waiting_call(world.db, world.acting(world.sup), world.ids["call"], world.jordan, world.now)
     assert (given.state, given.agent_id, given.priority) == (CallState.ON_CALL, world.jordan, Priority.HIGH)
     with world.db.read() as session:
         assert session.get(Agent, world.jordan).state == AgentState.ON_CALL.value
@@ -592,7 +602,7 @@ def test_a_supervisor_may_change_a_reps_draft_as_with_referrals_and_promises(wor
     version = intakes.save_draft(
         world.db, world.sup, draft.id, {"caller_name": "Fixed by Sam"}, draft.version, world.now
     )
-    assert intakes.get(world.db, draft.id).fields["caller_name"] == "Fixed by Sam"
+    assert stored_intake(world.db, draft.id).fields["caller_name"] == "Fixed by Sam"
     # And the draft stays Alex's: he carries on from the supervisor's version.
     assert (
         intakes.save_draft(world.db, world.alex, draft.id, {"caller_name": "Alex again"}, version, world.now)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from textual import events
 from textual.keys import _character_to_key, _get_unicode_name_from_key
 
+from callcenter.domain.actor import Actor
+
 ROLES = {"rep": "alex", "supervisor": "sam", "psychiatrist": "okafor"}
 SEED_ENV = "CALLCENTER_MONKEY_SEED"
 DEFAULT_SEED = 20261123
@@ -424,8 +426,8 @@ class Monkey:
                 db, now = self.app.db, self.app.clock()
                 me = agents.get_by_username(db, self.username)
                 if not me.active:
-                    agents.enable_agent(db, None, me.id, now)
-                agents.reset_password(db, None, me.id, DEMO_PASSWORD, now)
+                    agents.enable_agent(db, Actor.shell("agent enable"), me.id, now)
+                agents.reset_password(db, Actor.shell("agent reset-password"), me.id, DEMO_PASSWORD, now)
             if username_field is not None:
                 screen.query_one(username_field, Input).value = self.username
             password = screen.query_one(password_field, Input)

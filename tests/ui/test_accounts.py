@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.widgets import Input, Label
 
+from callcenter.domain.actor import Actor
 from callcenter.store import agents
 from callcenter.store.models import Agent
 from callcenter.store.seed import DEMO_PASSWORD
@@ -14,7 +15,7 @@ from callcenter.ui.screens.monitor.dialogs import ResetPasswordScreen
 from callcenter.ui.screens.monitor.monitor import MonitorScreen
 from callcenter.ui.screens.signin.signin import SignInScreen
 from callcenter.ui.shared.dialogs import ConfirmScreen
-from tests.dbutil import FIXED_NOW
+from tests.dbutil import FIXED_NOW, signed_in
 from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
 
 SIZE = (120, 40)
@@ -174,7 +175,9 @@ async def test_a_name_that_looks_like_markup_is_listed_as_typed_on_the_sign_in_s
     from callcenter.ui.screens.signin.signin import SignInScreen
     from tests.ui.helpers import wait_until
 
-    agent_store.add_agent(sqlite_demo_db, None, "odd", "Odd [/] [bold]Name", "rep", "a-long-password-9", now)
+    agent_store.add_agent(
+        sqlite_demo_db, Actor.shell("agent add"), "odd", "Odd [/] [bold]Name", "rep", "a-long-password-9", now
+    )
     app = CallCenterApp(sqlite_demo_db, clock=lambda: now, show_roster=True)
     async with app.run_test(size=(120, 40)) as pilot:
         assert await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen))
@@ -194,7 +197,7 @@ async def test_an_agent_disabled_while_signed_in_is_signed_out_at_once(sqlite_de
         assert await wait_until(pilot, lambda: len(pilot.app.screen_stack) > 2, timeout=10)
         sam = agents.get_by_username(sqlite_demo_db, "sam")
         alex = agents.get_by_username(sqlite_demo_db, "alex")
-        agents.disable_agent(sqlite_demo_db, sam.id, alex.id, now)
+        agents.disable_agent(sqlite_demo_db, signed_in(sqlite_demo_db, sam.id), alex.id, now)
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, SignInScreen), timeout=10)
         assert pilot.app.agent is None
         assert len(pilot.app.screen_stack) == 2  # nothing of alex's is left below the sign-in

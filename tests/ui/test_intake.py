@@ -12,6 +12,7 @@ from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.call.call_panel import CallScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
 from callcenter.ui.shared.conflict import ConflictScreen
+from tests.dbutil import stored_intake
 from tests.ui.helpers import make_app, settle, type_text, wait_until
 
 SIZE = (120, 40)
@@ -110,7 +111,7 @@ async def test_missing_fields_block_submit_and_jump_to_them(sqlite_demo_db):
         await pilot.press("enter")  # jump to the first missing field
         await pilot.pause()
         assert pilot.app.focused.id == "field-caller_type"
-        assert intakes.get(sqlite_demo_db, screen.intake_id).status == IntakeStatus.DRAFT
+        assert stored_intake(sqlite_demo_db, screen.intake_id).status == IntakeStatus.DRAFT
 
 
 async def test_crisis_path_from_any_step(sqlite_demo_db):
@@ -127,7 +128,7 @@ async def test_crisis_path_from_any_step(sqlite_demo_db):
         assert banner.has_class("visible") and "911" in str(banner.render())
         urgency = screen.query_one("#field-urgency")
         assert urgency.value == "emergency" and urgency.disabled
-        draft = intakes.get(sqlite_demo_db, screen.intake_id)
+        draft = stored_intake(sqlite_demo_db, screen.intake_id)
         assert draft.crisis_at is not None and draft.fields["urgency"] == "emergency"
 
 
@@ -165,10 +166,10 @@ async def test_bad_input_is_explained_next_to_the_field_and_kept(sqlite_demo_db)
         # Autosave is debounced: wait for it rather than for a fixed time (CI machines are slow).
         assert await wait_until(
             pilot,
-            lambda: intakes.get(sqlite_demo_db, screen.intake_id).fields.get("caller_name", "").startswith("[bold]"),
+            lambda: stored_intake(sqlite_demo_db, screen.intake_id).fields.get("caller_name", "").startswith("[bold]"),
             timeout=10,
         )
-        saved = intakes.get(sqlite_demo_db, screen.intake_id).fields
+        saved = stored_intake(sqlite_demo_db, screen.intake_id).fields
         assert saved["child_dob"] == "3/4/19" and saved["caller_name"].startswith("[bold]")
 
 
@@ -177,7 +178,7 @@ async def test_conflicting_edit_is_refused_and_the_rep_chooses_field_by_field(sq
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake_from_call(pilot)
         # Another terminal saves the same intake first.
-        draft = intakes.get(sqlite_demo_db, screen.intake_id)
+        draft = stored_intake(sqlite_demo_db, screen.intake_id)
         intakes.save_draft(
             sqlite_demo_db,
             draft.agent_id,
@@ -195,7 +196,7 @@ async def test_conflicting_edit_is_refused_and_the_rep_chooses_field_by_field(sq
         assert await wait_until(pilot, lambda: "Another rep saved this intake" in status(), timeout=10), status()
         assert "ctrl+r compares" in status()
         assert screen.query_one("#field-caller_name", Input).value == "Maria Lopez"  # kept on screen
-        assert intakes.get(sqlite_demo_db, screen.intake_id).fields["caller_name"] == "Other Rep"  # not overwritten
+        assert stored_intake(sqlite_demo_db, screen.intake_id).fields["caller_name"] == "Other Rep"  # not overwritten
         await pilot.press("ctrl+r")
         assert await wait_until(pilot, lambda: isinstance(app.screen, ConflictScreen))
         chooser = app.screen
@@ -210,7 +211,7 @@ async def test_conflicting_edit_is_refused_and_the_rep_chooses_field_by_field(sq
         assert await wait_until(pilot, lambda: app.screen is screen)
         assert await wait_until(pilot, lambda: status().startswith("Saved"), timeout=10), status()
         assert screen.query_one("#field-caller_name", Input).value == "Other Rep"
-        saved = intakes.get(sqlite_demo_db, screen.intake_id).fields
+        saved = stored_intake(sqlite_demo_db, screen.intake_id).fields
         assert (saved["caller_name"], saved["guardian_name"], saved["symptoms"]) == (
             "Other Rep",
             "Ana Lopez",
@@ -219,8 +220,12 @@ async def test_conflicting_edit_is_refused_and_the_rep_chooses_field_by_field(sq
         assert saved["callback_number"]  # kept from this rep's version
         await type_into(pilot, screen, "caller_name", " Jr")  # and saving goes on from the chosen version
         assert await wait_until(
-            pilot, lambda: intakes.get(sqlite_demo_db, screen.intake_id).fields["caller_name"] == "Other Rep Jr"
-        ), (intakes.get(sqlite_demo_db, screen.intake_id).fields["caller_name"], status(), screen.values["caller_name"])
+            pilot, lambda: stored_intake(sqlite_demo_db, screen.intake_id).fields["caller_name"] == "Other Rep Jr"
+        ), (
+            stored_intake(sqlite_demo_db, screen.intake_id).fields["caller_name"],
+            status(),
+            screen.values["caller_name"],
+        )
 
 
 async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):

@@ -16,13 +16,13 @@ from textual.app import ComposeResult
 from textual.keys import _character_to_key
 from textual.widgets import Input, TextArea
 
-from callcenter.store import intakes
 from callcenter.ui.keys import KeysInOrder
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.contact_log.child_picker import ChildPickerScreen
 from callcenter.ui.screens.contact_log.log import ContactLogScreen
 from callcenter.ui.screens.lookup.lookup import LookupScreen
 from callcenter.ui.screens.signin.lock import LockScreen
+from tests.dbutil import stored_intake
 from tests.ui.helpers import make_app, settle, wait_until
 from tests.ui.test_unsaved_text import new_intake
 
@@ -167,10 +167,10 @@ async def test_an_intake_burst_saves_the_names_as_typed(sqlite_demo_db):
         )
         assert await wait_until(
             pilot,
-            lambda: intakes.get(sqlite_demo_db, intake.intake_id).fields.get("child_dob") == "12/20/2019",
+            lambda: stored_intake(sqlite_demo_db, intake.intake_id).fields.get("child_dob") == "12/20/2019",
             timeout=10,
         )
-        saved = intakes.get(sqlite_demo_db, intake.intake_id).fields
+        saved = stored_intake(sqlite_demo_db, intake.intake_id).fields
         assert (saved["child_first_name"], saved["child_last_name"]) == ("Maria", "Lopez")
 
 

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from callcenter.store import agents, intakes
+from tests.dbutil import stored_intake
 from tests.ptyconsole import PASSWORD, PtyConsole, wait_for
 
 
@@ -44,7 +45,7 @@ def test_kill_nine_a_fifth_of_a_second_after_typing_keeps_every_key(sqlite_demo_
         console.kill()
     finally:
         console.close()
-    fields = intakes.get(sqlite_demo_db, draft.id).fields
+    fields = stored_intake(sqlite_demo_db, draft.id).fields
     assert "Maria Lopez LAST" in fields.values(), fields
 
 

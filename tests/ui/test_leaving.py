@@ -13,13 +13,14 @@ import pytest
 from textual.widgets import TextArea
 
 from callcenter.domain.model import AgentState
-from callcenter.store import agents, calls, intakes
+from callcenter.store import agents, calls
 from callcenter.store.db import Database
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.call.call_panel import CallScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
 from callcenter.ui.screens.signin.lock import LockScreen
 from callcenter.ui.screens.signin.signin import SignInScreen
+from tests.dbutil import stored_intake
 from tests.ui.helpers import make_app, settle, type_text, wait_until
 
 SIZE = (120, 40)
@@ -60,7 +61,7 @@ async def test_signing_out_right_after_typing_saves_the_intake_first(sqlite_demo
         await pilot.pause()
         await pilot.press("ctrl+o")
         assert await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), timeout=10)
-    assert intakes.get(sqlite_demo_db, intake.intake_id).fields["caller_name"] == "Maria Lopez"
+    assert stored_intake(sqlite_demo_db, intake.intake_id).fields["caller_name"] == "Maria Lopez"
     assert alex(sqlite_demo_db).state is AgentState.OFFLINE
 
 
@@ -157,5 +158,5 @@ async def test_quitting_waits_for_the_words_and_quits_by_itself_once_they_are_sa
         assert await wait_until(pilot, lambda: "quit as soon as it is saved" in messages(app), timeout=10)
         other_terminal.execute("ROLLBACK")  # the other terminal is done; nothing is pressed
         assert await wait_until(pilot, lambda: app.return_code is not None, timeout=30)
-    assert intakes.get(sqlite_demo_db, intake.intake_id).fields["caller_name"] == "Maria Lopez"
+    assert stored_intake(sqlite_demo_db, intake.intake_id).fields["caller_name"] == "Maria Lopez"
     assert alex(sqlite_demo_db).state is AgentState.OFFLINE

@@ -17,7 +17,7 @@ from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.contact_log.tty import TtySessionScreen
 from callcenter.ui.screens.intake.screen import IntakeScreen
 from callcenter.ui.shared.conflict import ConflictScreen
-from tests.dbutil import FIXED_NOW
+from tests.dbutil import FIXED_NOW, stored_intake
 from tests.ui.helpers import make_app, settle, type_text, wait_until
 from tests.ui.test_faults import cut_off, restore
 
@@ -80,7 +80,7 @@ async def test_esc_while_the_database_is_locked_keeps_the_text_and_saves_it_when
         assert await wait_until(pilot, lambda: f"intake #{intake_id}" in banner(app))
         other.execute("COMMIT")  # the lock goes; nothing is pressed
         assert await wait_until(
-            pilot, lambda: intakes.get(db, intake_id).fields.get("duration") == "3 months", timeout=30
+            pilot, lambda: stored_intake(db, intake_id).fields.get("duration") == "3 months", timeout=30
         )
         assert await wait_until(pilot, lambda: banner(app) == "")
         assert app.outbox.unsaved == []
@@ -102,7 +102,7 @@ async def test_esc_while_postgresql_is_away_keeps_the_text_and_saves_it_when_it_
             assert await wait_until(pilot, lambda: f"intake #{intake_id}" in banner(app), timeout=10)
             restore(db)
             assert await wait_until(
-                pilot, lambda: intakes.get(db, intake_id).fields.get("duration") == "since the move", timeout=40
+                pilot, lambda: stored_intake(db, intake_id).fields.get("duration") == "since the move", timeout=40
             )
     finally:
         restore(db)
@@ -114,16 +114,16 @@ async def test_esc_after_a_conflict_keeps_the_reps_text_and_reopening_offers_the
     async with app.run_test(size=SIZE) as pilot:
         intake = await new_intake(pilot)
         intake_id = intake.intake_id
-        draft = intakes.get(sqlite_demo_db, intake_id)  # another console saves it first
+        draft = stored_intake(sqlite_demo_db, intake_id)  # another console saves it first
         intakes.save_draft(sqlite_demo_db, draft.agent_id, intake_id, {"duration": "a week"}, draft.version, FIXED_NOW)
         await type_in(pilot, intake, "duration", "two years")
         assert await wait_until(pilot, lambda: "Another rep saved" in status(intake), timeout=10)
         await pilot.press("escape")
         assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
         assert "Not saved" in messages(app) and "ctrl+r" in messages(app)
-        assert intakes.get(sqlite_demo_db, intake_id).fields["duration"] == "a week"
+        assert stored_intake(sqlite_demo_db, intake_id).fields["duration"] == "a week"
         # Reopened, the rep's text is back on screen, and the choice is theirs to make.
-        app.show_intake(intakes.get(sqlite_demo_db, intake_id))
+        app.show_intake(stored_intake(sqlite_demo_db, intake_id))
         assert await wait_until(pilot, lambda: isinstance(app.screen, IntakeScreen))
         await settle(pilot)
         reopened = app.screen
@@ -132,7 +132,7 @@ async def test_esc_after_a_conflict_keeps_the_reps_text_and_reopening_offers_the
         assert await wait_until(pilot, lambda: isinstance(app.screen, ConflictScreen))
         await pilot.press("enter")  # keep mine, every field
         assert await wait_until(
-            pilot, lambda: intakes.get(sqlite_demo_db, intake_id).fields["duration"] == "two years", timeout=10
+            pilot, lambda: stored_intake(sqlite_demo_db, intake_id).fields["duration"] == "two years", timeout=10
         )
         assert app.outbox.unsaved == []
 
@@ -181,7 +181,7 @@ async def test_a_terminal_closing_saves_what_it_can_and_leaves_the_agent_offline
         other.execute("COMMIT")  # the database answers again, and at that moment the tab is closed
         app.post_message(textual_messages.ExitApp())
         assert await wait_until(pilot, lambda: not app.is_running, timeout=10)
-    assert intakes.get(db, intake.intake_id).fields["duration"] == "since spring"
+    assert stored_intake(db, intake.intake_id).fields["duration"] == "since spring"
     assert agents.get_by_username(db, "alex").state is AgentState.OFFLINE
 
 

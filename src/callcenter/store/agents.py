@@ -11,16 +11,22 @@ from sqlalchemy import case, select, update
 
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import passwords
+from callcenter.domain.actor import Actor
 from callcenter.domain.agent_states import check_manual_change
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import AgentState, Role
 from callcenter.domain.roles import Permission, require
 from callcenter.store import audit
 from callcenter.store.db import Database
-from callcenter.store.errors import InvalidOperation, NotFound
+from callcenter.store.errors import InvalidOperation, NotFound, SessionEnded
 from callcenter.store.models import Agent
 
-REFUSED = "Username or password is not right. Check both (is caps lock on?) and try again."
+# The same words for an unknown name, a wrong password and a locked account: none of them says
+# which usernames exist or which accounts are locked (a supervisor sees that on the monitor).
+REFUSED = (
+    "Username or password is not right. Check both (is caps lock on?) and try again; "
+    "after repeated misses the account locks until a supervisor resets the password."
+)
 WRONG_PASSWORD = "That password is not right. Check it (is caps lock on?) and try again."
 
 
@@ -121,7 +127,15 @@ def sign_in(db: Database, username: str, password: str, now: datetime, client: s
             if agent.password_hash != stored and not passwords.is_locked(agent.failed_logins, limit):
                 matches = passwords.verify_password(password, agent.password_hash)  # reset meanwhile
             refusal = _judge(
-                session, agent, matches, limit, now, failed_action="sign_in_failed", wrong=REFUSED, client=client
+                session,
+                agent,
+                matches,
+                limit,
+                now,
+                failed_action="sign_in_failed",
+                wrong=REFUSED,
+                client=client,
+                hide_lock=True,
             )
             if refusal is None and not agent.active:
                 audit.record(
@@ -212,8 +226,11 @@ def _judge(
     failed_action: str,
     wrong: str,
     client: str | None = None,
+    hide_lock: bool = False,
 ) -> ValidationError | None:
-    """None when the password was right and the account is not locked; else count, audit, and say why."""
+    """None when the password was right and the account is not locked; else count, audit, and say
+    why (``hide_lock``: a locked account gets the words of a wrong password, for sign-in)."""
+    locked = wrong if hide_lock else passwords.locked_message(limit)
 
     def failed(reason: str) -> None:
         audit.record(
@@ -236,7 +253,7 @@ def _judge(
     if passwords.is_locked(agent.failed_logins, limit):
         agent.failed_logins += 1
         failed("locked")
-        return ValidationError(passwords.locked_message(limit), "password")
+        return ValidationError(locked, "password")
     if matches:
         return None
     agent.failed_logins += 1
@@ -251,7 +268,7 @@ def _judge(
             entity_id=agent.id,
             detail={"failed_sign_ins": agent.failed_logins, "limit": limit},
         )
-        return ValidationError(passwords.locked_message(limit), "password")
+        return ValidationError(locked, "password")
     return ValidationError(wrong, "password")
 
 
@@ -283,22 +300,22 @@ def _decoy_hash() -> str:
     return passwords.hash_password("no such agent: a decoy that no password matches")
 
 
-# --- Accounts: set-up by a supervisor, or from the shell (actor None) ----------------------------
+# --- Accounts: set-up by a supervisor, or from the shell ------------------------------------------
 
 
 def add_agent(
-    db: Database, actor_id: int | None, username: str, display_name: str, role: Role | str, password: str, now: datetime
+    db: Database, actor: Actor, username: str, display_name: str, role: Role | str, password: str, now: datetime
 ):
-    """A new agent, offline, with a password. ``actor_id`` None is the shell (`callcenter agent add`)."""
+    """A new agent, offline, with a password (by a supervisor, or the shell's `callcenter agent add`)."""
     name = passwords.check_username(username)
     shown = passwords.check_display_name(display_name)
     chosen = _role(role)
     passwords.check_new_password(password, name)
     with db.read() as session:
-        _require_manager(session, actor_id)  # fail fast, before the slow hash
+        _require_manager(session, actor)  # fail fast, before the slow hash
     hashed = passwords.hash_password(password)
     with db.write() as session:
-        _require_manager(session, actor_id)
+        _require_manager(session, actor)
         if session.scalar(select(Agent.id).where(Agent.username == name)) is not None:
             raise ValidationError(f"Username {name!r} is taken: pick another (e.g. add an initial).", "username")
         agent = Agent(
@@ -317,7 +334,8 @@ def add_agent(
         audit.record(
             session,
             at=now,
-            agent_id=actor_id,
+            agent_id=actor.agent_id,
+            screen=audit.screen_of(actor),
             action="add_agent",
             entity="agent",
             entity_id=agent.id,
@@ -326,10 +344,10 @@ def add_agent(
         return to_view(agent)
 
 
-def reset_password(db: Database, actor_id: int | None, agent_id: int, new_password: str, now: datetime):
+def reset_password(db: Database, actor: Actor, agent_id: int, new_password: str, now: datetime):
     """Set a new password for an agent (enabled or not); it also unlocks a locked account."""
     with db.read() as session:
-        _require_manager(session, actor_id)
+        _require_manager(session, actor)
         target = session.get(Agent, agent_id)
         if target is None:
             raise NotFound(f"No agent with id {agent_id}.")
@@ -337,7 +355,7 @@ def reset_password(db: Database, actor_id: int | None, agent_id: int, new_passwo
     passwords.check_new_password(new_password, username)
     hashed = passwords.hash_password(new_password)
     with db.write() as session:
-        _require_manager(session, actor_id)
+        _require_manager(session, actor)
         agent = session.get(Agent, agent_id, with_for_update=True)
         if agent is None:
             raise NotFound(f"No agent with id {agent_id}.")
@@ -348,7 +366,8 @@ def reset_password(db: Database, actor_id: int | None, agent_id: int, new_passwo
         audit.record(
             session,
             at=now,
-            agent_id=actor_id,
+            agent_id=actor.agent_id,
+            screen=audit.screen_of(actor),
             action="reset_password",
             entity="agent",
             entity_id=agent.id,
@@ -358,11 +377,11 @@ def reset_password(db: Database, actor_id: int | None, agent_id: int, new_passwo
         return to_view(agent)
 
 
-def disable_agent(db: Database, actor_id: int | None, agent_id: int, now: datetime):
+def disable_agent(db: Database, actor: Actor, agent_id: int, now: datetime):
     """Stop an agent from signing in: the account is kept (the audit trail names them), offline."""
     with db.write() as session:
-        _require_manager(session, actor_id)
-        if actor_id is not None and actor_id == agent_id:
+        _require_manager(session, actor)
+        if actor.agent_id == agent_id:
             raise InvalidOperation("You cannot disable your own account: ask another supervisor.")
         agent = session.get(Agent, agent_id, with_for_update=True)
         if agent is None:
@@ -381,7 +400,8 @@ def disable_agent(db: Database, actor_id: int | None, agent_id: int, now: dateti
         audit.record(
             session,
             at=now,
-            agent_id=actor_id,
+            agent_id=actor.agent_id,
+            screen=audit.screen_of(actor),
             action="disable_agent",
             entity="agent",
             entity_id=agent.id,
@@ -391,10 +411,10 @@ def disable_agent(db: Database, actor_id: int | None, agent_id: int, now: dateti
         return to_view(agent)
 
 
-def enable_agent(db: Database, actor_id: int | None, agent_id: int, now: datetime):
+def enable_agent(db: Database, actor: Actor, agent_id: int, now: datetime):
     """Let a disabled agent sign in again (with the password they had; reset it if they forgot)."""
     with db.write() as session:
-        _require_manager(session, actor_id)
+        _require_manager(session, actor)
         agent = session.get(Agent, agent_id, with_for_update=True)
         if agent is None:
             raise NotFound(f"No agent with id {agent_id}.")
@@ -402,15 +422,44 @@ def enable_agent(db: Database, actor_id: int | None, agent_id: int, now: datetim
             raise InvalidOperation(f"{agent.display_name} is already enabled.")
         agent.active = True
         agent.version += 1
-        audit.record(session, at=now, agent_id=actor_id, action="enable_agent", entity="agent", entity_id=agent.id)
+        audit.record(
+            session,
+            at=now,
+            agent_id=actor.agent_id,
+            screen=audit.screen_of(actor),
+            action="enable_agent",
+            entity="agent",
+            entity_id=agent.id,
+        )
         session.flush()
         return to_view(agent)
 
 
-def _require_manager(session, actor_id: int | None) -> None:
-    # None is the shell: whoever runs `callcenter agent ...` on the server already holds the database.
-    if actor_id is not None:
-        require(_load(session, actor_id).role, Permission.MANAGE_AGENTS)
+def _require_manager(session, actor: Actor) -> None:
+    acting(session, actor, Permission.MANAGE_AGENTS)
+
+
+def acting(session, actor: Actor, permission: Permission | None = None) -> Agent | None:
+    """The agent ``actor`` stands for, checked; None for the shell (whoever runs `callcenter ...` on
+    the server already holds the database). Refused: anything but an Actor (a bare id, None), a
+    disabled agent, a console session that has ended (signed out, or taken over by another
+    console), and an agent whose role lacks ``permission``."""
+    if not isinstance(actor, Actor):
+        raise InvalidOperation(
+            f"This needs who is acting (a signed-in console's session, or the shell), not {type(actor).__name__}."
+        )
+    if actor.is_shell:
+        return None
+    if actor.agent_id is None:
+        raise InvalidOperation("This needs who is acting: no agent is signed in.")
+    agent = _load(session, actor.agent_id)
+    if actor.console_token is None or agent.console_token != actor.console_token:
+        raise SessionEnded(
+            "This console's session has ended (signed out, or signed in on another console): sign in again."
+        )
+    if permission is not None:
+        require(agent.role, permission)
+    return agent
 
 
 def _role(role: Role | str) -> Role:

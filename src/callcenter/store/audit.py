@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from callcenter.domain.audit import AuditRow
 
-from callcenter.domain.roles import Permission, require
+from callcenter.domain.actor import Actor
+from callcenter.domain.roles import Permission
 from callcenter.store.db import AUDIT_SEAL_LOCK, Database
 from callcenter.store.errors import NotFound
 from callcenter.store.models import Agent, AuditEntry, AuditSeal
@@ -55,11 +56,30 @@ def record(
     )
 
 
+def screen_of(actor: Actor, screen: str | None = None) -> str | None:
+    """Where an action came from, for its audit row: the shell's command, or the console's screen."""
+    if actor.is_shell:
+        return f"shell: {actor.shell_command}"[:40]
+    return (screen or "")[:40] or None
+
+
+def os_user() -> str:
+    """The machine's user running a shell command (no one signs in there)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container): the uid says it
+        import os
+
+        return f"uid {os.getuid()}"
+
+
 def record_export(
     db: Database,
     *,
     at: datetime,
-    agent_id: int | None,
+    actor: Actor,
     what: str,
     filters: dict[str, Any],
     rows: int,
@@ -67,27 +87,23 @@ def record_export(
 ) -> None:
     """An export leaves the database with children's details: who took what, with which filter.
     From the shell no one signs in: the machine's user is recorded instead."""
+    from callcenter.store.agents import acting
+
     detail: dict[str, Any] = {"filter": {key: str(value) for key, value in filters.items() if value not in (None, "")}}
     detail["rows"] = rows
-    if agent_id is None:
-        import getpass
-
-        try:
-            detail["os_user"] = getpass.getuser()
-        except (KeyError, OSError):  # no name for this uid (a container): the uid says it
-            import os
-
-            detail["os_user"] = f"uid {os.getuid()}"
+    if actor.is_shell:
+        detail["os_user"] = os_user()
     with db.write() as session:
+        acting(session, actor)
         record(
             session,
             at=at,
-            agent_id=agent_id,
+            agent_id=actor.agent_id,
             action="export",
             entity=what,
             entity_id=None,
             detail=detail,
-            screen=screen,
+            screen=screen_of(actor, screen),
         )
 
 
@@ -133,7 +149,7 @@ def record_typing(
 
 def search(
     db: Database,
-    actor_id: int | None,
+    actor: Actor,
     *,
     child_id: int | None = None,
     agent_username: str | None = None,
@@ -145,17 +161,13 @@ def search(
 ) -> list[AuditRow]:
     """Entries newest first, narrowed by every argument given (`since` inclusive, `until` exclusive).
 
-    Supervisors only; ``actor_id`` None is the shell (`callcenter audit`), whose access is the
-    database's own.
+    Supervisors only; the shell (`callcenter audit`) reads with the database's own access.
     """
     from callcenter.domain import audit as domain_audit
+    from callcenter.store.agents import acting
 
     with db.read() as session:
-        if actor_id is not None:
-            actor = session.get(Agent, actor_id)
-            if actor is None or not actor.active:
-                raise NotFound(f"No active agent with id {actor_id}.")
-            require(actor.role, Permission.READ_AUDIT)
+        acting(session, actor, Permission.READ_AUDIT)
         conditions = []
         if agent_username is not None:
             agent_id = session.scalars(select(Agent.id).where(Agent.username == agent_username.lower())).first()

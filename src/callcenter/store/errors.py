@@ -36,6 +36,10 @@ class SchemaMismatch(StoreError):
     """The database's tables are not the ones this version of the console writes."""
 
 
+class SessionEnded(StoreError):
+    """The console acting is no longer the agent's signed-in session (signed out, or taken over)."""
+
+
 class InvalidOperation(StoreError):
     """The record is not in a state that allows the operation (e.g. ending a call already ended)."""
 

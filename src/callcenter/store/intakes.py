@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select, update
 
 from callcenter.domain import intake_form, intake_rules
+from callcenter.domain.actor import Actor
 from callcenter.domain.consults import ConsultForm
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import IntakeStatus, PromiseKind, Urgency
@@ -20,6 +21,7 @@ from callcenter.domain.roles import Permission, require
 from callcenter.store import audit, consults, promises, referrals
 from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
+from callcenter.store.agents import acting
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
 from callcenter.store.models import Call, Child, Contact, Guardian, Intake
@@ -95,30 +97,34 @@ def start(db: Database, agent_id: int, now: datetime, call_id: int | None = None
         return _view(session, intake)
 
 
-def get(db: Database, intake_id: int) -> DraftView:
+def get(db: Database, actor: Actor, intake_id: int, now: datetime, screen: str = "intake") -> DraftView:
+    """An intake as saved. The rep who wrote it reads their own work unrecorded; anyone else's read
+    opens a child's record, and is audited as ``open_record`` is."""
     with db.read() as session:
+        agent = acting(session, actor)
         intake = session.get(Intake, intake_id)
         if intake is None:
             raise NotFound(f"No intake {intake_id}.")
-        return _view(session, intake)
+        if agent is not None and intake.agent_id == agent.id:
+            return _view(session, intake)
+    return open_record(db, actor, intake_id, screen, now)
 
 
-def open_record(db: Database, actor_id: int, intake_id: int, screen: str, now: datetime) -> DraftView:
+def open_record(db: Database, actor: Actor, intake_id: int, screen: str, now: datetime) -> DraftView:
     """An intake opened to read (the full record of a child): audited with who, when and from where."""
     with db.write() as session:
-        actor = load_agent(session, actor_id)
-        require(actor.role, Permission.OPEN_RECORDS)
+        acting(session, actor, Permission.OPEN_RECORDS)
         intake = session.get(Intake, intake_id)
         if intake is None:
             raise NotFound(f"No intake {intake_id}.")
         audit.record(
             session,
             at=now,
-            agent_id=actor_id,
+            agent_id=actor.agent_id,
             action="open_record",
             entity="intake",
             entity_id=intake_id,
-            screen=(screen or "")[:40] or None,
+            screen=audit.screen_of(actor, screen),
             child_id=intake.child_id,
         )
         return _view(session, intake)

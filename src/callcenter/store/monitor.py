@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, cast, func, null, select, 
 
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import erlang
+from callcenter.domain.actor import Actor
 from callcenter.domain.agent_states import check_manual_change, silent_for
 from callcenter.domain.metrics import (
     CallFacts,
@@ -35,7 +36,7 @@ from callcenter.domain.passwords import is_locked
 from callcenter.domain.roles import Permission, can, require
 from callcenter.domain.timefmt import line_zone
 from callcenter.store import audit
-from callcenter.store.agents import _load as load_agent
+from callcenter.store.agents import acting
 from callcenter.store.calls import _call_view
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
@@ -224,7 +225,7 @@ def snapshot(
     )
 
 
-def day_report(db: Database, day: date, now: datetime) -> DayReport:
+def day_report(db: Database, actor: Actor, day: date, now: datetime) -> DayReport:
     """One day's settled figures per line and per agent, for `callcenter report` (run from the shell).
 
     The figures are as they stood at the end of ``day`` (or at ``now`` if the day is not over), so a
@@ -237,6 +238,7 @@ def day_report(db: Database, day: date, now: datetime) -> DayReport:
         lines = session.connection().execute(_LINE_COLUMNS).all()
         settings = {line.id: LineSettings.of(line) for line in lines}
         zone = line_zone()
+        acting(session, actor, Permission.SUPERVISE)
         bounds = {line_id: day_bounds(day, s.zone) for line_id, s in settings.items()}
         facts: list[CallFacts] = []
         if bounds:
@@ -287,7 +289,7 @@ def day_report(db: Database, day: date, now: datetime) -> DayReport:
 # --- What a supervisor does from the monitor -----------------------------------------------------
 
 
-def set_agent_state(db: Database, supervisor_id: int, agent_id: int, state: AgentState, now: datetime) -> None:
+def set_agent_state(db: Database, actor: Actor, agent_id: int, state: AgentState, now: datetime) -> None:
     """Put an agent in a state (e.g. a rep who walked away still shows available: set them away).
 
     Not ``agents.change_state``: that lets a rep change their own state, where this action is for
@@ -296,7 +298,7 @@ def set_agent_state(db: Database, supervisor_id: int, agent_id: int, state: Agen
     """
     target = AgentState(state)
     with db.write() as session:
-        require(load_agent(session, supervisor_id).role, Permission.CHANGE_ANY_AGENT_STATE)
+        acting(session, actor, Permission.CHANGE_ANY_AGENT_STATE)
         agent = session.get(Agent, agent_id, with_for_update=True)
         if agent is None or not agent.active:
             raise NotFound(f"No active agent with id {agent_id}.")
@@ -310,7 +312,7 @@ def set_agent_state(db: Database, supervisor_id: int, agent_id: int, state: Agen
         audit.record(
             session,
             at=now,
-            agent_id=supervisor_id,
+            agent_id=actor.agent_id,
             action="change_state",
             entity="agent",
             entity_id=agent.id,
@@ -319,14 +321,14 @@ def set_agent_state(db: Database, supervisor_id: int, agent_id: int, state: Agen
         )
 
 
-def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_agent_id: int, now: datetime) -> CallView:
+def reassign_waiting_call(db: Database, actor: Actor, call_id: int, to_agent_id: int, now: datetime) -> CallView:
     """Hand a waiting caller straight to a rep who is available or in wrap-up; the rep goes on call.
 
     Safe against a rep's "take next" and another supervisor at the same moment: the agent's row is
     locked and the call changes only WHERE it is still waiting, so exactly one of them gets it.
     """
     with db.write() as session:
-        require(load_agent(session, supervisor_id).role, Permission.SUPERVISE)
+        acting(session, actor, Permission.SUPERVISE)
         rep = session.get(Agent, to_agent_id, with_for_update=True)
         if rep is None or not rep.active:
             raise NotFound(f"No active agent with id {to_agent_id}.")
@@ -358,7 +360,7 @@ def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_age
         audit.record(
             session,
             at=now,
-            agent_id=supervisor_id,
+            agent_id=actor.agent_id,
             action="reassign",
             entity="call",
             entity_id=call_id,
@@ -369,11 +371,11 @@ def reassign_waiting_call(db: Database, supervisor_id: int, call_id: int, to_age
         return _call_view(session, call_id)
 
 
-def raise_priority(db: Database, supervisor_id: int, call_id: int, priority: Priority, now: datetime) -> None:
+def raise_priority(db: Database, actor: Actor, call_id: int, priority: Priority, now: datetime) -> None:
     """Move a waiting caller up the queue. Raising to the priority it already has changes nothing."""
     priority = Priority(priority)
     with db.write() as session:
-        require(load_agent(session, supervisor_id).role, Permission.SUPERVISE)
+        acting(session, actor, Permission.SUPERVISE)
         before = session.execute(
             select(Call.state, Call.priority).where(Call.id == call_id).with_for_update()
         ).one_or_none()
@@ -398,7 +400,7 @@ def raise_priority(db: Database, supervisor_id: int, call_id: int, priority: Pri
         audit.record(
             session,
             at=now,
-            agent_id=supervisor_id,
+            agent_id=actor.agent_id,
             action="raise_priority",
             entity="call",
             entity_id=call_id,

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
+from callcenter.domain.actor import Actor
 from callcenter.domain.model import PromiseKind, PromiseState
 from callcenter.domain.promises import AttemptOutcome, PromisePolicy, PromiseStatus, late_minutes
 from callcenter.domain.roles import Permission, require
 from callcenter.store import audit
 from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
+from callcenter.store.agents import acting
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
 from callcenter.store.models import Agent, Promise, PromiseAttempt
@@ -256,9 +258,10 @@ def reschedule(
     return get(db, promise_id)
 
 
-def reassign(db: Database, supervisor_id: int, promise_id: int, to_agent_id: int, now: datetime) -> PromiseView:
+def reassign(db: Database, actor: Actor, promise_id: int, to_agent_id: int, now: datetime) -> PromiseView:
+    """A supervisor gives an open promise to someone else (from the monitor)."""
     with db.write() as session:
-        require(load_agent(session, supervisor_id).role, Permission.SUPERVISE)
+        acting(session, actor, Permission.SUPERVISE)
         promise = session.get(Promise, promise_id)
         if promise is None or promise.state != PromiseState.OPEN.value:
             raise InvalidOperation("Only an open promise can be reassigned.")
@@ -269,7 +272,7 @@ def reassign(db: Database, supervisor_id: int, promise_id: int, to_agent_id: int
         audit.record(
             session,
             at=now,
-            agent_id=supervisor_id,
+            agent_id=actor.agent_id,
             action="reassign",
             entity="promise",
             entity_id=promise.id,

@@ -11,9 +11,10 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from callcenter.domain.roles import Permission, require
+from callcenter.domain.actor import Actor
+from callcenter.domain.roles import Permission
 from callcenter.store import audit
-from callcenter.store.agents import _load as load_agent
+from callcenter.store.agents import acting
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound
 from callcenter.store.models import Agent, Child, Contact, Guardian, Intake
@@ -50,11 +51,10 @@ class ChildRecord:
     contacts: int
 
 
-def open_child_record(db: Database, actor_id: int, child_id: int, screen: str, now: datetime) -> ChildRecord:
+def open_child_record(db: Database, actor: Actor, child_id: int, screen: str, now: datetime) -> ChildRecord:
     """The whole record, and an audit entry saying who opened it from where (in the same transaction)."""
     with db.write() as session:
-        actor = load_agent(session, actor_id)
-        require(actor.role, Permission.OPEN_RECORDS)
+        acting(session, actor, Permission.OPEN_RECORDS)
         child = session.get(Child, child_id)
         if child is None:
             raise NotFound(f"No child record {child_id}.")
@@ -70,11 +70,11 @@ def open_child_record(db: Database, actor_id: int, child_id: int, screen: str, n
         audit.record(
             session,
             at=now,
-            agent_id=actor_id,
+            agent_id=actor.agent_id,
             action=OPEN_RECORD,
             entity="child",
             entity_id=child_id,
-            screen=(screen or "")[:40] or None,
+            screen=audit.screen_of(actor, screen),
             child_id=child_id,
         )
         return ChildRecord(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from callcenter.domain.actor import Actor
 from callcenter.domain.model import AgentState, CallState, Priority, Role
 
 
@@ -19,6 +20,11 @@ class AgentView:
     active: bool = True
     locked: bool = False  # failed sign-ins reached the limit; a password reset unlocks
     console_token: str | None = None  # set only for the console that signed the agent in
+
+    @property
+    def actor(self) -> Actor:
+        """This console's session as the store's acting agent (refused once the session ends)."""
+        return Actor.console(self.id, self.console_token)
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,7 @@ class NavigationApp(SessionApp):
         from callcenter.store import records
         from callcenter.ui.shared.records import LinkedRecordScreen, describe_record
 
-        record = records.open_child_record(self.db, self.signed_in_agent().id, child_id, screen_name, self.clock())
+        record = records.open_child_record(self.db, self.signed_in_agent().actor, child_id, screen_name, self.clock())
         self.call_from_thread(self.push_screen, LinkedRecordScreen(describe_record(record)))
 
     # -- the command palette and what may run ---------------------------------------------------------

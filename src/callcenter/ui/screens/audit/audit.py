@@ -113,7 +113,7 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
         since, until = query.bounds()
         return audit.search(
             self.app.db,
-            self.app.signed_in_agent().id,
+            self.app.signed_in_agent().actor,
             child_id=query.child_id,
             agent_username=query.agent_username,
             since=since,

@@ -313,10 +313,10 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
     @work(thread=True, exclusive=True, group="log-linked", exit_on_error=False)
     def open_linked(self, detail: ContactDetail) -> None:
         """The intake the entry led to (your own draft reopens to keep working), or its consult request."""
-        me = self.app.signed_in_agent().id
+        me = self.app.signed_in_agent()
         if detail.row.intake_id:
-            draft = intakes.open_record(self.app.db, me, detail.row.intake_id, "contact log", self.app.clock())
-            if draft.status.value == "draft" and draft.agent_id == me:
+            draft = intakes.open_record(self.app.db, me.actor, detail.row.intake_id, "contact log", self.app.clock())
+            if draft.status.value == "draft" and draft.agent_id == me.id:
                 self.app.call_from_thread(self.app.show_intake, draft)
                 return
             text = describe_intake(draft)
@@ -400,7 +400,7 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
         stamp = self.app.clock().astimezone(self.app.policy.hours.zone).strftime("%Y%m%d-%H%M%S")
         target = folder / f"contact-log-{stamp}.csv"
         text, _count = contacts.export_csv(
-            self.app.db, query, agent_id=self.app.signed_in_agent().id, now=self.app.clock(), screen="contact_log"
+            self.app.db, query, actor=self.app.signed_in_agent().actor, now=self.app.clock(), screen="contact_log"
         )
         try:
             target.write_text(text, encoding="utf-8")

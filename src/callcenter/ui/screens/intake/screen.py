@@ -109,7 +109,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
             return intakes.save_draft(app.db, agent_id, intake_id, fields, version, app.clock())
 
         def theirs() -> tuple[dict[str, str], int]:
-            saved = intakes.get(app.db, intake_id)
+            saved = intakes.get(app.db, app.signed_in_agent().actor, intake_id, app.clock())
             return dict(saved.fields), saved.version
 
         self.autosave: Autosave[dict[str, str]] = Autosave(

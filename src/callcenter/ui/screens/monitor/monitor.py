@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
+from callcenter.domain.actor import Actor
 from callcenter.domain.model import AgentState, Priority
 from callcenter.domain.phone import format_phone
 from callcenter.domain.promises import KIND_LABELS, PromiseStatus
@@ -36,7 +37,7 @@ REFRESH_SECONDS = 1.0
 REFRESH_GROUP = "monitor"
 
 # A supervisor's change, run in a worker: (database, acting supervisor, now).
-Change = Callable[[Database, int, datetime], object]
+Change = Callable[[Database, Actor, datetime], object]
 
 
 def _pct(value: float | None) -> str:
@@ -415,7 +416,7 @@ class MonitorScreen(ConsoleScreen[None]):
     @work(thread=True, group="monitor-change", exit_on_error=False)
     def change(self, change: Change) -> None:
         """Run one supervisor's change; a refusal is said by the app, and the change can be made again."""
-        change(self.app.db, self.app.signed_in_agent().id, self.app.clock())
+        change(self.app.db, self.app.signed_in_agent().actor, self.app.clock())
         self.app.call_from_thread(self.notify, "Done; recorded in the audit trail.")
         self.app.call_from_thread(self.refresh_snapshot)
 
