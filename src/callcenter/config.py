@@ -51,6 +51,7 @@ PROMISE_SETTINGS_ENV = {
     "holiday_country": "CALLCENTER_HOLIDAY_COUNTRY",
     "holiday_subdivision": "CALLCENTER_HOLIDAY_SUBDIVISION",
     "consult_promise": "CALLCENTER_CONSULT_PROMISE",
+    "urgent_consult_promise": "CALLCENTER_URGENT_CONSULT_PROMISE",
     "follow_up_promise": "CALLCENTER_FOLLOW_UP_PROMISE",
     "due_soon": "CALLCENTER_DUE_SOON",
     "due_soon_share": "CALLCENTER_DUE_SOON_SHARE",

@@ -37,6 +37,8 @@ def new_york(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def _consult(db, rep_name="alex", at=MONDAY_10, psychiatrist=None):
+    for doctor in ("okafor", "weiss"):  # both psychiatrists on shift: consults go only to them
+        agents.open_session(db, doctor, at)
     rep = agents.open_session(db, rep_name, at)
     form, errors = validate(FORM, today_of(at))
     assert errors == {}

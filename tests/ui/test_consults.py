@@ -8,6 +8,7 @@ from sqlalchemy import select
 from textual.widgets import DataTable
 
 from callcenter.domain.model import PromiseKind
+from callcenter.store import agents
 from callcenter.store.models import Agent, ConsultRequest, Promise
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.consults.my_consults import CloseConsultScreen, ConsultsScreen
@@ -22,6 +23,7 @@ async def home(pilot):
 
 
 async def test_rep_takes_a_consult_and_the_psychiatrist_returns_it(sqlite_demo_db):
+    agents.open_session(sqlite_demo_db, "okafor", FIXED_NOW)  # a psychiatrist on shift to give it to
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=(120, 40)) as pilot:
         await home(pilot)
@@ -40,7 +42,7 @@ async def test_rep_takes_a_consult_and_the_psychiatrist_returns_it(sqlite_demo_d
         await type_text(pilot, "Sam")
         await pilot.press("tab", "tab")
         await type_text(pilot, "4/5/2015")
-        await pilot.press("tab", "enter", "down", "enter", "tab")
+        await pilot.press("tab", "tab", "enter", "down", "enter", "tab")  # past the Medicaid number
         await type_text(pilot, "Max dose of guanfacine ER at 40 kg?")
         await pilot.press("f10")
         await pilot.pause()
@@ -83,3 +85,116 @@ async def test_rep_takes_a_consult_and_the_psychiatrist_returns_it(sqlite_demo_d
         promise = session.get(Promise, promise.id)
     assert (closed.state, closed.minutes_spent, closed.written_report) == ("closed", 18, True)
     assert closed.returned_at == returned_at and promise.state == "done" and promise.late_minutes == 0
+
+
+async def _fill_urgent_form(pilot, *, danger: bool) -> ConsultFormScreen:
+    await home(pilot)
+    await pilot.press("k")
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConsultFormScreen))
+    form = pilot.app.screen
+    await settle(pilot)
+    for text, tabs in (("Dr. Ada Okoro", 2), ("860 555 0182", 2), ("Sam", 2), ("4/5/2015", 2)):
+        await type_text(pilot, text)
+        await pilot.press(*["tab"] * tabs)
+    await pilot.press("enter", "down", "down", "enter", "tab")  # side effects
+    await type_text(pilot, "Teen on sertraline, new suicidal thoughts since the dose went up.")
+    if danger:
+        await pilot.press("tab", "space")
+        assert form.query_one("#c-urgency").value == "urgent"  # ticking danger shows it will be urgent
+    return form
+
+
+async def test_danger_now_walks_the_crisis_steps_then_files_it_urgent_to_the_one_on_shift(sqlite_demo_db):
+    from callcenter.ui.screens.consults.request_form import DangerNowScreen
+
+    okafor = agents.open_session(sqlite_demo_db, "okafor", FIXED_NOW)  # on shift; Dr. Weiss is not
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _fill_urgent_form(pilot, danger=True)
+        await pilot.press("f10")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, DangerNowScreen))
+        steps = " ".join(str(widget.render()) for widget in pilot.app.screen.query("Static"))
+        assert "911" in steps and "Mobile Crisis" in steps
+        with sqlite_demo_db.read() as session:  # nothing is filed before the steps are done
+            assert session.scalars(select(ConsultRequest)).first() is None
+        await pilot.press("escape")  # back to the form, as typed
+        assert await wait_until(pilot, lambda: pilot.app.screen is form)
+        assert "sertraline" in form.query_one("#c-question").text
+        await pilot.press("f10")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, DangerNowScreen))
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+    with sqlite_demo_db.read() as session:
+        consult = session.scalars(select(ConsultRequest)).one()
+        promise = session.scalars(select(Promise).where(Promise.consult_id == consult.id)).one()
+    assert (consult.urgency, consult.danger_now, consult.psychiatrist_id) == ("urgent", True, okafor.id)
+    assert promise.due_at == FIXED_NOW + timedelta(hours=2)  # two business hours, not one business day
+
+
+async def test_the_on_shift_psychiatrist_sees_urgent_first_and_returning_it_writes_the_log(sqlite_demo_db):
+    from callcenter.domain.consults import validate
+    from callcenter.domain.promises import PromisePolicy
+    from callcenter.store import consults, contacts
+    from callcenter.store.contacts import ContactFilter
+    from tests.ui.test_promises import FORM
+
+    okafor = agents.open_session(sqlite_demo_db, "okafor", FIXED_NOW)
+    rep = agents.open_session(sqlite_demo_db, "alex", FIXED_NOW)
+    today = FIXED_NOW.date()
+    routine, _ = validate({**FORM, "pcp_name": "Dr. Early Routine"}, today)
+    urgent, _ = validate({**FORM, "pcp_name": "Dr. Late Urgent", "urgency": "urgent"}, today)
+    consults.create(sqlite_demo_db, rep.id, routine, FIXED_NOW - timedelta(days=1), PromisePolicy())  # due sooner
+    filed = consults.create(sqlite_demo_db, rep.id, urgent, FIXED_NOW - timedelta(minutes=5), PromisePolicy())
+    app = make_app(sqlite_demo_db, agent="okafor", now=FIXED_NOW + timedelta(minutes=20))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home(pilot)
+        await pilot.press("m")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConsultsScreen))
+        screen = pilot.app.screen
+        assert await wait_until(pilot, lambda: len(screen.rows) == 2)
+        assert [row.pcp_name for row in screen.rows] == ["Dr. Late Urgent", "Dr. Early Routine"]
+        table = screen.query_one("#consults", DataTable)
+        assert str(table.get_cell_at((0, 2))) == "urgent"
+        await pilot.press("x")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CloseConsultScreen))
+        await type_text(pilot, "12")
+        await pilot.press("ctrl+s")
+        assert await wait_until(pilot, lambda: len(screen.rows) == 1)
+        await pilot.press("h")  # the returned one stays, in the history
+        assert await wait_until(pilot, lambda: [row.id for row in screen.rows] == [filed.id])
+    [entry] = contacts.search(sqlite_demo_db, ContactFilter(text="Late Urgent"))
+    assert (entry.direction, entry.channel) == ("outbound", "voice") and "12 min" in (entry.summary or "")
+    assert consults.get(sqlite_demo_db, filed.id).psychiatrist_id == okafor.id
+
+
+async def test_with_no_one_on_shift_it_waits_and_the_next_psychiatrist_is_offered_it(sqlite_demo_db):
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await _fill_urgent_form(pilot, danger=False)
+        await pilot.press("tab", "tab", "enter", "down", "enter")  # past danger now, to Urgency: urgent
+        assert await wait_until(pilot, lambda: form.query_one("#c-urgency").value == "urgent")
+        await pilot.press("f10")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+        assert await wait_until(pilot, lambda: "unassigned" in " ".join(n.message for n in pilot.app._notifications))
+    with sqlite_demo_db.read() as session:
+        consult = session.scalars(select(ConsultRequest)).one()
+    assert consult.psychiatrist_id is None and consult.urgency == "urgent"
+
+    app = make_app(sqlite_demo_db, agent="weiss", now=FIXED_NOW + timedelta(minutes=10))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home(pilot)
+        offered = lambda: "wait for a psychiatrist" in " ".join(n.message for n in pilot.app._notifications)  # noqa: E731
+        assert await wait_until(pilot, offered, timeout=10)
+        await pilot.press("m")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConsultsScreen))
+        screen = pilot.app.screen
+        await pilot.press("u")
+        assert await wait_until(pilot, lambda: [row.id for row in screen.rows] == [consult.id])
+        await pilot.press("t")
+        assert await wait_until(pilot, lambda: screen.rows == [])
+        await pilot.press("m")
+        assert await wait_until(pilot, lambda: [row.id for row in screen.rows] == [consult.id])
+    with sqlite_demo_db.read() as session:
+        taken = session.get(ConsultRequest, consult.id)
+        weiss = session.scalars(select(Agent).where(Agent.username == "weiss")).one()
+    assert taken.psychiatrist_id == weiss.id

@@ -92,6 +92,28 @@ async def my_consults(pilot) -> None:
     assert await wait_until(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count >= 1)
 
 
+async def unassigned_consults(pilot) -> None:
+    await _press_to(pilot, ("m",), "ConsultsScreen")
+    assert await wait_until(pilot, lambda: bool(pilot.app.screen.rows))
+
+
+async def danger_now(pilot) -> None:
+    await consult_form(pilot)
+    form = pilot.app.screen
+    for key, text in (
+        ("pcp_name", "Dr. Ada Okoro"),
+        ("callback_number", "860 555 0182"),
+        ("child_first_name", "Sam"),
+        ("child_dob", "4/5/2015"),
+    ):
+        form.query_one(f"#c-{key}").value = text
+    form.query_one("#c-question_type").value = "side_effects"
+    form.query_one("#c-question").text = "Teen on sertraline: new suicidal thoughts."
+    form.query_one("#c-danger_now").value = True
+    await pilot.press("f10")
+    assert await wait_until(pilot, _screen_is(pilot, "DangerNowScreen"))
+
+
 async def monitor(pilot) -> None:
     await _press_to(pilot, ("s",), "MonitorScreen")
     assert await wait_until(pilot, lambda: pilot.app.screen.snapshot is not None, timeout=10)
@@ -121,8 +143,14 @@ def _promises_and_consults(db) -> None:
 
     _three_promises(db)
     seed_log(db, FIXED_NOW)
-    doctor = agents.open_session(db, "okafor", FIXED_NOW)
     rep = agents.open_session(db, "alex", FIXED_NOW)
+    urgent, _ = validate(
+        {**FORM, "urgency": "urgent", "danger_now": "yes", "question": "Teen on sertraline: new suicidal thoughts."},
+        today_of(FIXED_NOW),
+    )
+    # Filed while no psychiatrist was on shift: it waits unassigned.
+    consults.create(db, rep.id, urgent, FIXED_NOW - timedelta(minutes=30), PromisePolicy())
+    doctor = agents.open_session(db, "okafor", FIXED_NOW)
     form, _ = validate(
         {**FORM, "question": "Which medication would you start for a 9-year-old with ADHD and tics, and at what dose?"},
         today_of(FIXED_NOW),
@@ -143,6 +171,8 @@ SCREENS: list[tuple[str, str | None, Callable[[object], Awaitable[None]]]] = [
     ("promises", "alex", promises),
     ("consult_form", "alex", consult_form),
     ("my_consults", "okafor", my_consults),
+    ("unassigned_consults", "sam", unassigned_consults),
+    ("danger_now", "alex", danger_now),
     ("monitor", "sam", monitor),
     ("contact_log", "alex", contact_log),
     ("fax_form", "alex", fax_form),

@@ -242,7 +242,7 @@ async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_intake_from_call(pilot)
         await type_into(pilot, screen, "medicaid_number", "123456789")
-        from callcenter.ui.screens.intake.modals import KnownChildScreen
+        from callcenter.ui.shared.known_child import KnownChildScreen
 
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, KnownChildScreen))
         await pilot.press("y")

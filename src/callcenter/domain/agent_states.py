@@ -49,3 +49,15 @@ def silent_for(state: AgentState, seen_at: datetime | None, now: datetime) -> ti
         return None
     silence = now - seen_at
     return silence if silence > LOST_AFTER else None
+
+
+# Who can be given work right now. One definition for everything that routes work (consults, the
+# care team, the monitor's staffing): signed in, in a working state, and its console still heard.
+ON_SHIFT_STATES = frozenset({AgentState.AVAILABLE, AgentState.ON_CALL, AgentState.WRAP_UP})
+
+
+def on_shift(state: AgentState, seen_at: datetime | None, now: datetime) -> bool:
+    """Signed in (not offline), available, on a call or in wrap-up (not away), and its console not
+    silent long enough to be called lost."""
+    state = AgentState(state)
+    return state in ON_SHIFT_STATES and silent_for(state, seen_at, now) is None

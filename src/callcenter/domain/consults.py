@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from callcenter.domain import intake_form
 from callcenter.domain import validation as v
-from callcenter.domain.days import read_local_time
+from callcenter.domain.days import parse_day, read_local_time
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.timefmt import line_zone
 
@@ -19,6 +20,9 @@ QUESTION_TYPES = (
     ("options", "Options for a disorder"),
 )
 CONSULT_URGENCIES = (("routine", "Routine"), ("urgent", "Urgent"))
+URGENT_WEIGHT = 2  # an urgent consult counts twice in a psychiatrist's load
+TICKED = frozenset({"yes", "y", "true", "1", "on", "x"})
+DANGER_NOW = "Danger now: suicidal thoughts, harm to others, or a medical emergency"
 MAX_QUESTION = 2000
 MAX_PRACTICE = 120
 MAX_MINUTES = 8 * 60  # one consult longer than a working day is a typo
@@ -38,6 +42,9 @@ class ConsultForm:
     question_type: str
     question: str
     urgency: str
+    # Suicidal thoughts, harm to others, a medical emergency: the rep walks the crisis steps first.
+    danger_now: bool = False
+    medicaid_number: str | None = None  # only to find the child on file; not kept on the request
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -86,6 +93,7 @@ def validate(fields: Mapping[str, str], today: date) -> tuple[ConsultForm | None
     first = check("child_first_name", lambda raw: v.parse_person_name(raw, "child_first_name") if raw.strip() else None)
     last = check("child_last_name", lambda raw: v.parse_person_name(raw, "child_last_name") if raw.strip() else None)
     dob = check("child_dob", lambda raw: v.parse_date_of_birth(raw, today) if raw.strip() else None)
+    medicaid = check("medicaid_number", lambda raw: _checked_medicaid(raw, today))
     question_type = fields.get("question_type", "")
     if question_type not in dict(QUESTION_TYPES):
         errors["question_type"] = "Question: choose what the PCP asks about (medication, dose, side effects, options)."
@@ -95,6 +103,9 @@ def validate(fields: Mapping[str, str], today: date) -> tuple[ConsultForm | None
     urgency = fields.get("urgency", "") or "routine"
     if urgency not in dict(CONSULT_URGENCIES):
         errors["urgency"] = "Urgency: routine or urgent."
+    danger_now = (fields.get("danger_now", "") or "").strip().lower() in TICKED
+    if danger_now:
+        urgency = "urgent"  # danger now is never a routine question
     if not (first or last or dob) and not fields.get("reuse_child_id"):
         errors.setdefault(
             "child_first_name",
@@ -103,7 +114,64 @@ def validate(fields: Mapping[str, str], today: date) -> tuple[ConsultForm | None
         )
     if errors:
         return None, errors
-    return ConsultForm(pcp_name, practice, callback, npi, first, last, dob, question_type, question, urgency), {}
+    form = ConsultForm(
+        pcp_name, practice, callback, npi, first, last, dob, question_type, question, urgency, danger_now, medicaid
+    )
+    return form, {}
+
+
+def _checked_medicaid(raw: str, today: date) -> str | None:
+    if not raw.strip():
+        return None
+    value, error = intake_form.check_field("medicaid_number", raw, today)
+    if error:
+        raise ValidationError(error, "medicaid_number")
+    return str(value)
+
+
+def matching_fields(form: ConsultForm) -> dict[str, str]:
+    """The request's child as the intake's fields, to look for the same child on file."""
+    return {
+        "child_first_name": form.child_first_name or "",
+        "child_last_name": form.child_last_name or "",
+        "child_dob": form.child_dob.strftime("%m/%d/%Y") if form.child_dob else "",
+        "medicaid_number": form.medicaid_number or "",
+    }
+
+
+# What the psychiatrist's consult screen lists.
+CONSULT_VIEWS = (
+    ("mine", "My open consults"),
+    ("unassigned", "Unassigned"),
+    ("history", "My returned consults"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultQuery:
+    view: str = "mine"
+    day: date | None = None  # history only: the day the call was returned
+    pcp: str | None = None  # history only: part of the PCP's or the practice's name
+
+
+def build_query(view: str, fields: Mapping[str, str], today: date) -> tuple[ConsultQuery | None, dict[str, str]]:
+    """The list asked for; the day and PCP filters narrow the history."""
+    if view not in dict(CONSULT_VIEWS):
+        return None, {"view": f"View: one of {', '.join(dict(CONSULT_VIEWS))}."}
+    if view != "history":
+        return ConsultQuery(view), {}
+    try:
+        day = parse_day(fields.get("day", ""), "day", today)
+    except ValidationError as error:
+        return None, {"day": error.message}
+    pcp = " ".join((fields.get("pcp", "") or "").split())[:MAX_PRACTICE] or None
+    return ConsultQuery(view, day, pcp), {}
+
+
+def returned_call_summary(minutes: int, written_report: bool) -> str:
+    """The contact-log line for a returned consult call."""
+    report = "a written report sent" if written_report else "no written report"
+    return f"Consult call returned: {minutes} min, {report}."
 
 
 def check_closing(minutes_text: str, written_report: bool) -> int:

@@ -13,6 +13,8 @@ CHILD_FIRST_NAME = "e.g. Mia or M."
 PHONE = "e.g. (860) 555-0199"
 DATE_OF_BIRTH = "e.g. 3/4/2019"
 MINUTES = "e.g. 15"
+MEDICAID_NUMBER = "e.g. 012345678 (from the HUSKY card)"
+NPI = "e.g. 1234567893 (ten digits)"
 PAST_MOMENT = "e.g. yesterday 4pm or today 9:40am"
 
 

@@ -54,6 +54,10 @@ class PromisePolicy:
 
     hours: BusinessHours = field(default_factory=lambda: BusinessHours(time_zone=line_zone().key))
     consult_promise: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=1))
+    # An urgent consult (a child in danger, a reaction to a new medication) is called back sooner.
+    urgent_consult_promise: BusinessDuration = field(
+        default_factory=lambda: BusinessDuration(business_time=timedelta(hours=2))
+    )
     follow_up_promise: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=1))
     due_soon_window: timedelta = timedelta(hours=2)
     due_soon_share: float = 0.25
@@ -93,6 +97,7 @@ class PromisePolicy:
         return cls(
             hours=hours,
             consult_promise=BusinessDuration.parse(settings.get("consult_promise", "1 business day")),
+            urgent_consult_promise=BusinessDuration.parse(settings.get("urgent_consult_promise", "2 hours")),
             follow_up_promise=BusinessDuration.parse(settings.get("follow_up_promise", "1 business day")),
             due_soon_window=window,
             due_soon_share=share,
@@ -117,8 +122,10 @@ class PromisePolicy:
     def hours_for(self, kind: str) -> BusinessHours:
         return self.wall_clock if kind == PromiseKind.LINKAGE_CHECK.value else self.hours
 
-    def consult_deadline(self, received_at: datetime) -> datetime:
-        return deadline(received_at, self.consult_promise, self.hours)
+    def consult_deadline(self, received_at: datetime, urgency: str = "routine") -> datetime:
+        """When the psychiatrist's call back is due: urgent ones sooner, both in business time."""
+        promise = self.urgent_consult_promise if urgency == "urgent" else self.consult_promise
+        return deadline(received_at, promise, self.hours)
 
     def follow_up_deadline(self, received_at: datetime) -> datetime:
         return deadline(received_at, self.follow_up_promise, self.hours)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from callcenter.store.types import UTCDateTime
@@ -260,6 +261,7 @@ class ConsultRequest(SQLModel, table=True):
     question_type: str = Field(max_length=40)
     question: str = Field(default="", sa_column=Column(Text, nullable=False))
     urgency: str = Field(default="routine", max_length=20)
+    danger_now: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     received_at: datetime | None = _when(nullable=False)
     psychiatrist_id: int | None = Field(default=None, foreign_key="agent.id")
     returned_at: datetime | None = _when()

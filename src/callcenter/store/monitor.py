@@ -20,6 +20,7 @@ from callcenter.config import max_failed_sign_ins
 from callcenter.domain import erlang
 from callcenter.domain.actor import Actor
 from callcenter.domain.agent_states import check_manual_change, silent_for
+from callcenter.domain.agent_states import on_shift as is_on_shift
 from callcenter.domain.metrics import (
     CallFacts,
     LineFigures,
@@ -205,7 +206,9 @@ def snapshot(
     on_shift = sum(
         1
         for agent in agents
-        if agent.active and agent.state != AgentState.OFFLINE.value and can(agent.role, Permission.TAKE_CALLS)
+        if agent.active
+        and can(agent.role, Permission.TAKE_CALLS)
+        and is_on_shift(AgentState(agent.state), agent.seen_at, now)
     )
     staffing = tuple(
         _staffing(line.code, settings[line.id], by_line[line.code], row.figures, on_shift, now)
@@ -235,10 +238,10 @@ def day_report(db: Database, actor: Actor, day: date, now: datetime) -> DayRepor
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware.")
     with db.read() as session:
+        acting(session, actor, Permission.SUPERVISE)
         lines = session.connection().execute(_LINE_COLUMNS).all()
         settings = {line.id: LineSettings.of(line) for line in lines}
         zone = line_zone()
-        acting(session, actor, Permission.SUPERVISE)
         bounds = {line_id: day_bounds(day, s.zone) for line_id, s in settings.items()}
         facts: list[CallFacts] = []
         if bounds:

@@ -44,7 +44,7 @@ AREAS: tuple[tuple[str, type[Screen[Any]]], ...] = (
     ("Fax form", FaxFormScreen),
     ("TTY session", TtySessionScreen),
     ("Consult request", ConsultFormScreen),
-    ("My consults", ConsultsScreen),
+    ("Consults", ConsultsScreen),
     ("Monitor", MonitorScreen),
     ("Audit trail", AuditScreen),
 )

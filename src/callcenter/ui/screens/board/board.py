@@ -21,7 +21,8 @@ from callcenter.domain.promises import PromiseStatus
 from callcenter.domain.roles import Permission, can
 from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.resources import styles_dir
-from callcenter.store import audit, calls, intakes, promises
+from callcenter.store import audit, calls, consults, intakes, promises
+from callcenter.store.consults import ConsultView
 from callcenter.store.errors import StoreError
 from callcenter.store.intakes import DraftView
 from callcenter.store.promises import PromiseView
@@ -65,7 +66,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         "new_intake": "new intake by hand (a fax or web referral)",
         "promises": "my promises: every open promise I own, with its countdown",
         "consult_request": "medication consult request from a PCP (prefilled with the caller's number when on a call)",
-        "my_consults": "(psychiatrists) my consults, soonest deadline first",
+        "my_consults": "(psychiatrists) my consults, urgent first; (supervisors) the unassigned ones",
         "contact_log": "contact log: every call, TTY session and fax",
         "monitor": "(supervisors) live monitor: lines, agents, promises, calls per hour, staffing",
         "app.lookup": "provider lookup (as `F3`)",
@@ -100,6 +101,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         self._skip_ticks = 0
         self._last_good: datetime | None = None
         self._ticks = 0
+        self._unassigned_offered: set[int] = set()  # consults this psychiatrist was told of already
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -315,10 +317,31 @@ class QueueBoardScreen(ConsoleScreen[None]):
         policy = self.app.policy  # built here, off the UI thread, the first time
         if sweep:
             promises.sweep(self.app.db, self.app.clock(), policy)
+            consults.release_from_off_shift(self.app.db, self.app.clock())
+            if can(agent.role, Permission.RETURN_CONSULTS):
+                waiting = consults.unassigned(self.app.db, agent.id)
+                self.app.call_from_thread(self._offer_unassigned, waiting)
             with contextlib.suppress(StoreError):  # another console is sealing: the next sweep goes on
                 audit.seal(self.app.db)
         rows = promises.open_for(self.app.db, agent.id)
         self.app.call_from_thread(self._promises_loaded, rows)
+
+    def _offer_unassigned(self, waiting: list[ConsultView]) -> None:
+        """A psychiatrist on shift is told of consults nobody has, once each, soonest deadline first."""
+        new = [consult for consult in waiting if consult.id not in self._unassigned_offered]
+        self._unassigned_offered = {consult.id for consult in waiting}
+        if not new:
+            return
+        first = new[0]
+        urgent = sum(consult.urgency == "urgent" for consult in new)
+        self.notify(
+            f"{len(new)} consult(s) wait for a psychiatrist{f', {urgent} urgent' if urgent else ''}; the first "
+            f"is due {format_local(first.due_at)[:-3]}. m then u lists them; t takes one.",
+            title="Unassigned consults",
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
 
     def _promises_loaded(self, rows: list[PromiseView]) -> None:
         board = self.app.promise_board
@@ -376,7 +399,9 @@ class QueueBoardScreen(ConsoleScreen[None]):
             return False
         if action == "contact_log" and (agent is None or not can(agent.role, Permission.WORK_INTAKES)):
             return False
-        if action == "my_consults" and (agent is None or not can(agent.role, Permission.RETURN_CONSULTS)):
+        if action == "my_consults" and (
+            agent is None or not (can(agent.role, Permission.RETURN_CONSULTS) or can(agent.role, Permission.SUPERVISE))
+        ):
             return False
         return True
 

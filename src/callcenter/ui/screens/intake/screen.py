@@ -32,13 +32,14 @@ from callcenter.store.intakes import DraftView, SubmittedIntake
 from callcenter.store.referrals import AttachedProvider
 from callcenter.store.views import KnownChild
 from callcenter.ui.screens.intake.fields import FieldRow, field_id
-from callcenter.ui.screens.intake.modals import CrisisReasonScreen, KnownChildScreen
+from callcenter.ui.screens.intake.modals import CrisisReasonScreen
 from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus, leaving_words
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.conflict import ConflictScreen
 from callcenter.ui.shared.formatting import attached_line
 from callcenter.ui.shared.keybar import KeyBar
+from callcenter.ui.shared.known_child import KnownChildScreen
 from callcenter.ui.shared.outbox import changed_fields
 from callcenter.ui.shared.typeahead import after_typed_keys
 from callcenter.ui.shared.widgets import ConsoleHeader, ConsoleOptionList
