@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.domain.agent_states import LOST_AFTER, on_shift
-from callcenter.domain.consults import validate
+from callcenter.domain.consults import matching_fields, validate
 from callcenter.domain.model import AgentState
 from callcenter.domain.promises import PromisePolicy
-from callcenter.store import consults, contacts, promises
+from callcenter.store import consults, contacts, intakes, promises
 from callcenter.store.contacts import ContactFilter
 from callcenter.store.errors import InvalidOperation
 from callcenter.store.models import Agent, AuditEntry
@@ -210,3 +210,33 @@ def test_returning_the_call_writes_the_contact_log(db, rep):
     detail = contacts.get(db, row.id)
     assert detail.row.consult_id == consult.id
     assert "18 min" in (row.summary or "") and "no written report" in (row.summary or "")
+
+
+def _child_on_file(db, rep: int) -> int:
+    from tests.store.test_intakes import complete_fields
+
+    fields = complete_fields()
+    draft = intakes.start(db, rep, MONDAY_10)
+    version = intakes.save_draft(db, rep, draft.id, fields, draft.version, MONDAY_10)
+    submitted = intakes.submit(db, rep, draft.id, fields, version, MONDAY_10, today_of(MONDAY_10))
+    assert submitted.child_id is not None
+    return submitted.child_id
+
+
+def test_a_consult_finds_the_child_on_file_by_name_and_birth_date_or_medicaid(db, rep):
+    child = _child_on_file(db, rep)  # Christopher Lopez, born 11/2/2023, Medicaid 123456789
+    today = today_of(MONDAY_10)
+    same_name = {**ROUTINE, "child_first_name": "christopher", "child_last_name": "LOPEZ", "child_dob": "11/02/2023"}
+    by_medicaid = {**ROUTINE, "child_first_name": "C.", "medicaid_number": "123-456-789"}
+    someone_else = {**ROUTINE, "child_first_name": "Christopher", "child_last_name": "Lopez", "child_dob": "1/2/2020"}
+    for fields, expected in ((same_name, [child]), (by_medicaid, [child]), (someone_else, [])):
+        form, errors = validate(fields, today)
+        assert errors == {}, errors
+        found = intakes.find_known_children(db, matching_fields(form), today)
+        assert [known.id for known in found] == expected, fields
+    # Offered, then attached only when the rep says so: the psychiatrist can open the record.
+    form, _ = validate(same_name, today)
+    _agent(db, "okafor", "psychiatrist", AgentState.AVAILABLE)
+    attached = consults.create(db, rep, form, MONDAY_10, POLICY, reuse_child_id=child)
+    assert attached.child_id == child
+    assert consults.create(db, rep, form, MONDAY_10, POLICY).child_id is None  # not matched behind the rep's back

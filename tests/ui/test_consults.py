@@ -198,3 +198,39 @@ async def test_with_no_one_on_shift_it_waits_and_the_next_psychiatrist_is_offere
         taken = session.get(ConsultRequest, consult.id)
         weiss = session.scalars(select(Agent).where(Agent.username == "weiss")).one()
     assert taken.psychiatrist_id == weiss.id
+
+
+async def test_a_child_on_file_is_offered_and_attached_only_when_the_rep_says_so(sqlite_demo_db):
+    from callcenter.store import intakes
+    from callcenter.ui.shared.known_child import KnownChildScreen
+    from tests.store.test_intakes import complete_fields, today_of
+
+    rep = agents.open_session(sqlite_demo_db, "alex", FIXED_NOW)
+    agents.open_session(sqlite_demo_db, "okafor", FIXED_NOW)
+    fields = complete_fields(child_first_name="Odalys", child_last_name="Quintero", medicaid_number="987654321")
+    draft = intakes.start(sqlite_demo_db, rep.id, FIXED_NOW)
+    version = intakes.save_draft(sqlite_demo_db, rep.id, draft.id, fields, draft.version, FIXED_NOW)
+    child_id = intakes.submit(
+        sqlite_demo_db, rep.id, draft.id, fields, version, FIXED_NOW, today_of(FIXED_NOW)
+    ).child_id
+
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=(120, 40)) as pilot:
+        for answer, expected in (("n", None), ("y", child_id)):
+            await home(pilot)
+            await pilot.press("k")
+            assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConsultFormScreen))
+            await settle(pilot)
+            for text, tabs in (("Dr. Ada Okoro", 2), ("860 555 0182", 2), ("Odalys", 1), ("Quintero", 1)):
+                await type_text(pilot, text)
+                await pilot.press(*["tab"] * tabs)
+            await type_text(pilot, "11/2/2023")
+            await pilot.press("tab", "tab", "enter", "down", "enter", "tab")
+            await type_text(pilot, "Melatonin with guanfacine?")
+            await pilot.press("f10")
+            assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, KnownChildScreen))
+            await pilot.press(answer)
+            assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+            with sqlite_demo_db.read() as session:
+                newest = session.scalars(select(ConsultRequest).order_by(ConsultRequest.id.desc())).first()
+            assert newest is not None and newest.child_id == expected
