@@ -439,3 +439,34 @@ def test_only_a_tty_call_is_a_relay_call(db, now, alex):
     call = calls.claim_next(db, alex, now, ["877"])
     with pytest.raises(InvalidOperation):
         calls.mark_relay(db, alex, call.id, True, now)
+
+
+def test_the_search_index_follows_every_edit_and_any_characters(db, now, alex):
+    """Words and digits are found through each engine's trigram index (migration 0018): kept up to
+    date as entries change, case-blind, and safe with quotes and wildcards in what is typed."""
+    session = _tty(db, alex, now, party="José O'Hara")
+    contact_id = session.row.id
+    assert _ids(db, text="josé") == [contact_id] and _ids(db, text="O'HARA") == [contact_id]
+    assert _ids(db, text="budget") == []
+    contacts.save_transcript(db, alex, contact_id, 'GA\nWe talked about the "budget" 100% GA', 1, now)
+    assert _ids(db, text="budget") == [contact_id]
+    assert _ids(db, text='"budget"') == [contact_id]  # quotes typed are text, not query syntax
+    assert _ids(db, text="100%") == [contact_id] and _ids(db, text="10_%") == []  # % and _ are literal
+    assert _ids(db, text="GA") == [contact_id]  # two letters: below the index, still found
+    assert _ids(db, text="talked josé") == [contact_id] and _ids(db, text="talked nobody") == []
+    fax = _fax(db, alex, now, number="(860) 555-0142")
+    assert _ids(db, number_digits="0142") == [fax.row.id]
+    assert _ids(db, number_digits="55501") == [fax.row.id]
+    assert _ids(db, number_digits="99") == []
+
+
+def test_a_page_of_the_newest_matches_is_the_same_whichever_way_it_is_found(db, now, alex, monkeypatch):
+    """SQLite reads the newest entries outright before asking the index: a full page from them is
+    the newest page; a short one falls back to the index, so older matches are never missed."""
+    older = [_fax(db, alex, now - timedelta(hours=hours), party="Okonkwo family").row.id for hours in (5, 4, 3)]
+    newer = [_fax(db, alex, now - timedelta(minutes=minutes), party="Elm Pediatrics").row.id for minutes in (3, 2)]
+    newest_first = older[::-1]
+    assert [row.id for row in contacts.search(db, ContactFilter(text="okonkwo"), limit=2)] == newest_first[:2]
+    monkeypatch.setattr(contacts, "NEWEST_WINDOW", 2)  # the window holds only the two newer entries
+    assert [row.id for row in contacts.search(db, ContactFilter(text="okonkwo"), limit=2)] == newest_first[:2]
+    assert [row.id for row in contacts.search(db, ContactFilter(text="pediatrics"), limit=2)] == newer[::-1]

@@ -51,7 +51,7 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path):
 
 # The search structures each engine keeps outside the models: FTS5 tables on SQLite, tsvector
 # columns and their GIN indexes on PostgreSQL (created by migrations alone).
-ENGINE_SEARCH_OBJECTS = ("provider_fts", "provider_vocab", "search_vector", "title_vector")
+ENGINE_SEARCH_OBJECTS = ("provider_fts", "provider_vocab", "search_vector", "title_vector", "contact_fts", "_trigram")
 
 
 def test_migrated_schema_matches_the_models(db):

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select
+from sqlalchemy import text as sql_text
 
 from callcenter.domain import validation as v
 from callcenter.domain.actor import Actor
@@ -479,10 +480,23 @@ def find_children(db: Database, text: str, limit: int = 8) -> list[KnownChild]:
     ]
 
 
+NEWEST_WINDOW = 5000  # SQLite: entries read directly before asking the trigram index
+
+
 def search(db: Database, query: ContactFilter, limit: int = 500) -> list[LogRow]:
     """The log, newest first, narrowed by every part of the filter that is set."""
+    order = [Contact.at.desc(), Contact.id.desc()]
     with db.read() as session:
-        return _rows(session, _conditions(query), [Contact.at.desc(), Contact.id.desc()], limit)
+        if (query.text or query.number_digits) and session.get_bind().dialect.name != "postgresql":
+            # A common word matches thousands of entries, which SQLite's trigram index hands back
+            # slower than reading the newest entries outright: if those hold a full page, it is
+            # exactly the newest page (everything else is older); if not, the index finds the rest.
+            newest = select(Contact.id).order_by(*order).limit(NEWEST_WINDOW)
+            conditions = [Contact.id.in_(newest), *_conditions(session, query, indexed=False)]
+            rows = _rows(session, conditions, order, limit)
+            if len(rows) >= limit:
+                return rows
+        return _rows(session, _conditions(session, query), order, limit)
 
 
 def export_csv(
@@ -550,7 +564,7 @@ def _child_condition(text: str):
     )
 
 
-def _conditions(query: ContactFilter) -> list:
+def _conditions(session, query: ContactFilter, indexed: bool = True) -> list:
     conditions = []
     if query.channel is not None:
         conditions.append(Contact.channel == query.channel.value)
@@ -573,21 +587,65 @@ def _conditions(query: ContactFilter) -> list:
         # The stored digits leave out any extension, so one indexed equality finds both forms.
         conditions.append(Contact.number_digits == number_digits(query.number_e164))
     if query.number_digits:
-        conditions.append(Contact.number_digits.contains(query.number_digits, autoescape=True))
+        conditions.append(_digits_condition(session, query.number_digits, indexed))
     if query.text:
-        # Each word somewhere in the entry. lower() on both sides rather than ilike: SQLite's LIKE and
-        # PostgreSQL's ILIKE disagree on case, lower() agrees on both for the letters people type.
-        searched = (
-            Contact.other_party,
-            Contact.summary,
-            Contact.transcript,
-            Contact.next_step,
-            Child.first_name,
-            Child.last_name,
+        conditions.extend(
+            _word_condition(session, word, index) for index, word in enumerate(query.text.lower().split())
         )
-        for word in query.text.lower().split():
-            conditions.append(or_(*(func.lower(column).contains(word, autoescape=True) for column in searched)))
     return conditions
+
+
+# The search box's words look in these; a trigram index covers them on each engine (migration 0018).
+TRIGRAM = 3  # shorter words are too short for a trigram index: they are looked for entry by entry
+
+
+def _words_text():
+    """The text a word is looked for in, as migration 0018 indexes it on PostgreSQL (same expression)."""
+    blank, space = literal_column("''"), literal_column("' '")
+    parts = [func.coalesce(column, blank) for column in (Contact.other_party, Contact.summary, Contact.next_step)]
+    text_ = parts[0].op("||")(space).op("||")(parts[1]).op("||")(space).op("||")(parts[2]).op("||")(space)
+    return func.lower(text_.op("||")(func.coalesce(Contact.transcript, blank)))
+
+
+def _fts_rowids(column: str, piece: str, name: str):
+    """SQLite: the contacts whose ``column`` holds ``piece``, from the trigram FTS5 table."""
+    phrase = '"' + piece.replace('"', '""') + '"'
+    return (
+        select(literal_column("rowid"))
+        .select_from(sql_text("contact_fts"))
+        .where(sql_text(f"contact_fts MATCH :{name}").bindparams(**{name: f"{column} : {phrase}"}))
+    )
+
+
+def _digits_condition(session, digits: str, indexed: bool = True):
+    exact = Contact.number_digits.contains(digits, autoescape=True)
+    if not indexed or len(digits) < TRIGRAM or session.get_bind().dialect.name == "postgresql":
+        return exact  # on PostgreSQL this LIKE is what the digits' trigram index answers
+    return Contact.id.in_(_fts_rowids("digits", digits, "digits"))
+
+
+def _word_condition(session, word: str, index: int, indexed: bool = True):
+    """One word: somewhere in the entry's text, or in the name of the child it is matched to."""
+    children = session.scalars(
+        select(Child.id).where(
+            or_(
+                func.lower(Child.first_name).contains(word, autoescape=True),
+                func.lower(Child.last_name).contains(word, autoescape=True),
+            )
+        )
+    ).all()
+    if not indexed or len(word) < TRIGRAM:
+        in_text = or_(
+            *(
+                func.lower(column).contains(word, autoescape=True)
+                for column in (Contact.other_party, Contact.summary, Contact.transcript, Contact.next_step)
+            )
+        )
+    elif session.get_bind().dialect.name == "postgresql":
+        in_text = _words_text().contains(word, autoescape=True)
+    else:
+        in_text = Contact.id.in_(_fts_rowids("words", word, f"word_{index}"))
+    return or_(in_text, Contact.child_id.in_(children)) if children else in_text
 
 
 def _rows(session, conditions: list, order: list, limit: int | None = None) -> list[LogRow]:

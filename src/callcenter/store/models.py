@@ -225,7 +225,7 @@ class Contact(SQLModel, table=True):
     other_number: str | None = Field(default=None, max_length=32, index=True)
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
     call_id: int | None = Field(default=None, foreign_key="call.id")
-    child_id: int | None = Field(default=None, foreign_key="child.id")
+    child_id: int | None = Field(default=None, foreign_key="child.id", index=True)
     summary: str | None = Field(default=None, sa_column=Column(Text))
     outcome: str | None = Field(default=None, max_length=40)
     # The national digits of other_number, so "5550199" or "860.555.0199" finds it.
