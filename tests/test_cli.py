@@ -697,6 +697,13 @@ def test_agent_add_asks_twice_at_a_terminal(db_url, monkeypatch, capsys):
     assert main(["--database-url", db_url, "agent", "add", "kim", "--name", "Kim Lee", "--role", "rep"]) == 0
     assert prompts == ["New password for kim: ", "Type it again: "]
     assert _account(db_url, "kim")[3] == "rep"
+    # The care team's roles too.
+    answers = iter(["a-case-manager-1", "a-case-manager-1", "a-peer-specialist-1", "a-peer-specialist-1"])
+    for username, role in (("rosa", "case_manager"), ("tina", "peer_specialist")):
+        assert (
+            main(["--database-url", db_url, "agent", "add", username, "--name", username.title(), "--role", role]) == 0
+        )
+        assert _account(db_url, username)[3] == role
 
 
 def _table_has_agent(url: str, username: str) -> bool:

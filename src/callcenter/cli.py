@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from callcenter.domain.actor import Actor
+from callcenter.domain.model import Role
 
 EXPORT_LIMIT = 100_000
 
@@ -184,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     added.add_argument(
         "--name", required=True, metavar="DISPLAY_NAME", help='the name colleagues see, e.g. "Jordan Smith"'
     )
-    added.add_argument("--role", required=True, choices=["rep", "supervisor", "psychiatrist"])
+    added.add_argument("--role", required=True, choices=[role.value for role in Role])
     added.add_argument(
         "--password-stdin",
         action="store_true",

@@ -52,6 +52,8 @@ PROMISE_SETTINGS_ENV = {
     "holiday_subdivision": "CALLCENTER_HOLIDAY_SUBDIVISION",
     "consult_promise": "CALLCENTER_CONSULT_PROMISE",
     "urgent_consult_promise": "CALLCENTER_URGENT_CONSULT_PROMISE",
+    "case_management_first_contact": "CALLCENTER_CASE_MANAGEMENT_FIRST_CONTACT",
+    "peer_support_first_contact": "CALLCENTER_PEER_SUPPORT_FIRST_CONTACT",
     "follow_up_promise": "CALLCENTER_FOLLOW_UP_PROMISE",
     "due_soon": "CALLCENTER_DUE_SOON",
     "due_soon_share": "CALLCENTER_DUE_SOON_SHARE",

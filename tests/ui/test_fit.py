@@ -97,6 +97,11 @@ async def unassigned_consults(pilot) -> None:
     assert await wait_until(pilot, lambda: bool(pilot.app.screen.rows))
 
 
+async def caseload(pilot) -> None:
+    assert await wait_until(pilot, _screen_is(pilot, "CaseloadScreen"), timeout=10)
+    assert await wait_until(pilot, lambda: bool(pilot.app.screen.rows))
+
+
 async def danger_now(pilot) -> None:
     await consult_form(pilot)
     form = pilot.app.screen
@@ -156,6 +161,9 @@ def _promises_and_consults(db) -> None:
         today_of(FIXED_NOW),
     )
     consults.create(db, rep.id, form, FIXED_NOW - timedelta(hours=2), PromisePolicy(), psychiatrist_id=doctor.id)
+    from tests.ui.test_caseload import _hand_over
+
+    _hand_over(db, rep="jordan")  # a family on Rosa's caseload
 
 
 # (name, who is signed in, how to get there from the board)
@@ -173,6 +181,7 @@ SCREENS: list[tuple[str, str | None, Callable[[object], Awaitable[None]]]] = [
     ("my_consults", "okafor", my_consults),
     ("unassigned_consults", "sam", unassigned_consults),
     ("danger_now", "alex", danger_now),
+    ("caseload", "rosa", caseload),
     ("monitor", "sam", monitor),
     ("contact_log", "alex", contact_log),
     ("fax_form", "alex", fax_form),

@@ -15,6 +15,8 @@ DATE_OF_BIRTH = "e.g. 3/4/2019"
 MINUTES = "e.g. 15"
 MEDICAID_NUMBER = "e.g. 012345678 (from the HUSKY card)"
 NPI = "e.g. 1234567893 (ten digits)"
+CONTACT_NOTE = "e.g. spoke with mom; first appointment Wed 3:30pm"
+CLOSE_REASON = "e.g. linked to an outpatient clinic"
 PAST_MOMENT = "e.g. yesterday 4pm or today 9:40am"
 
 

@@ -9,6 +9,8 @@ class Role(StrEnum):
     REP = "rep"
     SUPERVISOR = "supervisor"
     PSYCHIATRIST = "psychiatrist"
+    CASE_MANAGER = "case_manager"
+    PEER_SPECIALIST = "peer_specialist"
 
 
 class AgentState(StrEnum):
@@ -73,6 +75,7 @@ class PromiseKind(StrEnum):
     CALLBACK_REQUEST = "callback_request"
     FAX_FOLLOWUP = "fax_followup"
     TTY_FOLLOWUP = "tty_followup"
+    FIRST_CONTACT = "first_contact"  # a case manager's or peer specialist's first reach to a family
 
 
 class PromiseState(StrEnum):

@@ -61,6 +61,9 @@ class PromisePolicy:
     follow_up_promise: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=1))
     due_soon_window: timedelta = timedelta(hours=2)
     due_soon_share: float = 0.25
+    # A case manager's or peer specialist's first contact with a family handed to them.
+    case_management_first_contact: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=2))
+    peer_support_first_contact: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=3))
     # Linkage checks run on the access deadline (emergency 2 hours, urgent 2 days), which is wall time.
     wall_clock: BusinessHours = field(init=False, repr=False, compare=False)
 
@@ -98,6 +101,12 @@ class PromisePolicy:
             hours=hours,
             consult_promise=BusinessDuration.parse(settings.get("consult_promise", "1 business day")),
             urgent_consult_promise=BusinessDuration.parse(settings.get("urgent_consult_promise", "2 hours")),
+            case_management_first_contact=BusinessDuration.parse(
+                settings.get("case_management_first_contact", "2 business days")
+            ),
+            peer_support_first_contact=BusinessDuration.parse(
+                settings.get("peer_support_first_contact", "3 business days")
+            ),
             follow_up_promise=BusinessDuration.parse(settings.get("follow_up_promise", "1 business day")),
             due_soon_window=window,
             due_soon_share=share,
@@ -126,6 +135,11 @@ class PromisePolicy:
         """When the psychiatrist's call back is due: urgent ones sooner, both in business time."""
         promise = self.urgent_consult_promise if urgency == "urgent" else self.consult_promise
         return deadline(received_at, promise, self.hours)
+
+    def first_contact_deadline(self, team: str, handed_at: datetime) -> datetime:
+        """When the case manager (2 business days) or peer specialist (3) must first reach the family."""
+        promise = self.case_management_first_contact if team == "case_management" else self.peer_support_first_contact
+        return deadline(handed_at, promise, self.hours)
 
     def follow_up_deadline(self, received_at: datetime) -> datetime:
         return deadline(received_at, self.follow_up_promise, self.hours)

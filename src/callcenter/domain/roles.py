@@ -18,14 +18,17 @@ class Permission(StrEnum):
     RETURN_CONSULTS = "return consult calls"
     MANAGE_AGENTS = "manage agents' accounts"
     OPEN_RECORDS = "open a child's full record"
+    WORK_CASELOAD = "work a caseload of families"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.REP: frozenset(
         {Permission.TAKE_CALLS, Permission.WORK_INTAKES, Permission.CHANGE_OWN_STATE, Permission.OPEN_RECORDS}
     ),
-    Role.SUPERVISOR: frozenset(Permission) - {Permission.RETURN_CONSULTS},
+    Role.SUPERVISOR: frozenset(Permission) - {Permission.RETURN_CONSULTS, Permission.WORK_CASELOAD},
     Role.PSYCHIATRIST: frozenset({Permission.CHANGE_OWN_STATE, Permission.RETURN_CONSULTS, Permission.OPEN_RECORDS}),
+    Role.CASE_MANAGER: frozenset({Permission.CHANGE_OWN_STATE, Permission.WORK_CASELOAD, Permission.OPEN_RECORDS}),
+    Role.PEER_SPECIALIST: frozenset({Permission.CHANGE_OWN_STATE, Permission.WORK_CASELOAD, Permission.OPEN_RECORDS}),
 }
 
 

@@ -49,7 +49,7 @@ def list_agents(db: Database, active_only: bool = True):
     limit = max_failed_sign_ins()
     with db.read() as session:
         # Reps first: they are most of the people signing in.
-        role_order = case({"rep": 0, "supervisor": 1, "psychiatrist": 2}, value=Agent.role, else_=3)
+        role_order = case({role.value: order for order, role in enumerate(Role)}, value=Agent.role, else_=len(Role))
         query = select(Agent).order_by(role_order, Agent.display_name)
         if active_only:
             query = query.where(Agent.active.is_(True))

@@ -13,12 +13,13 @@ from callcenter.domain import intake_form, intake_rules
 from callcenter.domain.actor import Actor
 from callcenter.domain.consults import ConsultForm
 from callcenter.domain.errors import ValidationError
+from callcenter.domain.handoffs import teams_needed
 from callcenter.domain.model import IntakeStatus, PromiseKind, Urgency
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
 from callcenter.domain.promises import PromisePolicy
 from callcenter.domain.roles import Permission, require
-from callcenter.store import audit, consults, promises, referrals
+from callcenter.store import audit, consults, handoffs, promises, referrals
 from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.agents import acting
@@ -411,6 +412,18 @@ def submit(
             intake_id=intake.id,
             child_id=child.id,
         )
+        # A ticked case-manager or peer-specialist need hands the family to that team, with a deadline.
+        for team in teams_needed(clean):
+            handoffs.add(
+                session,
+                agent_id=agent_id,
+                team=team,
+                child_id=child.id,
+                reason=f"Asked for at intake: {team.member} ({clean.get('urgency') or 'routine'} intake)",
+                now=now,
+                policy=policy or PromisePolicy(),
+                intake_id=intake.id,
+            )
         referrals.write_follow_up_notes(session, intake.id)
         audit.record(
             session,

@@ -273,6 +273,24 @@ class ConsultRequest(SQLModel, table=True):
     version: int = Field(default=1)
 
 
+class Handoff(SQLModel, table=True):
+    """A family handed to the care team: a case manager or a peer specialist works it until closed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(foreign_key="child.id", index=True)
+    intake_id: int | None = Field(default=None, foreign_key="intake.id")
+    team: str = Field(max_length=20)
+    reason: str = Field(max_length=300)
+    created_by: int | None = Field(default=None, foreign_key="agent.id")
+    created_at: datetime | None = _when(nullable=False)
+    assigned_to: int | None = Field(default=None, foreign_key="agent.id", index=True)  # None: unassigned
+    engagement: str = Field(default="not_reached", max_length=20)
+    last_contact_at: datetime | None = _when()
+    closed_at: datetime | None = _when()
+    close_reason: str | None = Field(default=None, max_length=300)
+    version: int = Field(default=1)
+
+
 class Promise(SQLModel, table=True):
     """A promise with a deadline: consult callback, linkage check, callback, fax/TTY follow-up."""
 
@@ -294,6 +312,7 @@ class Promise(SQLModel, table=True):
     child_id: int | None = Field(default=None, foreign_key="child.id")
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     consult_id: int | None = Field(default=None, foreign_key="consultrequest.id")
+    handoff_id: int | None = Field(default=None, foreign_key="handoff.id")
     notes: str | None = Field(default=None, sa_column=Column(Text))
     # Escalation: flagged for supervisors when due soon with no attempt; a breach is never cleared.
     escalated_at: datetime | None = _when()

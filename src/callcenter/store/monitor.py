@@ -54,7 +54,7 @@ STAFFING_WINDOW = timedelta(hours=1)  # arrivals and handle times behind the sta
 QUEUED_CHANNELS = frozenset({"voice", "tty"})
 # A supervisor hands a caller only to someone free now or finishing the last caller's notes.
 CAN_BE_GIVEN_A_CALL = frozenset({AgentState.AVAILABLE, AgentState.WRAP_UP})
-_ROLE_ORDER = {Role.REP.value: 0, Role.SUPERVISOR.value: 1, Role.PSYCHIATRIST.value: 2}
+_ROLE_ORDER = {role.value: order for order, role in enumerate(Role)}  # reps first, as the enum lists them
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,13 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from callcenter.domain.actor import Actor
+from callcenter.domain.handoffs import Engagement, Team, care_team_line
 from callcenter.domain.roles import Permission
 from callcenter.store import audit
 from callcenter.store.agents import acting
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound
-from callcenter.store.models import Agent, Child, Contact, Guardian, Intake
+from callcenter.store.models import Agent, Child, Contact, Guardian, Handoff, Intake
 
 OPEN_RECORD = "open_record"
 RECENT_INTAKES = 10
@@ -49,6 +50,7 @@ class ChildRecord:
     guardian_phone: str | None
     intakes: tuple[IntakeLine, ...]
     contacts: int
+    care_team: tuple[str, ...] = ()  # who on the care team has (or had) the family, newest first
 
 
 def open_child_record(db: Database, actor: Actor, child_id: int, screen: str, now: datetime) -> ChildRecord:
@@ -67,6 +69,12 @@ def open_child_record(db: Database, actor: Actor, child_id: int, screen: str, no
             .limit(RECENT_INTAKES)
         ).all()
         contacts = session.scalar(select(func.count()).select_from(Contact).where(Contact.child_id == child_id))
+        care_team = session.execute(
+            select(Handoff.team, Handoff.engagement, Handoff.close_reason, Agent.display_name)
+            .outerjoin(Agent, Agent.id == Handoff.assigned_to)
+            .where(Handoff.child_id == child_id)
+            .order_by(Handoff.id.desc())
+        ).all()
         audit.record(
             session,
             at=now,
@@ -93,4 +101,8 @@ def open_child_record(db: Database, actor: Actor, child_id: int, screen: str, no
             guardian_phone=guardian.phone_number if guardian else None,
             intakes=tuple(IntakeLine(*row) for row in intakes),
             contacts=contacts or 0,
+            care_team=tuple(
+                care_team_line(Team(team), Engagement(engagement), member, why)
+                for team, engagement, why, member in care_team
+            ),
         )

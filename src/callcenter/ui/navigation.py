@@ -55,6 +55,11 @@ class NavigationApp(SessionApp):
 
         self.push_screen(ConsultsScreen())
 
+    def open_caseload(self) -> None:
+        from callcenter.ui.screens.caseload.caseload import CaseloadScreen
+
+        self.push_screen(CaseloadScreen())
+
     def open_monitor(self) -> None:
         from callcenter.ui.screens.monitor.monitor import MonitorScreen
 

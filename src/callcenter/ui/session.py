@@ -16,6 +16,7 @@ from textual import messages as textual_messages
 from textual import on, work
 from textual.timer import Timer
 
+from callcenter.domain.roles import Permission, can
 from callcenter.ui.console import ConsoleApp
 from callcenter.ui.messages import SignedIn
 from callcenter.ui.shared.errors import explain
@@ -87,6 +88,10 @@ class SessionApp(ConsoleApp):
             self.switch_screen(QueueBoardScreen())
         else:
             self.push_screen(QueueBoardScreen())
+        if can(event.agent.role, Permission.WORK_CASELOAD):  # the care team's home: their families
+            from callcenter.ui.screens.caseload.caseload import CaseloadScreen
+
+            self.push_screen(CaseloadScreen())
         if self._freeze_heap:
             self._freeze_heap = False
             self.set_timer(1.0, self._settle_heap)

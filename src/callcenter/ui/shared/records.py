@@ -55,6 +55,9 @@ def describe_record(record: ChildRecord) -> str:
             f"  #{intake.id} {intake.status} · {at} · {intake.agent or ''} · {intake.needs or ''}".rstrip(" ·")
         )
     lines.append(f"Contacts logged about this child: {record.contacts}")
+    if record.care_team:
+        lines.append("Care team:")
+        lines.extend(f"  {line}" for line in record.care_team)
     return "\n".join(lines)
 
 

@@ -67,6 +67,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         "promises": "my promises: every open promise I own, with its countdown",
         "consult_request": "medication consult request from a PCP (prefilled with the caller's number when on a call)",
         "my_consults": "(psychiatrists) my consults, urgent first; (supervisors) the unassigned ones",
+        "caseload": "(case managers, peer specialists) my families; (supervisors) families waiting for a team",
         "contact_log": "contact log: every call, TTY session and fax",
         "monitor": "(supervisors) live monitor: lines, agents, promises, calls per hour, staffing",
         "app.lookup": "provider lookup (as `F3`)",
@@ -82,6 +83,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         Binding("p", "promises", "Promises"),
         Binding("k", "consult_request", "Consult req"),
         Binding("m", "my_consults", "My consults"),
+        Binding("h", "caseload", "Families"),
         Binding("g", "contact_log", "Contact log"),
         Binding("s", "monitor", "Monitor"),
         Binding("l", "app.lookup", "Lookup", show=False),
@@ -399,6 +401,10 @@ class QueueBoardScreen(ConsoleScreen[None]):
             return False
         if action == "contact_log" and (agent is None or not can(agent.role, Permission.WORK_INTAKES)):
             return False
+        if action == "caseload" and (
+            agent is None or not (can(agent.role, Permission.WORK_CASELOAD) or can(agent.role, Permission.SUPERVISE))
+        ):
+            return False
         if action == "my_consults" and (
             agent is None or not (can(agent.role, Permission.RETURN_CONSULTS) or can(agent.role, Permission.SUPERVISE))
         ):
@@ -416,6 +422,9 @@ class QueueBoardScreen(ConsoleScreen[None]):
 
     def action_contact_log(self) -> None:
         self.app.open_contact_log()
+
+    def action_caseload(self) -> None:
+        self.app.open_caseload()
 
     def action_my_consults(self) -> None:
         self.app.open_my_consults()

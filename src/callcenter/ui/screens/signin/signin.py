@@ -24,7 +24,13 @@ from callcenter.ui.shared.keybar import KeyBar
 if TYPE_CHECKING:
     from callcenter.store.views import AgentView
 
-ROLE_LABEL = {Role.REP: "representative", Role.SUPERVISOR: "supervisor", Role.PSYCHIATRIST: "psychiatrist"}
+ROLE_LABEL = {
+    Role.REP: "representative",
+    Role.SUPERVISOR: "supervisor",
+    Role.PSYCHIATRIST: "psychiatrist",
+    Role.CASE_MANAGER: "case manager",
+    Role.PEER_SPECIALIST: "peer specialist",
+}
 
 
 class SignInScreen(ConsoleScreen[None]):
