@@ -72,3 +72,40 @@ async def test_a_supervisor_sees_the_families_waiting_for_a_team(sqlite_demo_db)
         screen = pilot.app.screen
         assert await wait_until(pilot, lambda: len(screen.rows) == 1)
         assert screen.rows[0].assigned_to is None and screen.rows[0].team.value == "peer_support"
+
+
+async def test_a_rep_hands_a_family_over_from_the_childs_record(sqlite_demo_db):
+    from callcenter.ui.screens.board.board import QueueBoardScreen
+    from callcenter.ui.shared.records import ChildRecordScreen, HandOffReasonScreen
+
+    agents.open_session(sqlite_demo_db, "kwame", FIXED_NOW)  # a case manager on shift
+    alex = agents.open_session(sqlite_demo_db, "alex", FIXED_NOW)
+    fields = complete_fields()  # no team need ticked at intake
+    draft = intakes.start(sqlite_demo_db, alex.id, FIXED_NOW)
+    version = intakes.save_draft(sqlite_demo_db, alex.id, draft.id, fields, draft.version, FIXED_NOW)
+    child_id = intakes.submit(
+        sqlite_demo_db, alex.id, draft.id, fields, version, FIXED_NOW, today_of(FIXED_NOW)
+    ).child_id
+    assert handoffs.team_around(sqlite_demo_db, child_id) == []
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+        await settle(pilot)
+        pilot.app.open_child_record(child_id, "test")
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChildRecordScreen))
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("enter")  # the first choice: a case manager
+        assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, HandOffReasonScreen))
+        dialog = pilot.app.screen
+        await pilot.press("enter")  # no reason yet: refused and said
+        assert await wait_until(pilot, lambda: "say why" in str(dialog.query_one(".form-error").render()))
+        await type_text(pilot, "Three clinics turned them away")
+        await pilot.press("enter")
+        assert await wait_until(pilot, lambda: bool(handoffs.team_around(sqlite_demo_db, child_id)))
+    [case] = handoffs.team_around(sqlite_demo_db, child_id)
+    assert (case.team.value, case.member, case.reason) == (
+        "case_management",
+        "Kwame Mensah",
+        "Three clinics turned them away",
+    )

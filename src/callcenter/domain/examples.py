@@ -17,6 +17,7 @@ MEDICAID_NUMBER = "e.g. 012345678 (from the HUSKY card)"
 NPI = "e.g. 1234567893 (ten digits)"
 CONTACT_NOTE = "e.g. spoke with mom; first appointment Wed 3:30pm"
 CLOSE_REASON = "e.g. linked to an outpatient clinic"
+HAND_OFF_REASON = "e.g. three providers turned them away; mom is overwhelmed"
 PAST_MOMENT = "e.g. yesterday 4pm or today 9:40am"
 
 

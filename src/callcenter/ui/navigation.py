@@ -136,10 +136,10 @@ class NavigationApp(SessionApp):
     @work(thread=True, exclusive=True, group="child-record", exit_on_error=False)
     def _open_child_record(self, child_id: int, screen_name: str) -> None:
         from callcenter.store import records
-        from callcenter.ui.shared.records import LinkedRecordScreen, describe_record
+        from callcenter.ui.shared.records import ChildRecordScreen
 
         record = records.open_child_record(self.db, self.signed_in_agent().actor, child_id, screen_name, self.clock())
-        self.call_from_thread(self.push_screen, LinkedRecordScreen(describe_record(record)))
+        self.call_from_thread(self.push_screen, ChildRecordScreen(record))
 
     # -- the command palette and what may run ---------------------------------------------------------
 

@@ -3,18 +3,24 @@ intake or consult request a contact led to."""
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Label, Static
 
+from callcenter.domain import examples
+from callcenter.domain.errors import ValidationError
+from callcenter.domain.handoffs import Team, check_reason
 from callcenter.domain.intake_form import FIELDS
 from callcenter.domain.phone import format_phone
+from callcenter.domain.roles import Permission, can
 from callcenter.domain.timefmt import format_local
 from callcenter.store.consults import ConsultView
 from callcenter.store.intakes import DraftView
 from callcenter.store.records import ChildRecord
 from callcenter.ui.shared.base import ConsoleModal
+from callcenter.ui.shared.dialogs import FormModal, PickScreen
 from callcenter.ui.shared.formatting import when
 
 
@@ -32,6 +38,72 @@ class LinkedRecordScreen(ConsoleModal[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ChildRecordScreen(LinkedRecordScreen):
+    """A child's full record; a rep can hand the family to the care team from here (h)."""
+
+    BINDINGS = [
+        Binding("escape,enter,q", "close", "Close"),
+        Binding("h", "hand_off", "Hand off to the care team"),
+    ]
+
+    def __init__(self, record: ChildRecord) -> None:
+        super().__init__(describe_record(record))
+        self.record = record
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="modal-box linked-box"):
+            yield Static(self.text, markup=False)
+            yield Static("h: hand the family to a case manager or peer specialist · Esc: close", classes="modal-hint")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hand_off":
+            agent = self.app.agent
+            return agent is not None and can(agent.role, Permission.WORK_INTAKES)
+        return True
+
+    def action_hand_off(self) -> None:
+        teams = [(f"{team.member.capitalize()} ({team.label})", team.value) for team in Team]
+        self.ask(PickScreen("Hand the family to", teams), self._team_chosen)
+
+    def _team_chosen(self, team: str) -> None:
+        self.ask(HandOffReasonScreen(Team(team)), lambda reason: self.hand_off(Team(team), reason))
+
+    @work(thread=True, group="hand-off", exit_on_error=False)
+    def hand_off(self, team: Team, reason: str) -> None:
+        from callcenter.store import handoffs
+
+        view = handoffs.hand_off(
+            self.app.db, self.app.signed_in_agent().id, team, self.record.id, reason, self.app.clock(), self.app.policy
+        )
+        who = view.member or f"the {team.label} team's waiting list (nobody is on shift)"
+        self.app.call_from_thread(self.notify, f"Handed to {who}.", title=f"Hand-off #{view.id}", markup=False)
+
+
+class HandOffReasonScreen(FormModal[str | None]):
+    def __init__(self, team: Team) -> None:
+        super().__init__(team.label)
+        self.team = team
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(f"Why a {self.team.member}?", classes="modal-title", markup=False)
+            yield Input(placeholder=examples.HAND_OFF_REASON, id="reason", max_length=300)
+            yield Label("", classes="form-error field-error", markup=False)
+            yield Static("Enter or ctrl+s: hand off · Esc: cancel", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason").focus()
+
+    def action_save(self) -> None:
+        reason = self.query_one("#reason", Input).value
+        try:
+            check_reason(reason)
+        except ValidationError as error:
+            self.show_error(error, {"reason": "#reason"})
+            return
+        self.dismiss(reason)
 
 
 def describe_record(record: ChildRecord) -> str:
