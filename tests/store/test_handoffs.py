@@ -153,3 +153,22 @@ def test_the_childs_record_shows_the_team_around_the_child(db, rep):
         "Peer support: waiting for a peer specialist · not yet reached",
         "Case management: Rosa · closed (Linked to a clinic)",
     )
+
+
+def test_the_monitor_shows_each_team_on_shift_open_waiting_and_late(db, rep):
+    from callcenter.store import monitor
+
+    sam = _agent(db, "sam", "supervisor")
+    rosa = _agent(db, "rosa", "case_manager")
+    _agent(db, "tina", "peer_specialist", AgentState.OFFLINE)
+    _submit(db, rep, need_case_manager="yes", need_peer_specialist="yes")
+    _submit(db, rep, need_case_manager="yes")
+    [first, _second] = handoffs.caseload(db, rosa)
+    handoffs.close(db, rosa, first.id, "Linked to a clinic", MONDAY_10, first.version)
+    later = MONDAY_10 + timedelta(days=7)  # past every first-contact deadline (Thanksgiving in between)
+    rows = {row.team: row for row in monitor.snapshot(db, sam, later).care_teams}
+    case_management, peer_support = rows[Team.CASE_MANAGEMENT], rows[Team.PEER_SUPPORT]
+    assert (case_management.on_shift, case_management.open_cases, case_management.waiting) == (1, 1, 0)
+    assert case_management.overdue_first_contacts == 1  # the closed case's promise was cancelled
+    assert (peer_support.on_shift, peer_support.open_cases, peer_support.waiting) == (0, 1, 1)
+    assert peer_support.overdue_first_contacts == 1

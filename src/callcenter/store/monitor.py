@@ -14,13 +14,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import BigInteger, DateTime, Integer, cast, func, null, select, text, type_coerce, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    case,
+    cast,
+    func,
+    null,
+    select,
+    text,
+    type_coerce,
+    union_all,
+    update,
+)
 
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import erlang
 from callcenter.domain.actor import Actor
 from callcenter.domain.agent_states import check_manual_change, silent_for
 from callcenter.domain.agent_states import on_shift as is_on_shift
+from callcenter.domain.handoffs import Team
 from callcenter.domain.metrics import (
     CallFacts,
     LineFigures,
@@ -41,7 +55,7 @@ from callcenter.store.agents import acting
 from callcenter.store.calls import _call_view
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
-from callcenter.store.models import Agent, Call, Line, Promise, PromiseAttempt
+from callcenter.store.models import Agent, Call, Handoff, Line, Promise, PromiseAttempt
 from callcenter.store.promises import PromiseView
 from callcenter.store.views import CallView
 
@@ -95,6 +109,17 @@ class Staffing:
 
 
 @dataclass(frozen=True, slots=True)
+class CareTeamRow:
+    """A care team at a glance: who is on shift, the open cases, and what is waiting or late."""
+
+    team: Team
+    on_shift: int
+    open_cases: int
+    waiting: int  # handed to the team, nobody on it has the family yet
+    overdue_first_contacts: int
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     at: datetime
     day: date
@@ -104,6 +129,7 @@ class Snapshot:
     calls_per_hour: tuple[int, ...]
     weekday_average: tuple[float, ...]
     staffing: tuple[Staffing, ...]
+    care_teams: tuple[CareTeamRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +151,7 @@ class DayReport:
 def snapshot(
     db: Database, supervisor_id: int, now: datetime, promise_horizon: timedelta = timedelta(hours=4)
 ) -> Snapshot:
-    """Everything the monitor shows at ``now``, in five queries that read only today's calls.
+    """Everything the monitor shows at ``now``, in a few queries that read only today's calls.
 
     "Today" is each line's local day of ``now`` (it resets at local midnight); the hourly chart,
     the agents' daily counts and ``Snapshot.day`` use the zone of the first line on the board.
@@ -195,6 +221,26 @@ def snapshot(
         weekday_average = _weekday_average(session, db.url, day, zone)
 
         promises = _promises_due(session, now + promise_horizon)
+        cases = {
+            team: (open_cases, waiting or 0)
+            for team, open_cases, waiting in session.execute(
+                select(Handoff.team, func.count(), func.sum(case((Handoff.assigned_to.is_(None), 1), else_=0)))
+                .where(Handoff.closed_at.is_(None))
+                .group_by(Handoff.team)
+            )
+        }
+        late: dict[str, int] = dict(
+            session.execute(
+                select(Handoff.team, func.count())
+                .join(Promise, Promise.handoff_id == Handoff.id)
+                .where(
+                    Promise.kind == PromiseKind.FIRST_CONTACT.value,
+                    Promise.state == PromiseState.OPEN.value,
+                    Promise.due_at < now,
+                )
+                .group_by(Handoff.team)
+            ).all()
+        )
 
     by_line: dict[str, list[CallFacts]] = defaultdict(list)
     for call in facts:
@@ -225,6 +271,22 @@ def snapshot(
         calls_per_hour=tuple(calls_per_hour(facts, day, zone)),
         weekday_average=weekday_average,
         staffing=staffing,
+        care_teams=tuple(
+            CareTeamRow(
+                team,
+                sum(
+                    1
+                    for agent in agents
+                    if agent.active
+                    and agent.role == team.role.value
+                    and is_on_shift(AgentState(agent.state), agent.seen_at, now)
+                ),
+                cases.get(team.value, (0, 0))[0],
+                int(cases.get(team.value, (0, 0))[1]),
+                late.get(team.value, 0),
+            )
+            for team in Team
+        ),
     )
 
 

@@ -208,7 +208,9 @@ class MonitorScreen(ConsoleScreen[None]):
         self._paint_promises(taken)
         hour = taken.at.astimezone(self.app.policy.hours.zone).hour
         self.query_one("#mon-chart", Static).update(hourly_chart(taken.calls_per_hour, taken.weekday_average, hour))
-        self.query_one("#mon-staffing", Static).update("\n".join(self._staffing_lines(taken)))
+        self.query_one("#mon-staffing", Static).update(
+            "\n".join([*self._staffing_lines(taken), *self._care_team_lines(taken)])
+        )
 
     @staticmethod
     def _fill(table: FittedTable, rows: list[tuple[str, list[object]]]) -> None:
@@ -323,6 +325,14 @@ class MonitorScreen(ConsoleScreen[None]):
                 )
             )
         self._fill(self.query_one("#mon-waiting", FittedTable), rows)
+
+    @staticmethod
+    def _care_team_lines(taken: Snapshot) -> list[str]:
+        return [
+            f"{row.team.label.capitalize()}: {row.on_shift} on shift, {row.open_cases} open, "
+            f"{row.waiting} waiting, {row.overdue_first_contacts} overdue"
+            for row in taken.care_teams
+        ]
 
     @staticmethod
     def _staffing_lines(taken: Snapshot) -> list[str]:
