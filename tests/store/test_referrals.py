@@ -76,3 +76,50 @@ def test_detach_from_a_draft_and_refusals(demo_db, now):
         referrals.attach(demo_db, alex.id, draft.id, 999_999, offered, now)
     assert referrals.detach(demo_db, alex.id, draft.id, provider, now) == []
     assert referrals.attached_to(demo_db, draft.id) == []
+
+
+def test_ticked_needs_stay_with_the_rep_and_follow_the_appointment(demo_db, now):
+    """Scheduling help until an appointment is attached; the ride and the interpreter fall due the
+    business day before it; the linkage owner asks "did they get there?" the business day after."""
+    from callcenter.domain.model import PromiseKind
+    from callcenter.domain.promises import PromisePolicy
+
+    policy = PromisePolicy()
+    alex = agents.open_session(demo_db, "alex", now)
+    draft = intakes.start(demo_db, alex.id, now)
+    fields = complete_fields(need_transportation="yes", need_interpreter="yes", child_language="Spanish")
+    intakes.submit(demo_db, alex.id, draft.id, fields, draft.version, now, today_of(now), policy=policy)
+
+    def kept() -> dict[str, Promise]:
+        with demo_db.read() as session:
+            rows = session.scalars(select(Promise).where(Promise.intake_id == draft.id)).all()
+            return {row.kind: row for row in rows}
+
+    promised = kept()
+    assert set(promised) >= {"scheduling_help", "transportation", "interpreter", "linkage_check"}
+    assert all(
+        promised[kind].owner_agent_id == alex.id for kind in ("scheduling_help", "transportation", "interpreter")
+    )
+    assert "Spanish interpreter" in promised["interpreter"].title and "Hartford" in promised["transportation"].title
+    assert promised["scheduling_help"].due_at == policy.follow_up_deadline(now)
+    assert "attendance_check" not in promised
+
+    (provider,) = _providers(demo_db, 1)
+    choice = check_choice("scheduled", "12/1 2:30pm", "", now)  # a Tuesday, a week out
+    referrals.attach(demo_db, alex.id, draft.id, provider, choice, now + timedelta(hours=1), policy)
+    promised = kept()
+    assert promised["scheduling_help"].state == "done"
+    assert promised["transportation"].due_at == policy.business_day_before(choice.appointment_at)
+    assert promised["interpreter"].due_at == promised["transportation"].due_at
+    check = promised[PromiseKind.ATTENDANCE_CHECK.value]
+    assert check.due_at == policy.business_day_after(choice.appointment_at)
+    assert check.owner_agent_id == promised["linkage_check"].owner_agent_id == alex.id
+    # Moved to the next day: the ride, the interpreter and the check follow; no second check appears.
+    moved = check_choice("scheduled", "12/2 10am", "", now)
+    referrals.attach(demo_db, alex.id, draft.id, provider, moved, now + timedelta(hours=2), policy)
+    promised = kept()
+    assert promised["transportation"].due_at == policy.business_day_before(moved.appointment_at)
+    assert promised["attendance_check"].due_at == policy.business_day_after(moved.appointment_at)
+    with demo_db.read() as session:
+        checks = session.scalars(select(Promise).where(Promise.kind == "attendance_check")).all()
+    assert len(checks) == 1

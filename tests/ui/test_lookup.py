@@ -120,8 +120,11 @@ async def test_attach_a_provider_with_an_appointment_then_submit(sqlite_demo_db)
         assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, CallScreen))
     with sqlite_demo_db.read() as session:
         row = session.scalars(select(ReferralProvider).where(ReferralProvider.intake_id == intake.intake_id)).one()
-        promise = session.scalars(select(Promise).where(Promise.intake_id == intake.intake_id)).one()
+        kinds = {p.kind: p for p in session.scalars(select(Promise).where(Promise.intake_id == intake.intake_id))}
         status = session.get(Intake, intake.intake_id).status
+    promise = kinds["linkage_check"]
+    # The appointment brings the "did they get there?" check, the business day after it.
+    assert kinds["attendance_check"].due_at.isoformat() == "2026-12-04T19:30:00+00:00"
     assert (row.provider_id, row.outcome, row.note) == (chosen.id, "scheduled", "bring insurance card")
     assert row.appointment_at.isoformat() == "2026-12-03T19:30:00+00:00"
     assert status == "submitted" and promise.notes == f"{chosen.name} — appointment Thu Dec 03 14:30"

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from callcenter.domain import validation as v
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.model import Role
+from callcenter.domain.model import PromiseKind, Role
 
 
 class Team(StrEnum):
@@ -81,3 +81,20 @@ def care_team_line(team: Team, engagement: Engagement, member: str | None, close
     who = member or f"waiting for a {team.member}"
     line = f"{team.label.capitalize()}: {who} · {engagement.label}"
     return f"{line} ({close_reason})" if close_reason else line
+
+
+def rep_needs(clean: dict[str, object], child: str) -> list[tuple[PromiseKind, str]]:
+    """The ticked needs the rep keeps as promises, with what each needs in its title."""
+    ticked = {key for key in ("need_scheduling", "need_transportation", "need_interpreter") if clean.get(key) == "yes"}
+    town = clean.get("child_town") or "town not given"
+    language = clean.get("child_language") or "the family's language"
+    kept = []
+    if "need_scheduling" in ticked:
+        kept.append((PromiseKind.SCHEDULING_HELP, f"Help {child}'s family schedule the first appointment"))
+    if "need_transportation" in ticked:
+        kept.append(
+            (PromiseKind.TRANSPORTATION, f"Ride for {child} (pick-up: {town}): book it, confirm the day before")
+        )
+    if "need_interpreter" in ticked:
+        kept.append((PromiseKind.INTERPRETER, f"Book a {language} interpreter for {child}'s appointment"))
+    return kept

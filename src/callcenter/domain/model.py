@@ -76,6 +76,10 @@ class PromiseKind(StrEnum):
     FAX_FOLLOWUP = "fax_followup"
     TTY_FOLLOWUP = "tty_followup"
     FIRST_CONTACT = "first_contact"  # a case manager's or peer specialist's first reach to a family
+    SCHEDULING_HELP = "scheduling_help"  # until an appointment is attached to the referral
+    TRANSPORTATION = "transportation"  # confirm the ride, a business day before the appointment
+    INTERPRETER = "interpreter"  # book the interpreter, a business day before the appointment
+    ATTENDANCE_CHECK = "attendance_check"  # "did they get there?", the business day after it
 
 
 class PromiseState(StrEnum):

@@ -12,6 +12,7 @@ from callcenter.domain.business_time import (
     BusinessHours,
     PromiseCountdown,
     PromiseStatus,
+    add_business_time,
     deadline,
     promise_countdown,
 )
@@ -140,6 +141,14 @@ class PromisePolicy:
         """When the case manager (2 business days) or peer specialist (3) must first reach the family."""
         promise = self.case_management_first_contact if team == "case_management" else self.peer_support_first_contact
         return deadline(handed_at, promise, self.hours)
+
+    def business_day_before(self, moment: datetime) -> datetime:
+        """One business day of the line's hours before ``moment`` (a ride confirmed the day before)."""
+        return add_business_time(moment, -self.hours.business_day, self.hours)
+
+    def business_day_after(self, moment: datetime) -> datetime:
+        """One business day after ``moment`` ("did they get there?" after an appointment)."""
+        return add_business_time(moment, self.hours.business_day, self.hours)
 
     def follow_up_deadline(self, received_at: datetime) -> datetime:
         return deadline(received_at, self.follow_up_promise, self.hours)

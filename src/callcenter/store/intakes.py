@@ -13,7 +13,7 @@ from callcenter.domain import intake_form, intake_rules
 from callcenter.domain.actor import Actor
 from callcenter.domain.consults import ConsultForm
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.handoffs import teams_needed
+from callcenter.domain.handoffs import rep_needs, teams_needed
 from callcenter.domain.model import IntakeStatus, PromiseKind, Urgency
 from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
@@ -424,7 +424,21 @@ def submit(
                 policy=policy or PromisePolicy(),
                 intake_id=intake.id,
             )
-        referrals.write_follow_up_notes(session, intake.id)
+        # Scheduling help, a ride and an interpreter stay with the rep, as promises saying what they need.
+        label = masked_child(child.first_name, child.last_name, child.date_of_birth)
+        for kind, title in rep_needs(clean, label):
+            promises.new_promise(
+                session,
+                kind=kind,
+                title=title,
+                owner_agent_id=agent_id,
+                start=now,
+                due=(policy or PromisePolicy()).follow_up_deadline(now),
+                call_id=intake.call_id,
+                intake_id=intake.id,
+                child_id=child.id,
+            )
+        referrals.write_follow_up_notes(session, intake.id, now, policy or PromisePolicy())
         audit.record(
             session,
             at=now,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Integer,
+    and_,
     case,
     cast,
     func,
@@ -221,26 +222,27 @@ def snapshot(
         weekday_average = _weekday_average(session, db.url, day, zone)
 
         promises = _promises_due(session, now + promise_horizon)
+        # Each care team's open cases, those waiting for a member, and first contacts gone overdue.
+        overdue = and_(
+            Promise.handoff_id == Handoff.id,
+            Promise.kind == PromiseKind.FIRST_CONTACT.value,
+            Promise.state == PromiseState.OPEN.value,
+            Promise.due_at < now,
+        )
         cases = {
-            team: (open_cases, waiting or 0)
-            for team, open_cases, waiting in session.execute(
-                select(Handoff.team, func.count(), func.sum(case((Handoff.assigned_to.is_(None), 1), else_=0)))
+            team: (open_cases, int(waiting or 0), late)
+            for team, open_cases, waiting, late in connection.execute(
+                select(
+                    Handoff.team,
+                    func.count(),
+                    func.sum(case((Handoff.assigned_to.is_(None), 1), else_=0)),
+                    func.count(Promise.id),
+                )
+                .outerjoin(Promise, overdue)
                 .where(Handoff.closed_at.is_(None))
                 .group_by(Handoff.team)
             )
         }
-        late: dict[str, int] = dict(
-            session.execute(
-                select(Handoff.team, func.count())
-                .join(Promise, Promise.handoff_id == Handoff.id)
-                .where(
-                    Promise.kind == PromiseKind.FIRST_CONTACT.value,
-                    Promise.state == PromiseState.OPEN.value,
-                    Promise.due_at < now,
-                )
-                .group_by(Handoff.team)
-            ).all()
-        )
 
     by_line: dict[str, list[CallFacts]] = defaultdict(list)
     for call in facts:
@@ -281,9 +283,7 @@ def snapshot(
                     and agent.role == team.role.value
                     and is_on_shift(AgentState(agent.state), agent.seen_at, now)
                 ),
-                cases.get(team.value, (0, 0))[0],
-                int(cases.get(team.value, (0, 0))[1]),
-                late.get(team.value, 0),
+                *cases.get(team.value, (0, 0, 0)),
             )
             for team in Team
         ),

@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from callcenter.domain.model import PromiseKind
+from callcenter.domain.model import PromiseKind, PromiseState
+from callcenter.domain.promises import PromisePolicy
 from callcenter.domain.referrals import ReferralChoice, ReferralOutcome, linkage_summary
 from callcenter.domain.roles import Permission
-from callcenter.store import audit
+from callcenter.store import audit, promises
 from callcenter.store.access import owned_row
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
@@ -31,7 +32,13 @@ class AttachedProvider:
 
 
 def attach(
-    db: Database, agent_id: int, intake_id: int, provider_id: int, choice: ReferralChoice, now: datetime
+    db: Database,
+    agent_id: int,
+    intake_id: int,
+    provider_id: int,
+    choice: ReferralChoice,
+    now: datetime,
+    policy: PromisePolicy | None = None,
 ) -> list[AttachedProvider]:
     """Attach a provider (or change its outcome); the referral's follow-up promise is brought up to date."""
     try:
@@ -73,6 +80,7 @@ def attach(
             )
             attached = _attached(session, intake.id)
             _update_follow_up(session, intake.id, attached)
+            _follow_appointment(session, intake.id, attached, now, policy or PromisePolicy())
             return attached
     except IntegrityError:  # another terminal attached the same provider at the same moment
         raise ConflictingEdit("This provider was just attached from another terminal; look again.") from None
@@ -170,6 +178,58 @@ def _update_follow_up(session, intake_id: int, attached: list[AttachedProvider])
         promise.version += 1
 
 
-def write_follow_up_notes(session, intake_id: int) -> None:
-    """Called inside the submit transaction, once the follow-up promise exists."""
-    _update_follow_up(session, intake_id, _attached(session, intake_id))
+def write_follow_up_notes(session, intake_id: int, now: datetime, policy: PromisePolicy) -> None:
+    """Called inside the submit transaction, once the follow-up promises exist."""
+    attached = _attached(session, intake_id)
+    _update_follow_up(session, intake_id, attached)
+    _follow_appointment(session, intake_id, attached, now, policy)
+
+
+def _follow_appointment(
+    session, intake_id: int, attached: list[AttachedProvider], now: datetime, policy: PromisePolicy
+) -> None:
+    """The first upcoming appointment drives the rep's promises: scheduling help is done, the ride
+    and the interpreter fall due the business day before it, and the linkage owner asks "did they
+    get there?" the business day after it."""
+    upcoming = sorted(
+        (a.appointment_at, a.name)
+        for a in attached
+        if a.outcome is ReferralOutcome.SCHEDULED and a.appointment_at is not None and a.appointment_at > now
+    )
+    if not upcoming:
+        return
+    appointment, provider = upcoming[0]
+    open_ones = session.scalars(
+        select(Promise).where(Promise.intake_id == intake_id, Promise.state == PromiseState.OPEN.value)
+    ).all()
+    by_kind = {promise.kind: promise for promise in open_ones}
+    scheduling = by_kind.get(PromiseKind.SCHEDULING_HELP.value)
+    if scheduling is not None:
+        promises._close(session, scheduling, scheduling.owner_agent_id, now, policy, f"Appointment with {provider}")
+    day_before = policy.business_day_before(appointment)
+    for kind in (PromiseKind.TRANSPORTATION.value, PromiseKind.INTERPRETER.value):
+        promise = by_kind.get(kind)
+        if promise is not None and promise.due_at != day_before and promise.breached_at is None:
+            promise.due_at = max(day_before, now)
+            promise.notes = f"Appointment: {provider}, {appointment:%Y-%m-%d %H:%M} UTC"
+            promise.version += 1
+    check_due = policy.business_day_after(appointment)
+    attendance = by_kind.get(PromiseKind.ATTENDANCE_CHECK.value)
+    if attendance is None:
+        linkage = session.scalars(
+            select(Promise).where(Promise.intake_id == intake_id, Promise.kind == PromiseKind.LINKAGE_CHECK.value)
+        ).first()
+        promises.new_promise(
+            session,
+            kind=PromiseKind.ATTENDANCE_CHECK,
+            title=f"Did they get to {provider}? Ask the family",
+            owner_agent_id=linkage.owner_agent_id if linkage is not None else None,
+            start=now,
+            due=check_due,
+            intake_id=intake_id,
+            child_id=linkage.child_id if linkage is not None else None,
+        )
+    elif attendance.due_at != check_due and attendance.breached_at is None:
+        attendance.due_at = check_due
+        attendance.title = f"Did they get to {provider}? Ask the family"
+        attendance.version += 1

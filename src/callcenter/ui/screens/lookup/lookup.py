@@ -300,7 +300,13 @@ class LookupScreen(ConsoleScreen[None]):
     def save_attachment(self, hit: ProviderHit, choice: ReferralChoice) -> None:
         assert self.intake_id is not None
         attached = referrals.attach(
-            self.app.db, self.app.signed_in_agent().id, self.intake_id, hit.id, choice, self.app.clock()
+            self.app.db,
+            self.app.signed_in_agent().id,
+            self.intake_id,
+            hit.id,
+            choice,
+            self.app.clock(),
+            self.app.policy,
         )
         self.app.call_from_thread(self._attached_saved, hit, choice, attached)
 
