@@ -53,14 +53,18 @@ class ChildRecordScreen(LinkedRecordScreen):
         self.record = record
 
     def compose(self) -> ComposeResult:
+        hand_off = "h: hand the family to a case manager or peer specialist · " if self._may_hand_off() else ""
         with VerticalScroll(classes="modal-box linked-box"):
             yield Static(self.text, markup=False)
-            yield Static("h: hand the family to a case manager or peer specialist · Esc: close", classes="modal-hint")
+            yield Static(f"{hand_off}Esc: close", classes="modal-hint")
+
+    def _may_hand_off(self) -> bool:
+        agent = self.app.agent
+        return agent is not None and can(agent.role, Permission.WORK_INTAKES)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hand_off":
-            agent = self.app.agent
-            return agent is not None and can(agent.role, Permission.WORK_INTAKES)
+            return self._may_hand_off()
         return True
 
     def action_hand_off(self) -> None:
