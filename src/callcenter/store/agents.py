@@ -12,7 +12,7 @@ from sqlalchemy import case, select, update
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import passwords
 from callcenter.domain.actor import Actor
-from callcenter.domain.agent_states import check_manual_change
+from callcenter.domain.agent_states import ON_SHIFT_STATES, check_manual_change, on_shift
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import AgentState, Role
 from callcenter.domain.roles import Permission, require
@@ -526,6 +526,20 @@ def _set_state(session, agent: Agent, actor_id: int, target: AgentState, now: da
         entity_id=agent.id,
         detail={"from": current.value, "to": target.value},
     )
+
+
+def on_shift_with_role(session, role: Role, now: datetime) -> list[Agent]:
+    """Active agents of ``role`` who can be given work now (``agent_states.on_shift``), by id."""
+    found = session.scalars(
+        select(Agent)
+        .where(
+            Agent.role == role.value,
+            Agent.active.is_(True),
+            Agent.state.in_([state.value for state in ON_SHIFT_STATES]),
+        )
+        .order_by(Agent.id)
+    ).all()
+    return [agent for agent in found if on_shift(AgentState(agent.state), agent.seen_at, now)]
 
 
 def _load(session, agent_id: int) -> Agent:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select, update
 
 from callcenter.domain.actor import Actor
-from callcenter.domain.agent_states import ON_SHIFT_STATES, on_shift
+from callcenter.domain.agent_states import on_shift
 from callcenter.domain.consults import URGENT_WEIGHT, ConsultForm, returned_call_summary
 from callcenter.domain.contacts import ContactOutcome, number_digits
 from callcenter.domain.metrics import day_bounds
@@ -19,7 +19,7 @@ from callcenter.domain.roles import Permission, can, require
 from callcenter.domain.timefmt import line_zone
 from callcenter.store import audit, promises
 from callcenter.store.agents import _load as load_agent
-from callcenter.store.agents import acting
+from callcenter.store.agents import acting, on_shift_with_role
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
 from callcenter.store.models import Agent, Child, ConsultRequest, Contact, Promise
@@ -51,16 +51,7 @@ class ConsultView:
 
 def on_shift_psychiatrists(session, now: datetime) -> list[Agent]:
     """Psychiatrists who can be given a consult now (``agent_states.on_shift``), by id."""
-    found = session.scalars(
-        select(Agent)
-        .where(
-            Agent.role == Role.PSYCHIATRIST.value,
-            Agent.active.is_(True),
-            Agent.state.in_([state.value for state in ON_SHIFT_STATES]),
-        )
-        .order_by(Agent.id)
-    ).all()
-    return [agent for agent in found if on_shift(AgentState(agent.state), agent.seen_at, now)]
+    return on_shift_with_role(session, Role.PSYCHIATRIST, now)
 
 
 def least_busy_psychiatrist(session, now: datetime) -> int | None:

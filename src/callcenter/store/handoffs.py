@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from callcenter.domain.agent_states import ON_SHIFT_STATES, on_shift
+from callcenter.domain.agent_states import on_shift
 from callcenter.domain.handoffs import Engagement, Team, check_note, check_reason
 from callcenter.domain.model import AgentState, Channel, Direction, PromiseKind, PromiseState
 from callcenter.domain.privacy import masked_child
@@ -16,6 +16,7 @@ from callcenter.domain.promises import PromisePolicy
 from callcenter.domain.roles import Permission, can, require
 from callcenter.store import audit, promises
 from callcenter.store.agents import _load as load_agent
+from callcenter.store.agents import on_shift_with_role
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
 from callcenter.store.models import Agent, Child, Contact, Guardian, Handoff, Promise
@@ -44,16 +45,7 @@ class HandoffView:
 
 
 def on_shift_members(session, team: Team, now: datetime) -> list[Agent]:
-    found = session.scalars(
-        select(Agent)
-        .where(
-            Agent.role == team.role.value,
-            Agent.active.is_(True),
-            Agent.state.in_([state.value for state in ON_SHIFT_STATES]),
-        )
-        .order_by(Agent.id)
-    ).all()
-    return [agent for agent in found if on_shift(AgentState(agent.state), agent.seen_at, now)]
+    return on_shift_with_role(session, team.role, now)
 
 
 def least_loaded(session, team: Team, now: datetime) -> int | None:
