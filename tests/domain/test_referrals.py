@@ -34,6 +34,7 @@ def test_appointments_read_in_the_line_time_zone(typed, expected):
         ("12/3", "add the time"),
         ("next tuesday-ish 3pm", "is not a date and time"),
         ("11/20/2026 3pm", "already passed"),
+        ("11/20 3pm", "already passed"),  # three days ago, no year: a slip, not next November
         ("12/3/2028 3pm", "more than a year away"),
         ("13/45 3pm", "is not a date and time"),
     ],

@@ -172,3 +172,55 @@ def test_the_monitor_shows_each_team_on_shift_open_waiting_and_late(db, rep):
     assert case_management.overdue_first_contacts == 1  # the closed case's promise was cancelled
     assert (peer_support.on_shift, peer_support.open_cases, peer_support.waiting) == (0, 1, 1)
     assert peer_support.overdue_first_contacts == 1
+
+
+def test_case_notes_save_as_typed_and_a_second_console_conflicts_instead_of_overwriting(db, rep):
+    rosa = _agent(db, "rosa", "case_manager")
+    kwame = _agent(db, "kwame", "case_manager", AgentState.OFFLINE)
+    _submit(db, rep, need_case_manager="yes")
+    [case] = handoffs.caseload(db, rosa)
+    detail = handoffs.case_detail(db, rosa, case.id)
+    assert (detail.notes, detail.plan) == ("", [])
+    typed = "Mom works nights.\n  Call after 2pm; school is Hamden Middle.\n"
+    version = handoffs.save_notes(db, rosa, case.id, typed, detail.notes_version, MONDAY_10)
+    assert handoffs.case_detail(db, rosa, case.id).notes == typed  # spacing and line breaks as typed
+    # A contact logged meanwhile does not make the notes conflict: they have their own version.
+    handoffs.record_contact(db, rosa, case.id, True, "", MONDAY_10, POLICY, case.version)
+    version = handoffs.save_notes(db, rosa, case.id, typed + "More.", version, MONDAY_10)
+    with pytest.raises(ConflictingEdit):  # a console that opened the notes before that save
+        handoffs.save_notes(db, rosa, case.id, "older text", version - 1, MONDAY_10)
+    assert handoffs.case_detail(db, rosa, case.id).notes == typed + "More."
+    with pytest.raises(InvalidOperation, match="someone else's caseload"):
+        handoffs.case_detail(db, kwame, case.id)
+    with pytest.raises(PermissionDenied):
+        handoffs.save_notes(db, rep, case.id, "x", version, MONDAY_10)
+
+
+def test_plan_steps_are_dated_checked_and_the_next_one_shows_on_the_caseload(db, rep):
+    rosa = _agent(db, "rosa", "case_manager")
+    _submit(db, rep, need_case_manager="yes")
+    [case] = handoffs.caseload(db, rosa)
+    later = handoffs.add_plan_step(db, rosa, case.id, "12/9 3:30pm", "First appointment at Clifford Beers", MONDAY_10)
+    sooner = handoffs.add_plan_step(db, rosa, case.id, "11/25 9am", "Call the school counselor", MONDAY_10)
+    assert later.due_at == datetime(2026, 12, 9, 15, 30, tzinfo=NEW_YORK).astimezone(UTC)
+    [row] = handoffs.caseload(db, rosa)
+    assert (row.next_step, row.next_step_at) == ("Call the school counselor", sooner.due_at)
+    handoffs.mark_step(db, rosa, sooner.id, True, MONDAY_10)
+    [row] = handoffs.caseload(db, rosa)
+    assert row.next_step == "First appointment at Clifford Beers"
+    plan = handoffs.case_detail(db, rosa, case.id).plan
+    assert [step.id for step in plan] == [later.id, sooner.id]  # open steps first, done ones after
+    for when, what, field in (
+        ("11/20 9am", "x", "already passed"),
+        ("12/9", "x", "add the time"),
+        ("12/9 1pm", "", "What"),
+    ):
+        with pytest.raises(ValidationError, match=field):
+            handoffs.add_plan_step(db, rosa, case.id, when, what, MONDAY_10)
+    assert len(handoffs.case_detail(db, rosa, case.id).plan) == 2  # refused steps left nothing behind
+    handoffs.close(db, rosa, case.id, "Linked to a clinic", MONDAY_10, row.version)
+    with pytest.raises(InvalidOperation, match="reopen"):
+        handoffs.add_plan_step(db, rosa, case.id, "12/10 1pm", "Check in", MONDAY_10)
+    with db.read() as session:
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "handoff")).all()
+    assert actions.count("plan") == 2 and "step_done" in actions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -123,3 +124,35 @@ def test_ticked_needs_stay_with_the_rep_and_follow_the_appointment(demo_db, now)
     with demo_db.read() as session:
         checks = session.scalars(select(Promise).where(Promise.kind == "attendance_check")).all()
     assert len(checks) == 1
+
+
+def test_a_ride_booked_keeps_its_reference_and_falls_due_before_a_monday_appointment(demo_db, now):
+    """The ride for a Monday appointment is confirmed on the Friday before (the weekend is not business
+    time); the booking reference is kept on the promise, checked, and only rides and interpreters take one."""
+    from callcenter.domain.errors import ValidationError
+    from callcenter.domain.promises import PromisePolicy
+    from callcenter.store import promises as promise_store
+    from callcenter.store.errors import InvalidOperation
+
+    policy = PromisePolicy()
+    alex = agents.open_session(demo_db, "alex", now)
+    draft = intakes.start(demo_db, alex.id, now)
+    fields = complete_fields(need_transportation="yes")
+    intakes.submit(demo_db, alex.id, draft.id, fields, draft.version, now, today_of(now), policy=policy)
+    (provider,) = _providers(demo_db, 1)
+    monday = check_choice("scheduled", "12/7 10am", "", now)  # a Monday, two weeks after FIXED_NOW
+    assert monday.appointment_at.astimezone(ZoneInfo(policy.hours.time_zone)).weekday() == 0
+    referrals.attach(demo_db, alex.id, draft.id, provider, monday, now + timedelta(minutes=5), policy)
+    with demo_db.read() as session:
+        by_kind = {p.kind: p for p in session.scalars(select(Promise).where(Promise.intake_id == draft.id)).all()}
+    ride, linkage = by_kind["transportation"], by_kind["linkage_check"]
+    local_due = ride.due_at.astimezone(ZoneInfo(policy.hours.time_zone))
+    assert (local_due.weekday(), local_due.hour) == (4, 10)  # Friday, 10:00: one business day before Monday 10:00
+
+    with pytest.raises(ValidationError, match="letters, digits"):
+        promise_store.record_booking(demo_db, alex.id, ride.id, "RX-1; DROP", now)
+    assert promise_store.get(demo_db, ride.id).booking_ref is None  # nothing half-written
+    booked = promise_store.record_booking(demo_db, alex.id, ride.id, "  RX-20417 ", now)
+    assert booked.booking_ref == "RX-20417" and booked.state.value == "open"
+    with pytest.raises(InvalidOperation, match="Only a ride"):
+        promise_store.record_booking(demo_db, alex.id, linkage.id, "X1", now)

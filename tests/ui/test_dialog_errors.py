@@ -6,22 +6,23 @@ on screen (laid out, not hidden), say something, and the dialog must still be th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from textual.widgets import Label
 
-from callcenter.domain.handoffs import Team
+from callcenter.domain.handoffs import check_reason
+from callcenter.domain.model import PromiseKind
 from callcenter.store.consults import ConsultView
 from callcenter.ui.screens.board.board import QueueBoardScreen
-from callcenter.ui.screens.caseload.caseload import CloseCaseDialog
+from callcenter.ui.screens.caseload.case import PlanStepDialog
 from callcenter.ui.screens.consults.my_consults import CloseConsultScreen
 from callcenter.ui.screens.contact_log.tty import TtyStartScreen
 from callcenter.ui.screens.lookup.attach import AttachProviderScreen
 from callcenter.ui.screens.monitor.dialogs import ResetPasswordScreen
-from callcenter.ui.screens.promises.dialogs import AttemptScreen, ClosePromiseScreen, RescheduleScreen
+from callcenter.ui.screens.promises.dialogs import AttemptScreen, BookingScreen, ClosePromiseScreen, RescheduleScreen
+from callcenter.ui.shared.dialogs import ReasonDialog
 from callcenter.ui.shared.outbound import OutboundScreen
-from callcenter.ui.shared.records import HandOffReasonScreen
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import make_app, settle, type_text, wait_until
 
@@ -50,30 +51,6 @@ def _consult() -> ConsultView:
         None,
         None,
         None,
-    )
-
-
-def _handoff():
-    from callcenter.domain.handoffs import Engagement
-    from callcenter.store.handoffs import HandoffView
-
-    return HandoffView(
-        1,
-        Team.CASE_MANAGEMENT,
-        7,
-        "S.K. b.2015",
-        "Maria Lopez",
-        "+18605550143",
-        "asked at intake",
-        datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
-        3,
-        "Rosa Delgado",
-        Engagement.NOT_REACHED,
-        None,
-        None,
-        None,
-        None,
-        1,
     )
 
 
@@ -115,8 +92,25 @@ CASES = [
         [("#out-summary", "called")],
         "Outcome",
     ),
-    ("case closed: no reason", lambda: CloseCaseDialog(_handoff()), [], "say why"),
-    ("hand-off: no reason", lambda: HandOffReasonScreen(Team.CASE_MANAGEMENT), [], "say why"),
+    (
+        "case closed: no reason",
+        lambda: ReasonDialog("S.K.", "Close: why?", "e.g.", "close it", check_reason),
+        [],
+        "say why",
+    ),
+    (
+        "plan step: no time",
+        lambda: PlanStepDialog("S.K. b.2015"),
+        [("#when", "12/9"), ("#what", "First appointment")],
+        "add the time",
+    ),
+    ("plan step: nothing to do", lambda: PlanStepDialog("S.K. b.2015"), [("#when", "12/9 3pm")], "say what"),
+    (
+        "ride booked: a reference with stray characters",
+        lambda: BookingScreen("Ride for S.K.", PromiseKind.TRANSPORTATION, None),
+        [("#ref", "RX-1; drop")],
+        "letters, digits",
+    ),
     ("TTY start: nobody named", lambda: TtyStartScreen(), [], "Caller"),
     (
         "TTY start: a number that is not one",

@@ -102,6 +102,14 @@ async def caseload(pilot) -> None:
     assert await wait_until(pilot, lambda: bool(pilot.app.screen.rows))
 
 
+async def case(pilot) -> None:
+    await caseload(pilot)
+    await settle(pilot)
+    await pilot.press("enter")
+    assert await wait_until(pilot, _screen_is(pilot, "CaseScreen"))
+    assert await wait_until(pilot, lambda: pilot.app.screen.query_one("#case-plan").row_count == 2)
+
+
 async def danger_now(pilot) -> None:
     await consult_form(pilot)
     form = pilot.app.screen
@@ -163,7 +171,14 @@ def _promises_and_consults(db) -> None:
     consults.create(db, rep.id, form, FIXED_NOW - timedelta(hours=2), PromisePolicy(), psychiatrist_id=doctor.id)
     from tests.ui.test_caseload import _hand_over
 
-    _hand_over(db, rep="jordan")  # a family on Rosa's caseload
+    _hand_over(db, rep="jordan")  # a family on Rosa's caseload, with a plan and notes
+    from callcenter.store import handoffs
+
+    rosa = agents.open_session(db, "rosa", FIXED_NOW).id
+    [case] = handoffs.caseload(db, rosa)
+    handoffs.add_plan_step(db, rosa, case.id, "11/25 3:30pm", "First appointment at Clifford Beers Clinic", FIXED_NOW)
+    handoffs.add_plan_step(db, rosa, case.id, "11/24 10am", "Call the school counselor", FIXED_NOW)
+    handoffs.save_notes(db, rosa, case.id, "Mom works nights: call after 2pm.\nSchool: Hamden Middle.", 1, FIXED_NOW)
 
 
 # (name, who is signed in, how to get there from the board)
@@ -182,6 +197,7 @@ SCREENS: list[tuple[str, str | None, Callable[[object], Awaitable[None]]]] = [
     ("unassigned_consults", "sam", unassigned_consults),
     ("danger_now", "alex", danger_now),
     ("caseload", "rosa", caseload),
+    ("case", "rosa", case),
     ("monitor", "sam", monitor),
     ("contact_log", "alex", contact_log),
     ("fax_form", "alex", fax_form),

@@ -192,3 +192,49 @@ async def test_each_promise_says_which_clock_it_counts(sqlite_demo_db):
         table.move_cursor(row=list(clocks).index(str(linkage.id)))
         await pilot.pause()
         assert "Counts calendar time" in str(screen.query_one("#promise-detail", Static).render())
+
+
+async def test_every_kind_of_promise_is_listed_and_a_ride_takes_its_booking_reference(sqlite_demo_db):
+    """The care-team kinds (a ride, an interpreter, a first contact…) show on the rep's list by name;
+    `b` is offered only on a ride or an interpreter, and keeps the reference the service gave."""
+    from callcenter.domain.promises import KIND_LABELS
+    from callcenter.ui.screens.promises.dialogs import BookingScreen
+
+    alex = agents.open_session(sqlite_demo_db, "alex", FIXED_NOW)
+    made = {}
+    with sqlite_demo_db.write() as session:
+        for hours, kind in enumerate(PromiseKind, start=1):
+            made[kind] = promises.new_promise(
+                session,
+                kind=kind,
+                title=f"{kind.value} for S.K.",
+                owner_agent_id=alex.id,
+                start=FIXED_NOW,
+                due=FIXED_NOW + timedelta(hours=hours),
+            ).id
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=TERMINAL) as pilot:
+        await home(pilot)
+        await pilot.press("p")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PromisesScreen) and len(app.screen.rows) >= 10)
+        screen = app.screen
+        table = screen.query_one("#promises", DataTable)
+        kinds = {key.value: str(table.get_cell(key, "kind")) for key in table.rows}
+        assert {kinds[str(made[kind])] for kind in PromiseKind} == set(KIND_LABELS.values())
+        table.move_cursor(row=list(kinds).index(str(made[PromiseKind.LINKAGE_CHECK])))
+        await pilot.pause()
+        assert not screen.check_action("booked", ())
+        await pilot.press("b")
+        await settle(pilot)
+        assert app.screen is screen  # no booking on a linkage check
+        table.move_cursor(row=list(kinds).index(str(made[PromiseKind.TRANSPORTATION])))
+        await pilot.pause()
+        await pilot.press("b")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, BookingScreen))
+        await type_text(pilot, "RX-20417")
+        await pilot.press("enter")
+        assert await wait_until(
+            pilot, lambda: promises.get(sqlite_demo_db, made[PromiseKind.TRANSPORTATION]).booking_ref
+        )
+        assert await wait_until(pilot, lambda: "reference RX-20417" in screen.describe(screen.selected()))
+    assert promises.get(sqlite_demo_db, made[PromiseKind.TRANSPORTATION]).booking_ref == "RX-20417"

@@ -18,6 +18,8 @@ NPI = "e.g. 1234567893 (ten digits)"
 CONTACT_NOTE = "e.g. spoke with mom; first appointment Wed 3:30pm"
 CLOSE_REASON = "e.g. linked to an outpatient clinic"
 HAND_OFF_REASON = "e.g. three providers turned them away; mom is overwhelmed"
+BOOKING_REF = "e.g. RX-20417"
+PLAN_STEP = "e.g. first appointment at Bridgeport Child Guidance"
 PAST_MOMENT = "e.g. yesterday 4pm or today 9:40am"
 
 

@@ -7,11 +7,14 @@ until it is closed with a reason.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from callcenter.domain import validation as v
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import PromiseKind, Role
+from callcenter.domain.referrals import parse_appointment
 
 
 class Team(StrEnum):
@@ -52,6 +55,8 @@ class Engagement(StrEnum):
 
 MAX_REASON = 300
 MAX_NOTE = 2000
+MAX_CASE_NOTES = 20_000
+MAX_PLAN_STEP = 200
 
 
 def teams_needed(fields: dict[str, str]) -> list[Team]:
@@ -74,6 +79,26 @@ def check_reason(text: str, what: str = "reason") -> str:
 def check_note(text: str) -> str | None:
     """What happened at a contact with the family (optional, a few lines)."""
     return v.clean_text(text or "", MAX_NOTE, "note", multiline=True) or None
+
+
+def check_case_notes(text: str) -> str:
+    """The case's running notes, kept exactly as typed (line breaks and spacing are the writer's)."""
+    return v.keep_as_typed(text, MAX_CASE_NOTES, "notes")
+
+
+def check_plan_step(
+    when_text: str, what_text: str, now: datetime, zone: ZoneInfo | None = None
+) -> tuple[datetime, str]:
+    """A dated step in the case's plan: what is to happen (one line) and when (ahead, local time)."""
+    when = parse_appointment(
+        when_text, now, zone, label="When", field="when", passed="a plan step is ahead: type when it will happen"
+    )
+    what = v.clean_text(what_text or "", MAX_PLAN_STEP, "what")
+    if not what:
+        raise ValidationError(
+            "What: say what is to happen, e.g. first appointment at Bridgeport Child Guidance.", "what"
+        )
+    return when, what
 
 
 def care_team_line(team: Team, engagement: Engagement, member: str | None, close_reason: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,7 +47,16 @@ KIND_LABELS = {
     PromiseKind.CALLBACK_REQUEST: "Callback request",
     PromiseKind.FAX_FOLLOWUP: "Fax follow-up",
     PromiseKind.TTY_FOLLOWUP: "TTY follow-up",
+    PromiseKind.FIRST_CONTACT: "First contact",
+    PromiseKind.SCHEDULING_HELP: "Scheduling help",
+    PromiseKind.TRANSPORTATION: "Ride",
+    PromiseKind.INTERPRETER: "Interpreter",
+    PromiseKind.ATTENDANCE_CHECK: "Did they get there?",
 }
+# Promises kept by booking something for the family: each keeps the booking's reference.
+BOOKED_KINDS = frozenset({PromiseKind.TRANSPORTATION, PromiseKind.INTERPRETER})
+MAX_BOOKING_REF = 40
+_BOOKING_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9 #/.-]*")
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,21 @@ def check_attempt(outcome: str, notes: str) -> tuple[AttemptOutcome, str | None]
     return chosen, cleaned
 
 
+def check_booking_ref(text: str, kind: PromiseKind) -> str:
+    """The reference a ride or an interpreter was booked under, as the service gave it."""
+    what = "ride" if kind is PromiseKind.TRANSPORTATION else "interpreter"
+    ref = " ".join((text or "").split())
+    if not ref:
+        raise ValidationError(f"Booking reference: type the one the {what} service gave, e.g. RX-20417.", "ref")
+    if len(ref) > MAX_BOOKING_REF:
+        raise ValidationError(f"Booking reference: keep it under {MAX_BOOKING_REF} characters.", "ref")
+    if not _BOOKING_REF.fullmatch(ref):
+        raise ValidationError(
+            "Booking reference: use letters, digits, spaces and - / # . only, as the service gave it.", "ref"
+        )
+    return ref
+
+
 def check_reschedule(new_due_text: str, reason: str, now: datetime) -> tuple[datetime, str]:
     """A new due time needs a reason; the original due time stays on record (the store keeps it)."""
     cleaned = " ".join((reason or "").split())
@@ -182,16 +207,15 @@ def check_reschedule(new_due_text: str, reason: str, now: datetime) -> tuple[dat
         raise ValidationError("Reason: say why the promise moves (e.g. family asked for Monday).", "reason")
     if len(cleaned) > MAX_REASON:
         raise ValidationError(f"Reason: keep it under {MAX_REASON} characters.", "reason")
-    try:
-        new_due = parse_appointment(new_due_text, now)
-    except ValidationError as error:
-        raise ValidationError(error.message.replace("Appointment", "New due time"), "new_due") from None
+    new_due = parse_appointment(new_due_text, now, label="New due time", field="new_due", passed="type a time ahead")
     return new_due, cleaned
 
 
 __all__ = [
     "AttemptOutcome",
+    "BOOKED_KINDS",
     "KIND_LABELS",
+    "check_booking_ref",
     "PromisePolicy",
     "PromiseCountdown",
     "PromiseStatus",

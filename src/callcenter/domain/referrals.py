@@ -15,6 +15,7 @@ from callcenter.domain.timefmt import line_zone
 
 MAX_NOTE_LENGTH = 400
 MAX_APPOINTMENT_AHEAD = timedelta(days=366)  # a date further out is almost always a typo in the year
+YEAR_ROLLS_AFTER = timedelta(days=183)  # a yearless date further back than this means next year
 _FIELD = "appointment"
 _HINT = "type a date and time like 12/3 2:30pm or 12/03/2026 14:30"
 _HAS_TIME = re.compile(r"\d\s*(?::\d|[ap]\.?m\b)|\b(?:noon|midnight)\b", re.IGNORECASE)
@@ -41,36 +42,44 @@ class ReferralChoice:
     note: str | None
 
 
-def parse_appointment(text: str, now: datetime, zone: ZoneInfo | None = None) -> datetime:
-    """A date and time the rep typed, read in the line's time zone; returned in UTC.
+def parse_appointment(
+    text: str,
+    now: datetime,
+    zone: ZoneInfo | None = None,
+    *,
+    label: str = "Appointment",
+    field: str = _FIELD,
+    passed: str = "type the date the family was given",
+) -> datetime:
+    """A date and time ahead that someone typed, read in the line's time zone; returned in UTC.
+    ``label`` and ``field`` name the box in the messages (an appointment, a new due time, a plan step).
 
     The year may be left out: "12/3 2:30pm" means the next 3 December that is still ahead.
     """
     raw = " ".join((text or "").split())
     if not raw:
-        raise ValidationError(f"Appointment: {_HINT}.", _FIELD)
+        raise ValidationError(f"{label}: {_HINT}.", field)
     if not _HAS_TIME.search(raw):
-        raise ValidationError(f"Appointment: add the time too, {_HINT}.", _FIELD)
+        raise ValidationError(f"{label}: add the time too, {_HINT}.", field)
     zone = zone or line_zone()
     local_now = now.astimezone(zone)
     default = local_now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     try:
         parsed = date_parser.parse(raw.replace(".", ""), default=default, fuzzy=False)
     except (ValueError, OverflowError):
-        raise ValidationError(f"Appointment: '{raw[:40]}' is not a date and time; {_HINT}.", _FIELD) from None
+        raise ValidationError(f"{label}: '{raw[:40]}' is not a date and time; {_HINT}.", field) from None
     if parsed.tzinfo is not None:
         parsed = parsed.replace(tzinfo=None)
     year_given = re.search(r"\b\d{4}\b|\d+/\d+/\d+", raw) is not None
     when = parsed.replace(tzinfo=zone)
-    if not year_given and when < local_now - timedelta(days=1):
-        when = when.replace(year=when.year + 1)  # "1/5" typed in December is next January
+    # "1/5" typed in December is next January; "11/20" typed on 11/23 is a slip, said as one below.
+    if not year_given and when < local_now - YEAR_ROLLS_AFTER:
+        when = when.replace(year=when.year + 1)
     moment = when.astimezone(UTC)
     if moment < now - timedelta(minutes=5):
-        raise ValidationError(
-            f"Appointment: {when:%a %b %d %Y %H:%M} has already passed; type the date the family was given.", _FIELD
-        )
+        raise ValidationError(f"{label}: {when:%a %b %d %Y %H:%M} has already passed; {passed}.", field)
     if moment > now + MAX_APPOINTMENT_AHEAD:
-        raise ValidationError(f"Appointment: {when:%b %d %Y} is more than a year away; check the year.", _FIELD)
+        raise ValidationError(f"{label}: {when:%b %d %Y} is more than a year away; check the year.", field)
     return moment
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from callcenter.domain.agent_states import on_shift
-from callcenter.domain.handoffs import Engagement, Team, check_note, check_reason
+from callcenter.domain.handoffs import Engagement, Team, check_case_notes, check_note, check_plan_step, check_reason
 from callcenter.domain.model import AgentState, Channel, Direction, PromiseKind, PromiseState
 from callcenter.domain.privacy import masked_child
 from callcenter.domain.promises import PromisePolicy
@@ -19,7 +19,7 @@ from callcenter.store.agents import _load as load_agent
 from callcenter.store.agents import on_shift_with_role
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
-from callcenter.store.models import Agent, Child, Contact, Guardian, Handoff, Promise
+from callcenter.store.models import Agent, Child, Contact, Guardian, Handoff, HandoffPlanItem, Promise
 
 SCREEN = "caseload"
 
@@ -42,10 +42,40 @@ class HandoffView:
     promise_id: int | None
     close_reason: str | None
     version: int
+    next_step_at: datetime | None = None  # the plan's next step not yet done
+    next_step: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStepView:
+    id: int
+    due_at: datetime
+    what: str
+    done_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """A case as its member works it: the hand-off, the running notes and the plan."""
+
+    handoff: HandoffView
+    notes: str
+    notes_version: int
+    plan: list[PlanStepView]
 
 
 def on_shift_members(session, team: Team, now: datetime) -> list[Agent]:
     return on_shift_with_role(session, team.role, now)
+
+
+def _open_cases(session, members: list[Agent]) -> dict[int, int]:
+    return dict(
+        session.execute(
+            select(Handoff.assigned_to, func.count())
+            .where(Handoff.closed_at.is_(None), Handoff.assigned_to.in_([m.id for m in members]))
+            .group_by(Handoff.assigned_to)
+        ).all()
+    )
 
 
 def least_loaded(session, team: Team, now: datetime) -> int | None:
@@ -53,14 +83,16 @@ def least_loaded(session, team: Team, now: datetime) -> int | None:
     members = on_shift_members(session, team, now)
     if not members:
         return None
-    loads = dict(
-        session.execute(
-            select(Handoff.assigned_to, func.count())
-            .where(Handoff.closed_at.is_(None), Handoff.assigned_to.in_([m.id for m in members]))
-            .group_by(Handoff.assigned_to)
-        ).all()
-    )
+    loads = _open_cases(session, members)
     return min(members, key=lambda member: (loads.get(member.id, 0), member.id)).id
+
+
+def members_on_shift(db: Database, team: Team, now: datetime) -> list[tuple[int, str, int]]:
+    """Who on ``team`` a rep may hand a family to now: (id, name, open cases), by name."""
+    with db.read() as session:
+        members = on_shift_members(session, team, now)
+        loads = _open_cases(session, members) if members else {}
+        return sorted(((m.id, m.display_name, loads.get(m.id, 0)) for m in members), key=lambda row: row[1])
 
 
 def add(
@@ -160,6 +192,13 @@ def _select():
         .where(Promise.kind == PromiseKind.FIRST_CONTACT.value, Promise.state == PromiseState.OPEN.value)
         .subquery()
     )
+    next_step = (
+        select(HandoffPlanItem.due_at, HandoffPlanItem.what)
+        .where(HandoffPlanItem.handoff_id == Handoff.id, HandoffPlanItem.done_at.is_(None))
+        .order_by(HandoffPlanItem.due_at, HandoffPlanItem.id)
+        .limit(1)
+        .correlate(Handoff)
+    )
     return (
         select(
             Handoff,
@@ -172,6 +211,8 @@ def _select():
             Agent.display_name,
             first_contact.c.due_at,
             first_contact.c.id,
+            next_step.with_only_columns(HandoffPlanItem.due_at).scalar_subquery(),
+            next_step.with_only_columns(HandoffPlanItem.what).scalar_subquery(),
         )
         .join(Child, Child.id == Handoff.child_id)
         .outerjoin(Guardian, Guardian.id == Child.guardian_id)
@@ -181,7 +222,7 @@ def _select():
 
 
 def _view(row) -> HandoffView:
-    handoff, first, last, born, g_first, g_last, phone, member, due, promise_id = row
+    handoff, first, last, born, g_first, g_last, phone, member, due, promise_id, step_at, step = row
     guardian = " ".join(part for part in (g_first, g_last) if part) or None
     return HandoffView(
         id=handoff.id,
@@ -200,6 +241,8 @@ def _view(row) -> HandoffView:
         promise_id=promise_id,
         close_reason=handoff.close_reason,
         version=handoff.version,
+        next_step_at=step_at,
+        next_step=step,
     )
 
 
@@ -263,17 +306,7 @@ def take(db: Database, agent_id: int, handoff_id: int, now: datetime) -> Handoff
                 raise InvalidOperation(f"Hand-off #{handoff_id} is for {Team(handoff.team).label}, not your team.")
             raise InvalidOperation(f"Hand-off #{handoff_id} was taken or closed a moment ago.")
         _move_promise(session, handoff_id, agent_id)
-        child_id = session.scalar(select(Handoff.child_id).where(Handoff.id == handoff_id))
-        audit.record(
-            session,
-            at=now,
-            agent_id=agent_id,
-            action="take",
-            entity="handoff",
-            entity_id=handoff_id,
-            screen=SCREEN,
-            child_id=child_id,
-        )
+        _audit(session, agent_id, session.get(Handoff, handoff_id), "take", now)
     return get(db, handoff_id)
 
 
@@ -321,17 +354,7 @@ def record_contact(
             if promise is not None:
                 promises._close(session, promise, agent_id, now, policy, note=f"Reached: contact #{contact.id}")
         handoff.version += 1
-        audit.record(
-            session,
-            at=now,
-            agent_id=agent_id,
-            action="contact",
-            entity="handoff",
-            entity_id=handoff.id,
-            detail={"reached": reached, "contact_id": contact.id},
-            screen=SCREEN,
-            child_id=handoff.child_id,
-        )
+        _audit(session, agent_id, handoff, "contact", now, {"reached": reached, "contact_id": contact.id})
     return get(db, handoff_id)
 
 
@@ -351,17 +374,7 @@ def close(db: Database, agent_id: int, handoff_id: int, reason: str, now: dateti
             .where(Promise.handoff_id == handoff.id, Promise.state == PromiseState.OPEN.value)
             .values(state=PromiseState.CANCELLED.value, closed_at=now, version=Promise.version + 1)
         )
-        audit.record(
-            session,
-            at=now,
-            agent_id=agent_id,
-            action="close",
-            entity="handoff",
-            entity_id=handoff.id,
-            detail={"reason": why},
-            screen=SCREEN,
-            child_id=handoff.child_id,
-        )
+        _audit(session, agent_id, handoff, "close", now, {"reason": why})
     return get(db, handoff_id)
 
 
@@ -376,18 +389,75 @@ def reopen(db: Database, agent_id: int, handoff_id: int, now: datetime, version:
         handoff.close_reason = None
         handoff.engagement = (Engagement.ENGAGED if handoff.last_contact_at else Engagement.NOT_REACHED).value
         handoff.version += 1
-        audit.record(
+        _audit(session, agent_id, handoff, "reopen", now, {"closed_for": was})
+    return get(db, handoff_id)
+
+
+def case_detail(db: Database, agent_id: int, handoff_id: int) -> CaseDetail:
+    """The case with its notes and plan, for its member (or a supervisor)."""
+    with db.read() as session:
+        handoff = _workable(session, agent_id, handoff_id, lock=False)
+        notes, notes_version = handoff.notes or "", handoff.notes_version
+        plan = [
+            PlanStepView(step.id, step.due_at, step.what, step.done_at)
+            for step in session.scalars(
+                select(HandoffPlanItem)
+                .where(HandoffPlanItem.handoff_id == handoff_id)
+                .order_by(HandoffPlanItem.done_at.is_not(None), HandoffPlanItem.due_at, HandoffPlanItem.id)
+            ).all()
+        ]
+    return CaseDetail(get(db, handoff_id), notes, notes_version, plan)
+
+
+def save_notes(db: Database, agent_id: int, handoff_id: int, notes: str, expected_version: int, now: datetime) -> int:
+    """The case notes as typed (autosaved); returns their new version. Another console's save in
+    between is a conflict, never an overwrite."""
+    text = check_case_notes(notes)
+    with db.write() as session:
+        handoff = _workable(session, agent_id, handoff_id)
+        if handoff.notes_version != expected_version:
+            raise ConflictingEdit("These case notes were saved from another console since you opened them.")
+        db.typing_commit(session)
+        handoff.notes = text or None
+        handoff.notes_version += 1
+        audit.record_typing(
             session,
             at=now,
             agent_id=agent_id,
-            action="reopen",
             entity="handoff",
             entity_id=handoff.id,
-            detail={"closed_for": was},
-            screen=SCREEN,
+            detail={"field": "notes"},
             child_id=handoff.child_id,
         )
-    return get(db, handoff_id)
+        return handoff.notes_version
+
+
+def add_plan_step(
+    db: Database, agent_id: int, handoff_id: int, when_text: str, what_text: str, now: datetime
+) -> PlanStepView:
+    """A dated step in the case's plan ("first appointment Wed 12/9 15:30 at …")."""
+    due_at, what = check_plan_step(when_text, what_text, now)
+    with db.write() as session:
+        handoff = _workable(session, agent_id, handoff_id)
+        if handoff.closed_at is not None:
+            raise InvalidOperation("This case is closed: reopen it (o) before planning.")
+        step = HandoffPlanItem(handoff_id=handoff_id, due_at=due_at, what=what, created_by=agent_id, created_at=now)
+        session.add(step)
+        session.flush()
+        _audit(session, agent_id, handoff, "plan", now, {"step": step.id, "due": due_at, "what": what})
+        return PlanStepView(step.id, step.due_at, step.what, None)
+
+
+def mark_step(db: Database, agent_id: int, step_id: int, done: bool, now: datetime) -> PlanStepView:
+    """A plan step happened (or, marked by mistake, is open again)."""
+    with db.write() as session:
+        step = session.get(HandoffPlanItem, step_id, with_for_update=True)
+        if step is None:
+            raise NotFound(f"No plan step {step_id}.")
+        handoff = _workable(session, agent_id, step.handoff_id)
+        step.done_at = now if done else None
+        _audit(session, agent_id, handoff, "step_done" if done else "step_open", now, {"step": step.id})
+        return PlanStepView(step.id, step.due_at, step.what, step.done_at)
 
 
 def team_around(db: Database, child_id: int) -> list[HandoffView]:
@@ -397,14 +467,34 @@ def team_around(db: Database, child_id: int) -> list[HandoffView]:
     return [_view(row) for row in rows]
 
 
-def _mine(session, agent_id: int, handoff_id: int, version: int) -> Handoff:
+def _workable(session, agent_id: int, handoff_id: int, lock: bool = True) -> Handoff:
+    """The case, if it is on this agent's caseload (or the agent supervises); locked for a change."""
     agent = load_agent(session, agent_id)
-    handoff = session.get(Handoff, handoff_id, with_for_update=True)
+    handoff = session.get(Handoff, handoff_id, with_for_update=lock)
     if handoff is None:
         raise NotFound(f"No hand-off {handoff_id}.")
     if handoff.assigned_to != agent_id and not can(agent.role, Permission.SUPERVISE):
         require(agent.role, Permission.WORK_CASELOAD)
         raise InvalidOperation("This family is on someone else's caseload; they or a supervisor can change it.")
+    return handoff
+
+
+def _audit(session, agent_id: int, handoff: Handoff, action: str, now: datetime, detail: dict | None = None) -> None:
+    audit.record(
+        session,
+        at=now,
+        agent_id=agent_id,
+        action=action,
+        entity="handoff",
+        entity_id=handoff.id,
+        detail=detail,
+        screen=SCREEN,
+        child_id=handoff.child_id,
+    )
+
+
+def _mine(session, agent_id: int, handoff_id: int, version: int) -> Handoff:
+    handoff = _workable(session, agent_id, handoff_id)
     if handoff.version != version:
         raise ConflictingEdit("This case changed on another screen a moment ago; look again and retry.")
     return handoff

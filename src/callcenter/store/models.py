@@ -289,6 +289,22 @@ class Handoff(SQLModel, table=True):
     closed_at: datetime | None = _when()
     close_reason: str | None = Field(default=None, max_length=300)
     version: int = Field(default=1)
+    # The case notes are typed and saved as they go: their own version, so a note being saved never
+    # conflicts with a contact being logged on the same case.
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+    notes_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class HandoffPlanItem(SQLModel, table=True):
+    """A dated step in a case's plan: "first appointment Wed 12/9 15:30 at …"."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    handoff_id: int = Field(foreign_key="handoff.id", index=True)
+    due_at: datetime | None = _when(nullable=False)
+    what: str = Field(max_length=200)
+    created_by: int | None = Field(default=None, foreign_key="agent.id")
+    created_at: datetime | None = _when(nullable=False)
+    done_at: datetime | None = _when()
 
 
 class Promise(SQLModel, table=True):
@@ -313,6 +329,7 @@ class Promise(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     consult_id: int | None = Field(default=None, foreign_key="consultrequest.id")
     handoff_id: int | None = Field(default=None, foreign_key="handoff.id")
+    booking_ref: str | None = Field(default=None, max_length=40)  # a ride's or an interpreter's booking
     notes: str | None = Field(default=None, sa_column=Column(Text))
     # Escalation: flagged for supervisors when due soon with no attempt; a breach is never cleared.
     escalated_at: datetime | None = _when()

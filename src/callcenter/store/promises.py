@@ -10,7 +10,14 @@ from sqlalchemy.orm import aliased
 
 from callcenter.domain.actor import Actor
 from callcenter.domain.model import PromiseKind, PromiseState
-from callcenter.domain.promises import AttemptOutcome, PromisePolicy, PromiseStatus, late_minutes
+from callcenter.domain.promises import (
+    BOOKED_KINDS,
+    AttemptOutcome,
+    PromisePolicy,
+    PromiseStatus,
+    check_booking_ref,
+    late_minutes,
+)
 from callcenter.domain.roles import Permission, require
 from callcenter.store import audit
 from callcenter.store.access import owned_row
@@ -45,6 +52,7 @@ class PromiseView:
     intake_id: int | None
     version: int
     contact_id: int | None = None  # the fax or TTY contact a follow-up came from
+    booking_ref: str | None = None  # a ride's or an interpreter's booking, once made
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,7 @@ def _views(session, where, order, limit: int | None = None) -> list[PromiseView]
             promise.intake_id,
             promise.version,
             promise.contact_id,
+            promise.booking_ref,
         )
         for promise, owner, count, outcome in session.execute(statement).all()
     ]
@@ -231,6 +240,30 @@ def _close(session, promise: Promise, agent_id: int, now: datetime, policy: Prom
         screen="promises",
         child_id=promise.child_id,
     )
+
+
+def record_booking(db: Database, agent_id: int, promise_id: int, ref: str, now: datetime) -> PromiseView:
+    """The ride or the interpreter is booked: the promise keeps the reference; it stays open until
+    the booking is confirmed (the business day before the appointment)."""
+    with db.write() as session:
+        promise = _workable(session, agent_id, promise_id)
+        kind = PromiseKind(promise.kind)
+        if kind not in BOOKED_KINDS:
+            raise InvalidOperation("Only a ride's or an interpreter's promise keeps a booking reference.")
+        promise.booking_ref = check_booking_ref(ref, kind)
+        promise.version += 1
+        audit.record(
+            session,
+            at=now,
+            agent_id=agent_id,
+            action="booking",
+            entity="promise",
+            entity_id=promise.id,
+            detail={"ref": promise.booking_ref},
+            screen="promises",
+            child_id=promise.child_id,
+        )
+    return get(db, promise_id)
 
 
 def reschedule(

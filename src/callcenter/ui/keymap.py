@@ -19,6 +19,7 @@ from textual.screen import Screen
 from callcenter.ui.screens.audit.audit import AuditScreen
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.call.call_panel import CallScreen
+from callcenter.ui.screens.caseload.case import CaseScreen
 from callcenter.ui.screens.caseload.caseload import CaseloadScreen
 from callcenter.ui.screens.consults.my_consults import ConsultsScreen
 from callcenter.ui.screens.consults.request_form import ConsultFormScreen
@@ -47,6 +48,7 @@ AREAS: tuple[tuple[str, type[Screen[Any]]], ...] = (
     ("Consult request", ConsultFormScreen),
     ("Consults", ConsultsScreen),
     ("Caseload", CaseloadScreen),
+    ("Case", CaseScreen),
     ("Monitor", MonitorScreen),
     ("Audit trail", AuditScreen),
 )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from textual.widgets import Static
+from textual.widgets import Static, TextArea
 
+from callcenter.ui.shared.conflict import ConflictScreen
 from callcenter.ui.shared.outbox import Draft, Reader, StatusPainter, Writer
 
 if TYPE_CHECKING:
@@ -99,6 +100,28 @@ class KeepsTyping:
 
     def on_unmount(self) -> None:
         self.autosave.detach()
+
+    def paint_save_status(self, text: str, problem: bool = False) -> None:
+        for line in self.query(SaveStatus):  # type: ignore[attr-defined]  # none while built or closed
+            line.show(text, problem)
+
+    def compare_typed(self, area: TextArea, record: str, label: str) -> None:
+        """After a conflicting save: this console's text in ``area`` beside the one saved elsewhere;
+        the person keeps one, and the outbox saves it over the newer version."""
+        screen: Any = self  # a mixin: self is a ConsoleScreen
+        conflict = self.autosave.draft.conflict
+        if conflict is None:
+            screen.notify(f"Nothing to compare: no one else has saved this {label.lower()}.")
+            return
+        mine = area.text
+
+        def keep(keep_mine: set[str]) -> None:
+            chosen = mine if keep_mine else conflict.theirs
+            if area.text != chosen:
+                area.text = chosen
+            self.autosave.draft.resolve(chosen)
+
+        screen.ask(ConflictScreen(record, conflict.message, [(label, label.lower(), mine, conflict.theirs)]), keep)
 
 
 def leaving_words(draft: Draft, reopen: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from callcenter.domain.errors import ValidationError
 from callcenter.ui.shared.base import ConsoleModal, ResultType
+from callcenter.ui.shared.typeahead import after_typed_keys
 
 
 class FormModal(ConsoleModal[ResultType]):
@@ -45,6 +48,36 @@ class FormModal(ConsoleModal[ResultType]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ReasonDialog(FormModal[str | None]):
+    """One line saying why (a hand-off, a case closing), checked by ``check`` before it is given back."""
+
+    def __init__(self, record: str, heading: str, placeholder: str, done: str, check: Callable[[str], object]) -> None:
+        super().__init__(record)
+        self.heading, self.placeholder, self.done, self.check = heading, placeholder, done, check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(self.heading, classes="modal-title", markup=False)
+            yield Input(placeholder=self.placeholder, id="reason", max_length=300)
+            yield Label("", classes="form-error field-error", markup=False)
+            yield Static(f"Enter or ctrl+s: {self.done} · Esc: cancel", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason").focus()
+
+    def action_save(self) -> None:
+        after_typed_keys(self, self._save_form)
+
+    def _save_form(self) -> None:
+        reason = self.query_one("#reason", Input).value
+        try:
+            self.check(reason)
+        except ValidationError as error:
+            self.show_error(error, {"reason": "#reason"})
+            return
+        self.dismiss(reason)
 
 
 class PickScreen(ConsoleModal[str | None]):

@@ -6,11 +6,10 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Input, Label, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Static
 
 from callcenter.domain import examples
-from callcenter.domain.errors import ValidationError
 from callcenter.domain.handoffs import Team, check_reason
 from callcenter.domain.intake_form import FIELDS
 from callcenter.domain.phone import format_phone
@@ -20,7 +19,7 @@ from callcenter.store.consults import ConsultView
 from callcenter.store.intakes import DraftView
 from callcenter.store.records import ChildRecord
 from callcenter.ui.shared.base import ConsoleModal
-from callcenter.ui.shared.dialogs import FormModal, PickScreen
+from callcenter.ui.shared.dialogs import PickScreen, ReasonDialog
 from callcenter.ui.shared.formatting import when
 
 
@@ -72,42 +71,57 @@ class ChildRecordScreen(LinkedRecordScreen):
         self.ask(PickScreen("Hand the family to", teams), self._team_chosen)
 
     def _team_chosen(self, team: str) -> None:
-        self.ask(HandOffReasonScreen(Team(team)), lambda reason: self.hand_off(Team(team), reason))
+        self.pick_member(Team(team))
 
     @work(thread=True, group="hand-off", exit_on_error=False)
-    def hand_off(self, team: Team, reason: str) -> None:
+    def pick_member(self, team: Team) -> None:
+        from callcenter.store import handoffs
+
+        members = handoffs.members_on_shift(self.app.db, team, self.app.clock())
+        self.app.call_from_thread(self._ask_member, team, members)
+
+    def _ask_member(self, team: Team, members: list[tuple[int, str, int]]) -> None:
+        if not members:  # nobody to pick: it waits on the team's list, as the reason dialog says
+            self._ask_reason(team, None, nobody_on_shift=True)
+            return
+        choices = [(f"Whoever on shift has the fewest families ({len(members)} on shift)", "least")]
+        choices += [
+            (f"{name} · {cases} open {'family' if cases == 1 else 'families'}", str(i)) for i, name, cases in members
+        ]
+        self.ask(
+            PickScreen(f"Which {team.member}?", choices),
+            lambda chosen: self._ask_reason(team, None if chosen == "least" else int(chosen)),
+        )
+
+    def _ask_reason(self, team: Team, member_id: int | None, nobody_on_shift: bool = False) -> None:
+        waits = " (nobody is on shift: it waits on the team's list)" if nobody_on_shift else ""
+        self.ask(
+            ReasonDialog(
+                team.label,
+                f"Why a {team.member}?{waits}",
+                examples.HAND_OFF_REASON,
+                "hand off",
+                check_reason,
+            ),
+            lambda reason: self.hand_off(team, reason, member_id),
+        )
+
+    @work(thread=True, group="hand-off", exit_on_error=False)
+    def hand_off(self, team: Team, reason: str, member_id: int | None = None) -> None:
         from callcenter.store import handoffs
 
         view = handoffs.hand_off(
-            self.app.db, self.app.signed_in_agent().id, team, self.record.id, reason, self.app.clock(), self.app.policy
+            self.app.db,
+            self.app.signed_in_agent().id,
+            team,
+            self.record.id,
+            reason,
+            self.app.clock(),
+            self.app.policy,
+            member_id=member_id,
         )
         who = view.member or f"the {team.label} team's waiting list (nobody is on shift)"
         self.app.call_from_thread(self.notify, f"Handed to {who}.", title=f"Hand-off #{view.id}", markup=False)
-
-
-class HandOffReasonScreen(FormModal[str | None]):
-    def __init__(self, team: Team) -> None:
-        super().__init__(team.label)
-        self.team = team
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box"):
-            yield Static(f"Why a {self.team.member}?", classes="modal-title", markup=False)
-            yield Input(placeholder=examples.HAND_OFF_REASON, id="reason", max_length=300)
-            yield Label("", classes="form-error field-error", markup=False)
-            yield Static("Enter or ctrl+s: hand off · Esc: cancel", classes="modal-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#reason").focus()
-
-    def action_save(self) -> None:
-        reason = self.query_one("#reason", Input).value
-        try:
-            check_reason(reason)
-        except ValidationError as error:
-            self.show_error(error, {"reason": "#reason"})
-            return
-        self.dismiss(reason)
 
 
 def describe_record(record: ChildRecord) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, Static
 
 from callcenter.domain import examples
 from callcenter.domain.errors import ValidationError
@@ -20,8 +20,9 @@ from callcenter.domain.roles import Permission, can
 from callcenter.domain.timefmt import format_local
 from callcenter.resources import styles_dir
 from callcenter.store import handoffs
-from callcenter.store.handoffs import HandoffView
-from callcenter.ui.shared.dialogs import FormModal
+from callcenter.store.handoffs import CaseDetail, HandoffView
+from callcenter.ui.screens.caseload.case import CaseScreen
+from callcenter.ui.shared.dialogs import FormModal, ReasonDialog
 from callcenter.ui.shared.list_detail import ListDetailScreen
 from callcenter.ui.shared.promise_status import STATUS_LABEL, STATUS_STYLE
 from callcenter.ui.shared.table import Column
@@ -32,7 +33,9 @@ ENGAGEMENT_STYLE = {Engagement.NOT_REACHED: "bold yellow", Engagement.ENGAGED: "
 
 class CaseloadScreen(ListDetailScreen[HandoffView, str]):
     CSS_PATH = styles_dir() / "caseload.tcss"
+    KEY_NOTES = (("`Enter`", "on one of your families: its case, as `n` does"),)
     KEY_HELP = {
+        "open_case": "the family's case: the plan's dated steps and the notes, saved as you type",
         "log_contact": "log a call to the family: reached or not, and a note (it goes to the contact log)",
         "close_case": "close the case, with the reason",
         "reopen": "reopen a closed case (the family called back)",
@@ -43,6 +46,7 @@ class CaseloadScreen(ListDetailScreen[HandoffView, str]):
         "show('closed')": "my families, closed ones too",
     }
     BINDINGS = [
+        Binding("n", "open_case", "Notes & plan"),
         Binding("c", "log_contact", "Log contact"),
         Binding("x", "close_case", "Close case"),
         Binding("o", "reopen", "Reopen"),
@@ -96,11 +100,11 @@ class CaseloadScreen(ListDetailScreen[HandoffView, str]):
         self.apply_filter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self.on_team and action in ("show", "log_contact", "close_case", "reopen", "take"):
+        if not self.on_team and action in ("show", "log_contact", "close_case", "reopen", "take", "open_case"):
             return False
         if action == "take":
             return self.view == "unassigned"
-        if action in ("log_contact", "close_case", "reopen"):
+        if action in ("log_contact", "close_case", "reopen", "open_case"):
             return self.view != "unassigned"
         return True
 
@@ -150,8 +154,12 @@ class CaseloadScreen(ListDetailScreen[HandoffView, str]):
             lines.append(f"First contact due {format_local(row.first_contact_due)[:-3]}")
         if row.last_contact_at:
             lines.append(f"Last contact {format_local(row.last_contact_at)[:-3]}")
+        if row.next_step_at and row.next_step:
+            lines.append(f"Next step: {format_local(row.next_step_at)[:-3]} · {row.next_step}")
         if row.close_reason:
             lines.append(f"Closed: {row.close_reason}")
+        if self.view != "unassigned":
+            lines.append("Enter or n: notes and plan")
         return "\n".join(lines)
 
     # -- actions -------------------------------------------------------------------------------
@@ -161,6 +169,25 @@ class CaseloadScreen(ListDetailScreen[HandoffView, str]):
         if row is None:
             self.notify("No family selected.")
         return row
+
+    @on(DataTable.RowSelected, "#caseload")
+    def _enter_on_family(self) -> None:
+        if self.check_action("open_case", ()):
+            self.action_open_case()
+
+    def action_open_case(self) -> None:
+        row = self._selected_or_say()
+        if row is not None:
+            self.open_case(row.id)
+
+    @work(thread=True, exclusive=True, group="caseload-open", exit_on_error=False)
+    def open_case(self, case_id: int) -> None:
+        detail = handoffs.case_detail(self.app.db, self.app.signed_in_agent().id, case_id)
+        self.app.call_from_thread(self._show_case, detail)
+
+    def _show_case(self, detail: CaseDetail) -> None:
+        case_id = str(detail.handoff.id)
+        self.app.push_screen(CaseScreen(detail), lambda _: self.reload(case_id))  # built here: it needs the app
 
     def action_view_record(self) -> None:
         row = self._selected_or_say()
@@ -190,8 +217,11 @@ class CaseloadScreen(ListDetailScreen[HandoffView, str]):
         row = self._selected_or_say()
         if row is None:
             return
+        dialog = ReasonDialog(
+            row.child, f"Close the case of {row.child}: why?", examples.CLOSE_REASON, "close it", check_reason
+        )
         self.ask(
-            CloseCaseDialog(row),
+            dialog,
             lambda reason: self.run_change(
                 lambda db, me, now: handoffs.close(db, me, row.id, reason, now, row.version), "Case closed."
             ),
@@ -240,32 +270,4 @@ class ContactDialog(FormModal[tuple[bool, str] | None]):
         self.dismiss((self.query_one("#reached", Checkbox).value, note))
 
 
-class CloseCaseDialog(FormModal[str | None]):
-    CSS_PATH = styles_dir() / "caseload.tcss"
-
-    def __init__(self, row: HandoffView) -> None:
-        super().__init__(row.child)
-        self.row = row
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box"):
-            yield Static(f"Close the case of {self.row.child}", classes="modal-title", markup=False)
-            yield Label("Why is it closing?", classes="field-label")
-            yield Input(placeholder=examples.CLOSE_REASON, id="reason", max_length=300)
-            yield Label("", classes="form-error field-error", markup=False)
-            yield Static("ctrl+s or Enter: close it · Esc: cancel", classes="modal-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#reason").focus()
-
-    def action_save(self) -> None:
-        reason = self.query_one("#reason", Input).value
-        try:
-            check_reason(reason)
-        except ValidationError as error:
-            self.show_error(error, {"reason": "#reason"})
-            return
-        self.dismiss(reason)
-
-
-__all__ = ["CaseloadScreen", "CloseCaseDialog", "ContactDialog"]
+__all__ = ["CaseloadScreen", "ContactDialog"]

@@ -20,7 +20,6 @@ from callcenter.store.contacts import ContactDetail
 from callcenter.ui.shared.autosave import Autosave, KeepsTyping, SaveStatus, leaving_words
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.closing import close_when_on_top
-from callcenter.ui.shared.conflict import ConflictScreen
 from callcenter.ui.shared.dialogs import FormModal
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import when
@@ -125,7 +124,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
             read=self._transcript,
             write=write,
             read_theirs=theirs,
-            status=self._set_status,
+            status=self.paint_save_status,
         )
 
     def compose(self) -> ComposeResult:
@@ -162,7 +161,7 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
         area.focus()
         area.move_cursor(area.document.end)
         if not self.autosave.draft.unsaved:
-            self._set_status("Saved" if self.autosave.current else "Nothing typed yet")
+            self.paint_save_status("Saved" if self.autosave.current else "Nothing typed yet")
 
     def _transcript(self) -> str:
         return self.query_one("#tty-transcript", TextArea).text
@@ -171,31 +170,10 @@ class TtySessionScreen(KeepsTyping, ConsoleScreen[None]):
     def _typed(self) -> None:
         self.autosave.changed()
 
-    def _set_status(self, text: str, error: bool = False) -> None:
-        for line in self.query(SaveStatus):  # none while the screen is being built or closed
-            line.show(text, error)
-
     def action_compare(self) -> None:
         """After a conflict: this console's transcript beside the one saved elsewhere; keep one."""
-        conflict = self.autosave.draft.conflict
-        if conflict is None:
-            self.notify("Nothing to compare: no one else has saved this transcript.")
-            return
-        mine = self._transcript()
-        self.ask(
-            ConflictScreen(
-                f"TTY session #{self.detail.row.id}",
-                conflict.message,
-                [("Transcript", "transcript", mine, conflict.theirs)],
-            ),
-            lambda keep_mine: self._resolved(mine if keep_mine else conflict.theirs),
-        )
-
-    def _resolved(self, chosen: str) -> None:
         area = self.query_one("#tty-transcript", TextArea)
-        if area.text != chosen:
-            area.text = chosen
-        self.autosave.draft.resolve(chosen)
+        self.compare_typed(area, f"TTY session #{self.detail.row.id}", "Transcript")
 
     def action_save_now(self) -> None:
         self.autosave.save_now()

@@ -10,7 +10,8 @@ from textual.widgets import Input, Label, Select, Static
 
 from callcenter.domain import examples
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.promises import AttemptOutcome, check_attempt, check_reschedule
+from callcenter.domain.model import PromiseKind
+from callcenter.domain.promises import AttemptOutcome, check_attempt, check_booking_ref, check_reschedule
 from callcenter.resources import styles_dir
 from callcenter.ui.shared.dialogs import FormModal
 
@@ -84,3 +85,34 @@ class RescheduleScreen(FormModal[tuple[datetime, str] | None]):
             self.show_error(error, {"new_due": "#new-due", "reason": "#reason"})
             return
         self.dismiss(result)
+
+
+class BookingScreen(FormModal[str | None]):
+    """The ride or the interpreter is booked: the reference the service gave."""
+
+    CSS_PATH = styles_dir() / "promises.tcss"
+
+    def __init__(self, title: str, kind: PromiseKind, ref: str | None) -> None:
+        super().__init__(title)
+        self.kind = kind
+        self.ref = ref or ""
+
+    def compose(self) -> ComposeResult:
+        what = "Ride" if self.kind is PromiseKind.TRANSPORTATION else "Interpreter"
+        with Vertical(classes="modal-box"):
+            yield Static(f"{what} booked: {self.title_text}", classes="modal-title", markup=False)
+            yield Label("Booking reference (as the service gave it)", classes="field-label")
+            yield Input(self.ref, placeholder=examples.BOOKING_REF, id="ref", max_length=60)
+            yield Label("", classes="form-error field-error", markup=False)
+            yield Static("Enter or ctrl+s: save · Esc: cancel", classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#ref").focus()
+
+    def action_save(self) -> None:
+        try:
+            ref = check_booking_ref(self.query_one("#ref", Input).value, self.kind)
+        except ValidationError as error:
+            self.show_error(error, {"ref": "#ref"})
+            return
+        self.dismiss(ref)

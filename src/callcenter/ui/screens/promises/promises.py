@@ -11,13 +11,13 @@ from textual import work
 from textual.binding import Binding
 
 from callcenter.domain.phone import format_phone
-from callcenter.domain.promises import KIND_LABELS, AttemptOutcome, PromiseCountdown, PromiseStatus
+from callcenter.domain.promises import BOOKED_KINDS, KIND_LABELS, AttemptOutcome, PromiseCountdown, PromiseStatus
 from callcenter.domain.timefmt import format_local
 from callcenter.resources import styles_dir
 from callcenter.store import contacts, promises
 from callcenter.store.db import Database
 from callcenter.store.promises import PromiseView
-from callcenter.ui.screens.promises.dialogs import AttemptScreen, ClosePromiseScreen, RescheduleScreen
+from callcenter.ui.screens.promises.dialogs import AttemptScreen, BookingScreen, ClosePromiseScreen, RescheduleScreen
 from callcenter.ui.shared.list_detail import ListDetailScreen
 from callcenter.ui.shared.outbound import OutboundScreen
 from callcenter.ui.shared.promise_status import STATUS_LABEL, STATUS_STYLE, PromiseBoard
@@ -37,12 +37,14 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
         "close_promise": "done: the promise is kept (a fax or TTY follow-up closes through `o`)",
         "reschedule": "reschedule: a new due time and why; the original stays on record",
         "outbound": "outbound contact for the promise; reached or fax sent keeps it",
+        "booked": "a ride or an interpreter booked: its booking reference (the promise stays open to confirm it)",
     }
     BINDINGS = [
         Binding("a", "attempt", "Log attempt"),
         Binding("d", "close_promise", "Done"),
         Binding("s", "reschedule", "Reschedule"),
         Binding("o", "outbound", "Outbound contact"),
+        Binding("b", "booked", "Booked"),
         Binding("escape", "back", "Back"),
     ]
     SUB_TITLE = "My promises"
@@ -148,6 +150,10 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
             lines.append("Flagged for supervisors: due soon with no attempt yet")
         if row.last_outcome:
             lines.append(f"{row.attempts} attempt(s); last: {AttemptOutcome(row.last_outcome).label.lower()}")
+        if row.booking_ref:
+            lines.append(f"Booked: reference {row.booking_ref}")
+        elif row.kind in BOOKED_KINDS:
+            lines.append("Not booked yet: b records the booking reference")
         if row.notes:
             lines.append(row.notes)
         return "\n".join(lines)
@@ -201,6 +207,28 @@ class PromisesScreen(ListDetailScreen[PromiseView, None]):
             lambda result: self.change(
                 lambda db, me, now: promises.reschedule(db, me, row.id, result[0], result[1], now),
                 "New due time saved; the original stays on record.",
+            ),
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "booked":
+            row = self.selected()
+            return row is not None and row.kind in BOOKED_KINDS
+        return True
+
+    def show_selected(self) -> None:
+        super().show_selected()
+        self.refresh_bindings()  # the booking key is there only for a ride or an interpreter
+
+    def action_booked(self) -> None:
+        row = self._need_row()
+        if row is None or row.kind not in BOOKED_KINDS:
+            return
+        self.ask(
+            BookingScreen(row.title, row.kind, row.booking_ref),
+            lambda ref: self.change(
+                lambda db, me, now: promises.record_booking(db, me, row.id, ref, now),
+                f"Booked: reference {ref}. The promise stays open until the booking is confirmed.",
             ),
         )
 
