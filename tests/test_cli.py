@@ -329,7 +329,10 @@ def test_report_prints_a_days_figures_per_line_and_agent(db_url):
     result = run("--database-url", db_url, "report", "--date", REPORT_DAY)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "Figures for Monday 03 Nov 2025 (America/New_York, midnight to midnight)"
+    assert lines[0] == (
+        "Figures for Monday 03 Nov 2025 (America/New_York, midnight to midnight): the calls that arrived "
+        "that day, each with its outcome as known now"
+    )
     main = next(line for line in lines if line.startswith("877 "))
     # offered, answered, abandoned, short, service level 2 / (3 + 1), ASA 55 s / 3, long abandons 1 / 4, AHT 600 s / 3
     assert main.split()[-8:] == ["5", "3", "2", "1", "50.0%", "0:18", "25.0%", "3:20"]

@@ -606,7 +606,11 @@ def _report_text(report) -> str:
     def duration(value):
         return "-" if value is None else format_wait(value)
 
-    out = [f"Figures for {report.day:%A %d %b %Y} ({report.time_zone}, midnight to midnight)", ""]
+    out = [
+        f"Figures for {report.day:%A %d %b %Y} ({report.time_zone}, midnight to midnight): the calls that "
+        "arrived that day, each with its outcome as known now",
+        "",
+    ]
     out.append(
         f"{'Line':<5} {'Name':<24} {'Offered':>7} {'Answered':>8} {'Abandoned':>9} {'Short':>5} "
         f"{'Service level':>13} {'ASA':>7} {'Abandon %':>9} {'AHT':>7}"

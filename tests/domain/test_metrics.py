@@ -66,7 +66,7 @@ def test_no_calls_gives_zero_counts_and_no_rates():
 def test_all_abandoned_after_the_short_limit():
     calls = [call(local(hh), abandoned_after=wait) for hh, wait in [(9, 30), (10, 60), (11, 90)]]
     figures = line_figures(calls, SETTINGS, now=local(15))
-    # offered 3, all long abandons: SL = 0 / (0 + 3) = 0; abandonment = 3 / (3 - 0) = 1
+    # offered 3, all long abandons: SL = 0 / (0 + 3) = 0; abandonment = 3 / (0 + 3) = 1
     assert (figures.offered, figures.answered, figures.abandoned, figures.short_abandons) == (3, 0, 3, 0)
     assert figures.service_level == 0.0
     assert figures.abandonment_rate == 1.0
@@ -77,7 +77,7 @@ def test_all_abandoned_after_the_short_limit():
 def test_all_short_abandons_count_as_offered_but_in_no_rate():
     calls = [call(local(9), abandoned_after=2), call(local(10), abandoned_after=4.999)]
     figures = line_figures(calls, SETTINGS, now=local(15))
-    # SL = 0 / (0 answered + 0 long abandons): nothing counts; abandonment = 0 / (2 - 2): same
+    # SL = 0 / (0 answered + 0 long abandons): nothing counts; abandonment = 0 / (0 + 0): same
     assert (figures.offered, figures.abandoned, figures.short_abandons, figures.long_abandons) == (2, 2, 2, 0)
     assert figures.service_level is None
     assert figures.abandonment_rate is None
@@ -101,11 +101,25 @@ def test_a_mix_of_outcomes():
     assert (figures.answered, figures.answered_within_threshold) == (4, 3)  # A B C D; A B D
     assert (figures.abandoned, figures.short_abandons, figures.long_abandons) == (3, 1, 2)  # E F G; E; F G
     assert figures.service_level == pytest.approx(3 / (4 + 2))  # 0.5
-    assert figures.abandonment_rate == pytest.approx(2 / (9 - 1))  # 0.25
+    # Out of the calls with an outcome, short abandons aside: A B C D answered, F G long abandons.
+    assert figures.abandonment_rate == pytest.approx(2 / (4 + 2))  # H and I still wait: in no rate
     assert figures.average_speed_of_answer == timedelta(seconds=(10 + 20 + 45 + 5) / 4)  # 20 s
     assert figures.average_handle_time == timedelta(seconds=(300 + 600 + 120) / 3)  # 340 s; D not ended
     assert (figures.waiting_now, figures.longest_wait, figures.on_call_now) == (2, timedelta(seconds=90), 1)
     assert figures.meets_target is False
+
+
+def test_callers_still_waiting_move_neither_rate_and_a_line_of_only_waiting_callers_has_none():
+    now = local(15)
+    settled = [call(local(9), answered_after=10, talk=60), call(local(10), abandoned_after=60)]
+    before = line_figures(settled, SETTINGS, now)
+    queued = settled + [call(now - timedelta(seconds=s)) for s in (30, 60, 90, 120, 150)]
+    after = line_figures(queued, SETTINGS, now)
+    assert (before.abandonment_rate, before.service_level) == (0.5, 0.5)
+    assert (after.abandonment_rate, after.service_level) == (0.5, 0.5)  # five more waiting: no change
+    assert after.offered == 7 and after.waiting_now == 5
+    only_waiting = line_figures([call(now - timedelta(seconds=40))], SETTINGS, now)
+    assert (only_waiting.service_level, only_waiting.abandonment_rate) == (None, None)  # "—", not "0 %"
 
 
 def test_service_level_target_and_threshold_come_from_the_settings():

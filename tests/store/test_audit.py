@@ -354,3 +354,30 @@ def test_text_saved_as_typed_is_audited_once_a_minute_per_agent_and_record(db, n
     updates = [row for row in audit.search(db, SHELL, action="update") if row.record == f"intake#{draft.id}"]
     assert [row.at for row in updates] == [now + timedelta(seconds=65), now]
     assert stored_intake(db, draft.id).fields["caller_name"] == "Maria L"
+
+
+def test_details_name_the_agents_they_give_work_to(db, now):
+    """A reassigned promise reads "from Alex (#1) to Jordan (#2)", not "from=1 to=2"; a due time under
+    the same keys stays a time."""
+    from callcenter.domain.audit import describe_detail, detail_value
+
+    alex, jordan = _agent(db, now, "alex"), _agent(db, now, "jordan")
+    sam = _agent(db, now, "sam", role="supervisor")
+    with db.write() as session:
+        promise = promises.new_promise(
+            session,
+            kind=PromiseKind.CALLBACK_REQUEST,
+            title="Call back",
+            owner_agent_id=alex,
+            start=now,
+            due=now + timedelta(hours=2),
+        )
+    promises.reassign(db, signed_in(db, sam), promise.id, jordan, now)
+    promises.reschedule(db, jordan, promise.id, now + timedelta(hours=3), "family asked", now)
+    rescheduled, reassigned = [row for row in audit.search(db, SHELL, action=None) if row.entity == "promise"][:2]
+    assert (reassigned.action, rescheduled.action) == ("reassign", "reschedule")
+    assert detail_value(reassigned, "from") == f"Alex (#{alex})"
+    assert detail_value(reassigned, "to") == f"Jordan (#{jordan})"
+    assert describe_detail(reassigned) == f"from=Alex (#{alex}) to=Jordan (#{jordan})"
+    assert detail_value(rescheduled, "to") == rescheduled.detail["to"]  # a due time, not an agent
+    assert "Jordan" not in describe_detail(rescheduled)

@@ -171,16 +171,23 @@ async def test_supervisor_raises_a_callers_priority_and_gives_the_caller_to_a_re
         waiting = screen.query_one("#mon-waiting")
         assert await wait_until(pilot, lambda: waiting.display and waiting.row_count > 0)
         target = next(call for call in screen.waiting if call.priority is Priority.NORMAL)
-        waiting.move_cursor(row=[key.value for key in waiting.rows].index(str(target.id)))
+        keys = lambda: [key.value for key in waiting.rows]  # noqa: E731
+        row_before = keys().index(str(target.id))
+        waiting.move_cursor(row=row_before)
         await pilot.press("plus")
         assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("enter")  # the first choice: high
         assert await wait_until(pilot, lambda: calls.get_call(sqlite_demo_db, target.id).priority is Priority.HIGH)
 
+        # Raised, the caller sorts up the list: the cursor goes with them, not to whoever took their row.
+        assert await wait_until(pilot, lambda: keys().index(str(target.id)) != row_before)
         await settle(pilot)
-        waiting.move_cursor(row=[key.value for key in waiting.rows].index(str(target.id)))
+        assert keys()[waiting.cursor_row] == str(target.id)
         await pilot.press("a")
         assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+        from callcenter.domain.phone import format_phone
+
+        assert format_phone(target.caller_number) in app.screen.title_text  # the picker names the caller
         await pilot.press("enter")  # the only available rep: Alex
         assert await wait_until(pilot, lambda: calls.get_call(sqlite_demo_db, target.id).state is CallState.ON_CALL)
         assert calls.get_call(sqlite_demo_db, target.id).agent_id == alex.id
@@ -200,3 +207,24 @@ async def test_a_signed_in_console_reports_itself_and_a_silent_one_is_flagged(sq
         assert row[sam.id].silent_for is None  # this console reported when Sam signed in
         state_cell = str(screen.query_one("#mon-agents").get_row(str(jordan.id))[1])
         assert state_cell == "lost 5m"
+
+
+async def test_an_alert_stays_red_on_the_highlighted_row(sqlite_demo_db):
+    """The demo's 877 line has callers waiting over two minutes: its longest wait is drawn red on the
+    highlighted row too, where the cursor's colour used to paint over it."""
+    from rich.color import Color
+
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        table = screen.query_one("#mon-lines")
+        await settle(pilot)
+        assert table.cursor_row == 0 and table.get_row_at(0)[0].plain.startswith("877")
+        longest = table.get_row_at(0)[2]
+        assert longest.plain and "red" in str(longest.style)
+        header = 1  # the first line of the table is its header
+        strip = table.render_line(header)
+        cell = next(segment for segment in strip if segment.text.strip() == longest.plain)
+        assert cell.style.color is not None
+        red = Color.parse("red").get_truecolor()
+        assert cell.style.color.get_truecolor() == red, f"{cell.style.color} is not red"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from callcenter.domain.errors import ValidationError
-from callcenter.domain.model import AgentState
+from callcenter.domain.model import AgentState, Role
 
 # On call is entered by taking a caller and left by ending the call (into wrap-up).
 MANUAL_TARGETS: dict[AgentState, frozenset[AgentState]] = {
@@ -61,3 +61,9 @@ def on_shift(state: AgentState, seen_at: datetime | None, now: datetime) -> bool
     silent long enough to be called lost."""
     state = AgentState(state)
     return state in ON_SHIFT_STATES and silent_for(state, seen_at, now) is None
+
+
+def staffs_the_queues(role: str, active: bool, state: AgentState, seen_at: datetime | None, now: datetime) -> bool:
+    """Counted by the staffing advice: an active rep on shift. A supervisor may take a call in a pinch
+    but is not staff the queues can count on; an away or lost rep answers nobody."""
+    return active and Role(role) is Role.REP and on_shift(state, seen_at, now)

@@ -52,6 +52,7 @@ class AuditRow:
     child_id: int | None
     screen: str | None
     detail: dict[str, Any] = field(default_factory=dict)
+    agent_names: dict[int, str] = field(default_factory=dict)  # the agents the detail names by id
 
     @property
     def who(self) -> str:
@@ -186,9 +187,30 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def describe_detail(detail: Mapping[str, Any]) -> str:
-    """'urgency=routine promise_id=3': the detail on one line, keys in order."""
-    return " ".join(f"{key}={_plain(detail[key])}" for key in sorted(detail))
+# Details that name an agent do so by id under these keys ("to": the rep a promise went to); a text
+# or a time under the same key (a state, a due time) is left as it is.
+AGENT_ID_KEYS = frozenset({"from", "to"})
+
+
+def agent_ids(detail: Mapping[str, Any]) -> set[int]:
+    return {
+        value
+        for key, value in detail.items()
+        if key in AGENT_ID_KEYS and isinstance(value, int) and not isinstance(value, bool)
+    }
+
+
+def detail_value(row: AuditRow, key: str) -> Any:
+    """A detail as a person reads it: an agent's id becomes their name, with the id beside it."""
+    value = row.detail[key]
+    if value in agent_ids({key: value}) and value in row.agent_names:
+        return f"{row.agent_names[value]} (#{value})"
+    return value
+
+
+def describe_detail(row: AuditRow) -> str:
+    """'to=Jordan Chen (#2) urgency=routine': the detail on one line, keys in order."""
+    return " ".join(f"{key}={_plain(detail_value(row, key))}" for key in sorted(row.detail))
 
 
 def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
@@ -209,7 +231,7 @@ def text_lines(rows: Iterable[AuditRow], zone: tzinfo | None = None) -> list[str
             row.record,
             "" if row.child_id is None else str(row.child_id),
             row.screen or "",
-            describe_detail(row.detail),
+            describe_detail(row),
         )
         for row in rows
     ]

@@ -193,7 +193,9 @@ def line_figures(
     * service level = answered within threshold / (answered + long abandons). Short abandons are
       left out (the caller misdialled or changed their mind before anyone could answer) and so are
       callers still waiting (their outcome is not known yet). None when the denominator is 0.
-    * abandonment rate = long abandons / (offered - short abandons); None when that is 0.
+    * abandonment rate = long abandons / (answered + long abandons): the same calls the service level
+      is out of, those whose outcome is known; callers still waiting are in neither rate until they
+      are answered or hang up. None when that is 0 (a line with only callers waiting shows no rate).
     * average speed of answer = mean wait of answered calls; None if none answered.
     * average handle time = mean (ended - answered) of answered calls that have ended: talk time
       only, as wrap-up is not recorded per call. None if none ended.
@@ -249,7 +251,7 @@ def line_figures(
         short_abandons=short_abandons,
         service_level=_ratio(within_threshold, answered + long_abandons),
         average_speed_of_answer=_mean(answer_waits),
-        abandonment_rate=_ratio(long_abandons, offered - short_abandons),
+        abandonment_rate=_ratio(long_abandons, answered + long_abandons),
         average_handle_time=_mean(handle_times),
         waiting_now=waiting_now,
         longest_wait=longest_wait,
@@ -259,16 +261,16 @@ def line_figures(
 
 
 def agent_figures(
-    calls: Iterable[CallFacts], now: datetime, time_zone: TimeZone | None = None
+    calls: Iterable[CallFacts], now: datetime, time_zone: TimeZone | None = None, day: date | None = None
 ) -> dict[int, AgentFigures]:
-    """Per agent, by agent id: today's answered calls and talk time, and the call in progress.
+    """Per agent, by agent id: the day's answered calls and talk time, and the call in progress.
 
-    Today's calls are those that arrived on the local day of ``now`` (so the counts add up to the
-    line's answered calls); the current call is shown whatever day it arrived.
+    The day's calls are those that arrived on ``day`` (default: the local day of ``now``), so the
+    counts add up to the line's answered calls; the current call is shown whatever day it arrived.
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware.")
-    start, end = day_bounds(local_day(now, time_zone), time_zone)
+    start, end = day_bounds(day or local_day(now, time_zone), time_zone)
     handled: Counter[int] = Counter()
     talk: dict[int, timedelta] = {}
     current: dict[int, timedelta] = {}

@@ -191,6 +191,12 @@ def search(
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
             .limit(max(limit, 1))
         ).all()
+        named = set().union(*(domain_audit.agent_ids(_detail(entry.detail)) for entry, _, _ in found))
+        names: dict[int, str] = (
+            dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(named))).all())
+            if named
+            else {}
+        )
         return [
             domain_audit.AuditRow(
                 id=entry.id,
@@ -202,7 +208,8 @@ def search(
                 entity_id=entry.entity_id,
                 child_id=entry.child_id,
                 screen=entry.screen,
-                detail=_detail(entry.detail),
+                detail=(detail := _detail(entry.detail)),
+                agent_names={i: names[i] for i in domain_audit.agent_ids(detail) if i in names},
             )
             for entry, username, name in found
         ]

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import erlang
 from callcenter.domain.actor import Actor
-from callcenter.domain.agent_states import check_manual_change, silent_for
+from callcenter.domain.agent_states import check_manual_change, silent_for, staffs_the_queues
 from callcenter.domain.agent_states import on_shift as is_on_shift
 from callcenter.domain.handoffs import Team
 from callcenter.domain.metrics import (
@@ -131,6 +131,7 @@ class Snapshot:
     weekday_average: tuple[float, ...]
     staffing: tuple[Staffing, ...]
     care_teams: tuple[CareTeamRow, ...] = ()
+    staffing_counted: tuple[str, ...] = ()  # the reps on shift the staffing advice counted, by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,15 +252,13 @@ def snapshot(
         LineRow(line.code, line.name, line_figures(by_line[line.code], settings[line.id], now)) for line in lines
     )
 
-    on_shift = sum(
-        1
+    counted = tuple(
+        agent.display_name
         for agent in agents
-        if agent.active
-        and can(agent.role, Permission.TAKE_CALLS)
-        and is_on_shift(AgentState(agent.state), agent.seen_at, now)
+        if staffs_the_queues(agent.role, agent.active, AgentState(agent.state), agent.seen_at, now)
     )
     staffing = tuple(
-        _staffing(line.code, settings[line.id], by_line[line.code], row.figures, on_shift, now)
+        _staffing(line.code, settings[line.id], by_line[line.code], row.figures, len(counted), now)
         for line, row in zip(lines, line_rows, strict=True)
         if line.channel in QUEUED_CHANNELS
     )
@@ -273,6 +272,7 @@ def snapshot(
         calls_per_hour=tuple(calls_per_hour(facts, day, zone)),
         weekday_average=weekday_average,
         staffing=staffing,
+        staffing_counted=counted,
         care_teams=tuple(
             CareTeamRow(
                 team,
@@ -293,9 +293,10 @@ def snapshot(
 def day_report(db: Database, actor: Actor, day: date, now: datetime) -> DayReport:
     """One day's settled figures per line and per agent, for `callcenter report` (run from the shell).
 
-    The figures are as they stood at the end of ``day`` (or at ``now`` if the day is not over), so a
-    past day's report does not change as later days go by. A caller who rang before midnight and was
-    answered after it counts as offered but with no outcome, as it did on the day's last board.
+    The day's calls are those that ARRIVED on it, each counted with its final outcome as known at
+    ``now`` (``domain/metrics``' convention, as contact centers report): a caller who rang at 23:59:55
+    and was answered after midnight is one of that day's answered calls, and no other day's. Only a
+    call still unsettled at ``now`` counts as offered with no outcome yet.
     """
     if now.utcoffset() is None:
         raise ValueError("now must be timezone-aware.")
@@ -321,10 +322,6 @@ def day_report(db: Database, actor: Actor, day: date, now: datetime) -> DayRepor
             else {}
         )
 
-    def as_of(end: datetime) -> datetime:
-        # The last moment of the day (the end bound is the next day's first instant).
-        return min(now, end - timedelta(microseconds=1))
-
     by_line: dict[str, list[CallFacts]] = defaultdict(list)
     for call in facts:
         by_line[call.line_code].append(call)
@@ -332,14 +329,11 @@ def day_report(db: Database, actor: Actor, day: date, now: datetime) -> DayRepor
         LineRow(
             line.code,
             line.name,
-            line_figures(by_line[line.code], settings[line.id], as_of(bounds[line.id][1]), day=day),
+            line_figures(by_line[line.code], settings[line.id], now, day=day),
         )
         for line in lines
     )
-    day_end = day_bounds(day, zone)[1]
-    figures = (
-        agent_figures(facts, as_of(day_end), zone) if local_day(as_of(day_end), zone) == day else {}
-    )  # a day still to come has no agents' figures
+    figures = agent_figures(facts, now, zone, day=day)
     agents = sorted(
         (
             AgentDayRow(agent_id, names.get(agent_id, f"agent {agent_id}"), f.calls_handled, f.talk_time)

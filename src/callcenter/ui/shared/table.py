@@ -109,6 +109,9 @@ class FittedTable(DataTable[Any]):
     def __init__(self, columns: Sequence[Column], **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
+        # A cell's own colour (a red breach, a late wait) stays on the highlighted row: the cursor
+        # gives the row its background, not a foreground that would hide the alert.
+        kwargs.setdefault("cursor_foreground_priority", "renderable")
         super().__init__(**kwargs)
         self.specs = tuple(columns)
         self._cells: dict[RowKey, dict[str, Any]] = {}  # every row's cells, shown or not

@@ -54,7 +54,7 @@ def describe(row: AuditRow, zone: tzinfo) -> str:
     ]
     if row.detail:
         lines.append("Detail:")
-        lines += [f"  {key}: {_plain(row.detail[key])}" for key in sorted(row.detail)]
+        lines += [f"  {key}: {_plain(rules.detail_value(row, key))}" for key in sorted(row.detail)]
     return "\n".join(lines)
 
 

@@ -48,6 +48,13 @@ def _span(value: timedelta | None) -> str:
     return "—" if value is None else format_wait(value)
 
 
+def _state_words(agent: AgentRow) -> str:
+    """An agent's state as a picker says it: a lost console is said, not hidden behind "available"."""
+    if agent.silent_for is not None:
+        return f"console silent {_span(agent.silent_for)}"
+    return AgentState(agent.state).label
+
+
 def _lost_label(silence: timedelta) -> str:
     """Fits the state column: how long an agent's console has been silent."""
     minutes = int(silence.total_seconds() // 60)
@@ -216,13 +223,17 @@ class MonitorScreen(ConsoleScreen[None]):
     def _fill(table: FittedTable, rows: list[tuple[str, list[object]]]) -> None:
         """Update cells in place when the rows are the same ones, so the cursor and scroll stay put."""
         keys = [key for key, _ in rows]
-        if [key.value for key in table.rows] != keys:
+        before = [key.value for key in table.rows]
+        if before != keys:
             selected = table.cursor_row
+            # The cursor stays on the same caller or agent when the rows move (a raised priority
+            # sorts a caller up); on the same row number only when that one is gone.
+            was = before[selected] if 0 <= selected < len(before) else None
             table.clear()
             for key, cells in rows:
                 table.add_row(*cells, key=key)
             if rows:
-                table.move_cursor(row=min(selected, len(rows) - 1))
+                table.move_cursor(row=keys.index(was) if was in keys else min(selected, len(rows) - 1))
             return
         columns = [column.key for column in table.specs]  # every column's cells, shown or not
         for key, cells in rows:
@@ -260,9 +271,9 @@ class MonitorScreen(ConsoleScreen[None]):
             )
         if taken.lines:
             note = (
-                f"Service level: calls answered within the line's threshold out of calls offered; callers "
-                f"who hung up within the short-abandon limit are left out "
-                f"({sum(line.figures.short_abandons for line in taken.lines)} today)."
+                f"Service level and abandon rate: out of the calls answered or abandoned today; callers "
+                f"still waiting and those who hung up within the short-abandon limit "
+                f"({sum(line.figures.short_abandons for line in taken.lines)} today) are left out."
             )
         self._fill(self.query_one("#mon-lines", FittedTable), rows)
         self.query_one("#mon-sl-note", Static).update(note)
@@ -355,6 +366,9 @@ class MonitorScreen(ConsoleScreen[None]):
                 f"{staffing.line_code}: {staffing.arrivals_last_hour}/h, AHT {aht} · need {needed}, "
                 f"on shift {staffing.agents_on_shift} → {predicted}"
             )
+        if taken.staffing:
+            counted = ", ".join(taken.staffing_counted) or "none (no rep available, on a call or in wrap-up)"
+            lines.append(f"Reps counted on shift: {counted}")
         return lines
 
     # -- actions -----------------------------------------------------------------------------
@@ -379,9 +393,13 @@ class MonitorScreen(ConsoleScreen[None]):
         if promise_id is None or self.snapshot is None:
             self.notify("Pick a promise first (Tab to the promises list).")
             return
-        reps = [(agent.name, str(agent.id)) for agent in self.snapshot.agents if agent.role == "rep" and agent.active]
+        reps = sorted(
+            (agent for agent in self.snapshot.agents if agent.role == "rep" and agent.active),
+            key=lambda agent: (agent.state == AgentState.OFFLINE.value or agent.silent_for is not None, agent.name),
+        )
+        choices = [(f"{agent.name} ({_state_words(agent)})", str(agent.id)) for agent in reps]
         self.ask(
-            PickScreen("Reassign the promise to", reps),
+            PickScreen("Reassign the promise to", choices),
             lambda chosen: self.change(lambda db, me, now: promises.reassign(db, me, promise_id, int(chosen), now)),
         )
 
@@ -462,8 +480,15 @@ class MonitorScreen(ConsoleScreen[None]):
                 severity="warning",
             )
             return
+        caller = next((call for call in self.waiting if call.id == call_id), None)
+        who = (
+            f"{caller.line_code} caller {format_phone(caller.caller_number) or 'from the web'}, waiting "
+            f"{format_wait(self.snapshot.at - caller.arrived_at)}"
+            if caller is not None
+            else "the caller"
+        )
         self.ask(
-            PickScreen("Give the caller to", reps),
+            PickScreen(f"Give the {who} to", reps),
             lambda chosen: self.change(
                 lambda db, me, now: monitor.reassign_waiting_call(db, me, call_id, int(chosen), now)
             ),
