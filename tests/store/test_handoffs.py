@@ -224,3 +224,16 @@ def test_plan_steps_are_dated_checked_and_the_next_one_shows_on_the_caseload(db,
     with db.read() as session:
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "handoff")).all()
     assert actions.count("plan") == 2 and "step_done" in actions
+
+
+def test_a_family_has_one_open_case_per_team(db, rep):
+    rosa = _agent(db, "rosa", "case_manager")
+    child = _submit(db, rep, need_case_manager="yes")
+    with pytest.raises(InvalidOperation, match="already has an open case management case"):
+        handoffs.hand_off(db, rep, Team.CASE_MANAGEMENT, child, "Mom asked again", MONDAY_10, POLICY)
+    # Peer support is another team: that hand-off goes ahead.
+    handoffs.hand_off(db, rep, Team.PEER_SUPPORT, child, "Mom would like a parent to talk to", MONDAY_10, POLICY)
+    [case] = handoffs.caseload(db, rosa)
+    handoffs.close(db, rosa, case.id, "Linked to a clinic", MONDAY_10, case.version)
+    again = handoffs.hand_off(db, rep, Team.CASE_MANAGEMENT, child, "New crisis at school", MONDAY_10, POLICY)
+    assert again.id != case.id and again.member == "Rosa"  # closed, a new case may open

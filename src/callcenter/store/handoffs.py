@@ -158,6 +158,13 @@ def add(
     return handoff.id
 
 
+def open_with_team(session, child_id: int, team: Team) -> Handoff | None:
+    """The family's open case with ``team``, if it has one (a family has at most one per team)."""
+    return session.scalars(
+        select(Handoff).where(Handoff.child_id == child_id, Handoff.team == team.value, Handoff.closed_at.is_(None))
+    ).first()
+
+
 def hand_off(
     db: Database,
     agent_id: int,
@@ -173,6 +180,13 @@ def hand_off(
         require(load_agent(session, agent_id).role, Permission.WORK_INTAKES)
         if session.get(Child, child_id) is None:
             raise NotFound(f"No child record {child_id}.")
+        already = open_with_team(session, child_id, team)
+        if already is not None:
+            holder = load_agent(session, already.assigned_to).display_name if already.assigned_to else None
+            raise InvalidOperation(
+                f"This family already has an open {team.label} case (#{already.id}, "
+                f"{holder or 'waiting for the team'}): add to it there rather than open a second one."
+            )
         handoff_id = add(
             session,
             agent_id=agent_id,

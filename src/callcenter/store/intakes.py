@@ -414,6 +414,8 @@ def submit(
         )
         # A ticked case-manager or peer-specialist need hands the family to that team, with a deadline.
         for team in teams_needed(clean):
+            if handoffs.open_with_team(session, child.id, team) is not None:
+                continue  # the family is already with that team: the member who has it carries on
             handoffs.add(
                 session,
                 agent_id=agent_id,
