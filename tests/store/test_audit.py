@@ -381,3 +381,24 @@ def test_details_name_the_agents_they_give_work_to(db, now):
     assert describe_detail(reassigned) == f"from=Alex (#{alex}) to=Jordan (#{jordan})"
     assert detail_value(rescheduled, "to") == rescheduled.detail["to"]  # a due time, not an agent
     assert "Jordan" not in describe_detail(rescheduled)
+
+
+def test_a_detail_holding_a_list_or_a_mapping_reads_as_it_is():
+    from datetime import UTC, datetime
+
+    from callcenter.domain.audit import AuditRow, describe_detail
+
+    row = AuditRow(
+        1,
+        datetime(2026, 11, 23, tzinfo=UTC),
+        "sam",
+        "Sam",
+        "update",
+        "x",
+        1,
+        None,
+        None,
+        {"to": ["a", "b"], "from": {"k": 1}, "count": 3},
+        {3: "Alex"},
+    )
+    assert describe_detail(row) == "count=3 from={'k': 1} to=a,b"  # 3 under "count" is no agent

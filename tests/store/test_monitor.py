@@ -546,3 +546,40 @@ def test_priority_only_goes_up_and_only_while_waiting(db, staff):
         ("raise_priority", "call", newer, "monitor"),
         ("raise_priority", "call", call_id, "monitor"),
     ]
+
+
+def test_a_supervisor_ends_the_call_of_a_rep_whose_console_was_lost(db, staff):
+    """Alex's terminal died mid-call: the monitor ends the call with a disposition; the notes his console
+    had saved stay, the contact is logged, a callback is promised, and the trail names both."""
+    from callcenter.domain.model import Disposition
+    from callcenter.domain.promises import PromisePolicy
+    from callcenter.store.models import Contact, Promise
+
+    rep, sup = staff["rep"], staff["sup"]
+    call_id, _ = add_call(db, "877", NOW - timedelta(minutes=12), NOW - timedelta(minutes=11), None, rep)
+    with db.write() as session:
+        session.get(Call, call_id).notes = "Mom: Leo, 9, stopped eating; wants a callback after 5"
+        alex = session.get(Agent, rep)
+        alex.state, alex.seen_at = AgentState.ON_CALL.value, NOW - timedelta(seconds=30)
+    with pytest.raises(InvalidOperation, match="still there"):  # heard 30 s ago: his to end
+        monitor.end_lost_call(db, acting(db, sup), rep, Disposition.CALLBACK_REQUESTED, NOW, PromisePolicy())
+    with pytest.raises(PermissionDenied):
+        monitor.end_lost_call(db, acting(db, staff["ana"]), rep, Disposition.HANG_UP, NOW, PromisePolicy())
+    with db.write() as session:
+        session.get(Agent, rep).seen_at = NOW - timedelta(minutes=9)  # then nothing: lost
+    ended = monitor.end_lost_call(db, acting(db, sup), rep, Disposition.CALLBACK_REQUESTED, NOW, PromisePolicy())
+    assert ended.state is CallState.ENDED
+    with db.read() as session:
+        call = session.get(Call, call_id)
+        assert (call.notes, call.disposition) == (
+            "Mom: Leo, 9, stopped eating; wants a callback after 5",
+            "callback_requested",
+        )
+        assert session.get(Agent, rep).state == AgentState.WRAP_UP.value
+        assert session.scalars(select(Contact).where(Contact.call_id == call_id)).one().agent_id == rep
+        callback = session.scalars(select(Promise).where(Promise.call_id == call_id)).one()
+        assert callback.owner_agent_id == rep and "stopped eating" in callback.title
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.entity == "call", AuditEntry.action == "end")).one()
+        assert (entry.agent_id, entry.screen) == (sup, "monitor") and f'"from": {rep}' in entry.detail
+    with pytest.raises(InvalidOperation, match="not on a call"):
+        monitor.end_lost_call(db, acting(db, sup), rep, Disposition.HANG_UP, NOW, PromisePolicy())

@@ -228,3 +228,28 @@ async def test_an_alert_stays_red_on_the_highlighted_row(sqlite_demo_db):
         assert cell.style.color is not None
         red = Color.parse("red").get_truecolor()
         assert cell.style.color.get_truecolor() == red, f"{cell.style.color} is not red"
+
+
+async def test_a_supervisor_ends_a_lost_reps_call_from_the_monitor(sqlite_demo_db, now):
+    from datetime import timedelta
+
+    from callcenter.domain.model import CallState
+
+    jordan = agents.open_session(sqlite_demo_db, "jordan", now - timedelta(minutes=6))
+    agents.change_state(sqlite_demo_db, jordan.id, jordan.id, AgentState.AVAILABLE, now - timedelta(minutes=6))
+    call = calls.claim_next(sqlite_demo_db, jordan.id, now - timedelta(minutes=5))
+    calls.save_notes(sqlite_demo_db, jordan.id, call.id, "Grandma calling for Ana, 7; lost the line")
+    agents.report_presence(sqlite_demo_db, jordan.id, now - timedelta(minutes=5))  # then the terminal died
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        table = screen.query_one("#mon-agents")
+        assert await wait_until(pilot, lambda: str(table.get_row(str(jordan.id))[1]) == "lost 5m")
+        table.move_cursor(row=[key.value for key in table.rows].index(str(jordan.id)))
+        await pilot.press("e")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert "Jordan Chen's 877 call" in app.screen.title_text
+        await pilot.press("down", "enter")  # information only
+        assert await wait_until(pilot, lambda: calls.get_call(sqlite_demo_db, call.id).state is CallState.ENDED)
+    ended = calls.get_call(sqlite_demo_db, call.id)
+    assert (ended.notes, ended.disposition) == ("Grandma calling for Ana, 7; lost the line", "information_only")

@@ -203,7 +203,7 @@ def agent_ids(detail: Mapping[str, Any]) -> set[int]:
 def detail_value(row: AuditRow, key: str) -> Any:
     """A detail as a person reads it: an agent's id becomes their name, with the id beside it."""
     value = row.detail[key]
-    if value in agent_ids({key: value}) and value in row.agent_names:
+    if agent_ids({key: value}) and value in row.agent_names:
         return f"{row.agent_names[value]} (#{value})"
     return value
 

@@ -273,63 +273,83 @@ def end_call(
             raise NotFound(f"No call {call_id}.")
         if call.agent_id != agent.id:
             raise InvalidOperation("Only the rep handling a call can end it.")
-        if call.state != CallState.ON_CALL:
-            raise InvalidOperation(f"Call {call_id} is already {call.state.replace('_', ' ')}.")
-        call.state = CallState.ENDED.value
-        call.ended_at = now
-        call.disposition = disposition.value
-        call.notes = notes or None
-        call.version += 1
-        agent.state = AgentState.WRAP_UP.value
-        agent.state_since = now
-        agent.version += 1
-        entry = contact_for(call, fallback_at=now)
-        # An intake submitted during the call already names the child: the log entry shows it too.
-        submitted = session.execute(
-            select(Intake.id, Intake.child_id)
-            .where(Intake.call_id == call.id, Intake.status == IntakeStatus.SUBMITTED.value)
-            .order_by(Intake.id.desc())
-            .limit(1)
-        ).first()
-        if submitted is not None:
-            entry.intake_id, entry.child_id = submitted
-        session.add(entry)
-        callback_id = None
-        if disposition is Disposition.CALLBACK_REQUESTED:
-            if not call.caller_number:
-                raise ValidationError(
-                    "A callback needs a number to call, and this caller left none: choose "
-                    "another disposition and note how to reach them.",
-                    "disposition",
-                )
-            # Imported here: promises bring the holiday calendar, which the queue's hot paths never need.
-            from callcenter.store.promises import new_promise
+        return finish_call(session, agent, call, disposition, now, notes, policy, ended_by=agent.id)
 
-            if policy is None:  # the console passes its own
-                from callcenter.domain.promises import PromisePolicy
 
-                policy = PromisePolicy()
-            summary = notes.splitlines()[0][:80] if notes else "asked to be called back"
-            callback_id = new_promise(
-                session,
-                kind=PromiseKind.CALLBACK_REQUEST,
-                title=f"Call back {format_phone(call.caller_number)}: {summary}",
-                owner_agent_id=agent.id,
-                start=now,
-                due=policy.follow_up_deadline(now),
-                call_id=call.id,
-            ).id
-        audit.record(
+def finish_call(
+    session: Session,
+    agent: Agent,
+    call: Call,
+    disposition: Disposition,
+    now: datetime,
+    notes: str,
+    policy: PromisePolicy | None,
+    ended_by: int,
+    screen: str | None = None,
+) -> CallView:
+    """Inside the caller's transaction: the call ended with its disposition, the rep in wrap-up, the
+    contact logged, a callback promised; ``ended_by`` is the rep, or a supervisor for a lost console."""
+    if call.state != CallState.ON_CALL:
+        raise InvalidOperation(f"Call {call.id} is already {call.state.replace('_', ' ')}.")
+    call.state = CallState.ENDED.value
+    call.ended_at = now
+    call.disposition = disposition.value
+    call.notes = notes or None
+    call.version += 1
+    agent.state = AgentState.WRAP_UP.value
+    agent.state_since = now
+    agent.version += 1
+    entry = contact_for(call, fallback_at=now)
+    # An intake submitted during the call already names the child: the log entry shows it too.
+    submitted = session.execute(
+        select(Intake.id, Intake.child_id)
+        .where(Intake.call_id == call.id, Intake.status == IntakeStatus.SUBMITTED.value)
+        .order_by(Intake.id.desc())
+        .limit(1)
+    ).first()
+    if submitted is not None:
+        entry.intake_id, entry.child_id = submitted
+    session.add(entry)
+    callback_id = None
+    if disposition is Disposition.CALLBACK_REQUESTED:
+        if not call.caller_number:
+            raise ValidationError(
+                "A callback needs a number to call, and this caller left none: choose "
+                "another disposition and note how to reach them.",
+                "disposition",
+            )
+        # Imported here: promises bring the holiday calendar, which the queue's hot paths never need.
+        from callcenter.store.promises import new_promise
+
+        if policy is None:  # the console passes its own
+            from callcenter.domain.promises import PromisePolicy
+
+            policy = PromisePolicy()
+        summary = notes.splitlines()[0][:80] if notes else "asked to be called back"
+        callback_id = new_promise(
             session,
-            at=now,
-            agent_id=agent.id,
-            action="end",
-            entity="call",
-            entity_id=call.id,
-            detail={"disposition": disposition.value, "callback": callback_id},
-        )
-        session.flush()
-        return _call_view(session, call.id)
+            kind=PromiseKind.CALLBACK_REQUEST,
+            title=f"Call back {format_phone(call.caller_number)}: {summary}",
+            owner_agent_id=agent.id,
+            start=now,
+            due=policy.follow_up_deadline(now),
+            call_id=call.id,
+        ).id
+    detail: dict[str, object] = {"disposition": disposition.value, "callback": callback_id}
+    if ended_by != agent.id:
+        detail["from"] = agent.id  # whose call it was: the supervisor who ended it is the entry's agent
+    audit.record(
+        session,
+        at=now,
+        agent_id=ended_by,
+        action="end",
+        entity="call",
+        entity_id=call.id,
+        detail=detail,
+        screen=screen,
+    )
+    session.flush()
+    return _call_view(session, call.id)
 
 
 def save_notes(db: Database, agent_id: int, call_id: int, notes: str) -> int:

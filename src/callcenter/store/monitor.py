@@ -47,13 +47,14 @@ from callcenter.domain.metrics import (
     local_day,
     weekday_average_per_hour,
 )
-from callcenter.domain.model import AgentState, CallState, Priority, PromiseKind, PromiseState, Role
+from callcenter.domain.model import AgentState, CallState, Disposition, Priority, PromiseKind, PromiseState, Role
 from callcenter.domain.passwords import is_locked
+from callcenter.domain.promises import PromisePolicy
 from callcenter.domain.roles import Permission, can, require
 from callcenter.domain.timefmt import line_zone
 from callcenter.store import audit
 from callcenter.store.agents import acting
-from callcenter.store.calls import _call_view
+from callcenter.store.calls import _call_view, finish_call
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
 from callcenter.store.models import Agent, Call, Handoff, Line, Promise, PromiseAttempt
@@ -428,6 +429,32 @@ def reassign_waiting_call(db: Database, actor: Actor, call_id: int, to_agent_id:
         )
         session.flush()
         return _call_view(session, call_id)
+
+
+def end_lost_call(
+    db: Database, actor: Actor, agent_id: int, disposition: Disposition, now: datetime, policy: PromisePolicy
+) -> CallView:
+    """A supervisor ends the call of a rep whose console was lost mid-call (a killed terminal, a
+    dropped network), with a disposition: the notes the rep's console had saved stay on the call,
+    the contact is logged, and the trail names both. A console still heard is not the monitor's to end."""
+    with db.write() as session:
+        acting(session, actor, Permission.SUPERVISE)
+        rep = session.get(Agent, agent_id, with_for_update=True)
+        if rep is None:
+            raise NotFound(f"No agent with id {agent_id}.")
+        call = session.scalars(
+            select(Call).where(Call.agent_id == rep.id, Call.state == CallState.ON_CALL.value).with_for_update()
+        ).first()
+        if call is None:
+            raise InvalidOperation(f"{rep.display_name} is not on a call.")
+        if silent_for(AgentState(rep.state), rep.seen_at, now) is None:
+            raise InvalidOperation(
+                f"{rep.display_name}'s console is still there: they end their own call (ctrl+e). "
+                "The monitor ends a call only for a console that was lost."
+            )
+        return finish_call(
+            session, rep, call, Disposition(disposition), now, call.notes or "", policy, actor.agent_id, SCREEN
+        )
 
 
 def raise_priority(db: Database, actor: Actor, call_id: int, priority: Priority, now: datetime) -> None:

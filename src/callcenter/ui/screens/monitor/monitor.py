@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from callcenter.domain.actor import Actor
-from callcenter.domain.model import AgentState, Priority
+from callcenter.domain.model import AgentState, Disposition, Priority
 from callcenter.domain.phone import format_phone
 from callcenter.domain.promises import KIND_LABELS, PromiseStatus
 from callcenter.domain.timefmt import format_local, format_wait
@@ -106,6 +106,8 @@ class MonitorScreen(ConsoleScreen[None]):
         "toggle_waiting": "show waiting callers instead of promises (and back)",
         "assign_caller": "give the highlighted waiting caller to an available rep (audited)",
         "raise_priority": "raise the highlighted waiting caller's priority (audited)",
+        "end_lost_call": "end the call of the highlighted agent whose console was lost mid-call, with how it ended; "
+        "their saved notes stay (audited)",
         "app.audit_trail": 'audit trail (also "Audit trail" in the command palette, for supervisors)',
         "reset_password": "reset the highlighted agent's password: typed twice, checked as you type; unlocks a "
         "locked account (audited)",
@@ -118,6 +120,7 @@ class MonitorScreen(ConsoleScreen[None]):
         Binding("w", "toggle_waiting", "Waiting"),
         Binding("a", "assign_caller", "Give caller"),
         Binding("plus", "raise_priority", "Raise priority"),
+        Binding("e", "end_lost_call", "End lost call"),
         Binding("t", "app.audit_trail", "Audit trail"),  # the app checks the role
         Binding("p", "reset_password", "Password"),
         Binding("x", "toggle_enabled", "Enable/disable"),
@@ -409,6 +412,28 @@ class MonitorScreen(ConsoleScreen[None]):
             self.notify("Pick an agent first (Tab to the agents list).")
             return None
         return next((a for a in self.snapshot.agents if a.id == agent_id), None)
+
+    def action_end_lost_call(self) -> None:
+        agent = self._selected_agent()
+        if agent is None:
+            return
+        if not agent.current_call_id:
+            self.notify(f"{agent.name} is not on a call.")
+            return
+        if agent.silent_for is None:
+            self.notify(f"{agent.name}'s console is still there: they end their own call.", severity="warning")
+            return
+        call = f"{agent.current_line} call, {_span(agent.current_call)} long, console silent {_span(agent.silent_for)}"
+        choices = [(disposition.label, disposition.value) for disposition in Disposition]
+        policy = self.app.policy
+        self.ask(
+            PickScreen(
+                f"End {agent.name}'s {call} (console silent {_span(agent.silent_for)}): how did it end?", choices
+            ),
+            lambda chosen: self.change(
+                lambda db, me, now: monitor.end_lost_call(db, me, agent.id, Disposition(chosen), now, policy)
+            ),
+        )
 
     def action_reset_password(self) -> None:
         agent = self._selected_agent()
