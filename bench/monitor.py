@@ -200,6 +200,24 @@ def measure(url: str, supervisor: int, runs: int, engine: str) -> None:
         f"{board.staffing[0].agents_needed} agents needed)"
     )
     print(f"monitor_{engine}_refresh_p95: {p95:.1f} ms (target: < 50; {median / base:.1f}x baseline median)")
+
+    # What a supervisor's monitor does each second: the snapshot, then the alerts raised and cleared
+    # from it (a write only when something changed: the first refresh raises them, the rest read).
+    from callcenter.domain.actor import Actor
+    from callcenter.domain.alerts import AlertSettings
+    from callcenter.store import alerts
+    from callcenter.store.models import Agent
+
+    with db.read() as session:
+        token = session.get(Agent, supervisor).console_token
+    actor = Actor(supervisor, token) if token else Actor.shell("bench")
+    settings = AlertSettings()
+    shown = alerts.refresh(db, actor, board, settings)
+    with_alerts = timed(lambda: alerts.refresh(db, actor, monitor.snapshot(db, supervisor, NOW), settings), runs)
+    print(
+        f"monitor_{engine}_refresh_with_alerts_p95: {percentile(with_alerts, 0.95):.1f} ms (target: < 50; "
+        f"{sum(a.open for a in shown)} alerts open; {statistics.median(with_alerts) / base:.1f}x baseline median)"
+    )
     db.dispose()
 
 

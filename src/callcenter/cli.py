@@ -309,6 +309,7 @@ def open_database(url: str | None, *, prepare: bool, create: bool = True):
 def _run(args) -> int:
     from callcenter.config import (
         PROMISE_SETTINGS_ENV,
+        alert_settings,
         idle_lock_seconds,
         max_failed_sign_ins,
         promise_policy,
@@ -320,6 +321,7 @@ def _run(args) -> int:
     try:  # only when the line is set up differently: the defaults are known good and load lazily
         policy = promise_policy() if any(os.environ.get(name) for name in PROMISE_SETTINGS_ENV.values()) else None
         max_failed_sign_ins()  # checked here so a bad value stops the console, not each sign-in
+        alert_settings()  # and the monitor's alert thresholds, not each supervisor's monitor later
         idle_lock = idle_lock_seconds()
         roster = sign_in_roster(default=args.simulate)  # the demo lists its agents to pick from
     except ValidationError as error:
@@ -363,7 +365,7 @@ def _run(args) -> int:
 
 def _serve(args) -> int:
     from callcenter import serve
-    from callcenter.config import PROMISE_SETTINGS_ENV, promise_policy, resolve_database_url
+    from callcenter.config import PROMISE_SETTINGS_ENV, alert_settings, promise_policy, resolve_database_url
     from callcenter.domain.errors import ValidationError
     from callcenter.store import seed
 
@@ -378,6 +380,7 @@ def _serve(args) -> int:
         # A setting every session would trip on stops the server now, not each browser later.
         if any(os.environ.get(name) for name in PROMISE_SETTINGS_ENV.values()):
             promise_policy()
+        alert_settings()
     except serve.ServeSettingError as error:
         print(f"callcenter: {error.message}", file=sys.stderr)
         return 2

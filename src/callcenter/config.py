@@ -101,6 +101,16 @@ def max_failed_sign_ins(environment: dict[str, str] | None = None) -> int:
     return int(text)
 
 
+def alert_settings(environment: Mapping[str, str] | None = None):
+    """The monitor's alert thresholds and bell; a bad setting raises ValidationError naming it."""
+    from callcenter.domain.alerts import BELL_SETTING, LONGEST_WAIT_SETTING, WAITING_SETTING, AlertSettings
+
+    env = os.environ if environment is None else environment
+    return AlertSettings.from_settings(
+        env.get(LONGEST_WAIT_SETTING, ""), env.get(WAITING_SETTING, ""), env.get(BELL_SETTING, "")
+    )
+
+
 IDLE_LOCK_ENV = "CALLCENTER_IDLE_LOCK_MINUTES"
 DEFAULT_IDLE_LOCK_MINUTES = 10
 SIGN_IN_ROSTER_ENV = "CALLCENTER_SIGN_IN_ROSTER"

@@ -359,3 +359,20 @@ def test_figures_always_add_up(calls, seconds_after_midnight):
     )
     handled = sum(agent.calls_handled for agent in by_agent.values())
     assert handled == (answered_with_agent if now < day_bounds(DAY)[1] else 0)  # every call arrived on DAY
+
+
+def test_the_recent_service_level_counts_the_window_as_the_day_is_counted():
+    from callcenter.domain.metrics import service_level_since
+
+    now = local(15)
+    since = now - timedelta(minutes=30)
+    calls = [
+        call(local(14, 20), answered_after=5, talk=60),  # before the window: left out
+        call(local(14, 40), answered_after=10, talk=60),  # within 20 s
+        call(local(14, 45), answered_after=50, talk=60),  # too slow
+        call(local(14, 50), abandoned_after=2),  # a short abandon: in no rate
+        call(local(14, 52), abandoned_after=40),  # a long abandon
+        call(now - timedelta(seconds=30)),  # still waiting: no outcome yet
+    ]
+    assert service_level_since(calls, SETTINGS, now, since) == pytest.approx(1 / 3)
+    assert service_level_since(calls[:1], SETTINGS, now, since) is None  # nothing settled in the window

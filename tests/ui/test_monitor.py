@@ -253,3 +253,34 @@ async def test_a_supervisor_ends_a_lost_reps_call_from_the_monitor(sqlite_demo_d
         assert await wait_until(pilot, lambda: calls.get_call(sqlite_demo_db, call.id).state is CallState.ENDED)
     ended = calls.get_call(sqlite_demo_db, call.id)
     assert (ended.notes, ended.disposition) == ("Grandma calling for Ana, 7; lost the line", "information_only")
+
+
+async def test_a_new_alert_is_said_once_listed_and_acknowledged(sqlite_demo_db, now):
+    """The demo's long waits are alerts already when the monitor opens (on the line over the lines, not
+    news); four more callers on 866 make a new one: said once, listed, and `k` acknowledges it."""
+    from callcenter.store import alerts
+
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        line = screen.query_one("#mon-alert-line")
+        assert await wait_until(pilot, lambda: "⚠" in str(line.render()))
+        said = lambda: [n.message for n in app._notifications if n.title == "Alert"]  # noqa: E731
+        assert said() == []
+        for number in ("(203) 555-0111", "(203) 555-0112", "(203) 555-0113", "(203) 555-0114"):
+            await asyncio.to_thread(calls.arrive, sqlite_demo_db, "866", number, now)
+        assert await wait_until(pilot, lambda: "866: 6 callers waiting (over 5)" in said(), timeout=4)
+        await settle(pilot)
+        assert said().count("866: 6 callers waiting (over 5)") == 1  # once, not every second
+        await pilot.press("l")
+        table = screen.query_one("#mon-alerts")
+        assert await wait_until(pilot, lambda: table.display and table.has_focus)
+        [queue] = [a for a in screen.alerts if a.key == "queue:866"]
+        table.move_cursor(row=[key.value for key in table.rows].index(str(queue.id)))
+        await pilot.pause()
+        assert "866: 6 callers waiting (over 5) · k: acknowledge" in str(line.render())
+        await pilot.press("k")
+        assert await wait_until(
+            pilot, lambda: next(a for a in alerts.listing(sqlite_demo_db, now) if a.id == queue.id).acknowledged_by
+        )
+        assert await wait_until(pilot, lambda: "acknowledged by Sam Kim" in str(line.render()))

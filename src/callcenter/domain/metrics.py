@@ -260,6 +260,26 @@ def line_figures(
     )
 
 
+def service_level_since(
+    calls: Iterable[CallFacts], settings: LineSettings, now: datetime, since: datetime
+) -> float | None:
+    """The service level of the calls that arrived from ``since`` to ``now`` (the last half hour, say),
+    counted as ``line_figures`` counts the day's: within threshold out of answered and long abandons."""
+    threshold = timedelta(seconds=settings.service_level_seconds)
+    short_limit = timedelta(seconds=settings.short_abandon_seconds)
+    within = settled = 0
+    for original in calls:
+        call = original.as_of(now)
+        if call is None or call.arrived_at < since or (wait := call.wait) is None:
+            continue
+        if call.answered_at is not None:
+            settled += 1
+            within += wait <= threshold
+        elif wait >= short_limit:
+            settled += 1
+    return _ratio(within, settled)
+
+
 def agent_figures(
     calls: Iterable[CallFacts], now: datetime, time_zone: TimeZone | None = None, day: date | None = None
 ) -> dict[int, AgentFigures]:

@@ -307,6 +307,22 @@ class HandoffPlanItem(SQLModel, table=True):
     done_at: datetime | None = _when()
 
 
+class Alert(SQLModel, table=True):
+    """A condition the supervisors were alerted to: raised once, cleared when it stops holding."""
+
+    # At most one open alert per condition, whichever supervisor's console saw it first: a partial
+    # unique index (migration 0021; declared for comparison in declare_partial_indexes).
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=60)
+    what: str = Field(max_length=300)
+    line_code: str | None = Field(default=None, max_length=10)
+    raised_at: datetime | None = _when(nullable=False, index=True)
+    cleared_at: datetime | None = _when()
+    acknowledged_by: int | None = Field(default=None, foreign_key="agent.id")
+    acknowledged_at: datetime | None = _when()
+
+
 class Promise(SQLModel, table=True):
     """A promise with a deadline: consult callback, linkage check, callback, fax/TTY follow-up."""
 
@@ -549,7 +565,8 @@ class HsdsAttribute(SQLModel, table=True):
 
 
 def declare_partial_indexes() -> None:
-    """Add migration 0011's indexes of waiting calls, in claim order, to the metadata alembic compares.
+    """Add migration 0011's indexes of waiting calls, in claim order, and migration 0021's one open
+    alert per condition, to the metadata alembic compares.
 
     They are partial (WHERE state = 'waiting'), which SQLAlchemy spells once per dialect; naming
     PostgreSQL's dialect in a table definition loads it on every start, SQLite ones too (about 50 ms
@@ -567,6 +584,14 @@ def declare_partial_indexes() -> None:
         postgresql_where=waiting,
         sqlite_where=waiting,
     )
+    still_open = text("cleared_at IS NULL")
+    Index(
+        "ux_alert_open_key",
+        Alert.__table__.c.key,
+        unique=True,
+        postgresql_where=still_open,
+        sqlite_where=still_open,
+    )
     Index(
         "ix_call_waiting_line_order",
         table.c.line_id,
@@ -575,4 +600,12 @@ def declare_partial_indexes() -> None:
         table.c.id,
         postgresql_where=waiting,
         sqlite_where=waiting,
+    )
+    still_open = text("cleared_at IS NULL")
+    Index(
+        "ux_alert_open_key",
+        Alert.__table__.c.key,
+        unique=True,
+        postgresql_where=still_open,
+        sqlite_where=still_open,
     )

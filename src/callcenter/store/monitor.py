@@ -35,6 +35,7 @@ from callcenter.domain import erlang
 from callcenter.domain.actor import Actor
 from callcenter.domain.agent_states import check_manual_change, silent_for, staffs_the_queues
 from callcenter.domain.agent_states import on_shift as is_on_shift
+from callcenter.domain.alerts import SERVICE_LEVEL_WINDOW
 from callcenter.domain.handoffs import Team
 from callcenter.domain.metrics import (
     CallFacts,
@@ -45,6 +46,7 @@ from callcenter.domain.metrics import (
     day_bounds,
     line_figures,
     local_day,
+    service_level_since,
     weekday_average_per_hour,
 )
 from callcenter.domain.model import AgentState, CallState, Disposition, Priority, PromiseKind, PromiseState, Role
@@ -78,6 +80,7 @@ class LineRow:
     code: str
     name: str
     figures: LineFigures
+    recent_service_level: float | None = None  # the last half hour's (domain.alerts.SERVICE_LEVEL_WINDOW)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +252,15 @@ def snapshot(
     by_line: dict[str, list[CallFacts]] = defaultdict(list)
     for call in facts:
         by_line[call.line_code].append(call)
+    recent = now - SERVICE_LEVEL_WINDOW
     line_rows = tuple(
-        LineRow(line.code, line.name, line_figures(by_line[line.code], settings[line.id], now)) for line in lines
+        LineRow(
+            line.code,
+            line.name,
+            line_figures(by_line[line.code], settings[line.id], now),
+            service_level_since(by_line[line.code], settings[line.id], now, recent),
+        )
+        for line in lines
     )
 
     counted = tuple(

@@ -6,20 +6,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
+from callcenter.config import alert_settings
 from callcenter.domain.actor import Actor
 from callcenter.domain.model import AgentState, Disposition, Priority
 from callcenter.domain.phone import format_phone
 from callcenter.domain.promises import KIND_LABELS, PromiseStatus
 from callcenter.domain.timefmt import format_local, format_wait
 from callcenter.resources import styles_dir
-from callcenter.store import agents, calls, monitor, promises
+from callcenter.store import agents, alerts, calls, monitor, promises
+from callcenter.store.alerts import AlertView
 from callcenter.store.db import Database
 from callcenter.store.monitor import AgentRow, Snapshot
 from callcenter.store.views import WaitingCall
@@ -87,6 +89,12 @@ PROMISE_COLUMNS = (
     Column("Owner", "owner", 12, grow=1, min_width=8, max_width=24, shown_from=60),
     Column("What", "what", 30, grow=3, min_width=12, max_width=90),
 )
+ALERT_COLUMNS = (
+    Column("State", "state", 8),
+    Column("Raised", "raised", 8),
+    Column("Cleared", "cleared", 8, shown_from=60),
+    Column("What", "what", 40, grow=3, min_width=14, max_width=110),
+)
 WAITING_COLUMNS = (
     Column("Line", "line", 5),
     Column("Caller", "caller", 15, grow=1, max_width=24),
@@ -104,6 +112,8 @@ class MonitorScreen(ConsoleScreen[None]):
         "agent_state": "set the highlighted agent's state (audited)",
         "reassign": "reassign the highlighted promise to a rep (audited)",
         "toggle_waiting": "show waiting callers instead of promises (and back)",
+        "toggle_alerts": "show the alerts list (what went wrong, since when, cleared when) instead of promises",
+        "acknowledge": "in the alerts list: acknowledge the highlighted alert, you are on it (audited)",
         "assign_caller": "give the highlighted waiting caller to an available rep (audited)",
         "raise_priority": "raise the highlighted waiting caller's priority (audited)",
         "end_lost_call": "end the call of the highlighted agent whose console was lost mid-call, with how it ended; "
@@ -118,6 +128,8 @@ class MonitorScreen(ConsoleScreen[None]):
         Binding("s", "agent_state", "Agent state"),
         Binding("r", "reassign", "Reassign"),
         Binding("w", "toggle_waiting", "Waiting"),
+        Binding("l", "toggle_alerts", "Alerts"),
+        Binding("k", "acknowledge", "Acknowledge"),
         Binding("a", "assign_caller", "Give caller"),
         Binding("plus", "raise_priority", "Raise priority"),
         Binding("e", "end_lost_call", "End lost call"),
@@ -138,10 +150,14 @@ class MonitorScreen(ConsoleScreen[None]):
         self._shown = 0
         self._reading = False
         self.waiting: list[WaitingCall] = []
+        self.alerts: list[AlertView] = []
+        self._alerts_seen: set[int] | None = None  # None until the first list: those are not news
+        self.alert_settings = alert_settings()
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
         yield Static("", id="mon-title", classes="section-title", markup=False)
+        yield Static("", id="mon-alert-line", markup=False)
         yield FittedTable(LINE_COLUMNS, id="mon-lines")
         yield Static("", id="mon-sl-note", markup=False)
         with Horizontal(id="mon-middle"):
@@ -155,10 +171,12 @@ class MonitorScreen(ConsoleScreen[None]):
             yield FittedTable(AGENT_COLUMNS, id="mon-agents")
             yield FittedTable(PROMISE_COLUMNS, id="mon-promises")
             yield FittedTable(WAITING_COLUMNS, id="mon-waiting")
+            yield FittedTable(ALERT_COLUMNS, id="mon-alerts")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#mon-waiting", DataTable).display = False
+        self.query_one("#mon-alerts", DataTable).display = False
         self.query_one("#mon-agents", DataTable).focus()
         self.refresh_snapshot()
         self.set_interval(REFRESH_SECONDS, self._tick)
@@ -183,9 +201,11 @@ class MonitorScreen(ConsoleScreen[None]):
 
     def _read_in_thread(self, number: int) -> None:
         _ = self.app.policy  # built here, off the UI thread, the first time
-        taken = monitor.snapshot(self.app.db, self.app.signed_in_agent().id, self.app.clock())
+        me = self.app.signed_in_agent()
+        taken = monitor.snapshot(self.app.db, me.id, self.app.clock())
         waiting = calls.board(self.app.db, None, waiting_limit=200).waiting
-        self.app.call_from_thread(self._arrived, number, taken, waiting)
+        board = alerts.refresh(self.app.db, me.actor, taken, self.alert_settings)
+        self.app.call_from_thread(self._arrived, number, taken, waiting, board)
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         if worker.group != REFRESH_GROUP:
@@ -196,12 +216,42 @@ class MonitorScreen(ConsoleScreen[None]):
         self.query_one("#mon-title", Static).update(f"Live monitor — not refreshed: {explain(error)[0]}")
         return True
 
-    def _arrived(self, number: int, taken: Snapshot, waiting: list[WaitingCall]) -> None:
+    def _arrived(self, number: int, taken: Snapshot, waiting: list[WaitingCall], board: list[AlertView]) -> None:
         if number == self._requested:
             self._reading = False
         if number > self._shown:
             self._shown = number
             self._show(taken, waiting)
+            self._show_alerts(board)
+
+    def _show_alerts(self, board: list[AlertView]) -> None:
+        self.alerts = board
+        open_ones = [alert for alert in board if alert.open]
+        news = [alert for alert in open_ones if self._alerts_seen is not None and alert.id not in self._alerts_seen]
+        self._alerts_seen = (self._alerts_seen or set()) | {alert.id for alert in open_ones}
+        for alert in news:  # once per alert, on every supervisor's monitor
+            self.notify(alert.now or alert.what, title="Alert", severity="error", markup=False)
+        if news and self.alert_settings.bell:
+            self.app.bell()
+        self._paint_alert_line()
+        rows = []
+        for alert in board:
+            if alert.acknowledged_at is not None:
+                state = Text("ack'd" if alert.open else "cleared", style="yellow" if alert.open else "dim")
+            else:
+                state = Text("OPEN" if alert.open else "cleared", style="bold red" if alert.open else "dim")
+            rows.append(
+                (
+                    str(alert.id),
+                    [
+                        state,
+                        format_local(alert.raised_at, with_date=False)[:5],
+                        format_local(alert.cleared_at, with_date=False)[:5] if alert.cleared_at else "",
+                        Text(alert.now or alert.what, style="" if alert.open else "dim"),
+                    ],
+                )
+            )
+        self._fill(self.query_one("#mon-alerts", FittedTable), rows)
 
     # -- painting ----------------------------------------------------------------------------
 
@@ -473,13 +523,63 @@ class MonitorScreen(ConsoleScreen[None]):
         self.app.call_from_thread(self.notify, "Done; recorded in the audit trail.")
         self.app.call_from_thread(self.refresh_snapshot)
 
+    def _paint_alert_line(self) -> None:
+        """Over the lines: the alerts now, or, while the alerts list has the focus, the highlighted
+        one in full (a narrow list cuts its words)."""
+        line = self.query_one("#mon-alert-line", Static)
+        table = self.query_one("#mon-alerts", DataTable)
+        open_ones = [alert for alert in self.alerts if alert.open]
+        chosen = (
+            next((a for a in self.alerts if a.id == self._selected("#mon-alerts")), None) if table.has_focus else None
+        )
+        if chosen is not None:
+            when = format_local(chosen.raised_at, with_date=False)[:5]
+            cleared = f", cleared {format_local(chosen.cleared_at, with_date=False)[:5]}" if chosen.cleared_at else ""
+            ack = f" · acknowledged by {chosen.acknowledged_by}" if chosen.acknowledged_by else " · k: acknowledge"
+            line.update(f"Alert {when}{cleared}: {chosen.now or chosen.what}{ack}")
+        elif open_ones:
+            # The count and the key first: a narrow screen cuts the end of the line, not them.
+            unacknowledged = sum(1 for alert in open_ones if alert.acknowledged_at is None)
+            to_acknowledge = f", {unacknowledged} to acknowledge" if unacknowledged else ""
+            count = f"{len(open_ones)} alert{'s' if len(open_ones) > 1 else ''}"
+            line.update(f"⚠ {count}{to_acknowledge} · l: list · {open_ones[0].now or open_ones[0].what}")
+        else:
+            line.update("No alerts now." + (" l: what happened today" if self.alerts else ""))
+        line.set_class(bool(open_ones), "-alerting")
+
+    @on(DataTable.RowHighlighted, "#mon-alerts")
+    def _alert_highlighted(self) -> None:
+        self._paint_alert_line()
+
+    def on_descendant_focus(self) -> None:
+        self._paint_alert_line()
+
+    def on_descendant_blur(self) -> None:
+        self._paint_alert_line()
+
     def action_toggle_waiting(self) -> None:
         """The right-hand list: promises about to break, or the callers waiting now."""
-        promise_table = self.query_one("#mon-promises", DataTable)
-        waiting = self.query_one("#mon-waiting", DataTable)
-        show_waiting = not waiting.display
-        waiting.display, promise_table.display = show_waiting, not show_waiting
-        (waiting if show_waiting else promise_table).focus()
+        self._show_right("#mon-promises" if self.query_one("#mon-waiting").display else "#mon-waiting")
+
+    def action_toggle_alerts(self) -> None:
+        """The right-hand list: the alerts of the last hours, or back to the promises."""
+        self._show_right("#mon-promises" if self.query_one("#mon-alerts").display else "#mon-alerts")
+
+    def _show_right(self, shown: str) -> None:
+        for table_id in ("#mon-promises", "#mon-waiting", "#mon-alerts"):
+            self.query_one(table_id, DataTable).display = table_id == shown
+        self.query_one(shown, DataTable).focus()
+
+    def action_acknowledge(self) -> None:
+        alert_id = self._selected("#mon-alerts") if self.query_one("#mon-alerts").display else None
+        alert = next((a for a in self.alerts if a.id == alert_id), None)
+        if alert is None:
+            self.notify("Pick an alert first (l shows them).")
+            return
+        if alert.acknowledged_at is not None:
+            self.notify(f"Already acknowledged by {alert.acknowledged_by}.")
+            return
+        self.change(lambda db, me, now: alerts.acknowledge(db, me, alert.id, now))
 
     def _available_reps(self) -> list[tuple[str, str]]:
         # Those whose console went quiet are left out: the store would refuse them anyway.
