@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
 
+    sub.add_parser(
+        "wallboard",
+        help="each line's figures in big type for a wall screen, and the alerts; a supervisor signs it in once",
+    )
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="create or upgrade the schema to the newest version")
@@ -240,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if command == "serve":
             return _serve(args)
+        if command == "wallboard":
+            return _wallboard(args)
         if command == "db":
             return _db(args)
         if command == "seed":
@@ -273,6 +279,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"callcenter: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
         return 1
     return 2
+
+
+def _wallboard(args) -> int:
+    from callcenter.config import alert_settings, resolve_database_url
+    from callcenter.domain.errors import ValidationError
+
+    try:
+        alert_settings()
+    except ValidationError as error:
+        print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
+        return 2
+    url = resolve_database_url(args.database_url)
+    db = open_database(url, prepare=True, create=False)  # a wall screen shows a line that exists
+    from callcenter.ui.wallboard import WallboardApp
+
+    WallboardApp(lambda: db, _now, prefill_username=args.agent).run()
+    return 0
 
 
 def _one_line(error: BaseException) -> str:

@@ -43,6 +43,7 @@ class ServeConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     public_url: str | None = None
+    wallboard: bool = False  # each browser tab shows the wallboard instead of a console
 
     @property
     def url(self) -> str:
@@ -70,6 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the address browsers use when it is not http://HOST:PORT, e.g. "
         "https://console.example.org behind a TLS proxy",
     )
+    parser.add_argument(
+        "--wallboard",
+        action="store_true",
+        help="serve the wallboard (a supervisor signs each screen in) instead of the console",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> ServeConfig:
@@ -92,7 +98,12 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
             f"--host {host or '(empty)'} listens on every address: add --public-url with the address browsers "
             "will use, e.g. --public-url http://console.example.org:8000."
         )
-    return ServeConfig(host=host or DEFAULT_HOST, port=int(text), public_url=public_url)
+    return ServeConfig(
+        host=host or DEFAULT_HOST,
+        port=int(text),
+        public_url=public_url,
+        wallboard=bool(getattr(args, "wallboard", False)),
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -124,9 +135,13 @@ def exposure_warning(config: ServeConfig) -> str | None:
 PAGE_TEMPLATES = Path(__file__).resolve().parent / "web_templates"
 
 
-def console_command(python: str | None = None) -> str:
+def console_command(python: str | None = None, wallboard: bool = False) -> str:
     """The shell command textual-serve runs for each browser session."""
-    return shlex.join([python or sys.executable, "-m", "callcenter", "run"])
+    return shlex.join([python or sys.executable, "-m", "callcenter", "wallboard" if wallboard else "run"])
+
+
+def command_for(config: ServeConfig) -> str:
+    return console_command(wallboard=config.wallboard)
 
 
 def origin_of(url: str) -> str:
@@ -270,8 +285,9 @@ def serve(config: ServeConfig, database_url: str, *, out: TextIO | None = None, 
     warning = exposure_warning(config)
     if warning:
         print(warning, file=err, flush=True)
-    print(f"callcenter: the console is at {config.url} (Ctrl+C to stop)", file=out, flush=True)
-    server = build_server(config)
+    what = "the wallboard" if config.wallboard else "the console"
+    print(f"callcenter: {what} is at {config.url} (Ctrl+C to stop)", file=out, flush=True)
+    server = build_server(config, command_for(config))
     try:
         server.serve()
     except OSError as error:

@@ -47,6 +47,14 @@ def test_the_server_gets_the_address_and_runs_the_console_per_session():
     assert server.title == serve.TITLE
 
 
+def test_serve_wallboard_runs_the_wallboard_per_session():
+    chosen = config("--wallboard")
+    assert chosen.wallboard
+    server = serve.build_server(chosen, serve.command_for(chosen))
+    assert shlex.split(server.command) == [sys.executable, "-m", "callcenter", "wallboard"]
+    assert shlex.split(serve.command_for(config()))[-1] == "run"
+
+
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.2", "::1", "[::1]"])
 def test_loopback_hosts(host):
     assert serve.is_loopback(host)

@@ -15,7 +15,7 @@ from callcenter.domain.actor import Actor
 from callcenter.domain.agent_states import ON_SHIFT_STATES, check_manual_change, on_shift
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import AgentState, Role
-from callcenter.domain.roles import Permission, require
+from callcenter.domain.roles import Permission, can, require
 from callcenter.store import audit
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound, SessionEnded
@@ -82,8 +82,13 @@ def _from(client: str | None) -> dict[str, str]:
     return {"client": client[:64]} if client else {}
 
 
-def sign_in(db: Database, username: str, password: str, now: datetime, client: str | None = None):
+def sign_in(
+    db: Database, username: str, password: str, now: datetime, client: str | None = None, wallboard: bool = False
+):
     """Sign an agent in with their password; they start available.
+
+    ``wallboard``: a supervisor signs a wall screen in. It is its own kind of session: it starts
+    none (the supervisor's console, if any, stays theirs, state and all), and is audited as such.
 
     An unknown username and a wrong password get the same answer. Every failure is counted and
     audited, and that is committed even though the caller gets an error; when the count reaches
@@ -148,10 +153,24 @@ def sign_in(db: Database, username: str, password: str, now: datetime, client: s
                     detail={"reason": "disabled", **_from(client)},
                 )
                 refusal = ValidationError("This account is disabled: ask a supervisor to enable it.", "username")
+            if refusal is None and wallboard and not can(agent.role, Permission.SUPERVISE):
+                refusal = ValidationError("A wallboard is signed in by a supervisor.", "username")
             if refusal is None:
                 agent.failed_logins = 0
                 if upgraded is not None and agent.password_hash == stored:  # not reset meanwhile
                     agent.password_hash = upgraded
+                if wallboard:
+                    audit.record(
+                        session,
+                        at=now,
+                        agent_id=agent.id,
+                        action="wallboard_sign_in",
+                        entity="agent",
+                        entity_id=agent.id,
+                        detail=_from(client),
+                    )
+                    session.flush()
+                    return to_view(agent, limit)
                 token = _start_session(session, agent, now, client)
                 session.flush()
                 return replace(to_view(agent, limit), console_token=token)

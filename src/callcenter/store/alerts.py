@@ -85,7 +85,7 @@ def refresh(db: Database, actor: Actor, snapshot: Snapshot, settings: AlertSetti
         )
         open_keys = set(session.scalars(select(Alert.key).where(Alert.cleared_at.is_(None))).all())
     holding = {condition.key: condition for condition in conditions_of(snapshot, waiting_consults or 0, settings)}
-    started = [holding[key] for key in holding.keys() - open_keys]
+    started = [condition for key, condition in holding.items() if key not in open_keys]  # the domain's order
     stopped = open_keys - holding.keys()
     if started or stopped:
         _record(db, started, stopped, now)
@@ -116,7 +116,8 @@ def listing(db: Database, now: datetime, holding: dict[str, str] | None = None) 
             select(Alert, Agent.display_name)
             .outerjoin(Agent, Agent.id == Alert.acknowledged_by)
             .where(or_(Alert.cleared_at.is_(None), Alert.cleared_at >= now - CLEARED_SHOWN_FOR))
-            .order_by(Alert.cleared_at.is_not(None), Alert.raised_at.desc(), Alert.id.desc())
+            # Open first, newest first; those raised together in the domain's order (lines first).
+            .order_by(Alert.cleared_at.is_not(None), Alert.raised_at.desc(), Alert.id)
             .limit(LIST_LIMIT)
         ).all()
     return [
