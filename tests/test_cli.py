@@ -900,3 +900,33 @@ def test_exports_from_the_shell_are_audited(db_url, tmp_path):
     assert all("os_user" in row["detail"] for row in rows)
     contact = next(row for row in rows if row["entity"] == "contact")
     assert '"channel": "fax"' in contact["detail"]
+
+
+def test_report_by_interval_adds_up_to_the_day(db_url):
+    import csv
+
+    run("--database-url", db_url, "seed")
+    _fill_report_day(db_url)
+    refused = run("--database-url", db_url, "report", "--date", REPORT_DAY, "--interval", "7m")
+    assert refused.returncode == 2 and "divide the day" in refused.stderr and refused.stdout == ""
+    result = run("--database-url", db_url, "report", "--date", REPORT_DAY, "--interval", "1h")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("Line 877 by interval (arrivals from the time shown)")
+    table = lines[start + 2 : start + 2 + 24]
+    assert [row.split()[0] for row in table] == [f"{hour:02d}:00" for hour in range(24)]
+    by_hour = {row.split()[0]: row.split()[1:] for row in table}
+    assert by_hour["09:00"][:4] == ["1", "1", "0", "100.0%"]
+    assert by_hour["11:00"][:3] == ["1", "0", "1"]  # the short abandon
+    assert by_hour["23:00"][:2] == ["1", "1"]  # 04:30 UTC the next day: still this local day
+    assert sum(int(row[0]) for row in by_hour.values()) == 5  # the day's offered on 877
+    rows = list(
+        csv.DictReader(
+            run(
+                "--database-url", db_url, "report", "--date", REPORT_DAY, "--interval", "30m", "--format", "csv"
+            ).stdout.splitlines()
+        )
+    )
+    intervals = [row for row in rows if row["section"] == "interval" and row["code"] == "877"]
+    assert len(intervals) == 48 and intervals[19]["name"] == "09:30"
+    assert sum(int(row["offered"]) for row in intervals) == 5

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from callcenter.domain.actor import Actor
 from callcenter.domain.model import Role
@@ -136,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="a day's figures per line and per agent (the supervisor's daily report)")
     report.add_argument(
         "--date", required=True, metavar="YYYY-MM-DD", help="the day, midnight to midnight in the line's time zone"
+    )
+    report.add_argument(
+        "--interval",
+        metavar="MINUTES",
+        help="also each line's figures per interval of the day: 15m, 30m or 1h (by the calls' arrival)",
     )
     report.add_argument(
         "--format",
@@ -602,12 +608,23 @@ def _report(args) -> int:
     if day is None:
         print(f"callcenter: --date wants a day as YYYY-MM-DD, e.g. 2026-11-23 (got {args.date!r}).", file=sys.stderr)
         return 2
+    interval = None
+    if args.interval:
+        found = re.fullmatch(r"\s*(\d{1,4})\s*(m|min|h|hours?)?\s*", args.interval, re.IGNORECASE)
+        interval = int(found.group(1)) * (60 if (found.group(2) or "m").lower().startswith("h") else 1) if found else 0
+        if not interval or (24 * 60) % interval:
+            print(
+                "callcenter: --interval wants minutes that divide the day, e.g. 15m, 30m or 1h "
+                f"(got {args.interval!r}).",
+                file=sys.stderr,
+            )
+            return 2
     now = _now()
     if day > local_day(now, line_zone()):  # nothing to report yet, rather than a table of zeros
         print(f"callcenter: {day.isoformat()} has not happened yet: pick today or an earlier day.", file=sys.stderr)
         return 2
     db = open_database(args.database_url, prepare=True, create=False)
-    report = monitor.day_report(db, Actor.shell("report"), day, now)
+    report = monitor.day_report(db, Actor.shell("report"), day, now, interval)
     from callcenter.store import audit
 
     audit.record_export(
@@ -615,8 +632,8 @@ def _report(args) -> int:
         at=now,
         actor=Actor.shell("report"),
         what="report",
-        filters={"date": day, "format": args.format},
-        rows=len(report.lines) + len(report.agents),
+        filters={"date": day, "format": args.format, "interval": interval},
+        rows=len(report.lines) + len(report.agents) + len(report.intervals),
         screen="shell",
     )
     sys.stdout.write(_report_csv(report) if args.format == "csv" else _report_text(report))
@@ -653,6 +670,19 @@ def _report_text(report) -> str:
         out.append(f"{agent.name[:30]:<30} {agent.calls_handled:>5} {format_wait(agent.talk_time):>9}")
     if not report.agents:
         out.append("(no calls answered)")
+    zone = ZoneInfo(report.time_zone)
+    for code in dict.fromkeys(row.line_code for row in report.intervals):
+        out += ["", f"Line {code} by interval (arrivals from the time shown)"]
+        out.append(
+            f"{'From':<5} {'Offered':>7} {'Answered':>8} {'Abandoned':>9} {'Service level':>13} {'ASA':>7} {'AHT':>7}"
+        )
+        for row in (r for r in report.intervals if r.line_code == code):
+            f = row.figures
+            out.append(
+                f"{row.start.astimezone(zone):%H:%M} {f.offered:>7} {f.answered:>8} {f.abandoned:>9} "
+                f"{percent(f.service_level):>13} {duration(f.average_speed_of_answer):>7} "
+                f"{duration(f.average_handle_time):>7}"
+            )
     return "\n".join(out) + "\n"
 
 
@@ -701,6 +731,26 @@ def _report_csv(report) -> str:
                 "",
                 agent.calls_handled,
                 seconds(agent.talk_time),
+            ]
+        )
+    zone = ZoneInfo(report.time_zone)
+    for interval in report.intervals:  # the code is the line's, the name the interval's local start
+        f = interval.figures
+        rows.append(
+            [
+                "interval",
+                interval.line_code,
+                f"{interval.start.astimezone(zone):%H:%M}",
+                f.offered,
+                f.answered,
+                f.abandoned,
+                f.short_abandons,
+                number(f.service_level),
+                seconds(f.average_speed_of_answer),
+                number(f.abandonment_rate),
+                seconds(f.average_handle_time),
+                "",
+                "",
             ]
         )
     return csv_document(REPORT_COLUMNS, rows)

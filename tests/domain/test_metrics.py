@@ -376,3 +376,42 @@ def test_the_recent_service_level_counts_the_window_as_the_day_is_counted():
     ]
     assert service_level_since(calls, SETTINGS, now, since) == pytest.approx(1 / 3)
     assert service_level_since(calls[:1], SETTINGS, now, since) is None  # nothing settled in the window
+
+
+def test_interval_figures_cut_the_day_by_the_line_clock_and_add_up_to_the_day():
+    from callcenter.domain.metrics import interval_figures
+
+    now = local(15)
+    calls = [
+        call(local(9, 10), answered_after=10, talk=60),
+        call(local(9, 40), answered_after=50, talk=60),
+        call(local(9, 45), abandoned_after=40),
+        call(local(14, 59), answered_after=5, talk=600),  # still talking at 15:00
+        call(now - timedelta(seconds=20)),  # arrived 14:59:40, waiting
+    ]
+    rows = interval_figures(calls, SETTINGS, now, local(9).date(), 30)
+    assert len(rows) == 31  # 00:00 to 15:00 inclusive: the interval starting at 15:00 has begun
+    by_start = {start.astimezone(SETTINGS.zone).strftime("%H:%M"): figures for start, figures in rows}
+    nine, half_nine, late = by_start["09:00"], by_start["09:30"], by_start["14:30"]
+    assert (nine.offered, nine.answered, nine.service_level) == (1, 1, 1.0)
+    assert (half_nine.offered, half_nine.answered, half_nine.abandoned, half_nine.service_level) == (2, 1, 1, 0.0)
+    assert (late.offered, late.answered) == (2, 1)  # the waiting caller counts as offered, no outcome
+    day = line_figures(calls, SETTINGS, now)
+    assert sum(f.offered for _, f in rows) == day.offered and sum(f.answered for _, f in rows) == day.answered
+
+
+def test_intervals_on_the_day_the_clocks_go_back_and_forward():
+    from datetime import date
+
+    from callcenter.domain.metrics import interval_figures
+
+    after = datetime(2027, 1, 1, tzinfo=UTC)
+    assert len(interval_figures([], SETTINGS, after, date(2026, 11, 1), 30)) == 50  # 25 hours
+    assert len(interval_figures([], SETTINGS, after, date(2026, 3, 8), 30)) == 46  # 23 hours
+    starts = [
+        s.astimezone(SETTINGS.zone).strftime("%H:%M")
+        for s, _ in interval_figures([], SETTINGS, after, date(2026, 3, 8), 60)
+    ]
+    assert starts[:4] == ["00:00", "01:00", "03:00", "04:00"]  # 02:00 never happened
+    with pytest.raises(ValueError, match="divide the day"):
+        interval_figures([], SETTINGS, after, date(2026, 3, 8), 7)

@@ -208,6 +208,14 @@ def line_figures(
     if day is None:
         day = local_day(now, settings.zone)
     start, end = day_bounds(day, settings.zone)
+    return figures_between(calls, settings, now, start, end, day)
+
+
+def figures_between(
+    calls: Iterable[CallFacts], settings: LineSettings, now: datetime, start: datetime, end: datetime, day: date
+) -> LineFigures:
+    """``line_figures`` over the calls that arrived from ``start`` (included) to ``end`` (not): a
+    day, or one interval of it for the interval report; the live figures still cover every call."""
     threshold = timedelta(seconds=settings.service_level_seconds)
     short_limit = timedelta(seconds=settings.short_abandon_seconds)
 
@@ -258,6 +266,28 @@ def line_figures(
         on_call_now=on_call_now,
         service_level_target=settings.service_level_target,
     )
+
+
+def interval_figures(
+    calls: Iterable[CallFacts], settings: LineSettings, now: datetime, day: date, minutes: int
+) -> list[tuple[datetime, LineFigures]]:
+    """The day cut into intervals of ``minutes`` from local midnight (a 30-minute report has 48, or 46
+    and 50 on the days the clocks change), each with the figures of the calls that arrived in it;
+    intervals still to come at ``now`` are left out."""
+    if minutes <= 0 or (24 * 60) % minutes:
+        raise ValueError(f"An interval must divide the day evenly (15, 30 or 60 minutes; got {minutes}).")
+    day_start, day_end = day_bounds(day, settings.zone)
+    every = list(calls)
+    step = timedelta(minutes=minutes)
+    found = []
+    # Stepped in real time from local midnight: the clocks change by whole hours, so every interval
+    # still starts on the local hour or half hour, and the change day simply has two fewer or more.
+    start = day_start
+    while start < day_end and start <= now:
+        end = min(start + step, day_end)
+        found.append((start, figures_between(every, settings, now, start, end, day)))
+        start = end
+    return found
 
 
 def service_level_since(

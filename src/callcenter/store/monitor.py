@@ -44,6 +44,7 @@ from callcenter.domain.metrics import (
     agent_figures,
     calls_per_hour,
     day_bounds,
+    interval_figures,
     line_figures,
     local_day,
     service_level_since,
@@ -152,6 +153,14 @@ class DayReport:
     time_zone: str
     lines: tuple[LineRow, ...]
     agents: tuple[AgentDayRow, ...]
+    intervals: tuple[IntervalRow, ...] = ()  # by line, then by time: when the report asks for them
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalRow:
+    line_code: str
+    start: datetime
+    figures: LineFigures
 
 
 def snapshot(
@@ -301,7 +310,7 @@ def snapshot(
     )
 
 
-def day_report(db: Database, actor: Actor, day: date, now: datetime) -> DayReport:
+def day_report(db: Database, actor: Actor, day: date, now: datetime, interval_minutes: int | None = None) -> DayReport:
     """One day's settled figures per line and per agent, for `callcenter report` (run from the shell).
 
     The day's calls are those that ARRIVED on it, each counted with its final outcome as known at
@@ -353,7 +362,16 @@ def day_report(db: Database, actor: Actor, day: date, now: datetime) -> DayRepor
         ),
         key=lambda row: (row.name.lower(), row.id),
     )
-    return DayReport(day, zone.key, line_rows, tuple(agents))
+    intervals = (
+        tuple(
+            IntervalRow(line.code, start, figures)
+            for line in lines
+            for start, figures in interval_figures(by_line[line.code], settings[line.id], now, day, interval_minutes)
+        )
+        if interval_minutes
+        else ()
+    )
+    return DayReport(day, zone.key, line_rows, tuple(agents), intervals)
 
 
 # --- What a supervisor does from the monitor -----------------------------------------------------
