@@ -356,8 +356,9 @@ def test_report_prints_a_days_figures_per_line_and_agent(db_url):
         "-",
         "-",
     ]
-    assert next(line for line in lines if line.startswith("Alex Rivera")).split()[-2:] == ["2", "8:00"]
-    assert next(line for line in lines if line.startswith("Jordan Chen")).split()[-2:] == ["2", "12:00"]
+    # Calls, talk time, average handle time; no state log for agents added straight into the table.
+    assert next(line for line in lines if line.startswith("Alex Rivera")).split()[2:5] == ["2", "8:00", "4:00"]
+    assert next(line for line in lines if line.startswith("Jordan Chen")).split()[2:5] == ["2", "12:00", "6:00"]
 
 
 def test_report_as_csv(db_url):
@@ -930,3 +931,33 @@ def test_report_by_interval_adds_up_to_the_day(db_url):
     intervals = [row for row in rows if row["section"] == "interval" and row["code"] == "877"]
     assert len(intervals) == 48 and intervals[19]["name"] == "09:30"
     assert sum(int(row["offered"]) for row in intervals) == 5
+
+
+def test_report_gives_each_agents_time_in_states_and_away_by_reason(db_url):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from callcenter.domain.agent_states import AwayReason
+    from callcenter.domain.model import AgentState
+    from callcenter.store import agents
+    from callcenter.store.db import Database
+
+    run("--database-url", db_url, "seed", "--demo")
+
+    def at(hour, minute=0):
+        return datetime(2025, 11, 3, hour, minute, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+
+    db = Database(db_url)
+    alex = agents.open_session(db, "alex", at(9))  # available from 09:00
+    agents.change_state(db, alex.id, alex.id, AgentState.AWAY, at(10), AwayReason.BREAK)
+    agents.change_state(db, alex.id, alex.id, AgentState.AVAILABLE, at(10, 15))
+    agents.change_state(db, alex.id, alex.id, AgentState.AWAY, at(16), AwayReason.TRAINING)
+    agents.sign_out(db, alex.id, alex.console_token, at(17))
+    db.dispose()
+    result = run("--database-url", db_url, "report", "--date", REPORT_DAY)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    row = next(line for line in lines if line.startswith("Alex Rivera")).split()
+    assert row[2:] == ["0", "0:00", "-", "6:45:00", "-", "-", "1:15:00", "0.0%"]  # 09:00-17:00, then offline
+    away = lines[lines.index("Away by reason") + 1]
+    assert away.split() == ["Alex", "Rivera", "break", "15:00,", "training", "1:00:00"]

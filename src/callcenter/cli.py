@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from callcenter.domain.actor import Actor
-from callcenter.domain.model import Role
+from callcenter.domain.model import AgentState, Role
 
 EXPORT_LIMIT = 100_000
 
@@ -587,6 +587,12 @@ REPORT_COLUMNS = (
     "aht_seconds",
     "calls_handled",
     "talk_seconds",
+    "available_seconds",
+    "on_call_seconds",
+    "wrap_up_seconds",
+    "away_seconds",
+    "occupancy",
+    "away_by_reason",
 )
 
 
@@ -665,11 +671,35 @@ def _report_text(report) -> str:
             f"{f.short_abandons:>5} {percent(f.service_level):>13} {duration(f.average_speed_of_answer):>7} "
             f"{percent(f.abandonment_rate):>9} {duration(f.average_handle_time):>7}"
         )
-    out += ["", f"{'Agent':<30} {'Calls':>5} {'Talk time':>9}"]
+    out += [
+        "",
+        f"{'Agent':<24} {'Calls':>5} {'Talk time':>9} {'AHT':>7} {'Available':>9} {'On call':>8} {'Wrap-up':>8} "
+        f"{'Away':>8} {'Occupancy':>9}",
+    ]
+
+    def spent(agent, state: str) -> str:
+        span = agent.states.by_state.get(AgentState(state)) if agent.states else None
+        return format_wait(span) if span else "-"
+
     for agent in report.agents:
-        out.append(f"{agent.name[:30]:<30} {agent.calls_handled:>5} {format_wait(agent.talk_time):>9}")
+        occupancy = agent.states.occupancy if agent.states else None
+        out.append(
+            f"{agent.name[:24]:<24} {agent.calls_handled:>5} {format_wait(agent.talk_time):>9} "
+            f"{duration(agent.average_handle_time):>7} {spent(agent, 'available'):>9} {spent(agent, 'on_call'):>8} "
+            f"{spent(agent, 'wrap_up'):>8} {spent(agent, 'away'):>8} {percent(occupancy):>9}"
+        )
     if not report.agents:
-        out.append("(no calls answered)")
+        out.append("(nobody signed in or answered a call)")
+    away = [(agent.name, agent.states.away_by_reason) for agent in report.agents if agent.states]
+    away = [(name, reasons) for name, reasons in away if reasons]
+    if away:
+        out += ["", "Away by reason"]
+        for name, reasons in away:
+            said = ", ".join(
+                f"{(reason or 'no reason given').replace('_', ' ')} {format_wait(span)}"
+                for reason, span in sorted(reasons.items())
+            )
+            out.append(f"{name[:24]:<24} {said}")
     zone = ZoneInfo(report.time_zone)
     for code in dict.fromkeys(row.line_code for row in report.intervals):
         out += ["", f"Line {code} by interval (arrivals from the time shown)"]
@@ -711,26 +741,26 @@ def _report_csv(report) -> str:
                 seconds(f.average_speed_of_answer),
                 number(f.abandonment_rate),
                 seconds(f.average_handle_time),
-                "",
-                "",
+                *[""] * 8,
             ]
         )
     for agent in report.agents:
+        states = agent.states.by_state if agent.states else {}
+        reasons = agent.states.away_by_reason if agent.states else {}
         rows.append(
             [
                 "agent",
                 agent.id,
                 agent.name,
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
+                *[""] * 7,
+                seconds(agent.average_handle_time),
                 agent.calls_handled,
                 seconds(agent.talk_time),
+                *[seconds(states.get(AgentState(state))) for state in ("available", "on_call", "wrap_up", "away")],
+                number(agent.states.occupancy if agent.states else None),
+                ";".join(
+                    f"{reason or 'none'}={round(span.total_seconds())}" for reason, span in sorted(reasons.items())
+                ),
             ]
         )
     zone = ZoneInfo(report.time_zone)
@@ -749,8 +779,7 @@ def _report_csv(report) -> str:
                 seconds(f.average_speed_of_answer),
                 number(f.abandonment_rate),
                 seconds(f.average_handle_time),
-                "",
-                "",
+                *[""] * 8,
             ]
         )
     return csv_document(REPORT_COLUMNS, rows)

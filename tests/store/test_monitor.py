@@ -382,9 +382,15 @@ def test_day_report_is_the_domains_figures_for_that_day(db, staff, day_of_calls)
     assert today.lines[0].figures.answered == 3
     board = monitor.snapshot(db, staff["sup"], NOW)
     assert [daily(row.figures) for row in today.lines] == [daily(row.figures) for row in board.lines]
-    handled = {row.name: (row.calls_handled, row.talk_time) for row in today.agents}
+    handled = {row.name: (row.calls_handled, row.talk_time) for row in today.agents if row.calls_handled}
     expected = agent_figures(every_call, NOW, ZONE)
     assert handled == {"Alex": (3, expected[staff["rep"]].talk_time), "Ana": (1, expected[staff["ana"]].talk_time)}
+    # Everyone signed in today is on the report, with their time in each state from the state log
+    # (the database logged each agent's state as it was added, an hour before NOW); Olive stayed offline.
+    rows = {row.name: row for row in today.agents}
+    assert set(rows) == {"Alex", "Ana", "Ben", "Sam", "Okafor"}
+    assert rows["Ben"].states.by_state == {AgentState.WRAP_UP: timedelta(hours=1)}
+    assert rows["Ben"].states.occupancy == 1.0 and rows["Sam"].states.occupancy == 0.0
 
 
 # --- Actions -------------------------------------------------------------------------------------
@@ -583,3 +589,31 @@ def test_a_supervisor_ends_the_call_of_a_rep_whose_console_was_lost(db, staff):
         assert (entry.agent_id, entry.screen) == (sup, "monitor") and f'"from": {rep}' in entry.detail
     with pytest.raises(InvalidOperation, match="not on a call"):
         monitor.end_lost_call(db, acting(db, sup), rep, Disposition.HANG_UP, NOW, PromisePolicy())
+
+
+def test_the_state_log_gives_each_agents_time_in_states_and_away_time_by_reason(db, staff):
+    """Whatever changes a state (the agent, a supervisor, a call), the database logs it; the report
+    adds the day up: time in each state, occupancy, and away time by the reason given."""
+    from callcenter.domain.agent_states import AwayReason
+    from callcenter.store import agents
+
+    rep = staff["rep"]  # available since 09:00 (added an hour before NOW, 10:00 New York)
+    agents.change_state(db, rep, rep, AgentState.AWAY, ny(23, 10), AwayReason.BREAK)
+    agents.change_state(db, rep, rep, AgentState.AVAILABLE, ny(23, 10, 15))
+    agents.change_state(db, rep, rep, AgentState.AWAY, ny(23, 11), AwayReason.MEETING)
+    agents.change_state(db, rep, rep, AgentState.AWAY, ny(23, 11, 10), AwayReason.MEETING)  # no change: no row
+    monitor.set_agent_state(db, acting(db, staff["sup"]), rep, AgentState.AVAILABLE, ny(23, 11, 30))
+    noon = ny(23, 12)
+    [row] = [r for r in monitor.day_report(db, SHELL, noon.astimezone(NEW_YORK).date(), noon).agents if r.id == rep]
+    states = row.states
+    assert states.by_state == {
+        AgentState.AVAILABLE: timedelta(hours=2, minutes=15),
+        AgentState.AWAY: timedelta(minutes=45),
+    }
+    assert states.away_by_reason == {"break": timedelta(minutes=15), "meeting": timedelta(minutes=30)}
+    assert states.occupancy == 0.0  # available, but no calls taken
+    with db.read() as session:
+        from callcenter.store.models import AgentStateChange
+
+        logged = session.scalars(select(AgentStateChange.state).where(AgentStateChange.agent_id == rep)).all()
+    assert logged == ["available", "away", "available", "away", "available"]

@@ -97,7 +97,9 @@ async def test_ready_pressed_as_signing_out_begins_leaves_the_agent_offline(sqli
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
         await board(pilot)
-        await pilot.press("w")  # away first, so "ready" would be a change
+        await pilot.press("w")  # away first (on a break), so "ready" would be a change
+        await settle(pilot)
+        await pilot.press("enter")
         assert await wait_until(pilot, lambda: alex(sqlite_demo_db).state is AgentState.AWAY)
         await pilot.press("o", "r")
         assert await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), timeout=10)
@@ -160,3 +162,31 @@ async def test_quitting_waits_for_the_words_and_quits_by_itself_once_they_are_sa
         assert await wait_until(pilot, lambda: app.return_code is not None, timeout=30)
     assert stored_intake(sqlite_demo_db, intake.intake_id).fields["caller_name"] == "Maria Lopez"
     assert alex(sqlite_demo_db).state is AgentState.OFFLINE
+
+
+async def test_going_away_asks_why_and_the_reason_is_kept(sqlite_demo_db):
+    from callcenter.store.models import Agent, AgentStateChange
+    from callcenter.ui.shared.dialogs import PickScreen
+
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        await board(pilot)
+        await pilot.press("w")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+        offered = [str(option.prompt) for option in app.screen.query_one("#pick").options]
+        assert offered == ["Break", "Training", "Meeting", "Outbound work"]
+        await pilot.press("down", "enter")
+        assert await wait_until(pilot, lambda: alex(sqlite_demo_db).state is AgentState.AWAY)
+        await pilot.press("w")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("escape")  # changed their mind: still away for training
+        await settle(pilot)
+    with sqlite_demo_db.read() as session:
+        from sqlalchemy import select
+
+        me = session.scalars(select(Agent).where(Agent.username == "alex")).one()
+        assert (me.state, me.away_reason) == ("away", "training")
+        last = session.scalars(
+            select(AgentStateChange).where(AgentStateChange.agent_id == me.id).order_by(AgentStateChange.id.desc())
+        ).first()
+        assert (last.state, last.reason) == ("away", "training")

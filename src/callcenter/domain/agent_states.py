@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import AgentState, Role
@@ -67,3 +70,65 @@ def staffs_the_queues(role: str, active: bool, state: AgentState, seen_at: datet
     """Counted by the staffing advice: an active rep on shift. A supervisor may take a call in a pinch
     but is not staff the queues can count on; an away or lost rep answers nobody."""
     return active and Role(role) is Role.REP and on_shift(state, seen_at, now)
+
+
+class AwayReason(StrEnum):
+    """Why an agent stepped away: the reports add away time up by these."""
+
+    BREAK = "break"
+    TRAINING = "training"
+    MEETING = "meeting"
+    OUTBOUND_WORK = "outbound_work"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeInStates:
+    """An agent's day by state: how long in each, and away time by reason ("" when none was given)."""
+
+    by_state: dict[AgentState, timedelta]
+    away_by_reason: dict[str, timedelta]
+
+    @property
+    def occupancy(self) -> float | None:
+        """Time on calls and in wrap-up out of time signed in and working (available included)."""
+        busy = self.by_state.get(AgentState.ON_CALL, timedelta(0)) + self.by_state.get(AgentState.WRAP_UP, timedelta(0))
+        working = busy + self.by_state.get(AgentState.AVAILABLE, timedelta(0))
+        return busy / working if working > timedelta(0) else None
+
+
+def time_in_states(
+    changes: Iterable[tuple[datetime, AgentState | str, str | None]], start: datetime, end: datetime
+) -> TimeInStates:
+    """From an agent's state changes (time, new state, away reason), sorted by time, the time spent in
+    each state between ``start`` and ``end``. The change before ``start`` says the state the span
+    starts in; before any change is known, the time is not counted."""
+    by_state: dict[AgentState, timedelta] = {}
+    by_reason: dict[str, timedelta] = {}
+    current: tuple[AgentState, str | None] | None = None
+    since = start
+    for at, state, reason in changes:
+        if at >= end:
+            break
+        moment = max(at, start)
+        if current is not None and moment > since:
+            _add(by_state, by_reason, current, moment - since)
+        current, since = (AgentState(state), reason), moment
+    if current is not None and end > since:
+        _add(by_state, by_reason, current, end - since)
+    return TimeInStates(by_state, by_reason)
+
+
+def _add(
+    by_state: dict[AgentState, timedelta],
+    by_reason: dict[str, timedelta],
+    current: tuple[AgentState, str | None],
+    span: timedelta,
+) -> None:
+    state, reason = current
+    by_state[state] = by_state.get(state, timedelta(0)) + span
+    if state is AgentState.AWAY:
+        by_reason[reason or ""] = by_reason.get(reason or "", timedelta(0)) + span

@@ -12,7 +12,7 @@ from sqlalchemy import case, select, update
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import passwords
 from callcenter.domain.actor import Actor
-from callcenter.domain.agent_states import ON_SHIFT_STATES, check_manual_change, on_shift
+from callcenter.domain.agent_states import ON_SHIFT_STATES, AwayReason, check_manual_change, on_shift
 from callcenter.domain.errors import ValidationError
 from callcenter.domain.model import AgentState, Role
 from callcenter.domain.roles import Permission, can, require
@@ -511,9 +511,12 @@ def sign_out(db: Database, agent_id: int, console_token: str | None, now: dateti
         return True
 
 
-def change_state(db: Database, actor_id: int, agent_id: int, target: AgentState, now: datetime):
-    """Change an agent's state: your own by hand, anyone's if you supervise."""
+def change_state(
+    db: Database, actor_id: int, agent_id: int, target: AgentState, now: datetime, reason: AwayReason | None = None
+):
+    """Change an agent's state: your own by hand, anyone's if you supervise; going away, with why."""
     target = AgentState(target)
+    reason = AwayReason(reason) if reason is not None and target is AgentState.AWAY else None
     with db.write() as session:
         actor = _load(session, actor_id)
         if actor_id == agent_id:
@@ -522,18 +525,24 @@ def change_state(db: Database, actor_id: int, agent_id: int, target: AgentState,
         else:
             require(actor.role, Permission.CHANGE_ANY_AGENT_STATE)
             agent = _load(session, agent_id)
-        _set_state(session, agent, actor_id, target, now)
+        _set_state(session, agent, actor_id, target, now, reason)
         session.flush()
         return to_view(agent)
 
 
-def _set_state(session, agent: Agent, actor_id: int, target: AgentState, now: datetime) -> None:
-    """A change of state the rules allow by hand, audited; nothing when the agent is in it already."""
+def _set_state(
+    session, agent: Agent, actor_id: int, target: AgentState, now: datetime, reason: AwayReason | None = None
+) -> None:
+    """A change of state the rules allow by hand, audited; nothing when the agent is in it already
+    (for the same reason)."""
     current = AgentState(agent.state)
-    if current == target:
+    why = reason.value if reason is not None else None
+    if current == target and (target is not AgentState.AWAY or agent.away_reason == why):
         return
-    check_manual_change(current, target)
+    if current != target:
+        check_manual_change(current, target)
     agent.state = target
+    agent.away_reason = why
     agent.state_since = now
     agent.version += 1
     audit.record(
@@ -543,7 +552,7 @@ def _set_state(session, agent: Agent, actor_id: int, target: AgentState, now: da
         action="change_state",
         entity="agent",
         entity_id=agent.id,
-        detail={"from": current.value, "to": target.value},
+        detail={"from": current.value, "to": target.value, **({"reason": why} if why else {})},
     )
 
 

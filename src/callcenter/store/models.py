@@ -35,6 +35,21 @@ class Agent(SQLModel, table=True):
     failed_logins: int = Field(default=0)
     created_at: datetime | None = _when()
     version: int = Field(default=1)
+    away_reason: str | None = Field(default=None, max_length=20)  # while away: break, training, ...
+
+
+class AgentStateChange(SQLModel, table=True):
+    """Every change of an agent's state, written by the database itself (migration 0022's triggers)
+    whatever code path changed it: the reports' time in each state reads these."""
+
+    __tablename__ = "agentstatelog"
+    __table_args__ = (Index("ix_agentstatelog_agent_at", "agent_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    at: datetime | None = _when(nullable=False)
+    state: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=20)
 
 
 class Line(SQLModel, table=True):

@@ -33,7 +33,13 @@ from sqlalchemy import (
 from callcenter.config import max_failed_sign_ins
 from callcenter.domain import erlang
 from callcenter.domain.actor import Actor
-from callcenter.domain.agent_states import check_manual_change, silent_for, staffs_the_queues
+from callcenter.domain.agent_states import (
+    TimeInStates,
+    check_manual_change,
+    silent_for,
+    staffs_the_queues,
+    time_in_states,
+)
 from callcenter.domain.agent_states import on_shift as is_on_shift
 from callcenter.domain.alerts import SERVICE_LEVEL_WINDOW
 from callcenter.domain.handoffs import Team
@@ -60,7 +66,7 @@ from callcenter.store.agents import acting
 from callcenter.store.calls import _call_view, finish_call
 from callcenter.store.db import Database
 from callcenter.store.errors import InvalidOperation, NotFound
-from callcenter.store.models import Agent, Call, Handoff, Line, Promise, PromiseAttempt
+from callcenter.store.models import Agent, AgentStateChange, Call, Handoff, Line, Promise, PromiseAttempt
 from callcenter.store.promises import PromiseView
 from callcenter.store.views import CallView
 
@@ -145,6 +151,11 @@ class AgentDayRow:
     name: str
     calls_handled: int
     talk_time: timedelta
+    states: TimeInStates | None = None  # from the agent state log; None for days before it existed
+
+    @property
+    def average_handle_time(self) -> timedelta | None:
+        return self.talk_time / self.calls_handled if self.calls_handled else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +346,9 @@ def day_report(db: Database, actor: Actor, day: date, now: datetime, interval_mi
                 {line.id: line.code for line in lines},
                 _call_columns().where(Call.arrived_at >= start, Call.arrived_at < end),
             )
-        agent_ids = {call.agent_id for call in facts if call.agent_id is not None}
+        day_start, day_end = day_bounds(day, zone)
+        changes = _state_changes(session, day_start, day_end)
+        agent_ids = {call.agent_id for call in facts if call.agent_id is not None} | set(changes)
         names: dict[int, str] = (
             dict(session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids))).all())
             if agent_ids
@@ -354,11 +367,23 @@ def day_report(db: Database, actor: Actor, day: date, now: datetime, interval_mi
         for line in lines
     )
     figures = agent_figures(facts, now, zone, day=day)
+    until = min(day_end, now)
+    spent = {agent_id: time_in_states(rows, day_start, until) for agent_id, rows in changes.items()}
+    working = {  # agents who took calls, or were signed in at some time of the day
+        agent_id
+        for agent_id, states in spent.items()
+        if any(state is not AgentState.OFFLINE and span for state, span in states.by_state.items())
+    } | {agent_id for agent_id, f in figures.items() if f.calls_handled}
     agents = sorted(
         (
-            AgentDayRow(agent_id, names.get(agent_id, f"agent {agent_id}"), f.calls_handled, f.talk_time)
-            for agent_id, f in figures.items()
-            if f.calls_handled
+            AgentDayRow(
+                agent_id,
+                names.get(agent_id, f"agent {agent_id}"),
+                figures[agent_id].calls_handled if agent_id in figures else 0,
+                figures[agent_id].talk_time if agent_id in figures else timedelta(0),
+                spent.get(agent_id),
+            )
+            for agent_id in working
         ),
         key=lambda row: (row.name.lower(), row.id),
     )
@@ -372,6 +397,29 @@ def day_report(db: Database, actor: Actor, day: date, now: datetime, interval_mi
         else ()
     )
     return DayReport(day, zone.key, line_rows, tuple(agents), intervals)
+
+
+def _state_changes(session, start: datetime, end: datetime) -> dict[int, list[tuple[datetime, str, str | None]]]:
+    """Each agent's state changes during the day, after the last one before it (the state the day
+    starts in), in time order, from the state log."""
+    before = (
+        select(AgentStateChange.agent_id, func.max(AgentStateChange.at).label("at"))
+        .where(AgentStateChange.at < start)
+        .group_by(AgentStateChange.agent_id)
+        .subquery()
+    )
+    opening = select(
+        AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.state, AgentStateChange.reason
+    ).join(before, (before.c.agent_id == AgentStateChange.agent_id) & (before.c.at == AgentStateChange.at))
+    during = select(
+        AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.state, AgentStateChange.reason
+    ).where(AgentStateChange.at >= start, AgentStateChange.at < end)
+    found: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
+    for agent_id, at, state, reason in sorted(
+        session.execute(opening.union_all(during)).all(), key=lambda row: (row[0], row[1])
+    ):
+        found[agent_id].append((at, state, reason))
+    return found
 
 
 # --- What a supervisor does from the monitor -----------------------------------------------------
@@ -395,6 +443,7 @@ def set_agent_state(db: Database, actor: Actor, agent_id: int, state: AgentState
             return
         check_manual_change(current, target)
         agent.state = target.value
+        agent.away_reason = None  # set away from the monitor: the reason is the rep's to give
         agent.state_since = now
         agent.version += 1
         audit.record(

@@ -22,6 +22,7 @@ from callcenter.ui.messages import SignedIn
 from callcenter.ui.shared.errors import explain
 
 if TYPE_CHECKING:
+    from callcenter.domain.agent_states import AwayReason
     from callcenter.domain.model import AgentState
     from callcenter.store.views import AgentView
 
@@ -305,7 +306,7 @@ class SessionApp(ConsoleApp):
 
     # -- the agent's own state and presence ------------------------------------------------------------
 
-    def change_own_state(self, target: AgentState) -> AgentView | None:
+    def change_own_state(self, target: AgentState, reason: AwayReason | None = None) -> AgentView | None:
         """The signed-in agent sets their own state (from a worker thread). None when signing out or
         quitting has begun: the agent is on the way offline and stays there."""
         from callcenter.store import agents
@@ -314,7 +315,7 @@ class SessionApp(ConsoleApp):
             agent = self.agent
             if self._leaving or agent is None:
                 return None
-            return agents.change_state(self.db, agent.id, agent.id, target, self.clock())
+            return agents.change_state(self.db, agent.id, agent.id, target, self.clock(), reason)
 
     def _start_reporting_presence(self) -> None:
         from callcenter.domain.agent_states import PRESENCE_SECONDS

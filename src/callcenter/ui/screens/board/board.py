@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
+from callcenter.domain.agent_states import AwayReason
 from callcenter.domain.lines import LINE_CODES
 from callcenter.domain.model import AgentState, Priority
 from callcenter.domain.phone import format_phone
@@ -29,6 +30,7 @@ from callcenter.store.promises import PromiseView
 from callcenter.store.views import AgentView, BoardSnapshot, CallView, WaitingCall
 from callcenter.ui.screens.board.resume_draft import ResumeDraftScreen
 from callcenter.ui.shared.base import ConsoleScreen
+from callcenter.ui.shared.dialogs import PickScreen
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.table import Column, FittedTable
@@ -72,7 +74,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         "monitor": "(supervisors) live monitor: lines, agents, promises, calls per hour, staffing",
         "app.lookup": "provider lookup (as `F3`)",
         "available": "available / ready again after wrap-up",
-        "away": "away",
+        "away": "away, with why: a break, training, a meeting or outbound work (the reports add it up)",
         "sign_out": "sign out (offline)",
     }
     BINDINGS = [
@@ -486,7 +488,8 @@ class QueueBoardScreen(ConsoleScreen[None]):
         self.set_state(AgentState.AVAILABLE)
 
     def action_away(self) -> None:
-        self.set_state(AgentState.AWAY)
+        reasons = [(reason.label.capitalize(), reason.value) for reason in AwayReason]
+        self.ask(PickScreen("Away: why?", reasons), lambda reason: self.set_state(AgentState.AWAY, AwayReason(reason)))
 
     def action_sign_out(self) -> None:
         # The app's way out: it closes every screen, not just the top one (a form opened a moment
@@ -494,8 +497,8 @@ class QueueBoardScreen(ConsoleScreen[None]):
         self.app.sign_out()
 
     @work(thread=True, exclusive=True, group="agent-state", exit_on_error=False)
-    def set_state(self, target: AgentState) -> None:
-        updated = self.app.change_own_state(target)
+    def set_state(self, target: AgentState, reason: AwayReason | None = None) -> None:
+        updated = self.app.change_own_state(target, reason)
         if updated is not None:  # None: signing out began meanwhile
             self.app.call_from_thread(self._state_changed, updated)
 
