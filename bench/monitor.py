@@ -218,6 +218,20 @@ def measure(url: str, supervisor: int, runs: int, engine: str) -> None:
         f"monitor_{engine}_refresh_with_alerts_p95: {percentile(with_alerts, 0.95):.1f} ms (target: < 50; "
         f"{sum(a.open for a in shown)} alerts open; {statistics.median(with_alerts) / base:.1f}x baseline median)"
     )
+
+    # The month report `callcenter report --month` builds: a year of history, the month of NOW.
+    from callcenter.store import reports
+
+    first = NOW.date().replace(day=1)
+    month = reports.month(db, Actor.shell("bench"), first, NOW)
+    from callcenter import month_html
+
+    # Read and drawn, as the command does (matplotlib's first import included in the first run).
+    month_runs = timed(lambda: month_html.html_page(reports.month(db, Actor.shell("bench"), first, NOW)), 3)
+    print(
+        f"month_report_{engine}_median: {statistics.median(month_runs) / 1000:.2f} s (target: < 2; "
+        f"{sum(row.offered for row in month.by_day)} calls in {first:%B %Y})"
+    )
     db.dispose()
 
 

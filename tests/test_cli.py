@@ -961,3 +961,27 @@ def test_report_gives_each_agents_time_in_states_and_away_by_reason(db_url):
     assert row[2:] == ["0", "0:00", "-", "6:45:00", "-", "-", "1:15:00", "0.0%"]  # 09:00-17:00, then offline
     away = lines[lines.index("Away by reason") + 1]
     assert away.split() == ["Alex", "Rivera", "break", "15:00,", "training", "1:00:00"]
+
+
+def test_the_month_report_writes_csv_and_refuses_what_it_cannot_do(db_url, tmp_path):
+    import csv
+
+    run("--database-url", db_url, "seed")
+    _fill_report_day(db_url)
+    out = tmp_path / "nov.csv"
+    result = run("--database-url", db_url, "report", "--month", "2025-11", "--format", "csv", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    calls = [row for row in rows if row["section"] == "calls" and row["line"] == "877"]
+    assert len(calls) == 30 and sum(int(row["offered_or_due"]) for row in calls) == 6  # the 3rd's five, the 4th's one
+    third = next(row for row in calls if row["day_or_kind"] == "2025-11-03")
+    assert (third["offered_or_due"], third["answered_or_kept"], third["share"]) == ("5", "3", "0.5")
+    for args, says in (
+        (("--month", "2025-13"), "YYYY-MM"),
+        (("--month", "2999-01"), "has not begun"),
+        (("--month", "2025-11", "--interval", "30m"), "--interval is for a day"),
+        (("--date", "2025-11-03", "--format", "html"), "for the month report"),
+        (("--month", "2025-11", "--out", str(tmp_path)), "is a folder"),
+    ):
+        refused = run("--database-url", db_url, "report", *args)
+        assert refused.returncode == 2 and says in refused.stderr, (args, refused.stderr)

@@ -135,8 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     report = sub.add_parser("report", help="a day's figures per line and per agent (the supervisor's daily report)")
+    when = report.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", metavar="YYYY-MM-DD", help="the day, midnight to midnight in the line's time zone")
+    when.add_argument(
+        "--month",
+        metavar="YYYY-MM",
+        help="the month the program reports to the state: --format html (charts, one file) or csv",
+    )
     report.add_argument(
-        "--date", required=True, metavar="YYYY-MM-DD", help="the day, midnight to midnight in the line's time zone"
+        "--out", metavar="PATH", help="with --month: the file to write (default: month-YYYY-MM.html or .csv here)"
     )
     report.add_argument(
         "--interval",
@@ -145,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--format",
-        choices=["text", "csv"],
+        choices=["text", "csv", "html"],
         default="text",
         help="text: two tables for reading (the default); csv: one row per line and per agent",
     )
@@ -604,6 +611,11 @@ def _report(args) -> int:
     from callcenter.domain.timefmt import line_zone
     from callcenter.store import monitor
 
+    if args.month:
+        return _month_report(args)
+    if args.format == "html":
+        print("callcenter: --format html is for the month report (--month YYYY-MM).", file=sys.stderr)
+        return 2
     # Check the day before connecting: a mistyped date never touches the database.
     day = None
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.date.strip()):
@@ -643,6 +655,50 @@ def _report(args) -> int:
         screen="shell",
     )
     sys.stdout.write(_report_csv(report) if args.format == "csv" else _report_text(report))
+    return 0
+
+
+def _month_report(args) -> int:
+    import re
+    from datetime import date
+
+    from callcenter.domain.metrics import local_day
+    from callcenter.domain.timefmt import line_zone
+    from callcenter.store import audit, reports
+
+    found = re.fullmatch(r"\s*(\d{4})-(\d{2})\s*", args.month)
+    first = date(int(found.group(1)), int(found.group(2)), 1) if found and 1 <= int(found.group(2)) <= 12 else None
+    if first is None:
+        print(f"callcenter: --month wants a month as YYYY-MM, e.g. 2026-11 (got {args.month!r}).", file=sys.stderr)
+        return 2
+    if args.interval:
+        print("callcenter: --interval is for a day's report (--date).", file=sys.stderr)
+        return 2
+    now = _now()
+    if first > local_day(now, line_zone()):
+        print(f"callcenter: {args.month.strip()} has not begun: pick this month or an earlier one.", file=sys.stderr)
+        return 2
+    kind = "csv" if args.format == "csv" else "html"
+    out = Path(args.out) if args.out else Path(f"month-{first:%Y-%m}.{kind}")
+    if out.is_dir():
+        print(f"callcenter: --out {out} is a folder: name the file to write.", file=sys.stderr)
+        return 2
+    db = open_database(args.database_url, prepare=True, create=False)
+    report = reports.month(db, Actor.shell("report"), first, now)
+    from callcenter import month_html
+
+    text = month_html.csv_text(report) if kind == "csv" else month_html.html_page(report)
+    out.write_text(text, encoding="utf-8")
+    audit.record_export(
+        db,
+        at=now,
+        actor=Actor.shell("report"),
+        what="month report",
+        filters={"month": f"{first:%Y-%m}", "format": kind},
+        rows=len(report.by_day),
+        screen="shell",
+    )
+    print(f"wrote {out} ({kind}, {first:%B %Y})")
     return 0
 
 

@@ -341,3 +341,46 @@ def test_without_chromium_ci_fails_rather_than_skips(monkeypatch, tmp_path):
     monkeypatch.setattr(here, "IN_CI", False)
     with pytest.raises(pytest.skip.Exception, match="apt-get install chromium chromium-driver"):
         here._require_browser()
+
+
+def test_the_month_report_opens_in_a_browser_with_its_charts_drawn(browser, sqlite_demo_db, tmp_path):
+    """`callcenter report --month` writes one self-contained HTML file: Chromium opens it from disk
+    with nothing else, and both charts are drawn (their SVG has size and marks), beside the tables."""
+    path = sqlite_demo_db.engine.url.database
+    sqlite_demo_db.dispose()
+    page = tmp_path / "november.html"
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "callcenter",
+            "--database-url",
+            f"sqlite:///{path}",
+            "report",
+            "--month",
+            "2026-11",
+            "--out",
+            str(page),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "http" not in re.sub(r'xmlns(:\w+)?="http[^"]+"', "", page.read_text())  # nothing fetched from outside
+    browser.get(page.as_uri())
+    drawn = browser.execute_script(
+        """return ['calls-chart', 'service-chart'].map(id => {
+             const svg = document.querySelector('#' + id + ' svg');
+             const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+             return {width: box.width, height: box.height,
+                     marks: svg ? svg.querySelectorAll('path, rect, use').length : 0,
+                     text: svg ? svg.textContent : ''};
+           });"""
+    )
+    for chart in drawn:
+        assert chart["width"] > 300 and chart["height"] > 100 and chart["marks"] > 10, chart
+    assert "Calls offered per day" in drawn[0]["text"] and "target 80%" in drawn[1]["text"]
+    rows = browser.execute_script("return document.querySelectorAll('#calls-by-day tr').length")
+    assert rows == 31  # the header and the 30 days of November
