@@ -47,10 +47,16 @@ async def still_cursors(pilot) -> None:
     widgets = [*pilot.app.screen.query(Input), *pilot.app.screen.query(TextArea)]
     for widget in widgets:
         widget.cursor_blink = False
+        # And its blink timer stopped for good: a loaded machine can run a tick queued before the pause.
+        timer = getattr(widget, "blink_timer", None) or getattr(widget, "_blink_timer", None)
+        if timer is not None:
+            timer.stop()
+    await pilot.pause()
     await pilot.pause()
     # A blink tick already queued when the blinking stopped may have hidden a cursor: show the focused one.
     for widget in widgets:
         widget._cursor_visible = widget.has_focus
+        widget.refresh()  # the flag does not repaint by itself: a hidden cursor would stay drawn hidden
     await pilot.pause()
 
 

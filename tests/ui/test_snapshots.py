@@ -148,12 +148,14 @@ def test_intake_crisis_banner(snap_compare, sqlite_demo_db):
         await pilot.press("alt+3", "f8")
         await settle(pilot)
         await pilot.press("down", "enter")  # harm to others
-        await wait_until(pilot, lambda: screen.crisis_at is not None)
+        assert await wait_until(pilot, lambda: screen.crisis_at is not None, timeout=10)
         # The reason's list gone and the focus back in the symptoms box before the cursors are
         # held still: a focus that lands afterwards would leave its cursor hidden in some runs.
         from textual.widgets import TextArea
 
-        await wait_until(pilot, lambda: pilot.app.screen is screen and isinstance(screen.focused, TextArea))
+        assert await wait_until(
+            pilot, lambda: pilot.app.screen is screen and isinstance(screen.focused, TextArea), timeout=10
+        )
         await settle(pilot)
 
     assert _intake_snapshot(snap_compare, sqlite_demo_db, steps)
