@@ -56,7 +56,12 @@ async def still_cursors(pilot) -> None:
     # A blink tick already queued when the blinking stopped may have hidden a cursor: show the focused one.
     for widget in widgets:
         widget._cursor_visible = widget.has_focus
-        widget.refresh()  # the flag does not repaint by itself: a hidden cursor would stay drawn hidden
+        # A TextArea caches its lines under a key that, once blinking stops, is the same for a line
+        # drawn in a blink's "off" half: that line, cursor hidden, would be drawn again. Clear it.
+        cache = getattr(widget, "_line_cache", None)
+        if cache is not None:
+            cache.clear()
+        widget.refresh()
     await pilot.pause()
 
 
