@@ -128,6 +128,11 @@ async def test_a_rep_hands_a_family_over_from_the_childs_record(sqlite_demo_db):
         await type_text(pilot, "Three clinics turned them away")
         await pilot.press("enter")
         assert await wait_until(pilot, lambda: bool(handoffs.team_around(sqlite_demo_db, child_id)))
+        # The record still open over the screen now shows who has the family.
+        record = pilot.app.screen
+        assert isinstance(record, ChildRecordScreen)
+        shown = lambda: str(record.query_one("#child-record-text").render())  # noqa: E731
+        assert await wait_until(pilot, lambda: "Case management: Kwame Mensah · not yet reached" in shown())
     [case] = handoffs.team_around(sqlite_demo_db, child_id)
     assert (case.team.value, case.member, case.reason) == (
         "case_management",

@@ -3,6 +3,8 @@ intake or consult request a contact led to."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from callcenter.domain import examples
-from callcenter.domain.handoffs import Team, check_reason
+from callcenter.domain.handoffs import Team, care_team_line, check_reason
 from callcenter.domain.intake_form import FIELDS
 from callcenter.domain.phone import format_phone
 from callcenter.domain.roles import Permission, can
@@ -54,7 +56,7 @@ class ChildRecordScreen(LinkedRecordScreen):
     def compose(self) -> ComposeResult:
         hand_off = "h: hand the family to a case manager or peer specialist · " if self._may_hand_off() else ""
         with VerticalScroll(classes="modal-box linked-box"):
-            yield Static(self.text, markup=False)
+            yield Static(self.text, markup=False, id="child-record-text")
             yield Static(f"{hand_off}Esc: close", classes="modal-hint")
 
     def _may_hand_off(self) -> bool:
@@ -121,7 +123,18 @@ class ChildRecordScreen(LinkedRecordScreen):
             member_id=member_id,
         )
         who = view.member or f"the {team.label} team's waiting list (nobody is on shift)"
+        # The record shows the team around the child as it is now (a plain read: no second opening).
+        team_now = tuple(
+            care_team_line(case.team, case.engagement, case.member, case.close_reason)
+            for case in handoffs.team_around(self.app.db, self.record.id)
+        )
+        self.app.call_from_thread(self._show_team, team_now)
         self.app.call_from_thread(self.notify, f"Handed to {who}.", title=f"Hand-off #{view.id}", markup=False)
+
+    def _show_team(self, team_now: tuple[str, ...]) -> None:
+        self.record = replace(self.record, care_team=team_now)
+        self.text = describe_record(self.record)
+        self.query_one("#child-record-text", Static).update(self.text)
 
 
 def describe_record(record: ChildRecord) -> str:
