@@ -781,25 +781,24 @@ def _report_csv(report) -> str:
     def seconds(value):
         return "" if value is None else round(value.total_seconds(), 1)
 
-    rows: list[list[object]] = []
-    for row in report.lines:
-        f = row.figures
-        rows.append(
-            [
-                "line",
-                row.code,
-                row.name,
-                f.offered,
-                f.answered,
-                f.abandoned,
-                f.short_abandons,
-                number(f.service_level),
-                seconds(f.average_speed_of_answer),
-                number(f.abandonment_rate),
-                seconds(f.average_handle_time),
-                *[""] * 8,
-            ]
-        )
+    def figure_cells(section: str, code: str, name: str, f) -> list[object]:
+        """A line's (or one interval's) figures, the agent columns left empty."""
+        return [
+            section,
+            code,
+            name,
+            f.offered,
+            f.answered,
+            f.abandoned,
+            f.short_abandons,
+            number(f.service_level),
+            seconds(f.average_speed_of_answer),
+            number(f.abandonment_rate),
+            seconds(f.average_handle_time),
+            *[""] * 8,
+        ]
+
+    rows: list[list[object]] = [figure_cells("line", row.code, row.name, row.figures) for row in report.lines]
     for agent in report.agents:
         states = agent.states.by_state if agent.states else {}
         reasons = agent.states.away_by_reason if agent.states else {}
@@ -821,23 +820,8 @@ def _report_csv(report) -> str:
         )
     zone = ZoneInfo(report.time_zone)
     for interval in report.intervals:  # the code is the line's, the name the interval's local start
-        f = interval.figures
-        rows.append(
-            [
-                "interval",
-                interval.line_code,
-                f"{interval.start.astimezone(zone):%H:%M}",
-                f.offered,
-                f.answered,
-                f.abandoned,
-                f.short_abandons,
-                number(f.service_level),
-                seconds(f.average_speed_of_answer),
-                number(f.abandonment_rate),
-                seconds(f.average_handle_time),
-                *[""] * 8,
-            ]
-        )
+        start = f"{interval.start.astimezone(zone):%H:%M}"
+        rows.append(figure_cells("interval", interval.line_code, start, interval.figures))
     return csv_document(REPORT_COLUMNS, rows)
 
 

@@ -32,6 +32,7 @@ LIST_LIMIT = 100
 class AlertView:
     id: int
     key: str
+    line_code: str | None  # the line the alert is about, if one
     what: str  # as said when raised
     now: str | None  # as it stands now, while it holds; None once cleared
     raised_at: datetime
@@ -124,6 +125,7 @@ def listing(db: Database, now: datetime, holding: dict[str, str] | None = None) 
         AlertView(
             alert.id,
             alert.key,
+            alert.line_code,
             alert.what,
             (holding or {}).get(alert.key) if alert.cleared_at is None else None,
             alert.raised_at,

@@ -27,12 +27,11 @@ from callcenter.resources import styles_dir
 from callcenter.store import agents, alerts, monitor
 from callcenter.store.alerts import AlertView
 from callcenter.store.db import Database
-from callcenter.store.monitor import Snapshot
+from callcenter.store.monitor import LineRow, Snapshot
 from callcenter.ui.shared.errors import explain
 
 REFRESH_SECONDS = 1.0
 ALERTS_SHOWN = 6
-LINE_ALERTS = ("sl:", "wait:", "queue:")  # the alerts about one line (domain.alerts keys)
 
 
 def _pct(value: float | None) -> str:
@@ -93,7 +92,7 @@ class LineCard(Vertical):
         yield Digits("0", classes="wb-waiting")
         yield Static("", classes="wb-figures", markup=False)
 
-    def show(self, row, recent: float | None, alerting: bool) -> None:
+    def show(self, row: LineRow, alerting: bool) -> None:
         figures = row.figures
         self.query_one(".wb-waiting", Digits).update(str(figures.waiting_now))
         longest = format_wait(figures.longest_wait) if figures.longest_wait else "—"
@@ -101,7 +100,7 @@ class LineCard(Vertical):
         target = f"{figures.service_level_target:.0%}"
         self.query_one(".wb-figures", Static).update(
             f"longest {longest}\nSL today {_pct(figures.service_level)} /{target}\n"
-            f"SL 30 min {_pct(recent)} /{target}\nabandon {_pct(figures.abandonment_rate)}"
+            f"SL 30 min {_pct(row.recent_service_level)} /{target}\nabandon {_pct(figures.abandonment_rate)}"
         )
         self.set_class(alerting or figures.meets_target is False, "-behind")
 
@@ -150,11 +149,11 @@ class WallboardScreen(_OnTheWallboard, Screen[None]):
                 cards[row.code] = LineCard(row.code, row.name)
                 grid.mount(cards[row.code])
         open_ones = [alert for alert in board if alert.open]
-        # A line with an alert open ("wait:877") gets the heavy red border, whatever its figures say.
-        troubled = {alert.key.partition(":")[2] for alert in open_ones if alert.key.startswith(LINE_ALERTS)}
+        # A line with an alert open gets the heavy red border, whatever its figures say.
+        troubled = {alert.line_code for alert in open_ones}
         for row in taken.lines:
             if row.code in cards:
-                cards[row.code].show(row, row.recent_service_level, row.code in troubled)
+                cards[row.code].show(row, row.code in troubled)
         reps = [agent for agent in taken.agents if agent.role == "rep" and agent.active and agent.silent_for is None]
         available = sum(agent.state == AgentState.AVAILABLE.value for agent in reps)
         on_call = sum(agent.state == AgentState.ON_CALL.value for agent in reps)
