@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
 
+    web = sub.add_parser(
+        "web", help="the public find-care site for families and pediatric offices (English and Spanish)"
+    )
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=_port, default=8080, help="port to listen on (default 8080)")
+
     sub.add_parser(
         "wallboard",
         help="each line's figures in big type for a wall screen, and the alerts; a supervisor signs it in once",
@@ -259,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if command == "wallboard":
             return _wallboard(args)
+        if command == "web":
+            return _web(args)
         if command == "db":
             return _db(args)
         if command == "seed":
@@ -292,6 +300,48 @@ def main(argv: list[str] | None = None) -> int:
         print(f"callcenter: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
         return 1
     return 2
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError("must be a port number from 1 to 65535")
+    return int(text)
+
+
+def _web(args) -> int:
+    import logging
+
+    import uvicorn
+
+    from callcenter.config import resolve_database_url
+    from callcenter.domain.errors import ValidationError
+    from callcenter.store import seed
+    from callcenter.web.settings import site_settings
+    from callcenter.web.site import create_site
+
+    try:
+        settings = site_settings()
+    except ValidationError as error:
+        print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
+        return 2
+    url = resolve_database_url(args.database_url)
+    db = open_database(url, prepare=True)
+    if db.is_sqlite:  # the embedded default is a demo line, as `run` makes it; a shared server is a real one
+        seed.seed_demo(db, _now())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    print(f"callcenter: the find-care site is at http://{args.host}:{args.port}/ (Spanish: /es/)", flush=True)
+    # uvicorn's own access log would write query strings (what families searched for): the site
+    # logs method, path, status and time itself.
+    uvicorn.run(
+        create_site(db, settings),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        server_header=False,
+        log_level="warning",
+        proxy_headers=False,  # the site decides whom to believe (CALLCENTER_WEB_TRUSTED_PROXIES)
+    )
+    return 0
 
 
 def _wallboard(args) -> int:

@@ -77,6 +77,35 @@ def test_the_web_login_reads_the_directory_and_nothing_else(db, templates):
         engine.dispose()
 
 
+def test_the_web_login_runs_the_find_care_site_and_counts_its_requests(db, templates, now):
+    from starlette.testclient import TestClient
+
+    from callcenter.store.db import Database
+    from callcenter.store.directory import refresh_vocabulary
+    from callcenter.store.seed import seed_demo
+    from callcenter.web.settings import SiteSettings
+    from callcenter.web.site import create_site
+
+    seed_demo(db, now)
+    refresh_vocabulary(db)
+    _console, web, _login = templates.console_roles()
+    site_login = f"{web}_site"
+    _admin(f"CREATE ROLE {site_login} LOGIN IN ROLE {web}")
+    templates.server.roles.append(site_login)
+    as_site = Database(pg_url(_database(db), user=site_login))
+    try:
+        client = TestClient(create_site(as_site, SiteSettings(searches_per_minute=2), lambda: now))
+        searched = [client.get("/", params={"q": "anxeity", "place": "Hartford"}) for _ in range(3)]
+        assert [page.status_code for page in searched] == [200, 200, 429]
+        assert "/providers/" in searched[0].text and "Spelling corrected" in searched[0].text
+        assert client.get("/providers/1").status_code == 200
+        with pytest.raises(DBAPIError, match="permission denied"):
+            with as_site.engine.begin() as conn:
+                conn.execute(text("SELECT * FROM child"))
+    finally:
+        as_site.dispose()
+
+
 def test_a_login_made_by_the_owner_has_the_console_rights(db, templates):
     console, _web, _login = templates.console_roles()
     owner = type(db)(db.owner_url)

@@ -64,6 +64,8 @@ class ProviderHit:
     meets_deadline: bool | None
     named: bool | None  # every word searched for is in its name or specialties (None: no words)
     why: str
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,4 +418,6 @@ def _hit(
         why=why_matched(
             distance=distance, is_ecc=is_ecc, wait_days=wait_days, meets=meets, urgency=query.urgency, named=named
         ),
+        latitude=latitude,
+        longitude=longitude,
     )

@@ -338,6 +338,16 @@ class Alert(SQLModel, table=True):
     acknowledged_at: datetime | None = _when()
 
 
+class WebRequestCount(SQLModel, table=True):
+    """Requests one public-site client made in one window, shared by every web process: a rate
+    limit holds however many processes serve the site. The client is a hash, never an address."""
+
+    bucket: str = Field(primary_key=True, max_length=20)
+    client: str = Field(primary_key=True, max_length=64)
+    window_start: int = Field(primary_key=True, index=True)
+    count: int = Field(default=0)
+
+
 class Promise(SQLModel, table=True):
     """A promise with a deadline: consult callback, linkage check, callback, fax/TTY follow-up."""
 

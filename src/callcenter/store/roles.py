@@ -4,7 +4,8 @@
 - The console role reads and writes the line's tables, and may only add to the audit trail and its
   seals: no UPDATE, DELETE or TRUNCATE there, no DDL anywhere; not owning the tables, it can neither
   switch their triggers off nor drop them, and `session_replication_role` is a superuser's setting.
-- The web role (the public site) reads the directory and nothing else.
+- The web role (the public site) reads the directory and nothing else, and counts its own requests
+  (its rate limits, shared by every web process).
 
 Consoles and the web log in with login roles that are members of these (`callcenter db login`).
 SQLite has no roles: whoever can write the file can do anything (README, threat model).
@@ -23,6 +24,7 @@ DEFAULT_CONSOLE_ROLE = "callcenter_console"
 DEFAULT_WEB_ROLE = "callcenter_web"
 APPEND_ONLY_TABLES = ("audit", "audit_seal")
 DIRECTORY_PREFIXES = ("provider", "hsds_")
+WEB_COUNTS_TABLE = "webrequestcount"
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -70,6 +72,8 @@ def apply_grants(db: Database, console_role: str = DEFAULT_CONSOLE_ROLE, web_rol
             directory = [name for name in tables if name.startswith(DIRECTORY_PREFIXES)]
             if directory:
                 conn.execute(text(f"GRANT SELECT ON {', '.join(directory)} TO {web}"))
+            if WEB_COUNTS_TABLE in tables:
+                conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {WEB_COUNTS_TABLE} TO {web}"))
     except StoreError:
         raise
     except Exception as error:  # the login is not the owner, or may not create roles

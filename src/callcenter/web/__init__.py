@@ -1,0 +1,1 @@
+"""The public find-care site (`callcenter web`)."""

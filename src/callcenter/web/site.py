@@ -1,0 +1,344 @@
+"""`callcenter web`: the public find-care site. Server-drawn pages that work without JavaScript,
+in English and Spanish, over the same directory and lookup the reps use (through store/)."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from callcenter.domain.directory import RADII_MILES, SERVICE_TYPES
+from callcenter.domain.find_care import COMMON_LANGUAGES, read_search, town_centre
+from callcenter.domain.phone import format_phone
+from callcenter.store import directory, web_limits
+from callcenter.store.db import Database
+from callcenter.store.errors import NotFound, StoreError
+from callcenter.web import words
+from callcenter.web.settings import SiteSettings
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+TEMPLATES_DIR = HERE / "templates"
+LOCALE_DIR = HERE / "locale"
+LANGUAGES = {"en": "English", "es": "Español"}
+PREFIX = {"en": "", "es": "/es"}
+RESULTS_LIMIT = 30
+MAX_TARGET_LENGTH = 2048  # path and query: longer is refused before anything reads it
+MAX_BODY_BYTES = 1024  # the site takes no uploads; a GET with a body is somebody's probe
+MAX_PROVIDER_ID = 2**31 - 1
+log = logging.getLogger("callcenter.web")
+
+
+def create_site(db: Database, settings: SiteSettings, clock: Callable[[], datetime] | None = None) -> ASGIApp:
+    """The site as an ASGI app: `clock` is injected so tests drive rate limits and "open now"."""
+    site = _Site(db, settings, clock or (lambda: datetime.now(UTC)))
+    routes: list[Route | Mount] = []
+    for lang, prefix in PREFIX.items():
+        routes.append(Route(prefix + "/", partial(site.find, lang), methods=["GET", "HEAD"]))
+        routes.append(Route(prefix + "/providers/{provider_id}", partial(site.provider, lang), methods=["GET", "HEAD"]))
+    routes += [
+        Route("/es", lambda request: RedirectResponse("/es/", status_code=308)),
+        Route("/healthz", lambda request: PlainTextResponse("ok")),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.add_exception_handler(404, site.not_found)
+    app.add_exception_handler(405, site.not_allowed)
+    app.add_exception_handler(Exception, site.failed)
+    return _Guard(app, site)
+
+
+class _Site:
+    def __init__(self, db: Database, settings: SiteSettings, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.translations: dict[str, NullTranslations] = {
+            lang: NullTranslations() if lang == "en" else Translations.load(str(LOCALE_DIR), [lang], domain="messages")
+            for lang in LANGUAGES
+        }
+        self.environments = {lang: self._environment(lang) for lang in LANGUAGES}
+
+    def _environment(self, lang: str) -> Environment:
+        environment = Environment(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            autoescape=select_autoescape(default=True),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        environment.install_gettext_translations(self.translations[lang], newstyle=True)  # type: ignore[attr-defined]
+        return environment
+
+    # --- pages -------------------------------------------------------------------------------
+
+    def find(self, lang: str, request: Request) -> Response:
+        form = read_search(request.query_params)
+        context: dict[str, Any] = {"form": form, "result": None, "problems": {}}
+        if form.searched:
+            limited = self._limited(request, lang, "search", self.settings.searches_per_minute)
+            if limited is not None:
+                return limited
+        if form.problems:
+            context["problems"] = {
+                problem.field: words.problem_text(problem, self._gettext(lang)) for problem in form.problems
+            }
+            return self.page(request, lang, "find.html", context, status=400)
+        if form.query is not None and form.searched:
+            try:
+                result = directory.search(self.db, form.query, self.clock(), limit=RESULTS_LIMIT)
+            except StoreError:
+                return self.unavailable(request, lang)
+            context["result"] = result
+            context["map"] = self._map_data(lang, result.hits)
+        return self.page(request, lang, "find.html", context)
+
+    def provider(self, lang: str, request: Request) -> Response:
+        raw = request.path_params["provider_id"]
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PROVIDER_ID:
+            return self.not_found(request)
+        limited = self._limited(request, lang, "page", self.settings.pages_per_minute)
+        if limited is not None:
+            return limited
+        try:
+            hit = directory.get_provider(self.db, int(raw))
+        except NotFound:
+            return self.not_found(request)
+        except StoreError:
+            return self.unavailable(request, lang)
+        context = {"hit": hit, "map": self._map_data(lang, (hit,))}
+        return self.page(request, lang, "provider.html", context)
+
+    # --- answers that are not the page asked for -----------------------------------------------
+
+    def not_found(self, request: Request, _error: Exception | None = None) -> Response:
+        lang = language_of(request.url.path)
+        return self.message(request, lang, "not_found", 404)
+
+    def not_allowed(self, request: Request, _error: Exception | None = None) -> Response:
+        response = self.message(request, language_of(request.url.path), "not_allowed", 405)
+        response.headers["Allow"] = "GET, HEAD"
+        return response
+
+    def failed(self, request: Request, _error: Exception | None = None) -> Response:
+        return self.message(request, language_of(request.url.path), "failed", 500)
+
+    def unavailable(self, request: Request, lang: str) -> Response:
+        response = self.message(request, lang, "unavailable", 503)
+        response.headers["Retry-After"] = "30"
+        return response
+
+    def message(self, request: Request, lang: str, kind: str, status: int, **values: Any) -> Response:
+        return self.page(request, lang, "message.html", {"kind": kind, **values}, status=status)
+
+    def _limited(self, request: Request, lang: str, bucket: str, per_minute: int) -> Response | None:
+        """None while the client is under its limit; else the page that says when to try again."""
+        now = self.clock()
+        window = int(now.timestamp()) // 60
+        client = hashlib.sha256(client_address(request.scope, self.settings).encode()).hexdigest()
+        try:
+            count = web_limits.count_request(self.db, bucket, client, window)
+        except StoreError:
+            return self.unavailable(request, lang)
+        if count <= per_minute:
+            return None
+        wait = 60 - int(now.timestamp()) % 60
+        response = self.message(request, lang, "too_many", 429, seconds=wait)
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    # --- drawing -------------------------------------------------------------------------------
+
+    def page(self, request: Request, lang: str, template: str, context: dict[str, Any], status: int = 200) -> Response:
+        environment = self.environments[lang]
+        gettext, ngettext = self._gettext(lang), self._ngettext(lang)
+        path = request.url.path
+        bare = path[len(PREFIX[lang]) :] or "/" if lang != "en" else path
+        other = "es" if lang == "en" else "en"
+        query = request.url.query
+        switch = PREFIX[other] + bare + (f"?{query}" if query and len(query) <= MAX_TARGET_LENGTH else "")
+        html = environment.get_template(template).render(
+            lang=lang,
+            other_lang=other,
+            other_lang_name=LANGUAGES[other],
+            switch_url=switch,
+            home=PREFIX[lang] + "/",
+            prefix=PREFIX[lang],
+            settings=self.settings,
+            radii=RADII_MILES,
+            service_types=[(key, words.service_label(key, gettext)) for key in SERVICE_TYPES],
+            common_languages=COMMON_LANGUAGES,
+            field_labels={name: gettext(label) for name, label in words.FIELD_LABELS.items()},
+            reasons=lambda hit: words.reasons(hit, gettext, ngettext),
+            ages=lambda hit: words.ages(hit, gettext),
+            service_label=lambda key: words.service_label(key, gettext),
+            tel=lambda number: "".join(ch for ch in number or "" if ch.isdigit() or ch == "+"),
+            phone=format_phone,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def _gettext(self, lang: str) -> Callable[[str], str]:
+        return self.translations[lang].gettext
+
+    def _ngettext(self, lang: str) -> Callable[[str, str, int], str]:
+        return self.translations[lang].ngettext
+
+    def _map_data(self, lang: str, hits: Any) -> dict[str, Any]:
+        """What the map script draws: each provider's point, and the names of the towns they are in
+        at the towns' centres (from the ZIP centroids), so a map without tiles still says where."""
+        points = [
+            {
+                "lat": round(hit.latitude, 5),
+                "lng": round(hit.longitude, 5),
+                "name": hit.name,
+                "url": f"{PREFIX[lang]}/providers/{hit.id}",
+            }
+            for hit in hits
+            if hit.latitude is not None and hit.longitude is not None
+        ]
+        towns = []
+        for town in sorted({hit.town for hit in hits if hit.town}):
+            centre = town_centre(town)
+            if centre is not None:
+                towns.append({"lat": round(centre[0], 5), "lng": round(centre[1], 5), "name": town})
+        return {
+            "points": points,
+            "towns": towns,
+            "tiles": self.settings.tiles or "",
+            "attribution": self.settings.tile_attribution,
+        }
+
+
+def language_of(path: str) -> str:
+    return "es" if path == "/es" or path.startswith("/es/") else "en"
+
+
+def client_address(scope: Scope, settings: SiteSettings) -> str:
+    """Where the request came from. Behind a trusted proxy, the nearest address in X-Forwarded-For
+    that is not itself a trusted proxy; otherwise the connection's peer (a header anyone can send
+    is believed only from a proxy that is trusted)."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if not settings.trusted_proxies or not _trusted(peer, settings):
+        return peer
+    forwarded = [value.decode("latin-1") for name, value in scope.get("headers", []) if name == b"x-forwarded-for"]
+    hops = [hop.strip() for line in forwarded for hop in line.split(",")]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a forged or broken header: the proxy itself is the client
+        if not _trusted(hop, settings):
+            return hop
+    return peer
+
+
+def _trusted(address: str, settings: SiteSettings) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.trusted_proxies)
+
+
+def security_headers(settings: SiteSettings) -> list[tuple[bytes, bytes]]:
+    images = "'self' data:" + (f" {settings.tile_origin}" if settings.tile_origin else "")
+    policy = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src {images}; font-src 'self'; connect-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ]
+
+
+class _Guard:
+    """Before the site: refuses what no page of it needs (other methods, huge targets, bodies),
+    adds the security headers to every answer, and turns any failure into a plain page: the
+    internet never sees a stack trace, and the log never sees a query string."""
+
+    def __init__(self, app: ASGIApp, site: _Site) -> None:
+        self.app = app
+        self.site = site
+        self.headers = security_headers(site.settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_seen: list[int] = []
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_seen.append(message["status"])
+                names = {name for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    header for header in self.headers if header[0] not in names
+                ]
+            await send(message)
+
+        refusal = self._refusal(scope)
+        try:
+            if refusal is not None:
+                await refusal(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        except Exception as error:
+            log.error("web: %s on %s %s", type(error).__name__, scope.get("method"), scope.get("path", "")[:200])
+            if status_seen:
+                return  # the failure page was sent already (the app's own handler)
+            request = Request(scope)
+            response = self.site.message(request, language_of(scope.get("path", "")), "failed", 500)
+            await response(scope, receive, send_with_headers)
+        finally:
+            status = status_seen[0] if status_seen else 0
+            log.info(
+                "%s %s %s %.1f ms",
+                scope.get("method"),
+                scope.get("path", "")[:200],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    def _refusal(self, scope: Scope) -> Response | None:
+        request = Request(scope)
+        lang = language_of(scope.get("path", ""))
+        target = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+        if target > MAX_TARGET_LENGTH:
+            return self.site.message(request, lang, "too_long", 414, limit=MAX_TARGET_LENGTH)
+        if scope.get("method") not in ("GET", "HEAD"):
+            return self.site.not_allowed(request)
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.strip() not in (b"", b"0"):
+                return self.site.message(request, lang, "body", 413)
+            if name == b"transfer-encoding":
+                return self.site.message(request, lang, "body", 413)
+        return None
+
+
+def search_url(lang: str, **params: str) -> str:
+    return f"{PREFIX[lang]}/?{urlencode({key: value for key, value in params.items() if value})}"
