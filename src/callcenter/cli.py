@@ -313,7 +313,7 @@ def _web(args) -> int:
 
     import uvicorn
 
-    from callcenter.config import resolve_database_url
+    from callcenter.config import promise_policy, resolve_database_url
     from callcenter.domain.errors import ValidationError
     from callcenter.store import seed
     from callcenter.web.settings import site_settings
@@ -321,6 +321,7 @@ def _web(args) -> int:
 
     try:
         settings = site_settings()
+        policy = promise_policy()
     except ValidationError as error:
         print(f"callcenter: setting not usable: {error.message}", file=sys.stderr)
         return 2
@@ -333,7 +334,7 @@ def _web(args) -> int:
     # uvicorn's own access log would write query strings (what families searched for): the site
     # logs method, path, status and time itself.
     uvicorn.run(
-        create_site(db, settings),
+        create_site(db, settings, policy=policy),
         host=args.host,
         port=args.port,
         access_log=False,

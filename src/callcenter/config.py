@@ -55,6 +55,7 @@ PROMISE_SETTINGS_ENV = {
     "case_management_first_contact": "CALLCENTER_CASE_MANAGEMENT_FIRST_CONTACT",
     "peer_support_first_contact": "CALLCENTER_PEER_SUPPORT_FIRST_CONTACT",
     "follow_up_promise": "CALLCENTER_FOLLOW_UP_PROMISE",
+    "web_referral_promise": "CALLCENTER_WEB_REFERRAL_PROMISE",
     "due_soon": "CALLCENTER_DUE_SOON",
     "due_soon_share": "CALLCENTER_DUE_SOON_SHARE",
 }

@@ -99,9 +99,37 @@ def test_the_web_login_runs_the_find_care_site_and_counts_its_requests(db, templ
         assert [page.status_code for page in searched] == [200, 200, 429]
         assert "/providers/" in searched[0].text and "Spelling corrected" in searched[0].text
         assert client.get("/providers/1").status_code == 200
-        with pytest.raises(DBAPIError, match="permission denied"):
-            with as_site.engine.begin() as conn:
-                conn.execute(text("SELECT * FROM child"))
+        # Referral Connect: it may send a referral (the database adds the entry and the promise) and
+        # read back its status, and nothing else of it.
+        from datetime import timedelta
+
+        from callcenter.store import web_referrals
+        from tests.store.test_web_referrals import ANSWERS
+
+        web_referrals.save_draft(as_site, "draft-token", dict(ANSWERS), now)
+        assert web_referrals.load_draft(as_site, "draft-token", now) == ANSWERS
+        sent = web_referrals.send(
+            as_site, dict(ANSWERS), now, now + timedelta(days=1), language="en", client_address="::1"
+        )
+        assert web_referrals.status_of(as_site, sent.reference, "0142") == "received"
+        with db.read() as session:
+            waiting = session.execute(
+                text("SELECT state FROM call WHERE id = (SELECT call_id FROM webreferral WHERE reference = :r)"),
+                {"r": sent.reference},
+            ).scalar()
+        assert waiting == "waiting"
+        for statement in (
+            "SELECT * FROM child",
+            "SELECT answers FROM webreferral",
+            "SELECT * FROM call",
+            "UPDATE webreferral SET status = 'linked'",
+            "DELETE FROM webreferral",
+            "INSERT INTO task (kind, title, state, due_at, original_due_at, version) "
+            "VALUES ('x', 'x', 'open', now(), now(), 1)",
+        ):
+            with pytest.raises(DBAPIError, match="permission denied"):
+                with as_site.engine.begin() as conn:
+                    conn.execute(text(statement))
     finally:
         as_site.dispose()
 

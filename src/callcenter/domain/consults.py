@@ -66,12 +66,12 @@ def parse_npi(text: str) -> str | None:
         return None
     if not raw.isdigit() or len(raw) != 10:
         raise ValidationError(
-            "NPI: ten digits (e.g. 1234567893); leave it blank if the office does not know it.", "npi"
+            "NPI: ten digits (e.g. 1234567893); leave it blank if the office does not know it.", "npi", "npi_digits"
         )
     if raw[0] not in "12":
-        raise ValidationError("NPI: an NPI starts with 1 or 2; check the number with the office.", "npi")
+        raise ValidationError("NPI: an NPI starts with 1 or 2; check the number with the office.", "npi", "npi_start")
     if not _luhn_valid(_NPI_PREFIX + raw):
-        raise ValidationError("NPI: the check digit does not match; a digit was probably mistyped.", "npi")
+        raise ValidationError("NPI: the check digit does not match; a digit was probably mistyped.", "npi", "npi_check")
     return raw
 
 

@@ -80,6 +80,7 @@ class PromiseKind(StrEnum):
     TRANSPORTATION = "transportation"  # confirm the ride, a business day before the appointment
     INTERPRETER = "interpreter"  # book the interpreter, a business day before the appointment
     ATTENDANCE_CHECK = "attendance_check"  # "did they get there?", the business day after it
+    WEB_REFERRAL = "web_referral"  # "a representative will call you by …" (Referral Connect)
 
 
 class PromiseState(StrEnum):

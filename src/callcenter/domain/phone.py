@@ -14,22 +14,31 @@ def parse_phone(text: str, field: str = "phone") -> str:
     """Return the E.164 form (with ``;ext=`` when an extension was given) or raise ValidationError."""
     raw = (text or "").strip()
     if not raw:
-        raise ValidationError("Enter a phone number, e.g. (203) 555-0143.", field)
+        raise ValidationError("Enter a phone number, e.g. (203) 555-0143.", field, "phone_missing")
     if len(raw) > MAX_PHONE_INPUT:
-        raise ValidationError("That is too long for a phone number.", field)
+        raise ValidationError("That is too long for a phone number.", field, "phone_too_long")
     try:
         number = phonenumbers.parse(raw, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        raise ValidationError(f"{raw!r} is not a phone number: type 10 digits, e.g. (203) 555-0143.", field) from None
+        raise ValidationError(
+            f"{raw!r} is not a phone number: type 10 digits, e.g. (203) 555-0143.",
+            field,
+            "phone_not_number",
+            {"typed": raw},
+        ) from None
     if not phonenumbers.is_possible_number(number):
         raise ValidationError(
             f"{raw!r} has the wrong number of digits: US numbers have 10, e.g. (203) 555-0143.",
             field,
+            "phone_digits",
+            {"typed": raw},
         )
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             f"{raw!r} is not an assigned number (check the area code), e.g. (203) 555-0143.",
             field,
+            "phone_unassigned",
+            {"typed": raw},
         )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if number.extension:

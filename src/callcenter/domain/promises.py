@@ -52,6 +52,7 @@ KIND_LABELS = {
     PromiseKind.TRANSPORTATION: "Ride",
     PromiseKind.INTERPRETER: "Interpreter",
     PromiseKind.ATTENDANCE_CHECK: "Did they get there?",
+    PromiseKind.WEB_REFERRAL: "Web referral call",
 }
 # Promises kept by booking something for the family: each keeps the booking's reference.
 BOOKED_KINDS = frozenset({PromiseKind.TRANSPORTATION, PromiseKind.INTERPRETER})
@@ -75,6 +76,8 @@ class PromisePolicy:
     # A case manager's or peer specialist's first contact with a family handed to them.
     case_management_first_contact: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=2))
     peer_support_first_contact: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=3))
+    # A referral made on the public site: a representative calls the referrer back within this.
+    web_referral_promise: BusinessDuration = field(default_factory=lambda: BusinessDuration(business_days=1))
     # Linkage checks run on the access deadline (emergency 2 hours, urgent 2 days), which is wall time.
     wall_clock: BusinessHours = field(init=False, repr=False, compare=False)
 
@@ -119,6 +122,7 @@ class PromisePolicy:
                 settings.get("peer_support_first_contact", "3 business days")
             ),
             follow_up_promise=BusinessDuration.parse(settings.get("follow_up_promise", "1 business day")),
+            web_referral_promise=BusinessDuration.parse(settings.get("web_referral_promise", "1 business day")),
             due_soon_window=window,
             due_soon_share=share,
         )

@@ -148,7 +148,7 @@ def parse_person_name(text: str, field: str = "name") -> str:
         field,
     ).translate(_APOSTROPHES)
     if not value:
-        raise ValidationError("Enter a name, e.g. Jane Doe.", field)
+        raise ValidationError("Enter a name, e.g. Jane Doe.", field, "name_missing")
     shape: list[str] = []
     for ch in value:
         category = unicodedata.category(ch)
@@ -160,11 +160,15 @@ def parse_person_name(text: str, field: str = "name") -> str:
         elif ch in _NAME_SEPARATORS:
             shape.append(ch)
         elif category[0] == "N":
-            raise ValidationError(f"Names cannot contain numbers: type letters only, {_NAME_EXAMPLE}.", field)
+            raise ValidationError(
+                f"Names cannot contain numbers: type letters only, {_NAME_EXAMPLE}.", field, "name_digits"
+            )
         else:
             raise ValidationError(
                 f"{ch!r} cannot be in a name: use letters, spaces, hyphens, apostrophes and periods, {_NAME_EXAMPLE}.",
                 field,
+                "name_sign",
+                {"sign": ch},
             )
     if not _NAME_SHAPE.fullmatch("".join(shape)):
         raise ValidationError(
@@ -211,26 +215,32 @@ def parse_date_of_birth(text: str, today: date, max_age_years: int = MAX_CHILD_A
         today = today.date()
     raw = _prepare(text, 40, lambda count: f"That is too long for a date: {_DOB_HINT}.", _DOB_FIELD)
     if not raw:
-        raise ValidationError(f"Enter the date of birth: {_DOB_HINT}.", _DOB_FIELD)
+        raise ValidationError(f"Enter the date of birth: {_DOB_HINT}.", _DOB_FIELD, "dob_missing")
     born = _parse_date(raw)
     if born > today:
-        raise ValidationError(f"{_us(born)} is in the future: check the year.", _DOB_FIELD)
+        raise ValidationError(
+            f"{_us(born)} is in the future: check the year.", _DOB_FIELD, "dob_future", {"date": born}
+        )
     years = _age_years(born, today)
     if years > max_age_years:
         raise ValidationError(
             f"A child born {_us(born)} would be {years:,} now: this line serves children and youth up "
             f"to {max_age_years}. Check the year.",
             _DOB_FIELD,
+            "dob_too_old",
+            {"date": born, "years": years, "most": max_age_years},
         )
     return born
 
 
 def _not_a_date(raw: str, hint: str = _DOB_HINT) -> ValidationError:
-    return ValidationError(f"{raw!r} is not a date: {hint}.", _DOB_FIELD)
+    return ValidationError(f"{raw!r} is not a date: {hint}.", _DOB_FIELD, "dob_not_date", {"typed": raw})
 
 
 def _full_year(raw: str) -> ValidationError:
-    return ValidationError(f"{raw!r} has a short year: type the full year, e.g. 3/4/2019.", _DOB_FIELD)
+    return ValidationError(
+        f"{raw!r} has a short year: type the full year, e.g. 3/4/2019.", _DOB_FIELD, "dob_short_year", {"typed": raw}
+    )
 
 
 def _make_date(raw: str, year: int, month: int, day: int) -> date:
@@ -378,17 +388,24 @@ def parse_medicaid_number(text: str, pattern: str = DEFAULT_MEDICAID_PATTERN, *,
     )
     compact = _compact_id(value)
     if not compact:
-        raise ValidationError(f"Enter the Medicaid number from the child's HUSKY card ({described}).", _MEDICAID_FIELD)
+        raise ValidationError(
+            f"Enter the Medicaid number from the child's HUSKY card ({described}).", _MEDICAID_FIELD, "medicaid_missing"
+        )
     if _compiled(pattern).fullmatch(compact):
         return compact
     if length is not None:
         if compact.isascii() and compact.isdigit():
             raise ValidationError(
-                f"Medicaid numbers here are {length} digits; you typed {len(compact)}.", _MEDICAID_FIELD
+                f"Medicaid numbers here are {length} digits; you typed {len(compact)}.",
+                _MEDICAID_FIELD,
+                "medicaid_length",
+                {"length": length, "typed": len(compact)},
             )
         raise ValidationError(
             f"Medicaid numbers here are {length} digits, with no letters or other signs: check the HUSKY card.",
             _MEDICAID_FIELD,
+            "medicaid_digits_only",
+            {"length": length},
         )
     raise ValidationError(
         f"That is not a Medicaid number: they are {described}. Check the HUSKY card.", _MEDICAID_FIELD
@@ -464,13 +481,18 @@ def parse_zip(text: str) -> str:
     """A Connecticut ZIP code in use (5 digits; a ZIP+4 is cut to its first 5)."""
     value = _prepare(text, 20, lambda count: "That is too long for a ZIP code: type 5 digits, e.g. 06106.", _ZIP_FIELD)
     if not value:
-        raise ValidationError("Enter the ZIP code: 5 digits, e.g. 06106.", _ZIP_FIELD)
+        raise ValidationError("Enter the ZIP code: 5 digits, e.g. 06106.", _ZIP_FIELD, "zip_missing")
     places = _ct_places()
     match = _ZIP_FORM.fullmatch(value)
     if not match:
         if value.isascii() and value.isdigit() and len(value) == 4 and ("0" + value) in places.zip_town:
-            raise ValidationError(f"{value!r} is missing its leading 0: did you mean 0{value}?", _ZIP_FIELD)
-        raise ValidationError(f"{value!r} is not a ZIP code: type 5 digits, e.g. 06106.", _ZIP_FIELD)
+            raise ValidationError(
+                f"{value!r} is missing its leading 0: did you mean 0{value}?",
+                _ZIP_FIELD,
+                "zip_leading_zero",
+                {"typed": value},
+            )
+        raise ValidationError(f"{value!r} is not a ZIP code: type 5 digits, e.g. 06106.", _ZIP_FIELD, "zip_digits")
     code = match.group(1)
     if code in places.zip_town:
         return code
@@ -484,8 +506,12 @@ def parse_zip(text: str) -> str:
         raise ValidationError(
             f"{code} is not a Connecticut ZIP code in use: check the digits, or enter the town instead.",
             _ZIP_FIELD,
+            "zip_not_ct",
+            {"zip": code},
         )
-    raise ValidationError(f"{code} is not a Connecticut ZIP code (they start with 06).", _ZIP_FIELD)
+    raise ValidationError(
+        f"{code} is not a Connecticut ZIP code (they start with 06).", _ZIP_FIELD, "zip_not_ct", {"zip": code}
+    )
 
 
 def town_for_zip(zip_code: str) -> str:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
 
-from callcenter.domain import intake_form, intake_rules
+from callcenter.domain import intake_form, intake_rules, web_referral
 from callcenter.domain.actor import Actor
 from callcenter.domain.consults import ConsultForm
 from callcenter.domain.errors import ValidationError
@@ -19,7 +19,8 @@ from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
 from callcenter.domain.promises import PromisePolicy
 from callcenter.domain.roles import Permission, require
-from callcenter.store import audit, consults, handoffs, promises, referrals
+from callcenter.domain.timefmt import line_zone
+from callcenter.store import audit, consults, handoffs, promises, referrals, web_referrals
 from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.agents import acting
@@ -76,6 +77,9 @@ def start(db: Database, agent_id: int, now: datetime, call_id: int | None = None
             number = session.get(Call, call_id).caller_number
             if number:
                 fields["callback_number"] = format_phone(number)
+            referred = web_referrals.referral_on_call(session, call_id)
+            if referred is not None:  # a referral made on the public site: typed in by the referrer
+                fields.update(web_referral.intake_fields(referred[1], now.astimezone(line_zone()).date()))
         intake = Intake(
             call_id=call_id,
             agent_id=agent_id,

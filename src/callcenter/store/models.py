@@ -348,6 +348,36 @@ class WebRequestCount(SQLModel, table=True):
     count: int = Field(default=0)
 
 
+class WebReferral(SQLModel, table=True):
+    """A child referred on the public site (Referral Connect). The site may only insert it: the
+    database itself (migration 0024's triggers) puts the waiting entry on the web line, the
+    "a representative will call you by" promise and the audit rows beside it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, unique=True)
+    created_at: datetime | None = _when(nullable=False)
+    due_at: datetime | None = _when(nullable=False)
+    priority: int = Field(default=0)
+    language: str = Field(default="en", max_length=2)  # the site's language the referrer used
+    phone: str = Field(max_length=32)  # E.164: the waiting entry's number
+    phone_last4: str = Field(max_length=4)
+    answers: str = Field(sa_column=Column(Text, nullable=False))  # the form's answers (JSON)
+    note: str = Field(sa_column=Column(Text, nullable=False))  # what the rep reads first, on the entry
+    client_address: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="received", max_length=20)  # received, working, linked
+    call_id: int | None = Field(default=None, foreign_key="call.id", index=True)
+    promise_id: int | None = Field(default=None, foreign_key="task.id")
+
+
+class WebReferralDraft(SQLModel, table=True):
+    """A referral being filled in, kept on the server between steps. The browser holds only a
+    random token; the row is found by the token's hash."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    answers: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    updated_at: datetime | None = _when(nullable=False, index=True)
+
+
 class Promise(SQLModel, table=True):
     """A promise with a deadline: consult callback, linkage check, callback, fax/TTY follow-up."""
 

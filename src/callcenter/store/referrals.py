@@ -12,7 +12,7 @@ from callcenter.domain.model import PromiseKind, PromiseState
 from callcenter.domain.promises import PromisePolicy
 from callcenter.domain.referrals import ReferralChoice, ReferralOutcome, linkage_summary
 from callcenter.domain.roles import Permission
-from callcenter.store import audit, promises
+from callcenter.store import audit, promises, web_referrals
 from callcenter.store.access import owned_row
 from callcenter.store.db import Database
 from callcenter.store.errors import ConflictingEdit, InvalidOperation, NotFound
@@ -81,6 +81,8 @@ def attach(
             attached = _attached(session, intake.id)
             _update_follow_up(session, intake.id, attached)
             _follow_appointment(session, intake.id, attached, now, policy or PromisePolicy())
+            if any(item.outcome is ReferralOutcome.SCHEDULED for item in attached):
+                web_referrals.mark_linked(session, intake.call_id)  # what the referrer's status check says
             return attached
     except IntegrityError:  # another terminal attached the same provider at the same moment
         raise ConflictingEdit("This provider was just attached from another terminal; look again.") from None

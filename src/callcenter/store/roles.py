@@ -4,8 +4,9 @@
 - The console role reads and writes the line's tables, and may only add to the audit trail and its
   seals: no UPDATE, DELETE or TRUNCATE there, no DDL anywhere; not owning the tables, it can neither
   switch their triggers off nor drop them, and `session_replication_role` is a superuser's setting.
-- The web role (the public site) reads the directory and nothing else, and counts its own requests
-  (its rate limits, shared by every web process).
+- The web role (the public site) reads the directory, counts its own requests (its rate limits,
+  shared by every web process), keeps referral drafts, and may insert a referral and read back its
+  status: nothing about callers, children or the line otherwise.
 
 Consoles and the web log in with login roles that are members of these (`callcenter db login`).
 SQLite has no roles: whoever can write the file can do anything (README, threat model).
@@ -25,6 +26,10 @@ DEFAULT_WEB_ROLE = "callcenter_web"
 APPEND_ONLY_TABLES = ("audit", "audit_seal")
 DIRECTORY_PREFIXES = ("provider", "hsds_")
 WEB_COUNTS_TABLE = "webrequestcount"
+WEB_REFERRALS_TABLE = "webreferral"
+WEB_DRAFTS_TABLE = "webreferraldraft"
+# What the site may read of a referral it sent: enough to find it and say its status.
+WEB_REFERRAL_READABLE = "id, reference, phone_last4, status"
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -74,6 +79,12 @@ def apply_grants(db: Database, console_role: str = DEFAULT_CONSOLE_ROLE, web_rol
                 conn.execute(text(f"GRANT SELECT ON {', '.join(directory)} TO {web}"))
             if WEB_COUNTS_TABLE in tables:
                 conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {WEB_COUNTS_TABLE} TO {web}"))
+            if WEB_REFERRALS_TABLE in tables:
+                # Referral Connect: it may send a referral and read back its status, nothing of it else.
+                conn.execute(text(f"GRANT INSERT ON {WEB_REFERRALS_TABLE} TO {web}"))
+                conn.execute(text(f"GRANT SELECT ({WEB_REFERRAL_READABLE}) ON {WEB_REFERRALS_TABLE} TO {web}"))
+                conn.execute(text(f"GRANT USAGE ON SEQUENCE {WEB_REFERRALS_TABLE}_id_seq TO {web}"))
+                conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {WEB_DRAFTS_TABLE} TO {web}"))
     except StoreError:
         raise
     except Exception as error:  # the login is not the owner, or may not create roles

@@ -26,10 +26,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from callcenter.domain.directory import RADII_MILES, SERVICE_TYPES
 from callcenter.domain.find_care import COMMON_LANGUAGES, read_search, town_centre
 from callcenter.domain.phone import format_phone
+from callcenter.domain.promises import PromisePolicy
 from callcenter.store import directory, web_limits
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound, StoreError
 from callcenter.web import words
+from callcenter.web.referral_pages import MAX_FORM_BYTES, ReferralPages
 from callcenter.web.settings import SiteSettings
 
 HERE = Path(__file__).parent
@@ -45,13 +47,23 @@ MAX_PROVIDER_ID = 2**31 - 1
 log = logging.getLogger("callcenter.web")
 
 
-def create_site(db: Database, settings: SiteSettings, clock: Callable[[], datetime] | None = None) -> ASGIApp:
-    """The site as an ASGI app: `clock` is injected so tests drive rate limits and "open now"."""
+def create_site(
+    db: Database,
+    settings: SiteSettings,
+    clock: Callable[[], datetime] | None = None,
+    policy: PromisePolicy | None = None,
+) -> ASGIApp:
+    """The site as an ASGI app: `clock` is injected so tests drive rate limits and "open now";
+    `policy` is the line's business time, for when a representative will call a referrer back."""
     site = _Site(db, settings, clock or (lambda: datetime.now(UTC)))
+    referrals = ReferralPages(site, policy or PromisePolicy())
     routes: list[Route | Mount] = []
     for lang, prefix in PREFIX.items():
         routes.append(Route(prefix + "/", partial(site.find, lang), methods=["GET", "HEAD"]))
         routes.append(Route(prefix + "/providers/{provider_id}", partial(site.provider, lang), methods=["GET", "HEAD"]))
+        routes.append(Route(prefix + "/refer", partial(_to_first_step, prefix), methods=["GET", "HEAD"]))
+        routes.append(Route(prefix + "/refer/status", partial(referrals.status, lang), methods=["GET", "HEAD", "POST"]))
+        routes.append(Route(prefix + "/refer/{step}", partial(referrals.step, lang), methods=["GET", "HEAD", "POST"]))
     routes += [
         Route("/es", lambda request: RedirectResponse("/es/", status_code=308)),
         Route("/healthz", lambda request: PlainTextResponse("ok")),
@@ -226,6 +238,10 @@ class _Site:
         }
 
 
+def _to_first_step(prefix: str, _request: Request) -> Response:
+    return RedirectResponse(f"{prefix}/refer/danger", status_code=303)
+
+
 def language_of(path: str) -> str:
     return "es" if path == "/es" or path.startswith("/es/") else "en"
 
@@ -330,12 +346,18 @@ class _Guard:
         target = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
         if target > MAX_TARGET_LENGTH:
             return self.site.message(request, lang, "too_long", 414, limit=MAX_TARGET_LENGTH)
-        if scope.get("method") not in ("GET", "HEAD"):
+        method = scope.get("method")
+        path = scope.get("path", "")
+        takes_forms = path.startswith(("/refer/", "/es/refer/"))
+        if method not in ("GET", "HEAD") and not (method == "POST" and takes_forms):
             return self.site.not_allowed(request)
+        limit = MAX_FORM_BYTES if method == "POST" else 0
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.strip() not in (b"", b"0"):
-                return self.site.message(request, lang, "body", 413)
-            if name == b"transfer-encoding":
+            if name == b"content-length":
+                size = value.strip()
+                if not size.isdigit() or int(size) > limit:
+                    return self.site.message(request, lang, "body", 413)
+            if name == b"transfer-encoding" and method != "POST":
                 return self.site.message(request, lang, "body", 413)
         return None
 
