@@ -251,6 +251,8 @@ def test_families_behind_one_trusted_proxy_have_their_own_limits(demo_db):
         ("CALLCENTER_WEB_TRUSTED_PROXIES", "10.0.0.0/33"),
         ("CALLCENTER_WEB_SEARCHES_PER_MINUTE", "0"),
         ("CALLCENTER_WEB_SEARCHES_PER_MINUTE", "lots"),
+        ("CALLCENTER_WEB_REFERRALS_PER_MINUTE", "0"),
+        ("CALLCENTER_WEB_STATUS_CHECKS_PER_MINUTE", "-2"),
         ("CALLCENTER_MOBILE_CRISIS_PHONE", "call us"),
     ],
 )

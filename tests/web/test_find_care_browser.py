@@ -130,7 +130,9 @@ def _start(directory: Path, searches_per_minute: int) -> Site:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("CALLCENTER_")}
-    env["CALLCENTER_WEB_SEARCHES_PER_MINUTE"] = str(searches_per_minute)
+    # One limit for all: a server for tests that send and check referrals freely, or one that refuses soon.
+    for name in ("SEARCHES", "REFERRALS", "STATUS_CHECKS"):
+        env[f"CALLCENTER_WEB_{name}_PER_MINUTE"] = str(searches_per_minute)
     log = directory / "web.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -268,13 +270,20 @@ def _open(driver, url: str) -> None:
 
 def _submit(driver) -> None:
     """Press the search button and wait for the next page."""
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import WebDriverException
 
-    page = _by_css(driver, "html")
+    # The page is marked and the wait is for a loaded page without the mark: asked about an element
+    # of the page being left, chromedriver may answer with an error other than "stale" mid-navigation.
+    driver.execute_script("window.__left = true")
     _by_css(driver, "form.search button[type=submit]").click()
-    WebDriverWait(driver, WAIT_SECONDS).until(expected_conditions.staleness_of(page))
-    _wait(lambda: driver.execute_script("return document.readyState") == "complete", "the next page to load")
+
+    def arrived() -> bool:
+        try:
+            return driver.execute_script("return !window.__left && document.readyState === 'complete'")
+        except WebDriverException:  # the old page going, the new one not there yet
+            return False
+
+    _wait(arrived, "the next page to load")
 
 
 def _fill(driver, **fields: str) -> None:

@@ -182,6 +182,7 @@ def test_sending_is_limited_per_client(demo_db):
         assert refer(client).status_code == 200
     refused = refer(client)
     assert refused.status_code == 429 and "Retry-After".lower() in refused.headers
+    assert "Too many tries" in refused.text and "then try again" in refused.text
 
 
 def test_the_status_check_says_where_the_referral_is_and_nothing_else(site, demo_db):

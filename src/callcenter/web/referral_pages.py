@@ -33,8 +33,6 @@ DRAFT_COOKIE = "referral"
 HONEYPOT = "website"  # a field people never see; software that fills every field fills it
 MAX_FORM_BYTES = 32 * 1024
 MAX_FIELDS = 40
-SENDS_PER_MINUTE = 3
-STATUS_CHECKS_PER_MINUTE = 5
 # "Tuesday, November 24 at 10:00 AM" / "martes 24 de noviembre a las 10:00", in the line's time zone.
 WHEN_PATTERNS = {"en": "EEEE, MMMM d 'at' h:mm a", "es": "EEEE d 'de' MMMM 'a las' H:mm"}
 
@@ -95,7 +93,7 @@ class ReferralPages:
             return response
         if not rules.complete(answers, self._today(now)):
             return RedirectResponse(self._url(lang, self._first_unfinished(answers, now)), status_code=303)
-        limited = self.site._limited(request, lang, "send", SENDS_PER_MINUTE)
+        limited = self.site._limited(request, lang, "send", self.site.settings.referrals_per_minute)
         if limited is not None:
             return limited
         from callcenter.web.site import client_address
@@ -206,7 +204,7 @@ class ReferralPages:
                 context["problems"] = problems
                 return self._status_page(request, lang, context, 400)
             # Every check counts, found or not: guessing references is as slow as the limit makes it.
-            limited = self.site._limited(request, lang, "status", STATUS_CHECKS_PER_MINUTE)
+            limited = self.site._limited(request, lang, "status", self.site.settings.status_checks_per_minute)
             if limited is not None:
                 return limited
             try:

@@ -16,11 +16,15 @@ MOBILE_CRISIS_ENV = "CALLCENTER_MOBILE_CRISIS_PHONE"
 ACCESS_LINE_ENV = "CALLCENTER_ACCESS_LINE_PHONE"
 TRUSTED_PROXIES_ENV = "CALLCENTER_WEB_TRUSTED_PROXIES"
 SEARCHES_PER_MINUTE_ENV = "CALLCENTER_WEB_SEARCHES_PER_MINUTE"
+REFERRALS_PER_MINUTE_ENV = "CALLCENTER_WEB_REFERRALS_PER_MINUTE"
+STATUS_CHECKS_PER_MINUTE_ENV = "CALLCENTER_WEB_STATUS_CHECKS_PER_MINUTE"
 
 # Connecticut's mobile crisis teams answer on 2-1-1 (option 1); the access line's own number.
 DEFAULT_MOBILE_CRISIS = "211"
 DEFAULT_ACCESS_LINE = "877-552-8247"
 DEFAULT_SEARCHES_PER_MINUTE = 30
+DEFAULT_REFERRALS_PER_MINUTE = 3
+DEFAULT_STATUS_CHECKS_PER_MINUTE = 5  # found or not: guessing references is as slow as this
 MOST_SEARCHES_PER_MINUTE = 100_000
 _PHONE_TEXT = re.compile(r"[0-9][0-9 ()+.\-]{1,24}")
 _TILE_TEMPLATE = re.compile(r"https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?/[^\s\"'<>]*")
@@ -34,6 +38,8 @@ class SiteSettings:
     access_line_phone: str = DEFAULT_ACCESS_LINE
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     searches_per_minute: int = DEFAULT_SEARCHES_PER_MINUTE
+    referrals_per_minute: int = DEFAULT_REFERRALS_PER_MINUTE
+    status_checks_per_minute: int = DEFAULT_STATUS_CHECKS_PER_MINUTE
 
     @property
     def pages_per_minute(self) -> int:
@@ -67,7 +73,19 @@ def site_settings(environment: Mapping[str, str] | None = None) -> SiteSettings:
         mobile_crisis_phone=_phone(env, MOBILE_CRISIS_ENV, DEFAULT_MOBILE_CRISIS),
         access_line_phone=_phone(env, ACCESS_LINE_ENV, DEFAULT_ACCESS_LINE),
         trusted_proxies=_networks(env.get(TRUSTED_PROXIES_ENV) or ""),
-        searches_per_minute=_per_minute(env.get(SEARCHES_PER_MINUTE_ENV) or ""),
+        searches_per_minute=_per_minute(env.get(SEARCHES_PER_MINUTE_ENV) or "", SEARCHES_PER_MINUTE_ENV, "searches"),
+        referrals_per_minute=_per_minute(
+            env.get(REFERRALS_PER_MINUTE_ENV) or "",
+            REFERRALS_PER_MINUTE_ENV,
+            "referrals sent",
+            DEFAULT_REFERRALS_PER_MINUTE,
+        ),
+        status_checks_per_minute=_per_minute(
+            env.get(STATUS_CHECKS_PER_MINUTE_ENV) or "",
+            STATUS_CHECKS_PER_MINUTE_ENV,
+            "referral status checks",
+            DEFAULT_STATUS_CHECKS_PER_MINUTE,
+        ),
     )
 
 
@@ -94,14 +112,14 @@ def _networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
     return tuple(networks)
 
 
-def _per_minute(text: str) -> int:
+def _per_minute(text: str, name: str, what: str, default: int = DEFAULT_SEARCHES_PER_MINUTE) -> int:
     text = text.strip()
     if not text:
-        return DEFAULT_SEARCHES_PER_MINUTE
+        return default
     if not text.isdigit() or not 1 <= int(text) <= MOST_SEARCHES_PER_MINUTE:
         raise ValidationError(
-            f"{SEARCHES_PER_MINUTE_ENV} wants a whole number of searches per minute per client, "
-            f"from 1 to {MOST_SEARCHES_PER_MINUTE} (default {DEFAULT_SEARCHES_PER_MINUTE}).",
-            SEARCHES_PER_MINUTE_ENV,
+            f"{name} wants a whole number of {what} per minute per client, "
+            f"from 1 to {MOST_SEARCHES_PER_MINUTE} (default {default}).",
+            name,
         )
     return int(text)

@@ -171,7 +171,8 @@ class _Site:
         if count <= per_minute:
             return None
         wait = 60 - int(now.timestamp()) % 60
-        response = self.message(request, lang, "too_many", 429, seconds=wait)
+        kind = "too_many" if bucket in ("search", "page") else "too_many_tries"
+        response = self.message(request, lang, kind, 429, seconds=wait)
         response.headers["Retry-After"] = str(wait)
         return response
 
