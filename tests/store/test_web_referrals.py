@@ -26,6 +26,7 @@ ANSWERS = {
     "child_last": "Rivera",
     "child_dob": "3/4/2015",
     "child_zip": "06106",
+    "child_sex": "male",
     "medicaid": "123456789",
     "guardian_name": "Marta Rivera",
     "symptoms": "Panic attacks at school since September.",
@@ -85,6 +86,7 @@ def test_the_rep_who_takes_it_keeps_the_promise_and_gets_the_intake_prefilled(de
     assert draft.fields["caller_type"] == "pcp" and draft.fields["guardian_name"] == "Marta Rivera"
     assert draft.fields["callback_number"] == "(860) 555-0142" and draft.fields["urgency"] == "emergency"
     assert draft.fields["child_language"] == "Spanish" and draft.fields["medicaid_number"] == "123456789"
+    assert draft.fields["child_sex"] == "male" and draft.fields["child_town"] == "Hartford"
     with demo_db.read() as session:
         provider_id = session.scalar(select(Provider.id).limit(1))
     referrals.attach(demo_db, rep.id, draft.id, provider_id, ReferralChoice(ReferralOutcome.OFFERED, None, None), now)

@@ -188,6 +188,7 @@ def intake_fields(answers: Mapping[str, str], today: date) -> dict[str, str]:
         "child_last_name": answers.get("child_last", ""),
         "child_dob": answers.get("child_dob", ""),
         "child_zip": answers.get("child_zip", ""),
+        "child_sex": answers.get("child_sex", ""),  # the intake's choices by the same names
         "child_language": answers.get("language_other", "")
         if answers.get("language") == "other"
         else answers.get("language", ""),
