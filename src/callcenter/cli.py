@@ -7,6 +7,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     web.add_argument("--port", type=_port, default=8080, help="port to listen on (default 8080)")
+    web.add_argument(
+        "--workers", type=_workers, default=1, help="processes serving the site (default 1; about one per core)"
+    )
 
     sub.add_parser(
         "wallboard",
@@ -302,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError("must be a whole number of processes from 1 to 64")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError("must be a port number from 1 to 65535")
@@ -316,8 +326,9 @@ def _web(args) -> int:
     from callcenter.config import promise_policy, resolve_database_url
     from callcenter.domain.errors import ValidationError
     from callcenter.store import seed
+    from callcenter.store.db import Database
     from callcenter.web.settings import site_settings
-    from callcenter.web.site import create_site
+    from callcenter.web.site import WEB_THREADS, create_site
 
     try:
         settings = site_settings()
@@ -330,18 +341,24 @@ def _web(args) -> int:
     if db.is_sqlite:  # the embedded default is a demo line, as `run` makes it; a shared server is a real one
         seed.seed_demo(db, _now())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    db.dispose()
     print(f"callcenter: the find-care site is at http://{args.host}:{args.port}/ (Spanish: /es/)", flush=True)
     # uvicorn's own access log would write query strings (what families searched for): the site
     # logs method, path, status and time itself.
-    uvicorn.run(
-        create_site(db, settings, policy=policy),
-        host=args.host,
-        port=args.port,
-        access_log=False,
-        server_header=False,
-        log_level="warning",
-        proxy_headers=False,  # the site decides whom to believe (CALLCENTER_WEB_TRUSTED_PROXIES)
-    )
+    served: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "access_log": False,
+        "server_header": False,
+        "log_level": "warning",
+        "proxy_headers": False,  # the site decides whom to believe (CALLCENTER_WEB_TRUSTED_PROXIES)
+    }
+    if args.workers > 1:  # each process opens its own pool, from the URL handed down here
+        os.environ["CALLCENTER_DATABASE_URL"] = url
+        uvicorn.run("callcenter.web.site:site_from_environment", factory=True, workers=args.workers, **served)
+    else:
+        site_db = Database(url, create=False, pool_size=WEB_THREADS)
+        uvicorn.run(create_site(site_db, settings, policy=policy), **served)
     return 0
 
 

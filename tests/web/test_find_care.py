@@ -304,3 +304,92 @@ def test_a_family_searching_in_spanish_finds_what_the_english_words_find(site):
 
     spanish = listed("/es/", "ansiedad")
     assert spanish and spanish == listed("/", "anxiety")
+
+
+def test_a_search_asked_again_within_a_minute_is_answered_without_the_directory(demo_db, monkeypatch):
+    from callcenter.store import directory
+
+    searched = []
+    real_search = directory.search
+    monkeypatch.setattr(directory, "search", lambda *args, **kwargs: searched.append(1) or real_search(*args, **kwargs))
+    clock = Clock(FIXED_NOW.replace(second=0))
+    client = client_for(demo_db, clock, searches_per_minute=100)
+    first = client.get("/", params={"place": "Hartford", "q": "anxiety"})
+    again = client.get("/", params={"place": "Hartford", "q": "anxiety"})
+    assert first.text == again.text and len(searched) == 1
+    client.get("/es/", params={"place": "Hartford", "q": "anxiety"})  # another language is another page
+    assert len(searched) == 2
+    clock.now += timedelta(seconds=61)
+    client.get("/", params={"place": "Hartford", "q": "anxiety"})
+    assert len(searched) == 3  # a minute on, the directory is asked again (an import may have changed it)
+    client.get("/", params={"place": "Hartford", "open": "1"})
+    clock.now += timedelta(seconds=1)  # the same minute: open now has not changed
+    client.get("/", params={"place": "Hartford", "open": "1"})
+    assert len(searched) == 4
+    clock.now = clock.now.replace(second=0) + timedelta(minutes=1)
+    client.get("/", params={"place": "Hartford", "open": "1"})
+    assert len(searched) == 5  # "open now" is asked again each minute
+    assert client.get("/", params={"place": "Hartford", "q": "anxiety"}).status_code == 200
+    for _ in range(100):
+        client.get("/", params={"place": "Hartford"})
+    assert client.get("/", params={"place": "Hartford"}).status_code == 429  # kept pages still count
+
+
+@pytest.mark.slow
+def test_the_site_runs_as_several_processes_on_one_database(tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (tmp_path / "web.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "callcenter",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'w.db'}",
+            "web",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={key: value for key, value in os.environ.items() if not key.startswith("CALLCENTER_")},
+    )
+    try:
+        deadline = time.monotonic() + 90
+        page = None
+        while time.monotonic() < deadline and page is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/es/?place=Hartford", timeout=5) as answer:
+                    page = answer.read().decode()
+            except OSError:
+                time.sleep(0.3)
+        assert page is not None, (tmp_path / "web.log").read_text()
+        assert "lugares encontrados" in page
+        workers = subprocess.run(["pgrep", "-g", str(os.getpgid(server.pid))], capture_output=True, text=True)
+        assert len(workers.stdout.split()) >= 3  # the supervisor and its two workers
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=15)
+
+
+def test_a_number_of_workers_that_cannot_be_is_refused():
+    import subprocess
+    import sys
+
+    refused = subprocess.run(
+        [sys.executable, "-m", "callcenter", "web", "--workers", "0"], capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and "from 1 to 64" in refused.stderr

@@ -26,6 +26,7 @@ class Database:
         connect_timeout: int = 5,
         busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
         create: bool = True,
+        pool_size: int = 5,
     ) -> None:
         """`create`: a SQLite file that does not exist yet is made (private to its owner); without
         it, a missing file is refused and nothing is written."""
@@ -39,7 +40,7 @@ class Database:
             self.engine = create_engine(
                 url,
                 pool_pre_ping=True,
-                pool_size=5,
+                pool_size=pool_size,
                 max_overflow=5,
                 connect_args={"connect_timeout": connect_timeout} if self.is_postgres else {},
             )

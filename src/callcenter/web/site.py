@@ -3,17 +3,21 @@ in English and Spanish, over the same directory and lookup the reps use (through
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -69,7 +73,7 @@ def create_site(
         Route("/healthz", lambda request: PlainTextResponse("ok")),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, lifespan=_lifespan)
     app.add_exception_handler(404, site.not_found)
     app.add_exception_handler(405, site.not_allowed)
     app.add_exception_handler(Exception, site.failed)
@@ -86,6 +90,7 @@ class _Site:
             for lang in LANGUAGES
         }
         self.environments = {lang: self._environment(lang) for lang in LANGUAGES}
+        self.recent_pages = RecentPages()
 
     def _environment(self, lang: str) -> Environment:
         environment = Environment(
@@ -112,14 +117,23 @@ class _Site:
                 problem.field: words.problem_text(problem, self._gettext(lang)) for problem in form.problems
             }
             return self.page(request, lang, "find.html", context, status=400)
-        if form.query is not None and form.searched:
-            try:
-                result = directory.search(self.db, form.query, self.clock(), limit=RESULTS_LIMIT)
-            except StoreError:
-                return self.unavailable(request, lang)
-            context["result"] = result
-            context["map"] = self._map_data(lang, result.hits)
-        return self.page(request, lang, "find.html", context)
+        if form.query is None or not form.searched:
+            return self.page(request, lang, "find.html", context)
+        now = self.clock()
+        # "Open now" changes with the minute; every other answer holds until the directory changes.
+        key = (lang, request.url.query, now.replace(second=0, microsecond=0) if form.query.open_now else None)
+        kept = self.recent_pages.get(key, now)
+        if kept is not None:
+            return HTMLResponse(kept)
+        try:
+            result = directory.search(self.db, form.query, now, limit=RESULTS_LIMIT)
+        except StoreError:
+            return self.unavailable(request, lang)
+        context["result"] = result
+        context["map"] = self._map_data(lang, result.hits)
+        page = self.page(request, lang, "find.html", context)
+        self.recent_pages.put(key, bytes(page.body), now)
+        return page
 
     def provider(self, lang: str, request: Request) -> Response:
         raw = request.path_params["provider_id"]
@@ -237,6 +251,60 @@ class _Site:
             "tiles": self.settings.tiles or "",
             "attribution": self.settings.tile_attribution,
         }
+
+
+# Pages are drawn in worker threads (the database is blocking): as many as the pool has connections,
+# so no request waits for a connection and none is opened and closed per request.
+WEB_THREADS = 16
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(_app: Starlette) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
+    yield
+
+
+def site_from_environment() -> ASGIApp:
+    """For `callcenter web --workers N`: each worker process builds its own site (and database
+    pool) from the environment the command set up."""
+    from callcenter.config import promise_policy, resolve_database_url
+    from callcenter.web.settings import site_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    db = Database(resolve_database_url(None), create=False, pool_size=WEB_THREADS)
+    return create_site(db, site_settings(), policy=promise_policy())
+
+
+class RecentPages:
+    """Search pages drawn in the last minute, by language and query string. Families ask for the same
+    towns and needs again and again (and come back from a provider's page): a page drawn once a
+    minute costs one directory search. The directory changes only when it is imported, and a
+    family seeing that change a minute late loses nothing. Bounded, oldest forgotten first."""
+
+    def __init__(self, seconds: float = 60.0, most: int = 2000) -> None:
+        self.seconds = seconds
+        self.most = most
+        self._pages: OrderedDict[Any, tuple[datetime, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, now: datetime) -> bytes | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            drawn, body = found
+            if (now - drawn).total_seconds() > self.seconds or now < drawn:
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return body
+
+    def put(self, key: Any, body: bytes, now: datetime) -> None:
+        with self._lock:
+            self._pages[key] = (now, body)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.most:
+                self._pages.popitem(last=False)
 
 
 def _to_first_step(prefix: str, _request: Request) -> Response:
