@@ -1,7 +1,8 @@
 """The public find-care site under load, on SQLite and PostgreSQL, with the directory at 50,000 providers.
 
     .venv/bin/python bench/web.py [--providers 50000] [--seconds 10] [--clients 50] [--interval-ms 250]
-                                  [--engine both|sqlite|postgres] [--scenarios static,search,provider]
+                                  [--submit-interval-ms 2000] [--engine both|sqlite|postgres]
+                                  [--scenarios static,search,search-uncached,provider,submit] [--workers 1]
 
 `callcenter web` runs as its own process (uvicorn, as in production), started on a free port and
 stopped at the end. 50 clients each send one request every 250 ms (200 requests/s offered): each
@@ -9,9 +10,11 @@ client waits for its next 250 ms slot, not 250 ms after its answer, so a slow an
 the load. A request's time runs from its slot to the last byte of the answer, so a client held up
 by a slow answer counts the wait as well (no coordinated omission).
 
-Scenarios, each on both engines: the search page (a mix of towns, ZIP codes, words with and without
-typos, and filters), a provider page (random providers), and as the baseline in the same run, the
-static stylesheet (`/static/site.css`), which touches neither the database nor the templates: its
+Scenarios, each on both engines: the search page (a mix of 500 searches: towns, ZIP codes, words with
+and without typos, and filters; the site keeps a drawn page a minute, so repeats are answered from
+it), the same mix with every address new (search-uncached: every request searches the directory,
+what a flood of distinct searches costs), a provider page (random providers), and as the baseline in
+the same run, the static stylesheet (`/static/site.css`), which touches neither the database nor the templates: its
 p95 shows what the server and this client cost by themselves, and proves the client keeps up.
 
 Figures per scenario: p50, p95 (target: search and provider p95 <= 100 ms), p99, errors (anything
@@ -19,23 +22,47 @@ but a 200, or no answer within the timeout; target 0), requests/s achieved, p95 
 static page's, and CPU per request (the server's process, this client) with the machine's share busy:
 a server at 100% of one core is at its ceiling, whatever the machine has left. Each scenario waits
 for the machine to be quiet first (other work on a shared machine would pass for the site's cost).
-The rate limit is raised (CALLCENTER_WEB_SEARCHES_PER_MINUTE=100000): every client here comes from
-127.0.0.1. The directory is grown as bench/search.py grows it (the same builder, on both engines).
+
+Submit (Referral Connect): 50 clients, each a browser of its own (its own cookies and connection),
+each sending one whole referral every 2 s (25 referrals/s offered, slots spread as above). In its
+slot a client opens the first step's page (the csrf cookie and hidden field), then posts the five
+steps in order, following no redirect itself: danger, you, child and concern must each answer 303
+to the next step, and the review (consent=yes) 200 with the reference (RC-XXXXXXXX). The answers vary
+by client and referral (names, (203)/(860)/(475) 555-01NN numbers, Connecticut ZIP codes, ages, family
+or pediatric office), one in ten with danger=suicide; each is checked with the site's own rules first.
+Figures: the sending POST's p50, p95 (target <= 200 ms) and p99, from the request leaving to its last
+byte (it inserts the referral, and the database's trigger adds the waiting web-line call, the
+promise and the audit rows); the four step POSTs' p95; a whole referral's time from its slot; errors
+(any other status, redirect or page, or no answer; target 0); referrals/s achieved; CPU as above
+(per request: the page and five POSTs per referral). Then the database itself (the SQLite file, the
+scratch PostgreSQL database) is read: every reference a client got must be there with its waiting
+call on the web line and its promise, and the run must have added exactly one referral row and one
+waiting web-line call per send (target all). The built directory has no lines on PostgreSQL: the
+bench sets them up as `callcenter seed` does. A walk of one referral alone and a warm-up's worth of
+referrals go first, unmeasured and not counted.
+
+The rate limits are raised (CALLCENTER_WEB_SEARCHES_PER_MINUTE, CALLCENTER_WEB_REFERRALS_PER_MINUTE and
+CALLCENTER_WEB_STATUS_CHECKS_PER_MINUTE=100000): every client here comes from 127.0.0.1. The directory
+is grown as bench/search.py grows it (the same builder, on both engines).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
+import itertools
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -47,6 +74,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 100.0
 TIMEOUT_S = 10.0
 START_TIMEOUT_S = 180.0  # SQLite: the demo line is seeded before the site listens
+TARGET_SEND_P95_MS = 200.0
+SUBMIT_INTERVAL_S = 2.0  # each submitting client sends one whole referral per slot
+# What the Referral Connect pages answer with: the form's token, and the reference once sent.
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+REFERENCE = re.compile(r"<strong>(RC-[A-Z0-9]{8})</strong>")
+STEP_ORDER = ("danger", "you", "child", "concern")  # each answers 303 to the next; then the review sends
 
 # What families and pediatric offices type: real towns and ZIP codes, words as typed (typos too).
 PLACES = (
@@ -201,13 +234,324 @@ async def check(base: str, paths: list[str]) -> None:
                 raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:300]!r}")
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User and system CPU a process has used (Linux /proc); 0 where there is no /proc."""
+# Who refers and whom: fictional names, numbers from the 555-0100..0199 block kept for fiction,
+# Connecticut ZIP codes in use.
+FIRST_NAMES = ("Luis", "Maya", "Noah", "Aaliyah", "Ethan", "Sofia", "Jayden", "Chloe", "Mateo", "Zoe", "Kai", "Nia")
+LAST_NAMES = ("Rivera", "Nguyen", "Kowalski", "Johnson", "Pierre", "Santos", "O'Brien", "Martinez", "Smith", "Lee")
+ADULT_NAMES = ("Marta", "James", "Ana", "Robert", "Keisha", "Tomasz", "Fabiola", "Dana", "Luz", "Peter")
+OFFICES = ("Hartford Pediatrics", "Shoreline Kids Care", "Elm City Pediatric Group", "Valley Children's Health")
+AREA_CODES = ("203", "860", "475")
+CT_ZIPS = ("06106", "06510", "06902", "06360", "06810", "06457", "06790", "06010", "06320", "06604")
+CONCERNS = (
+    "He has panic attacks at school\nand will not go in.",
+    "She stopped eating with the family and has lost weight since September.",
+    "Angry outbursts at home, broke a window last week. The school calls every day.",
+    "Cannot sleep, cries most nights since her father died.",
+    "Said she wants to die and has been cutting her arms.",
+    "Trouble paying attention, failing 3 classes; the teacher asked for an evaluation.",
+)
+
+
+def referral_answers(client: int, number: int, clients: int, today: date) -> dict[str, dict[str, str]]:
+    """The answers a client types for its `number`-th referral, step by step: names, phones, ZIPs and
+    ages vary by client and referral; one referral in ten says the child is in danger now (suicide)."""
+    rng = random.Random(f"referral {client} {number}")
+    office = rng.random() < 0.2
+    family = rng.choice(LAST_NAMES)
+    born = today - timedelta(days=rng.randint(2 * 365, 17 * 365))
+    referrer = (
+        f"Dr. {rng.choice(ADULT_NAMES)} {rng.choice(LAST_NAMES)}" if office else f"{rng.choice(ADULT_NAMES)} {family}"
+    )
+    you = {
+        "referrer": "office" if office else "family",
+        "referrer_name": referrer,
+        "phone": f"({AREA_CODES[client % 3]}) 555-01{(client + 7 * number) % 100:02d}",
+        "best_time": rng.choice(("morning", "afternoon", "evening", "any", "")),
+        "language": rng.choice(("English", "English", "Spanish", "")),
+    }
+    if office:
+        you["office_name"] = rng.choice(OFFICES)
+    child = {
+        "child_first": rng.choice(FIRST_NAMES),
+        "child_last": family,
+        "child_dob": f"{born.month}/{born.day}/{born.year}",
+        "child_zip": rng.choice(CT_ZIPS),
+        "child_sex": rng.choice(("female", "male", "nonbinary", "")),
+    }
+    if rng.random() < 0.4:
+        child["medicaid"] = f"{rng.randrange(10**9):09d}"
+    if office:
+        child["guardian_name"] = f"{rng.choice(ADULT_NAMES)} {family}"
+    danger = "suicide" if (number * clients + client) % 10 == 0 else "no"
+    return {
+        "danger": {"danger": danger},
+        "you": you,
+        "child": child,
+        "concern": {"symptoms": rng.choice(CONCERNS), "diagnosis": rng.choice(("", "", "ADHD", "anxiety"))},
+    }
+
+
+def referral_forms(clients: int, per_client: int) -> list[list[dict[str, dict[str, str]]]]:
+    """Every client's referrals, each checked as the site checks it (a refused step would be the
+    bench's mistake, not the site's)."""
+    from callcenter.domain import web_referral as rules
+    from callcenter.domain.timefmt import line_zone
+
+    today = datetime.now(UTC).astimezone(line_zone()).date()
+    forms = [[referral_answers(c, n, clients, today) for n in range(per_client)] for c in range(clients)]
+    for steps in (form for client in forms for form in client):
+        answers: dict[str, str] = {}
+        for step in STEP_ORDER:
+            typed = rules.typed_of(steps[step], step)
+            check = rules.check_step(step, typed, today, answers)
+            if check.problems:
+                raise ValueError(f"bench referral {steps} is not one the site takes: {check.problems}")
+            answers.update(typed)
+    return forms
+
+
+class Unexpected(Exception):
+    """An answer the referral's walk did not expect: its text is the error's kind."""
+
+
+@dataclass
+class SubmitRun(Run):
+    """The submit scenario's answers: `latencies` are the sending POSTs (from the request leaving to
+    the last byte); `steps` the four step POSTs before it; `walks` a whole referral from its slot."""
+
+    steps: list[float] = field(default_factory=list)
+    walks: list[float] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    in_danger: int = 0  # referrals sent with danger=suicide
+    overran: int = 0  # walks that ran past the client's next slot
+
+
+async def walk(client: httpx.AsyncClient, steps: dict[str, dict[str, str]], run: SubmitRun, loop) -> str:
+    """One referral: the first step's page for the form's token, each step posted in order (303 to
+    the next), then the review sent with consent (200 with the reference)."""
+    page = await client.get("/refer/danger")
+    if page.status_code != 200:
+        raise Unexpected(f"danger page HTTP {page.status_code}")
+    found = CSRF_FIELD.search(page.text)
+    if found is None or not client.cookies.get("csrf"):
+        raise Unexpected("danger page without its csrf token")
+    csrf = found.group(1)
+    timings = []
+    for step, following in zip(STEP_ORDER, STEP_ORDER[1:] + ("review",), strict=True):
+        sent = loop.time()
+        answer = await client.post(f"/refer/{step}", data={"csrf": csrf, **steps[step]})
+        timings.append((loop.time() - sent) * 1000)
+        if answer.status_code != 303:
+            raise Unexpected(f"{step} HTTP {answer.status_code}")
+        if answer.headers.get("location") != f"/refer/{following}":
+            raise Unexpected(f"{step} to {answer.headers.get('location')}")
+    sent = loop.time()
+    answer = await client.post("/refer/review", data={"csrf": csrf, "consent": "yes"})
+    took = (loop.time() - sent) * 1000
+    if answer.status_code != 200:
+        raise Unexpected(f"review HTTP {answer.status_code}")
+    reference = REFERENCE.search(answer.text)
+    if reference is None:
+        raise Unexpected("review without a reference")
+    run.steps.extend(timings)
+    run.latencies.append(took)
+    return reference.group(1)
+
+
+async def submit_load(
+    base: str, forms: list[list[dict]], first: int, clients: int, interval: float, seconds: float
+) -> SubmitRun:
+    """`clients` clients, each with its own cookies and connection, walking one whole referral per
+    `interval` s for `seconds` s (slots spread evenly, as in `load`); `first`: each client's first
+    referral in `forms` (the warm-up's are not sent again)."""
+    run = SubmitRun()
+    loop = asyncio.get_running_loop()
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with contextlib.AsyncExitStack() as stack:
+        # Made before the first slot: each client takes milliseconds to make (its TLS settings), which
+        # would otherwise show as start lag. Each opens its connection on its first request, as a browser.
+        sessions = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT_S))
+            for _ in range(clients)
+        ]
+        start = loop.time() + 0.05
+        end = start + seconds
+
+        async def one(index: int) -> None:
+            client = sessions[index]
+            slot = start + index * interval / clients
+            number = first
+            while slot < end:
+                delay = slot - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                run.late_starts.append(max(0.0, loop.time() - slot) * 1000)
+                steps = forms[index][number]
+                try:
+                    run.references.append(await walk(client, steps, run, loop))
+                    run.walks.append((loop.time() - slot) * 1000)
+                    run.in_danger += steps["danger"]["danger"] == "suicide"
+                except Unexpected as error:
+                    run.errors[str(error)] = run.errors.get(str(error), 0) + 1
+                except httpx.HTTPError as error:
+                    key = type(error).__name__
+                    run.errors[key] = run.errors.get(key, 0) + 1
+                slot += interval
+                number += 1
+                if loop.time() > slot:
+                    run.overran += 1
+
+        await asyncio.gather(*(one(index) for index in range(clients)))
+        run.elapsed = loop.time() - start
+    return run
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the database holds after a run: the newest row ids, to count what a run adds."""
+
+    referral: int
+    call: int
+    task: int
+
+    @classmethod
+    def now(cls, url: str) -> Stored:
+        from sqlalchemy import func, select
+
+        from callcenter.store.db import Database
+        from callcenter.store.models import Call, Promise, WebReferral
+
+        db = Database(url, create=False)
+        try:
+            with db.read() as session:
+                return cls(
+                    session.scalar(select(func.coalesce(func.max(WebReferral.id), 0))),
+                    session.scalar(select(func.coalesce(func.max(Call.id), 0))),
+                    session.scalar(select(func.coalesce(func.max(Promise.id), 0))),
+                )
+        finally:
+            db.dispose()
+
+
+def check_stored(engine: str, url: str, before: Stored, run: SubmitRun) -> None:
+    """Each reference a client got is in the database with its waiting entry on the web line and its
+    promise; the run added exactly one referral and one waiting web-line call per send."""
+    from sqlalchemy import func, select
+
+    from callcenter.store.db import Database
+    from callcenter.store.models import Call, Line, Promise, WebReferral, WebReferralDraft
+
+    db = Database(url, create=False)
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        with db.read() as session:
+            web_line = session.scalar(select(Line.id).where(Line.code == "web"))
+            new_rows = session.scalar(select(func.count()).where(WebReferral.id > before.referral))
+            new_calls = session.scalar(
+                select(func.count()).where(
+                    Call.id > before.call, Call.line_id == web_line, Call.channel == "web", Call.state == "waiting"
+                )
+            )
+            new_promises = session.scalar(
+                select(func.count()).where(Promise.id > before.task, Promise.kind == "web_referral")
+            )
+            found = emergencies = 0
+            for start in range(0, len(run.references), 500):
+                rows = session.execute(
+                    select(WebReferral.priority)
+                    .join(Call, Call.id == WebReferral.call_id)
+                    .join(Promise, Promise.id == WebReferral.promise_id)
+                    .where(
+                        WebReferral.reference.in_(run.references[start : start + 500]),
+                        Call.line_id == web_line,
+                        Call.state == "waiting",
+                        Call.priority == WebReferral.priority,
+                        Promise.call_id == Call.id,
+                    )
+                ).all()
+                found += len(rows)
+                emergencies += sum(row.priority == 2 for row in rows)
+            drafts = session.scalar(select(func.count()).select_from(WebReferralDraft))
+    finally:
+        db.dispose()
+    sends = run.ok
+    mismatch = "" if new_rows == new_calls == new_promises == sends else "; MISMATCH"
+    print(
+        f"web submit stored {engine}: {found} of {sends} (target all; the references sent, each with its waiting "
+        f"web-line call and promise; the run added {new_rows} webreferral rows, {new_calls} waiting web-line calls, "
+        f"{new_promises} promises{mismatch}; {emergencies} of {run.in_danger} in danger first in line; "
+        f"{drafts} drafts left)"
+    )
+
+
+def report_submit(engine: str, run: SubmitRun, offered: float, cpu: Cpu) -> None:
+    """Print the submit scenario's lines."""
+    total = run.ok + run.error_count
+    detail = "".join(f"; {count} {kind}" for kind, count in sorted(run.errors.items()))
+    if not run.latencies:
+        print(f"web submit errors {engine}: {run.error_count} (target 0; no referral was sent{detail})")
+        return
+    p50, p95, p99 = (percentile(run.latencies, share) for share in (0.5, 0.95, 0.99))
+    print(f"web submit p50 {engine}: {p50:.1f} ms (target: report; the sending POST, request to last byte)")
+    print(f"web submit p95 {engine}: {p95:.1f} ms (target <= {TARGET_SEND_P95_MS:.0f})")
+    print(f"web submit p99 {engine}: {p99:.1f} ms (target: report; max {max(run.latencies):.1f} ms)")
+    print(
+        f"web submit steps p95 {engine}: {percentile(run.steps, 0.95):.1f} ms (target: report; the "
+        f"{len(STEP_ORDER)} step POSTs before it, p50 {percentile(run.steps, 0.5):.1f} ms, "
+        f"max {max(run.steps):.1f} ms)"
+    )
+    print(
+        f"web submit walk p95 {engine}: {percentile(run.walks, 0.95):.1f} ms (target: report; a whole referral "
+        f"from its slot, page and {len(STEP_ORDER) + 1} POSTs; {run.overran} ran past the next slot; "
+        f"client start lag p95 {percentile(run.late_starts, 0.95):.1f} ms)"
+    )
+    print(f"web submit errors {engine}: {run.error_count} (target 0; of {total} referrals{detail})")
+    rate = run.ok / run.elapsed if run.elapsed else 0.0
+    print(f"web submit referrals/s {engine}: {rate:.1f} /s (target {offered:.0f} offered)")
+    requests = max(1, total * (len(STEP_ORDER) + 2))  # the page and the POSTs of each referral
+    print(
+        f"web submit server cpu {engine}: {cpu.server * 1000 / requests:.2f} ms/request (target: report; "
+        f"{cpu.server * 1000 / max(1, total):.1f} ms/referral; {cpu.server / run.elapsed:.0%} of one core; "
+        f"this client {cpu.client * 1000 / requests:.2f} ms/request; "
+        f"machine {cpu.machine_busy:.0%} busy of {os.cpu_count()} cores)"
+    )
+
+
+def measure_submit(engine: str, url: str, server: Server, args: argparse.Namespace) -> None:
+    """The submit scenario: one referral walked alone first (it must go through), a warm-up's worth
+    unmeasured, then the measured run and what the database holds after it."""
+    interval = args.submit_interval_ms / 1000
+    warm_rounds = int(args.warmup / interval) + 1
+    rounds = warm_rounds + int(args.seconds / interval) + 2
+    forms = referral_forms(args.clients + 1, rounds)  # the last client's first referral: the check
+
+    async def check_one() -> None:
+        async with httpx.AsyncClient(base_url=server.base, timeout=60) as client:
+            await walk(client, forms[args.clients][0], SubmitRun(), asyncio.get_running_loop())
+
+    wait_quiet(f"submit on {engine}")
+    asyncio.run(check_one())
+    asyncio.run(submit_load(server.base, forms, 0, args.clients, interval, args.warmup))  # not counted
+    before = Stored.now(url)
+    run, cpu = Cpu.around(
+        server.process.pid,
+        lambda: asyncio.run(submit_load(server.base, forms, warm_rounds, args.clients, interval, args.seconds)),
+    )
+    report_submit(engine, run, args.clients / interval, cpu)
+    check_stored(engine, url, before, run)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU a process and its children (the workers of `web --workers N`) have
+    used (Linux /proc); 0 where there is no /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def machine_cpu() -> tuple[float, float]:
@@ -263,16 +607,21 @@ def free_port() -> int:
 class Server:
     """`callcenter web` as a child process, logging to a file (its log names every request)."""
 
-    def __init__(self, url: str, log_path: Path) -> None:
+    def __init__(self, url: str, log_path: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        env = dict(os.environ, CALLCENTER_WEB_SEARCHES_PER_MINUTE="100000")
+        env = dict(
+            os.environ,
+            CALLCENTER_WEB_SEARCHES_PER_MINUTE="100000",
+            CALLCENTER_WEB_REFERRALS_PER_MINUTE="100000",
+            CALLCENTER_WEB_STATUS_CHECKS_PER_MINUTE="100000",
+        )
         self.log = log_path.open("wb")
         started = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "callcenter", "--database-url", url, "web", "--host", "127.0.0.1"]
-            + ["--port", str(self.port)],
+            + ["--port", str(self.port), "--workers", str(workers)],
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -354,7 +703,16 @@ def settle() -> None:
 
 
 def measure(engine: str, url: str, args: argparse.Namespace, folder: Path) -> None:
-    server = Server(url, folder / f"web-{engine}.log")
+    if "submit" in args.scenarios:
+        # A referral goes onto the web line: a shared server's lines are set up by `callcenter seed`
+        # (SQLite's demo line by `callcenter web` itself); the built directory has none yet.
+        from callcenter.store import seed
+        from callcenter.store.db import Database
+
+        db = Database(url, create=False)
+        seed.ensure_lines(db)
+        db.dispose()
+    server = Server(url, folder / f"web-{engine}.log", args.workers)
     print(f"web start {engine}: {server.start_seconds:.1f} s (target: report; until /healthz answers)", flush=True)
     interval = args.interval_ms / 1000
     offered = args.clients / interval
@@ -366,12 +724,20 @@ def measure(engine: str, url: str, args: argparse.Namespace, folder: Path) -> No
     def pick_search(rng: random.Random) -> str:
         return rng.choice(searches)
 
+    fresh = itertools.count()
+
+    def pick_uncached(rng: random.Random) -> str:
+        # The same mix, each asked as if for the first time: a field the form ignores makes every
+        # address new, so the site's minute of kept pages never answers and every request searches.
+        return f"{rng.choice(searches)}&first={next(fresh)}"
+
     def pick_provider(rng: random.Random) -> str:
         return f"/providers/{rng.randint(1, args.providers)}"
 
     scenarios = (
         ("static", pick_static, ["/static/site.css"]),
         ("search", pick_search, searches[:60]),
+        ("search-uncached", pick_uncached, searches[:5]),
         ("provider", pick_provider, [f"/providers/{i}" for i in (1, args.providers // 2, args.providers)]),
     )
     try:
@@ -389,6 +755,8 @@ def measure(engine: str, url: str, args: argparse.Namespace, folder: Path) -> No
             p95 = report(engine, name, run, offered, static_p95, cpu)
             if name == "static":
                 static_p95 = p95
+        if "submit" in args.scenarios:
+            measure_submit(engine, url, server, args)
     finally:
         server.stop()
 
@@ -401,8 +769,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--interval-ms", type=float, default=250.0, help="each client's request period (default 250)")
     parser.add_argument("--engine", choices=("both", "sqlite", "postgres"), default="both")
+    parser.add_argument("--workers", type=int, default=1, help="processes serving the site (web --workers)")
     parser.add_argument(
-        "--scenarios", default="static,search,provider", help="which to run, comma-separated (default all three)"
+        "--submit-interval-ms",
+        type=float,
+        default=SUBMIT_INTERVAL_S * 1000,
+        help="each submitting client's period per whole referral (default 2000)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default="static,search,search-uncached,provider,submit",
+        help="which to run, comma-separated (default all five)",
     )
     args = parser.parse_args()
     args.scenarios = {name.strip() for name in args.scenarios.split(",")}
