@@ -73,32 +73,46 @@ def send(
     db: Database, answers: dict[str, str], now: datetime, due_at: datetime, *, language: str, client_address: str
 ) -> SentReferral:
     """Insert the referral; the database adds the waiting entry, the promise and the audit rows."""
-    phone = parse_phone(answers["phone"], "phone").split(";")[0]
     for _attempt in range(5):  # a reference already taken (one in a trillion): draw another
         reference = rules.new_reference()
         try:
             with db.write() as session:
-                session.add(
-                    WebReferral(
-                        reference=reference,
-                        created_at=now,
-                        due_at=due_at,
-                        priority=int(rules.priority(answers)),
-                        language=language,
-                        phone=phone,
-                        phone_last4=rules.phone_last_four(answers),
-                        answers=json.dumps(answers, sort_keys=True),
-                        note=rules.referral_note(answers, reference),
-                        client_address=client_address[:64],
-                        status="received",
-                    )
-                )
+                add(session, reference, answers, now, due_at, language=language, client_address=client_address)
             return SentReferral(reference, due_at, rules.in_danger(answers))
         except IntegrityError as error:
             if "reference" not in str(error.orig).lower():
                 raise StoreError("The referral could not be put on the web line; is the line set up?") from error
             continue
     raise StoreError("Could not give the referral a reference number; try again.")
+
+
+def add(
+    session,
+    reference: str,
+    answers: dict[str, str],
+    now: datetime,
+    due_at: datetime,
+    *,
+    language: str,
+    client_address: str,
+) -> None:
+    """Inside a caller's transaction (the demo seed's): one referral row; the database does the rest."""
+    session.add(
+        WebReferral(
+            reference=reference,
+            created_at=now,
+            due_at=due_at,
+            priority=int(rules.priority(answers)),
+            language=language,
+            phone=parse_phone(answers["phone"], "phone").split(";")[0],
+            phone_last4=rules.phone_last_four(answers),
+            answers=json.dumps(answers, sort_keys=True),
+            note=rules.referral_note(answers, reference),
+            client_address=client_address[:64],
+            status="received",
+        )
+    )
+    session.flush()
 
 
 def status_of(db: Database, reference: str, last_four: str) -> str | None:
