@@ -134,6 +134,53 @@ def test_the_web_login_runs_the_find_care_site_and_counts_its_requests(db, templ
         as_site.dispose()
 
 
+@pytest.mark.slow
+def test_callcenter_web_starts_and_serves_as_the_web_login(db, templates, now):
+    """The command itself, as the README runs it: it checks the schema's version before serving."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from callcenter.store.seed import seed_demo
+
+    seed_demo(db, now)
+    _console, web, _login = templates.console_roles()
+    site_login = f"{web}_cli"
+    _admin(f"CREATE ROLE {site_login} LOGIN IN ROLE {web}")
+    templates.server.roles.append(site_login)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CALLCENTER_")}
+    env["CALLCENTER_DATABASE_URL"] = pg_url(_database(db), user=site_login)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "callcenter", "web", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        page = None
+        deadline = time.monotonic() + 60
+        while page is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/?place=Hartford", timeout=5) as answer:
+                    page = answer.read().decode()
+            except OSError:
+                time.sleep(0.3)
+        assert page is not None, server.stdout.read().decode() if server.poll() is not None else "no answer"
+        assert "places found near Hartford" in page
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=15)
+
+
 def test_a_login_made_by_the_owner_has_the_console_rights(db, templates):
     console, _web, _login = templates.console_roles()
     owner = type(db)(db.owner_url)

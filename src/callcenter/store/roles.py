@@ -77,6 +77,8 @@ def apply_grants(db: Database, console_role: str = DEFAULT_CONSOLE_ROLE, web_rol
             directory = [name for name in tables if name.startswith(DIRECTORY_PREFIXES)]
             if directory:
                 conn.execute(text(f"GRANT SELECT ON {', '.join(directory)} TO {web}"))
+            # Every command checks the schema's version before it starts: the site does too.
+            conn.execute(text(f"GRANT SELECT ON alembic_version TO {web}"))
             if WEB_COUNTS_TABLE in tables:
                 conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {WEB_COUNTS_TABLE} TO {web}"))
             if WEB_REFERRALS_TABLE in tables:
