@@ -127,3 +127,15 @@ def test_nothing_waits_on_the_web_line_until_the_referral_is_sent(db, now):
         assert not session.scalars(
             select(Call).where(Call.channel == "web", Call.state == CallState.WAITING.value)
         ).all()
+
+
+def test_a_referral_nobody_takes_is_flagged_due_soon_then_recorded_as_breached(db, now):
+    from callcenter.domain.promises import PromisePolicy
+    from callcenter.store import promises
+
+    send(db, now, due=timedelta(hours=1))
+    assert promises.sweep(db, now + timedelta(minutes=50), PromisePolicy()).escalated
+    assert promises.sweep(db, now + timedelta(hours=2), PromisePolicy()).breached
+    with db.read() as session:
+        promise = session.scalars(select(Promise).where(Promise.kind == "web_referral")).one()
+    assert promise.state == "open" and promise.breached_at == now + timedelta(hours=1)
