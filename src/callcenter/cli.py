@@ -397,7 +397,16 @@ def open_database(url: str | None, *, prepare: bool, create: bool = True):
         from callcenter.store import migrate
         from callcenter.store.errors import DatabaseUnavailable
 
-        if migrate.needs_upgrade(db):
+        try:
+            outdated = migrate.needs_upgrade(db)
+        except Exception as error:
+            if "permission denied" in str(error):
+                raise DatabaseUnavailable(
+                    "This login may not read the schema's version: run `callcenter db upgrade` as the "
+                    "database's owner, which gives the console and web roles their rights."
+                ) from error
+            raise
+        if outdated:
             try:
                 migrate.upgrade(db)
             except Exception as error:

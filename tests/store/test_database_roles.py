@@ -181,6 +181,24 @@ def test_callcenter_web_starts_and_serves_as_the_web_login(db, templates, now):
         server.wait(timeout=15)
 
 
+def test_a_login_without_rights_is_told_who_can_give_them(db, templates):
+    import subprocess
+    import sys
+
+    console, _web, _login = templates.console_roles()
+    bare = f"{console}_bare"
+    _admin(f"CREATE ROLE {bare} LOGIN")
+    templates.server.roles.append(bare)
+    refused = subprocess.run(
+        [sys.executable, "-m", "callcenter", "--database-url", pg_url(_database(db), user=bare), "web"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert "may not read the schema's version" in refused.stderr and "callcenter db upgrade" in refused.stderr
+
+
 def test_a_login_made_by_the_owner_has_the_console_rights(db, templates):
     console, _web, _login = templates.console_roles()
     owner = type(db)(db.owner_url)
