@@ -223,13 +223,3 @@ def test_the_spanish_referral_promises_in_spanish(site):
     assert sent.status_code == 200
     assert "Un representante le llamará antes del martes 24 de noviembre a las 10:00" in sent.text
 
-
-def test_the_demos_web_entries_are_referrals_a_family_can_check(site, demo_db):
-    page = site.get("/refer/status")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    found = site.post("/refer/status", data={"csrf": csrf, "reference": "RC-DEMQFAM2", "last_four": "0187"})
-    assert found.status_code == 200 and "We have received the referral" in found.text
-    with demo_db.read() as session:
-        waiting_web = session.scalars(select(Call).where(Call.channel == "web", Call.state == "waiting")).all()
-        referred = set(session.scalars(select(WebReferral.call_id)).all())
-    assert len(waiting_web) == 2 and {call.id for call in waiting_web} == referred

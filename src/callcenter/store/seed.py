@@ -66,8 +66,7 @@ def seed_demo(db: Database, now: datetime, *, seed: int = DEMO_SEED) -> dict[str
         session.flush()
         reps = [a for a in agents if a.role == "rep"]
         history = _demo_history(rng, now, line_ids, reps)
-        waiting, web_arrivals = _demo_waiting(rng, now, line_ids, [c.caller_number for c in history])
-        calls = history + waiting
+        calls = history + _demo_waiting(rng, now, line_ids, [c.caller_number for c in history])
         session.add_all(calls)
         session.flush()
         for call in calls:
@@ -82,7 +81,6 @@ def seed_demo(db: Database, now: datetime, *, seed: int = DEMO_SEED) -> dict[str
             )
             if call.state == CallState.ENDED.value:
                 session.add(contact_for(call, fallback_at=now))
-        _demo_web_referrals(session, web_arrivals)
         # The demo directory goes in as HSDS rows, through the same checks and provider derivation as
         # `callcenter directory import`, so `directory export` hands it back.
         report = hsds.import_records(session, demo_directory(rng), now, source="demo directory")
@@ -109,21 +107,14 @@ def _demo_agents(now: datetime) -> list[Agent]:
         ]
 
 
-def _demo_waiting(
-    rng: random.Random, now: datetime, line_ids: dict[str, int], known_numbers: list[str]
-) -> tuple[list[Call], list[datetime]]:
-    """Callers waiting right now (some have called before, so the call panel shows history), and
-    when the web line's referrals arrived (they come in through Referral Connect)."""
+def _demo_waiting(rng: random.Random, now: datetime, line_ids: dict[str, int], known_numbers: list[str]) -> list[Call]:
+    """Callers waiting right now; some have called before, so the call panel shows history."""
     plan = [("877", 9), ("866", 2), ("tty", 1), ("fax", 2), ("web", 2)]
     calls: list[Call] = []
-    web_arrivals: list[datetime] = []
     for code, count in plan:
         for _ in range(count):
             waited = timedelta(seconds=rng.randrange(5, 420))
             channel = next(spec.channel for spec in LINES if spec.code == code)
-            if channel == Channel.WEB:
-                web_arrivals.append(now - waited)
-                continue
             calls.append(
                 Call(
                     line_id=line_ids[code],
@@ -144,73 +135,7 @@ def _demo_waiting(
     if known_numbers:  # the demo's emergency caller has called before: the panel shows history
         calls[3].caller_number = known_numbers[0]
     calls[5].priority = Priority.HIGH
-    return calls, web_arrivals
-
-
-# Two referrals as Referral Connect receives them: a family in Spanish, and a pediatric office.
-DEMO_REFERRALS = (
-    {
-        "danger": "no",
-        "referrer": "family",
-        "referrer_name": "Rosa Delgado",
-        "phone": "(860) 555-0187",
-        "best_time": "evening",
-        "language": "Spanish",
-        "child_first": "Mateo",
-        "child_last": "Delgado",
-        "child_dob": "6/12/2014",
-        "child_zip": "06114",
-        "child_sex": "male",
-        "medicaid": "",
-        "guardian_name": "Rosa Delgado",
-        "symptoms": "Muy triste desde el verano, no quiere ir a la escuela.",
-        "diagnosis": "",
-        "consent": "yes",
-    },
-    {
-        "danger": "no",
-        "referrer": "office",
-        "referrer_name": "Dr. Ada Okafor",
-        "office_name": "Elm Street Pediatrics (demo)",
-        "npi": "1234567893",
-        "phone": "(203) 555-0164",
-        "best_time": "morning",
-        "language": "English",
-        "child_first": "Ava",
-        "child_last": "Brooks",
-        "child_dob": "9/30/2017",
-        "child_zip": "06511",
-        "child_sex": "female",
-        "medicaid": "",
-        "guardian_name": "Jordan Brooks",
-        "symptoms": "Outbursts at school and at home, biting a classmate; parents asking for an evaluation.",
-        "diagnosis": "",
-        "consent": "yes",
-    },
-)
-
-
-DEMO_REFERENCES = ("RC-DEMQFAM2", "RC-DEMQPEDS")  # fixed, so the demo's status check can be tried
-
-
-def _demo_web_referrals(session, arrivals: list[datetime]) -> None:
-    from callcenter.domain.business_time import deadline
-    from callcenter.domain.promises import PromisePolicy
-    from callcenter.store import web_referrals
-
-    policy = PromisePolicy()
-    for number, (answers, arrived) in enumerate(zip(DEMO_REFERRALS, arrivals, strict=False), start=1):
-        due = deadline(arrived, policy.web_referral_promise, policy.hours)
-        reference = DEMO_REFERENCES[number - 1]
-        web_referrals.add(
-            session,
-            reference,
-            dict(answers),
-            arrived,
-            due,
-            language="es" if number == 1 else "en",
-            client_address="demo",
-        )
+    return calls
 
 
 NOTES = [
