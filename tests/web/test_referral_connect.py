@@ -222,4 +222,3 @@ def test_the_spanish_referral_promises_in_spanish(site):
     sent = refer(site, prefix="/es")
     assert sent.status_code == 200
     assert "Un representante le llamará antes del martes 24 de noviembre a las 10:00" in sent.text
-
