@@ -208,3 +208,51 @@ def test_numbers_and_flags_read_as_people_write_them():
         None,
     ]
     assert [hsds.number_text(value) for value in (18.0, 2.5, 7)] == ["18", "2.5", "7"]
+
+
+def test_a_service_nested_under_an_organization_without_id_is_not_also_missing_its_link():
+    found = ["its organization ([0]) has no id, so this service cannot be linked to it"]
+    _, problems = check_row("service", {"id": SERVICE, "name": "Outpatient Clinic"}, found)
+    assert problems == found
+
+
+def _phone(**links):
+    row, problems = check_row("phone", {"id": "tel-1", "number": "(860) 555-0101", **links})
+    assert problems == []
+    return row
+
+
+def test_copies_of_one_record_nested_under_several_parents_are_one_record_linked_to_each():
+    by_service, by_location = _phone(service_id=SERVICE), _phone(location_id=LOCATION)
+    merged = hsds.merge_copies("phone", by_service, by_location)
+    assert merged is not None and (merged["service_id"], merged["location_id"]) == (SERVICE, LOCATION)
+    assert hsds.merge_copies("phone", merged, _phone(service_id=SERVICE)) == merged  # the same copy again
+    assert by_service["location_id"] is None  # the copies themselves are left as they were
+
+
+def test_copies_that_really_differ_are_not_merged():
+    kept = _phone(service_id=SERVICE)
+    assert hsds.merge_copies("phone", kept, _phone(service_id="svc-2")) is None  # two parents for one link
+    other = {**_phone(location_id=LOCATION), "number": "+18605550199"}
+    assert hsds.merge_copies("phone", kept, other) is None  # another value
+
+
+def test_hsds_1_1_rows_are_read_as_the_3_0_tables_keep_them():
+    language = {"id": "lng-1", "service_id": SERVICE, "language": "Spanish"}
+    assert hsds.from_hsds_1_1("language", language) == [] and language["name"] == "Spanish"
+    address = {"id": "adr-1", "address_1": "20 Main Street", "address_2": "", "address_3": "Suite 4", "address_4": " "}
+    assert hsds.from_hsds_1_1("address", address, "physical_address") == []
+    assert (address["address_2"], address["address_type"]) == ("Suite 4", "physical")
+    schedule = {"id": "sch-1", "weekday": "Mon, Tuesday,fri", "opens_at": "09:00", "closes_at": "17:00"}
+    assert hsds.from_hsds_1_1("schedule", schedule, "regular_schedule") == []
+    assert (schedule["byday"], schedule["freq"]) == ("MO,TU,FR", "WEEKLY")
+    assert check_row("schedule", {**schedule, "service_id": SERVICE})[1] == []
+    given = {"id": "sch-2", "weekday": "Monday", "byday": "SA"}  # a 3.0 byday column wins
+    assert hsds.from_hsds_1_1("schedule", given, "regular_schedule") == [] and given["byday"] == "SA"
+
+
+@pytest.mark.parametrize("weekday", ["1", "7", "Someday"])
+def test_an_hsds_1_1_weekday_that_is_not_a_day_name_is_refused_with_what_to_write(weekday):
+    [problem] = hsds.from_hsds_1_1("schedule", {"id": "sch-1", "weekday": weekday}, "regular_schedule")
+    assert problem.startswith(f"weekday {weekday!r} is not a day's name")
+    assert "Monday ... Sunday" in problem and "rename the column to byday" in problem

@@ -432,3 +432,155 @@ def test_the_demo_directory_lives_in_the_hsds_tables(demo_db, now, tmp_path):
     report = hsds.import_package(demo_db, tmp_path / "demo", now)
     assert report.bad_rows == [] and report.counts["provider"].unchanged == 320
     assert snapshot(demo_db) == before
+
+
+# --- Shapes from HSDS 3.0 examples and HSDS 1.1 packages ------------------------------------------
+
+ORGANIZATION_FULL = FIXTURES / "organization_full.json"  # an organization with its services nested in it
+SERVICE_FULL = FIXTURES / "service_full.json"  # one phone, schedule and language nested at several levels
+HSDS_1_1 = FIXTURES / "hsds11"
+
+
+def row_of(db, spec_name: str, row_id: str) -> dict:
+    table = hsds.SPEC[spec_name].table
+    with db.engine.connect() as conn:
+        return dict(conn.execute(select(table).where(table.c.id == row_id)).mappings().one())
+
+
+def test_an_organization_with_its_services_nested_in_it_imports_with_them(db, now):
+    report = hsds.import_package(db, ORGANIZATION_FULL, now)
+    assert report.bad_rows == []
+    assert {name: c.imported for name, c in report.counts.items() if c.imported} == {
+        "organization": 1,
+        "service": 2,
+        "location": 1,
+        "address": 1,
+        "service_at_location": 2,
+        "phone": 1,
+        "schedule": 1,
+        "language": 3,
+        "attribute": 1,
+        "provider": 2,
+    }
+    organization = uid("91", 1)
+    assert {row_of(db, "service", uid("92", n))["organization_id"] for n in (1, 2)} == {organization}
+    assert row_of(db, "location", uid("93", 1))["organization_id"] == organization  # from organization.locations
+    english = row_of(db, "language", uid("98", 1))  # nested under the location and the clinic
+    assert (english["location_id"], english["service_id"]) == (uid("93", 1), uid("92", 1))
+    rows = providers(db)
+    clinic, in_home = rows[uid("95", 1)], rows[uid("95", 2)]
+    assert clinic.organization == in_home.organization == "Elm City Family Guidance"
+    assert (clinic.name, clinic.languages, clinic.accepts_husky) == (
+        "Elm City Outpatient Clinic",
+        "English;Spanish",
+        True,
+    )
+    assert clinic.phone_number == in_home.phone_number == "+12035550141"
+    assert (in_home.town, in_home.zip_code, in_home.hours) == ("New Haven", "06510", "Mon-Fri 09:00-17:00")
+
+
+def test_a_list_may_mix_service_and_organization_objects(db, now, tmp_path):
+    organization = json.loads(ORGANIZATION_FULL.read_text())
+    nameless = {"name": "Unnamed Agency", "services": [{"id": "svc-orphan", "name": "Orphan Service"}]}
+    items = [*json.loads(GOOD_JSON.read_text()), organization, nameless]
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(items))
+    report = hsds.import_package(db, path, now)
+    reasons = {bad.path: bad.reason for bad in report.bad_rows}
+    assert reasons == {
+        "[8]": "missing organization id",
+        "[8].services[0]": "its organization ([8]) has no id, so this service cannot be linked to it",
+    }
+    assert report.counts["organization"].imported == 4 and report.counts["service"].imported == 9
+    assert report.counts["provider"].imported == 10
+    assert providers(db)[uid("95", 2)].organization == "Elm City Family Guidance"
+
+
+def test_a_record_nested_at_several_levels_is_one_record_linked_to_each(db, other_db, now, tmp_path):
+    report = hsds.import_package(db, SERVICE_FULL, now)
+    assert report.bad_rows == []
+    assert (report.counts["phone"].imported, report.counts["schedule"].imported) == (1, 1)
+    organization, location, service, sal = (uid("a9", n) for n in (1, 2, 3, 4))
+    phone = row_of(db, "phone", uid("a9", 5))
+    assert (
+        phone["organization_id"],
+        phone["service_id"],
+        phone["location_id"],
+        phone["service_at_location_id"],
+    ) == (organization, service, location, sal)
+    schedule = row_of(db, "schedule", uid("a9", 7))
+    assert (schedule["service_id"], schedule["location_id"], schedule["service_at_location_id"]) == (
+        service,
+        location,
+        sal,
+    )
+    language = row_of(db, "language", uid("a9", 8))
+    assert (language["service_id"], language["location_id"]) == (service, location)
+    assert providers(db)[sal].phone_number == "+18605550177;ext=12"
+    # The same directory as CSV, imported elsewhere; the JSON again over it changes nothing.
+    hsds.export_package(db, tmp_path / "csv", "csv")
+    assert hsds.import_package(other_db, tmp_path / "csv", now).bad_rows == []
+    again = hsds.import_package(other_db, SERVICE_FULL, now)
+    assert again.bad_rows == []
+    assert all(c.imported == c.updated == c.removed == 0 for c in again.counts.values()), again.lines()
+    assert snapshot(other_db) == snapshot(db)
+
+
+def test_copies_of_one_nested_record_that_really_differ_are_still_reported(db, now, tmp_path):
+    service = json.loads(SERVICE_FULL.read_text())
+    service["service_at_locations"][0]["phones"][0]["number"] = "(860) 555-0178"
+    path = tmp_path / "differs.json"
+    path.write_text(json.dumps(service))
+    report = hsds.import_package(db, path, now)
+    assert [(bad.path, bad.reason) for bad in report.bad_rows] == [
+        (
+            "[0].service_at_locations[0].phones[0]",
+            f"this copy of phone {uid('a9', 5)!r} differs from the one at differs.json:[0].organization.phones[0], "
+            "which is kept",
+        )
+    ]
+    phone = row_of(db, "phone", uid("a9", 5))
+    assert phone["number"] == "+18605550177" and phone["service_at_location_id"] is None
+    assert phone["service_id"] == uid("a9", 3) and phone["location_id"] == uid("a9", 2)
+
+
+def test_an_hsds_1_1_package_is_read_under_its_1_1_names(db, now, tmp_path):
+    report = hsds.import_package(db, HSDS_1_1, now)
+    assert report.bad_rows == [] and report.skipped == []
+    assert {name: c.imported for name, c in report.counts.items() if c.imported} == {
+        "organization": 1,
+        "service": 1,
+        "location": 1,
+        "address": 1,
+        "service_at_location": 1,
+        "phone": 1,
+        "schedule": 3,
+        "language": 2,
+        "provider": 1,
+    }
+    (only,) = providers(db).values()
+    assert only.languages == "English;Spanish"
+    assert (only.address, only.zip_code, only.town) == ("20 Main Street, Second floor, Suite 4", "06401", "Ansonia")
+    assert (only.open_days, only.opens_minute, only.closes_minute) == (11, 540, 1200)
+    assert (
+        row_of(db, "organization", "b1100000-0000-4000-8000-000000000001")["website"] == "https://nv-youth.example.org"
+    )
+    # Without datapackage.json the files are found by their 1.1 names.
+    package = _copy(HSDS_1_1, tmp_path / "no-descriptor")
+    (package / "datapackage.json").unlink()
+    again = hsds.import_package(db, package, now)
+    assert again.bad_rows == [] and again.counts["schedule"].unchanged == 3 and again.counts["address"].unchanged == 1
+
+
+def test_an_hsds_1_1_weekday_given_as_a_number_is_refused_with_what_to_write(db, now, tmp_path):
+    package = _copy(HSDS_1_1, tmp_path / "numbered")
+    with (package / "regular_schedules.csv").open("a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerow(
+            ["sch-number", "", "", "b1400000-0000-4000-8000-000000000001", "5", "09:00:00", "12:00:00"]
+        )
+    report = hsds.import_package(db, package, now)
+    [bad] = report.bad_rows
+    assert (bad.file, bad.line) == ("regular_schedules.csv", 5)
+    assert bad.reason.startswith("weekday '5' is not a day's name")
+    assert "write the day's name (Monday ... Sunday)" in bad.reason and "rename the column to byday" in bad.reason
+    assert report.counts["schedule"].imported == 3

@@ -305,7 +305,7 @@ def check_row(table: str, values: Mapping[str, Any], found: Sequence[str] = ()) 
     """A row of ``table`` cleaned and normalised, and what is wrong with it on its own.
 
     ``found`` are problems met while reading the row (a JSON parent without an id): they come
-    first, and such a row is not also called linked to nothing.
+    first, and such a row is not also called linked to nothing nor missing its link.
     """
     spec = SPEC[table]
     problems = list(found)
@@ -316,9 +316,11 @@ def check_row(table: str, values: Mapping[str, Any], found: Sequence[str] = ()) 
             problems.append(problem)
     if row["id"] is None:  # an id too long for its column was told above and left empty
         problems.insert(0, f"missing {table} id")
+    links = {column for column, _ in spec.refs}
     for name in spec.required:
         if row.get(name) is None and not any(p.startswith(f"{name} ") for p in problems):
-            problems.append(f"missing {name}")
+            if not (found and name in links):  # what was found says why the link is missing
+                problems.append(f"missing {name}")
     if spec.needs_parent and not any(row.get(column) for column, _ in spec.refs) and not found:
         problems.append(f"linked to nothing: set one of {', '.join(column for column, _ in spec.refs)}")
     check = _CHECKS.get(table)
@@ -471,6 +473,88 @@ _CHECKS: dict[str, Callable[[dict[str, Any], list[str]], None]] = {
     "language": _check_language,
     "attribute": _check_attribute,
 }
+
+# --- Copies of one record ------------------------------------------------------------------------
+
+
+def merge_copies(table: str, kept: Mapping[str, Any], copy: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Two checked copies of one record, as a JSON package nests it under several parents (the same
+    phone under the organization, the service, the location and the service_at_location): one record
+    linked everywhere either copy is. Nesting sets the link to the parent it sits under, so copies of
+    one record differ only in which links they set. None when they really differ: another value in
+    a field, or two different parents for the same link."""
+    links = {column for column, _ in SPEC[table].refs}
+    merged = dict(kept)
+    for name, value in copy.items():
+        if merged.get(name) == value or (name in links and value is None):
+            continue
+        if name in links and merged.get(name) is None:
+            merged[name] = value
+            continue
+        return None
+    return merged
+
+
+# --- HSDS 1.1 tables -----------------------------------------------------------------------------
+
+# HSDS 1.1 tables whose rows this directory keeps under their 3.0 table: 1.1 name -> (table, file).
+# (1.1 ``postal_addresses`` are mailing addresses, not where a family goes: not kept.)
+LEGACY_TABLES: dict[str, tuple[str, str]] = {
+    "physical_address": ("address", "physical_addresses.csv"),
+    "regular_schedule": ("schedule", "regular_schedules.csv"),
+}
+_WEEKDAYS = {
+    name: code
+    for code, names in {
+        "MO": ("monday", "mon", "mo"),
+        "TU": ("tuesday", "tue", "tues", "tu"),
+        "WE": ("wednesday", "wed", "we"),
+        "TH": ("thursday", "thu", "thur", "thurs", "th"),
+        "FR": ("friday", "fri", "fr"),
+        "SA": ("saturday", "sat", "sa"),
+        "SU": ("sunday", "sun", "su"),
+    }.items()
+    for name in names
+}
+
+
+def from_hsds_1_1(table: str, values: dict[str, Any], legacy: str | None = None) -> list[str]:
+    """A row as an HSDS 1.1 package writes it, as the 3.0 table keeps it (in place); what cannot be
+    carried over soundly. ``legacy`` is the 1.1 table the row came from (``LEGACY_TABLES``).
+
+    - languages: 1.1 names the language in ``language``; 3.0 in ``name``.
+    - organizations: 1.1 gives the website as ``url``; 3.0 as ``website``.
+    - physical_addresses: 3.0 has no ``address_3``/``address_4``: they join ``address_2``.
+    - regular_schedules: one ``weekday`` per row becomes a weekly ``byday``. 1.1 leaves the day's
+      form open, so a day's name is taken and a number (is 1 a Sunday or a Monday?) is refused.
+    """
+    problems: list[str] = []
+    if table == "language" and is_blank(values.get("name")) and not is_blank(values.get("language")):
+        values["name"] = values["language"]
+    if table == "organization" and is_blank(values.get("website")) and not is_blank(values.get("url")):
+        values["website"] = values["url"]
+    if legacy == "physical_address":
+        lines = [
+            str(values.get(n)).strip() for n in ("address_2", "address_3", "address_4") if not is_blank(values.get(n))
+        ]
+        values["address_2"] = ", ".join(lines) or None
+        if is_blank(values.get("address_type")):
+            values["address_type"] = "physical"
+    if legacy == "regular_schedule" and is_blank(values.get("byday")) and not is_blank(values.get("weekday")):
+        weekday = str(values["weekday"]).strip()
+        days = [_WEEKDAYS.get(part.strip().lower().rstrip(".")) for part in weekday.split(",") if part.strip()]
+        if days and all(days):
+            values["byday"] = ",".join(day for day in days if day)
+            if is_blank(values.get("freq")):
+                values["freq"] = "WEEKLY"
+        else:
+            problems.append(
+                f"weekday {weekday!r} is not a day's name, and HSDS 1.1 does not say which day a number is "
+                "(is 1 a Sunday or a Monday?): write the day's name (Monday ... Sunday) in the weekday column, "
+                "or rename the column to byday and write the days as MO, TU, WE, TH, FR, SA, SU"
+            )
+    return problems
+
 
 # --- Values --------------------------------------------------------------------------------------
 

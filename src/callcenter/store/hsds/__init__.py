@@ -8,7 +8,16 @@ A package is either
 - one JSON file holding a list of HSDS ``service`` objects, each with its nested
   ``organization``, ``phones``, ``schedules``, ``languages``, ``attributes`` and
   ``service_at_locations`` (each with its ``location`` and that location's ``addresses``...); an
-  attribute's nested ``taxonomy_term`` (with its ``taxonomy_detail``) is kept as a term.
+  attribute's nested ``taxonomy_term`` (with its ``taxonomy_detail``) is kept as a term. The file
+  may hold one object or a list, and organization objects too (the HSDS ``organization_full``
+  shape: ``phones``, ``locations`` and ``services`` nested in the organization, which links them).
+  A record nested at several levels (the same phone under the organization, the service, the
+  location and the service_at_location) is one record linked to each; copies that really differ
+  are reported.
+
+An HSDS 1.1 CSV package is read as well: ``physical_addresses.csv`` and ``regular_schedules.csv``
+(one ``weekday`` a row, by its name) are the ``address`` and ``schedule`` tables, the languages'
+``language`` column is their ``name`` (``callcenter.domain.hsds.from_hsds_1_1``).
 
 Import checks every row, keeps the good ones and reports each bad one with its file, line (CSV:
 the physical line, the header is line 1) or item path (JSON) and a reason a person can act on.

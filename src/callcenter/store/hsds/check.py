@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callcenter.domain.hsds import EXTRAS, LINKABLE, check_row, is_blank
+from callcenter.domain.hsds import EXTRAS, LEGACY_TABLES, LINKABLE, check_row, is_blank, merge_copies
 from callcenter.store.hsds.read import Package, Raw
 from callcenter.store.hsds.report import BadRow, Where
 from callcenter.store.hsds.tables import SPEC, SPECS, chunks
@@ -60,12 +60,26 @@ def check(session: Session, package: Package) -> Checked:
                         problems.insert(
                             0, f"duplicate {spec.name} id {row_id!r} (first at {first}); this row is skipped"
                         )
-                    elif problems or good[spec.name][row_id] != row:
-                        problems.insert(
-                            0, f"this copy of {spec.name} {row_id!r} differs from the one at {first}, which is kept"
-                        )
                     else:
-                        continue  # the same organization or location nested under several services
+                        kept = good[spec.name][row_id]
+                        merged = None if problems else merge_copies(spec.name, kept, row)
+                        if merged is None:
+                            problems.insert(
+                                0, f"this copy of {spec.name} {row_id!r} differs from the one at {first}, which is kept"
+                            )
+                        else:
+                            # The same record nested under several parents: one record, linked to each.
+                            unlinked = [
+                                problem
+                                for column, parent in spec.refs
+                                if merged[column] != kept[column]
+                                and (problem := parent_problem(column, parent, merged[column]))
+                            ]
+                            if unlinked:
+                                bad.append(BadRow(raw.where.file, raw.where.line, raw.where.path, "; ".join(unlinked)))
+                            else:
+                                kept.update(merged)
+                            continue
                 elif row_id in rejected[spec.name]:
                     if not package.json_form:
                         problems.insert(
@@ -125,10 +139,16 @@ def check(session: Session, package: Package) -> Checked:
 
 def _bad_order(bad: BadRow) -> tuple:
     item = re.match(r"\[(\d+)\]", bad.path or "")
+    files = {file: table for table, file in LEGACY_TABLES.values()} | {
+        "services_at_location.csv": "service_at_location"
+    }
+    table = files.get(bad.file)
     rank = (
         -1
         if bad.file == "datapackage.json"
-        else next((index for index, spec in enumerate(SPECS) if spec.file == bad.file), len(SPECS))
+        else next(
+            (index for index, spec in enumerate(SPECS) if spec.file == bad.file or spec.name == table), len(SPECS)
+        )
     )
     return (rank, bad.file, bad.line or 0, int(item.group(1)) if item else -1)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from callcenter.domain.hsds import EXTRAS, SPEC, SPECS, Spec, is_blank, kind_of
+from callcenter.domain.hsds import EXTRAS, LEGACY_TABLES, SPEC, SPECS, Spec, from_hsds_1_1, is_blank, kind_of
 from callcenter.store.errors import StoreError
 from callcenter.store.hsds.report import BadRow, Where
 
@@ -53,6 +53,14 @@ def _inside(folder: Path, file: Path) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class _File:
+    """A table's CSV file, and the HSDS 1.1 table it holds when it is one (``LEGACY_TABLES``)."""
+
+    path: Path
+    legacy: str | None = None
+
+
 @dataclass
 class Raw:
     """One row as read, not yet checked."""
@@ -86,15 +94,41 @@ def read_package(path: str | Path) -> Package:
     return _read_json_package(path)
 
 
-def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str, Path]:
-    """Table name -> CSV file, from datapackage.json when there is one, else the standard names."""
-    found = {spec.name: folder / spec.file for spec in SPECS if (folder / spec.file).is_file()}
-    if "service_at_location" not in found and (folder / "service_at_location.csv").is_file():
-        found["service_at_location"] = folder / "service_at_location.csv"
-    for table, file in list(found.items()):
-        if not _inside(folder, file):
+def _table_of(name: str) -> tuple[str | None, str | None]:
+    """A datapackage resource's name as (table, HSDS 1.1 table): singular or plural, 3.0 or 1.1."""
+    for candidate in (
+        name,
+        name[:-1] if name.endswith("s") else None,
+        f"{name[:-3]}y" if name.endswith("ies") else None,
+    ):
+        if candidate in SPEC:
+            return candidate, None
+        if candidate in LEGACY_TABLES:
+            return LEGACY_TABLES[candidate][0], candidate
+    if name == "services_at_location":  # HSDS 1.1
+        return "service_at_location", None
+    return None, None
+
+
+def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str, _File]:
+    """Table name -> CSV file, from datapackage.json when there is one, else the standard names (or
+    their HSDS 1.1 names)."""
+    found = {spec.name: _File(folder / spec.file) for spec in SPECS if (folder / spec.file).is_file()}
+    for file in ("service_at_location.csv", "services_at_location.csv"):
+        if "service_at_location" not in found and (folder / file).is_file():
+            found["service_at_location"] = _File(folder / file)
+    for legacy, (table, file) in LEGACY_TABLES.items():
+        if (folder / file).is_file():
+            if table in found:
+                skipped.append(f"{file} (HSDS 1.1 {legacy}: {found[table].path.name} is read for {table})")
+            else:
+                found[table] = _File(folder / file, legacy)
+    for table, source in list(found.items()):
+        if not _inside(folder, source.path):
             bad.append(
-                BadRow(file.name, None, None, f"links outside {folder.name}: only files inside the package are read")
+                BadRow(
+                    source.path.name, None, None, f"links outside {folder.name}: only files inside the package are read"
+                )
             )
             del found[table]
     descriptor = folder / "datapackage.json"
@@ -128,20 +162,14 @@ def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str,
             )
         )
         return found
-    listed: dict[str, Path] = {}
+    listed: dict[str, _File] = {}
     for index, resource in enumerate(resources):
         if not isinstance(resource, dict):
             continue
         name = str(resource.get("name") or "").strip().lower()
         file = resource.get("path")
         file = file[0] if isinstance(file, list) and file else file
-        table = (
-            name
-            if name in SPEC
-            else name[:-1]
-            if name.endswith("s") and name[:-1] in SPEC
-            else (f"{name[:-3]}y" if name.endswith("ies") and f"{name[:-3]}y" in SPEC else None)
-        )
+        table, legacy = _table_of(name)
         if table is None:
             skipped.append(f"{file or name} (HSDS {name or 'resource'} is not kept by this directory)")
             continue
@@ -167,7 +195,10 @@ def _resources(folder: Path, bad: list[BadRow], skipped: list[str]) -> dict[str,
                 )
             )
             continue
-        listed[table] = folder / file
+        if table in listed:
+            skipped.append(f"{file} ({name}: {listed[table].path.name} is read for {table})")
+            continue
+        listed[table] = _File(folder / file, legacy)
     return {**found, **listed}
 
 
@@ -181,13 +212,14 @@ def _read_csv_package(folder: Path) -> Package:
     rows: list[Raw] = []
     for spec in SPECS:
         if spec.name in files:
-            label = files[spec.name].relative_to(folder).as_posix()
-            _check_size(files[spec.name], label)
-            rows += _read_csv(files[spec.name], label, spec, bad)
+            source = files[spec.name]
+            label = source.path.relative_to(folder).as_posix()
+            _check_size(source.path, label)
+            rows += _read_csv(source.path, label, spec, bad, source.legacy)
     return Package(str(folder), rows, set(files), json_form=False, bad=bad, skipped=skipped)
 
 
-def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[Raw]:
+def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow], legacy: str | None = None) -> list[Raw]:
     rows: list[Raw] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -226,8 +258,10 @@ def _read_csv(path: Path, label: str, spec: Spec, bad: list[BadRow]) -> list[Raw
                             )
                         )
                         continue
-                    values = {name: value for name, value in zip(columns, record, strict=False) if name in spec.columns}
-                    rows.append(Raw(spec.name, Where(label, start), values))
+                    values = dict(zip(columns, record, strict=False))
+                    problems = from_hsds_1_1(spec.name, values, legacy)
+                    values = {name: value for name, value in values.items() if name in spec.columns}
+                    rows.append(Raw(spec.name, Where(label, start), values, problems))
             except csv.Error as error:
                 cut = "field larger than field limit" in str(error)
                 bad.append(
@@ -254,18 +288,50 @@ def _read_json_package(path: Path) -> Package:
     except UnicodeDecodeError:
         raise PackageError(f"{label} is not UTF-8 text.") from None
     if isinstance(data, dict):
-        for key in ("contents", "services", "items"):
-            if isinstance(data.get(key), list):
-                data = data[key]
-                break
+        if _is_organization(data):
+            data = [data]
         else:
-            data = [data] if "id" in data or "name" in data else None
+            for key in ("contents", "services", "items"):
+                if isinstance(data.get(key), list):
+                    data = data[key]
+                    break
+            else:
+                data = [data] if "id" in data or "name" in data else None
     if not isinstance(data, list):
-        raise PackageError(f"{label} holds no list of HSDS service objects.")
+        raise PackageError(f"{label} holds no list of HSDS service or organization objects.")
     walker = _JsonWalker(label)
     for index, item in enumerate(data):
-        walker.service(item, f"[{index}]")
+        if _is_organization(item):
+            walker.organization(item, f"[{index}]")
+        else:
+            walker.service(item, f"[{index}]")
     return Package(str(path), walker.rows, {spec.name for spec in SPECS}, json_form=True, bad=walker.bad)
+
+
+# Fields only an HSDS organization object has, and only a service object has.
+_ORGANIZATION_ONLY = (
+    "services",
+    "locations",
+    "website",
+    "year_incorporated",
+    "legal_status",
+    "logo",
+    "parent_organization_id",
+    "organization_identifiers",
+    "programs",
+)
+_SERVICE_ONLY = ("organization_id", "organization", "service_at_locations", "status")
+
+
+def _is_organization(item: Any) -> bool:
+    """An HSDS organization object (the ``organization_full`` shape, its services nested in it) rather
+    than a service object: a record with its own services, or with fields only an organization has
+    and none only a service has. Anything else is read as a service, as before."""
+    if not isinstance(item, dict) or ("id" not in item and "name" not in item):
+        return False
+    if "services" in item:
+        return True
+    return any(key in item for key in _ORGANIZATION_ONLY) and not any(key in item for key in _SERVICE_ONLY)
 
 
 class _JsonWalker:
@@ -359,17 +425,56 @@ class _JsonWalker:
                 continue
             self._children(item, key, table, path, link, entity, own_id)
 
-    def service(self, item: Any, path: str) -> None:
+    def _list(self, item: dict, key: str, table: str, path: str) -> list:
+        children = item.get(key)
+        if children is None:
+            return []
+        if not isinstance(children, list):
+            self.bad.append(BadRow(self.label, None, f"{path}.{key}", f"should be a list of {table} objects"))
+            return []
+        return children
+
+    def _location(self, location: Any, path: str, implied: Mapping[str, Any], orphan: str | None = None) -> str | None:
+        location_id = self._emit("location", location, path, implied, orphan)
+        if isinstance(location, dict):
+            self._nested(location, "location", location_id, path)
+        return location_id
+
+    def organization(self, item: dict, path: str) -> None:
+        """An organization with its ``locations`` and ``services`` nested in it (``organization_full``):
+        nesting links them to it."""
+        organization_id = self._emit("organization", item, path, {})
+        self._nested(item, "organization", organization_id, path)
+        for index, location in enumerate(self._list(item, "locations", "location", path)):
+            # A location need not belong to an organization: one without an id leaves it unlinked.
+            implied = {"organization_id": organization_id} if organization_id else {}
+            self._location(location, f"{path}.locations[{index}]", implied)
+        for index, service in enumerate(self._list(item, "services", "service", path)):
+            self.service(service, f"{path}.services[{index}]", parent=(organization_id, path))
+
+    def service(self, item: Any, path: str, parent: tuple[str | None, str] | None = None) -> None:
+        """A service; ``parent`` is the (id, path) of the organization it is nested in, if it is."""
         if not isinstance(item, dict):
             self.bad.append(BadRow(self.label, None, path, f"should be an HSDS service object, not {kind_of(item)}"))
             return
         implied: dict[str, Any] = {}
+        orphan = None
         organization = item.get("organization")
         if organization is not None:
             implied["organization_id"] = self._emit("organization", organization, f"{path}.organization", {})
             if isinstance(organization, dict):
                 self._nested(organization, "organization", implied["organization_id"], f"{path}.organization")
-        service_id = self._emit("service", item, path, implied)
+        if parent is not None:
+            parent_id, parent_path = parent
+            if parent_id is None:
+                orphan = f"its organization ({parent_path}) has no id, so this service cannot be linked to it"
+            elif implied.get("organization_id") not in (None, parent_id):
+                orphan = (
+                    f"its organization {implied['organization_id']!r} disagrees with where it is nested "
+                    f"(under {parent_id!r})"
+                )
+            implied["organization_id"] = parent_id
+        service_id = self._emit("service", item, path, implied, orphan)
         self._nested(item, "service", service_id, path)
         sals = item.get("service_at_locations")
         if sals is None:
@@ -389,14 +494,12 @@ class _JsonWalker:
             sal_implied: dict[str, Any] = {"service_id": service_id}
             location = sal.get("location") if isinstance(sal, dict) else None
             if location is not None:
-                location_id = self._emit("location", location, f"{sal_path}.location", {})
+                location_id = self._location(location, f"{sal_path}.location", {})
                 sal_implied["location_id"] = location_id
                 if location_id is None and orphan is None:
                     orphan = (
                         f"its location ({sal_path}.location) has no id, so this service_at_location cannot be linked"
                     )
-                if isinstance(location, dict):
-                    self._nested(location, "location", location_id, f"{sal_path}.location")
             sal_id = self._emit("service_at_location", sal, sal_path, sal_implied, orphan)
             if isinstance(sal, dict):
                 self._nested(sal, "service_at_location", sal_id, sal_path)
