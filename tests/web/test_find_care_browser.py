@@ -519,7 +519,18 @@ def _tab_through(driver, url: str) -> tuple[list[str], list[dict]]:
     return wanted, reached
 
 
-@pytest.mark.parametrize("page", ["/", "/?q=anxiety&place=Hartford&age=9&husky=1", "provider:en"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/",
+        "/?q=anxiety&place=Hartford&age=9&husky=1",
+        "provider:en",
+        "/?q=anxiety&place=Hartfrod&age=9",
+        "/no/such/page",
+        "/es/?q=anxiety&place=Hartford",
+        "/refer/status",
+    ],
+)
 def test_the_keyboard_reaches_every_control(browser, site, provider_paths, page):
     path = provider_paths["en"] if page == "provider:en" else page
     wanted, reached = _tab_through(browser, site + path)
