@@ -9,6 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from tests.packaging import built_wheel, unpacked
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,23 +46,7 @@ def test_import_linter_contracts_hold():
 
 
 def test_wheel_ships_styles_and_seed_and_runs_outside_the_checkout(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(tmp_path.glob("callcenter-*.whl"))
+    wheel = built_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in [
         "callcenter/styles/app.tcss",
@@ -71,11 +57,10 @@ def test_wheel_ships_styles_and_seed_and_runs_outside_the_checkout(tmp_path):
         "callcenter/web_templates/app_index.html",
     ]:
         assert required in names, required
-    unpacked = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(unpacked)
+    site = unpacked(wheel, tmp_path / "site")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    env = {**os.environ, "PYTHONPATH": str(site)}
     db_url = f"sqlite:///{tmp_path / 'w.db'}"
     code = (
         "import callcenter.resources as r, callcenter.cli as c, sys;"
@@ -83,7 +68,7 @@ def test_wheel_ships_styles_and_seed_and_runs_outside_the_checkout(tmp_path):
         "sys.exit(c.main(['--database-url', sys.argv[2], 'seed', '--demo']))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, str(unpacked), db_url], cwd=elsewhere, env=env, capture_output=True, text=True
+        [sys.executable, "-c", code, str(site), db_url], cwd=elsewhere, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert "320 providers added" in result.stdout

@@ -617,9 +617,9 @@ def _directory(args) -> int:
 def _checked_filter(build_filter, fields: dict):
     """A listing command's filter, checked before connecting (a mistyped date never touches the
     database); None after printing what is wrong with it."""
-    from callcenter.domain.timefmt import line_zone
+    from callcenter.domain.timefmt import line_date
 
-    query, errors = build_filter(fields, _now().astimezone(line_zone()).date())
+    query, errors = build_filter(fields, line_date(_now()))
     for message in errors.values():
         print(f"callcenter: {message}", file=sys.stderr)
     return None if errors else query

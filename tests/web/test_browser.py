@@ -17,16 +17,13 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.dbutil import IN_CI, free_port
+from tests.web.browser_support import CHROMEDRIVER, CHROMIUM, require_browser, wait
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PASSWORD = "demo-password-1"
-WAIT_SECONDS = 30.0  # per step; a loaded machine is slow, a broken page never gets there
 
 CAPTURE_TERMINAL = """
 window.__xterms = [];
@@ -86,30 +83,11 @@ class Screen:
 
 
 def _require_browser() -> None:
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("the selenium package (pip install -e '.[test]')")
-    if not missing:
-        return
-    message = f"the browser test needs {', '.join(missing)}"
-    if IN_CI:
-        pytest.fail(message + ": CI installs chromium and chromium-driver in .ci/run", pytrace=False)
-    pytest.skip(message + "; apt-get install chromium chromium-driver to run it")
+    require_browser("the browser test needs", in_ci=IN_CI, chromium=CHROMIUM)
 
 
 def _wait(condition, what: str, describe=lambda: ""):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    value = condition()
-    if value:
-        return value
-    pytest.fail(f"gave up after {WAIT_SECONDS:.0f} s waiting for {what}\n{describe()}", pytrace=False)
+    return wait(condition, what, describe, poll=0.1)
 
 
 def _group_alive(process: subprocess.Popen) -> bool:

@@ -14,6 +14,8 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from tests.packaging import built_wheel, unpacked
+
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "src" / "callcenter" / "web"
 PO = WEB / "locale" / "es" / "LC_MESSAGES" / "messages.po"
@@ -71,23 +73,7 @@ def test_the_committed_compiled_catalog_matches_the_po_file():
 
 
 def test_a_built_wheel_serves_spanish_and_the_map_from_its_own_files(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(tmp_path.glob("callcenter-*.whl"))
+    wheel = built_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in [
         "callcenter/web/locale/es/LC_MESSAGES/messages.mo",
@@ -99,8 +85,7 @@ def test_a_built_wheel_serves_spanish_and_the_map_from_its_own_files(tmp_path):
         "callcenter/web/static/leaflet/LICENSE",
     ]:
         assert required in names, required
-    unpacked = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(unpacked)
+    site = unpacked(wheel, tmp_path / "site")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     code = """
@@ -121,9 +106,9 @@ assert page.status_code == 200 and ">Buscar<" in page.text and "lugares encontra
 assert client.get("/static/leaflet/leaflet.js").status_code == 200
 print("served in Spanish")
 """
-    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    env = {**os.environ, "PYTHONPATH": str(site)}
     result = subprocess.run(
-        [sys.executable, "-c", code, str(unpacked), f"sqlite:///{tmp_path / 'w.db'}"],
+        [sys.executable, "-c", code, str(site), f"sqlite:///{tmp_path / 'w.db'}"],
         cwd=elsewhere,
         env=env,
         capture_output=True,

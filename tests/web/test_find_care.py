@@ -16,6 +16,8 @@ from tests.dbutil import FIXED_NOW
 
 
 class Clock:
+    """A clock the test moves by hand (rate-limit windows, kept pages, open now)."""
+
     def __init__(self, now=FIXED_NOW):
         self.now = now
 

@@ -24,13 +24,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.dbutil import IN_CI, free_port
+from tests.web.browser_support import CHROMEDRIVER, CHROMIUM, WAIT_SECONDS, require_browser, wait
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-WAIT_SECONDS = 30.0  # per step; a loaded machine is slow, a broken page never gets there
 SEARCH_LIMIT = 3  # searches a minute on the server the rate-limit test uses
 
 # Only this machine: nothing the site does reaches out, and the browser's own traffic is off.
@@ -90,30 +88,11 @@ return {
 
 def _require_browser() -> None:
     """The same rule as test_browser.py: skipped on a developer's machine without Chromium, failed in CI."""
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("the selenium package (pip install -e '.[test]')")
-    if not missing:
-        return
-    message = f"the find-care browser tests need {', '.join(missing)}"
-    if IN_CI:
-        pytest.fail(message + ": CI installs chromium and chromium-driver in .ci/run", pytrace=False)
-    pytest.skip(message + "; apt-get install chromium chromium-driver to run them")
+    require_browser("the find-care browser tests need", in_ci=IN_CI, chromium=CHROMIUM)
 
 
 def _wait(condition, what: str, describe=lambda: ""):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    value = condition()
-    if value:
-        return value
-    pytest.fail(f"gave up after {WAIT_SECONDS:.0f} s waiting for {what}\n{describe()}", pytrace=False)
+    return wait(condition, what, describe)
 
 
 # --- the servers -------------------------------------------------------------------------------

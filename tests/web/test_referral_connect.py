@@ -16,6 +16,7 @@ from callcenter.store.models import AuditEntry, Call, Promise, WebReferral, WebR
 from callcenter.web.settings import SiteSettings
 from callcenter.web.site import create_site
 from tests.dbutil import FIXED_NOW
+from tests.web.test_find_care import Clock
 
 FAMILY = {
     "you": {
@@ -28,14 +29,6 @@ FAMILY = {
     "child": {"child_first": "Luis", "child_last": "Rivera", "child_dob": "3/4/2015", "child_zip": "06106"},
     "concern": {"symptoms": "He has panic attacks at school\nand will not go in.", "diagnosis": ""},
 }
-
-
-class Clock:
-    def __init__(self, now=FIXED_NOW):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 def client_for(db, clock=None, **settings) -> TestClient:

@@ -58,7 +58,7 @@ def search_terms(text: str) -> list[str]:
 
 
 @cache
-def _ct_centroids() -> tuple[dict[str, tuple[float, float, str]], dict[str, tuple[float, float, str]]]:
+def ct_centroids() -> tuple[dict[str, tuple[float, float, str]], dict[str, tuple[float, float, str]]]:
     import zipcodes
 
     by_zip: dict[str, tuple[float, float, str]] = {}
@@ -81,7 +81,7 @@ def origin_of(place: str) -> Origin | None:
     text = " ".join((place or "").split())
     if not text:
         return None
-    by_zip, towns = _ct_centroids()
+    by_zip, towns = ct_centroids()
     if text[:5].isdigit():
         found = by_zip.get(text[:5])
         if found is None:

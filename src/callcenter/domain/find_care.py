@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from callcenter.domain.directory import RADII_MILES, SERVICE_TYPES, LookupQuery, _ct_centroids
+from callcenter.domain.directory import RADII_MILES, SERVICE_TYPES, LookupQuery, ct_centroids
 
 MAX_WORDS_LENGTH = 200
 MAX_PLACE_LENGTH = 60
@@ -169,7 +169,7 @@ def _is_words(text: str) -> bool:
 
 
 def _place_problem(place: str) -> Problem | None:
-    by_zip, towns = _ct_centroids()
+    by_zip, towns = ct_centroids()
     if place[:1].isdigit():
         if not (len(place) == 5 and place.isdigit()):
             return Problem("place", "zip_digits", {})
@@ -186,5 +186,5 @@ def _place_problem(place: str) -> Problem | None:
 
 def town_centre(town: str) -> tuple[float, float] | None:
     """A Connecticut town's centre (the mean of its ZIP centroids), for its name on the map."""
-    found = _ct_centroids()[1].get((town or "").strip().lower())
+    found = ct_centroids()[1].get((town or "").strip().lower())
     return (found[0], found[1]) if found else None

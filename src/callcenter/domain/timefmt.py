@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callcenter.domain.errors import ValidationError
@@ -15,6 +15,11 @@ def line_zone() -> ZoneInfo:
     """The line's time zone: where its clocks, days and business hours are read. One setting
     (CALLCENTER_TIME_ZONE) sets it for the whole process at start-up (``use_line_zone``)."""
     return _line_zone
+
+
+def line_date(moment: datetime) -> date:
+    """The day a moment falls on, on the line's calendar (its time zone)."""
+    return moment.astimezone(_line_zone).date()
 
 
 def use_line_zone(name: str) -> ZoneInfo:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from callcenter.domain import intake_form
 from callcenter.domain import validation as v
 from callcenter.domain.consults import parse_npi
 from callcenter.domain.errors import ValidationError
@@ -25,9 +26,8 @@ STEPS = ("danger", "you", "child", "concern", "review")
 DANGERS = ("suicide", "harm_others", "medical", "no")
 REFERRERS = ("family", "office")
 BEST_TIMES = ("morning", "afternoon", "evening", "any")
-SEXES = ("female", "male", "nonbinary", "unknown")
+SEXES = tuple(value for value, _label in intake_form.SEXES)  # the intake's own choices
 LANGUAGES = ("English", "Spanish", "other")
-STATUSES = ("received", "working", "linked")
 MAX_SHORT = 80
 MAX_SYMPTOMS = 2000
 MAX_DIAGNOSIS = 200

@@ -19,7 +19,7 @@ from callcenter.domain.phone import format_phone
 from callcenter.domain.privacy import masked_child
 from callcenter.domain.promises import PromisePolicy
 from callcenter.domain.roles import Permission, require
-from callcenter.domain.timefmt import line_zone
+from callcenter.domain.timefmt import line_date
 from callcenter.store import audit, consults, handoffs, promises, referrals, web_referrals
 from callcenter.store.access import owned_row
 from callcenter.store.agents import _load as load_agent
@@ -79,7 +79,7 @@ def start(db: Database, agent_id: int, now: datetime, call_id: int | None = None
                 fields["callback_number"] = format_phone(number)
             referred = web_referrals.referral_on_call(session, call_id)
             if referred is not None:  # a referral made on the public site: typed in by the referrer
-                fields.update(web_referral.intake_fields(referred[1], now.astimezone(line_zone()).date()))
+                fields.update(web_referral.intake_fields(referred[1], line_date(now)))
         intake = Intake(
             call_id=call_id,
             agent_id=agent_id,

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from callcenter.config import CLIENT_ADDRESS_ENV
-from callcenter.domain.timefmt import line_zone
+from callcenter.domain.timefmt import line_date
 from callcenter.ui.keys import KeysInOrder
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.outbox import Outbox
@@ -90,7 +90,7 @@ class ConsoleApp(KeysInOrder):
 
     def line_today(self) -> date:
         """Today on the line's calendar (its time zone), by the console's clock."""
-        return self.clock().astimezone(line_zone()).date()
+        return line_date(self.clock())
 
     # -- the database ------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 
 from callcenter.domain import web_referral as rules
 from callcenter.domain.business_time import deadline
-from callcenter.domain.timefmt import line_zone
+from callcenter.domain.timefmt import line_date, line_zone
 from callcenter.store import web_referrals
 from callcenter.store.errors import StoreError
 from callcenter.web import words
@@ -75,7 +75,7 @@ class ReferralPages:
         check = rules.check_step(step, typed, self._today(now), answers)
         if check.problems:
             problems = {
-                problem.field: words.problem_text(problem, self.site._gettext(lang)) for problem in check.problems
+                problem.field: words.problem_text(problem, self.site.gettext(lang)) for problem in check.problems
             }
             return self._form(request, lang, step, typed, problems, answers, status=400)
         answers = {**answers, **typed}
@@ -93,7 +93,7 @@ class ReferralPages:
             return response
         if not rules.complete(answers, self._today(now)):
             return RedirectResponse(self._url(lang, self._first_unfinished(answers, now)), status_code=303)
-        limited = self.site._limited(request, lang, "send", self.site.settings.referrals_per_minute)
+        limited = self.site.limited(request, lang, "send", self.site.settings.referrals_per_minute)
         if limited is not None:
             return limited
         from callcenter.web.site import client_address
@@ -139,7 +139,7 @@ class ReferralPages:
         answers: dict[str, str],
         status: int = 200,
     ) -> Response:
-        gettext = self.site._gettext(lang)
+        gettext = self.site.gettext(lang)
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
         number = rules.STEPS.index(step) + 1
         context = {
@@ -194,7 +194,7 @@ class ReferralPages:
                 "last_four": "".join(form.get("last_four", "").split())[:10],
             }
             context["typed"] = typed
-            gettext = self.site._gettext(lang)
+            gettext = self.site.gettext(lang)
             problems = {}
             if len(rules.normal_reference(typed["reference"])) != len(rules.REFERENCE_PREFIX) + rules.REFERENCE_LENGTH:
                 problems["reference"] = gettext("Type the reference number you were given, like RC-7K3M9QXA.")
@@ -204,7 +204,7 @@ class ReferralPages:
                 context["problems"] = problems
                 return self._status_page(request, lang, context, 400)
             # Every check counts, found or not: guessing references is as slow as the limit makes it.
-            limited = self.site._limited(request, lang, "status", self.site.settings.status_checks_per_minute)
+            limited = self.site.limited(request, lang, "status", self.site.settings.status_checks_per_minute)
             if limited is not None:
                 return limited
             try:
@@ -283,7 +283,7 @@ class ReferralPages:
         return f"{_prefix(lang)}/refer/{step}"
 
     def _today(self, now: datetime):
-        return now.astimezone(line_zone()).date()
+        return line_date(now)
 
     def _when(self, moment: datetime, lang: str) -> str:
         pattern = WHEN_PATTERNS.get(lang, WHEN_PATTERNS["en"])

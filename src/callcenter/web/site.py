@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import anyio.to_thread
 from babel.support import NullTranslations, Translations
@@ -109,12 +108,12 @@ class _Site:
         form = read_search(request.query_params)
         context: dict[str, Any] = {"form": form, "result": None, "problems": {}}
         if form.searched:
-            limited = self._limited(request, lang, "search", self.settings.searches_per_minute)
+            limited = self.limited(request, lang, "search", self.settings.searches_per_minute)
             if limited is not None:
                 return limited
         if form.problems:
             context["problems"] = {
-                problem.field: words.problem_text(problem, self._gettext(lang)) for problem in form.problems
+                problem.field: words.problem_text(problem, self.gettext(lang)) for problem in form.problems
             }
             return self.page(request, lang, "find.html", context, status=400)
         if form.query is None or not form.searched:
@@ -139,7 +138,7 @@ class _Site:
         raw = request.path_params["provider_id"]
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_PROVIDER_ID:
             return self.not_found(request)
-        limited = self._limited(request, lang, "page", self.settings.pages_per_minute)
+        limited = self.limited(request, lang, "page", self.settings.pages_per_minute)
         if limited is not None:
             return limited
         try:
@@ -173,7 +172,7 @@ class _Site:
     def message(self, request: Request, lang: str, kind: str, status: int, **values: Any) -> Response:
         return self.page(request, lang, "message.html", {"kind": kind, **values}, status=status)
 
-    def _limited(self, request: Request, lang: str, bucket: str, per_minute: int) -> Response | None:
+    def limited(self, request: Request, lang: str, bucket: str, per_minute: int) -> Response | None:
         """None while the client is under its limit; else the page that says when to try again."""
         now = self.clock()
         window = int(now.timestamp()) // 60
@@ -194,7 +193,7 @@ class _Site:
 
     def page(self, request: Request, lang: str, template: str, context: dict[str, Any], status: int = 200) -> Response:
         environment = self.environments[lang]
-        gettext, ngettext = self._gettext(lang), self._ngettext(lang)
+        gettext, ngettext = self.gettext(lang), self.ngettext(lang)
         path = request.url.path
         bare = path[len(PREFIX[lang]) :] or "/" if lang != "en" else path
         other = "es" if lang == "en" else "en"
@@ -221,10 +220,10 @@ class _Site:
         )
         return HTMLResponse(html, status_code=status)
 
-    def _gettext(self, lang: str) -> Callable[[str], str]:
+    def gettext(self, lang: str) -> Callable[[str], str]:
         return self.translations[lang].gettext
 
-    def _ngettext(self, lang: str) -> Callable[[str, str, int], str]:
+    def ngettext(self, lang: str) -> Callable[[str, str, int], str]:
         return self.translations[lang].ngettext
 
     def _map_data(self, lang: str, hits: Any) -> dict[str, Any]:
@@ -429,7 +428,3 @@ class _Guard:
             if name == b"transfer-encoding" and method != "POST":
                 return self.site.message(request, lang, "body", 413)
         return None
-
-
-def search_url(lang: str, **params: str) -> str:
-    return f"{PREFIX[lang]}/?{urlencode({key: value for key, value in params.items() if value})}"
