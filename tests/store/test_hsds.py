@@ -584,3 +584,37 @@ def test_an_hsds_1_1_weekday_given_as_a_number_is_refused_with_what_to_write(db,
     assert bad.reason.startswith("weekday '5' is not a day's name")
     assert "write the day's name (Monday ... Sunday)" in bad.reason and "rename the column to byday" in bad.reason
     assert report.counts["schedule"].imported == 3
+
+
+def _stamps(db) -> dict[str, object]:
+    with db.read() as session:
+        return dict(session.execute(select(HsdsService.id, HsdsService.last_modified)).all())
+
+
+def test_each_service_keeps_when_it_or_anything_about_it_last_changed(db, now, tmp_path):
+    from datetime import timedelta
+
+    hsds.import_package(db, GOOD_CSV, now)
+    assert set(_stamps(db).values()) == {now}
+    later = now + timedelta(hours=1)
+    hsds.import_package(db, GOOD_CSV, later)  # the same package: nothing changed
+    assert set(_stamps(db).values()) == {now}
+
+    package = _copy(GOOD_CSV, tmp_path / "changed")
+    _edit_csv(package / "phones.csv", uid("f6", 2), number="860 555 0177")  # a site's phone
+    _edit_csv(package / "organizations.csv", uid("a1", 2), name="River Valley Family Services")
+    hsds.import_package(db, package, later)
+    with db.read() as session:
+        sal = hsds.SPEC["service_at_location"].table
+        of_site = session.scalar(select(sal.c.service_id).where(sal.c.id == uid("e5", 2)))
+        of_organization = set(
+            session.scalars(select(HsdsService.id).where(HsdsService.organization_id == uid("a1", 2)))
+        )
+    stamps = _stamps(db)
+    assert of_organization and of_site not in of_organization
+    assert {key for key, stamp in stamps.items() if stamp == later} == {of_site} | of_organization
+
+    _drop_csv_row(package / "languages.csv", uid("18", 2))  # a removed child counts as a change too
+    even_later = later + timedelta(hours=1)
+    hsds.import_package(db, package, even_later)
+    assert [key for key, stamp in _stamps(db).items() if stamp == even_later] == [uid("b2", 1)]

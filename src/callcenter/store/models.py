@@ -480,6 +480,7 @@ class HsdsOrganization(SQLModel, table=True):
 
 class HsdsService(SQLModel, table=True):
     __tablename__ = "hsds_service"
+    __table_args__ = (Index("ix_hsds_service_last_modified", "last_modified", "id"),)
 
     id: str = _hsds_id()
     organization_id: str = _hsds_ref("hsds_organization.id", nullable=False)
@@ -496,6 +497,9 @@ class HsdsService(SQLModel, table=True):
     eligibility_description: str | None = _hsds_text()
     minimum_age: float | None = Field(default=None)  # years, as HSDS has it
     maximum_age: float | None = Field(default=None)
+    # Not an HSDS column a package carries: the moment this service or anything about it last
+    # changed here, stamped by every import (the API's modified_after and last_modified).
+    last_modified: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class HsdsLocation(SQLModel, table=True):
@@ -664,3 +668,25 @@ def declare_partial_indexes() -> None:
         postgresql_where=still_open,
         sqlite_where=still_open,
     )
+
+
+class DirectoryFollow(SQLModel, table=True):
+    """Another directory this one follows through its HSDS API (`callcenter directory follow`):
+    how far its changes were taken, and where a run that stopped half-way resumes."""
+
+    source: str = Field(primary_key=True, max_length=400)  # the API's base URL
+    taken_through: str | None = Field(default=None, max_length=40)  # upstream last_modified, as it wrote it
+    run_since: str | None = Field(default=None, max_length=40)  # an unfinished run: its modified_after
+    run_next_page: int | None = Field(default=None)  # ... the page it resumes from
+    run_high_water: str | None = Field(default=None, max_length=40)  # ... the newest change it has taken
+    run_started_at: datetime | None = _when()
+    last_run_at: datetime | None = _when()
+    last_listing_at: datetime | None = _when()  # the last full listing of ids (deletions)
+
+
+class DirectoryFollowedService(SQLModel, table=True):
+    """A service taken from a followed directory; gone_since: when its listing stopped naming it."""
+
+    source: str = Field(primary_key=True, max_length=400)
+    service_id: str = Field(primary_key=True, max_length=64, index=True)
+    gone_since: datetime | None = _when()

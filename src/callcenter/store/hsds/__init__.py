@@ -51,10 +51,10 @@ from callcenter.domain.hsds import (
 from callcenter.store.hsds import check, export, providers, read, write
 from callcenter.store.hsds.export import export_package
 from callcenter.store.hsds.providers import Bundle, derive_providers
-from callcenter.store.hsds.read import PackageError, check_package_path, read_package
+from callcenter.store.hsds.read import PackageError, check_package_path, package_from_json, read_package
 from callcenter.store.hsds.report import BadRow, ImportReport, TableCount, Where
 from callcenter.store.hsds.tables import SPEC, SPECS, Table
-from callcenter.store.hsds.write import import_package, import_records
+from callcenter.store.hsds.write import import_package, import_records, merge_package, stamp_services
 
 __all__ = [
     "EXTRAS",
@@ -80,6 +80,9 @@ __all__ = [
     "export_package",
     "import_package",
     "import_records",
+    "merge_package",
+    "package_from_json",
+    "stamp_services",
     "providers",
     "read",
     "read_package",

@@ -287,6 +287,12 @@ def _read_json_package(path: Path) -> Package:
         raise PackageError(f"{label}:{error.lineno}: not valid JSON ({error.msg}).") from None
     except UnicodeDecodeError:
         raise PackageError(f"{label} is not UTF-8 text.") from None
+    return package_from_json(data, label, str(path))
+
+
+def package_from_json(data: Any, label: str, source: str) -> Package:
+    """Parsed JSON (a list of HSDS service or organization objects, one object, or a page holding
+    them under ``contents``) as a package of every table: what a JSON file or an API page holds."""
     if isinstance(data, dict):
         if _is_organization(data):
             data = [data]
@@ -305,7 +311,7 @@ def _read_json_package(path: Path) -> Package:
             walker.organization(item, f"[{index}]")
         else:
             walker.service(item, f"[{index}]")
-    return Package(str(path), walker.rows, {spec.name for spec in SPECS}, json_form=True, bad=walker.bad)
+    return Package(source, walker.rows, {spec.name for spec in SPECS}, json_form=True, bad=walker.bad)
 
 
 # Fields only an HSDS organization object has, and only a service object has.

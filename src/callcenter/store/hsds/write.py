@@ -46,21 +46,31 @@ def import_records(
     return _import(session, Package(source, rows, set(tables), json_form=False), now)
 
 
+def merge_package(session: Session, package: Package, now: datetime) -> ImportReport:
+    """Check and write a package already read (e.g. a page of another directory's API) in the
+    caller's transaction: the same checks, bad-row report and upserts as `import_package`."""
+    return _import(session, package, now)
+
+
 def _import(session: Session, package: Package, now: datetime) -> ImportReport:
     # Tables still empty need no look-ups (the first import, the demo seed): nothing to update or remove.
     empty = {spec.name for spec in SPECS if session.execute(select(spec.table.c.id).limit(1)).first() is None}
     checked = check(session, package)
     report = ImportReport(package.source, bad_rows=checked.bad, skipped=package.skipped)
     touched: dict[str, set[str]] = {name: set() for name in (*LINKABLE, "taxonomy_term")}
+    changed: dict[str, set[str]] = {name: set() for name in touched}  # what really changed: last_modified
     for spec in SPECS:
         rows = list(checked.good[spec.name].values())
-        report.counts[spec.name] = _upsert(session, spec, rows, empty=spec.name in empty)
+        report.counts[spec.name], written = _upsert(session, spec, rows, empty=spec.name in empty)
         if spec.name in touched:
             touched[spec.name].update(checked.good[spec.name])
+            changed[spec.name].update(row["id"] for row in written)
         _note_parents(spec, rows, touched)
+        _note_parents(spec, written, changed)
     for name in CHILD_TABLES:
         if name in package.tables and name not in empty:
             removed = _remove_stale(session, SPEC[name], checked, touched)
+            _note_parents(SPEC[name], removed, changed)
             report.counts[name].removed = len(removed)
     order = list(checked.good["service_at_location"])
     if len(empty) == len(SPECS):  # everything a provider reads came in with this package
@@ -70,6 +80,7 @@ def _import(session: Session, package: Package, now: datetime) -> ImportReport:
         sal_ids = order + sorted(affected - set(order))
         bundle = load_bundle(session, sal_ids)
     report.counts["provider"] = upsert_providers(session, bundle, sal_ids, now)
+    stamp_services(session, changed_services(session, changed), now)
     directory.refresh_vocabulary_in(session)
     return report
 
@@ -83,28 +94,37 @@ def _note_parents(spec: Table, rows: Iterable[Mapping[str, Any]], touched: dict[
             touched[row["link_entity"]].add(row["link_id"])
 
 
-def _upsert(session: Session, spec: Table, rows: list[dict[str, Any]], *, empty: bool = False) -> TableCount:
+def _upsert(
+    session: Session, spec: Table, rows: list[dict[str, Any]], *, empty: bool = False
+) -> tuple[TableCount, list[dict[str, Any]]]:
+    """Insert the new rows and update those that differ; returns the counts and the rows written."""
     count = TableCount()
     if not rows:
-        return count
+        return count, []
     existing: dict[str, dict[str, Any]] = {}
     table = spec.table
     for chunk in [] if empty else chunks([row["id"] for row in rows]):
         for found in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
             existing[found["id"]] = dict(found)
     new = [row for row in rows if row["id"] not in existing]
-    changed = [row for row in rows if row["id"] in existing and existing[row["id"]] != row]
+    changed = [
+        row
+        for row in rows
+        if row["id"] in existing and any(existing[row["id"]].get(name) != value for name, value in row.items())
+    ]
     if new:
         session.execute(insert(table), new)
     if changed:
         session.execute(update(spec.model), changed)
     count.imported, count.updated = len(new), len(changed)
     count.unchanged = len(rows) - len(new) - len(changed)
-    return count
+    return count, new + changed
 
 
-def _remove_stale(session: Session, spec: Table, checked: Checked, touched: dict[str, set[str]]) -> list[str]:
-    """Children of records this package carries that the package no longer lists."""
+def _remove_stale(
+    session: Session, spec: Table, checked: Checked, touched: dict[str, set[str]]
+) -> list[dict[str, Any]]:
+    """Children of records this package carries that the package no longer lists (returned as they were)."""
     table = spec.table
     parents: list[tuple[Any, set[str]]] = []
     if spec.name == "attribute":
@@ -123,7 +143,7 @@ def _remove_stale(session: Session, spec: Table, checked: Checked, touched: dict
     _note_parents(spec, stale.values(), touched)
     for chunk in chunks(sorted(stale)):
         session.execute(table.delete().where(table.c.id.in_(chunk)))
-    return sorted(stale)
+    return [stale[key] for key in sorted(stale)]
 
 
 def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
@@ -146,3 +166,20 @@ def _affected_sals(session: Session, touched: dict[str, set[str]]) -> set[str]:
         for chunk in chunks(sorted(ids)):
             found.update(session.scalars(select(sal.c.id).where(column.in_(chunk))))
     return found
+
+
+def changed_services(session: Session, changed: dict[str, set[str]]) -> set[str]:
+    """The services something in `changed` (ids by table) is about: their own rows, their
+    organization's, their locations' and service_at_locations', and the terms they carry."""
+    sal = HsdsServiceAtLocation.__table__
+    services = set(changed["service"])
+    for chunk in chunks(sorted(_affected_sals(session, changed))):
+        services.update(session.scalars(select(sal.c.service_id).where(sal.c.id.in_(chunk))))
+    return services
+
+
+def stamp_services(session: Session, service_ids: Iterable[str], now: datetime) -> None:
+    """Mark services as changed now: the HSDS API lists them as modified after any earlier moment."""
+    service = HsdsService.__table__
+    for chunk in chunks(sorted(service_ids)):
+        session.execute(update(service).where(service.c.id.in_(chunk)).values(last_modified=now))
