@@ -99,6 +99,12 @@ def test_the_web_login_runs_the_find_care_site_and_counts_its_requests(db, templ
         assert [page.status_code for page in searched] == [200, 200, 429]
         assert "/providers/" in searched[0].text and "Spelling corrected" in searched[0].text
         assert client.get("/providers/1").status_code == 200
+        # The HSDS API reads the directory's tables with the same rights, and nothing more.
+        listed = client.get("/hsds/services", params={"per_page": "2", "full": "true"})
+        assert listed.status_code == 200 and listed.json()["size"] == 2
+        assert client.get("/hsds/service_at_locations", params={"postcode": "06106", "proximity": "8000"}).json()[
+            "size"
+        ]
         # Referral Connect: it may send a referral (the database adds the entry and the promise) and
         # read back its status, and nothing else of it.
         from datetime import timedelta

@@ -18,6 +18,7 @@ TRUSTED_PROXIES_ENV = "CALLCENTER_WEB_TRUSTED_PROXIES"
 SEARCHES_PER_MINUTE_ENV = "CALLCENTER_WEB_SEARCHES_PER_MINUTE"
 REFERRALS_PER_MINUTE_ENV = "CALLCENTER_WEB_REFERRALS_PER_MINUTE"
 STATUS_CHECKS_PER_MINUTE_ENV = "CALLCENTER_WEB_STATUS_CHECKS_PER_MINUTE"
+API_REQUESTS_PER_MINUTE_ENV = "CALLCENTER_HSDS_API_REQUESTS_PER_MINUTE"
 
 # Connecticut's mobile crisis teams answer on 2-1-1 (option 1); the access line's own number.
 DEFAULT_MOBILE_CRISIS = "211"
@@ -25,6 +26,7 @@ DEFAULT_ACCESS_LINE = "877-552-8247"
 DEFAULT_SEARCHES_PER_MINUTE = 30
 DEFAULT_REFERRALS_PER_MINUTE = 3
 DEFAULT_STATUS_CHECKS_PER_MINUTE = 5  # found or not: guessing references is as slow as this
+DEFAULT_API_REQUESTS_PER_MINUTE = 600  # another directory following ours reads pages in a burst
 MOST_SEARCHES_PER_MINUTE = 100_000
 _PHONE_TEXT = re.compile(r"[0-9][0-9 ()+.\-]{1,24}")
 _TILE_TEMPLATE = re.compile(r"https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?/[^\s\"'<>]*")
@@ -40,6 +42,7 @@ class SiteSettings:
     searches_per_minute: int = DEFAULT_SEARCHES_PER_MINUTE
     referrals_per_minute: int = DEFAULT_REFERRALS_PER_MINUTE
     status_checks_per_minute: int = DEFAULT_STATUS_CHECKS_PER_MINUTE
+    api_requests_per_minute: int = DEFAULT_API_REQUESTS_PER_MINUTE
 
     @property
     def pages_per_minute(self) -> int:
@@ -85,6 +88,12 @@ def site_settings(environment: Mapping[str, str] | None = None) -> SiteSettings:
             STATUS_CHECKS_PER_MINUTE_ENV,
             "referral status checks",
             DEFAULT_STATUS_CHECKS_PER_MINUTE,
+        ),
+        api_requests_per_minute=_per_minute(
+            env.get(API_REQUESTS_PER_MINUTE_ENV) or "",
+            API_REQUESTS_PER_MINUTE_ENV,
+            "HSDS API requests",
+            DEFAULT_API_REQUESTS_PER_MINUTE,
         ),
     )
 

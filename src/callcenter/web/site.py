@@ -34,6 +34,7 @@ from callcenter.store import directory, web_limits
 from callcenter.store.db import Database
 from callcenter.store.errors import NotFound, StoreError
 from callcenter.web import words
+from callcenter.web.hsds_api import HsdsApi, api_error, is_api_path
 from callcenter.web.referral_pages import MAX_FORM_BYTES, ReferralPages
 from callcenter.web.settings import SiteSettings
 
@@ -60,7 +61,7 @@ def create_site(
     `policy` is the line's business time, for when a representative will call a referrer back."""
     site = _Site(db, settings, clock or (lambda: datetime.now(UTC)))
     referrals = ReferralPages(site, policy or PromisePolicy())
-    routes: list[Route | Mount] = []
+    routes: list[Route | Mount] = list(HsdsApi(site).routes())
     for lang, prefix in PREFIX.items():
         routes.append(Route(prefix + "/", partial(site.find, lang), methods=["GET", "HEAD"]))
         routes.append(Route(prefix + "/providers/{provider_id}", partial(site.provider, lang), methods=["GET", "HEAD"]))
@@ -157,11 +158,16 @@ class _Site:
         return self.message(request, lang, "not_found", 404)
 
     def not_allowed(self, request: Request, _error: Exception | None = None) -> Response:
-        response = self.message(request, language_of(request.url.path), "not_allowed", 405)
+        if is_api_path(request.url.path):
+            response = api_error(405, "read-only: GET or HEAD")
+        else:
+            response = self.message(request, language_of(request.url.path), "not_allowed", 405)
         response.headers["Allow"] = "GET, HEAD"
         return response
 
     def failed(self, request: Request, _error: Exception | None = None) -> Response:
+        if is_api_path(request.url.path):
+            return api_error(500, "something failed on our side; it is logged")
         return self.message(request, language_of(request.url.path), "failed", 500)
 
     def unavailable(self, request: Request, lang: str) -> Response:
@@ -172,18 +178,24 @@ class _Site:
     def message(self, request: Request, lang: str, kind: str, status: int, **values: Any) -> Response:
         return self.page(request, lang, "message.html", {"kind": kind, **values}, status=status)
 
-    def limited(self, request: Request, lang: str, bucket: str, per_minute: int) -> Response | None:
-        """None while the client is under its limit; else the page that says when to try again."""
+    def wait_needed(self, request: Request, bucket: str, per_minute: int) -> int:
+        """Count this request against the client's limit: 0 while under it, else the seconds until
+        the next window. Raises StoreError when the count cannot be kept."""
         now = self.clock()
         window = int(now.timestamp()) // 60
         client = hashlib.sha256(client_address(request.scope, self.settings).encode()).hexdigest()
+        if web_limits.count_request(self.db, bucket, client, window) <= per_minute:
+            return 0
+        return 60 - int(now.timestamp()) % 60
+
+    def limited(self, request: Request, lang: str, bucket: str, per_minute: int) -> Response | None:
+        """None while the client is under its limit; else the page that says when to try again."""
         try:
-            count = web_limits.count_request(self.db, bucket, client, window)
+            wait = self.wait_needed(request, bucket, per_minute)
         except StoreError:
             return self.unavailable(request, lang)
-        if count <= per_minute:
+        if not wait:
             return None
-        wait = 60 - int(now.timestamp()) % 60
         kind = "too_many" if bucket in ("search", "page") else "too_many_tries"
         response = self.message(request, lang, kind, 429, seconds=wait)
         response.headers["Retry-After"] = str(wait)
@@ -395,8 +407,7 @@ class _Guard:
             log.error("web: %s on %s %s", type(error).__name__, scope.get("method"), scope.get("path", "")[:200])
             if status_seen:
                 return  # the failure page was sent already (the app's own handler)
-            request = Request(scope)
-            response = self.site.message(request, language_of(scope.get("path", "")), "failed", 500)
+            response = self.site.failed(Request(scope))
             await response(scope, receive, send_with_headers)
         finally:
             status = status_seen[0] if status_seen else 0
@@ -412,7 +423,10 @@ class _Guard:
         request = Request(scope)
         lang = language_of(scope.get("path", ""))
         target = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+        api = is_api_path(scope.get("path", ""))
         if target > MAX_TARGET_LENGTH:
+            if api:
+                return api_error(414, f"the address is longer than {MAX_TARGET_LENGTH} characters")
             return self.site.message(request, lang, "too_long", 414, limit=MAX_TARGET_LENGTH)
         method = scope.get("method")
         path = scope.get("path", "")
@@ -424,7 +438,13 @@ class _Guard:
             if name == b"content-length":
                 size = value.strip()
                 if not size.isdigit() or int(size) > limit:
-                    return self.site.message(request, lang, "body", 413)
+                    return (
+                        api_error(413, "no request body is taken")
+                        if api
+                        else self.site.message(request, lang, "body", 413)
+                    )
             if name == b"transfer-encoding" and method != "POST":
-                return self.site.message(request, lang, "body", 413)
+                return (
+                    api_error(413, "no request body is taken") if api else self.site.message(request, lang, "body", 413)
+                )
         return None

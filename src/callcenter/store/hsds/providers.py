@@ -161,7 +161,7 @@ def _provider(bundle: Bundle, by: _Index, sal: dict, now: datetime) -> dict[str,
     if postal and is_zip_code(postal):
         postal = postal[:5]
         if latitude is None:
-            latitude, longitude = _zip_centroid(postal)
+            latitude, longitude = zip_centroid(postal)
     elif postal:
         postal = postal[:10]
     street = ", ".join(part for part in (address.get("address_1"), address.get("address_2")) if part) or None
@@ -263,7 +263,7 @@ def _describe(codes: list[str], start: int | None, end: int | None) -> str:
     return f"{days} {start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
 
 
-def _zip_centroid(code: str) -> tuple[float | None, float | None]:
+def zip_centroid(code: str) -> tuple[float | None, float | None]:
     import zipcodes
 
     try:
