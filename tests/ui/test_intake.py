@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from textual.widgets import Input
 
@@ -249,3 +250,31 @@ async def test_known_child_is_offered_for_reuse(sqlite_demo_db, now):
         await settle(pilot)
         assert screen.values["reuse_child_id"] == str(known.child_id)
         assert screen.query_one("#field-child_first_name", Input).value == "Christopher"
+
+
+@pytest.mark.parametrize("ticks", [0, 1, 3, 8])
+async def test_leaving_a_new_intake_the_moment_it_opens_never_stops_the_console(sqlite_demo_db, ticks):
+    """Esc can land before the form has mounted or while its later steps are being built: leaving
+    then waits for the step in hand instead of building into a screen on its way out."""
+    import asyncio
+
+    from callcenter.store import agents
+    from tests.dbutil import FIXED_NOW
+
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        alex = agents.get_by_username(sqlite_demo_db, "alex")
+        for _ in range(3):
+            screen = IntakeScreen(intakes.start(sqlite_demo_db, alex.id, FIXED_NOW))
+            app.push_screen(screen)
+            for _ in range(ticks):
+                await pilot.pause(0)
+            leaving = asyncio.get_running_loop().create_task(app.run_action("leave", screen))
+            for _ in range(10):
+                await pilot.pause(0)
+            await leaving
+            assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        assert app.is_running

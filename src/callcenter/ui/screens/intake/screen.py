@@ -135,6 +135,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         # twenty-odd fields built at once doubled the time to open it). Until they are, a step
         # change waits for them, so keys typed after it still land in order.
         self._later_steps_ready = asyncio.Event()
+        self._leaving = False
         # Its own subtitle, like every screen's: the app's stays the agent's (see LookupScreen.SUB_TITLE).
         number = format_phone(draft.caller_number) if draft.caller_number else "started by hand"
         self.sub_title = f"Intake #{self.intake_id} · {number}"
@@ -181,10 +182,16 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         return [self.rows[spec.key] for spec in intake_form.fields_of(step)]
 
     async def _build_later_steps(self) -> None:
-        for key, _label in intake_form.STEPS[:-1]:
-            if key != FIRST_STEP:
-                await self.query_one(f"#step-{key}", VerticalScroll).mount_all(self._rows_of(key))
-        self._later_steps_ready.set()
+        # Never into a screen on its way out: a Select mounted into a removed screen cannot find its
+        # own parts and stops the console. Leaving waits for this (it stops at the next step).
+        try:
+            for key, _label in intake_form.STEPS[:-1]:
+                if self._leaving or not self.is_attached:
+                    return
+                if key != FIRST_STEP:
+                    await self.query_one(f"#step-{key}", VerticalScroll).mount_all(self._rows_of(key))
+        finally:
+            self._later_steps_ready.set()
 
     @property
     def today(self) -> date:
@@ -557,7 +564,13 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
         )
         close_when_on_top(self)  # help or the lookup may have opened over the form meanwhile
 
-    def action_leave(self) -> None:
+    async def action_leave(self) -> None:
+        if self._leaving:
+            return  # Esc pressed again while a step finishes building
+        self._leaving = True
+        # An Esc can arrive before the screen has even mounted: leave once it has, and once the step
+        # being built (if any) is in, never halfway.
+        await self._later_steps_ready.wait()
         if self.autosave.draft.version == self.draft.version == 1 and self.values == dict(self.draft.fields):
             self.discard_untouched()  # nothing typed: not kept to be offered again
             self.dismiss(None)
