@@ -122,6 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
         "json: one file of service objects (the default when PATH ends in .json)",
     )
 
+    followed = directory_sub.add_parser(
+        "follow",
+        help="take another directory's services from its HSDS 3.0 API page by page, checked as an import; "
+        "services it stops listing become inactive",
+    )
+    followed.add_argument("url", help="the API's base address, e.g. https://directory.example.org/hsds")
+    followed.add_argument(
+        "--every", metavar="INTERVAL", help="run again every INTERVAL (15m, 1h, 1d) until Ctrl-C; without it, one run"
+    )
+    followed.add_argument(
+        "--list-every",
+        metavar="INTERVAL",
+        default="24h",
+        help="read the full list of the API's services (those gone become inactive) at most this often (default 24h)",
+    )
+
     log = sub.add_parser("log", help="the contact log")
     log_sub = log.add_subparsers(dest="log_command", required=True)
     log_export = log_sub.add_parser("export", help="write the contact log (or part of it) as CSV")
@@ -342,7 +358,10 @@ def _web(args) -> int:
         seed.seed_demo(db, _now())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     db.dispose()
-    print(f"callcenter: the find-care site is at http://{args.host}:{args.port}/ (Spanish: /es/)", flush=True)
+    print(
+        f"callcenter: the find-care site is at http://{args.host}:{args.port}/ (Spanish: /es/; the HSDS API: /hsds/)",
+        flush=True,
+    )
     # uvicorn's own access log would write query strings (what families searched for): the site
     # logs method, path, status and time itself.
     served: dict[str, Any] = {
@@ -588,6 +607,8 @@ def _call(args) -> int:
 def _directory(args) -> int:
     from callcenter.store import hsds
 
+    if args.directory_command == "follow":
+        return _directory_follow(args)
     if args.directory_command != "export":
         try:  # a path that is no package is refused before the database is opened (or made)
             hsds.check_package_path(args.path)
@@ -612,6 +633,46 @@ def _directory(args) -> int:
         print(line)
     print(f"{report.good_rows} good rows in {report.seconds:.2f} s")
     return 0 if report.good_rows else 1
+
+
+def _directory_follow(args) -> int:
+    from callcenter.store.errors import StoreError
+    from callcenter.store.hsds import follow
+
+    try:  # the address and intervals are refused before the database is opened
+        source = follow.check_source_url(args.url)
+    except follow.FollowError as error:
+        print(f"callcenter: {error.message}", file=sys.stderr)
+        return 2
+    intervals = {}
+    for option, text in (("--every", args.every), ("--list-every", args.list_every)):
+        try:
+            intervals[option] = follow.parse_interval(text) if text is not None else None
+        except ValueError as error:
+            print(f"callcenter: {option}: {error}", file=sys.stderr)
+            return 2
+    every, listing_every = intervals["--every"], intervals["--list-every"]
+    settings = follow.FollowSettings(listing_every=listing_every or follow.DEFAULT_LISTING_EVERY)
+    db = open_database(args.database_url, prepare=True, create=True)
+
+    def show(report) -> None:
+        print("\n".join(report.lines()), flush=True)
+
+    def failed(line: str) -> None:
+        print(f"callcenter: {line}", file=sys.stderr, flush=True)
+
+    if every is None:
+        try:
+            show(follow.follow(db, source, _now(), settings))
+        except StoreError as error:  # the other end (FollowError) or our own database, said in one line
+            failed(error.message)
+            return 1
+        return 0
+    try:
+        follow.follow_every(db, source, every, settings, clock=_now, on_report=show, on_failure=failed)
+    except KeyboardInterrupt:
+        print(f"stopped following {source}", flush=True)
+    return 0
 
 
 def _checked_filter(build_filter, fields: dict):

@@ -689,4 +689,5 @@ class DirectoryFollowedService(SQLModel, table=True):
 
     source: str = Field(primary_key=True, max_length=400)
     service_id: str = Field(primary_key=True, max_length=64, index=True)
+    upstream_modified: str | None = Field(default=None, max_length=40)  # its last_modified as taken
     gone_since: datetime | None = _when()

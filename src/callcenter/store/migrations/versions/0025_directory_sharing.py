@@ -4,7 +4,9 @@ The HSDS 3.0 API lists services "modified after" a moment, so each service keeps
 or anything about it (its organization, locations, phones, schedules, terms) last changed; rows
 already here count as changed now. Following another directory keeps, per source, where the last
 run got to (the upstream's own last_modified, and the page a stopped run resumes from), and which
-services came from it, so one gone upstream is marked inactive, with the date, and never deleted.
+services came from it (with the upstream's last_modified of each, so the daily listing of ids and
+dates finds any change a run missed), so one gone upstream is marked inactive, with the date, and
+never deleted.
 
 Revision ID: 0025
 Revises: 0024
@@ -43,6 +45,7 @@ def upgrade() -> None:
         'directoryfollowedservice',
         sa.Column('source', sa.String(length=400), nullable=False),
         sa.Column('service_id', sa.String(length=64), nullable=False),
+        sa.Column('upstream_modified', sa.String(length=40), nullable=True),
         sa.Column('gone_since', UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint('source', 'service_id'),
     )
