@@ -51,6 +51,14 @@ def demo_db(request, templates, tmp_path):
 
 
 @pytest.fixture
+def other_db(db, templates, tmp_path):
+    """A second empty database on the same engine as `db` (an export read back, a directory followed)."""
+    other = templates.postgres(False) if db.is_postgres else templates.sqlite(tmp_path / "other.db", False)
+    yield other
+    other.dispose()
+
+
+@pytest.fixture
 def sqlite_demo_db(templates, tmp_path):
     db = templates.sqlite(tmp_path / "ui.db", with_demo=True)
     yield db

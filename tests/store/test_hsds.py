@@ -31,14 +31,6 @@ HARTFORD_CLINIC, WEST_HARTFORD_CLINIC, CRISIS, EARLY, IN_HOME, TEEN, QUIET_CORNE
 )
 
 
-@pytest.fixture
-def other_db(db, templates, tmp_path):
-    """A second empty database on the same engine as `db`."""
-    other = templates.postgres(False) if db.is_postgres else templates.sqlite(tmp_path / "other.db", False)
-    yield other
-    other.dispose()
-
-
 def snapshot(db) -> dict[str, list[tuple]]:
     """Every HSDS row and every provider row (without its serial id and time stamp)."""
     with db.engine.connect() as conn:

@@ -37,14 +37,6 @@ FIRST_CHANGE = "2026-12-01T08:00:00.000Z"
 SECOND_CHANGE = "2026-12-02T09:30:00.125Z"
 
 
-@pytest.fixture
-def other_db(db, templates, tmp_path):
-    """A second empty database on the same engine as `db`."""
-    other = templates.postgres(False) if db.is_postgres else templates.sqlite(tmp_path / "other.db", False)
-    yield other
-    other.dispose()
-
-
 def directory_rows(db) -> dict[str, list[tuple]]:
     """Every HSDS row and every provider row, without what is each database's own (a service's
     last_modified, a provider's serial id and time stamp)."""
