@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import events
 from textual._context import active_app
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
@@ -69,7 +70,25 @@ class SizedAtBirth:
         screen.add_class(*classes, update=False)
 
 
-class ConsoleScreen(SizedAtBirth, WorkerFailures, Screen[ResultType]):
+class StyledOnce:
+    """A screen is styled as its widgets mount; Textual then styles every widget once more when the
+    screen is first made active (its ScreenResume asks for a style refresh), and on a form-sized
+    screen that second pass costs as much as the first. The first showing skips it; coming back to
+    the screen later restyles it as Textual does (what changed while it was covered shows)."""
+
+    _shown_before = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        screen: Screen[object] = self  # type: ignore[assignment]  # a mixin: self is a screen
+        if not self._shown_before and screen.is_attached:
+            self._shown_before = True
+            event.refresh_styles = False
+            # The screen itself was styled before its own CSS file was loaded (its widgets after): it alone.
+            screen.app.stylesheet.update_nodes([screen], animate=False)
+        super()._on_screen_resume(event)  # type: ignore[misc]  # a mixin: the screen's own handler
+
+
+class ConsoleScreen(StyledOnce, SizedAtBirth, WorkerFailures, Screen[ResultType]):
     """A full screen of the console."""
 
     if TYPE_CHECKING:
