@@ -610,3 +610,21 @@ def test_each_service_keeps_when_it_or_anything_about_it_last_changed(db, now, t
     even_later = later + timedelta(hours=1)
     hsds.import_package(db, package, even_later)
     assert [key for key, stamp in _stamps(db).items() if stamp == even_later] == [uid("b2", 1)]
+
+
+def test_a_record_carried_unchanged_leaves_the_other_sites_it_reaches_alone(db, now, tmp_path):
+    """A page of another directory's API carries each service's organization: an organization that did
+    not change must not re-derive the provider rows of all its other services (a follow of a large
+    directory would grow with the square of its size)."""
+    hsds.import_package(db, GOOD_CSV, now)
+    [first] = [item for item in json.loads(GOOD_JSON.read_text(encoding="utf-8")) if item["id"] == uid("b2", 1)]
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([first]), encoding="utf-8")
+    report = hsds.import_package(db, path, now)
+    sites = report.counts["provider"]
+    assert sites.imported + sites.updated + sites.unchanged == 2  # its own two sites, not the crisis team's
+    first["organization"]["name"] = "Capitol Kids Behavioral Health"
+    path.write_text(json.dumps([first]), encoding="utf-8")
+    renamed = hsds.import_package(db, path, now).counts["provider"]
+    assert renamed.updated == 3  # a changed organization reaches every site of its services
+    assert providers(db)[CRISIS].organization == "Capitol Kids Behavioral Health"

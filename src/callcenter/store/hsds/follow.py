@@ -24,6 +24,7 @@ the address and what happened; nothing of the failing page is written.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -299,6 +300,9 @@ def follow(
         if _listing_due(db, source, now, settings.listing_every):
             _take_listing(db, client, settings, now, report)
     finally:
+        if report.pages or report.inactive or report.caught_up or report.returned:
+            with contextlib.suppress(StoreError):  # the words come back at the next import or run
+                directory.refresh_vocabulary(db)  # once a run, not once a page
         directory.forget_vocabulary(db)
         report.seconds = time.perf_counter() - started
     return report
@@ -347,7 +351,7 @@ def _take_changes(
             high_water = _later(high_water, item.get("last_modified"))
         written = time.perf_counter()
         with db.write() as session:
-            merged = merge_package(session, package, now) if items else None
+            merged = merge_package(session, package, now, refresh_vocabulary=False) if items else None
             _note_followed(session, client.base, services)
             state = session.get(DirectoryFollow, client.base)
             if last:
@@ -548,7 +552,7 @@ def _take_listing(
         package = _package(items, f"{client.base}/services (from the listing)", client.base)
         written = time.perf_counter()
         with db.write() as session:
-            _add(report.merged, merge_package(session, package, now))
+            _add(report.merged, merge_package(session, package, now, refresh_vocabulary=False))
             _note_followed(session, client.base, {item["id"]: item.get("last_modified") for item in items})
         report.longest_write = max(report.longest_write, time.perf_counter() - written)
     report.returned = back
@@ -575,7 +579,6 @@ def _mark_gone(session: Session, source: str, service_ids: list[str], now: datet
     )
     sal_ids = sorted(session.scalars(select(sal.c.id).where(sal.c.service_id.in_(service_ids))))
     upsert_providers(session, load_bundle(session, sal_ids), sal_ids, now)
-    directory.refresh_vocabulary_in(session)
 
 
 # --- following on a schedule ---------------------------------------------------------------------

@@ -46,13 +46,15 @@ def import_records(
     return _import(session, Package(source, rows, set(tables), json_form=False), now)
 
 
-def merge_package(session: Session, package: Package, now: datetime) -> ImportReport:
+def merge_package(session: Session, package: Package, now: datetime, refresh_vocabulary: bool = True) -> ImportReport:
     """Check and write a package already read (e.g. a page of another directory's API) in the
-    caller's transaction: the same checks, bad-row report and upserts as `import_package`."""
-    return _import(session, package, now)
+    caller's transaction: the same checks, bad-row report and upserts as `import_package`.
+    `refresh_vocabulary=False` leaves the spelling vocabulary to the caller (once after many pages:
+    on PostgreSQL it is rebuilt over the whole directory)."""
+    return _import(session, package, now, refresh_vocabulary)
 
 
-def _import(session: Session, package: Package, now: datetime) -> ImportReport:
+def _import(session: Session, package: Package, now: datetime, refresh_vocabulary: bool = True) -> ImportReport:
     # Tables still empty need no look-ups (the first import, the demo seed): nothing to update or remove.
     empty = {spec.name for spec in SPECS if session.execute(select(spec.table.c.id).limit(1)).first() is None}
     checked = check(session, package)
@@ -76,12 +78,16 @@ def _import(session: Session, package: Package, now: datetime) -> ImportReport:
     if len(empty) == len(SPECS):  # everything a provider reads came in with this package
         bundle, sal_ids = Bundle.of({name: rows.values() for name, rows in checked.good.items()}), order
     else:
-        affected = _affected_sals(session, touched)
+        # The package's own sites, and the sites of whatever really changed: an organization, location
+        # or term carried unchanged (every page of another directory's API carries its organizations)
+        # leaves its other sites' provider rows as they are.
+        affected = _affected_sals(session, changed)
         sal_ids = order + sorted(affected - set(order))
         bundle = load_bundle(session, sal_ids)
     report.counts["provider"] = upsert_providers(session, bundle, sal_ids, now)
     stamp_services(session, changed_services(session, changed), now)
-    directory.refresh_vocabulary_in(session)
+    if refresh_vocabulary:
+        directory.refresh_vocabulary_in(session)
     return report
 
 
