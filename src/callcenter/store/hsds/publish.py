@@ -26,7 +26,7 @@ from callcenter.domain.hsds_api import (
 )
 from callcenter.store.db import Database
 from callcenter.store.hsds.providers import zip_centroid
-from callcenter.store.hsds.tables import SPEC, chunks
+from callcenter.store.hsds.tables import SPEC
 from callcenter.store.models import Provider
 
 T = {name: spec.table for name, spec in SPEC.items()}
@@ -242,94 +242,102 @@ def _service_obj(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class _Nesting:
-    """Builds nested objects for many records at once: each kind of child is read once per page."""
+# What each kind of record has nested in it, as the schemas name them.
+_OWNS: dict[str, tuple[str, ...]] = {
+    "service": ("phone", "schedule", "language", "attribute"),
+    "organization": ("phone", "attribute"),
+    "service_at_location": ("phone", "schedule", "attribute"),
+    "location": ("address", "phone", "schedule", "language", "attribute"),
+}
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
 
-    def _children(self, table: str, column: str, parent_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        spec_table = T[table]
-        for chunk in chunks(sorted({key for key in parent_ids if key})):
-            statement = select(spec_table).where(spec_table.c[column].in_(chunk)).order_by(spec_table.c.id)
-            for row in _rows(self.session, statement):
-                found[row[column]].append(row)
-        return found
+class _Children:
+    """Every phone, schedule, language, address and attribute of a set of records of any kinds, read
+    with one query per child table: a nested answer costs a dozen queries whatever its size."""
 
-    def _attributes(self, entity: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        rows: list[dict[str, Any]] = []
-        for chunk in chunks(sorted(set(ids))):
-            statement = (
-                select(ATTRIBUTE)
-                .where(ATTRIBUTE.c.link_entity == entity, ATTRIBUTE.c.link_id.in_(chunk))
-                .order_by(ATTRIBUTE.c.id)
-            )
-            rows += _rows(self.session, statement)
+    def __init__(self, session: Session, records: dict[str, set[str]]) -> None:
+        self.found: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for kind in ("phone", "schedule", "language", "address"):
+            table = T[kind]
+            parents = [
+                (entity, ids)
+                for entity, ids in records.items()
+                if ids and kind in _OWNS[entity] and f"{entity}_id" in table.c
+            ]
+            if not parents:
+                continue
+            where = or_(*(table.c[f"{entity}_id"].in_(sorted(ids)) for entity, ids in parents))
+            for row in _rows(session, select(table).where(where).order_by(table.c.id)):
+                item = _obj(kind, row)
+                for entity, ids in parents:  # a record nested at several levels is listed under each
+                    if row[f"{entity}_id"] in ids:
+                        self.found[(kind, entity, row[f"{entity}_id"])].append(item)
+        every = sorted(set().union(*records.values()))
+        rows = (
+            _rows(session, select(ATTRIBUTE).where(ATTRIBUTE.c.link_id.in_(every)).order_by(ATTRIBUTE.c.id))
+            if every
+            else []
+        )
+        rows = [row for row in rows if row["link_id"] in records.get(row["link_entity"], ())]
         terms = {
             term["id"]: term
-            for term in self.terms(_by_ids(self.session, TERM, sorted({r["taxonomy_term_id"] for r in rows})))
+            for term in _terms(session, _by_ids(session, TERM, sorted({r["taxonomy_term_id"] for r in rows})))
         }
         for row in rows:
-            out = _obj("attribute", row)
-            out["taxonomy_term"] = terms.get(row["taxonomy_term_id"]) or {
+            item = _obj("attribute", row)
+            item["taxonomy_term"] = terms.get(row["taxonomy_term_id"]) or {
                 # One of the line's own facts (ct-access:*), or a term no package described.
                 "id": row["taxonomy_term_id"],
                 "code": row["taxonomy_term_id"],
                 "name": row["label"] or row["taxonomy_term_id"],
                 "description": "",
             }
-            found[row["link_id"]].append(out)
-        return found
+            self.found[("attribute", row["link_entity"], row["link_id"])].append(item)
+
+    def nest(self, entity: str, row: dict[str, Any]) -> dict[str, Any]:
+        """The record as an object with each kind of child under its plural name."""
+        item = _service_obj(row) if entity == "service" else _obj(entity, row)
+        for kind in _OWNS[entity]:
+            item["addresses" if kind == "address" else f"{kind}s"] = self.found.get((kind, entity, row["id"]), [])
+        return item
+
+
+def _terms(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Taxonomy terms with their taxonomy nested (taxonomy_detail)."""
+    taxonomies = {
+        row["id"]: row
+        for row in _by_ids(session, TAXONOMY, sorted({r["taxonomy_id"] for r in rows if r["taxonomy_id"]}))
+    }
+    out = []
+    for row in rows:
+        term = _obj("taxonomy_term", row)
+        if row["taxonomy_id"] in taxonomies:
+            term["taxonomy_detail"] = _obj("taxonomy", taxonomies[row["taxonomy_id"]])
+        out.append(term)
+    return out
+
+
+class _Nesting:
+    """Builds nested objects for a page of records: first every record the answer nests (services,
+    their organizations, sites and locations), then every child of all of them at once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
     def terms(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        taxonomies = {
-            row["id"]: row
-            for row in _by_ids(self.session, TAXONOMY, sorted({r["taxonomy_id"] for r in rows if r["taxonomy_id"]}))
-        }
-        out = []
-        for row in rows:
-            term = _obj("taxonomy_term", row)
-            if row["taxonomy_id"] in taxonomies:
-                term["taxonomy_detail"] = _obj("taxonomy", taxonomies[row["taxonomy_id"]])
-            out.append(term)
-        return out
+        return _terms(self.session, rows)
 
-    def _owned(self, entity: str, rows: list[dict[str, Any]], kinds: tuple[str, ...]) -> list[dict[str, Any]]:
-        """Each record with the children of each kind linked to it, nested under their plural names."""
-        ids = [row["id"] for row in rows]
-        column = f"{entity}_id"
-        children = {
-            kind: self._attributes(entity, ids) if kind == "attribute" else self._children(kind, column, ids)
-            for kind in kinds
-        }
-        out = []
-        for row in rows:
-            item = _service_obj(row) if entity == "service" else _obj(entity, row)
-            for kind in kinds:
-                name = "addresses" if kind == "address" else f"{kind}s"
-                listed = children[kind].get(row["id"], [])
-                item[name] = listed if kind == "attribute" else [_obj(kind, child) for child in listed]
-            out.append(item)
-        return out
-
-    def _organizations(self, ids: Iterable[str], full: bool) -> dict[str, dict[str, Any]]:
-        rows = _by_ids(self.session, ORGANIZATION, sorted(set(ids)))
-        objects = (
-            self._owned("organization", rows, ("phone", "attribute"))
-            if full
-            else [_obj("organization", r) for r in rows]
-        )
-        return {item["id"]: item for item in objects}
-
-    def locations(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        rows = _by_ids(self.session, LOCATION, sorted(set(ids)))
-        kinds = ("address", "phone", "schedule", "language", "attribute")
-        return {item["id"]: item for item in self._owned("location", rows, kinds)}
+    def _of(self, table, column: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+        wanted = sorted({key for key in ids if key})
+        if not wanted:
+            return []
+        return _rows(self.session, select(table).where(table.c[column].in_(wanted)).order_by(table.c.id))
 
     def services_listed(self, services: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        organizations = self._organizations((row["organization_id"] for row in services), full=False)
+        organizations = {
+            row["id"]: _obj("organization", row)
+            for row in self._of(ORGANIZATION, "id", (r["organization_id"] for r in services))
+        }
         out = []
         for row in services:
             item = _service_obj(row)
@@ -338,43 +346,60 @@ class _Nesting:
             out.append(item)
         return out
 
-    def services_full(self, services: list[dict[str, Any]], with_sals: bool = True) -> list[dict[str, Any]]:
-        out = self._owned("service", services, ("phone", "schedule", "language", "attribute"))
-        organizations = self._organizations((row["organization_id"] for row in services), full=True)
-        sals = self._children("service_at_location", "service_id", [row["id"] for row in services]) if with_sals else {}
-        nested_sals = {}
-        if with_sals:
-            every = [sal for listed in sals.values() for sal in listed]
-            nested_sals = {item["id"]: item for item in self.sals_full(every, with_service=False)}
-        for item, row in zip(out, services, strict=True):
-            if row["organization_id"] in organizations:
-                item["organization"] = organizations[row["organization_id"]]
+    def services_full(self, services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        sals = self._of(SAL, "service_id", (row["id"] for row in services))
+        return self._assemble(services, sals, with_sals=True)
+
+    def sals_full(self, sals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        services = self._of(SERVICE, "id", (row["service_id"] for row in sals))
+        services_by_id = {item["id"]: item for item in self._assemble(services, sals, with_sals=False)}
+        return [self._sal(row, services_by_id.get(row["service_id"])) for row in sals]
+
+    def _assemble(
+        self, services: list[dict[str, Any]], sals: list[dict[str, Any]], with_sals: bool
+    ) -> list[dict[str, Any]]:
+        """Services fully nested (with their sites when `with_sals`); the sites' own objects are kept
+        for sals_full in self._sites."""
+        organizations = self._of(ORGANIZATION, "id", (row["organization_id"] for row in services))
+        locations = self._of(LOCATION, "id", (row["location_id"] for row in sals))
+        self.children = _Children(
+            self.session,
+            {
+                "service": {row["id"] for row in services},
+                "organization": {row["id"] for row in organizations},
+                "service_at_location": {row["id"] for row in sals},
+                "location": {row["id"] for row in locations},
+            },
+        )
+        organization_items = {row["id"]: self.children.nest("organization", row) for row in organizations}
+        self.location_items = {row["id"]: self.children.nest("location", row) for row in locations}
+        by_service: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for sal in sals:
+            by_service[sal["service_id"]].append(sal)
+        out = []
+        for row in services:
+            item = self.children.nest("service", row)
+            if row["organization_id"] in organization_items:
+                item["organization"] = organization_items[row["organization_id"]]
             if with_sals:
-                item["service_at_locations"] = [nested_sals[sal["id"]] for sal in sals.get(row["id"], [])]
+                item["service_at_locations"] = [self._sal(sal, None) for sal in by_service.get(row["id"], [])]
+            out.append(item)
         return out
 
-    def sals_full(self, sals: list[dict[str, Any]], with_service: bool = True) -> list[dict[str, Any]]:
-        out = self._owned("service_at_location", sals, ("phone", "schedule", "attribute"))
-        locations = self.locations(row["location_id"] for row in sals)
-        services: dict[str, dict[str, Any]] = {}
-        if with_service:
-            rows = _by_ids(self.session, SERVICE, sorted({row["service_id"] for row in sals}))
-            services = {item["id"]: item for item in self.services_full(rows, with_sals=False)}
-        for item, row in zip(out, sals, strict=True):
-            if row["location_id"] in locations:
-                item["location"] = locations[row["location_id"]]
-            if row["service_id"] in services:
-                item["service"] = services[row["service_id"]]
-        return out
+    def _sal(self, row: dict[str, Any], service: dict[str, Any] | None) -> dict[str, Any]:
+        item = self.children.nest("service_at_location", row)
+        if row["location_id"] in self.location_items:
+            item["location"] = self.location_items[row["location_id"]]
+        if service is not None:
+            item["service"] = service
+        return item
 
     def sals_listed(self, sals: list[dict[str, Any]]) -> list[dict[str, Any]]:
         locations = {
-            row["id"]: _obj("location", row)
-            for row in _by_ids(self.session, LOCATION, sorted({r["location_id"] for r in sals}))
+            row["id"]: _obj("location", row) for row in self._of(LOCATION, "id", (r["location_id"] for r in sals))
         }
         services = {
-            item["id"]: item
-            for item in self.services_listed(_by_ids(self.session, SERVICE, sorted({r["service_id"] for r in sals})))
+            item["id"]: item for item in self.services_listed(self._of(SERVICE, "id", (r["service_id"] for r in sals)))
         }
         out = []
         for row in sals:
@@ -387,19 +412,32 @@ class _Nesting:
         return out
 
     def organizations_full(self, organizations: list[dict[str, Any]], full_service: bool) -> list[dict[str, Any]]:
-        out = self._owned("organization", organizations, ("phone", "attribute"))
         ids = [row["id"] for row in organizations]
-        located = self._children("location", "organization_id", ids)
-        locations = self.locations(row["id"] for listed in located.values() for row in listed)
-        offered = self._children("service", "organization_id", ids)
-        every = [row for listed in offered.values() for row in listed]
-        services = self.services_full(every) if full_service else self.services_listed(every)
-        by_id = {item["id"]: item for item in services}
-        for item in out:
-            item["locations"] = [locations[row["id"]] for row in located.get(item["id"], [])]
+        located = self._of(LOCATION, "organization_id", ids)
+        offered = self._of(SERVICE, "organization_id", ids)
+        sals = self._of(SAL, "service_id", (row["id"] for row in offered)) if full_service else []
+        children = _Children(
+            self.session,
+            {
+                "organization": set(ids),
+                "location": {row["id"] for row in located},
+            },
+        )
+        if full_service:
+            services = self._assemble(offered, sals, with_sals=True)
+        else:
+            services = self.services_listed(offered)
+        out = []
+        for row in organizations:
+            item = children.nest("organization", row)
+            item["locations"] = [
+                children.nest("location", loc) for loc in located if loc["organization_id"] == row["id"]
+            ]
             item["services"] = []
-            for row in offered.get(item["id"], []):
-                service_item = dict(by_id[row["id"]])
-                service_item.pop("organization", None)  # it is nested in its organization already
-                item["services"].append(service_item)
+            for service in services:
+                if service.get("organization_id") == row["id"]:
+                    service = dict(service)
+                    service.pop("organization", None)  # it is nested in its organization already
+                    item["services"].append(service)
+            out.append(item)
         return out
