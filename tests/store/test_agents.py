@@ -375,6 +375,7 @@ def test_a_sign_in_from_the_web_console_records_the_client_address(demo_db, now)
     assert json.loads(last.detail)["client"] == "198.51.100.4"
 
 
+@pytest.mark.pgbouncer
 def test_a_second_console_takes_the_agent_over_and_the_first_cannot_sign_them_out(demo_db, now):
     first = agents.sign_in(demo_db, "alex", DEMO_PASSWORD, now)
     assert agents.report_presence(demo_db, first.id, now, first.console_token)

@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from callcenter.domain.audit_chain import Head
@@ -45,6 +46,7 @@ def _entry_ids(db) -> list[int]:
         return list(session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)))
 
 
+@pytest.mark.pgbouncer
 def test_an_untouched_trail_verifies_and_seals_only_once(db, now):
     _some_entries(db, now)
     report = audit.verify(db)
@@ -114,6 +116,7 @@ def test_deleting_the_newest_entries_with_their_seals_is_caught_by_the_recorded_
     assert problems and "its newest entries were deleted" in problems[-1]
 
 
+@pytest.mark.pgbouncer
 def test_writers_and_sealers_at_once_leave_a_whole_chain(db, now):
     """Writers never wait on one another; sealers running meanwhile never seal past an entry that
     commits later with a smaller id."""

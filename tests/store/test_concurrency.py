@@ -13,7 +13,7 @@ from callcenter.store import calls
 from callcenter.store.models import Agent, Call
 from tests.dbutil import FIXED_NOW
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.pgbouncer]
 WORKERS = 8
 CALLERS = 240
 

@@ -66,6 +66,7 @@ def test_draft_is_created_once_per_call_and_prefilled_with_the_number(demo_db, r
     assert [d.id for d in intakes.open_drafts(demo_db, rep.id)] == [first.id]
 
 
+@pytest.mark.pgbouncer
 def test_draft_keeps_every_field_as_typed(demo_db, rep, call_id, now):
     draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
     typed = {"caller_name": "  Maria [bold]Lopez ", "child_dob": "3/4/20", "symptoms": "line one\nline two"}
@@ -75,6 +76,7 @@ def test_draft_keeps_every_field_as_typed(demo_db, rep, call_id, now):
     assert {k: reopened.fields[k] for k in typed} == typed  # as typed, bad input included
 
 
+@pytest.mark.pgbouncer
 def test_second_save_with_a_stale_version_is_refused(demo_db, rep, call_id, now):
     draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
     jordan = agents.open_session(demo_db, "jordan", now)
@@ -92,6 +94,7 @@ def test_psychiatrist_cannot_work_intakes(demo_db, now):
         intakes.start(demo_db, doctor.id, now)
 
 
+@pytest.mark.pgbouncer
 def test_submit_writes_everything_together(demo_db, rep, call_id, now):
     draft = intakes.start(demo_db, rep.id, now, call_id=call_id)
     fields = complete_fields()

@@ -137,6 +137,7 @@ def day_of_calls(db, staff):
     return made
 
 
+@pytest.mark.pgbouncer
 def test_figures_are_the_domains_on_the_same_calls(db, staff, day_of_calls):
     every_call = [facts for _, facts in day_of_calls.values()]
     board = monitor.snapshot(db, staff["sup"], NOW)
@@ -465,6 +466,7 @@ def test_reassign_gives_a_waiting_caller_to_a_free_rep(db, staff):
     assert calls.claim_next(db, staff["rep"], later).id == other  # the refused caller is still in the queue
 
 
+@pytest.mark.pgbouncer
 def test_an_agent_whose_console_went_quiet_is_shown_and_not_given_callers(db, staff):
     from callcenter.store import agents
 
@@ -502,6 +504,7 @@ def _reassign_in_another_process(url: str, supervisor: int, call_id: int, rep: i
         db.dispose()
 
 
+@pytest.mark.pgbouncer
 @pytest.mark.slow
 def test_two_supervisors_reassign_the_same_caller_at_once(db, staff):
     call_id, _ = add_call(db, "877", NOW - timedelta(minutes=2))

@@ -56,6 +56,7 @@ def test_consult_is_promised_within_one_business_day_to_the_least_busy_psychiatr
     assert wednesday_night.due_at == new_york(27, 19)  # Friday's close: Thursday is a holiday
 
 
+@pytest.mark.pgbouncer
 def test_due_soon_without_an_attempt_is_escalated_once_and_overdue_is_a_breach(demo_db):
     consult = _consult(demo_db)
     assert promises.sweep(demo_db, new_york(23, 17), POLICY).escalated == ()  # 3 business hours left

@@ -26,23 +26,44 @@ class Database:
         connect_timeout: int = 5,
         busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
         create: bool = True,
-        pool_size: int = 5,
+        pool_size: int | None = None,
+        pgbouncer: bool | None = None,
     ) -> None:
         """`create`: a SQLite file that does not exist yet is made (private to its owner); without
-        it, a missing file is refused and nothing is written."""
+        it, a missing file is refused and nothing is written.
+
+        `pgbouncer`: the URL leads to PgBouncer in transaction pooling mode, not to PostgreSQL itself
+        (None: as the URL's `pgbouncer=on|off` query parameter says, off without one). Each
+        transaction may then run on another server connection, so nothing is prepared on the server
+        (psycopg's prepare_threshold=None) and the console's own pool stays small: the pooler shares
+        a few server connections among every console. `pool_size`: connections kept open (5
+        direct, 2 through PgBouncer)."""
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.is_postgres = parsed.get_backend_name() == "postgresql"
+        flag = parsed.query.get(PGBOUNCER_PARAMETER)
+        if flag is not None:
+            parsed = parsed.difference_update_query([PGBOUNCER_PARAMETER])
+        self.pgbouncer = pgbouncer if pgbouncer is not None else _on_off(flag, url)
+        if self.pgbouncer and not self.is_postgres:
+            raise DatabaseUnavailable(
+                f"{PGBOUNCER_PARAMETER}=on is for postgresql:// URLs (PgBouncer in front of PostgreSQL), "
+                f"not {parsed.get_backend_name()}."
+            )
         if self.is_sqlite:
             self.engine = _sqlite_engine(url, busy_timeout_ms, create)
         else:
+            connect_args: dict[str, object] = {"connect_timeout": connect_timeout} if self.is_postgres else {}
+            if self.pgbouncer:
+                # A statement prepared on one server connection is unknown on the next one.
+                connect_args["prepare_threshold"] = None
             self.engine = create_engine(
-                url,
+                parsed,
                 pool_pre_ping=True,
-                pool_size=pool_size,
-                max_overflow=5,
-                connect_args={"connect_timeout": connect_timeout} if self.is_postgres else {},
+                pool_size=pool_size if pool_size is not None else (2 if self.pgbouncer else 5),
+                max_overflow=3 if self.pgbouncer else 5,
+                connect_args=connect_args,
             )
         # Writes on SQLite take the write lock when they begin, so two terminals never
         # interleave a read-then-write (BEGIN IMMEDIATE); on PostgreSQL it is the same engine.
@@ -88,6 +109,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# The URL's query parameter saying it leads to PgBouncer (transaction pooling): `...:6432/callcenter?pgbouncer=on`.
+PGBOUNCER_PARAMETER = "pgbouncer"
+
+
+def _on_off(flag: str | tuple[str, ...] | None, url: str) -> bool:
+    if flag is None:
+        return False
+    text = (flag[-1] if isinstance(flag, tuple) else flag).strip().lower()
+    if text in ("on", "yes", "true", "1"):
+        return True
+    if text in ("off", "no", "false", "0"):
+        return False
+    safe = make_url(url).render_as_string(hide_password=True)
+    raise DatabaseUnavailable(f"{PGBOUNCER_PARAMETER}= wants on or off (got {text[:20]!r} in {safe[:120]}).")
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
