@@ -151,3 +151,20 @@ def test_writers_and_sealers_at_once_leave_a_whole_chain(db, now):
     assert report.intact, report.problems
     with db.read() as session:
         assert report.sealed == session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def test_a_consoles_sweep_skips_sealing_while_another_console_is_at_it(db, now):
+    """On PostgreSQL a sealer waits for the writers in flight, and every new writer queues behind a
+    waiting sealer: a sweep that finds another console sealing leaves it to that one."""
+    import time
+
+    _some_entries(db, now)
+    if not db.is_postgres:
+        assert audit.seal(db, only_if_free=True) > 0  # SQLite's write lock takes turns by itself
+        return
+    with db.engine.connect() as other, other.begin():
+        other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit.AUDIT_SEALER_TURN})
+        started = time.perf_counter()
+        assert audit.seal(db, only_if_free=True) == 0
+        assert time.perf_counter() - started < 1.0  # not queued
+    assert audit.seal(db, only_if_free=True) == len(_entry_ids(db))  # its turn once the other is done

@@ -246,25 +246,41 @@ def _database_now(session: Session) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Taken (without waiting) by a console's sweep before it queues for the sealer's lock: while one
+# console waits for the writers in flight, the others skip their turn instead of queueing behind it,
+# and every new writer would queue behind each of them (a waiting exclusive lock holds back new
+# shared ones).
+AUDIT_SEALER_TURN = AUDIT_SEAL_LOCK + 1
+
+
 @contextmanager
-def _sealing(db: Database) -> Iterator[Session]:
-    """The sealer's transaction: one sealer at a time, and (PostgreSQL) no writer in flight."""
+def _sealing(db: Database, only_if_free: bool) -> Iterator[Session | None]:
+    """The sealer's transaction: one sealer at a time, and (PostgreSQL) no writer in flight; None when
+    `only_if_free` and another sealer is at it already."""
     if not db.is_postgres:
         with db.write() as session:  # SQLite: the write lock already keeps everyone else out
             yield session
         return
     with db.read() as session, session.begin():  # not db.write: that joins the writers' shared lock
+        if only_if_free:
+            turn = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": AUDIT_SEALER_TURN})
+            if not turn.scalar_one():
+                yield None
+                return
         session.execute(text("SET LOCAL lock_timeout = '3s'"))
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_SEAL_LOCK})
         yield session
 
 
-def seal(db: Database, batch: int = SEAL_BATCH) -> int:
+def seal(db: Database, batch: int = SEAL_BATCH, only_if_free: bool = False) -> int:
     """Chain the committed entries not sealed yet, oldest first, `batch` at most; how many were sealed.
-    Any console's sweep runs it, and `audit verify` first; two at once take turns."""
+    Any console's sweep runs it (`only_if_free`: not while another console is sealing, the next
+    sweep will), and `audit verify` first; two at once take turns."""
     from callcenter.domain.audit_chain import GENESIS, digest
 
-    with _sealing(db) as session:
+    with _sealing(db, only_if_free) as session:
+        if session is None:
+            return 0
         last = session.execute(select(AuditSeal).order_by(AuditSeal.seq.desc()).limit(1)).scalars().first()
         previous, seq, after = (last.digest, last.seq, last.entry_id) if last else (GENESIS, 0, 0)
         rows = session.scalars(

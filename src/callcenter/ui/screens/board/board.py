@@ -326,7 +326,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
                 waiting = consults.unassigned(self.app.db, agent.id)
                 self.app.call_from_thread(self._offer_unassigned, waiting)
             with contextlib.suppress(StoreError):  # another console is sealing: the next sweep goes on
-                audit.seal(self.app.db)
+                audit.seal(self.app.db, only_if_free=True)
         rows = promises.open_for(self.app.db, agent.id)
         self.app.call_from_thread(self._promises_loaded, rows)
 
