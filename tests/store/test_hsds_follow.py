@@ -646,8 +646,12 @@ def test_following_on_a_schedule_goes_on_after_a_failed_run(db, now):
 # --- how long a page holds the write lock on SQLite ---------------------------------------------------
 
 
-def test_a_page_of_100_services_holds_the_sqlite_write_lock_well_under_a_second(templates, tmp_path, now):
+def test_each_page_is_written_in_a_transaction_of_its_own_so_sqlite_writers_take_turns(templates, tmp_path, now):
+    """Other consoles' saves wait for the write lock only while one page (100 services) is merged,
+    not for the whole run. How long that is, bench/hsds_api.py measures; here, that it is released."""
     import random
+
+    from sqlalchemy import event
 
     from callcenter.store import seed
 
@@ -661,8 +665,11 @@ def test_a_page_of_100_services_holds_the_sqlite_write_lock_well_under_a_second(
         for service in services:
             service["last_modified"] = FIRST_CHANGE
         upstream = Upstream(services)
+        commits: list[int] = []
+        event.listen(target.engine, "commit", lambda _connection: commits.append(1))
         with serve(upstream) as base:
             report = follow.follow(target, base, now)
+            first_commits = len(commits)
             assert report.pages == 3 and report.services == 300
             assert directory_rows(target) == directory_rows(source)
             upstream.services = edited(services, {s["id"] for s in services}, SECOND_CHANGE)
@@ -672,4 +679,4 @@ def test_a_page_of_100_services_holds_the_sqlite_write_lock_well_under_a_second(
         source.dispose()
         target.dispose()
     print(f"\nlongest page write on SQLite: first {report.longest_write:.3f} s, update {renamed.longest_write:.3f} s")
-    assert report.longest_write < 1.0 and renamed.longest_write < 1.0
+    assert first_commits >= 3 and len(commits) - first_commits >= 3  # at least one commit per page
