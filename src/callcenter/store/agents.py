@@ -493,6 +493,7 @@ def report_presence(db: Database, agent_id: int, now: datetime, console_token: s
     new version: it is a heartbeat, not an edit. False when the agent has since signed in on
     another console (`console_token` is not theirs any more): nothing is recorded then."""
     with db.write() as session:
+        db.typing_commit(session)  # a heartbeat lost with the database server is sent again in 15 s
         statement = update(Agent.__table__).where(Agent.id == agent_id).values(seen_at=now)
         if console_token is not None:
             statement = statement.where(Agent.console_token == console_token)
