@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Label
 from callcenter.domain.model import AgentState, CallState, Priority
 from callcenter.store import agents, calls
 from callcenter.store.seed import DEMO_PASSWORD
+from callcenter.ui.screens.board import board as board_screen
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.call.call_panel import CallScreen
 from tests.dbutil import FIXED_NOW
@@ -102,6 +103,25 @@ async def test_board_shows_another_terminals_arrival_and_claim_within_two_second
         assert await wait_until(pilot, lambda: str(taken.id) not in table.rows, timeout=2.0)
 
 
+async def test_an_idle_board_reads_only_the_change_stamp_until_something_changes(sqlite_demo_db, monkeypatch):
+    app = make_app(sqlite_demo_db, agent="maya", refresh_seconds=0.1)
+    async with app.run_test(size=TERMINAL) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+        await settle(pilot)
+        board = pilot.app.screen
+        reads, real_board = [], calls._board
+        monkeypatch.setattr(calls, "_board", lambda *args: reads.append(1) or real_board(*args))
+        monkeypatch.setattr(board_screen, "FULL_READ_EVERY", 10**6)  # only the stamp decides here
+        ticks = board._ticks
+        assert await wait_until(pilot, lambda: board._ticks >= ticks + 8)  # eight ticks, nothing changed
+        assert reads == []
+        table = board.query_one("#waiting", DataTable)
+        before = table.row_count
+        calls.arrive(sqlite_demo_db, "877", "(203) 555-0199", FIXED_NOW)
+        assert await wait_until(pilot, lambda: table.row_count == before + 1, timeout=2.0)
+        assert len(reads) >= 1
+
+
 async def test_line_filter_takes_from_the_chosen_line(sqlite_demo_db):
     app = make_app(sqlite_demo_db, agent="luis")
     async with app.run_test(size=TERMINAL) as pilot:
@@ -135,16 +155,16 @@ async def test_board_survives_database_errors_and_recovers(sqlite_demo_db, monke
     async with app.run_test(size=TERMINAL) as pilot:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
         await settle(pilot)
-        real_board = calls.board
+        real_board = calls.board_if_changed
 
         def broken(*args, **kwargs):
             raise DatabaseUnavailable("Cannot reach the database; retrying.")
 
-        monkeypatch.setattr(calls, "board", broken)
+        monkeypatch.setattr(calls, "board_if_changed", broken)
         status = pilot.app.screen.query_one("#db-status")
         assert await wait_until(pilot, lambda: status.has_class("visible"))
         assert pilot.app.screen.query_one("#waiting", DataTable).row_count == 16  # last data kept
-        monkeypatch.setattr(calls, "board", real_board)
+        monkeypatch.setattr(calls, "board_if_changed", real_board)
         assert await wait_until(pilot, lambda: not status.has_class("visible"), timeout=4)
 
 

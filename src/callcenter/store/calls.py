@@ -33,7 +33,7 @@ from callcenter.store.errors import InvalidOperation, NotFound
 
 if TYPE_CHECKING:
     from callcenter.domain.promises import PromisePolicy
-from callcenter.store.models import Agent, AuditEntry, Call, Contact, Intake, Line
+from callcenter.store.models import Agent, AuditEntry, Call, ChangeStamp, Contact, Intake, Line
 from callcenter.store.views import (
     BoardSnapshot,
     CallView,
@@ -43,6 +43,7 @@ from callcenter.store.views import (
 )
 
 MAX_NOTES = 4000
+BOARD_TOPIC = "board"  # the change stamp every board reads (migration 0026)
 
 
 def arrive(
@@ -484,56 +485,85 @@ def caller_history(
 def board(db: Database, agent_id: int | None, waiting_limit: int = 100) -> BoardSnapshot:
     """Everything the queue board shows, in three small queries (aggregates done in SQL)."""
     with db.read() as session:
-        waiting_flag = func.sum(_case_state(CallState.WAITING))
-        on_call_flag = func.sum(_case_state(CallState.ON_CALL))
-        oldest = func.min(_case_value(Call.state == CallState.WAITING.value, Call.arrived_at))
-        per_line = (
-            select(Line, waiting_flag, oldest, on_call_flag)
-            .outerjoin(
-                Call,
-                (Call.line_id == Line.id) & Call.state.in_([CallState.WAITING.value, CallState.ON_CALL.value]),
-            )
-            .group_by(Line.id)
-            .order_by(Line.sort_order)
+        return _board(session, agent_id, waiting_limit)
+
+
+def board_version(db: Database) -> int:
+    """The number the database raises whenever anything a board shows changes (migration 0026)."""
+    with db.read() as session:
+        return _board_stamp(session)
+
+
+def board_if_changed(
+    db: Database, agent_id: int | None, seen_version: int | None, waiting_limit: int = 100
+) -> tuple[int, BoardSnapshot | None]:
+    """The board's change stamp, and the board itself unless the stamp is still ``seen_version``
+    (None: read it anyway). An idle console's second costs one primary-key read.
+
+    The stamp is read first: a change committed between the two reads is in the board read, and
+    moves the stamp past the one returned, so the next tick reads the board again; none is missed."""
+    with db.read() as session:
+        version = _board_stamp(session)
+        if seen_version is not None and version == seen_version:
+            return version, None
+        return version, _board(session, agent_id, waiting_limit)
+
+
+def _board_stamp(session: Session) -> int:
+    return int(session.scalar(select(ChangeStamp.version).where(ChangeStamp.topic == BOARD_TOPIC)) or 0)
+
+
+def _board(session: Session, agent_id: int | None, waiting_limit: int) -> BoardSnapshot:
+    waiting_flag = func.sum(_case_state(CallState.WAITING))
+    on_call_flag = func.sum(_case_state(CallState.ON_CALL))
+    oldest = func.min(_case_value(Call.state == CallState.WAITING.value, Call.arrived_at))
+    per_line = (
+        select(Line, waiting_flag, oldest, on_call_flag)
+        .outerjoin(
+            Call,
+            (Call.line_id == Line.id) & Call.state.in_([CallState.WAITING.value, CallState.ON_CALL.value]),
         )
-        lines = tuple(
-            LineSummary(
-                code=line.code,
-                name=line.name,
-                phone_number=line.phone_number,
-                channel=line.channel,
-                waiting=int(waiting or 0),
-                oldest_arrival=_as_utc(oldest_at),
-                on_call=int(on_call or 0),
-            )
-            for line, waiting, oldest_at, on_call in session.execute(per_line)
+        .group_by(Line.id)
+        .order_by(Line.sort_order)
+    )
+    lines = tuple(
+        LineSummary(
+            code=line.code,
+            name=line.name,
+            phone_number=line.phone_number,
+            channel=line.channel,
+            waiting=int(waiting or 0),
+            oldest_arrival=_as_utc(oldest_at),
+            on_call=int(on_call or 0),
         )
-        rows = session.execute(
-            select(Call.id, Line.code, Call.caller_number, Call.arrived_at, Call.priority)
-            .join(Line, Line.id == Call.line_id)
-            .where(Call.state == CallState.WAITING.value)
-            .order_by(Call.priority.desc(), Call.arrived_at, Call.id)
-            .limit(waiting_limit)
-        )
-        waiting = tuple(
-            WaitingCall(id=cid, line_code=code, caller_number=number, arrived_at=arrived, priority=Priority(priority))
-            for cid, code, number, arrived, priority in rows
-        )
-        me = my_call = None
-        if agent_id is not None:
-            agent = session.get(Agent, agent_id)
-            me = agent_view(agent) if agent else None
-            call_id = session.scalars(
-                select(Call.id).where(Call.agent_id == agent_id, Call.state == CallState.ON_CALL.value)
-            ).first()
-            my_call = _call_view(session, call_id) if call_id else None
-        return BoardSnapshot(
-            lines=lines,
-            waiting=waiting,
-            waiting_total=sum(line.waiting for line in lines),
-            me=me,
-            my_call=my_call,
-        )
+        for line, waiting, oldest_at, on_call in session.execute(per_line)
+    )
+    rows = session.execute(
+        select(Call.id, Line.code, Call.caller_number, Call.arrived_at, Call.priority)
+        .join(Line, Line.id == Call.line_id)
+        .where(Call.state == CallState.WAITING.value)
+        .order_by(Call.priority.desc(), Call.arrived_at, Call.id)
+        .limit(waiting_limit)
+    )
+    waiting = tuple(
+        WaitingCall(id=cid, line_code=code, caller_number=number, arrived_at=arrived, priority=Priority(priority))
+        for cid, code, number, arrived, priority in rows
+    )
+    me = my_call = None
+    if agent_id is not None:
+        agent = session.get(Agent, agent_id)
+        me = agent_view(agent) if agent else None
+        call_id = session.scalars(
+            select(Call.id).where(Call.agent_id == agent_id, Call.state == CallState.ON_CALL.value)
+        ).first()
+        my_call = _call_view(session, call_id) if call_id else None
+    return BoardSnapshot(
+        lines=lines,
+        waiting=waiting,
+        waiting_total=sum(line.waiting for line in lines),
+        me=me,
+        my_call=my_call,
+    )
 
 
 def _case_state(state: CallState):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -691,3 +691,22 @@ class DirectoryFollowedService(SQLModel, table=True):
     service_id: str = Field(primary_key=True, max_length=64, index=True)
     upstream_modified: str | None = Field(default=None, max_length=40)  # its last_modified as taken
     gone_since: datetime | None = _when()
+
+
+class ChangeStamp(SQLModel, table=True):
+    """A number the database raises whenever something of its topic changes (migration 0026's
+    triggers): a console reads it each second and reads the rest only when it moved."""
+
+    topic: str = Field(primary_key=True, max_length=20)
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class SharedFigures(SQLModel, table=True):
+    """Figures every console that shows them would compute alike (the monitor's): one console
+    computes them while the others read them (store/shared)."""
+
+    name: str = Field(primary_key=True, max_length=80)  # what they are, and the shape of their fields
+    # Seconds since 1970 by the database's clock, the one every console shares.
+    computed_epoch: float | None = Field(default=None)  # as of then
+    computing_until: float | None = Field(default=None)  # a console is computing them until then
+    payload: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,10 +1,11 @@
 """The supervisor's monitor: the whole line at a glance, and the few things a supervisor does from it.
 
 Every figure is the domain's (``domain.metrics`` and ``domain.erlang``): this module only reads the
-calls those functions need, in a handful of indexed queries, and hands them over. Nothing is cached,
-so two supervisors' monitors always agree with each other and with the database. The one exception
-is the weekday average of earlier weeks: those days are over and their arrivals never change, so it is
-read once per day and zone (per database) and kept.
+calls those functions need, in a handful of indexed queries, and hands them over. The screens ask
+``shared_snapshot``: one console computes the figures each second and every other supervisor and
+wallboard reads them, so two monitors agree with each other and are at most a second behind the
+database. The weekday average of earlier weeks is read once per day and zone (per database) and
+kept: those days are over and their arrivals never change.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from callcenter.domain.passwords import is_locked
 from callcenter.domain.promises import PromisePolicy
 from callcenter.domain.roles import Permission, can, require
 from callcenter.domain.timefmt import line_zone
-from callcenter.store import audit
+from callcenter.store import audit, shared
 from callcenter.store.agents import acting
 from callcenter.store.calls import _call_view, finish_call
 from callcenter.store.db import Database
@@ -318,6 +319,23 @@ def snapshot(
             )
             for team in Team
         ),
+    )
+
+
+def shared_snapshot(db: Database, supervisor_id: int, now: datetime, max_age_seconds: float = 1.0) -> Snapshot:
+    """The monitor's figures as every supervisor and wallboard sees them: computed by one console a
+    second for all of them (store/shared), not by each screen. ``at`` says when they were taken:
+    at most ``max_age_seconds`` ago, a few seconds if the console computing them is slow.
+    A supervisor's own change asks ``snapshot`` directly (and sees it at once)."""
+
+    def may_supervise(session) -> None:
+        row = session.execute(select(Agent.role, Agent.active).where(Agent.id == supervisor_id)).first()
+        if row is None or not row.active:
+            raise NotFound(f"No active agent with id {supervisor_id}.")
+        require(row.role, Permission.SUPERVISE)
+
+    return shared.figures(
+        db, "monitor", Snapshot, max_age_seconds, lambda: snapshot(db, supervisor_id, now), check=may_supervise
     )
 
 

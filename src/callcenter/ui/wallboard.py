@@ -130,7 +130,7 @@ class WallboardScreen(_OnTheWallboard, Screen[None]):
     @work(thread=True, group="wallboard", exit_on_error=False)
     def read_board(self) -> None:
         app = self.wallboard
-        taken = monitor.snapshot(app.database, self.supervisor_id, app.clock())
+        taken = monitor.shared_snapshot(app.database, self.supervisor_id, app.clock())
         board = alerts.refresh(app.database, Actor.shell("wallboard"), taken, app.alert_settings)
         app.call_from_thread(self._show, taken, board)
 

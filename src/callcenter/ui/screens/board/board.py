@@ -41,6 +41,7 @@ PRIORITY_STYLE = {Priority.EMERGENCY: "bold reverse red", Priority.HIGH: "bold y
 MAX_BACKOFF_TICKS = 10
 PROMISES_EVERY = 5  # ticks between reads of the agent's promises; countdowns repaint every tick
 SWEEP_EVERY = 30  # ticks between escalation sweeps (any terminal's sweep serves the whole line)
+FULL_READ_EVERY = 30  # ticks between board reads made whatever the change stamp says (belt and braces)
 
 
 LINE_COLUMNS = (
@@ -105,6 +106,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         self._skip_ticks = 0
         self._last_good: datetime | None = None
         self._ticks = 0
+        self._seen_version: int | None = None  # the change stamp the shown board was read at
         self._unassigned_offered: set[int] = set()  # consults this psychiatrist was told of already
 
     def compose(self) -> ComposeResult:
@@ -156,24 +158,27 @@ class QueueBoardScreen(ConsoleScreen[None]):
         if self._skip_ticks > 0:
             self._skip_ticks -= 1
             return
-        self.refresh_board()
+        self.refresh_board(whole=self._ticks % FULL_READ_EVERY == 0)
 
     def on_screen_resume(self) -> None:
         """Back from a call, an intake or any screen: what it changed shows at once."""
         if self.snapshot is not None:
-            self.refresh_board()
+            self.refresh_board(whole=True)
 
-    def refresh_board(self) -> None:
+    def refresh_board(self, whole: bool = False) -> None:
+        """Each tick reads the board's change stamp and the board only when it moved; ``whole``
+        reads the board anyway."""
         if self._fetching:  # one read at a time; the next tick asks again
             return
         self._fetching = True
-        self.run_worker(self._read_board, thread=True, group="board-refresh", exit_on_error=False)
+        seen = None if whole or self.snapshot is None else self._seen_version
+        self.run_worker(lambda: self._read_board(seen), thread=True, group="board-refresh", exit_on_error=False)
 
-    def _read_board(self) -> None:
+    def _read_board(self, seen: int | None) -> None:
         try:
             agent = self.app.agent
-            snapshot = calls.board(self.app.db, agent.id if agent else None)
-            self.app.call_from_thread(self._apply, snapshot)
+            version, snapshot = calls.board_if_changed(self.app.db, agent.id if agent else None, seen)
+            self.app.call_from_thread(self._apply, snapshot, version)
         finally:
             self._fetching = False
 
@@ -194,11 +199,15 @@ class QueueBoardScreen(ConsoleScreen[None]):
         status.update(f"⚠ {message}{since}")
         status.add_class("visible")
 
-    def _apply(self, snapshot: BoardSnapshot) -> None:
-        self.snapshot = snapshot
+    def _apply(self, snapshot: BoardSnapshot | None, version: int) -> None:
+        """``snapshot`` None: nothing changed since the board shown, which is still the database's."""
         self._failures = 0
         self._last_good = self.app.clock()
         self.query_one("#db-status", Static).remove_class("visible")
+        self._seen_version = version
+        if snapshot is None:
+            return
+        self.snapshot = snapshot
         if snapshot.me is not None and not snapshot.me.active:
             self.app.account_disabled()
             return

@@ -150,6 +150,7 @@ class MonitorScreen(ConsoleScreen[None]):
         self._shown = 0
         self._reading = False
         self.waiting: list[WaitingCall] = []
+        self._waiting_version: int | None = None  # the board's change stamp the waiting list was read at
         self.alerts: list[AlertView] = []
         self._alerts_seen: set[int] | None = None  # None until the first list: those are not news
         self.alert_settings = alert_settings()
@@ -185,27 +186,32 @@ class MonitorScreen(ConsoleScreen[None]):
         if not self._reading:
             self.refresh_snapshot()
 
-    def refresh_snapshot(self) -> None:
+    def refresh_snapshot(self, own: bool = False) -> None:
+        """``own``: figures computed for this screen now (after this supervisor's change), not the
+        ones shared by every monitor, which may be a second old."""
         self._requested += 1
         self._reading = True
-        self._read_snapshot(self._requested)
+        self._read_snapshot(self._requested, own)
 
-    def _read_snapshot(self, number: int) -> None:
+    def _read_snapshot(self, number: int, own: bool = False) -> None:
         self.run_worker(
-            lambda: self._read_in_thread(number),
+            lambda: self._read_in_thread(number, own),
             thread=True,
             group=REFRESH_GROUP,
             name=str(number),
             exit_on_error=False,
         )
 
-    def _read_in_thread(self, number: int) -> None:
+    def _read_in_thread(self, number: int, own: bool) -> None:
         _ = self.app.policy  # built here, off the UI thread, the first time
         me = self.app.signed_in_agent()
-        taken = monitor.snapshot(self.app.db, me.id, self.app.clock())
-        waiting = calls.board(self.app.db, None, waiting_limit=200).waiting
+        read = monitor.snapshot if own else monitor.shared_snapshot
+        taken = read(self.app.db, me.id, self.app.clock())
+        seen = None if own else self._waiting_version
+        version, queue = calls.board_if_changed(self.app.db, None, seen, waiting_limit=200)
+        waiting = self.waiting if queue is None else list(queue.waiting)
         board = alerts.refresh(self.app.db, me.actor, taken, self.alert_settings)
-        self.app.call_from_thread(self._arrived, number, taken, waiting, board)
+        self.app.call_from_thread(self._arrived, number, taken, waiting, board, version)
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         if worker.group != REFRESH_GROUP:
@@ -216,11 +222,14 @@ class MonitorScreen(ConsoleScreen[None]):
         self.query_one("#mon-title", Static).update(f"Live monitor — not refreshed: {explain(error)[0]}")
         return True
 
-    def _arrived(self, number: int, taken: Snapshot, waiting: list[WaitingCall], board: list[AlertView]) -> None:
+    def _arrived(
+        self, number: int, taken: Snapshot, waiting: list[WaitingCall], board: list[AlertView], version: int
+    ) -> None:
         if number == self._requested:
             self._reading = False
         if number > self._shown:
             self._shown = number
+            self._waiting_version = version
             self._show(taken, waiting)
             self._show_alerts(board)
 
@@ -521,7 +530,7 @@ class MonitorScreen(ConsoleScreen[None]):
         """Run one supervisor's change; a refusal is said by the app, and the change can be made again."""
         change(self.app.db, self.app.signed_in_agent().actor, self.app.clock())
         self.app.call_from_thread(self.notify, "Done; recorded in the audit trail.")
-        self.app.call_from_thread(self.refresh_snapshot)
+        self.app.call_from_thread(self.refresh_snapshot, True)
 
     def _paint_alert_line(self) -> None:
         """Over the lines: the alerts now, or, while the alerts list has the focus, the highlighted
