@@ -35,8 +35,10 @@ from callcenter.store.models import SharedFigures
 
 T = TypeVar("T")
 
-TURN_SECONDS = 5.0  # a console whose turn failed blocks the others this long at most
-STALE_SECONDS = 5.0  # stored figures older than this are not shown: a console computes its own
+TURN_SECONDS = 10.0  # a console whose turn failed blocks the others this long at most
+# While another console computes, stored figures up to this old are shown (with their time) rather
+# than every screen computing its own at once, which would come exactly when the line is busiest.
+STALE_SECONDS = 30.0
 
 
 def figures(
