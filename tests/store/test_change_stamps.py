@@ -14,6 +14,7 @@ from callcenter.store import agents, calls, monitor, seed
 from callcenter.store.db import Database
 from callcenter.store.models import Agent, Call, Line
 from tests.dbutil import FIXED_NOW
+from tests.store.test_monitor import acting, add_agent
 from tests.store.test_web_referrals import send
 
 pytestmark = pytest.mark.pgbouncer
@@ -21,18 +22,7 @@ NOW = FIXED_NOW
 
 
 def _rep(db) -> int:
-    with db.write() as session:
-        rep = Agent(
-            username="stamps",
-            display_name="Stamps Rep",
-            role="rep",
-            state="available",
-            state_since=NOW,
-            created_at=NOW,
-        )
-        session.add(rep)
-        session.flush()
-        return rep.id
+    return add_agent(db, "stamps")
 
 
 def _moves(db, change) -> bool:
@@ -86,21 +76,7 @@ def test_the_board_is_read_only_when_the_stamp_moved(db):
 
 
 def _supervisor(db):
-    with db.write() as session:
-        supervisor = Agent(
-            username="stampsup",
-            display_name="Stamps Supervisor",
-            role="supervisor",
-            state="available",
-            state_since=NOW,
-            created_at=NOW,
-            console_token="stampsup-console",
-        )
-        session.add(supervisor)
-        session.flush()
-        from callcenter.domain.actor import Actor
-
-        return Actor.console(supervisor.id, "stampsup-console")
+    return acting(db, add_agent(db, "stampsup", role="supervisor"))
 
 
 @pytest.fixture
