@@ -35,6 +35,11 @@ connections refuse no one else's and its CPU (the postmaster and its children, f
 fleet's alone. PgBouncer 1.18 (Debian's) in transaction pooling mode; consoles then use
 `?pgbouncer=on` (no prepared statements, a pool of 2).
 
+Before each mode's runs, each operation above runs alone a few hundred times on the quiet server
+(`fleet_<mode>_cost_<op>`: its server CPU). Those costs times each console's rates give the server
+CPU N consoles need at the full rate (`..._server_cpu_projected`), which the bench's own clients,
+sharing the machine, cannot reach from 150 consoles on.
+
 Prints `name: value unit (target ...)` lines per mode and size, then the targets at the largest
 size through PgBouncer beside the direct figures at the smallest, and where it breaks first.
 """
@@ -671,6 +676,112 @@ def _machine_busy() -> tuple[float, float]:
     return sum(values) - idle, sum(values)
 
 
+# -- what each operation costs the server, one at a time -------------------------------------------
+
+COST_RUNS = {"monitor_compute": 20, "sweep": 10, "board_read": 200, "waiting_list": 200}  # others: 500
+
+
+def operation_costs(cluster: Cluster, mode: str, urls: dict[str, str], args) -> dict[str, float]:
+    """Server CPU (ms) of each operation a console repeats, run one at a time on a quiet server.
+
+    With the consoles' rates, these say what N consoles at the full rate cost the server, whether or
+    not the bench's own clients keep up at that size (from 150 on, on one machine, they do not).
+    Measured in each mode: through PgBouncer nothing is prepared, so every statement is planned anew."""
+    from sqlalchemy import text
+
+    import search as search_bench
+    from callcenter.config import alert_settings, promise_policy
+    from callcenter.domain.model import AgentState, Disposition
+    from callcenter.store import agents, alerts, audit, calls, consults, directory, intakes, monitor, promises
+    from callcenter.store.db import Database
+    from callcenter.store.errors import StoreError
+
+    db = Database(urls["console"])
+    site = Database(urls["web"], create=False)
+    queries = list(search_bench.queries().values())
+    now = clock(args.clock0)
+    rep = agents.open_session(db, "fleet_rep0", now)
+    supervisor = agents.open_session(db, "fleet_supervisor0", now)
+    agents.change_state(db, rep.id, rep.id, AgentState.AVAILABLE, now)  # an earlier run may have left it in wrap-up
+    call = calls.claim_next(db, rep.id, now)
+    draft = intakes.start(db, rep.id, now, call_id=call.id) if call is not None else None
+    version = calls.board_version(db)
+    taken = monitor.snapshot(db, supervisor.id, now)
+    settings, policy = alert_settings(), promise_policy()
+    typed: dict[str, str] = {}
+    state = {"version": draft.version if draft else 0}
+
+    def save_draft() -> None:
+        name, value = FIELDS[len(typed) % len(FIELDS)]
+        typed[name] = value
+        state["version"] = intakes.save_draft(db, rep.id, draft.id, typed, state["version"], now)
+
+    def trivial() -> None:
+        with db.read() as session:
+            session.execute(text("SELECT 1"))
+
+    def sweep() -> None:
+        promises.sweep(db, now, policy)
+        consults.release_from_off_shift(db, now)
+        with suppress(StoreError):
+            audit.seal(db, only_if_free=True)
+
+    operations = {
+        "stamp": lambda: calls.board_if_changed(db, rep.id, version),
+        "board_read": lambda: calls.board_if_changed(db, rep.id, None),
+        "monitor_compute": lambda: monitor.snapshot(db, supervisor.id, now),
+        "monitor_read": lambda: monitor.shared_snapshot(db, supervisor.id, now, max_age_seconds=3600),
+        "waiting_list": lambda: calls.board_if_changed(db, None, None, waiting_limit=200),
+        "alerts": lambda: alerts.refresh(db, supervisor.actor, taken, settings),
+        "promises": lambda: promises.open_for(db, rep.id),
+        "presence": lambda: agents.report_presence(db, rep.id, now, rep.console_token),
+        "sweep": sweep,
+        "web_search": lambda: directory.search(site, queries[len(typed) % len(queries)], now, limit=30),
+        "trivial": trivial,
+    }
+    if draft is not None:
+        operations["draft_save"] = save_draft
+    costs = {}
+    for name, operation in operations.items():
+        for _ in range(3):
+            operation()
+        runs = COST_RUNS.get(name, 500)
+        before = tree_cpu_seconds(cluster.postmaster)
+        for _ in range(runs):
+            operation()
+        costs[name] = (tree_cpu_seconds(cluster.postmaster) - before) / runs * 1000
+        print(
+            f"fleet_{mode}_cost_{name}: {costs[name]:.3f} ms of server CPU (target: report; {runs} runs one at a time)"
+        )
+    if call is not None:
+        calls.end_call(db, rep.id, call.id, Disposition.INFORMATION_ONLY, now)
+        agents.change_state(db, rep.id, rep.id, AgentState.AVAILABLE, now)
+    db.dispose()
+    site.dispose()
+    return costs
+
+
+def projected_server_share(costs: dict[str, float], n: int, board_reads_share: float) -> float:
+    """% of this machine the server needs for N consoles at the full rate (claims and submissions,
+    a few a second for the whole line, left out)."""
+    counts = role_counts(n)
+    boards = counts["rep"] + counts["psychiatrist"] + counts["team"]
+    screens = counts["supervisor"] + counts["wallboard"]
+    board = board_reads_share * costs["board_read"] + (1 - board_reads_share) * costs["stamp"]
+    per_second = (
+        boards * board
+        + screens * (costs["monitor_read"] + costs["alerts"])
+        + counts["supervisor"] * board_reads_share * costs["waiting_list"]
+        + costs["monitor_compute"]  # once a second for all of them
+        + (n - counts["wallboard"]) * (costs["presence"] / PRESENCE_EVERY + costs["promises"] / PROMISES_EVERY)
+        + (n - counts["wallboard"]) * costs["sweep"] / SWEEP_EVERY
+        + counts["rep"] / 2 * costs.get("draft_save", 0.0)  # half the reps on a call, a save a second
+        + n * costs["trivial"] / TRIVIAL_EVERY
+        + WEB_SITES * costs["web_search"] / WEB_SEARCH_EVERY
+    )
+    return per_second / 1000 / (os.cpu_count() or 1) * 100
+
+
 OPS = (
     "board",
     "board_read",
@@ -716,6 +827,7 @@ def report(mode: str, n: int, result: dict, seconds: float) -> dict:
             figures[f"{op}_kept_up"] = done / per_second
     ticks, reads = len(result["samples"].get("board", [])), len(result["samples"].get("board_read", []))
     if ticks:
+        figures["board_reads_share"] = reads / ticks
         print(
             f"{tag}_board_reads_share: {reads / ticks * 100:.0f} % of board ticks read the board "
             "(target: report; the others found the change stamp unchanged)"
@@ -820,9 +932,17 @@ def main() -> None:
                 )
                 bouncer.start()
                 urls = {key: bouncer.url(value) for key, value in direct.items()}
+            costs = operation_costs(cluster, mode, urls, args)
             for n in args.sizes:
                 result = run_once(mode, n, urls, cluster, bouncer, args)
-                all_figures[(mode, n)] = report(mode, n, result, args.seconds)
+                all_figures[(mode, n)] = figures = report(mode, n, result, args.seconds)
+                share = projected_server_share(costs, n, figures.get("board_reads_share", 1.0))
+                figures["projected_share"] = share
+                print(
+                    f"fleet_{mode}_{n}_server_cpu_projected: {share:.0f} % of the machine at the full rate (target < "
+                    f"{SERVER_CPU_TARGET:.0f}; fleet_cost_* times each console's rates, with this run's share of "
+                    "board reads)"
+                )
                 sys.stdout.flush()
             if bouncer is not None:
                 bouncer.cleanup()
@@ -843,6 +963,10 @@ def main() -> None:
         print(
             f"fleet_target_server_cpu_{largest}: {through.get('server_share', float('nan')):.1f} % (target < "
             f"{SERVER_CPU_TARGET:.0f}; direct at {smallest}: {plain.get('server_share', float('nan')):.1f})"
+        )
+        print(
+            f"fleet_target_server_cpu_projected_{largest}: {through.get('projected_share', float('nan')):.0f} % "
+            f"(target < {SERVER_CPU_TARGET:.0f}; at the full rate, from fleet_cost_*)"
         )
         for mode in modes:
             broken = [(n, failures(all_figures[(mode, n)])) for n in args.sizes if failures(all_figures[(mode, n)])]
