@@ -678,7 +678,8 @@ def _machine_busy() -> tuple[float, float]:
 
 # -- what each operation costs the server, one at a time -------------------------------------------
 
-COST_RUNS = {"monitor_compute": 20, "sweep": 10, "board_read": 200, "waiting_list": 200}  # others: 500
+COST_RUNS = {"monitor_compute": 20, "sweep": 10, "board_read": 200, "board_compute": 200, "waiting_list": 200}
+CHANGES_PER_CALL = 4  # stamp moves: it arrives, a rep takes it, it ends, the rep is ready again
 
 
 def operation_costs(cluster: Cluster, mode: str, urls: dict[str, str], args) -> dict[str, float]:
@@ -692,7 +693,18 @@ def operation_costs(cluster: Cluster, mode: str, urls: dict[str, str], args) -> 
     import search as search_bench
     from callcenter.config import alert_settings, promise_policy
     from callcenter.domain.model import AgentState, Disposition
-    from callcenter.store import agents, alerts, audit, calls, consults, directory, intakes, monitor, promises
+    from callcenter.store import (
+        agents,
+        alerts,
+        audit,
+        calls,
+        consults,
+        directory,
+        intakes,
+        monitor,
+        promises,
+        shared,
+    )
     from callcenter.store.db import Database
     from callcenter.store.errors import StoreError
 
@@ -728,7 +740,10 @@ def operation_costs(cluster: Cluster, mode: str, urls: dict[str, str], args) -> 
 
     operations = {
         "stamp": lambda: calls.board_if_changed(db, rep.id, version),
-        "board_read": lambda: calls.board_if_changed(db, rep.id, None),
+        "board_read": lambda: calls.board_if_changed(db, rep.id, None),  # its shared part read from the stored row
+        "board_compute": lambda: shared.at_stamp(
+            db, "fleet-cost", calls.Queue, version, lambda: calls._read_queue(db, 100)
+        ),  # once per stamp for every board: the turn, the read, the row stored
         "monitor_compute": lambda: monitor.snapshot(db, supervisor.id, now),
         "monitor_read": lambda: monitor.shared_snapshot(db, supervisor.id, now, max_age_seconds=3600),
         "waiting_list": lambda: calls.board_if_changed(db, None, None, waiting_limit=200),
@@ -761,9 +776,9 @@ def operation_costs(cluster: Cluster, mode: str, urls: dict[str, str], args) -> 
     return costs
 
 
-def projected_server_share(costs: dict[str, float], n: int, board_reads_share: float) -> float:
+def projected_server_share(costs: dict[str, float], n: int, board_reads_share: float, cycle: float) -> float:
     """% of this machine the server needs for N consoles at the full rate (claims and submissions,
-    a few a second for the whole line, left out)."""
+    a few a second for the whole line, left out). ``cycle``: seconds between one rep's calls."""
     counts = role_counts(n)
     boards = counts["rep"] + counts["psychiatrist"] + counts["team"]
     screens = counts["supervisor"] + counts["wallboard"]
@@ -773,6 +788,7 @@ def projected_server_share(costs: dict[str, float], n: int, board_reads_share: f
         + screens * (costs["monitor_read"] + costs["alerts"])
         + counts["supervisor"] * board_reads_share * costs["waiting_list"]
         + costs["monitor_compute"]  # once a second for all of them
+        + CHANGES_PER_CALL * counts["rep"] / cycle * costs["board_compute"]  # once per stamp for all boards
         + (n - counts["wallboard"]) * (costs["presence"] / PRESENCE_EVERY + costs["promises"] / PROMISES_EVERY)
         + (n - counts["wallboard"]) * costs["sweep"] / SWEEP_EVERY
         + counts["rep"] / 2 * costs.get("draft_save", 0.0)  # half the reps on a call, a save a second
@@ -936,7 +952,9 @@ def main() -> None:
             for n in args.sizes:
                 result = run_once(mode, n, urls, cluster, bouncer, args)
                 all_figures[(mode, n)] = figures = report(mode, n, result, args.seconds)
-                share = projected_server_share(costs, n, figures.get("board_reads_share", 1.0))
+                share = projected_server_share(
+                    costs, n, figures.get("board_reads_share", 1.0), args.handle_seconds + args.idle_seconds
+                )
                 figures["projected_share"] = share
                 print(
                     f"fleet_{mode}_{n}_server_cpu_projected: {share:.0f} % of the machine at the full rate (target < "

@@ -135,3 +135,47 @@ def test_on_postgres_two_writers_crossing_tables_never_deadlock_on_the_stamp(pos
     assert calls.board_version(db) == before + 2
     with db.read() as session:
         assert session.scalar(select(Agent.state).where(Agent.id == rep)) == "available"
+
+
+# -- the part every board shows alike, read once per stamp -------------------------------------------
+
+
+def _counting_queue_reads(monkeypatch) -> list[int]:
+    reads: list[int] = []
+    real = calls._queue
+    monkeypatch.setattr(calls, "_queue", lambda *args: reads.append(1) or real(*args))
+    return reads
+
+
+def test_one_console_reads_the_lines_and_callers_for_a_stamp_and_the_others_read_its_row(db, monkeypatch):
+    first, second = _rep(db), add_agent(db, "stamps2", state="away")
+    calls.arrive(db, "877", "(860) 555-0100", NOW)
+    reads = _counting_queue_reads(monkeypatch)
+    version, mine = calls.board_if_changed(db, first, None)
+    same, theirs = calls.board_if_changed(db, second, None)
+    assert reads == [1] and same == version  # read once, for the first console
+    assert theirs.waiting == mine.waiting and theirs.lines == mine.lines and theirs.waiting_total == 1
+    assert (mine.me.id, theirs.me.id) == (first, second) and theirs.me.state == AgentState.AWAY
+
+
+def test_lines_and_callers_stored_for_an_older_stamp_are_never_shown(db):
+    rep = _rep(db)
+    calls.board_if_changed(db, rep, None)  # stored for this stamp
+    calls.arrive(db, "877", "(860) 555-0100", NOW)
+    _, board = calls.board_if_changed(db, rep, None)
+    assert board.waiting_total == 1 and [call.caller_number for call in board.waiting] == ["+18605550100"]
+
+
+def test_while_another_console_reads_them_a_console_reads_its_own(db, monkeypatch):
+    from callcenter.store.models import SharedFigures
+
+    rep = _rep(db)
+    calls.board_if_changed(db, rep, None)
+    with db.write() as session:  # another console took the turn and is still reading
+        session.execute(update(SharedFigures).values(computing_until=10.0**12))
+    calls.arrive(db, "877", "(860) 555-0100", NOW)
+    reads = _counting_queue_reads(monkeypatch)
+    _, board = calls.board_if_changed(db, rep, None)
+    assert board.waiting_total == 1 and reads == [1]
+    with db.read() as session:
+        assert session.scalar(select(SharedFigures.stamp)) < calls.board_version(db)  # not stored over theirs

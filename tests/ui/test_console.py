@@ -109,8 +109,8 @@ async def test_an_idle_board_reads_only_the_change_stamp_until_something_changes
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
         await settle(pilot)
         board = pilot.app.screen
-        reads, real_board = [], calls._board
-        monkeypatch.setattr(calls, "_board", lambda *args: reads.append(1) or real_board(*args))
+        reads, real_mine = [], calls._mine  # read with the board whenever the stamp moved
+        monkeypatch.setattr(calls, "_mine", lambda *args: reads.append(1) or real_mine(*args))
         monkeypatch.setattr(board_screen, "FULL_READ_EVERY", 10**6)  # only the stamp decides here
         ticks = board._ticks
         assert await wait_until(pilot, lambda: board._ticks >= ticks + 8)  # eight ticks, nothing changed

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.domain.agent_states import check_can_take_call
@@ -25,7 +26,7 @@ from callcenter.domain.model import (
 )
 from callcenter.domain.phone import format_phone, parse_phone
 from callcenter.domain.roles import Permission, require
-from callcenter.store import audit
+from callcenter.store import audit, shared
 from callcenter.store.agents import _load as load_agent
 from callcenter.store.agents import to_view as agent_view
 from callcenter.store.db import Database
@@ -33,8 +34,9 @@ from callcenter.store.errors import InvalidOperation, NotFound
 
 if TYPE_CHECKING:
     from callcenter.domain.promises import PromisePolicy
-from callcenter.store.models import Agent, AuditEntry, Call, ChangeStamp, Contact, Intake, Line
+from callcenter.store.models import Agent, AuditEntry, Call, ChangeStamp, Contact, Intake, Line, SharedFigures
 from callcenter.store.views import (
+    AgentView,
     BoardSnapshot,
     CallView,
     HistoryEntry,
@@ -500,13 +502,48 @@ def board_if_changed(
     """The board's change stamp, and the board itself unless the stamp is still ``seen_version``
     (None: read it anyway). An idle console's second costs one primary-key read.
 
-    The stamp is read first: a change committed between the two reads is in the board read, and
-    moves the stamp past the one returned, so the next tick reads the board again; none is missed."""
+    The lines and waiting callers are the same on every board: one console reads them for each
+    stamp and stores them (store/shared), the others read that one row, and each reads only its
+    own state and call. The stamp is read first, so what is read after it is at least as new: a
+    change committed in between moves the stamp again and the next tick reads once more."""
+    name = f"board{waiting_limit}"
     with db.read() as session:
-        version = _board_stamp(session)
-        if seen_version is not None and version == seen_version:
+        unseen = -1 if seen_version is None else seen_version  # stamps start at 1
+        version, stored_stamp, payload = session.execute(
+            select(
+                ChangeStamp.version,
+                SharedFigures.stamp,
+                case((ChangeStamp.version != unseen, SharedFigures.payload), else_=None),
+            )
+            .select_from(ChangeStamp)
+            .outerjoin(SharedFigures, SharedFigures.name == shared.key_of(name, Queue))
+            .where(ChangeStamp.topic == BOARD_TOPIC)
+        ).one()
+        if version == seen_version:
             return version, None
-        return version, _board(session, agent_id, waiting_limit)
+        queue = shared.decode(Queue, payload) if payload is not None and stored_stamp == version else None
+        me, my_call = _mine(session, agent_id)
+    if queue is None:
+        queue = shared.at_stamp(db, name, Queue, version, lambda: _read_queue(db, waiting_limit))
+    return version, _snapshot(queue, me, my_call)
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """What every board shows alike: the lines and the callers waiting."""
+
+    lines: tuple[LineSummary, ...]
+    waiting: tuple[WaitingCall, ...]
+
+
+def _snapshot(queue: Queue, me: AgentView | None, my_call: CallView | None) -> BoardSnapshot:
+    return BoardSnapshot(
+        lines=queue.lines,
+        waiting=queue.waiting,
+        waiting_total=sum(line.waiting for line in queue.lines),
+        me=me,
+        my_call=my_call,
+    )
 
 
 def _board_stamp(session: Session) -> int:
@@ -514,6 +551,15 @@ def _board_stamp(session: Session) -> int:
 
 
 def _board(session: Session, agent_id: int | None, waiting_limit: int) -> BoardSnapshot:
+    return _snapshot(_queue(session, waiting_limit), *_mine(session, agent_id))
+
+
+def _read_queue(db: Database, waiting_limit: int) -> Queue:
+    with db.read() as session:
+        return _queue(session, waiting_limit)
+
+
+def _queue(session: Session, waiting_limit: int) -> Queue:
     waiting_flag = func.sum(_case_state(CallState.WAITING))
     on_call_flag = func.sum(_case_state(CallState.ON_CALL))
     oldest = func.min(_case_value(Call.state == CallState.WAITING.value, Call.arrived_at))
@@ -549,32 +595,25 @@ def _board(session: Session, agent_id: int | None, waiting_limit: int) -> BoardS
         WaitingCall(id=cid, line_code=code, caller_number=number, arrived_at=arrived, priority=Priority(priority))
         for cid, code, number, arrived, priority in rows
     )
-    me = my_call = None
-    if agent_id is not None:
-        agent = session.get(Agent, agent_id)
-        me = agent_view(agent) if agent else None
-        call_id = session.scalars(
-            select(Call.id).where(Call.agent_id == agent_id, Call.state == CallState.ON_CALL.value)
-        ).first()
-        my_call = _call_view(session, call_id) if call_id else None
-    return BoardSnapshot(
-        lines=lines,
-        waiting=waiting,
-        waiting_total=sum(line.waiting for line in lines),
-        me=me,
-        my_call=my_call,
-    )
+    return Queue(lines=lines, waiting=waiting)
+
+
+def _mine(session: Session, agent_id: int | None) -> tuple[AgentView | None, CallView | None]:
+    """The signed-in agent's own part of the board: their state and the call they are on."""
+    if agent_id is None:
+        return None, None
+    agent = session.get(Agent, agent_id)
+    call_id = session.scalars(
+        select(Call.id).where(Call.agent_id == agent_id, Call.state == CallState.ON_CALL.value)
+    ).first()
+    return (agent_view(agent) if agent else None), (_call_view(session, call_id) if call_id else None)
 
 
 def _case_state(state: CallState):
-    from sqlalchemy import case
-
     return case((Call.state == state.value, 1), else_=0)
 
 
 def _case_value(condition, value):
-    from sqlalchemy import case
-
     return case((condition, value), else_=None)
 
 

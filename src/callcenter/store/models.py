@@ -709,4 +709,5 @@ class SharedFigures(SQLModel, table=True):
     # Seconds since 1970 by the database's clock, the one every console shares.
     computed_epoch: float | None = Field(default=None)  # as of then
     computing_until: float | None = Field(default=None)  # a console is computing them until then
+    stamp: int | None = Field(default=None, sa_column=Column(BigInteger))  # the change stamp they were read at
     payload: str | None = Field(default=None, sa_column=Column(Text))

@@ -53,7 +53,7 @@ def figures(
 
     Ages are the database's clock, the one clock every console shares (theirs may differ, or be a
     test's frozen one). ``check`` runs in the same read as the stored row (may this console see them)."""
-    key = f"{name}:{fingerprint(kind)}"
+    key = key_of(name, kind)
     with db.read() as session:
         if check is not None:
             check(session)
@@ -73,6 +73,24 @@ def figures(
     if payload is not None and age is not None and age <= STALE_SECONDS:
         return decode(kind, payload)
     return compute()
+
+
+def at_stamp(db: Database, name: str, kind: type[T], stamp: int, compute: Callable[[], T]) -> T:
+    """Figures that change only when a change stamp moves, computed for ``stamp`` (``compute`` reads
+    the database after the stamp was read, so they are at least that new). The console that takes
+    the turn stores them with the stamp; one finding another's turn in progress keeps its own. The
+    readers (``stored_for``) show only figures stored with the stamp they read."""
+    key = key_of(name, kind)
+    started = _take_turn(db, key)
+    computed = compute()
+    if started is not None:
+        _store(db, key, started, encode(computed), stamp)
+    return computed
+
+
+def key_of(name: str, kind: type) -> str:
+    """The row of figures ``name`` in the shape of ``kind``: consoles of another version use their own."""
+    return f"{name}:{fingerprint(kind)}"
 
 
 def _database_seconds(db: Database):
@@ -105,13 +123,13 @@ def _take_turn(db: Database, key: str) -> float | None:
         return started if inserted else None
 
 
-def _store(db: Database, key: str, started: float, payload: str) -> None:
+def _store(db: Database, key: str, started: float, payload: str, stamp: int | None = None) -> None:
     """The figures as of when the turn started: a read after that is at least as new."""
     with db.write() as session:
         session.execute(
             update(SharedFigures)
             .where(SharedFigures.name == key)
-            .values(computed_epoch=started, computing_until=None, payload=payload)
+            .values(computed_epoch=started, computing_until=None, payload=payload, stamp=stamp)
         )
 
 

@@ -9,8 +9,8 @@ On PostgreSQL the triggers are deferred to commit and raise the number once per 
 stamp's row lock is then the last lock a transaction takes, so two writers never wait for each
 other in a cycle, and it is held only while committing. On SQLite a writer is alone anyway.
 
-`sharedfigures` keeps figures that are the same for every console that shows them (the monitor's),
-computed by one console at a time and read by the others.
+`sharedfigures` keeps figures that are the same for every console that shows them (the monitor's,
+the board's lines and waiting callers), computed by one console at a time and read by the others.
 
 Revision ID: 0026
 Revises: 0025
@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("computed_epoch", sa.Float(), nullable=True),
         sa.Column("computing_until", sa.Float(), nullable=True),
+        sa.Column("stamp", sa.BigInteger(), nullable=True),
         sa.Column("payload", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("name"),
     )
