@@ -31,7 +31,7 @@ def _age_stored_figures(db, seconds: float, computing_for: float | None = None) 
     """As if the stored figures were taken ``seconds`` ago by the database's clock (and, with
     ``computing_for``, another console had taken the turn to compute them for that long yet)."""
     with db.write() as session:
-        epoch = session.scalar(select(shared._database_seconds(db)))
+        epoch = session.scalar(select(shared.database_seconds(db)))
         session.execute(
             update(SharedFigures).values(
                 computed_epoch=epoch - seconds,

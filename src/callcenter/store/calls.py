@@ -509,11 +509,12 @@ def board_if_changed(
     name = f"board{waiting_limit}"
     with db.read() as session:
         unseen = -1 if seen_version is None else seen_version  # stamps start at 1
-        version, stored_stamp, payload = session.execute(
+        version, stored_stamp, payload, turn_taken = session.execute(
             select(
                 ChangeStamp.version,
                 SharedFigures.stamp,
                 case((ChangeStamp.version != unseen, SharedFigures.payload), else_=None),
+                case((SharedFigures.computing_until > shared.database_seconds(db), True), else_=False),
             )
             .select_from(ChangeStamp)
             .outerjoin(SharedFigures, SharedFigures.name == shared.key_of(name, Queue))
@@ -524,7 +525,7 @@ def board_if_changed(
         queue = shared.decode(Queue, payload) if payload is not None and stored_stamp == version else None
         me, my_call = _mine(session, agent_id)
     if queue is None:
-        queue = shared.at_stamp(db, name, Queue, version, lambda: _read_queue(db, waiting_limit))
+        queue = shared.at_stamp(db, name, Queue, version, lambda: _read_queue(db, waiting_limit), bool(turn_taken))
     return version, _snapshot(queue, me, my_call)
 
 

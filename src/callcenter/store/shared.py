@@ -58,7 +58,7 @@ def figures(
         if check is not None:
             check(session)
         row = session.execute(
-            select(SharedFigures.payload, _database_seconds(db) - SharedFigures.computed_epoch).where(
+            select(SharedFigures.payload, database_seconds(db) - SharedFigures.computed_epoch).where(
                 SharedFigures.name == key
             )
         ).first()
@@ -75,11 +75,16 @@ def figures(
     return compute()
 
 
-def at_stamp(db: Database, name: str, kind: type[T], stamp: int, compute: Callable[[], T]) -> T:
+def at_stamp(
+    db: Database, name: str, kind: type[T], stamp: int, compute: Callable[[], T], turn_taken: bool = False
+) -> T:
     """Figures that change only when a change stamp moves, computed for ``stamp`` (``compute`` reads
     the database after the stamp was read, so they are at least that new). The console that takes
-    the turn stores them with the stamp; one finding another's turn in progress keeps its own. The
-    readers (``stored_for``) show only figures stored with the stamp they read."""
+    the turn stores them with the stamp; one finding another's turn in progress (``turn_taken``, as
+    its read of the row saw) keeps its own without asking. Readers show only figures stored with
+    the stamp they read."""
+    if turn_taken:
+        return compute()
     key = key_of(name, kind)
     started = _take_turn(db, key)
     computed = compute()
@@ -93,7 +98,7 @@ def key_of(name: str, kind: type) -> str:
     return f"{name}:{fingerprint(kind)}"
 
 
-def _database_seconds(db: Database):
+def database_seconds(db: Database):
     """Seconds since 1970 by the database server's clock, as an SQL expression."""
     if db.is_postgres:
         return cast(func.extract("epoch", func.clock_timestamp()), Float)
@@ -103,7 +108,7 @@ def _database_seconds(db: Database):
 def _take_turn(db: Database, key: str) -> float | None:
     """For the one console that may compute now, when its turn started; None for the others."""
     with db.write() as session:
-        started = float(session.scalar(select(_database_seconds(db))))
+        started = float(session.scalar(select(database_seconds(db))))
         taken = session.execute(
             update(SharedFigures)
             .where(
