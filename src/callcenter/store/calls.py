@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.domain.agent_states import check_can_take_call
@@ -509,11 +509,17 @@ def board_if_changed(
     name = f"board{waiting_limit}"
     with db.read() as session:
         unseen = -1 if seen_version is None else seen_version  # stamps start at 1
-        version, stored_stamp, payload, turn_taken = session.execute(
+        version, payload, turn_taken = session.execute(
             select(
                 ChangeStamp.version,
-                SharedFigures.stamp,
-                case((ChangeStamp.version != unseen, SharedFigures.payload), else_=None),
+                # The stored row only when the board is to be read and the row is of this very stamp.
+                case(
+                    (
+                        and_(ChangeStamp.version != unseen, SharedFigures.stamp == ChangeStamp.version),
+                        SharedFigures.payload,
+                    ),
+                    else_=None,
+                ),
                 case((SharedFigures.computing_until > shared.database_seconds(db), True), else_=False),
             )
             .select_from(ChangeStamp)
@@ -522,10 +528,12 @@ def board_if_changed(
         ).one()
         if version == seen_version:
             return version, None
-        queue = shared.decode(Queue, payload) if payload is not None and stored_stamp == version else None
+        queue = shared.decode(Queue, payload) if payload is not None else None
+        if queue is None and turn_taken:  # another console is reading them: read them here, store nothing
+            queue = _queue(session, waiting_limit)
         me, my_call = _mine(session, agent_id)
     if queue is None:
-        queue = shared.at_stamp(db, name, Queue, version, lambda: _read_queue(db, waiting_limit), bool(turn_taken))
+        queue = shared.at_stamp(db, name, Queue, version, lambda: _read_queue(db, waiting_limit))
     return version, _snapshot(queue, me, my_call)
 
 

@@ -75,16 +75,12 @@ def figures(
     return compute()
 
 
-def at_stamp(
-    db: Database, name: str, kind: type[T], stamp: int, compute: Callable[[], T], turn_taken: bool = False
-) -> T:
+def at_stamp(db: Database, name: str, kind: type[T], stamp: int, compute: Callable[[], T]) -> T:
     """Figures that change only when a change stamp moves, computed for ``stamp`` (``compute`` reads
     the database after the stamp was read, so they are at least that new). The console that takes
-    the turn stores them with the stamp; one finding another's turn in progress (``turn_taken``, as
-    its read of the row saw) keeps its own without asking. Readers show only figures stored with
-    the stamp they read."""
-    if turn_taken:
-        return compute()
+    the turn stores them with the stamp; one finding another's turn in progress keeps its own.
+    Readers show only figures stored with the stamp they read (a console that saw a turn in
+    progress when it read the row reads for itself and need not ask)."""
     key = key_of(name, kind)
     started = _take_turn(db, key)
     computed = compute()
