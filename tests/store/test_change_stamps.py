@@ -179,3 +179,15 @@ def test_while_another_console_reads_them_a_console_reads_its_own(db, monkeypatc
     assert board.waiting_total == 1 and reads == [1]
     with db.read() as session:
         assert session.scalar(select(SharedFigures.stamp)) < calls.board_version(db)  # not stored over theirs
+
+
+def test_a_damaged_stored_row_is_read_past(db):
+    from callcenter.store.models import SharedFigures
+
+    rep = _rep(db)
+    calls.arrive(db, "877", "(860) 555-0100", NOW)
+    calls.board_if_changed(db, rep, None)
+    with db.write() as session:
+        session.execute(update(SharedFigures).values(payload='{"not": "the board"'))
+    _, board = calls.board_if_changed(db, rep, None)
+    assert board.waiting_total == 1 and len(board.waiting) == 1

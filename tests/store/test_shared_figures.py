@@ -203,3 +203,12 @@ def test_what_json_cannot_carry_is_refused():
 
     with pytest.raises(TypeError):
         shared.encode(Odd({1, 2}))
+
+
+def test_damaged_stored_figures_are_computed_again(demo_db):
+    sam = _id(demo_db, "sam")
+    monitor.shared_snapshot(demo_db, sam, NOW)
+    with demo_db.write() as session:
+        session.execute(update(SharedFigures).values(payload="[1, 2"))
+    again = monitor.shared_snapshot(demo_db, sam, NOW + timedelta(milliseconds=200))
+    assert again == monitor.snapshot(demo_db, sam, NOW + timedelta(milliseconds=200))

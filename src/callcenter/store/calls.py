@@ -528,7 +528,7 @@ def board_if_changed(
         ).one()
         if version == seen_version:
             return version, None
-        queue = shared.decode(Queue, payload) if payload is not None else None
+        queue = shared.decode_or_none(Queue, payload)
         if queue is None and turn_taken:  # another console is reading them: read them here, store nothing
             queue = _queue(session, waiting_limit)
         me, my_call = _mine(session, agent_id)

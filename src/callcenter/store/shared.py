@@ -63,16 +63,15 @@ def figures(
             )
         ).first()
     payload, age = (row[0], row[1]) if row is not None else (None, None)
-    if payload is not None and age is not None and age <= max_age_seconds:
-        return decode(kind, payload)
+    stored = decode_or_none(kind, payload) if age is not None and age <= STALE_SECONDS else None
+    if stored is not None and age <= max_age_seconds:
+        return stored
     started = _take_turn(db, key)
     if started is not None:
         computed = compute()
         _store(db, key, started, encode(computed))
         return computed
-    if payload is not None and age is not None and age <= STALE_SECONDS:
-        return decode(kind, payload)
-    return compute()
+    return stored if stored is not None else compute()
 
 
 def at_stamp(db: Database, name: str, kind: type[T], stamp: int, compute: Callable[[], T]) -> T:
@@ -159,6 +158,16 @@ def _plain(value: Any) -> Any:
 
 def decode(kind: type[T], payload: str) -> T:
     return _reader(kind)(json.loads(payload))
+
+
+def decode_or_none(kind: type[T], payload: str | None) -> T | None:
+    """None for a row that is missing or cannot be read back (damaged): the caller computes its own."""
+    if payload is None:
+        return None
+    try:
+        return decode(kind, payload)
+    except (ValueError, TypeError, IndexError, KeyError):
+        return None
 
 
 @cache
