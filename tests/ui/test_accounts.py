@@ -22,7 +22,13 @@ SIZE = (120, 40)
 
 
 def _error(pilot) -> str:
-    return str(pilot.app.screen.query_one("#signin-error", Label).render())
+    """The sign-in screen's error line; empty while a newly pushed sign-in screen is still being built."""
+    from textual.css.query import NoMatches
+
+    try:
+        return str(pilot.app.screen.query_one("#signin-error", Label).render())
+    except NoMatches:
+        return ""
 
 
 def _failed_logins(db, username: str) -> int:
