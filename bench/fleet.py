@@ -245,6 +245,14 @@ def build(cluster: Cluster, args) -> None:
 # -- one worker process: some consoles and perhaps a web site --------------------------------------
 
 
+def select_one(db) -> None:
+    """The floor of any read at the current concurrency: pool, round trip, scheduling."""
+    from sqlalchemy import text
+
+    with db.read() as session:
+        session.execute(text("SELECT 1"))
+
+
 class Recorder:
     def __init__(self, window: tuple[float, float]) -> None:
         self.window = window
@@ -354,7 +362,6 @@ class Console:
 
     # the screen's worker
     def screen(self, tick: int) -> None:
-        from sqlalchemy import text
 
         from callcenter.store import agents, alerts, calls, consults, handoffs, monitor
 
@@ -400,12 +407,8 @@ class Console:
                 if self.kind == "rep":
                     self.rep_work(now)
 
-        def trivial():
-            with self.db.read() as session:
-                session.execute(text("SELECT 1"))
-
         if tick % TRIVIAL_EVERY == 0:
-            self.rec.run("trivial", trivial)
+            self.rec.run("trivial", lambda: select_one(self.db))
 
     def rep_work(self, now: datetime) -> None:
         from callcenter.domain.model import AgentState, Disposition
@@ -688,7 +691,6 @@ def operation_costs(cluster: Cluster, mode: str, urls: dict[str, str], args) -> 
     With the consoles' rates, these say what N consoles at the full rate cost the server, whether or
     not the bench's own clients keep up at that size (from 150 on, on one machine, they do not).
     Measured in each mode: through PgBouncer nothing is prepared, so every statement is planned anew."""
-    from sqlalchemy import text
 
     import search as search_bench
     from callcenter.config import alert_settings, promise_policy
@@ -728,10 +730,6 @@ def operation_costs(cluster: Cluster, mode: str, urls: dict[str, str], args) -> 
         typed[name] = value
         state["version"] = intakes.save_draft(db, rep.id, draft.id, typed, state["version"], now)
 
-    def trivial() -> None:
-        with db.read() as session:
-            session.execute(text("SELECT 1"))
-
     def sweep() -> None:
         promises.sweep(db, now, policy)
         consults.release_from_off_shift(db, now)
@@ -752,7 +750,7 @@ def operation_costs(cluster: Cluster, mode: str, urls: dict[str, str], args) -> 
         "presence": lambda: agents.report_presence(db, rep.id, now, rep.console_token),
         "sweep": sweep,
         "web_search": lambda: directory.search(site, queries[len(typed) % len(queries)], now, limit=30),
-        "trivial": trivial,
+        "trivial": lambda: select_one(db),
     }
     if draft is not None:
         operations["draft_save"] = save_draft

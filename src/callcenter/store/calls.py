@@ -485,7 +485,8 @@ def caller_history(
 
 
 def board(db: Database, agent_id: int | None, waiting_limit: int = 100) -> BoardSnapshot:
-    """Everything the queue board shows, in three small queries (aggregates done in SQL)."""
+    """Everything the queue board shows, read whole in one transaction (the screens read
+    ``board_if_changed``; this is for commands and checks that want the board as it is now)."""
     with db.read() as session:
         return _board(session, agent_id, waiting_limit)
 
