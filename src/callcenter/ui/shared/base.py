@@ -88,7 +88,49 @@ class StyledOnce:
         super()._on_screen_resume(event)  # type: ignore[misc]  # a mixin: the screen's own handler
 
 
-class ConsoleScreen(StyledOnce, SizedAtBirth, WorkerFailures, Screen[ResultType]):
+class FirstPaintWithData:
+    """A screen that reads what it shows as it opens is first painted holding it.
+
+    From the screen's making until ``data_shown()`` (or ``HOLD_PAINT_SECONDS``, whichever is first)
+    the app paints nothing. Painting the empty screen first cost more than the read it waited for:
+    the frames and the read's thread share one interpreter, and the read waited on the painting.
+    Keys are not held, only frames: what is typed meanwhile lands, and shows with the data.
+    """
+
+    HOLD_PAINT_SECONDS: float = 0.0  # 0: painted as soon as mounted, as Textual does
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held_app: Any = None
+        if not self.HOLD_PAINT_SECONDS:
+            return
+        try:
+            app = active_app.get()
+        except LookupError:  # made outside a running app (a test building it): nothing to hold
+            return
+        app._begin_batch()
+        self._held_app = app
+        app.set_timer(self.HOLD_PAINT_SECONDS, self.data_shown, name="first-paint")
+
+    def _compositor_refresh(self) -> None:
+        if self._held_app is not None:
+            return  # nothing reaches the terminal while held (the screen is drawn whole when it ends)
+        super()._compositor_refresh()  # type: ignore[misc]  # a mixin: the screen's own
+
+    def data_shown(self) -> None:
+        """The screen holds its data (or its read failed, or took too long): paint from now on."""
+        app, self._held_app = self._held_app, None
+        if app is not None:
+            app._end_batch()
+            if not app._batch_count:
+                screen = app.screen
+                screen.refresh(layout=True)
+                # Drawn as soon as the messages already queued are handled, not at the screen's next
+                # frame tick (up to 1/60 s later): what the screen's update timer would do then.
+                screen.call_later(screen._on_timer_update)
+
+
+class ConsoleScreen(FirstPaintWithData, StyledOnce, SizedAtBirth, WorkerFailures, Screen[ResultType]):
     """A full screen of the console."""
 
     if TYPE_CHECKING:

@@ -45,6 +45,7 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
     FILTER_ERROR_ID: ClassVar[str | None] = None  # set when the screen has a filter row
     FILTER_PREFIX: ClassVar[str] = "\0"  # the ids of the filter row's widgets start with this
     FILTER_DELAY: ClassVar[float] = 0.25  # seconds after the last key in the filter row before reading again
+    HOLD_PAINT_SECONDS = 0.25  # the first read is painted with the screen (see FirstPaintWithData)
     RELOAD_TICKS: ClassVar[int | None] = None  # read again every so many ticks of the app's refresh interval
     COLUMNS: ClassVar[Sequence[Column]] = ()
 
@@ -203,6 +204,7 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         if worker.group == LOAD_GROUP:
+            self.data_shown()
             self.load_failed(error)
             return True
         return False
@@ -217,6 +219,7 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
         self.show_selected()
         self.loads += 1
         self.after_load()
+        self.data_shown()
 
     def paint_rows(self, keep: str | None) -> None:
         """Rebuild the list, the cursor staying on the row it was on when that row is still there.

@@ -253,7 +253,10 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
             self.detail = None
             self.query_one("#log-detail", Static).update("No entries match. f logs a fax, y starts a TTY session.")
             return
-        self.load_detail(row.id)
+        if self.loads == 0:  # the list's first painting: its entry is read after, not alongside it
+            self.call_after_refresh(self.load_detail, row.id)
+        else:
+            self.load_detail(row.id)
 
     @work(thread=True, exclusive=True, group="log-detail", exit_on_error=False)
     def load_detail(self, contact_id: int) -> None:

@@ -95,6 +95,7 @@ class LookupScreen(ConsoleScreen[None]):
     ]
     # The screen's own subtitle: closing the screen leaves the app's (the agent, on the board) as it was.
     SUB_TITLE = "Provider lookup"
+    HOLD_PAINT_SECONDS = 0.25  # first painted with its first results (see FirstPaintWithData)
 
     def __init__(self, query: LookupQuery | None = None, intake_id: int | None = None) -> None:
         super().__init__()
@@ -211,6 +212,7 @@ class LookupScreen(ConsoleScreen[None]):
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         if worker.group == "lookup-attach" and worker.name == "save_attachment":
             return False  # the app says why; the rep can press ctrl+a again
+        self.data_shown()
         self._status(explain(error)[0], True)  # the status line says it; typing goes on
         return True
 
@@ -246,6 +248,7 @@ class LookupScreen(ConsoleScreen[None]):
         else:
             self.selected = None
             self.query_one("#detail", Static).update("No provider matches: widen the radius or drop a filter.")
+        self.data_shown()
 
     def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#lookup-status", Static)

@@ -139,6 +139,7 @@ class MonitorScreen(ConsoleScreen[None]):
         Binding("escape", "back", "Back"),
     ]
     SUB_TITLE = "Live monitor"  # the screen's own; the app's stays the agent's name and role
+    HOLD_PAINT_SECONDS = 0.25  # first painted with its figures (see FirstPaintWithData)
 
     def __init__(self) -> None:
         super().__init__()
@@ -218,6 +219,7 @@ class MonitorScreen(ConsoleScreen[None]):
             return False
         if worker.name == str(self._requested):
             self._reading = False
+        self.data_shown()
         # The last figures stay; the title says why they are not fresh.
         self.query_one("#mon-title", Static).update(f"Live monitor — not refreshed: {explain(error)[0]}")
         return True
@@ -232,6 +234,7 @@ class MonitorScreen(ConsoleScreen[None]):
             self._waiting_version = version
             self._show(taken, waiting)
             self._show_alerts(board)
+            self.data_shown()
 
     def _show_alerts(self, board: list[AlertView]) -> None:
         self.alerts = board

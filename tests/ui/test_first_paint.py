@@ -1,0 +1,102 @@
+"""A screen that reads what it shows is first painted holding it: no empty list flashes before the
+rows. A read that is slow, or fails, does not hold the screen back: it paints within a quarter of a
+second, and says why when the read failed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from callcenter.ui.screens.board.board import QueueBoardScreen
+from callcenter.ui.screens.contact_log.log import ContactLogScreen
+from callcenter.ui.screens.lookup.lookup import LookupScreen
+from callcenter.ui.screens.monitor.monitor import MonitorScreen
+from callcenter.ui.screens.promises.promises import PromisesScreen
+from callcenter.ui.shared.base import FirstPaintWithData
+from tests.ui.helpers import make_app, settle, wait_until
+
+SIZE = (120, 36)
+
+
+class Frames:
+    """Each frame handed to the terminal while a screen of `kind` is on top, with whether it held
+    its data then (a headless app is handed its frames too, it only does not write them)."""
+
+    def __init__(self, app, kind: type, has_data) -> None:
+        self.seen: list[tuple[float, bool]] = []
+        display = app._display
+
+        def recorded(screen, renderable) -> None:
+            if renderable is not None and isinstance(screen, kind) and not app._batch_count:
+                self.seen.append((time.perf_counter(), bool(has_data(screen))))
+            display(screen, renderable)
+
+        app._display = recorded
+
+
+@pytest.mark.parametrize(
+    ("agent", "key", "kind", "has_data"),
+    [
+        ("alex", "g", ContactLogScreen, lambda screen: screen.loads > 0),
+        ("alex", "p", PromisesScreen, lambda screen: screen.loads > 0),
+        ("alex", "f3", LookupScreen, lambda screen: screen.result is not None),
+        ("sam", "s", MonitorScreen, lambda screen: screen.snapshot is not None),
+    ],
+)
+async def test_the_first_frame_of_a_screen_holds_its_data(sqlite_demo_db, agent, key, kind, has_data):
+    app = make_app(sqlite_demo_db, agent=agent)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        frames = Frames(app, kind, has_data)
+        await pilot.press(key)
+        assert await wait_until(pilot, lambda: isinstance(app.screen, kind) and has_data(app.screen))
+        await settle(pilot)
+        assert frames.seen, "the screen was never painted"
+        assert frames.seen[0][1], "the screen was painted before it held its data"
+        assert not app._batch_count  # painting goes on after
+
+
+async def test_a_slow_read_does_not_hold_the_screen_back(sqlite_demo_db, monkeypatch):
+    real_fetch = ContactLogScreen.fetch
+
+    def slow_fetch(self, query):
+        time.sleep(1.0)
+        return real_fetch(self, query)
+
+    monkeypatch.setattr(ContactLogScreen, "fetch", slow_fetch)
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        frames = Frames(app, ContactLogScreen, lambda screen: screen.loads > 0)
+        pressed = time.perf_counter()
+        await pilot.press("g")
+        assert await wait_until(
+            pilot, lambda: app.screen.loads > 0 if isinstance(app.screen, ContactLogScreen) else False
+        )
+        empty = [at for at, held in frames.seen if not held]
+        assert empty, "nothing was painted while the read was slow"
+        assert empty[0] - pressed < FirstPaintWithData.HOLD_PAINT_SECONDS + ContactLogScreen.HOLD_PAINT_SECONDS + 0.5
+        assert frames.seen[-1][1]  # and the rows once they came
+
+
+async def test_a_failed_read_paints_the_screen_and_says_why(sqlite_demo_db, monkeypatch):
+    def failing_fetch(self, query):
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(ContactLogScreen, "fetch", failing_fetch)
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        frames = Frames(
+            app, ContactLogScreen, lambda screen: "not refreshed" in str(screen.query_one("#log-title").render())
+        )
+        await pilot.press("g")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, ContactLogScreen))
+        await settle(pilot)
+        assert frames.seen and frames.seen[0][1], "the screen was not painted with why its read failed"
+        assert not app._batch_count
