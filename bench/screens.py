@@ -156,6 +156,7 @@ def loaded(app, name: str) -> Callable[[], bool]:
 async def run_as(db, username: str, runs: int, cases) -> dict[str, list[float]]:
     """Sign `username` in (no password) and time each case `runs` times from their board."""
     from callcenter.ui.app import CallCenterApp
+    from callcenter.ui.session import restore_collector
 
     app = CallCenterApp(db, clock=lambda: NOW, agent_username=username, refresh_seconds=1.0, freeze_heap=True)
     samples: dict[str, list[float]] = {}
@@ -168,6 +169,7 @@ async def run_as(db, username: str, runs: int, cases) -> dict[str, list[float]]:
         for name, case in cases:
             await case(pilot, paints, samples.setdefault(name, []), runs)
     gc.unfreeze()  # the next console in this process starts as a fresh one would
+    restore_collector()
     return samples
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import threading
@@ -14,6 +15,15 @@ from callcenter.store.seed import DEMO_PASSWORD
 from callcenter.ui.app import CallCenterApp
 from callcenter.ui.screens.board.board import QueueBoardScreen
 from callcenter.ui.screens.signin.signin import SignInScreen
+from callcenter.ui.session import (
+    DEFAULT_FULL_PASS_THRESHOLD,
+    FULL_PASS_AT_LEAST_EVERY,
+    FULL_PASS_AT_MOST_EVERY,
+    NO_AUTOMATIC_FULL_PASS,
+    QUIET_BEFORE_FULL_PASS,
+    full_pass_due,
+    restore_collector,
+)
 from tests.dbutil import FIXED_NOW
 from tests.ui.helpers import TERMINAL, wait_until
 
@@ -111,8 +121,28 @@ async def test_the_command_line_console_freezes_what_start_up_built_once_the_boa
             assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
             assert gc.get_freeze_count() == 0  # not while the board is still being shown
             assert await wait_until(pilot, lambda: gc.get_freeze_count() > 0, timeout=5)
+            # From then on full passes wait for a quiet moment (see full_pass_due), never mid-screen.
+            assert gc.get_threshold()[2] == NO_AUTOMATIC_FULL_PASS
+            app.exit()
+            for _ in range(100):  # what runs after the console finds the collector as it was
+                if gc.get_threshold()[2] == DEFAULT_FULL_PASS_THRESHOLD:
+                    break
+                await asyncio.sleep(0.02)
+            assert gc.get_threshold()[2] == DEFAULT_FULL_PASS_THRESHOLD
     finally:
         gc.unfreeze()
+        restore_collector()
+
+
+def test_full_passes_wait_for_a_quiet_console_but_never_for_long() -> None:
+    last_pass = 1000.0
+    typing = last_pass + FULL_PASS_AT_MOST_EVERY + 5
+    assert not full_pass_due(typing, last_key=typing - 0.2, last_full_pass=last_pass)  # keys are coming
+    assert full_pass_due(typing, last_key=typing - QUIET_BEFORE_FULL_PASS, last_full_pass=last_pass)
+    soon = last_pass + FULL_PASS_AT_MOST_EVERY / 2
+    assert not full_pass_due(soon, last_key=0.0, last_full_pass=last_pass)  # quiet, but just collected
+    long_after = last_pass + FULL_PASS_AT_LEAST_EVERY
+    assert full_pass_due(long_after, last_key=long_after - 0.1, last_full_pass=last_pass)  # typing for minutes
 
 
 async def test_the_sign_in_screen_names_no_one_unless_the_line_asks_it_to(sqlite_demo_db):

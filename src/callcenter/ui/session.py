@@ -26,6 +26,31 @@ if TYPE_CHECKING:
     from callcenter.domain.model import AgentState
     from callcenter.store.views import AgentView
 
+# The collector's full passes walk every object the console made since start-up (tens of
+# milliseconds); left to run by themselves they come every few screens opened, in the middle of the
+# opening. They run instead when no key was pressed for a moment, and at least every two minutes.
+QUIET_BEFORE_FULL_PASS = 1.5  # seconds without a key
+FULL_PASS_AT_MOST_EVERY = 10.0  # seconds, while quiet
+FULL_PASS_AT_LEAST_EVERY = 120.0  # seconds, quiet or not
+NO_AUTOMATIC_FULL_PASS = 1_000_000  # the collector's third threshold: never reached
+DEFAULT_FULL_PASS_THRESHOLD = gc.get_threshold()[2]
+
+
+def full_pass_due(now: float, last_key: float, last_full_pass: float) -> bool:
+    """Whether to run the collector's full pass now (monotonic seconds): the console has been quiet
+    for a moment and the last pass is not recent, or the last pass is long ago, quiet or not."""
+    since = now - last_full_pass
+    quiet = now - last_key >= QUIET_BEFORE_FULL_PASS
+    return (quiet and since >= FULL_PASS_AT_MOST_EVERY) or since >= FULL_PASS_AT_LEAST_EVERY
+
+
+def restore_collector() -> None:
+    """The collector's full passes back to running by themselves, for whatever runs after the console."""
+    young, middle, full = gc.get_threshold()
+    if full == NO_AUTOMATIC_FULL_PASS:
+        gc.set_threshold(young, middle, DEFAULT_FULL_PASS_THRESHOLD)
+
+
 QUIT_ANYWAY_SECONDS = 15  # after leaving was stopped, how long asking again leaves anyway
 LAST_SAVE_SECONDS = 5.0  # a closed terminal's last save and sign-off wait no longer than this
 
@@ -47,6 +72,7 @@ class SessionApp(ConsoleApp):
         self._left = False  # offline already: the terminal closing has nothing more to do
         self.outbox.on_change(self._outbox_changed)
         self._presence_timer: Timer | None = None  # reports this console while someone is signed in
+        self._last_full_pass = 0.0  # time.monotonic() of the collector's last full pass
 
     # -- signing in --------------------------------------------------------------------------------
 
@@ -103,6 +129,16 @@ class SessionApp(ConsoleApp):
         second; frozen, the passes see only what screens made since."""
         gc.collect()
         gc.freeze()
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, NO_AUTOMATIC_FULL_PASS)
+        self._last_full_pass = time.monotonic()
+        self.set_interval(1.0, self._full_pass_when_quiet)
+
+    def _full_pass_when_quiet(self) -> None:
+        now = time.monotonic()
+        if full_pass_due(now, self._last_input, self._last_full_pass):
+            gc.collect()
+            self._last_full_pass = now
 
     def show_startup_problem(self, message: str) -> None:
         from callcenter.ui.screens.signin.signin import SignInScreen
@@ -258,6 +294,7 @@ class SessionApp(ConsoleApp):
     async def _on_exit_app(self) -> None:
         """The terminal went away without signing out (a closed browser tab, a dropped SSH session):
         save what can be saved and go offline, for a few seconds at most, before Textual exits."""
+        restore_collector()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
