@@ -213,6 +213,8 @@ class QueueBoardScreen(ConsoleScreen[None]):
             return
         if snapshot.me is not None:
             self.app.agent_refreshed(snapshot.me)
+        if not self.is_current:
+            return  # covered by another screen: painted whole when it comes back (on_screen_resume)
         self._apply_lines(snapshot)
         self._apply_waiting(self._visible_waiting())
         self._paint_clocks()
