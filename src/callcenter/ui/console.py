@@ -146,6 +146,10 @@ class ConsoleApp(KeysInOrder):
         import callcenter.ui.screens.board.board  # noqa: F401
 
         _ = self.policy
+        self.call_from_thread(self.start_up_loaded)
+
+    def start_up_loaded(self) -> None:
+        """What signing in leads to is loaded."""
 
     def show_startup_problem(self, message: str) -> None:
         """Said on the sign-in screen (an empty message clears it)."""

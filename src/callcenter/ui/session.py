@@ -73,6 +73,7 @@ class SessionApp(ConsoleApp):
         self.outbox.on_change(self._outbox_changed)
         self._presence_timer: Timer | None = None  # reports this console while someone is signed in
         self._last_full_pass = 0.0  # time.monotonic() of the collector's last full pass
+        self._quiet_pass_timer: Timer | None = None
 
     # -- signing in --------------------------------------------------------------------------------
 
@@ -123,6 +124,12 @@ class SessionApp(ConsoleApp):
             self._freeze_heap = False
             self.set_timer(1.0, self._settle_heap)
 
+    def start_up_loaded(self) -> None:
+        """The data layer and the board's modules are loaded (the rep is still signing in): they are
+        settled now, so a full pass does not walk them as the board is first shown."""
+        if self._freeze_heap:
+            self._settle_heap()
+
     def _settle_heap(self) -> None:
         """Modules, styles and the board stay for the whole session. Left to the garbage collector,
         every full pass walks all of them again, pausing whatever screen is opening then by a tenth of a
@@ -132,7 +139,8 @@ class SessionApp(ConsoleApp):
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, NO_AUTOMATIC_FULL_PASS)
         self._last_full_pass = time.monotonic()
-        self.set_interval(1.0, self._full_pass_when_quiet)
+        if self._quiet_pass_timer is None:
+            self._quiet_pass_timer = self.set_interval(1.0, self._full_pass_when_quiet)
 
     def _full_pass_when_quiet(self) -> None:
         now = time.monotonic()

@@ -62,6 +62,7 @@ WAITING_COLUMNS = (
 
 class QueueBoardScreen(ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "board.tcss"
+    HOLD_PAINT_SECONDS = 0.25  # first painted with its lines and callers (see FirstPaintWithData)
     KEY_HELP = {
         "take_next": "take the next caller: emergencies first, then the longest wait",
         "cycle_line": "line to take from: all, 877, 866, TTY, fax, web",
@@ -108,6 +109,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         self._ticks = 0
         self._seen_version: int | None = None  # the change stamp the shown board was read at
         self._unassigned_offered: set[int] = set()  # consults this psychiatrist was told of already
+        self._started_the_rest = False  # the sign-in reads that wait for the board's first (promises, drafts)
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -128,10 +130,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
     def on_mount(self) -> None:
         self._render_waiting_title()
         self.refresh_board()
-        # Deadlines missed while no console was open are flagged at sign-in, not a tick later.
-        self.refresh_promises(sweep=True)
         self._ticks = 1
-        self.offer_unfinished_drafts()
         self.set_interval(self.app.refresh_seconds, self._tick)
         self.app.outbox.on_change(self._paint_unsaved)
         self._paint_unsaved()
@@ -191,6 +190,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         return False
 
     def _fetch_failed(self, error: BaseException) -> None:
+        self._first_read_done()
         self._failures += 1
         self._skip_ticks = min(2 ** (self._failures - 1), MAX_BACKOFF_TICKS) - 1
         message, _ = explain(error)
@@ -201,6 +201,23 @@ class QueueBoardScreen(ConsoleScreen[None]):
 
     def _apply(self, snapshot: BoardSnapshot | None, version: int) -> None:
         """``snapshot`` None: nothing changed since the board shown, which is still the database's."""
+        try:
+            self._apply_read(snapshot, version)
+        finally:
+            self._first_read_done()
+
+    def _first_read_done(self) -> None:
+        """The board's first frame is painted with its first read (or why it failed); what else it
+        reads at sign-in starts then, so that read has the machine to itself."""
+        self.data_shown()
+        if self._started_the_rest:
+            return
+        self._started_the_rest = True
+        # Deadlines missed while no console was open are flagged at sign-in, not a tick later.
+        self.refresh_promises(sweep=True)
+        self.offer_unfinished_drafts()
+
+    def _apply_read(self, snapshot: BoardSnapshot | None, version: int) -> None:
         self._failures = 0
         self._last_good = self.app.clock()
         self.query_one("#db-status", Static).remove_class("visible")
