@@ -8,6 +8,7 @@ only, so no screen area imports the app (nor, through it, another area).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -77,8 +78,15 @@ class StyledOnce:
     the screen later restyles it as Textual does (what changed while it was covered shows)."""
 
     _shown_before = False
+    _resumes = 0
+
+    @property
+    def coming_back(self) -> bool:
+        """Shown again after another screen covered it (not its first showing)."""
+        return self._resumes > 1
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        self._resumes += 1
         screen: Screen[object] = self  # type: ignore[assignment]  # a mixin: self is a screen
         if not self._shown_before and screen.is_attached:
             self._shown_before = True
@@ -98,10 +106,13 @@ class FirstPaintWithData:
     """
 
     HOLD_PAINT_SECONDS: float = 0.0  # 0: painted as soon as mounted, as Textual does
+    FIRST_READ_WAIT_SECONDS: float = 0.25  # how long building the screen waits for ``read_first``
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held_app: Any = None
+        self.first_read: Any = None  # what ``read_first`` returned, if it was in time (None: read as usual)
+        self.first_reading: asyncio.Future[Any] | None = None  # ``read_first`` still running when built
         if not self.HOLD_PAINT_SECONDS:
             return
         try:
@@ -111,6 +122,51 @@ class FirstPaintWithData:
         app._begin_batch()
         self._held_app = app
         app.set_timer(self.HOLD_PAINT_SECONDS, self.data_shown, name="first-paint")
+
+    def read_first(self) -> Any:
+        """Override to read what the screen shows before it is built (in a thread; None: nothing).
+
+        Read first and alone, it takes a few milliseconds; read while the widgets are being built and
+        laid out, it waits on them for the interpreter several times as long. A read slower than
+        FIRST_READ_WAIT_SECONDS is not waited for: the screen is built and reads as usual."""
+        return None
+
+    def with_first_read(self, use: Callable[[Any], None], otherwise: Callable[[], None]) -> None:
+        """Once built: ``use`` what ``read_first`` read, now or when it lands (a busy machine);
+        ``otherwise`` (read as usual) when there is none or it failed."""
+        first, self.first_read = self.first_read, None
+        pending, self.first_reading = self.first_reading, None
+        if first is not None:
+            use(first)
+        elif pending is not None:
+
+            def landed(done: asyncio.Future[Any]) -> None:
+                screen: Screen[object] = self  # type: ignore[assignment]  # a mixin: self is a screen
+                if done.cancelled() or done.exception() is not None or done.result() is None:
+                    screen.call_later(otherwise)
+                else:
+                    screen.call_later(use, done.result())
+
+            pending.add_done_callback(landed)
+        else:
+            otherwise()
+
+    async def _compose(self) -> None:
+        self.first_read = await self._read_first_in_time()
+        await super()._compose()  # type: ignore[misc]  # a mixin: the screen's own
+
+    async def _read_first_in_time(self) -> Any:
+        if type(self).read_first is FirstPaintWithData.read_first:
+            return None
+        reading = asyncio.ensure_future(asyncio.to_thread(self.read_first))
+        try:
+            return await asyncio.wait_for(asyncio.shield(reading), self.FIRST_READ_WAIT_SECONDS)
+        except TimeoutError:  # built without it; the screen may still use it when it lands
+            self.first_reading = reading
+        except Exception:  # noqa: BLE001 - failed: the screen reads as usual once built, and says why there
+            pass
+        reading.add_done_callback(_forget)
+        return None
 
     def _compositor_refresh(self) -> None:
         if self._held_app is not None:
@@ -128,6 +184,12 @@ class FirstPaintWithData:
                 # Drawn as soon as the messages already queued are handled, not at the screen's next
                 # frame tick (up to 1/60 s later): what the screen's update timer would do then.
                 screen.call_later(screen._on_timer_update)
+
+
+def _forget(reading: asyncio.Future[Any]) -> None:
+    """A first read not waited for: its result (or failure) is not wanted, and not reported."""
+    if not reading.cancelled():
+        reading.exception()
 
 
 class ConsoleScreen(FirstPaintWithData, StyledOnce, SizedAtBirth, WorkerFailures, Screen[ResultType]):

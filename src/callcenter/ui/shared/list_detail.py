@@ -11,7 +11,7 @@ and what the detail pane says.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -30,6 +30,7 @@ Row = TypeVar("Row")
 Query = TypeVar("Query")
 
 LOAD_GROUP = "list-load"
+UNKNOWN = object()  # a first query that cannot be known before the filter row is built
 
 
 FIRST_ROWS = 60  # more than the tallest terminal shows at once
@@ -58,6 +59,7 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
         self._wanted_key: str | None = None  # a row a write asked to show; a racing reload must not move off it
         self.ticks = 0
         self.loads = 0  # how many reads have painted (the first one is the screen shown with its data)
+        self._reads = 0  # how many reads were started once built (not counting the one before)
 
     # -- what a screen says ----------------------------------------------------------------------
 
@@ -68,6 +70,11 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
     def read_filter(self) -> tuple[Query | None, dict[str, str]]:
         """The query the filter row asks for, or the problems with it (field → message)."""
         return None, {}
+
+    def first_query(self) -> Query | None | object:
+        """The query the filter row will ask for as it is first built, known before it is built: the
+        first read then runs before the widgets are (see ``read_first``). UNKNOWN: read once built."""
+        return None if type(self).read_filter is ListDetailScreen.read_filter else UNKNOWN
 
     def fetch(self, query: Query | None) -> list[Row]:
         """Read the rows (in a worker thread)."""
@@ -156,13 +163,30 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
             self.apply_filter()
             self.table.focus()
 
+    def read_first(self) -> tuple[Query | None, list[Row]] | None:
+        query = cast("Query | None", self.first_query())
+        if query is UNKNOWN:
+            return None
+        _ = self.app.policy  # built here, off the UI thread, the first time
+        return query, self.fetch(query)
+
     def apply_filter(self) -> None:
         query, errors = self.read_filter()
         self.show_filter_error(" ".join(errors.values()))
         self._filter_ok = not errors
         if not errors:
             self.query_used = query
+            self.with_first_read(lambda first: self._first_landed(first, query), self.reload)
+
+    def _first_landed(self, first: tuple[Query | None, list[Row]], query: Query | None) -> None:
+        """The rows read before the screen was built: painted if they answer the filter row, and
+        no newer read was asked for while they were on their way."""
+        if self._reads:
+            return
+        if first[0] != query or query != self.query_used:
             self.reload()
+            return
+        self._loaded(query, first[1], None)
 
     def show_filter_error(self, message: str) -> None:
         if self.FILTER_ERROR_ID is None:
@@ -185,6 +209,7 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
             return
         if select_key is not None:
             self._wanted_key = select_key
+        self._reads += 1
         self._load(self.query_used, select_key)
 
     def _load(self, query: Query | None, select_key: str | None) -> None:

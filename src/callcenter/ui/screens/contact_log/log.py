@@ -190,7 +190,7 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
 
     def on_screen_resume(self) -> None:
         """Back from an intake, a session or another screen: what it changed shows at once."""
-        if self.loads:  # not on first showing: the first read is already under way
+        if self.coming_back:  # not on first showing: the first read is already under way
             self.reload()
 
     @work(thread=True, exit_on_error=False)
@@ -217,6 +217,13 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
         }
         today = self.app.clock().astimezone(self.app.policy.hours.zone).date()
         return rules.build_filter(fields, today, self.app.policy.hours.zone)
+
+    def first_query(self) -> ContactFilter | None:
+        """Every filter at its default: the newest entries."""
+        today = self.app.clock().astimezone(self.app.policy.hours.zone).date()
+        fields = dict.fromkeys(("channel", "direction", "agent_id", "status", "since", "until", "search"), "")
+        query, _ = rules.build_filter(fields, today, self.app.policy.hours.zone)
+        return query
 
     def fetch(self, query: ContactFilter | None) -> list[LogRow]:
         assert query is not None

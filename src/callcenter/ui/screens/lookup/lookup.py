@@ -162,11 +162,30 @@ class LookupScreen(ConsoleScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#q", Input).focus()
         self.query_one("#attached", Static).display = False
-        self.run_search()
+        self.with_first_read(self._first_search_landed, self.run_search)
         if self.intake_id is not None:
             self.load_attached()
 
+    def read_first(self) -> tuple[LookupQuery, LookupResult]:
+        return self.initial, directory.search(self.app.db, self.initial, self.app.clock())
+
     # -- query -----------------------------------------------------------------------------
+
+    def _first_search_landed(self, first: tuple[LookupQuery, LookupResult]) -> None:
+        """Searched before the screen was built: shown if nothing was typed or searched since."""
+        if self._sequence:  # a search was asked for since: it shows
+            return
+        if first[0] != self._query_or_none():
+            self.run_search()
+            return
+        self._sequence += 1
+        self._show(first[1], self._sequence, time.perf_counter())
+
+    def _query_or_none(self) -> LookupQuery | None:
+        try:
+            return self._query()
+        except ValidationError:
+            return None
 
     def _query(self) -> LookupQuery:
         def value(selector: str):

@@ -180,7 +180,10 @@ class MonitorScreen(ConsoleScreen[None]):
         self.query_one("#mon-waiting", DataTable).display = False
         self.query_one("#mon-alerts", DataTable).display = False
         self.query_one("#mon-agents", DataTable).focus()
-        self.refresh_snapshot()
+        self._requested += 1  # the first figures: read before the screen was built, or now
+        self._reading = True
+        first = self._requested
+        self.with_first_read(lambda read: self._arrived(first, *read), lambda: self._read_snapshot(first))
         self.set_interval(REFRESH_SECONDS, self._tick)
 
     def _tick(self) -> None:
@@ -203,7 +206,14 @@ class MonitorScreen(ConsoleScreen[None]):
             exit_on_error=False,
         )
 
+    def read_first(self) -> tuple[Snapshot, list[WaitingCall], list[AlertView], int]:
+        return self._read(own=False)
+
     def _read_in_thread(self, number: int, own: bool) -> None:
+        self.app.call_from_thread(self._arrived, number, *self._read(own))
+
+    def _read(self, own: bool) -> tuple[Snapshot, list[WaitingCall], list[AlertView], int]:
+        """The figures, the waiting callers and the alerts (in a thread)."""
         _ = self.app.policy  # built here, off the UI thread, the first time
         me = self.app.signed_in_agent()
         read = monitor.snapshot if own else monitor.shared_snapshot
@@ -212,7 +222,7 @@ class MonitorScreen(ConsoleScreen[None]):
         version, queue = calls.board_if_changed(self.app.db, None, seen, waiting_limit=200)
         waiting = self.waiting if queue is None else list(queue.waiting)
         board = alerts.refresh(self.app.db, me.actor, taken, self.alert_settings)
-        self.app.call_from_thread(self._arrived, number, taken, waiting, board, version)
+        return taken, waiting, board, version
 
     def worker_failed(self, worker: Worker, error: BaseException) -> bool:
         if worker.group != REFRESH_GROUP:
