@@ -42,6 +42,8 @@ MAX_BACKOFF_TICKS = 10
 PROMISES_EVERY = 5  # ticks between reads of the agent's promises; countdowns repaint every tick
 SWEEP_EVERY = 30  # ticks between escalation sweeps (any terminal's sweep serves the whole line)
 FULL_READ_EVERY = 30  # ticks between board reads made whatever the change stamp says (belt and braces)
+COVERED_READ_EVERY = 5  # ticks between board reads while another screen covers the board (a disabled
+# agent is still signed out within seconds; the screen on top has the machine the rest of the time)
 
 
 LINE_COLUMNS = (
@@ -150,13 +152,16 @@ class QueueBoardScreen(ConsoleScreen[None]):
     # -- data ------------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        self._paint_clocks()
+        if self.is_current:
+            self._paint_clocks()
         self._ticks += 1
         if self._ticks % PROMISES_EVERY == 1:
             self.refresh_promises(sweep=self._ticks % SWEEP_EVERY == 1)
         if self._skip_ticks > 0:
             self._skip_ticks -= 1
             return
+        if not self.is_current and self._ticks % COVERED_READ_EVERY:
+            return  # read whole when it comes back (on_screen_resume)
         self.refresh_board(whole=self._ticks % FULL_READ_EVERY == 0)
 
     def on_screen_resume(self) -> None:
