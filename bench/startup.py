@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -72,8 +73,8 @@ from callcenter.ui.screens.board.board import QueueBoardScreen
 
 painted = QueueBoardScreen._apply
 
-def apply_then_report(self, snapshot):
-    painted(self, snapshot)
+def apply_then_report(self, *read):
+    painted(self, *read)
     self.app.call_after_refresh(lambda: (print("painted", time.time(), flush=True), os._exit(0)))
 
 QueueBoardScreen._apply = apply_then_report
@@ -95,8 +96,8 @@ from callcenter.ui.screens.signin.signin import SignInScreen
 entered, opened = [], []
 painted = QueueBoardScreen._apply
 
-def apply_then_report(self, snapshot):
-    painted(self, snapshot)
+def apply_then_report(self, *read):
+    painted(self, *read)
     self.app.call_after_refresh(lambda: (print("waited", time.time() - entered[0], flush=True), os._exit(0)))
 
 mounted = SignInScreen.on_mount
@@ -123,12 +124,18 @@ CallCenterApp(open_database=lambda: open_database(sys.argv[1], prepare=True)).ru
 """
 
 
+CHILD_SECONDS = 60
+
+
 def run_once(code: str, *args: str) -> tuple[float, int]:
     """Wall time from spawn until the child's screen had painted (or the wait the child measured
     itself), and the child's peak RSS in KiB."""
     start = time.time()
     process = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    watchdog = threading.Timer(CHILD_SECONDS, process.kill)  # a console that never paints is a failure, not a hang
+    watchdog.start()
     _, status, usage = os.wait4(process.pid, 0)
+    watchdog.cancel()
     out = process.stdout.read().decode().split()
     if os.waitstatus_to_exitcode(status) != 0 or not out:
         raise SystemExit(f"child failed: {process.stderr.read().decode()[-2000:]}")

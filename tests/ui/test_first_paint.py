@@ -19,6 +19,22 @@ from tests.ui.helpers import make_app, settle, wait_until
 SIZE = (120, 36)
 
 
+async def on_the_board(pilot) -> None:
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+    await settle(pilot)
+
+
+def before_each_read(monkeypatch, before) -> None:
+    """The contact log's reads call ``before(screen, query)`` first."""
+    real_fetch = ContactLogScreen.fetch
+
+    def fetch(self, query):
+        before(self, query)
+        return real_fetch(self, query)
+
+    monkeypatch.setattr(ContactLogScreen, "fetch", fetch)
+
+
 class Frames:
     """Each frame handed to the terminal while a screen of `kind` is on top, with whether it held
     its data then (a headless app is handed its frames too, it only does not write them)."""
@@ -49,8 +65,7 @@ async def test_the_first_frame_of_a_screen_holds_its_data(sqlite_demo_db, monkey
     monkeypatch.setattr(kind, "HOLD_PAINT_SECONDS", 5.0)
     app = make_app(sqlite_demo_db, agent=agent)
     async with app.run_test(size=SIZE) as pilot:
-        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
-        await settle(pilot)
+        await on_the_board(pilot)
         frames = Frames(app, kind, has_data)
         await pilot.press(key)
         assert await wait_until(pilot, lambda: isinstance(app.screen, kind) and has_data(app.screen))
@@ -61,20 +76,11 @@ async def test_the_first_frame_of_a_screen_holds_its_data(sqlite_demo_db, monkey
 
 
 async def test_a_slow_read_does_not_hold_the_screen_back(sqlite_demo_db, monkeypatch):
-    real_fetch = ContactLogScreen.fetch
-
     reads = []
-
-    def slow_fetch(self, query):
-        reads.append(query)
-        time.sleep(3.0)
-        return real_fetch(self, query)
-
-    monkeypatch.setattr(ContactLogScreen, "fetch", slow_fetch)
+    before_each_read(monkeypatch, lambda screen, query: reads.append(query) or time.sleep(3.0))
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
-        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
-        await settle(pilot)
+        await on_the_board(pilot)
         frames = Frames(app, ContactLogScreen, lambda screen: screen.loads > 0)
         pressed = time.perf_counter()
         await pilot.press("g")
@@ -92,17 +98,10 @@ async def test_a_slow_read_does_not_hold_the_screen_back(sqlite_demo_db, monkeyp
 async def test_the_first_read_runs_before_the_screen_is_built(sqlite_demo_db, monkeypatch):
     """Read alone it takes milliseconds; alongside building the widgets it waits on them."""
     built_when_read = []
-    real_fetch = ContactLogScreen.fetch
-
-    def noting_fetch(self, query):
-        built_when_read.append(bool(self.children))
-        return real_fetch(self, query)
-
-    monkeypatch.setattr(ContactLogScreen, "fetch", noting_fetch)
+    before_each_read(monkeypatch, lambda screen, query: built_when_read.append(bool(screen.children)))
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
-        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
-        await settle(pilot)
+        await on_the_board(pilot)
         await pilot.press("g")
         assert await wait_until(pilot, lambda: isinstance(app.screen, ContactLogScreen) and app.screen.loads > 0)
         await pilot.pause(0.5)
@@ -117,8 +116,7 @@ async def test_a_failed_read_paints_the_screen_and_says_why(sqlite_demo_db, monk
     monkeypatch.setattr(ContactLogScreen, "HOLD_PAINT_SECONDS", 5.0)  # released by the failure, not the clock
     app = make_app(sqlite_demo_db, agent="alex")
     async with app.run_test(size=SIZE) as pilot:
-        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
-        await settle(pilot)
+        await on_the_board(pilot)
         frames = Frames(
             app, ContactLogScreen, lambda screen: "not refreshed" in str(screen.query_one("#log-title").render())
         )
