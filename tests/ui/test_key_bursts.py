@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual import events
@@ -301,3 +302,36 @@ async def test_a_step_change_typed_as_the_intake_opens_lands_in_the_next_step(sq
         assert intake.step == "child"
         assert (intake.values.get("child_first_name"), intake.values.get("child_last_name")) == ("Maria", "Lopez")
         assert intake.query_one("#field-child_first_name", Input).value == "Maria"
+
+
+@pytest.mark.parametrize(
+    ("opening", "screen_type", "box"), [("g", ContactLogScreen, "#flt-search"), ("f3", LookupScreen, "#q")]
+)
+async def test_a_search_typed_with_the_key_that_opens_its_screen_lands_in_the_search_box(
+    sqlite_demo_db, opening, screen_type, box
+):
+    """g, ctrl+f and the digits in one burst (as a terminal delivers a fast typist's keys): the
+    digits arrive before the screen is built, and still go where ctrl+f sent the cursor."""
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        burst(app, [opening, "ctrl+f", *"0178"])
+        assert await wait_until(pilot, lambda: isinstance(app.screen, screen_type), timeout=5)
+        assert await wait_until(pilot, lambda: app.screen.query_one(box, Input).value == "0178", timeout=5)
+
+
+async def test_a_name_typed_with_n_lands_in_the_new_intake_not_on_the_board(sqlite_demo_db):
+    """The intake's draft is made in a worker before the screen opens: the letters typed meanwhile
+    wait for it. On the board they were keys: `a` set the agent available, `o` signed them out."""
+    from callcenter.ui.screens.intake.screen import IntakeScreen
+
+    app = make_app(sqlite_demo_db, agent="alex")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        await settle(pilot)
+        burst(app, ["n", "tab", *"Rosa Lopez"])  # the first field is who is calling (a choice)
+        assert await wait_until(pilot, lambda: isinstance(app.screen, IntakeScreen), timeout=5)
+        field = app.screen.query_one("#field-caller_name", Input)
+        assert await wait_until(pilot, lambda: field.value == "Rosa Lopez", timeout=5)
+        assert app.agent is not None  # `o` did not sign out

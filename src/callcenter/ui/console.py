@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 
 DATABASE_RETRY_SECONDS = 5
+KEYS_WAIT_SECONDS = 2.0  # the longest keys wait for a screen on its way before going where they are
 
 
 def system_clock() -> datetime:
@@ -87,6 +88,7 @@ class ConsoleApp(KeysInOrder):
         # None: never lock by itself (tests, benchmarks); the command passes CALLCENTER_IDLE_LOCK_MINUTES.
         self.idle_lock_seconds = idle_lock_seconds
         self._last_input = time.monotonic()
+        self._screen_on_its_way: asyncio.Event | None = None  # see screen_on_its_way
 
     def line_today(self) -> date:
         """Today on the line's calendar (its time zone), by the console's clock."""
@@ -196,7 +198,29 @@ class ConsoleApp(KeysInOrder):
             event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
         ):
             self._last_input = time.monotonic()
+        if isinstance(event, events.Key):
+            await self._keys_wait_for_the_screen()
         await super().on_event(event)
+
+    def screen_on_its_way(self) -> None:
+        """A key asked for a screen that a worker prepares first (an intake's draft): the keys typed
+        meanwhile wait for it and land in it, not on the screen below (where `o` signs out)."""
+        self._screen_on_its_way = asyncio.Event()
+
+    def screen_arrived(self) -> None:
+        """The screen on its way is pushed (or will not come): keys go on."""
+        if self._screen_on_its_way is not None:
+            self._screen_on_its_way.set()
+            self._screen_on_its_way = None
+
+    async def _keys_wait_for_the_screen(self) -> None:
+        coming = self._screen_on_its_way
+        if coming is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(coming.wait(), timeout=KEYS_WAIT_SECONDS)
+            if coming is self._screen_on_its_way:  # it never came: the keys wait no longer
+                self._screen_on_its_way = None
+        await self.built(self.screen)  # pushed but not built yet: its first field gets the keys
 
     async def _on_key(self, event: events.Key) -> None:
         """A key that bubbled up unhandled runs the current screen's bindings (Textual's own

@@ -108,26 +108,35 @@ class NavigationApp(SessionApp):
         self.push_screen(AuditScreen())
 
     def open_intake(self, call_id: int | None = None, contact_id: int | None = None) -> None:
-        """Start (or reopen) the agent's intake for a call or a logged contact, or a new one by hand."""
+        """Start (or reopen) the agent's intake for a call or a logged contact, or a new one by hand.
+        What is typed while its draft is made lands in it."""
+        self.screen_on_its_way()
         self._start_intake(call_id, contact_id)
 
     @work(thread=True, exclusive=True, group="intake-open", exit_on_error=False)
     def _start_intake(self, call_id: int | None, contact_id: int | None) -> None:
         from callcenter.store import contacts, intakes
 
-        agent_id = self.signed_in_agent().id
-        if contact_id is not None:
-            draft = contacts.start_intake(self.db, agent_id, contact_id, self.clock())
-        else:
-            draft = intakes.start(self.db, agent_id, self.clock(), call_id=call_id)
+        try:
+            agent_id = self.signed_in_agent().id
+            if contact_id is not None:
+                draft = contacts.start_intake(self.db, agent_id, contact_id, self.clock())
+            else:
+                draft = intakes.start(self.db, agent_id, self.clock(), call_id=call_id)
+        except BaseException:
+            self.call_from_thread(self.screen_arrived)  # it will not come; the failure is reported
+            raise
         self.call_from_thread(self.show_intake, draft)
 
     def show_intake(self, draft: DraftView) -> None:
         from callcenter.ui.screens.intake.screen import IntakeScreen
 
-        if self.agent is None:  # signed out while the draft was opening: it stays saved for next time
-            return
-        self.push_screen(IntakeScreen(draft))
+        try:
+            if self.agent is None:  # signed out while the draft was opening: it stays saved for next time
+                return
+            self.push_screen(IntakeScreen(draft))
+        finally:
+            self.screen_arrived()
 
     def open_child_record(self, child_id: int, screen_name: str) -> None:
         """The full record of a child, on purpose (a key press); the store audits the opening."""

@@ -250,7 +250,8 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
     def title_for(self, rows: list[LogRow], query: ContactFilter | None) -> str:
         open_count = sum(row.follow_up == "open" for row in rows)
         more = f" (the newest {SHOWN_AT_MOST}; narrow the filter)" if len(rows) >= SHOWN_AT_MOST else ""
-        return f"Contact log: {len(rows)} entries{more}, {open_count} with an open follow-up"
+        entries = f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}"
+        return f"Contact log: {entries}{more}, {open_count} with an open follow-up"
 
     # -- the entry in full: read for the highlighted row --------------------------------------------
 
@@ -291,7 +292,8 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
     # -- actions ---------------------------------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#flt-search", Input).focus()
+        # At once, not queued as focus() is: the keys typed right after it (a burst) go to the box.
+        self.set_focus(self.query_one("#flt-search", Input))
 
     def action_log_fax(self) -> None:
         self.app.push_screen(FaxFormScreen(), self._after_write)

@@ -365,7 +365,8 @@ class LookupScreen(ConsoleScreen[None]):
         return True
 
     def action_focus_search(self) -> None:
-        self.query_one("#q", Input).focus()
+        # At once, not queued as focus() is: the keys typed right after it (a burst) go to the box.
+        self.set_focus(self.query_one("#q", Input))
 
     def action_close(self) -> None:
         self.dismiss(None)
