@@ -127,8 +127,9 @@ class FirstPaintWithData:
         """Override to read what the screen shows before it is built (in a thread; None: nothing).
 
         Read first and alone, it takes a few milliseconds; read while the widgets are being built and
-        laid out, it waits on them for the interpreter several times as long. A read slower than
-        FIRST_READ_WAIT_SECONDS is not waited for: the screen is built and reads as usual."""
+        laid out, it waits on them for the interpreter several times as long. Building waits for it
+        FIRST_READ_WAIT_SECONDS at most; the screen takes it once built (``with_first_read``), or
+        when it lands if it was slower."""
         return None
 
     def with_first_read(self, use: Callable[[Any], None], otherwise: Callable[[], None]) -> None:
