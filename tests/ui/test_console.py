@@ -122,6 +122,31 @@ async def test_an_idle_board_reads_only_the_change_stamp_until_something_changes
         assert len(reads) >= 1
 
 
+async def test_a_covered_board_reads_seldom_and_shows_what_changed_when_it_comes_back(sqlite_demo_db, monkeypatch):
+    """Under another screen the board reads every fifth tick (so a disabled agent is still signed
+    out), paints nothing, and reads whole when it is shown again."""
+    app = make_app(sqlite_demo_db, agent="maya", refresh_seconds=0.1)
+    async with app.run_test(size=TERMINAL) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, QueueBoardScreen))
+        await settle(pilot)
+        board = pilot.app.screen
+        table = board.query_one("#waiting", DataTable)
+        before = table.row_count
+        reads, real_read = [], calls.board_if_changed
+        monkeypatch.setattr(
+            calls, "board_if_changed", lambda *args, **kwargs: reads.append(1) or real_read(*args, **kwargs)
+        )
+        await pilot.press("g")  # the contact log over the board
+        assert await wait_until(pilot, lambda: not board.in_sight)
+        ticks = board._ticks
+        calls.arrive(sqlite_demo_db, "877", "(203) 555-0199", FIXED_NOW)
+        assert await wait_until(pilot, lambda: board._ticks >= ticks + 20, timeout=10)
+        assert 2 <= len(reads) <= 6  # every fifth of twenty ticks, not every one
+        assert table.row_count == before  # nothing painted while covered
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: table.row_count == before + 1, timeout=2.0)
+
+
 async def test_line_filter_takes_from_the_chosen_line(sqlite_demo_db):
     app = make_app(sqlite_demo_db, agent="luis")
     async with app.run_test(size=TERMINAL) as pilot:

@@ -196,6 +196,16 @@ def _forget(reading: asyncio.Future[Any]) -> None:
 class ConsoleScreen(FirstPaintWithData, StyledOnce, SizedAtBirth, WorkerFailures, Screen[ResultType]):
     """A full screen of the console."""
 
+    @property
+    def in_sight(self) -> bool:
+        """On top, or under dialogs only (their backgrounds let it show through). Textual's own
+        ``is_current`` also counts a screen under an opaque one, whose updates then repaint the
+        screen on top for nothing."""
+        stack = self.app.screen_stack
+        if self not in stack:
+            return False
+        return all(screen.styles.background.a < 1 for screen in stack[stack.index(self) + 1 :])
+
     if TYPE_CHECKING:
         app: CallCenterApp  # the console's own app, for the type checker
 

@@ -152,7 +152,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
     # -- data ------------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        if self.is_current:
+        if self.in_sight:
             self._paint_clocks()
         self._ticks += 1
         if self._ticks % PROMISES_EVERY == 1:
@@ -160,7 +160,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
         if self._skip_ticks > 0:
             self._skip_ticks -= 1
             return
-        if not self.is_current and self._ticks % COVERED_READ_EVERY:
+        if not self.in_sight and self._ticks % COVERED_READ_EVERY:
             return  # read whole when it comes back (on_screen_resume)
         self.refresh_board(whole=self._ticks % FULL_READ_EVERY == 0)
 
@@ -235,7 +235,7 @@ class QueueBoardScreen(ConsoleScreen[None]):
             return
         if snapshot.me is not None:
             self.app.agent_refreshed(snapshot.me)
-        if not self.is_current:
+        if not self.in_sight:
             return  # covered by another screen: painted whole when it comes back (on_screen_resume)
         self._apply_lines(snapshot)
         self._apply_waiting(self._visible_waiting())
