@@ -50,6 +50,13 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
     RELOAD_TICKS: ClassVar[int | None] = None  # read again every so many ticks of the app's refresh interval
     COLUMNS: ClassVar[Sequence[Column]] = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The list has the focus from the start: Textual would first give it to the filter row's first
+        # widget, then the list takes it, restyling both twice as the screen opens.
+        if "AUTO_FOCUS" not in cls.__dict__:
+            cls.AUTO_FOCUS = f"#{cls.TABLE_ID}"
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[Row] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Static
 
 from callcenter.domain import contacts as rules
 from callcenter.domain import examples
@@ -13,7 +13,7 @@ from callcenter.domain.errors import ValidationError
 from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.dialogs import FormModal
 from callcenter.ui.shared.typeahead import after_typed_keys
-from callcenter.ui.shared.widgets import chosen_value
+from callcenter.ui.shared.widgets import DropDown, chosen_value, compact
 
 OUTBOUND_CHANNELS = (("Phone call", "voice"), ("TTY call", "tty"), ("Fax", "fax"))
 
@@ -44,20 +44,19 @@ class OutboundScreen(FormModal[OutboundEntry | None]):
             )
             yield Static(title, classes="modal-title", markup=False)
             yield Label("How", classes="field-label")
-            yield Select(OUTBOUND_CHANNELS, value=channel, allow_blank=False, id="out-channel", compact=True)
+            yield DropDown(OUTBOUND_CHANNELS, value=channel, allow_blank=False, id="out-channel")
             yield Label("Number", classes="field-label")
-            yield Input(number, placeholder="e.g. (860) 555-0199", id="out-number", max_length=40, compact=True)
+            yield compact(Input(number, placeholder="e.g. (860) 555-0199", id="out-number", max_length=40))
             yield Label("Who (office or person)", classes="field-label")
-            yield Input(party, placeholder=examples.PERSON, id="out-party", max_length=120, compact=True)
+            yield compact(Input(party, placeholder=examples.PERSON, id="out-party", max_length=120))
             yield Label("Outcome", classes="field-label")
-            yield Select(
+            yield DropDown(
                 [(outcome.label, outcome.value) for outcome in ContactOutcome],
                 prompt="choose",
                 id="out-outcome",
-                compact=True,
             )
             yield Label("Summary", classes="field-label")
-            yield Input(placeholder="what was said or sent", id="out-summary", max_length=2000, compact=True)
+            yield compact(Input(placeholder="what was said or sent", id="out-summary", max_length=2000))
             yield Label("", id="out-error", classes="form-error field-error", markup=False)
             hint = (
                 "Reached or fax sent closes the follow-up; other outcomes log an attempt. " if self.promise_id else ""

@@ -19,6 +19,7 @@ from callcenter.store import audit
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.list_detail import ListDetailScreen
 from callcenter.ui.shared.table import Column
+from callcenter.ui.shared.widgets import compact
 
 FILTERS = (  # (key in the filter, input id, placeholder, max length)
     ("child_id", "aud-child", "child id", 12),
@@ -101,7 +102,7 @@ class AuditScreen(ListDetailScreen[AuditRow, AuditFilter]):
             for key, widget_id, placeholder, length in FILTERS:
                 if key == "since":
                     placeholder = examples.a_start_this_month(self.app.line_today(), placeholder)
-                yield Input(placeholder=placeholder, id=widget_id, max_length=length, compact=True)
+                yield compact(Input(placeholder=placeholder, id=widget_id, max_length=length))
 
     def read_filter(self) -> tuple[AuditFilter | None, dict[str, str]]:
         fields = {key: self.query_one(f"#{widget_id}", Input).value for key, widget_id, _, _ in FILTERS}

@@ -27,6 +27,7 @@ from callcenter.ui.shared.dialogs import FormModal, PickScreen
 from callcenter.ui.shared.list_detail import ListDetailScreen
 from callcenter.ui.shared.promise_status import STATUS_LABEL, STATUS_STYLE
 from callcenter.ui.shared.table import Column
+from callcenter.ui.shared.widgets import compact
 
 RELOAD_EVERY = 5  # ticks of the app's refresh interval
 
@@ -90,8 +91,8 @@ class ConsultsScreen(ListDetailScreen[ConsultView, ConsultQuery]):
 
     def compose_filters(self) -> ComposeResult:
         with Horizontal(id="consult-filters"):
-            yield Input(placeholder="returned on, e.g. today or 11/30", id="cf-day", max_length=20, compact=True)
-            yield Input(placeholder="PCP or practice, e.g. Elm", id="cf-pcp", max_length=60, compact=True)
+            yield compact(Input(placeholder="returned on, e.g. today or 11/30", id="cf-day", max_length=20))
+            yield compact(Input(placeholder="PCP or practice, e.g. Elm", id="cf-pcp", max_length=60))
 
     def on_mount(self) -> None:
         super().on_mount()

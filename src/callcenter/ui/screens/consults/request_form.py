@@ -24,7 +24,7 @@ from callcenter.ui.shared.closing import close_when_on_top
 from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.known_child import KnownChildScreen
 from callcenter.ui.shared.typeahead import after_typed_keys
-from callcenter.ui.shared.widgets import ConsoleHeader
+from callcenter.ui.shared.widgets import ConsoleHeader, DropDown, compact
 
 FORM_FIELDS = (
     ("pcp_name", "Requesting PCP", examples.DOCTOR),
@@ -62,30 +62,28 @@ class ConsultFormScreen(ConsoleScreen[None]):
             for key, label, placeholder in FORM_FIELDS:
                 yield Label(label, classes="field-label")
                 value = format_phone(self.callback_number) if key == "callback_number" and self.callback_number else ""
-                yield Input(value, placeholder=placeholder, id=f"c-{key}", max_length=400, compact=True)
+                yield compact(Input(value, placeholder=placeholder, id=f"c-{key}", max_length=400))
                 yield Label("", id=f"e-{key}", classes="field-error", markup=False)
             yield Label("Question about", classes="field-label")
-            yield Select(
+            yield DropDown(
                 [(label, value) for value, label in consult_rules.QUESTION_TYPES],
                 id="c-question_type",
                 prompt="choose",
-                compact=True,
             )
             yield Label("", id="e-question_type", classes="field-error", markup=False)
             yield Label("The question, for the psychiatrist", classes="field-label")
             yield TextArea(id="c-question", soft_wrap=True, tab_behavior="focus")
             yield Label("", id="e-question", classes="field-error", markup=False)
-            yield Checkbox(consult_rules.DANGER_NOW, id="c-danger_now", compact=True)
+            yield compact(Checkbox(consult_rules.DANGER_NOW, id="c-danger_now"))
             yield Label("Urgency", classes="field-label")
-            yield Select(
+            yield DropDown(
                 [(label, value) for value, label in consult_rules.CONSULT_URGENCIES],
                 value="routine",
                 allow_blank=False,
                 id="c-urgency",
-                compact=True,
             )
             yield Label("Psychiatrist on shift", classes="field-label")
-            yield Select([], prompt="the least busy on shift", id="c-psychiatrist", compact=True)
+            yield DropDown([], prompt="the least busy on shift", id="c-psychiatrist")
             yield Label("", id="e-urgency", classes="field-error", markup=False)
         yield Static("", id="consult-status", markup=False)
         yield KeyBar()

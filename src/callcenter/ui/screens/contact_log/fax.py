@@ -24,7 +24,7 @@ from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import when
 from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.typeahead import after_typed_keys
-from callcenter.ui.shared.widgets import ConsoleHeader, chosen_value
+from callcenter.ui.shared.widgets import ConsoleHeader, DropDown, chosen_value, compact
 
 FAX_FIELDS = (
     ("number", "Fax number", examples.PHONE),
@@ -60,24 +60,22 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
         with VerticalScroll(id="fax-form", classes="contact-form"):
             yield Static("Log a fax", classes="step-title")
             yield Label("Direction", classes="field-label")
-            yield Select(
+            yield DropDown(
                 [("Received (inbound)", "inbound"), ("Sent (outbound)", "outbound")],
                 value="inbound",
                 allow_blank=False,
                 id="x-direction",
-                compact=True,
             )
             yield Label("", id="e-direction", classes="field-error", markup=False)
             for key, label, placeholder in FAX_FIELDS:
                 yield Label(label, id=f"l-{key}", classes="field-label")
-                yield Input(placeholder=placeholder, id=f"x-{key}", max_length=120, compact=True)
+                yield compact(Input(placeholder=placeholder, id=f"x-{key}", max_length=120))
                 yield Label("", id=f"e-{key}", classes="field-error", markup=False)
             yield Label("Document", classes="field-label")
-            yield Select(
+            yield DropDown(
                 [(document.label, document.value) for document in FaxDocument],
                 prompt="choose",
                 id="x-document_type",
-                compact=True,
             )
             yield Label("", id="e-document_type", classes="field-error", markup=False)
             yield Label("Child (F4 to match a known child)", classes="field-label")
@@ -88,8 +86,8 @@ class FaxFormScreen(ConsoleScreen[ContactDetail | None]):
                 classes="field-label",
                 markup=False,
             )
-            yield Input(
-                placeholder="e.g. call the family to schedule an intake", id="x-next_step", max_length=400, compact=True
+            yield compact(
+                Input(placeholder="e.g. call the family to schedule an intake", id="x-next_step", max_length=400)
             )
             yield Label("", id="e-next_step", classes="field-error", markup=False)
         yield Static("", id="fax-status", classes="form-status", markup=False)

@@ -33,7 +33,7 @@ from callcenter.ui.shared.list_detail import ListDetailScreen
 from callcenter.ui.shared.outbound import OutboundScreen
 from callcenter.ui.shared.records import LinkedRecordScreen, describe_consult, describe_intake
 from callcenter.ui.shared.table import Column
-from callcenter.ui.shared.widgets import chosen_value
+from callcenter.ui.shared.widgets import DropDown, chosen_value, compact
 
 EXPORT_DIR_ENV = "CALLCENTER_EXPORT_DIR"
 CHANNEL_SHORT = {"voice": "Voice", "tty": "TTY", "fax": "Fax", "web": "Web"}
@@ -158,32 +158,27 @@ class ContactLogScreen(ListDetailScreen[LogRow, ContactFilter]):
 
     def compose_filters(self) -> ComposeResult:
         with Grid(id="log-filters"):
-            yield Select(
+            yield DropDown(
                 [("Voice", "voice"), ("TTY", "tty"), ("Fax", "fax"), ("Web", "web")],
                 prompt="any channel",
                 id="flt-channel",
-                compact=True,
             )
-            yield Select(
-                [("Inbound", "inbound"), ("Outbound", "outbound")], prompt="in & out", id="flt-direction", compact=True
+            yield DropDown([("Inbound", "inbound"), ("Outbound", "outbound")], prompt="in & out", id="flt-direction")
+            yield compact(
+                Input(
+                    placeholder=examples.a_start_this_month(self.app.line_today(), "from"),
+                    id="flt-since",
+                    max_length=20,
+                )
             )
-            yield Input(
-                placeholder=examples.a_start_this_month(self.app.line_today(), "from"),
-                id="flt-since",
-                max_length=20,
-                compact=True,
-            )
-            yield Input(placeholder="to today", id="flt-until", max_length=20, compact=True)
-            yield Select([], prompt="any agent", id="flt-agent", compact=True)
-            yield Select(
+            yield compact(Input(placeholder="to today", id="flt-until", max_length=20))
+            yield DropDown([], prompt="any agent", id="flt-agent")
+            yield DropDown(
                 [("Open follow-up", "open"), ("Follow-up done", "done")],
                 prompt="any follow-up",
                 id="flt-status",
-                compact=True,
             )
-            yield Input(
-                placeholder="number, child or words", id="flt-search", max_length=rules.MAX_SEARCH, compact=True
-            )
+            yield compact(Input(placeholder="number, child or words", id="flt-search", max_length=rules.MAX_SEARCH))
 
     def on_mount(self) -> None:  # the list's own set-up runs too: Textual calls every class's on_mount
         self.load_agents()

@@ -25,7 +25,7 @@ from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import when
 from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.typeahead import after_typed_keys
-from callcenter.ui.shared.widgets import ConsoleHeader
+from callcenter.ui.shared.widgets import ConsoleHeader, compact
 
 
 class TtyStartScreen(FormModal[ContactDetail | None]):
@@ -39,12 +39,10 @@ class TtyStartScreen(FormModal[ContactDetail | None]):
         with Vertical(classes="modal-box"):
             yield Static("Start a TTY session", classes="modal-title")
             yield Label("Caller", classes="field-label")
-            yield Input(placeholder="a name, or 'unknown caller'", id="tty-party", max_length=120, compact=True)
+            yield compact(Input(placeholder="a name, or 'unknown caller'", id="tty-party", max_length=120))
             yield Label("TTY number", classes="field-label")
-            yield Input(
-                placeholder="e.g. (203) 555-0143, or blank if none", id="tty-number", max_length=40, compact=True
-            )
-            yield Checkbox("Relay service call", id="tty-relay", compact=True)
+            yield compact(Input(placeholder="e.g. (203) 555-0143, or blank if none", id="tty-number", max_length=40))
+            yield compact(Checkbox("Relay service call", id="tty-relay"))
             yield Label("", id="tty-error", classes="form-error field-error", markup=False)
             yield Static("Enter or ctrl+s: start · Esc: cancel", classes="modal-hint")
 
@@ -220,11 +218,9 @@ class EndTtyScreen(FormModal[tuple[str | None, str | None] | None]):
         with Vertical(classes="modal-box"):
             yield Static("End the TTY session", classes="modal-title")
             yield Label("Summary", classes="field-label")
-            yield Input(placeholder="what the caller needed", id="end-summary", max_length=2000, compact=True)
+            yield compact(Input(placeholder="what the caller needed", id="end-summary", max_length=2000))
             yield Label("Next step (optional; becomes your follow-up)", classes="field-label")
-            yield Input(
-                placeholder="e.g. send the provider list by TTY", id="end-next_step", max_length=400, compact=True
-            )
+            yield compact(Input(placeholder="e.g. send the provider list by TTY", id="end-next_step", max_length=400))
             yield Label("", id="end-error", classes="form-error field-error", markup=False)
             yield Static("Enter or ctrl+s: end · Esc: back to the session", classes="modal-hint")
 

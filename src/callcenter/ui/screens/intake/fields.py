@@ -7,6 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
 from callcenter.domain.intake_form import FieldSpec
+from callcenter.ui.shared.widgets import DropDown
 
 
 def field_id(key: str) -> str:
@@ -46,12 +47,11 @@ class FieldRow(Vertical):
             )
             yield area
         elif spec.kind == "choice":
-            yield Select(
+            yield DropDown(
                 [(label, value) for value, label in spec.choices],
                 value=self._initial if self._initial in {v for v, _ in spec.choices} else Select.NULL,
                 prompt=f"choose {spec.label.lower()}",
                 id=field_id(spec.key),
-                compact=True,
                 disabled=self._locked,
             )
         else:

@@ -48,6 +48,15 @@ CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicai
 FIRST_STEP = intake_form.STEP_KEYS[0]  # shown when the intake opens
 
 
+def _success_button(label: str, id: str) -> Button:
+    """Textual's success-variant button; the variant set as the button is made restyles it then, before
+    it is mounted, where its styles are worked out anyway."""
+    button = Button(label, id=id)
+    button.set_reactive(Button.variant, "success")
+    button.add_class("-success", update=False)
+    return button
+
+
 class StepList(ConsoleOptionList):
     """The intake's steps; with the list focused (F4), a step's number opens it."""
 
@@ -61,6 +70,9 @@ class StepList(ConsoleOptionList):
 
 class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
     CSS_PATH = styles_dir() / "intake.tcss"
+    # The first field has the focus from the start: Textual would first give it to the list of steps,
+    # restyling both twice as the intake opens.
+    AUTO_FOCUS = f"#{field_id(intake_form.fields_of(FIRST_STEP)[0].key)}"
     KEY_NOTES = (
         ("`Tab` / `shift+Tab`", "next / previous field; a field is checked when you leave it"),
         ("`F4`, then `1` … `5`", "jump to a step (`alt+1` … `alt+5` too, where the terminal sends them)"),
@@ -163,7 +175,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                     yield Static("", id="missing-title", classes="section-title", markup=False)
                     # Its lines quote what was typed ("'[/]' has no year"): shown as typed, never as markup.
                     yield ConsoleOptionList(id="missing", markup=False)
-                    yield Button("Submit referral (F10)", id="submit", variant="success")
+                    yield _success_button("Submit referral (F10)", id="submit")
         yield Static("", id="field-help", markup=False)
         yield SaveStatus()
         yield KeyBar()

@@ -12,6 +12,7 @@ from callcenter.domain.errors import ValidationError
 from callcenter.domain.referrals import ReferralChoice, ReferralOutcome, check_choice
 from callcenter.resources import styles_dir
 from callcenter.ui.shared.dialogs import FormModal
+from callcenter.ui.shared.widgets import DropDown
 
 
 class AttachProviderScreen(FormModal[ReferralChoice | None]):
@@ -33,12 +34,11 @@ class AttachProviderScreen(FormModal[ReferralChoice | None]):
         with Vertical(classes="modal-box attach-box"):
             yield Static(f"Attach to the referral: {self.provider_name}", classes="modal-title", markup=False)
             yield Label("Outcome", classes="field-label")
-            yield Select(
+            yield DropDown(
                 [(o.label, o.value) for o in ReferralOutcome],
                 value=outcome,
                 allow_blank=False,
                 id="attach-outcome",
-                compact=True,
             )
             yield Label("Appointment date and time (when scheduled)", classes="field-label")
             yield Input(

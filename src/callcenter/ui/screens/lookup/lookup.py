@@ -28,7 +28,7 @@ from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.formatting import attached_line, format_appointment
 from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.table import Column, FittedTable
-from callcenter.ui.shared.widgets import ConsoleHeader
+from callcenter.ui.shared.widgets import ConsoleHeader, DropDown, compact
 
 SEARCH_DELAY = 0.02  # seconds of quiet before the query runs: coalesces a burst of keys, no more
 
@@ -112,45 +112,44 @@ class LookupScreen(ConsoleScreen[None]):
         yield ConsoleHeader()
         with Vertical(id="lookup-filters"):
             with Horizontal(classes="filter-row"):
-                yield Input(
-                    q.text,
-                    placeholder="what the child needs: anxiety, ADHD, early childhood… (typos are fine)",
-                    id="q",
-                    compact=True,
+                yield compact(
+                    Input(
+                        q.text,
+                        placeholder="what the child needs: anxiety, ADHD, early childhood… (typos are fine)",
+                        id="q",
+                    )
                 )
-                yield Input(q.place, placeholder="town or ZIP", id="place", compact=True)
-                yield Select(
+                yield compact(Input(q.place, placeholder="town or ZIP", id="place"))
+                yield DropDown(
                     [(f"within {r} mi", r) for r in RADII_MILES],
                     prompt="any distance",
                     value=int(q.radius_miles) if q.radius_miles else Select.NULL,
                     id="radius",
-                    compact=True,
                 )
             with Grid(id="more-filters"):  # one row when wide; the check boxes go under when narrow
-                yield Select(
+                yield DropDown(
                     [(s, s) for s in SERVICE_TYPES],
                     prompt="any service",
                     value=q.service_type or Select.NULL,
                     id="service",
-                    compact=True,
                 )
-                yield Input(
-                    "" if q.age_months is None else f"{q.age_months}m",
-                    placeholder="age, e.g. 7 or 30m",
-                    id="age",
-                    compact=True,
+                yield compact(
+                    Input(
+                        "" if q.age_months is None else f"{q.age_months}m",
+                        placeholder="age, e.g. 7 or 30m",
+                        id="age",
+                    )
                 )
-                yield Input(q.language or "", placeholder="language", id="language", compact=True)
-                yield Select(
+                yield compact(Input(q.language or "", placeholder="language", id="language"))
+                yield DropDown(
                     [(u.value, u.value) for u in Urgency],
                     prompt="any urgency",
                     value=q.urgency.value if q.urgency else Select.NULL,
                     id="urgency",
-                    compact=True,
                 )
-                yield Checkbox("HUSKY", q.husky_only, id="husky", compact=True)
-                yield Checkbox("ECC only", q.ecc_only, id="ecc", compact=True)
-                yield Checkbox("Open now", q.open_now, id="open", compact=True)
+                yield compact(Checkbox("HUSKY", q.husky_only, id="husky"))
+                yield compact(Checkbox("ECC only", q.ecc_only, id="ecc"))
+                yield compact(Checkbox("Open now", q.open_now, id="open"))
         with Horizontal(id="lookup-body"):
             yield FittedTable(RESULT_COLUMNS, id="results")
             with VerticalScroll(id="detail-box"):

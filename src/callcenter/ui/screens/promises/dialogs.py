@@ -14,6 +14,7 @@ from callcenter.domain.model import PromiseKind
 from callcenter.domain.promises import AttemptOutcome, check_attempt, check_booking_ref, check_reschedule
 from callcenter.resources import styles_dir
 from callcenter.ui.shared.dialogs import FormModal
+from callcenter.ui.shared.widgets import DropDown
 
 
 class AttemptScreen(FormModal[tuple[AttemptOutcome, str | None] | None]):
@@ -22,7 +23,7 @@ class AttemptScreen(FormModal[tuple[AttemptOutcome, str | None] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static(f"Attempt: {self.title_text}", classes="modal-title", markup=False)
-            yield Select([(o.label, o.value) for o in AttemptOutcome], allow_blank=False, id="outcome", compact=True)
+            yield DropDown([(o.label, o.value) for o in AttemptOutcome], allow_blank=False, id="outcome")
             yield Input(placeholder="notes (optional)", id="notes", max_length=1200)
             yield Label("", classes="form-error field-error", markup=False)
             yield Static("Enter or ctrl+s: save · Esc: cancel", classes="modal-hint")
