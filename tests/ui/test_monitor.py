@@ -284,3 +284,34 @@ async def test_a_new_alert_is_said_once_listed_and_acknowledged(sqlite_demo_db, 
             pilot, lambda: next(a for a in alerts.listing(sqlite_demo_db, now) if a.id == queue.id).acknowledged_by
         )
         assert await wait_until(pilot, lambda: "acknowledged by Sam Kim" in str(line.render()))
+
+
+async def test_a_long_promise_list_paints_its_first_rows_then_every_one_once(sqlite_demo_db, now):
+    """The rows a screen shows go in with its first frame and the rest just after; a refresh landing
+    in between neither loses nor repeats a promise."""
+    from callcenter.domain.model import PromiseKind
+    from callcenter.store.promises import new_promise
+    from callcenter.ui.shared.table import FIRST_ROWS
+
+    alex = agents.open_session(sqlite_demo_db, "alex", now)
+    with sqlite_demo_db.write() as session:
+        for number in range(FIRST_ROWS + 90):
+            new_promise(
+                session,
+                kind=PromiseKind.CALLBACK_REQUEST,
+                title=f"Call family {number} back",
+                owner_agent_id=alex.id,
+                start=now,
+                due=now,
+            )
+    app = make_app(sqlite_demo_db, agent="sam", refresh_seconds=0.25)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        table = screen.query_one("#mon-promises")
+        wanted = [str(promise.id) for promise in screen.snapshot.promises]
+        assert len(wanted) > FIRST_ROWS + 80
+        assert await wait_until(pilot, lambda: [key.value for key in table.rows] == wanted)
+        await pilot.pause(1.2)  # several refreshes
+        keys = [key.value for key in table.rows]
+        assert keys == [str(promise.id) for promise in screen.snapshot.promises]
+        assert len(keys) == len(set(keys))

@@ -23,7 +23,7 @@ from textual.worker import Worker, get_current_worker
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.keybar import KeyBar
-from callcenter.ui.shared.table import Column, FittedTable
+from callcenter.ui.shared.table import FIRST_ROWS, Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader, highlighted_key
 
 Row = TypeVar("Row")
@@ -31,9 +31,6 @@ Query = TypeVar("Query")
 
 LOAD_GROUP = "list-load"
 UNKNOWN = object()  # a first query that cannot be known before the filter row is built
-
-
-FIRST_ROWS = 60  # more than the tallest terminal shows at once
 
 
 class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):

@@ -20,6 +20,8 @@ from textual import events
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+FIRST_ROWS = 60  # a list's rows painted with its screen: more than the tallest terminal shows at once; the rest follow
+
 _LINE_JOINER = Text("\n")
 _NO_STYLE = Style.null()
 
