@@ -165,6 +165,8 @@ async def run_as(db, username: str, runs: int, cases) -> dict[str, list[float]]:
         await until(is_screen(app, "QueueBoardScreen"))
         await until(lambda: app.screen.snapshot is not None)
         await until(lambda: gc.get_freeze_count() > 0)  # as the command line runs it
+        # A moment without keys after signing in: the console loads every screen's styles then.
+        await until(lambda: app.screens_warm, timeout=15)
         await pilot.pause(0.3)
         for name, case in cases:
             await case(pilot, paints, samples.setdefault(name, []), runs)

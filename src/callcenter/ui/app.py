@@ -7,8 +7,11 @@ several of them use lives in ``ui/shared/``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from callcenter.resources import styles_dir
 from callcenter.ui.console import system_clock
@@ -45,3 +48,8 @@ class CallCenterApp(NavigationApp):
 
     def on_mount(self) -> None:
         self.start_session()
+
+    def screen_types(self) -> list[type[Screen[Any]]]:
+        from callcenter.ui.keymap import AREAS  # every screen (importing each one's module)
+
+        return [screen_type for _area, screen_type in AREAS]

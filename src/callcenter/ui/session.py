@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual import messages as textual_messages
 from textual import on, work
+from textual.screen import Screen
 from textual.timer import Timer
 
 from callcenter.domain.roles import Permission, can
 from callcenter.ui.console import ConsoleApp
 from callcenter.ui.messages import SignedIn
 from callcenter.ui.shared.errors import explain
+from callcenter.ui.shared.warm import warm_up_screens
 
 if TYPE_CHECKING:
     from callcenter.domain.agent_states import AwayReason
@@ -74,6 +76,7 @@ class SessionApp(ConsoleApp):
         self._presence_timer: Timer | None = None  # reports this console while someone is signed in
         self._last_full_pass = 0.0  # time.monotonic() of the collector's last full pass
         self._quiet_pass_timer: Timer | None = None
+        self._screens_warm = False  # every screen's styles loaded ahead of its first opening (warm.py)
 
     # -- signing in --------------------------------------------------------------------------------
 
@@ -142,8 +145,24 @@ class SessionApp(ConsoleApp):
         if self._quiet_pass_timer is None:
             self._quiet_pass_timer = self.set_interval(1.0, self._full_pass_when_quiet)
 
+    @property
+    def screens_warm(self) -> bool:
+        """Every screen's styles are loaded (at the first quiet moment after signing in)."""
+        return self._screens_warm
+
+    def screen_types(self) -> list[type[Screen[Any]]]:
+        """Every screen this console can open (warmed up ahead of their first opening)."""
+        return []
+
     def _full_pass_when_quiet(self) -> None:
         now = time.monotonic()
+        if not self._screens_warm and self.agent is not None and now - self._last_input >= QUIET_BEFORE_FULL_PASS:
+            # Signed in and not typing: what each screen's first opening would load, loaded now and
+            # settled with the rest of start-up.
+            self._screens_warm = True
+            warm_up_screens(self, self.screen_types())
+            self._settle_heap()
+            return
         if full_pass_due(now, self._last_input, self._last_full_pass):
             gc.collect()
             self._last_full_pass = now
