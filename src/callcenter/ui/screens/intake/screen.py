@@ -170,12 +170,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                         if key == FIRST_STEP:
                             yield from self._rows_of(key)
                 with VerticalScroll(id="step-summary", classes="step"):
-                    yield Static("Summary", classes="step-title")
-                    yield Static("", id="summary-text", markup=False)
-                    yield Static("", id="missing-title", classes="section-title", markup=False)
-                    # Its lines quote what was typed ("'[/]' has no year"): shown as typed, never as markup.
-                    yield ConsoleOptionList(id="missing", markup=False)
-                    yield _success_button("Submit referral (F10)", id="submit")
+                    yield Static("Summary", classes="step-title")  # the rest is built with the later steps
         yield Static("", id="field-help", markup=False)
         yield SaveStatus()
         yield KeyBar()
@@ -202,8 +197,20 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
                     return
                 if key != FIRST_STEP:
                     await self.query_one(f"#step-{key}", VerticalScroll).mount_all(self._rows_of(key))
+            if not self._leaving and self.is_attached:
+                await self.query_one("#step-summary", VerticalScroll).mount_all(self._summary_parts())
         finally:
             self._later_steps_ready.set()
+
+    @staticmethod
+    def _summary_parts() -> list[Widget]:
+        return [
+            Static("", id="summary-text", markup=False),
+            Static("", id="missing-title", classes="section-title", markup=False),
+            # Its lines quote what was typed ("'[/]' has no year"): shown as typed, never as markup.
+            ConsoleOptionList(id="missing", markup=False),
+            _success_button("Submit referral (F10)", id="submit"),
+        ]
 
     @property
     def today(self) -> date:
