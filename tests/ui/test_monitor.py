@@ -315,3 +315,31 @@ async def test_a_long_promise_list_paints_its_first_rows_then_every_one_once(sql
         keys = [key.value for key in table.rows]
         assert keys == [str(promise.id) for promise in screen.snapshot.promises]
         assert len(keys) == len(set(keys))
+
+
+async def test_the_monitor_opens_with_figures_shared_moments_ago_then_brings_them_up_to_date(
+    sqlite_demo_db, now, monkeypatch
+):
+    """Opening, the screen paints the figures another monitor shared in the last few seconds (its title
+    says when they were taken) rather than computing the day's again; its first refresh computes them."""
+    import callcenter.store.monitor as monitor_store
+    import callcenter.ui.screens.monitor.monitor as monitor_screen
+
+    sam = agents.open_session(sqlite_demo_db, "sam", now)
+    shared = monitor_store.shared_snapshot(sqlite_demo_db, sam.id, now)  # another supervisor's console
+    await asyncio.sleep(1.2)  # older than a refresh would take, not too old to open with
+    monkeypatch.setattr(monitor_screen, "FIRST_FIGURES_MAX_AGE", 60.0)  # however slow this machine is
+    computed = []
+    compute = monitor_store.snapshot
+
+    def counted(*args, **kwargs):
+        computed.append(1)
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(monitor_store, "snapshot", counted)
+    app = make_app(sqlite_demo_db, agent="sam")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(pilot)
+        assert screen.snapshot == shared
+        assert computed == []
+        assert await wait_until(pilot, lambda: bool(computed), timeout=5)  # a second later, fresh

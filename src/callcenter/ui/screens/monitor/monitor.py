@@ -36,6 +36,8 @@ from callcenter.ui.shared.table import FIRST_ROWS, Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader, highlighted_id
 
 REFRESH_SECONDS = 1.0
+SHARED_FIGURES_MAX_AGE = 1.0  # seconds: older shared figures are computed afresh by this console
+FIRST_FIGURES_MAX_AGE = 5.0  # seconds, for the figures the screen opens with (refreshed a second later)
 REFRESH_GROUP = "monitor"
 
 # A supervisor's change, run in a worker: (database, acting supervisor, now).
@@ -207,17 +209,23 @@ class MonitorScreen(ConsoleScreen[None]):
         )
 
     def read_first(self) -> tuple[Snapshot, list[WaitingCall], list[AlertView], int]:
-        return self._read(own=False)
+        # The figures another monitor shared in the last few seconds open the screen at once (the
+        # title says when they were taken); the first refresh, a second later, brings them up to date.
+        return self._read(own=False, max_age_seconds=FIRST_FIGURES_MAX_AGE)
 
     def _read_in_thread(self, number: int, own: bool) -> None:
         self.app.call_from_thread(self._arrived, number, *self._read(own))
 
-    def _read(self, own: bool) -> tuple[Snapshot, list[WaitingCall], list[AlertView], int]:
+    def _read(
+        self, own: bool, max_age_seconds: float = SHARED_FIGURES_MAX_AGE
+    ) -> tuple[Snapshot, list[WaitingCall], list[AlertView], int]:
         """The figures, the waiting callers and the alerts (in a thread)."""
         _ = self.app.policy  # built here, off the UI thread, the first time
         me = self.app.signed_in_agent()
-        read = monitor.snapshot if own else monitor.shared_snapshot
-        taken = read(self.app.db, me.id, self.app.clock())
+        if own:
+            taken = monitor.snapshot(self.app.db, me.id, self.app.clock())
+        else:
+            taken = monitor.shared_snapshot(self.app.db, me.id, self.app.clock(), max_age_seconds)
         seen = None if own else self._waiting_version
         version, queue = calls.board_if_changed(self.app.db, None, seen, waiting_limit=200)
         waiting = self.waiting if queue is None else list(queue.waiting)
