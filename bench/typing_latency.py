@@ -50,6 +50,8 @@ async def type_keys(pilot, keys: int, burst: int = 25) -> list[float]:
     timings: list[float] = []
     index = 0
     while len(timings) < keys:
+        if index > 3 * keys:  # keys that paint nothing: not typing into a field
+            raise RuntimeError(f"only {len(timings)} of {index} keys repainted the screen")
         char = TEXT[index % len(TEXT)]
         index += 1
         key = (
@@ -104,7 +106,7 @@ async def console_run(keys: int) -> tuple[list[float], int]:
             per_field = keys // len(FIELDS) + 1
             timings: list[float] = []
             for key in FIELDS:
-                screen.jump_to_field(key)
+                await screen.jump_to_field(key)  # waits for the step to be built
                 await pilot.pause()
                 timings += await type_keys(pilot, min(per_field, keys - len(timings)))
             await asyncio.sleep(1.0)
