@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 
 from callcenter.ui.app import CallCenterApp
 from tests.dbutil import FIXED_NOW
 
 TERMINAL = (120, 36)
+
+
+@contextlib.asynccontextmanager
+async def command_line_console(db, agent: str = "alex"):
+    """A console made as the command line makes it (its heap frozen once signed in), run headless;
+    the collector is left as it was found for the tests after it."""
+    from callcenter.ui.session import restore_collector
+
+    gc.unfreeze()
+    app = CallCenterApp(db, clock=lambda: FIXED_NOW, agent_username=agent, refresh_seconds=0.25, freeze_heap=True)
+    try:
+        async with app.run_test(size=TERMINAL) as pilot:
+            yield app, pilot
+    finally:
+        gc.unfreeze()
+        restore_collector()
 
 
 def make_app(

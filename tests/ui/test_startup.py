@@ -22,10 +22,9 @@ from callcenter.ui.session import (
     NO_AUTOMATIC_FULL_PASS,
     QUIET_BEFORE_FULL_PASS,
     full_pass_due,
-    restore_collector,
 )
 from tests.dbutil import FIXED_NOW
-from tests.ui.helpers import TERMINAL, wait_until
+from tests.ui.helpers import TERMINAL, command_line_console, wait_until
 
 
 def _error(pilot) -> str:
@@ -112,26 +111,18 @@ async def test_the_command_line_console_freezes_what_start_up_built_once_the_boa
     (several in one process, as tests do) leave it alone."""
     import gc
 
-    gc.unfreeze()
-    app = CallCenterApp(
-        sqlite_demo_db, clock=lambda: FIXED_NOW, agent_username="alex", refresh_seconds=0.25, freeze_heap=True
-    )
-    try:
-        async with app.run_test(size=TERMINAL) as pilot:
-            assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
-            assert gc.get_freeze_count() == 0  # not while the board is still being shown
-            assert await wait_until(pilot, lambda: gc.get_freeze_count() > 0, timeout=5)
-            # From then on full passes wait for a quiet moment (see full_pass_due), never mid-screen.
-            assert gc.get_threshold()[2] == NO_AUTOMATIC_FULL_PASS
-            app.exit()
-            for _ in range(100):  # what runs after the console finds the collector as it was
-                if gc.get_threshold()[2] == DEFAULT_FULL_PASS_THRESHOLD:
-                    break
-                await asyncio.sleep(0.02)
-            assert gc.get_threshold()[2] == DEFAULT_FULL_PASS_THRESHOLD
-    finally:
-        gc.unfreeze()
-        restore_collector()
+    async with command_line_console(sqlite_demo_db) as (app, pilot):
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        assert gc.get_freeze_count() == 0  # not while the board is still being shown
+        assert await wait_until(pilot, lambda: gc.get_freeze_count() > 0, timeout=5)
+        # From then on full passes wait for a quiet moment (see full_pass_due), never mid-screen.
+        assert gc.get_threshold()[2] == NO_AUTOMATIC_FULL_PASS
+        app.exit()
+        for _ in range(100):  # what runs after the console finds the collector as it was
+            if gc.get_threshold()[2] == DEFAULT_FULL_PASS_THRESHOLD:
+                break
+            await asyncio.sleep(0.02)
+        assert gc.get_threshold()[2] == DEFAULT_FULL_PASS_THRESHOLD
 
 
 def test_full_passes_wait_for_a_quiet_console_but_never_for_long() -> None:

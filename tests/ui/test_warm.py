@@ -3,14 +3,9 @@ opening reads and parses them; and nothing drawn changes for it."""
 
 from __future__ import annotations
 
-import gc
-
-from callcenter.ui.app import CallCenterApp
 from callcenter.ui.screens.board.board import QueueBoardScreen
-from callcenter.ui.session import restore_collector
 from callcenter.ui.shared.warm import warm_up_screens
-from tests.dbutil import FIXED_NOW
-from tests.ui.helpers import TERMINAL, make_app, settle, wait_until
+from tests.ui.helpers import TERMINAL, command_line_console, make_app, settle, wait_until
 
 # Screens a rep opens from the board, and how each shows it is open and has its data.
 OPENED = (
@@ -70,18 +65,10 @@ async def test_the_command_line_console_warms_up_once_the_rep_stops_typing(sqlit
     import callcenter.ui.session as session
 
     monkeypatch.setattr(session, "QUIET_BEFORE_FULL_PASS", 0.3)
-    gc.unfreeze()
-    app = CallCenterApp(
-        sqlite_demo_db, clock=lambda: FIXED_NOW, agent_username="alex", refresh_seconds=0.25, freeze_heap=True
-    )
-    try:
-        async with app.run_test(size=TERMINAL) as pilot:
-            assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
-            assert not any("intake.tcss" in path for path, _ in app.stylesheet.source)  # not by signing in
-            assert await wait_until(
-                pilot, lambda: any("intake.tcss" in path for path, _ in app.stylesheet.source), timeout=5
-            )
-            app.exit()
-    finally:
-        gc.unfreeze()
-        restore_collector()
+    async with command_line_console(sqlite_demo_db) as (app, pilot):
+        assert await wait_until(pilot, lambda: isinstance(app.screen, QueueBoardScreen))
+        assert not any("intake.tcss" in path for path, _ in app.stylesheet.source)  # not by signing in
+        assert await wait_until(
+            pilot, lambda: any("intake.tcss" in path for path, _ in app.stylesheet.source), timeout=5
+        )
+        assert app.screens_warm
