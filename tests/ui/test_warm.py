@@ -72,3 +72,19 @@ async def test_the_command_line_console_warms_up_once_the_rep_stops_typing(sqlit
             pilot, lambda: any("intake.tcss" in path for path, _ in app.stylesheet.source), timeout=5
         )
         assert app.screens_warm
+
+
+async def test_a_warm_up_that_fails_leaves_each_screen_to_load_its_own_styles(sqlite_demo_db, monkeypatch):
+    import callcenter.ui.session as session
+
+    def unreadable(app, screen_types):
+        raise OSError("styles/intake.tcss: no such file")
+
+    monkeypatch.setattr(session, "QUIET_BEFORE_FULL_PASS", 0.3)
+    monkeypatch.setattr(session, "warm_up_screens", unreadable)
+    async with command_line_console(sqlite_demo_db) as (app, pilot):
+        assert await wait_until(pilot, lambda: app.screens_warm, timeout=5)
+        await pilot.press("g")
+        assert await wait_until(pilot, lambda: type(app.screen).__name__ == "ContactLogScreen", timeout=5)
+        assert any("contact_log.tcss" in path for path, _ in app.stylesheet.source)
+        assert app.is_running

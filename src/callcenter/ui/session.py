@@ -160,7 +160,10 @@ class SessionApp(ConsoleApp):
             # Signed in and not typing: what each screen's first opening would load, loaded now and
             # settled with the rest of start-up.
             self._screens_warm = True
-            warm_up_screens(self, self.screen_types())
+            try:
+                warm_up_screens(self, self.screen_types())
+            except Exception:  # noqa: BLE001 - each screen then loads its own styles as it opens, as before
+                pass
             self._settle_heap()
             return
         if full_pass_due(now, self._last_input, self._last_full_pass):
