@@ -10,8 +10,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, OptionList, Select
 
-from callcenter.ui.screens.intake.screen import _success_button
-from callcenter.ui.shared.widgets import DropDown, compact
+from callcenter.ui.shared.widgets import DropDown, compact, success_button
 
 OPTIONS = [("urgent", "urgent"), ("routine", "routine"), ("emergent", "emergent")]
 
@@ -32,7 +31,7 @@ def ours(side: str) -> list[Widget]:
         compact(Checkbox("Relay service call", id=f"{side}-box")),
         DropDown(OPTIONS, prompt="any urgency", id=f"{side}-select"),
         DropDown(OPTIONS, value="routine", allow_blank=False, id=f"{side}-chosen"),
-        _success_button("Submit", id=f"{side}-button"),
+        success_button("Submit", id=f"{side}-button"),
     ]
 
 

@@ -23,7 +23,7 @@ from textual.worker import Worker, get_current_worker
 from callcenter.ui.shared.base import ConsoleScreen
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.keybar import KeyBar
-from callcenter.ui.shared.table import FIRST_ROWS, Column, FittedTable
+from callcenter.ui.shared.table import Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader, highlighted_key
 
 Row = TypeVar("Row")
@@ -138,8 +138,8 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
             self.set_interval(self.app.refresh_seconds, self._tick)
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one(f"#{self.TABLE_ID}", DataTable)
+    def table(self) -> FittedTable:
+        return self.query_one(f"#{self.TABLE_ID}", FittedTable)
 
     def set_title(self, text: str) -> None:
         self.query_one(f"#{self.TITLE_ID}", Static).update(text)
@@ -251,28 +251,11 @@ class ListDetailScreen(ConsoleScreen[None], Generic[Row, Query]):
         self.data_shown()
 
     def paint_rows(self, keep: str | None) -> None:
-        """Rebuild the list, the cursor staying on the row it was on when that row is still there.
-
-        The rows a screen can show go in first and paint; the rest (up to a few hundred) follow just
-        after, so a long list opens as fast as a short one."""
-        table = self.table
-        table.clear()
+        """Rebuild the list, the cursor staying on the row it was on when that row is still there (the
+        rows in sight paint first: ``FittedTable.fill``)."""
         keys = [self.row_key(row) for row in self.rows]
         at = keys.index(keep) if keep is not None and keep in keys else None
-        first = max(FIRST_ROWS, (at or 0) + 1)
-        for row, key in zip(self.rows[:first], keys[:first], strict=True):
-            table.add_row(*self.cells(row), key=key)
-        if at is not None:
-            table.move_cursor(row=at)
-        if len(self.rows) > first:
-            self.call_after_refresh(self._paint_more, self.rows, first)
-
-    def _paint_more(self, rows: list[Row], start: int) -> None:
-        if rows is not self.rows:  # read again since: that read painted its own rows
-            return
-        table = self.table
-        for row in rows[start:]:
-            table.add_row(*self.cells(row), key=self.row_key(row))
+        self.table.fill(list(zip(keys, self.rows, strict=True)), self.cells, at)
 
     # -- the highlighted row -----------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ an ellipsis, so a cut value never passes for a whole one. Cells are shown as the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,6 +22,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+Item = TypeVar("Item")  # what a row is made from (see FittedTable.fill)
 FIRST_ROWS = 60  # a list's rows painted with its screen: more than the tallest terminal shows at once; the rest follow
 
 _LINE_JOINER = Text("\n")
@@ -296,9 +297,35 @@ class FittedTable(DataTable[Any]):
         super().remove_row(row_key)
         self._cells.pop(RowKey(row_key) if isinstance(row_key, str) else row_key, None)
 
+    def fill(
+        self, rows: Sequence[tuple[str, Item]], cells: Callable[[Item], Sequence[Any]], cursor_at: int | None = None
+    ) -> None:
+        """Every row replaced (``cells`` makes a row's cells from its item), the cursor on row number
+        ``cursor_at``. The rows a screen can show go in first and paint with it; the rest follow just
+        after, so a list of hundreds opens as fast as a short one."""
+        self.clear()
+        first = max(FIRST_ROWS, (cursor_at or 0) + 1)
+        for key, item in rows[:first]:
+            self.add_row(*cells(item), key=key)
+        if cursor_at is not None and self.row_count:
+            self.move_cursor(row=cursor_at)
+        if len(rows) > first:
+            self.call_after_refresh(self._fill_rest, rows, cells, first, self._clears)
+
+    def _fill_rest(
+        self, rows: Sequence[tuple[str, Item]], cells: Callable[[Item], Sequence[Any]], start: int, clears: int
+    ) -> None:
+        if clears != self._clears:
+            return  # filled (or cleared) again since: the rows shown now are newer
+        for key, item in rows[start:]:
+            self.add_row(*cells(item), key=key)
+
+    _clears = 0  # times the rows were all removed (a later part of a fill checks it)
+
     def clear(self, columns: bool = False) -> FittedTable:
         if columns:
             raise ValueError("a fitted table's columns are declared once")
+        self._clears += 1
         super().clear()
         self._cells.clear()
         self._needs = {column.key: len(column.label) for column in self.specs}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.console import RenderableType
 from rich.segment import Segment
@@ -17,7 +17,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import DataTable, Header, OptionList, Select
+from textual.widgets import Button, DataTable, Header, OptionList, Select
 from textual.widgets._header import HeaderTitle
 from textual.widgets._select import NoSelection, SelectCurrent, SelectOverlay
 from textual.widgets.data_table import CellDoesNotExist
@@ -51,13 +51,23 @@ class ConsoleHeader(Header):
         self.watch(screen, "sub_title", set_title)
 
 
-def compact(widget: CompactWidget) -> CompactWidget:
-    """The widget in Textual's compact style (no border), as ``compact=True`` makes it, without the
-    restyle: setting that reactive restyles the widget there and then, before it is mounted, where its
-    styles are worked out anyway. A form of a dozen fields paid several milliseconds to open for it."""
-    widget.set_reactive(type(widget).compact, True)  # type: ignore[attr-defined]  # every widget given here has one
-    widget.add_class(COMPACT_CLASS, update=False)
+def set_quietly(widget: CompactWidget, reactive: Any, value: object, css_class: str) -> CompactWidget:
+    """A reactive that toggles a class (``compact``, a button's ``variant``) set on a widget not yet
+    mounted, without the restyle Textual does there and then: its styles are worked out as it mounts
+    anyway. A form of a dozen fields paid several milliseconds to open for it."""
+    widget.set_reactive(reactive, value)
+    widget.add_class(css_class, update=False)
     return widget
+
+
+def compact(widget: CompactWidget) -> CompactWidget:
+    """The widget in Textual's compact style (no border), as ``compact=True`` makes it (see ``set_quietly``)."""
+    return set_quietly(widget, type(widget).compact, True, COMPACT_CLASS)  # type: ignore[attr-defined]
+
+
+def success_button(label: str, id: str) -> Button:
+    """Textual's success-variant button, as ``variant="success"`` makes it (see ``set_quietly``)."""
+    return set_quietly(Button(label, id=id), Button.variant, "success", "-success")
 
 
 class CurrentChoice(SelectCurrent):

@@ -42,19 +42,10 @@ from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.known_child import KnownChildScreen
 from callcenter.ui.shared.outbox import changed_fields
 from callcenter.ui.shared.typeahead import after_typed_keys
-from callcenter.ui.shared.widgets import ConsoleHeader, ConsoleOptionList
+from callcenter.ui.shared.widgets import ConsoleHeader, ConsoleOptionList, success_button
 
 CHILD_MATCH_KEYS = {"child_first_name", "child_last_name", "child_dob", "medicaid_number"}
 FIRST_STEP = intake_form.STEP_KEYS[0]  # shown when the intake opens
-
-
-def _success_button(label: str, id: str) -> Button:
-    """Textual's success-variant button; the variant set as the button is made restyles it then, before
-    it is mounted, where its styles are worked out anyway."""
-    button = Button(label, id=id)
-    button.set_reactive(Button.variant, "success")
-    button.add_class("-success", update=False)
-    return button
 
 
 class StepList(ConsoleOptionList):
@@ -209,7 +200,7 @@ class IntakeScreen(KeepsTyping, ConsoleScreen[None]):
             Static("", id="missing-title", classes="section-title", markup=False),
             # Its lines quote what was typed ("'[/]' has no year"): shown as typed, never as markup.
             ConsoleOptionList(id="missing", markup=False),
-            _success_button("Submit referral (F10)", id="submit"),
+            success_button("Submit referral (F10)", id="submit"),
         ]
 
     @property

@@ -32,7 +32,7 @@ from callcenter.ui.shared.dialogs import ConfirmScreen, PickScreen
 from callcenter.ui.shared.errors import explain
 from callcenter.ui.shared.keybar import KeyBar
 from callcenter.ui.shared.promise_status import STATUS_LABEL, STATUS_STYLE
-from callcenter.ui.shared.table import FIRST_ROWS, Column, FittedTable
+from callcenter.ui.shared.table import Column, FittedTable
 from callcenter.ui.shared.widgets import ConsoleHeader, highlighted_id
 
 REFRESH_SECONDS = 1.0
@@ -103,6 +103,10 @@ WAITING_COLUMNS = (
     Column("Waiting", "wait", 8),
     Column("Priority", "priority", 9),
 )
+
+
+def _as_made(cells: list[object]) -> list[object]:
+    return cells  # the monitor's rows come with their cells made
 
 
 class MonitorScreen(ConsoleScreen[None]):
@@ -302,11 +306,10 @@ class MonitorScreen(ConsoleScreen[None]):
             "\n".join([*self._staffing_lines(taken), *self._care_team_lines(taken)])
         )
 
-    def _fill(self, table: FittedTable, rows: list[tuple[str, list[object]]]) -> None:
-        """Update cells in place when the rows are the same ones, so the cursor and scroll stay put.
-
-        Rebuilt, the rows a screen can show go in first and paint; the rest follow just after (two
-        hundred promises cost more than the rest of the screen's first frame)."""
+    @staticmethod
+    def _fill(table: FittedTable, rows: list[tuple[str, list[object]]]) -> None:
+        """Update cells in place when the rows are the same ones, so the cursor and scroll stay put
+        (rebuilt, the rows in sight paint first: ``FittedTable.fill``)."""
         keys = [key for key, _ in rows]
         before = [key.value for key in table.rows]
         if before != keys:
@@ -315,26 +318,12 @@ class MonitorScreen(ConsoleScreen[None]):
             # sorts a caller up); on the same row number only when that one is gone.
             was = before[selected] if 0 <= selected < len(before) else None
             at = keys.index(was) if was in keys else min(selected, len(rows) - 1)
-            first = max(FIRST_ROWS, at + 1)
-            table.clear()
-            for key, cells in rows[:first]:
-                table.add_row(*cells, key=key)
-            if rows:
-                table.move_cursor(row=at)
-            if len(rows) > first:
-                self.call_after_refresh(self._fill_rest, table, rows, first)
+            table.fill(rows, _as_made, at if rows else None)
             return
         columns = [column.key for column in table.specs]  # every column's cells, shown or not
         for key, cells in rows:
             for column, value in zip(columns, cells, strict=True):
                 table.update_cell(key, column, value)
-
-    @staticmethod
-    def _fill_rest(table: FittedTable, rows: list[tuple[str, list[object]]], start: int) -> None:
-        if [key.value for key in table.rows] != [key for key, _ in rows[:start]]:
-            return  # painted again since: that painting has the rows
-        for key, cells in rows[start:]:
-            table.add_row(*cells, key=key)
 
     def _paint_lines(self, taken: Snapshot) -> None:
         rows = []
